@@ -1,0 +1,119 @@
+//! Errors of `vigil-types`.
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can be wrong with bytes claiming to be one of Vigil's formats.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The input ended before the named field was complete.
+    #[error("truncated input: {what} needs {needed} more bytes")]
+    Truncated {
+        /// The field being read.
+        what: &'static str,
+        /// How many bytes were missing.
+        needed: usize,
+    },
+    /// Bytes were left after a complete value.
+    #[error("{count} trailing bytes after a complete {what}")]
+    TrailingBytes {
+        /// The value that was decoded.
+        what: &'static str,
+        /// How many bytes were left over.
+        count: usize,
+    },
+    /// A field had the wrong length.
+    #[error("{what}: expected {expected} bytes, got {found}")]
+    WrongLength {
+        /// The field.
+        what: &'static str,
+        /// The required length (or the largest allowed).
+        expected: usize,
+        /// The length found.
+        found: usize,
+    },
+    /// A signature had a length other than 48 (compressed) or 96 (uncompressed) bytes.
+    #[error("signature must be 48 (compressed) or 96 (uncompressed) bytes, got {found}")]
+    SignatureLength {
+        /// The length found.
+        found: usize,
+    },
+    /// The compact encoding's version byte is not one this build reads.
+    #[error("unsupported encoding version {found} (this build reads version {supported})")]
+    UnsupportedVersion {
+        /// The version byte found.
+        found: u8,
+        /// The version this build reads.
+        supported: u8,
+    },
+    /// The compact encoding's type tag does not name the expected type.
+    #[error("unexpected type tag {found} for {what}")]
+    UnexpectedTag {
+        /// The type being decoded.
+        what: &'static str,
+        /// The tag found.
+        found: u8,
+    },
+    /// A list was longer than the decoder allows.
+    #[error("{what}: {found} entries exceed the limit of {max}")]
+    TooMany {
+        /// The list.
+        what: &'static str,
+        /// The count found.
+        found: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// Invalid hex in a JSON field.
+    #[error("invalid hex: {0}")]
+    Hex(String),
+    /// A batch did not start with [`crate::BATCH_MAGIC`].
+    #[error("not a Vigil batch: bad magic {found:02x?}")]
+    BadMagic {
+        /// The first four bytes.
+        found: [u8; 4],
+    },
+    /// A batch header named a height range that is empty or reversed.
+    #[error("batch range {first}..={last} is empty or reversed")]
+    InvalidRange {
+        /// First height.
+        first: u64,
+        /// Last height.
+        last: u64,
+    },
+    /// A batch has no blocks.
+    #[error("a batch must contain at least one block")]
+    EmptyBatch,
+    /// A batch's blocks do not carry the heights its header announces.
+    #[error("batch block {index} has height {found}, expected {expected}")]
+    BlockNumberMismatch {
+        /// Position of the block in the batch.
+        index: usize,
+        /// The height the header implies.
+        expected: u64,
+        /// The height in the block header.
+        found: u64,
+    },
+    /// The batch header announces more blocks than the payload holds, or fewer.
+    #[error("batch header announces {announced} blocks, payload holds {found}")]
+    BlockCountMismatch {
+        /// Blocks announced by the header's range.
+        announced: u64,
+        /// Blocks found in the payload.
+        found: u64,
+    },
+    /// Malformed RLP inside a batch.
+    #[error("malformed RLP in {what}: {reason}")]
+    Rlp {
+        /// Where in the batch.
+        what: &'static str,
+        /// What the RLP decoder said.
+        reason: String,
+    },
+    /// Evidence whose two checkpoints do not conflict (or are in different domains).
+    #[error("evidence does not show a conflict: {reason}")]
+    NotAConflict {
+        /// Why not.
+        reason: &'static str,
+    },
+}

@@ -1,0 +1,37 @@
+//! Vigil's pinned formats: every component depends on exactly these definitions.
+//!
+//! - [`Checkpoint`] and its signed digest ([`Checkpoint::digest`], tag `VIGIL_CHECKPOINT_V1`);
+//! - the conflict rule ([`Checkpoint::relation`]): same `(domain, rollupId, height)` with a
+//!   different `blockHash` or `stateRoot`. A different `daCommitment` or `l1Block` alone is *not*
+//!   a conflict;
+//! - the proof-of-possession message ([`pop_message`], tag `VIGIL_POP_V1`);
+//! - the DA commitment over EIP-4844 versioned hashes ([`da_commitment`]);
+//! - the batch format batchers post in blobs ([`Batch`]);
+//! - wire types: [`SignedCheckpoint`], [`Certificate`] and [`Evidence`], as serde JSON (integers
+//!   as decimal strings, bytes as `0x` hex, camelCase names matching the Solidity) and as a compact
+//!   binary form ([`Compact`]).
+//!
+//! Nothing here does elliptic-curve work: points travel as bytes and are decoded and checked by
+//! `vigil-crypto`. The Solidity side implements the same digests and is tested against the same
+//! vector file (`testdata/checkpoints.json`).
+
+mod batch;
+mod checkpoint;
+mod codec;
+mod error;
+mod pop;
+mod serde_helpers;
+mod wire;
+
+pub use alloy_primitives::{Address, B256, Bytes};
+pub use batch::{BATCH_MAGIC, BATCH_VERSION, Batch, BatchBlock, BatchHeader};
+pub use checkpoint::{
+    CHECKPOINT_TAG, Checkpoint, Relation, SigningDomain, checkpoint_typehash, da_commitment,
+};
+pub use codec::{Compact, MAX_NON_SIGNERS};
+pub use error::{Error, Result};
+pub use pop::{POP_TAG, pop_message, pop_typehash};
+pub use wire::{
+    Evidence, Offence, PUBLIC_KEY_COMPRESSED_LEN, PublicKeyBytes, SIGNATURE_COMPRESSED_LEN,
+    SIGNATURE_UNCOMPRESSED_LEN, SignatureBytes, SignedCheckpoint, Certificate,
+};
