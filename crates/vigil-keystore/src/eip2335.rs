@@ -1,0 +1,190 @@
+//! EIP-2335 BLS keystores (version 4).
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+use vigil_crypto::SecretKey;
+use zeroize::Zeroizing;
+
+use crate::{
+    Error, Kdf, Password, Result,
+    crypto::{aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes},
+};
+
+const VERSION: u64 = 4;
+
+/// An EIP-2335 keystore: a BLS secret encrypted under a password.
+#[derive(Clone, Debug)]
+pub struct Eip2335Keystore {
+    kdf: Kdf,
+    checksum: Vec<u8>,
+    iv: Vec<u8>,
+    ciphertext: Vec<u8>,
+    pubkey: Vec<u8>,
+    path: String,
+    description: String,
+    uuid: Uuid,
+}
+
+fn module<'a>(crypto: &'a Value, name: &str) -> Result<&'a Value> {
+    crypto.get(name).ok_or_else(|| Error::Malformed(format!("crypto.{name} missing")))
+}
+
+fn function(module: &Value, what: &'static str) -> Result<String> {
+    module
+        .get("function")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Malformed(format!("{what}.function missing")))
+}
+
+impl Eip2335Keystore {
+    /// Parses keystore JSON, refusing unknown functions and hostile KDF parameters.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let v: Value = serde_json::from_str(json)?;
+        let version = v.get("version").and_then(Value::as_u64).unwrap_or_default();
+        if version != VERSION {
+            return Err(Error::UnsupportedVersion { found: version, expected: VERSION });
+        }
+        let crypto = v.get("crypto").ok_or_else(|| Error::Malformed("crypto missing".into()))?;
+        let kdf_module = module(crypto, "kdf")?;
+        let kdf = Kdf::from_json(
+            &function(kdf_module, "kdf")?,
+            kdf_module.get("params").unwrap_or(&Value::Null),
+        )?;
+        let checksum_module = module(crypto, "checksum")?;
+        let checksum_fn = function(checksum_module, "checksum")?;
+        if checksum_fn != "sha256" {
+            return Err(Error::UnsupportedFunction { what: "checksum", name: checksum_fn });
+        }
+        let cipher_module = module(crypto, "cipher")?;
+        let cipher_fn = function(cipher_module, "cipher")?;
+        if cipher_fn != "aes-128-ctr" {
+            return Err(Error::UnsupportedFunction { what: "cipher", name: cipher_fn });
+        }
+        let iv = hex_field(
+            cipher_module.pointer("/params/iv").unwrap_or(&Value::Null),
+            "cipher.params.iv",
+        )?;
+        let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or("").to_owned();
+        Ok(Self {
+            kdf,
+            checksum: hex_field(checksum_module.get("message").unwrap_or(&Value::Null), "checksum")?,
+            iv,
+            ciphertext: hex_field(cipher_module.get("message").unwrap_or(&Value::Null), "cipher")?,
+            pubkey: match v.get("pubkey") {
+                Some(pk) => hex_field(pk, "pubkey")?,
+                None => Vec::new(),
+            },
+            path: text(v.get("path")),
+            description: text(v.get("description")),
+            uuid: v
+                .get("uuid")
+                .and_then(Value::as_str)
+                .and_then(|s| Uuid::parse_str(s).ok())
+                .unwrap_or_else(Uuid::nil),
+        })
+    }
+
+    /// Reads and parses a keystore file.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let json = std::fs::read_to_string(path)
+            .map_err(|source| Error::Io { path: path.to_owned(), source })?;
+        Self::from_json(&json)
+    }
+
+    /// Encrypts `secret` (a BLS secret scalar) under `password` with `kdf` (see
+    /// [`crate::KdfStrength`]). The `pubkey` field records `sk`'s compressed G2 key.
+    pub fn encrypt(sk: &SecretKey, password: &Password, kdf: Kdf, path: &str) -> Result<Self> {
+        let key = kdf.derive(&password.eip2335_bytes())?;
+        let iv = random_bytes::<16>().to_vec();
+        let mut ciphertext = sk.to_bytes().to_vec();
+        aes_128_ctr(&key, &iv, &mut ciphertext)?;
+        let checksum = Sha256::new()
+            .chain_update(checksum_key(&key))
+            .chain_update(&ciphertext)
+            .finalize()
+            .to_vec();
+        Ok(Self {
+            kdf,
+            checksum,
+            iv,
+            ciphertext,
+            pubkey: sk.public_key().to_compressed().to_vec(),
+            path: path.to_owned(),
+            description: "Vigil operator BLS key".to_owned(),
+            uuid: Uuid::new_v4(),
+        })
+    }
+
+    /// Decrypts the raw secret. A checksum mismatch is [`Error::WrongPassword`].
+    pub fn decrypt_secret(&self, password: &Password) -> Result<Zeroizing<Vec<u8>>> {
+        let key = self.kdf.derive(&password.eip2335_bytes())?;
+        let computed = Sha256::new()
+            .chain_update(checksum_key(&key))
+            .chain_update(&self.ciphertext)
+            .finalize();
+        if !checksum_matches(&computed, &self.checksum) {
+            return Err(Error::WrongPassword);
+        }
+        let mut secret = Zeroizing::new(self.ciphertext.clone());
+        aes_128_ctr(&key, &self.iv, &mut secret)?;
+        Ok(secret)
+    }
+
+    /// Decrypts the BLS secret key; if the keystore records a 96-byte G2 `pubkey`, checks it
+    /// matches.
+    pub fn decrypt(&self, password: &Password) -> Result<SecretKey> {
+        let secret = self.decrypt_secret(password)?;
+        let sk = SecretKey::from_bytes(&secret).map_err(|e| Error::InvalidSecret(e.to_string()))?;
+        if self.pubkey.len() == 96 && sk.public_key().to_compressed().as_slice() != self.pubkey {
+            return Err(Error::IdentityMismatch { field: "pubkey" });
+        }
+        Ok(sk)
+    }
+
+    /// The recorded public key bytes (96-byte G2 for Vigil's keys).
+    pub fn pubkey(&self) -> &[u8] {
+        &self.pubkey
+    }
+
+    /// The keystore's UUID.
+    pub fn uuid(&self) -> Uuid {
+        self.uuid
+    }
+
+    /// The KDF this keystore uses.
+    pub fn kdf(&self) -> &Kdf {
+        &self.kdf
+    }
+
+    /// Serializes to EIP-2335 JSON.
+    pub fn to_json(&self) -> String {
+        let (kdf_fn, kdf_params) = self.kdf.to_json();
+        let v = json!({
+            "crypto": {
+                "kdf": {"function": kdf_fn, "params": kdf_params, "message": ""},
+                "checksum": {"function": "sha256", "params": {}, "message": hex::encode(&self.checksum)},
+                "cipher": {
+                    "function": "aes-128-ctr",
+                    "params": {"iv": hex::encode(&self.iv)},
+                    "message": hex::encode(&self.ciphertext)
+                }
+            },
+            "description": self.description,
+            "pubkey": hex::encode(&self.pubkey),
+            "path": self.path,
+            "uuid": self.uuid.to_string(),
+            "version": VERSION
+        });
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    }
+
+    /// Writes the keystore to `path` (created new; an existing file is never overwritten), with
+    /// owner-only permissions on Unix.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        crate::v3::write_new(path, self.to_json().as_bytes())
+    }
+}
