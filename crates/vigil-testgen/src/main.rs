@@ -1,1 +1,54 @@
-fn main() {}
+//! Generates Vigil's cross-language vector files from `vigil-types` and `vigil-crypto`, so the
+//! Solidity side is checked against exactly what Rust computes.
+//!
+//! ```text
+//! cargo run -p vigil-testgen -- checkpoints testdata/checkpoints.json
+//! cargo run -p vigil-testgen -- checkpoints --check testdata/checkpoints.json
+//! ```
+//! `--check` regenerates in memory and fails if the committed file differs. Everything is
+//! deterministic: keys come from fixed seeds and BLS signing is deterministic.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use eyre::{Result, bail};
+
+mod checkpoints;
+
+#[derive(Parser)]
+#[command(version, about = "Generates Vigil's cross-language test vectors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Checkpoint digests, conflict verdicts, PoP messages and signatures.
+    Checkpoints {
+        /// Output file.
+        out: PathBuf,
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Checkpoints { out, check } => {
+            let json = checkpoints::generate()?;
+            if check {
+                let existing = std::fs::read_to_string(&out)?;
+                if existing != json {
+                    bail!("{} is out of date: regenerate it with vigil-testgen", out.display());
+                }
+                println!("{} is up to date", out.display());
+            } else {
+                std::fs::write(&out, json)?;
+                println!("wrote {}", out.display());
+            }
+        }
+    }
+    Ok(())
+}
