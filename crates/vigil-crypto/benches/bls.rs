@@ -5,6 +5,14 @@
 //! `cargo bench -p vigil-crypto --bench bls`; the last lines print the ratio for each N, measured
 //! in the same run.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use std::{
     hint::black_box,
     time::{Duration, Instant},

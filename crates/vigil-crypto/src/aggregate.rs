@@ -139,7 +139,9 @@ pub fn batch_verify(items: &[(&PublicKey, &[u8], &Signature)]) -> Result<()> {
         &msgs, SIG_DST, &pks, false, &sigs, true, &rands, 64,
     ) {
         BLST_ERROR::BLST_SUCCESS => Ok(()),
-        BLST_ERROR::BLST_POINT_NOT_IN_GROUP => Err(Error::NotInSubgroup { point: Point::Signature }),
+        BLST_ERROR::BLST_POINT_NOT_IN_GROUP => {
+            Err(Error::NotInSubgroup { point: Point::Signature })
+        }
         _ => Err(Error::VerificationFailed),
     }
 }

@@ -19,7 +19,10 @@ const INFINITY_FLAG: u8 = 0x40;
 
 /// Copies each 48-byte coordinate of `serialized` into its padded 64-byte EIP-2537 slot.
 /// `order` lists, for each output slot, which 48-byte chunk of `serialized` goes there.
-fn to_eip2537<const IN: usize, const OUT: usize>(serialized: &[u8; IN], order: &[usize]) -> [u8; OUT] {
+fn to_eip2537<const IN: usize, const OUT: usize>(
+    serialized: &[u8; IN],
+    order: &[usize],
+) -> [u8; OUT] {
     let mut out = [0u8; OUT];
     if serialized.first().is_some_and(|b| b & INFINITY_FLAG != 0) {
         return out;

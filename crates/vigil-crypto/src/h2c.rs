@@ -81,7 +81,11 @@ pub fn hash_to_field_fp(msg: &[u8], dst: &[u8], count: usize) -> Option<Vec<[u8;
 }
 
 /// `hash_to_field` into Fp2 (`m = 2`): `count` elements as `(c0, c1)`.
-pub fn hash_to_field_fp2(msg: &[u8], dst: &[u8], count: usize) -> Option<Vec<([u8; 48], [u8; 48])>> {
+pub fn hash_to_field_fp2(
+    msg: &[u8],
+    dst: &[u8],
+    count: usize,
+) -> Option<Vec<([u8; 48], [u8; 48])>> {
     let bytes = expand_message_xmd(msg, dst, count.checked_mul(2 * L)?)?;
     Some(
         bytes

@@ -39,8 +39,8 @@ impl Signature {
     /// demand: flags, field range, curve and subgroup are checked; the identity decodes.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         Self::check_length(bytes)?;
-        let point = bls::Signature::from_bytes(bytes)
-            .map_err(|e| Error::from_blst(Point::Signature, e))?;
+        let point =
+            bls::Signature::from_bytes(bytes).map_err(|e| Error::from_blst(Point::Signature, e))?;
         point.validate(false).map_err(|e| Error::from_blst(Point::Signature, e))?;
         Ok(Self::from_blst(point))
     }
@@ -55,8 +55,8 @@ impl Signature {
     /// [`verify`] still subgroup-checks a signature made this way.
     pub fn from_bytes_unchecked_subgroup(bytes: &[u8]) -> Result<Self> {
         Self::check_length(bytes)?;
-        let point = bls::Signature::from_bytes(bytes)
-            .map_err(|e| Error::from_blst(Point::Signature, e))?;
+        let point =
+            bls::Signature::from_bytes(bytes).map_err(|e| Error::from_blst(Point::Signature, e))?;
         Self::from_blst_unchecked(point).non_identity()
     }
 
@@ -129,7 +129,9 @@ fn verify_dst(pk: &PublicKey, msg: &[u8], sig: &Signature, dst: &[u8]) -> Result
     // Keys are subgroup-checked at construction; the signature only if not already known good.
     match sig.as_blst().verify(!sig.is_checked(), msg, dst, &[], pk.as_blst(), false) {
         BLST_ERROR::BLST_SUCCESS => Ok(()),
-        BLST_ERROR::BLST_POINT_NOT_IN_GROUP => Err(Error::NotInSubgroup { point: Point::Signature }),
+        BLST_ERROR::BLST_POINT_NOT_IN_GROUP => {
+            Err(Error::NotInSubgroup { point: Point::Signature })
+        }
         _ => Err(Error::VerificationFailed),
     }
 }

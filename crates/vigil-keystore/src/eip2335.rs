@@ -71,7 +71,10 @@ impl Eip2335Keystore {
         let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or("").to_owned();
         Ok(Self {
             kdf,
-            checksum: hex_field(checksum_module.get("message").unwrap_or(&Value::Null), "checksum")?,
+            checksum: hex_field(
+                checksum_module.get("message").unwrap_or(&Value::Null),
+                "checksum",
+            )?,
             iv,
             ciphertext: hex_field(cipher_module.get("message").unwrap_or(&Value::Null), "cipher")?,
             pubkey: match v.get("pubkey") {

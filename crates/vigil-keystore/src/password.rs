@@ -19,10 +19,9 @@ impl Password {
 
     /// Reads the password from environment variable `var`.
     pub fn from_env(var: &str) -> Result<Self> {
-        std::env::var(var).map(Self::new).map_err(|e| Error::Password {
-            source_name: format!("${var}"),
-            reason: e.to_string(),
-        })
+        std::env::var(var)
+            .map(Self::new)
+            .map_err(|e| Error::Password { source_name: format!("${var}"), reason: e.to_string() })
     }
 
     /// Reads the password from a file; one trailing newline (`\n` or `\r\n`) is removed.

@@ -1,6 +1,14 @@
 //! Keystores: the public vectors decrypt, wrong passwords are typed errors, our own keystores
 //! round-trip, and alloy/eth-keystore interoperate with ours.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use std::path::PathBuf;
 
 use vigil_crypto::SecretKey;
@@ -16,8 +24,8 @@ fn eip2335_expected() -> (Password, Vec<u8>, Vec<u8>) {
     let v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(vectors().join("eip2335/expected.json")).unwrap())
             .unwrap();
-    let password = String::from_utf8(hex::decode(v["password_utf8_hex"].as_str().unwrap()).unwrap())
-        .unwrap();
+    let password =
+        String::from_utf8(hex::decode(v["password_utf8_hex"].as_str().unwrap()).unwrap()).unwrap();
     (
         Password::new(password),
         hex::decode(v["secret"].as_str().unwrap()).unwrap(),
@@ -28,7 +36,9 @@ fn eip2335_expected() -> (Password, Vec<u8>, Vec<u8>) {
 /// The printed EIP-2335 test password, before NFKD and control-code stripping.
 fn eip2335_printed_password() -> Password {
     // "𝔱𝔢𝔰𝔱𝔭𝔞𝔰𝔰𝔴𝔬𝔯𝔡🔑" with a backspace (U+0008) in it, as the EIP writes it.
-    Password::new("\u{1d531}\u{1d522}\u{1d530}\u{1d531}\u{1d52d}\u{1d51e}\u{1d530}\u{1d530}\u{8}\u{1d534}\u{1d52c}\u{1d52f}\u{1d521}\u{1f511}")
+    Password::new(
+        "\u{1d531}\u{1d522}\u{1d530}\u{1d531}\u{1d52d}\u{1d51e}\u{1d530}\u{1d530}\u{8}\u{1d534}\u{1d52c}\u{1d52f}\u{1d521}\u{1f511}",
+    )
 }
 
 /// Both EIP-2335 test keystores (full-strength scrypt n = 2^18 and PBKDF2 c = 2^18) decrypt to
@@ -83,7 +93,8 @@ fn eip2335_refuses_mismatched_pubkey_and_hostile_params() {
     assert!(matches!(tampered.decrypt(&password), Err(Error::IdentityMismatch { .. })));
 
     let base: serde_json::Value = serde_json::from_str(&ks.to_json()).unwrap();
-    let cases: Vec<(&str, fn(&mut serde_json::Value))> = vec![
+    type Mutation = fn(&mut serde_json::Value);
+    let cases: Vec<(&str, Mutation)> = vec![
         ("n not a power of two", |v| v["crypto"]["kdf"]["params"]["n"] = 1000.into()),
         ("n too large", |v| v["crypto"]["kdf"]["params"]["n"] = (1u64 << 30).into()),
         ("dklen", |v| v["crypto"]["kdf"]["params"]["dklen"] = 16.into()),
@@ -177,7 +188,8 @@ fn v3_interoperates_with_alloy() {
     let ours = V3Keystore::from_file(&dir.path().join("alloy.json")).unwrap();
     assert_eq!(ours.decrypt(&Password::new("pw")).unwrap().address(), signer.address());
 
-    let mine = V3Keystore::encrypt(&signer, &Password::new("pw2"), KdfStrength::Light.pbkdf2()).unwrap();
+    let mine =
+        V3Keystore::encrypt(&signer, &Password::new("pw2"), KdfStrength::Light.pbkdf2()).unwrap();
     let path = dir.path().join("vigil.json");
     mine.write(&path).unwrap();
     let theirs = PrivateKeySigner::decrypt_keystore(&path, "pw2").unwrap();
@@ -191,8 +203,9 @@ fn passwords_from_env_and_file_and_never_printed() {
     std::fs::write(&file, "s3cret\n").unwrap();
     let from_file = Password::from_file(&file).unwrap();
     let sk = SecretKey::random();
-    let ks = Eip2335Keystore::encrypt(&sk, &Password::new("s3cret"), KdfStrength::Light.scrypt(), "")
-        .unwrap();
+    let ks =
+        Eip2335Keystore::encrypt(&sk, &Password::new("s3cret"), KdfStrength::Light.scrypt(), "")
+            .unwrap();
     assert_eq!(ks.decrypt(&from_file).unwrap().public_key(), sk.public_key());
     assert!(!format!("{from_file:?}").contains("s3cret"));
     assert!(matches!(

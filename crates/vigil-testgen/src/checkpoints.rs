@@ -31,11 +31,8 @@ fn checkpoints() -> Vec<(&'static str, SigningDomain, Checkpoint)> {
         verifier: Address::repeat_byte(0x5f),
         operator_set_id: 0,
     };
-    let mainnet = SigningDomain {
-        l1_chain_id: 1,
-        verifier: Address::from([0xde; 20]),
-        operator_set_id: 7,
-    };
+    let mainnet =
+        SigningDomain { l1_chain_id: 1, verifier: Address::from([0xde; 20]), operator_set_id: 7 };
     let max_domain = SigningDomain {
         l1_chain_id: u64::MAX,
         verifier: Address::repeat_byte(0xff),
@@ -55,74 +52,117 @@ fn checkpoints() -> Vec<(&'static str, SigningDomain, Checkpoint)> {
         c
     };
     vec![
-        ("base", local, base),                                                   // 0
+        ("base", local, base), // 0
         ("same block, other daCommitment", local, with(&|c| c.da_commitment = h("other-da"))), // 1
-        ("same block, other l1Block", local, with(&|c| c.l1_block = 78)),        // 2
-        ("other blockHash", local, with(&|c| c.block_hash = h("fork-1000"))),    // 3
-        ("other stateRoot", local, with(&|c| c.state_root = h("fork-state"))),   // 4
-        ("other blockHash and stateRoot", local, with(&|c| {
-            c.block_hash = h("fork-1000");
-            c.state_root = h("fork-state");
-        })),                                                                     // 5
-        ("next height", local, with(&|c| {
-            c.height = 1001;
-            c.block_hash = h("block-1001");
-        })),                                                                     // 6
-        ("other rollup, same height", local, with(&|c| {
-            c.rollup_id = 902;
-            c.block_hash = h("fork-1000");
-        })),                                                                     // 7
-        ("mainnet domain", mainnet, base),                                       // 8
-        ("all zero", local, Checkpoint {
-            rollup_id: 0,
-            height: 0,
-            block_hash: B256::ZERO,
-            state_root: B256::ZERO,
-            da_commitment: B256::ZERO,
-            l1_block: 0,
-        }),                                                                      // 9
-        ("all max", max_domain, Checkpoint {
-            rollup_id: u64::MAX,
-            height: u64::MAX,
-            block_hash: B256::repeat_byte(0xff),
-            state_root: B256::repeat_byte(0xff),
-            da_commitment: B256::repeat_byte(0xff),
-            l1_block: u64::MAX,
-        }),                                                                      // 10
+        ("same block, other l1Block", local, with(&|c| c.l1_block = 78)), // 2
+        ("other blockHash", local, with(&|c| c.block_hash = h("fork-1000"))), // 3
+        ("other stateRoot", local, with(&|c| c.state_root = h("fork-state"))), // 4
+        (
+            "other blockHash and stateRoot",
+            local,
+            with(&|c| {
+                c.block_hash = h("fork-1000");
+                c.state_root = h("fork-state");
+            }),
+        ), // 5
+        (
+            "next height",
+            local,
+            with(&|c| {
+                c.height = 1001;
+                c.block_hash = h("block-1001");
+            }),
+        ), // 6
+        (
+            "other rollup, same height",
+            local,
+            with(&|c| {
+                c.rollup_id = 902;
+                c.block_hash = h("fork-1000");
+            }),
+        ), // 7
+        ("mainnet domain", mainnet, base), // 8
+        (
+            "all zero",
+            local,
+            Checkpoint {
+                rollup_id: 0,
+                height: 0,
+                block_hash: B256::ZERO,
+                state_root: B256::ZERO,
+                da_commitment: B256::ZERO,
+                l1_block: 0,
+            },
+        ), // 9
+        (
+            "all max",
+            max_domain,
+            Checkpoint {
+                rollup_id: u64::MAX,
+                height: u64::MAX,
+                block_hash: B256::repeat_byte(0xff),
+                state_root: B256::repeat_byte(0xff),
+                da_commitment: B256::repeat_byte(0xff),
+                l1_block: u64::MAX,
+            },
+        ), // 10
         ("height at u32 boundary", local, with(&|c| c.height = u64::from(u32::MAX) + 1)), // 11
-        ("rollupId high bit", local, with(&|c| c.rollup_id = 1 << 63)),          // 12
+        ("rollupId high bit", local, with(&|c| c.rollup_id = 1 << 63)), // 12
         ("empty DA (no blobs)", local, with(&|c| c.da_commitment = da_commitment(&[]))), // 13
         ("operator set 1", SigningDomain { operator_set_id: 1, ..local }, base), // 14
         ("other verifier", SigningDomain { verifier: Address::repeat_byte(0x60), ..local }, base), // 15
         ("other L1 chain", SigningDomain { l1_chain_id: 17000, ..local }, base), // 16
-        ("arbitrum-like", mainnet, Checkpoint {
-            rollup_id: 42161,
-            height: 250_000_000,
-            block_hash: h("arb-block"),
-            state_root: h("arb-state"),
-            da_commitment: da_commitment(&[h("arb-blob")]),
-            l1_block: 21_000_000,
-        }),                                                                      // 17
-        ("base-like", mainnet, Checkpoint {
-            rollup_id: 8453,
-            height: 22_000_000,
-            block_hash: h("base-block"),
-            state_root: h("base-state"),
-            da_commitment: da_commitment(&[h("b1"), h("b2"), h("b3"), h("b4"), h("b5"), h("b6")]),
-            l1_block: 21_000_001,
-        }),                                                                      // 18
-        ("small values", local, Checkpoint {
-            rollup_id: 1,
-            height: 1,
-            block_hash: B256::with_last_byte(1),
-            state_root: B256::with_last_byte(2),
-            da_commitment: B256::with_last_byte(3),
-            l1_block: 1,
-        }),                                                                      // 19
-        ("next height, forked", local, with(&|c| {
-            c.height = 1001;
-            c.block_hash = h("fork-1001");
-        })),                                                                     // 20
+        (
+            "arbitrum-like",
+            mainnet,
+            Checkpoint {
+                rollup_id: 42161,
+                height: 250_000_000,
+                block_hash: h("arb-block"),
+                state_root: h("arb-state"),
+                da_commitment: da_commitment(&[h("arb-blob")]),
+                l1_block: 21_000_000,
+            },
+        ), // 17
+        (
+            "base-like",
+            mainnet,
+            Checkpoint {
+                rollup_id: 8453,
+                height: 22_000_000,
+                block_hash: h("base-block"),
+                state_root: h("base-state"),
+                da_commitment: da_commitment(&[
+                    h("b1"),
+                    h("b2"),
+                    h("b3"),
+                    h("b4"),
+                    h("b5"),
+                    h("b6"),
+                ]),
+                l1_block: 21_000_001,
+            },
+        ), // 18
+        (
+            "small values",
+            local,
+            Checkpoint {
+                rollup_id: 1,
+                height: 1,
+                block_hash: B256::with_last_byte(1),
+                state_root: B256::with_last_byte(2),
+                da_commitment: B256::with_last_byte(3),
+                l1_block: 1,
+            },
+        ), // 19
+        (
+            "next height, forked",
+            local,
+            with(&|c| {
+                c.height = 1001;
+                c.block_hash = h("fork-1001");
+            }),
+        ), // 20
     ]
 }
 
@@ -225,8 +265,12 @@ pub(crate) fn generate() -> Result<String> {
         }));
     }
 
-    let da_sets: Vec<Vec<B256>> =
-        vec![vec![], vec![h("blob-a")], vec![h("blob-a"), h("blob-b")], vec![h("blob-b"), h("blob-a")]];
+    let da_sets: Vec<Vec<B256>> = vec![
+        vec![],
+        vec![h("blob-a")],
+        vec![h("blob-a"), h("blob-b")],
+        vec![h("blob-b"), h("blob-a")],
+    ];
     let da: Vec<Value> = da_sets
         .iter()
         .map(|hashes| {

@@ -2,6 +2,14 @@
 //! `vigil-crypto`. The forge test `CheckpointVectors.t.sol` checks the same file in Solidity, so
 //! both sides provably agree.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use std::str::FromStr;
 
 use serde_json::Value;
@@ -104,8 +112,7 @@ fn signatures() {
 #[test]
 fn da_commitments() {
     for d in file()["daCommitments"].as_array().unwrap() {
-        let hashes: Vec<B256> =
-            d["versionedHashes"].as_array().unwrap().iter().map(b256).collect();
+        let hashes: Vec<B256> = d["versionedHashes"].as_array().unwrap().iter().map(b256).collect();
         assert_eq!(da_commitment(&hashes), b256(&d["commitment"]));
     }
 }

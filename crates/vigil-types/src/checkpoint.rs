@@ -207,7 +207,8 @@ mod tests {
     #[test]
     fn conflict_rule_table() {
         let (_, a) = sample();
-        let cases: &[(&str, fn(&mut Checkpoint), Relation)] = &[
+        type Mutation = fn(&mut Checkpoint);
+        let cases: &[(&str, Mutation, Relation)] = &[
             ("identical", |_| {}, Relation::SameBlock),
             ("other daCommitment", |c| c.da_commitment = B256::ZERO, Relation::SameBlock),
             ("other l1Block", |c| c.l1_block += 5, Relation::SameBlock),

@@ -5,7 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
 use crate::{
-    Checkpoint, Error, Relation, Result, SigningDomain, serde_helpers::{decode_hex, hex_array},
+    Checkpoint, Error, Relation, Result, SigningDomain,
+    serde_helpers::{decode_hex, hex_array},
 };
 
 /// Length of a compressed G2 public key.
@@ -191,7 +192,9 @@ impl Evidence {
             }
             Self::CertificateConflict { offender, recorded, conflicting } => {
                 if recorded.domain != conflicting.domain {
-                    return Err(Error::NotAConflict { reason: "certificates in different domains" });
+                    return Err(Error::NotAConflict {
+                        reason: "certificates in different domains",
+                    });
                 }
                 if recorded.non_signers.contains(offender)
                     || conflicting.non_signers.contains(offender)

@@ -1,5 +1,13 @@
 //! Wire formats: JSON and compact round-trips, evidence shape rules, hostile input.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 use proptest::prelude::*;
 use vigil_types::{
     Address, B256, Certificate, Checkpoint, Compact, Error, Evidence, PublicKeyBytes,
@@ -143,7 +151,10 @@ fn compact_refuses_hostile_headers() {
 fn evidence_shape_rules() {
     let (_, _, e) = all_values();
     let offence = e[0].offence().unwrap();
-    assert_eq!((offence.rollup_id, offence.height, offence.pubkey), (10, 3, PublicKeyBytes([9; 96])));
+    assert_eq!(
+        (offence.rollup_id, offence.height, offence.pubkey),
+        (10, 3, PublicKeyBytes([9; 96]))
+    );
     let offence = e[1].offence().unwrap();
     assert_eq!((offence.rollup_id, offence.height), (10, 7));
 
@@ -206,7 +217,14 @@ fn equivocation_needs_same_key_and_domain() {
 }
 
 fn arb_checkpoint() -> impl Strategy<Value = Checkpoint> {
-    (any::<u64>(), any::<u64>(), any::<[u8; 32]>(), any::<[u8; 32]>(), any::<[u8; 32]>(), any::<u64>())
+    (
+        any::<u64>(),
+        any::<u64>(),
+        any::<[u8; 32]>(),
+        any::<[u8; 32]>(),
+        any::<[u8; 32]>(),
+        any::<u64>(),
+    )
         .prop_map(|(rollup_id, height, b, s, d, l1_block)| Checkpoint {
             rollup_id,
             height,

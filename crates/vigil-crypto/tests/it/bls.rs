@@ -147,7 +147,10 @@ fn same_message_catches_points_outside_the_subgroup() {
     let bad = crate::hex(
         "0x8123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     );
-    assert_eq!(Signature::decode(&bad).unwrap_err(), Error::NotInSubgroup { point: Point::Signature });
+    assert_eq!(
+        Signature::decode(&bad).unwrap_err(),
+        Error::NotInSubgroup { point: Point::Signature }
+    );
     let outside = Signature::from_bytes_unchecked_subgroup(&bad).unwrap();
     let sks = keys(8);
     let mut items: Vec<_> =
@@ -165,14 +168,12 @@ fn batch_verification_accepts_valid_and_refuses_any_invalid() {
     let msgs: Vec<[u8; 32]> = (0..10).map(|i| [i as u8; 32]).collect();
     let pks: Vec<_> = sks.iter().map(SecretKey::public_key).collect();
     let mut sigs: Vec<_> = sks.iter().zip(&msgs).map(|(k, m)| k.sign(m)).collect();
-    let items: Vec<_> =
-        (0..10).map(|i| (&pks[i], msgs[i].as_slice(), &sigs[i])).collect();
+    let items: Vec<_> = (0..10).map(|i| (&pks[i], msgs[i].as_slice(), &sigs[i])).collect();
     batch_verify(&items).unwrap();
     // Swap two signatures: their sum is unchanged but each is wrong; a plain aggregate would
     // pass if the messages were equal, random scalars do not.
     sigs.swap(2, 3);
-    let items: Vec<_> =
-        (0..10).map(|i| (&pks[i], msgs[i].as_slice(), &sigs[i])).collect();
+    let items: Vec<_> = (0..10).map(|i| (&pks[i], msgs[i].as_slice(), &sigs[i])).collect();
     assert_eq!(batch_verify(&items), Err(Error::VerificationFailed));
     assert_eq!(batch_verify(&[]), Err(Error::EmptyAggregate));
 }

@@ -11,15 +11,27 @@ fn identity_is_decoded_but_never_accepted() {
     g2_inf[0] = 0xc0;
     assert!(Signature::decode(&g1_inf).unwrap().is_identity());
     assert!(PublicKey::decode(&g2_inf).unwrap().is_identity());
-    assert_eq!(Signature::from_bytes(&g1_inf).unwrap_err(), Error::Identity { point: Point::Signature });
+    assert_eq!(
+        Signature::from_bytes(&g1_inf).unwrap_err(),
+        Error::Identity { point: Point::Signature }
+    );
     assert_eq!(
         Signature::from_bytes_unchecked_subgroup(&g1_inf).unwrap_err(),
         Error::Identity { point: Point::Signature }
     );
-    assert_eq!(PublicKey::from_bytes(&g2_inf).unwrap_err(), Error::Identity { point: Point::PublicKey });
+    assert_eq!(
+        PublicKey::from_bytes(&g2_inf).unwrap_err(),
+        Error::Identity { point: Point::PublicKey }
+    );
     // EIP-2537 identity (all zeros) likewise.
-    assert_eq!(PublicKey::from_eip2537(&[0u8; 256]).unwrap_err(), Error::Identity { point: Point::PublicKey });
-    assert_eq!(Signature::from_eip2537(&[0u8; 128]).unwrap_err(), Error::Identity { point: Point::Signature });
+    assert_eq!(
+        PublicKey::from_eip2537(&[0u8; 256]).unwrap_err(),
+        Error::Identity { point: Point::PublicKey }
+    );
+    assert_eq!(
+        Signature::from_eip2537(&[0u8; 128]).unwrap_err(),
+        Error::Identity { point: Point::Signature }
+    );
     // Verification refuses an identity key even with an identity signature (the classic forgery).
     let pk = PublicKey::decode(&g2_inf).unwrap();
     let sig = Signature::decode(&g1_inf).unwrap();
@@ -45,21 +57,36 @@ fn wrong_lengths_flags_and_padding() {
     // Nonzero EIP-2537 padding.
     let mut e = pk.to_eip2537();
     e[0] = 1;
-    assert_eq!(PublicKey::from_eip2537(&e).unwrap_err(), Error::BadEncoding { point: Point::PublicKey });
+    assert_eq!(
+        PublicKey::from_eip2537(&e).unwrap_err(),
+        Error::BadEncoding { point: Point::PublicKey }
+    );
     let mut e = sig.to_eip2537();
     e[64] = 1;
-    assert_eq!(Signature::from_eip2537(&e).unwrap_err(), Error::BadEncoding { point: Point::Signature });
+    assert_eq!(
+        Signature::from_eip2537(&e).unwrap_err(),
+        Error::BadEncoding { point: Point::Signature }
+    );
     // A coordinate with its top bits set (would read as flags).
     let mut e = sig.to_eip2537();
     e[16] |= 0x80;
-    assert_eq!(Signature::from_eip2537(&e).unwrap_err(), Error::BadEncoding { point: Point::Signature });
+    assert_eq!(
+        Signature::from_eip2537(&e).unwrap_err(),
+        Error::BadEncoding { point: Point::Signature }
+    );
     // Off the curve: perturb y.
     let mut e = sig.to_eip2537();
     e[127] ^= 1;
-    assert_eq!(Signature::from_eip2537(&e).unwrap_err(), Error::NotOnCurve { point: Point::Signature });
+    assert_eq!(
+        Signature::from_eip2537(&e).unwrap_err(),
+        Error::NotOnCurve { point: Point::Signature }
+    );
     let mut e = pk.to_eip2537();
     e[255] ^= 1;
-    assert_eq!(PublicKey::from_eip2537(&e).unwrap_err(), Error::NotOnCurve { point: Point::PublicKey });
+    assert_eq!(
+        PublicKey::from_eip2537(&e).unwrap_err(),
+        Error::NotOnCurve { point: Point::PublicKey }
+    );
     // Compressed flag missing on a 48-byte input.
     let mut c = sig.to_compressed();
     c[0] &= 0x7f;

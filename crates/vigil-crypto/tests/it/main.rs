@@ -1,5 +1,13 @@
 //! vigil-crypto integration tests: public vectors, hostile input, aggregation.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
 mod bls;
 mod hostile;
 mod vectors;

@@ -34,8 +34,11 @@ fn deserialization_g1() {
         assert_eq!(got.is_ok(), expected, "{name}: {got:?}");
         if let Ok(sig) = got {
             // Round trip in the encoding it came in.
-            let again =
-                if input.len() == 48 { sig.to_compressed().to_vec() } else { sig.to_uncompressed().to_vec() };
+            let again = if input.len() == 48 {
+                sig.to_compressed().to_vec()
+            } else {
+                sig.to_uncompressed().to_vec()
+            };
             assert_eq!(again, input, "{name}");
             // The identity decodes but is never accepted.
             assert_eq!(Signature::from_bytes(&input).is_err(), sig.is_identity(), "{name}");
@@ -68,10 +71,16 @@ fn expand_cases(file: &str) -> usize {
     let tests = v["tests"].as_array().unwrap();
     for t in tests {
         let msg = t["msg"].as_str().unwrap().as_bytes();
-        let len = usize::from_str_radix(t["len_in_bytes"].as_str().unwrap().trim_start_matches("0x"), 16)
-            .unwrap();
+        let len =
+            usize::from_str_radix(t["len_in_bytes"].as_str().unwrap().trim_start_matches("0x"), 16)
+                .unwrap();
         let out = h2c::expand_message_xmd(msg, dst, len).unwrap();
-        assert_eq!(out, hex(t["uniform_bytes"].as_str().unwrap()), "{file}: msg {:?} len {len}", t["msg"]);
+        assert_eq!(
+            out,
+            hex(t["uniform_bytes"].as_str().unwrap()),
+            "{file}: msg {:?} len {len}",
+            t["msg"]
+        );
     }
     tests.len()
 }
@@ -101,7 +110,10 @@ fn g1_point(x: &[u8; 48], y: &[u8; 48]) -> blst::blst_p1 {
     ser[..48].copy_from_slice(x);
     ser[48..].copy_from_slice(y);
     let mut aff = blst::blst_p1_affine::default();
-    assert_eq!(unsafe { blst::blst_p1_deserialize(&mut aff, ser.as_ptr()) }, blst::BLST_ERROR::BLST_SUCCESS);
+    assert_eq!(
+        unsafe { blst::blst_p1_deserialize(&mut aff, ser.as_ptr()) },
+        blst::BLST_ERROR::BLST_SUCCESS
+    );
     let mut p = blst::blst_p1::default();
     unsafe { blst::blst_p1_from_affine(&mut p, &aff) };
     p
@@ -116,7 +128,8 @@ const G2_H_EFF: &str = "0bc69f08f2ee75b3584c6a0ea91b352888e2a8e9145ad7689986ff03
 #[test]
 fn hash_to_g1_vectors() {
     let v: Value = serde_json::from_slice(
-        &fs::read(vectors_dir().join("hash-to-curve/BLS12381G1_XMD-SHA-256_SSWU_RO_.json")).unwrap(),
+        &fs::read(vectors_dir().join("hash-to-curve/BLS12381G1_XMD-SHA-256_SSWU_RO_.json"))
+            .unwrap(),
     )
     .unwrap();
     let dst = v["dst"].as_str().unwrap().as_bytes();
@@ -129,7 +142,8 @@ fn hash_to_g1_vectors() {
             assert_eq!(*ui, fp(t["u"][i].as_str().unwrap()), "u{i} for {msg:?}");
         }
         for (i, q) in ["Q0", "Q1"].iter().enumerate() {
-            let point = g1_point(&fp(t[q]["x"].as_str().unwrap()), &fp(t[q]["y"].as_str().unwrap()));
+            let point =
+                g1_point(&fp(t[q]["x"].as_str().unwrap()), &fp(t[q]["y"].as_str().unwrap()));
             let mut cleared = blst::blst_p1::default();
             let mut mapped = blst::blst_p1::default();
             unsafe {
@@ -157,7 +171,8 @@ fn fp2(s: &str) -> ([u8; 48], [u8; 48]) {
 #[test]
 fn hash_to_g2_vectors() {
     let v: Value = serde_json::from_slice(
-        &fs::read(vectors_dir().join("hash-to-curve/BLS12381G2_XMD-SHA-256_SSWU_RO_.json")).unwrap(),
+        &fs::read(vectors_dir().join("hash-to-curve/BLS12381G2_XMD-SHA-256_SSWU_RO_.json"))
+            .unwrap(),
     )
     .unwrap();
     let dst = v["dst"].as_str().unwrap().as_bytes();
@@ -178,7 +193,10 @@ fn hash_to_g2_vectors() {
             let bytes = ser(fp2(t[q]["x"].as_str().unwrap()), fp2(t[q]["y"].as_str().unwrap()));
             unsafe {
                 let mut aff = blst::blst_p2_affine::default();
-                assert_eq!(blst::blst_p2_deserialize(&mut aff, bytes.as_ptr()), blst::BLST_ERROR::BLST_SUCCESS);
+                assert_eq!(
+                    blst::blst_p2_deserialize(&mut aff, bytes.as_ptr()),
+                    blst::BLST_ERROR::BLST_SUCCESS
+                );
                 let mut point = blst::blst_p2::default();
                 blst::blst_p2_from_affine(&mut point, &aff);
                 let mut cleared = blst::blst_p2::default();
@@ -194,7 +212,15 @@ fn hash_to_g2_vectors() {
         let mut aff = blst::blst_p2_affine::default();
         let mut out = [0u8; 192];
         unsafe {
-            blst::blst_hash_to_g2(&mut p, msg.as_ptr(), msg.len(), dst.as_ptr(), dst.len(), std::ptr::null(), 0);
+            blst::blst_hash_to_g2(
+                &mut p,
+                msg.as_ptr(),
+                msg.len(),
+                dst.as_ptr(),
+                dst.len(),
+                std::ptr::null(),
+                0,
+            );
             blst::blst_p2_to_affine(&mut aff, &p);
             blst::blst_p2_affine_serialize(out.as_mut_ptr(), &aff);
         }

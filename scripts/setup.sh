@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what Vigil's builds and tests need that is not already on the machine:
+# the contracts toolchain (forge, anvil, cast, solc-js, OpenZeppelin) from npm, pinned by
+# contracts/package-lock.json. Idempotent: does nothing when the lockfile has not changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "setup: '$1' is required but not installed" >&2; exit 1; }; }
+need cargo
+need node
+need npm
+
+stamp=contracts/node_modules/.vigil-lock-sha256
+want=$(sha256sum contracts/package-lock.json | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing the contracts toolchain (npm ci)"
+  (cd contracts && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" > "$stamp"
+fi

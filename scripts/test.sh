@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs Vigil's whole test suite: set-up, the Rust tests (unit, integration, public vectors),
+# the cross-language vector check, benchmarks compiled (not run), and the forge tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# Keep build output outside the clone so fresh clones reuse compiled dependencies.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vigil/target}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "set-up"
+scripts/setup.sh
+
+step "cross-language vectors are up to date"
+cargo run --quiet -p vigil-testgen -- checkpoints --check testdata/checkpoints.json
+
+step "Rust tests"
+cargo test --workspace
+
+step "benchmarks compile"
+cargo bench --workspace --no-run
+
+step "forge tests"
+(cd contracts && node_modules/.bin/forge test)
