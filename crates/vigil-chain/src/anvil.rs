@@ -1,0 +1,147 @@
+//! A real anvil process, started on an ephemeral port and stopped on drop: the chain every
+//! integration test and the devnet run against.
+
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::Duration,
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, BufReader},
+    process::{Child, Command},
+};
+
+use crate::{Error, Result};
+
+/// The hardfork Vigil pins everywhere (anvil and `foundry.toml`), so gas figures compare.
+pub const HARDFORK: &str = "osaka";
+
+/// How to start anvil.
+#[derive(Debug, Clone)]
+pub struct AnvilConfig {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// `--slots-in-an-epoch`: 1 makes `safe` and `finalized` follow the head.
+    pub slots_in_an_epoch: Option<u64>,
+    /// `--block-time` in seconds; `None` mines each transaction at once.
+    pub block_time: Option<f64>,
+    /// `--state`: load this file if it exists and dump to it on exit.
+    pub state: Option<PathBuf>,
+    /// Number of funded dev accounts.
+    pub accounts: u32,
+}
+
+impl Default for AnvilConfig {
+    fn default() -> Self {
+        Self {
+            chain_id: 31337,
+            slots_in_an_epoch: None,
+            block_time: None,
+            state: None,
+            accounts: 10,
+        }
+    }
+}
+
+/// A running anvil. Killed (SIGKILL) and reaped when dropped; use [`Anvil::stop`] for a clean
+/// SIGTERM, which makes anvil write its `--state` file.
+#[derive(Debug)]
+pub struct Anvil {
+    child: Child,
+    endpoint: String,
+    port: u16,
+    chain_id: u64,
+}
+
+/// Where the anvil binary is: `$VIGIL_ANVIL`, else the one `scripts/setup.sh` installs under
+/// `contracts/node_modules`, else `anvil` on `PATH`.
+pub fn anvil_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("VIGIL_ANVIL") {
+        return path.into();
+    }
+    let in_repo = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+    if in_repo.exists() { in_repo } else { PathBuf::from("anvil") }
+}
+
+impl Anvil {
+    /// Starts anvil and waits until it listens.
+    pub async fn start(config: AnvilConfig) -> Result<Self> {
+        let binary = anvil_binary();
+        let mut cmd = Command::new(&binary);
+        cmd.args(["--port", "0", "--host", "127.0.0.1", "--hardfork", HARDFORK])
+            .args(["--chain-id", &config.chain_id.to_string()])
+            .args(["--accounts", &config.accounts.to_string()]);
+        if let Some(slots) = config.slots_in_an_epoch {
+            cmd.args(["--slots-in-an-epoch", &slots.to_string()]);
+        }
+        if let Some(block_time) = config.block_time {
+            cmd.args(["--block-time", &block_time.to_string()]);
+        }
+        if let Some(state) = &config.state {
+            cmd.arg("--state").arg(state);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::null()).stdin(Stdio::null()).kill_on_drop(true);
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| Error::Anvil(format!("cannot start {}: {e}", binary.display())))?;
+        let stdout =
+            child.stdout.take().ok_or_else(|| Error::Anvil("no stdout from anvil".into()))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let port = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(addr) = line.trim().strip_prefix("Listening on ") {
+                    let port = addr.rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
+                    return Ok::<_, std::io::Error>(port);
+                }
+            }
+            Ok(None)
+        })
+        .await
+        .map_err(|_| Error::Anvil("anvil did not start listening within 30 s".into()))?
+        .map_err(|e| Error::Anvil(e.to_string()))?
+        .ok_or_else(|| Error::Anvil("anvil exited before listening".into()))?;
+        // Keep draining stdout so anvil never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Ok(Self {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+            chain_id: config.chain_id,
+        })
+    }
+
+    /// The HTTP JSON-RPC endpoint.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The endpoint as a URL.
+    pub fn url(&self) -> alloy::transports::http::reqwest::Url {
+        // `endpoint` is always a well-formed loopback URL.
+        self.endpoint.parse().unwrap_or_else(|_| unreachable!("valid loopback URL"))
+    }
+
+    /// The port anvil listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// Stops anvil with SIGTERM (so it writes `--state`) and waits for it.
+    pub async fn stop(mut self) -> Result<()> {
+        if let Some(pid) = self.child.id() {
+            let _ = std::process::Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
+        }
+        tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .map_err(|_| Error::Anvil("anvil did not stop within 30 s".into()))?
+            .map_err(|e| Error::Anvil(e.to_string()))?;
+        Ok(())
+    }
+}

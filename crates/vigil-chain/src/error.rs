@@ -1,0 +1,45 @@
+//! Errors of `vigil-chain`.
+
+use alloy::primitives::TxHash;
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong talking to a chain or deploying to it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The local anvil process could not be started or stopped.
+    #[error("anvil: {0}")]
+    Anvil(String),
+    /// An RPC or contract call failed before a transaction was mined (including a revert found
+    /// by gas estimation, whose reason is in the message).
+    #[error("{what}: {reason}")]
+    Call {
+        /// The step that failed.
+        what: String,
+        /// What the node said.
+        reason: String,
+    },
+    /// A transaction was mined but reverted.
+    #[error("{what}: transaction {tx} reverted")]
+    Reverted {
+        /// The step that failed.
+        what: String,
+        /// The transaction.
+        tx: TxHash,
+    },
+    /// A deployment file could not be read or written.
+    #[error("deployment file {path}: {reason}")]
+    DeploymentFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn call(what: impl Into<String>, err: impl std::fmt::Display) -> Self {
+        Self::Call { what: what.into(), reason: err.to_string() }
+    }
+}

@@ -1,0 +1,14 @@
+//! Vigil's chain side: contract bindings (one module, from the project's forge artifacts and
+//! eigensdk's EigenLayer bindings), a real anvil harness, and the deployment of EigenLayer's
+//! core plus Vigil's contracts used by the tests and the devnet.
+
+mod anvil;
+pub mod bindings;
+mod eigenlayer;
+mod error;
+mod tx;
+
+pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary};
+pub use eigenlayer::{CoreParams, EIGENLAYER_VERSION, EigenLayerCore, deploy_core};
+pub use error::{Error, Result};
+pub use tx::send;

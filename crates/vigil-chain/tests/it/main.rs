@@ -1,0 +1,30 @@
+//! vigil-chain integration tests, on real anvil processes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod eigenlayer;
+
+use alloy::{
+    network::EthereumWallet,
+    providers::{DynProvider, Provider, ProviderBuilder},
+    signers::local::PrivateKeySigner,
+};
+use vigil_chain::{Anvil, AnvilConfig};
+
+/// anvil's first dev account (public, well known).
+pub(crate) const DEV_KEY: &str =
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+pub(crate) async fn anvil() -> Anvil {
+    Anvil::start(AnvilConfig::default()).await.expect("anvil starts")
+}
+
+pub(crate) fn provider(anvil: &Anvil, key: &str) -> DynProvider {
+    let signer: PrivateKeySigner = key.parse().unwrap();
+    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.url()).erased()
+}
