@@ -6,9 +6,17 @@ mod anvil;
 pub mod bindings;
 mod eigenlayer;
 mod error;
+mod provider;
 mod tx;
+mod vigil;
 
 pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary};
 pub use eigenlayer::{CoreParams, EIGENLAYER_VERSION, EigenLayerCore, deploy_core};
 pub use error::{Error, Result};
+pub use provider::signing_provider;
 pub use tx::send;
+pub use vigil::{
+    Deployment, RegistrationReport, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
+    checkpoint_sol, deploy_vigil, key_hash, mine, non_signer_bytes, register_operator,
+    registration_data,
+};

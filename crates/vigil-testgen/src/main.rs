@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p vigil-testgen -- checkpoints testdata/checkpoints.json
 //! cargo run -p vigil-testgen -- checkpoints --check testdata/checkpoints.json
+//! cargo run -p vigil-testgen -- eigenlayer testdata/fixtures/eigenlayer-v1.3.0.json
 //! ```
 //! `--check` regenerates in memory and fails if the committed file differs. Everything is
 //! deterministic: keys come from fixed seeds and BLS signing is deterministic.
@@ -14,6 +15,7 @@ use clap::{Parser, Subcommand};
 use eyre::{Result, bail};
 
 mod checkpoints;
+mod eigenlayer;
 
 #[derive(Parser)]
 #[command(version, about = "Generates Vigil's cross-language test vectors")]
@@ -32,23 +34,30 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// EigenLayer's core creation bytecode, for forge tests.
+    Eigenlayer {
+        /// Output file.
+        out: PathBuf,
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 fn main() -> Result<()> {
-    match Cli::parse().command {
-        Command::Checkpoints { out, check } => {
-            let json = checkpoints::generate()?;
-            if check {
-                let existing = std::fs::read_to_string(&out)?;
-                if existing != json {
-                    bail!("{} is out of date: regenerate it with vigil-testgen", out.display());
-                }
-                println!("{} is up to date", out.display());
-            } else {
-                std::fs::write(&out, json)?;
-                println!("wrote {}", out.display());
-            }
+    let (json, out, check) = match Cli::parse().command {
+        Command::Checkpoints { out, check } => (checkpoints::generate()?, out, check),
+        Command::Eigenlayer { out, check } => (eigenlayer::generate()?, out, check),
+    };
+    if check {
+        let existing = std::fs::read_to_string(&out)?;
+        if existing != json {
+            bail!("{} is out of date: regenerate it with vigil-testgen", out.display());
         }
+        println!("{} is up to date", out.display());
+    } else {
+        std::fs::write(&out, json)?;
+        println!("wrote {}", out.display());
     }
     Ok(())
 }

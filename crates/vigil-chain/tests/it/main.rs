@@ -8,13 +8,10 @@
 )]
 
 mod eigenlayer;
+mod vigil;
 
-use alloy::{
-    network::EthereumWallet,
-    providers::{DynProvider, Provider, ProviderBuilder},
-    signers::local::PrivateKeySigner,
-};
-use vigil_chain::{Anvil, AnvilConfig};
+use alloy::{providers::DynProvider, signers::local::PrivateKeySigner};
+use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 
 /// anvil's first dev account (public, well known).
 pub(crate) const DEV_KEY: &str =
@@ -26,5 +23,5 @@ pub(crate) async fn anvil() -> Anvil {
 
 pub(crate) fn provider(anvil: &Anvil, key: &str) -> DynProvider {
     let signer: PrivateKeySigner = key.parse().unwrap();
-    ProviderBuilder::new().wallet(EthereumWallet::from(signer)).connect_http(anvil.url()).erased()
+    signing_provider(anvil.url(), signer)
 }

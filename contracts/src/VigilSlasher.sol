@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {VigilVerifier} from "./VigilVerifier.sol";
+import {IAllocationManager, SlashingParams} from "./interfaces/IAllocationManager.sol";
+import {BLS12381} from "./libraries/BLS12381.sol";
+import {Checkpoint, CheckpointLib} from "./libraries/CheckpointLib.sol";
+
+/// @title VigilSlasher
+/// @notice Turns evidence that an operator signed two conflicting checkpoints into an EigenLayer slash.
+///         One offence is (operator, rollupId, height) in the verifier's domain and is punished once,
+///         however many conflicting signatures or certificates prove it.
+///
+///         Evidence, verified here in full:
+///         1. {submitDoubleSign}: two checkpoints, each signed individually by the operator's key;
+///         2. {submitCertificateConflict}: the recorded certificate of (rollupId, height) and a
+///            conflicting aggregate (checkpoint, non-signers, aggregate signature), the operator being
+///            in both signer sets. With proofs of possession an aggregate on a message proves that every
+///            member of its signer set signed it (or colluded with those who did).
+///
+///         With a veto window of 0 blocks the slash happens in the same transaction; otherwise it is
+///         queued, the veto committee may veto it during the window, and anyone executes it afterwards.
+/// @dev Needs to be the AVS's PermissionController appointee for slashOperator (see
+///      VigilServiceManager.setSlasher). EigenLayer refuses to slash an operator that is no longer
+///      slashable, which reverts the submission: the contract keeps no clock of its own.
+contract VigilSlasher is Ownable {
+    /// @notice A checkpoint and one operator's signature (128-byte G1) of its digest.
+    struct SignedCheckpoint {
+        Checkpoint checkpoint;
+        bytes signature;
+    }
+
+    /// @notice A checkpoint with an aggregate signature and the non-signers, as in a certificate.
+    struct Aggregate {
+        Checkpoint checkpoint;
+        bytes nonSignerPubkeys;
+        bytes signature;
+    }
+
+    enum SlashStatus {
+        None,
+        Queued,
+        Vetoed,
+        Executed
+    }
+
+    struct PendingSlash {
+        address operator;
+        uint64 rollupId;
+        uint64 height;
+        uint32 executableAt;
+        SlashStatus status;
+    }
+
+    error NotConflicting();
+    error UnknownOperator(address operator);
+    error InvalidOperatorSignature();
+    error AlreadyPunished(bytes32 offenceId);
+    error NoRecordedCertificate(uint64 rollupId, uint64 height);
+    error RecordMismatch();
+    error NotInSignerSet(address operator);
+    error InvalidSlashingParams();
+    error OnlyVetoCommittee();
+    error NotQueued(bytes32 offenceId);
+    error VetoWindowOpen(uint32 executableAt);
+    error VetoWindowClosed(uint32 executableAt);
+
+    event OffenceRecorded(
+        bytes32 indexed offenceId, address indexed operator, uint64 rollupId, uint64 height, uint8 evidenceKind
+    );
+    event SlashQueued(bytes32 indexed offenceId, uint32 executableAt);
+    event SlashVetoed(bytes32 indexed offenceId);
+    event OperatorSlashed(bytes32 indexed offenceId, address indexed operator, string description);
+    event SlashingParamsSet(address[] strategies, uint256[] wadsToSlash);
+    event VetoConfigSet(address committee, uint32 windowBlocks);
+
+    VigilVerifier public immutable verifier;
+    IAllocationManager public immutable allocationManager;
+    address public immutable avs;
+    uint32 public immutable operatorSetId;
+
+    address public vetoCommittee;
+    /// @notice Blocks between queueing and execution; 0 slashes immediately.
+    uint32 public vetoWindow;
+    address[] internal _strategies;
+    uint256[] internal _wadsToSlash;
+
+    /// @notice Offence id (see {offenceId}) => pending or executed slash.
+    mapping(bytes32 => PendingSlash) public slashes;
+
+    constructor(
+        VigilVerifier verifier_,
+        address owner_,
+        address[] memory strategies_,
+        uint256[] memory wadsToSlash_,
+        address vetoCommittee_,
+        uint32 vetoWindow_
+    ) {
+        verifier = verifier_;
+        allocationManager = verifier_.allocationManager();
+        avs = verifier_.avs();
+        operatorSetId = verifier_.operatorSetId();
+        _transferOwnership(owner_);
+        _setSlashingParams(strategies_, wadsToSlash_);
+        _setVetoConfig(vetoCommittee_, vetoWindow_);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Evidence
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Evidence kind 1: `operator` signed both `a` and `b`, which conflict.
+    function submitDoubleSign(address operator, SignedCheckpoint calldata a, SignedCheckpoint calldata b)
+        external
+        returns (bytes32 id)
+    {
+        if (!CheckpointLib.conflicts(a.checkpoint, b.checkpoint)) revert NotConflicting();
+        bytes32 keyHash = verifier.operatorKeyHash(operator);
+        if (keyHash == bytes32(0)) revert UnknownOperator(operator);
+        bytes memory pubkey = verifier.pubkeyOf(keyHash);
+        if (
+            !BLS12381.verify(pubkey, verifier.checkpointDigest(a.checkpoint), a.signature, BLS12381.DST_SIG)
+                || !BLS12381.verify(pubkey, verifier.checkpointDigest(b.checkpoint), b.signature, BLS12381.DST_SIG)
+        ) revert InvalidOperatorSignature();
+        id = _punish(operator, a.checkpoint.rollupId, a.checkpoint.height, 1);
+    }
+
+    /// @notice Evidence kind 2: the recorded certificate of (rollupId, height) — its checkpoint and
+    ///         non-signers, which must match the verifier's record — and a conflicting aggregate; the
+    ///         operator is in the signer set of both.
+    function submitCertificateConflict(
+        address operator,
+        Checkpoint calldata recorded,
+        bytes calldata recordedNonSigners,
+        Aggregate calldata conflicting
+    ) external returns (bytes32 id) {
+        VigilVerifier.Record memory r = verifier.record(recorded.rollupId, recorded.height);
+        if (r.blockId == bytes32(0)) revert NoRecordedCertificate(recorded.rollupId, recorded.height);
+        if (verifier.checkpointDigest(recorded) != r.digest || keccak256(recordedNonSigners) != r.nonSignersHash) {
+            revert RecordMismatch();
+        }
+        if (!CheckpointLib.conflicts(recorded, conflicting.checkpoint)) revert NotConflicting();
+        // Reverts unless the aggregate is valid for its signer set.
+        verifier.checkSignatures(conflicting.checkpoint, conflicting.nonSignerPubkeys, conflicting.signature);
+
+        bytes32 keyHash = verifier.operatorKeyHash(operator);
+        if (keyHash == bytes32(0)) revert UnknownOperator(operator);
+        if (
+            !_inSignerSet(operator, keyHash, recorded.l1Block, recordedNonSigners)
+                || !_inSignerSet(operator, keyHash, conflicting.checkpoint.l1Block, conflicting.nonSignerPubkeys)
+        ) revert NotInSignerSet(operator);
+        id = _punish(operator, recorded.rollupId, recorded.height, 2);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Veto window
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Cancels a queued slash during its veto window. The offence stays recorded.
+    function veto(bytes32 id) external {
+        if (msg.sender != vetoCommittee) revert OnlyVetoCommittee();
+        PendingSlash storage p = slashes[id];
+        if (p.status != SlashStatus.Queued) revert NotQueued(id);
+        if (block.number >= p.executableAt) revert VetoWindowClosed(p.executableAt);
+        p.status = SlashStatus.Vetoed;
+        emit SlashVetoed(id);
+    }
+
+    /// @notice Executes a queued slash once its veto window has passed. Anyone may call it.
+    function execute(bytes32 id) external {
+        PendingSlash storage p = slashes[id];
+        if (p.status != SlashStatus.Queued) revert NotQueued(id);
+        if (block.number < p.executableAt) revert VetoWindowOpen(p.executableAt);
+        p.status = SlashStatus.Executed;
+        _slash(id, p.operator, p.rollupId, p.height);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Configuration and views
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Strategies (strictly ascending, as EigenLayer requires) and the share of each to slash
+    ///         per offence, in WAD (1e18 = all).
+    function setSlashingParams(address[] calldata strategies_, uint256[] calldata wadsToSlash_) external onlyOwner {
+        _setSlashingParams(strategies_, wadsToSlash_);
+    }
+
+    function setVetoConfig(address committee, uint32 windowBlocks) external onlyOwner {
+        _setVetoConfig(committee, windowBlocks);
+    }
+
+    function slashingParams() external view returns (address[] memory, uint256[] memory) {
+        return (_strategies, _wadsToSlash);
+    }
+
+    /// @notice The id of the offence (operator, rollupId, height).
+    function offenceId(address operator, uint64 rollupId, uint64 height) public pure returns (bytes32) {
+        return keccak256(abi.encode(operator, rollupId, height));
+    }
+
+    /// @notice True iff the offence has been recorded (queued, vetoed or executed).
+    function isPunished(address operator, uint64 rollupId, uint64 height) external view returns (bool) {
+        return slashes[offenceId(operator, rollupId, height)].status != SlashStatus.None;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------
+
+    function _punish(address operator, uint64 rollupId, uint64 height, uint8 kind) internal returns (bytes32 id) {
+        id = offenceId(operator, rollupId, height);
+        PendingSlash storage p = slashes[id];
+        if (p.status != SlashStatus.None) revert AlreadyPunished(id);
+        emit OffenceRecorded(id, operator, rollupId, height, kind);
+        uint32 window = vetoWindow;
+        if (window == 0) {
+            slashes[id] =
+                PendingSlash(operator, rollupId, height, SafeCast.toUint32(block.number), SlashStatus.Executed);
+            _slash(id, operator, rollupId, height);
+        } else {
+            uint32 executableAt = SafeCast.toUint32(block.number) + window;
+            slashes[id] = PendingSlash(operator, rollupId, height, executableAt, SlashStatus.Queued);
+            emit SlashQueued(id, executableAt);
+        }
+    }
+
+    function _slash(bytes32 id, address operator, uint64 rollupId, uint64 height) internal {
+        string memory description = string.concat(
+            "vigil: conflicting checkpoints, rollup ", Strings.toString(rollupId), " height ", Strings.toString(height)
+        );
+        allocationManager.slashOperator(
+            avs, SlashingParams(operator, operatorSetId, _strategies, _wadsToSlash, description)
+        );
+        emit OperatorSlashed(id, operator, description);
+        // The slash lowered the operator's stake: refresh its weight now rather than wait for the
+        // aggregator. Best effort: bookkeeping must never block a slash.
+        address[] memory ops = new address[](1);
+        ops[0] = operator;
+        try verifier.updateOperators(ops) {} catch {}
+    }
+
+    /// @dev Member of the set at `l1Block` and not among `nonSigners`.
+    function _inSignerSet(address operator, bytes32 keyHash, uint64 l1Block, bytes calldata nonSigners)
+        internal
+        view
+        returns (bool)
+    {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        (bool active,) = verifier.operatorStateAt(operator, uint32(l1Block)); // l1Block was checked < block.number
+        if (!active) return false;
+        for (uint256 off; off < nonSigners.length; off += 256) {
+            if (keccak256(nonSigners[off:off + 256]) == keyHash) return false;
+        }
+        return true;
+    }
+
+    function _setSlashingParams(address[] memory strategies_, uint256[] memory wads) internal {
+        if (strategies_.length == 0 || strategies_.length != wads.length) revert InvalidSlashingParams();
+        for (uint256 i; i < wads.length; ++i) {
+            if (wads[i] == 0 || wads[i] > 1e18) revert InvalidSlashingParams();
+            if (i > 0 && strategies_[i - 1] >= strategies_[i]) revert InvalidSlashingParams();
+        }
+        _strategies = strategies_;
+        _wadsToSlash = wads;
+        emit SlashingParamsSet(strategies_, wads);
+    }
+
+    function _setVetoConfig(address committee, uint32 windowBlocks) internal {
+        vetoCommittee = committee;
+        vetoWindow = windowBlocks;
+        emit VetoConfigSet(committee, windowBlocks);
+    }
+}

@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {VigilRegistrar} from "./VigilRegistrar.sol";
+import {IAllocationManager} from "./interfaces/IAllocationManager.sol";
+import {IVigilCheckpoints} from "./interfaces/IVigilCheckpoints.sol";
+import {BLS12381} from "./libraries/BLS12381.sol";
+import {Checkpoint, CheckpointLib} from "./libraries/CheckpointLib.sol";
+
+/// @notice A checkpoint with the aggregate signature of everyone in the set at `checkpoint.l1Block`
+///         except the non-signers.
+/// @param checkpoint The signed checkpoint.
+/// @param nonSignerPubkeys The non-signers' G2 keys (256 bytes each), concatenated, in strictly
+///        ascending order of keccak256(key).
+/// @param signature The aggregate G1 signature (128 bytes) under BLS12381.DST_SIG of the digest.
+struct Certificate {
+    Checkpoint checkpoint;
+    bytes nonSignerPubkeys;
+    bytes signature;
+}
+
+/// @title VigilVerifier
+/// @notice Verifies and records certificates for rollup checkpoints, and is Vigil's registrar (see
+///         {VigilRegistrar}). It defines the signing domain: (block.chainid, address(this), operatorSetId).
+/// @dev Gas (forge's measure of the call, osaka, cold storage; test/VigilGas.t.sol): verifyCertificate
+///      128,004 with no non-signer, +6,200 per non-signer; submitCertificate 222,009 with no non-signer
+///      (it adds the 4-word record and the event). Of the 128k, 103k is the pairing and 15.6k hashing
+///      to G1; the rest is one SLOAD (the {Hot} slot), one EXTCODECOPY (the apk) and calldata handling.
+contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
+    /// @notice What is kept of the first valid certificate of a (rollupId, height).
+    struct Record {
+        bytes32 blockId; // keccak256(blockHash, stateRoot): what a conflict is judged on
+        bytes32 digest; // the exact signed checkpoint
+        bytes32 nonSignersHash; // keccak256(nonSignerPubkeys): lets evidence name the signer set
+        uint64 l1Block;
+        uint96 signedWeight;
+        uint96 totalWeight;
+    }
+
+    error InvalidThreshold(uint256 bps);
+    error L1BlockInFuture(uint64 l1Block);
+    error L1BlockTooOld(uint64 l1Block, uint256 maxAge);
+    error InvalidSignatureLength();
+    error InvalidNonSignersLength();
+    error NonSignersNotSorted();
+    error NonSignerNotInSet(bytes32 keyHash);
+    error EmptySet();
+    error EmptySignerSet();
+    error InvalidSignature();
+    error InsufficientStake(uint256 signedWeight, uint256 totalWeight, uint256 thresholdBps);
+    error ConflictingCheckpoint(bytes32 recordedBlockId, bytes32 givenBlockId);
+
+    event CheckpointCertified(
+        uint64 indexed rollupId,
+        uint64 indexed height,
+        bytes32 digest,
+        bytes32 blockHash,
+        bytes32 stateRoot,
+        bytes32 daCommitment,
+        uint64 l1Block,
+        uint96 signedWeight,
+        uint96 totalWeight
+    );
+    event DefaultThresholdSet(uint16 bps);
+    event RollupThresholdSet(uint64 indexed rollupId, uint16 bps);
+    event MaxCertificateAgeSet(uint32 blocks);
+
+    uint16 public constant DEFAULT_THRESHOLD_BPS = 6667;
+
+    /// @notice Per-rollup threshold in basis points; 0 means the default.
+    mapping(uint64 => uint16) public rollupThresholdBps;
+    mapping(uint64 => mapping(uint64 => Record)) internal _records;
+
+    constructor(
+        IAllocationManager allocationManager_,
+        address avs_,
+        uint32 operatorSetId_,
+        address owner_,
+        uint32 maxCertificateAge_
+    ) VigilRegistrar(allocationManager_, avs_, operatorSetId_, owner_) {
+        _hot.defaultThresholdBps = DEFAULT_THRESHOLD_BPS;
+        _hot.maxCertificateAge = maxCertificateAge_;
+        emit DefaultThresholdSet(DEFAULT_THRESHOLD_BPS);
+        emit MaxCertificateAgeSet(maxCertificateAge_);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Certificates
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice Checks `cert` completely (age, non-signers, threshold, signature) without recording it.
+    ///         Reverts with the reason if it is not valid.
+    function verifyCertificate(Certificate calldata cert)
+        public
+        view
+        returns (uint96 signedWeight, uint96 totalWeight)
+    {
+        Hot memory hot = _hot;
+        uint64 l1Block = cert.checkpoint.l1Block;
+        if (l1Block >= block.number) revert L1BlockInFuture(l1Block);
+        if (block.number - l1Block > hot.maxCertificateAge) revert L1BlockTooOld(l1Block, hot.maxCertificateAge);
+        (signedWeight, totalWeight) = _checkSignatures(cert.checkpoint, cert.nonSignerPubkeys, cert.signature, hot);
+        uint256 bps = hot.rollupThresholdsSet ? rollupThresholdBps[cert.checkpoint.rollupId] : 0;
+        if (bps == 0) bps = hot.defaultThresholdBps;
+        if (uint256(signedWeight) * 10_000 < bps * uint256(totalWeight)) {
+            revert InsufficientStake(signedWeight, totalWeight, bps);
+        }
+    }
+
+    /// @notice Verifies `cert` and records its checkpoint if it is the first for (rollupId, height).
+    ///         The same block again (even with another daCommitment or l1Block) is a no-op returning
+    ///         false; a conflicting block is refused (it is evidence for the slasher, not a certificate).
+    function submitCertificate(Certificate calldata cert) external returns (bool recorded) {
+        (uint96 signedWeight, uint96 totalWeight) = verifyCertificate(cert);
+        Checkpoint calldata cp = cert.checkpoint;
+        Record storage r = _records[cp.rollupId][cp.height];
+        bytes32 blockId = _blockId(cp.blockHash, cp.stateRoot);
+        bytes32 recorded_ = r.blockId;
+        if (recorded_ != bytes32(0)) {
+            if (recorded_ != blockId) revert ConflictingCheckpoint(recorded_, blockId);
+            return false;
+        }
+        bytes32 digest = CheckpointLib.digestCalldata(cp, block.chainid, address(this), operatorSetId);
+        r.blockId = blockId;
+        r.digest = digest;
+        r.nonSignersHash = keccak256(cert.nonSignerPubkeys);
+        r.l1Block = cp.l1Block;
+        r.signedWeight = signedWeight;
+        r.totalWeight = totalWeight;
+        emit CheckpointCertified(
+            cp.rollupId,
+            cp.height,
+            digest,
+            cp.blockHash,
+            cp.stateRoot,
+            cp.daCommitment,
+            cp.l1Block,
+            signedWeight,
+            totalWeight
+        );
+        return true;
+    }
+
+    /// @notice Checks that `signature` is the aggregate signature on `cp` of everyone in the set at
+    ///         cp.l1Block except `nonSignerPubkeys`, with no age or threshold rule: what the slasher
+    ///         needs to attribute a conflicting aggregate to its signer set.
+    function checkSignatures(Checkpoint calldata cp, bytes calldata nonSignerPubkeys, bytes calldata signature)
+        external
+        view
+        returns (uint96 signedWeight, uint96 totalWeight)
+    {
+        return _checkSignatures(cp, nonSignerPubkeys, signature, _hot);
+    }
+
+    /// @notice The digest operators sign for `cp` in this verifier's domain.
+    function checkpointDigest(Checkpoint calldata cp) external view returns (bytes32) {
+        return CheckpointLib.digestCalldata(cp, block.chainid, address(this), operatorSetId);
+    }
+
+    /// @notice The record of (rollupId, height); blockId is zero if none.
+    function record(uint64 rollupId, uint64 height) external view returns (Record memory) {
+        return _records[rollupId][height];
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // IVigilCheckpoints
+    // ---------------------------------------------------------------------------------------------
+
+    /// @inheritdoc IVigilCheckpoints
+    function isCertified(Checkpoint calldata cp) public view returns (bool) {
+        bytes32 d = _records[cp.rollupId][cp.height].digest;
+        return d != bytes32(0) && d == CheckpointLib.digestCalldata(cp, block.chainid, address(this), operatorSetId);
+    }
+
+    /// @inheritdoc IVigilCheckpoints
+    function isBlockCertified(uint64 rollupId, uint64 height, bytes32 blockHash, bytes32 stateRoot)
+        external
+        view
+        returns (bool)
+    {
+        bytes32 id = _records[rollupId][height].blockId;
+        return id != bytes32(0) && id == _blockId(blockHash, stateRoot);
+    }
+
+    /// @inheritdoc IVigilCheckpoints
+    function certifiedStake(Checkpoint calldata cp) external view returns (uint256 signedWeight, uint256 totalWeight) {
+        if (!isCertified(cp)) return (0, 0);
+        Record storage r = _records[cp.rollupId][cp.height];
+        return (r.signedWeight, r.totalWeight);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Configuration
+    // ---------------------------------------------------------------------------------------------
+
+    /// @notice The default threshold, in basis points of the total weight.
+    function defaultThresholdBps() external view returns (uint16) {
+        return _hot.defaultThresholdBps;
+    }
+
+    /// @notice The maximum age of a certificate's l1Block, in blocks.
+    function maxCertificateAge() external view returns (uint32) {
+        return _hot.maxCertificateAge;
+    }
+
+    function setDefaultThreshold(uint16 bps) external onlyOwner {
+        if (bps == 0 || bps > 10_000) revert InvalidThreshold(bps);
+        _hot.defaultThresholdBps = bps;
+        emit DefaultThresholdSet(bps);
+    }
+
+    /// @param bps 0 returns the rollup to the default.
+    function setRollupThreshold(uint64 rollupId, uint16 bps) external onlyOwner {
+        if (bps > 10_000) revert InvalidThreshold(bps);
+        rollupThresholdBps[rollupId] = bps;
+        if (bps != 0) _hot.rollupThresholdsSet = true;
+        emit RollupThresholdSet(rollupId, bps);
+    }
+
+    function setMaxCertificateAge(uint32 blocks) external onlyOwner {
+        _hot.maxCertificateAge = blocks;
+        emit MaxCertificateAgeSet(blocks);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Internals
+    // ---------------------------------------------------------------------------------------------
+
+    function _blockId(bytes32 blockHash, bytes32 stateRoot) internal pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            mstore(0, blockHash)
+            mstore(0x20, stateRoot)
+            id := keccak256(0, 0x40)
+        }
+    }
+
+    /// @dev The pairing input is assembled in one buffer: sig ‖ -g2 ‖ H(m) ‖ apk_signers, where
+    ///      apk_signers = apk(l1Block) - Σ non-signer keys is computed in place.
+    function _checkSignatures(
+        Checkpoint calldata cp,
+        bytes calldata nonSignerPubkeys,
+        bytes calldata signature,
+        Hot memory hot
+    ) internal view returns (uint96 signedWeight, uint96 totalWeight) {
+        uint64 l1Block = cp.l1Block;
+        if (l1Block >= block.number) revert L1BlockInFuture(l1Block);
+        if (nonSignerPubkeys.length % 256 != 0) revert InvalidNonSignersLength();
+
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 refBlock = uint32(l1Block); // lossless: l1Block < block.number, and snapshots store uint32 blocks
+        SetSnapshot memory s = _setSnapshotAt(refBlock, hot);
+        totalWeight = s.totalWeight;
+        if (totalWeight == 0) revert EmptySet();
+
+        bytes memory input = _pairingInput(signature, s.apkIndex);
+        uint256 data;
+        assembly ("memory-safe") {
+            data := add(input, 32)
+        }
+        signedWeight = totalWeight - _subtractNonSigners(nonSignerPubkeys, refBlock, data + 512);
+        if (signedWeight == 0) revert EmptySignerSet();
+
+        bytes32 digest = CheckpointLib.digestCalldata(cp, block.chainid, address(this), operatorSetId);
+        BLS12381.hashDigestToG1At(digest, BLS12381.DST_SIG, data + 384);
+        if (!BLS12381.pairingCheck(input)) revert InvalidSignature();
+    }
+
+    /// @dev sig ‖ -g2 ‖ (H(m), left blank) ‖ apk, with the signature checked for length and identity.
+    function _pairingInput(bytes calldata signature, uint32 apkIndex) internal view returns (bytes memory input) {
+        if (signature.length != 128) revert InvalidSignatureLength();
+        input = new bytes(768);
+        bytes memory negG2 = BLS12381.NEG_G2_GENERATOR;
+        uint256 data;
+        bool sigZero;
+        assembly ("memory-safe") {
+            data := add(input, 32)
+            calldatacopy(data, signature.offset, 128)
+            sigZero := iszero(or(or(mload(data), mload(add(data, 32))), or(mload(add(data, 64)), mload(add(data, 96)))))
+            mcopy(add(data, 128), add(negG2, 32), 256)
+        }
+        if (sigZero) revert InvalidSignature();
+        _copyApk(apkIndex, data + 512);
+    }
+
+    /// @dev Checks each non-signer (registered, active at l1Block, keys strictly ascending by hash),
+    ///      sums their weights, and subtracts the sum of their keys from the apk at `apkPtr`.
+    function _subtractNonSigners(bytes calldata keys, uint32 l1Block, uint256 apkPtr)
+        internal
+        view
+        returns (uint96 weight)
+    {
+        uint256 n = keys.length / 256;
+        if (n == 0) return 0;
+        // sum lives at `acc`; G2ADD reads acc ‖ key from `buf` and writes back to acc.
+        uint256 buf;
+        assembly ("memory-safe") {
+            buf := mload(0x40)
+            mstore(0x40, add(buf, 512))
+        }
+        bytes32 prev;
+        for (uint256 i; i < n; ++i) {
+            bytes32 keyHash;
+            assembly ("memory-safe") {
+                let dest := add(buf, 256)
+                if iszero(i) { dest := buf }
+                calldatacopy(dest, add(keys.offset, mul(i, 256)), 256)
+                keyHash := keccak256(dest, 256)
+            }
+            if (keyHash <= prev) revert NonSignersNotSorted();
+            prev = keyHash;
+            KeySnapshot memory k = _keySnapshotAt(keyHash, _keys[keyHash].historyLength, l1Block);
+            if (!k.active) revert NonSignerNotInSet(keyHash);
+            weight += k.weight;
+            if (i > 0) _g2AddInPlace(buf);
+        }
+        // apk += -sum
+        _negateG2At(buf);
+        assembly ("memory-safe") {
+            mcopy(add(buf, 256), apkPtr, 256)
+        }
+        bool ok;
+        assembly ("memory-safe") {
+            ok := and(eq(returndatasize(), 256), staticcall(gas(), 0x0d, buf, 512, apkPtr, 256))
+        }
+        if (!ok) revert BLS12381.PrecompileFailed(BLS12381.G2ADD);
+    }
+
+    /// @dev buf[0:256] = buf[0:256] + buf[256:512] in G2.
+    function _g2AddInPlace(uint256 buf) internal view {
+        bool ok;
+        assembly ("memory-safe") {
+            ok := and(eq(returndatasize(), 256), staticcall(gas(), 0x0d, buf, 512, buf, 256))
+        }
+        if (!ok) revert BLS12381.PrecompileFailed(BLS12381.G2ADD);
+    }
+
+    /// @dev Negates the G2 point at `ptr` in place (y.c0 and y.c1 become p - y, zero stays zero).
+    function _negateG2At(uint256 ptr) internal pure {
+        uint256 pHi = BLS12381.P_HI;
+        uint256 pLo = BLS12381.P_LO;
+        assembly ("memory-safe") {
+            for { let q := add(ptr, 128) } lt(q, add(ptr, 256)) { q := add(q, 64) } {
+                let hi := mload(q)
+                let lo := mload(add(q, 32))
+                if or(hi, lo) {
+                    mstore(q, sub(sub(pHi, hi), gt(lo, pLo)))
+                    mstore(add(q, 32), sub(pLo, lo))
+                }
+            }
+        }
+    }
+}

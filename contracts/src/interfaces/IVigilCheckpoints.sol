@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Checkpoint} from "../libraries/CheckpointLib.sol";
+
+/// @title IVigilCheckpoints
+/// @notice What a rollup's contracts ask Vigil: is this checkpoint certified, and by how much stake.
+interface IVigilCheckpoints {
+    /// @notice True iff `cp` is exactly the checkpoint recorded for (rollupId, height): the first valid
+    ///         certificate for that block. A later certificate of the same block with another
+    ///         daCommitment or l1Block is not recorded, so such a variant answers false.
+    function isCertified(Checkpoint calldata cp) external view returns (bool);
+
+    /// @notice True iff the recorded checkpoint for (rollupId, height) has this blockHash and stateRoot.
+    function isBlockCertified(uint64 rollupId, uint64 height, bytes32 blockHash, bytes32 stateRoot)
+        external
+        view
+        returns (bool);
+
+    /// @notice The stake behind the recorded checkpoint `cp` (zeros unless {isCertified}): the weight that
+    ///         signed it and the set's total weight, both as of `cp.l1Block`.
+    function certifiedStake(Checkpoint calldata cp) external view returns (uint256 signedWeight, uint256 totalWeight);
+}

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {VigilRegistrar} from "../src/VigilRegistrar.sol";
+import {VigilServiceManager} from "../src/VigilServiceManager.sol";
+import {VigilSlasher} from "../src/VigilSlasher.sol";
+import {Certificate, VigilVerifier} from "../src/VigilVerifier.sol";
+import {IAllocationManager, SlashingParams} from "../src/interfaces/IAllocationManager.sol";
+import {Checkpoint} from "../src/libraries/CheckpointLib.sol";
+import {MockAllocationManager, MockPermissionController} from "./mocks/MockEigenLayer.sol";
+import {VigilFixture} from "./utils/VigilFixture.sol";
+
+contract VigilSlasherTest is VigilFixture {
+    address internal constant COMMITTEE = address(0xc0c0);
+
+    function setUp() public {
+        _deployVigil();
+        for (uint256 i = 1; i <= 4; ++i) {
+            _register(i, STAKE);
+        }
+        vm.roll(1010);
+    }
+
+    function _signed(uint256 i, Checkpoint memory cp) internal view returns (VigilSlasher.SignedCheckpoint memory) {
+        return VigilSlasher.SignedCheckpoint(cp, _sign(i, cp));
+    }
+
+    // ------------------------------------------------------------------ kind 1: double sign
+
+    function test_doubleSignSlashes() public {
+        Checkpoint memory a = _checkpoint(50, "honest", 1005);
+        Checkpoint memory b = _checkpoint(50, "lie", 1006);
+        bytes32 id = slasher.submitDoubleSign(_operator(2), _signed(2, a), _signed(2, b));
+        assertEq(id, slasher.offenceId(_operator(2), 901, 50));
+        assertTrue(slasher.isPunished(_operator(2), 901, 50));
+        assertEq(am.slashCount(), 1);
+        SlashingParams memory p = am.slashAt(0);
+        assertEq(p.operator, _operator(2));
+        assertEq(uint256(p.operatorSetId), uint256(SET_ID));
+        assertEq(p.strategies[0], STRATEGY);
+        assertEq(p.wadsToSlash[0], 5e16);
+        assertEq(p.description, "vigil: conflicting checkpoints, rollup 901 height 50");
+        // The slashed operator's weight is refreshed at once (5% of 100 ether slashed).
+        vm.roll(1011);
+        (, uint96 w) = verifier.operatorStateAt(_operator(2), 1010);
+        assertEq(uint256(w), 95 ether);
+        (, uint96 total) = verifier.setStateAt(1010);
+        assertEq(uint256(total), 395 ether);
+    }
+
+    function test_offencePunishedOnce() public {
+        Checkpoint memory a = _checkpoint(51, "honest", 1005);
+        Checkpoint memory b = _checkpoint(51, "lie", 1005);
+        Checkpoint memory c = _checkpoint(51, "another lie", 1005);
+        VigilSlasher.SignedCheckpoint memory sa = _signed(1, a);
+        VigilSlasher.SignedCheckpoint memory sb = _signed(1, b);
+        VigilSlasher.SignedCheckpoint memory sc = _signed(1, c);
+        slasher.submitDoubleSign(_operator(1), sa, sb);
+        bytes32 id = slasher.offenceId(_operator(1), 901, 51);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.AlreadyPunished.selector, id));
+        slasher.submitDoubleSign(_operator(1), sa, sc);
+        assertEq(am.slashCount(), 1);
+    }
+
+    function test_sameBlockIsNoOffence() public {
+        Checkpoint memory a = _checkpoint(52, "b", 1005);
+        Checkpoint memory b = _checkpoint(52, "b", 1006);
+        b.daCommitment = keccak256("reposted");
+        VigilSlasher.SignedCheckpoint memory sa = _signed(1, a);
+        VigilSlasher.SignedCheckpoint memory sb = _signed(1, b);
+        vm.expectRevert(VigilSlasher.NotConflicting.selector);
+        slasher.submitDoubleSign(_operator(1), sa, sb);
+    }
+
+    function test_doubleSignNeedsTheOperatorsOwnSignatures() public {
+        Checkpoint memory a = _checkpoint(53, "honest", 1005);
+        Checkpoint memory b = _checkpoint(53, "lie", 1005);
+        // Operator 3 signed b, not operator 1.
+        VigilSlasher.SignedCheckpoint memory sa = _signed(1, a);
+        VigilSlasher.SignedCheckpoint memory sb = _signed(3, b);
+        vm.expectRevert(VigilSlasher.InvalidOperatorSignature.selector);
+        slasher.submitDoubleSign(_operator(1), sa, sb);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.UnknownOperator.selector, address(0xdead)));
+        slasher.submitDoubleSign(address(0xdead), sa, sb);
+    }
+
+    // ------------------------------------------------------------------ kind 2: certificate conflict
+
+    function _recordA() internal returns (Checkpoint memory a, bytes memory nonSignersA) {
+        a = _checkpoint(60, "honest", 1005);
+        Certificate memory cert = _certificate(a, _list(1, 2, 3), _list(4));
+        verifier.submitCertificate(cert);
+        nonSignersA = cert.nonSignerPubkeys;
+    }
+
+    function _aggregateB(uint256[] memory signers, uint256[] memory nonSigners)
+        internal
+        view
+        returns (VigilSlasher.Aggregate memory)
+    {
+        Certificate memory c = _certificate(_checkpoint(60, "lie", 1007), signers, nonSigners);
+        return VigilSlasher.Aggregate(c.checkpoint, c.nonSignerPubkeys, c.signature);
+    }
+
+    function test_certificateConflictSlashesSigners() public {
+        (Checkpoint memory a, bytes memory nsA) = _recordA();
+        // The conflicting aggregate has far too little stake to certify, but it is still evidence.
+        VigilSlasher.Aggregate memory b = _aggregateB(_list(1), _list(2, 3, 4));
+        slasher.submitCertificateConflict(_operator(1), a, nsA, b);
+        assertEq(am.slashCount(), 1);
+        assertEq(am.slashAt(0).operator, _operator(1));
+    }
+
+    function test_certificateConflictOnlySignersOfBoth() public {
+        (Checkpoint memory a, bytes memory nsA) = _recordA();
+        VigilSlasher.Aggregate memory b = _aggregateB(_list(1, 4), _list(2, 3));
+        // Operator 2 signed A but not B; operator 4 signed B but not A.
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.NotInSignerSet.selector, _operator(2)));
+        slasher.submitCertificateConflict(_operator(2), a, nsA, b);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.NotInSignerSet.selector, _operator(4)));
+        slasher.submitCertificateConflict(_operator(4), a, nsA, b);
+        slasher.submitCertificateConflict(_operator(1), a, nsA, b);
+    }
+
+    function test_certificateConflictChecksTheRecord() public {
+        (Checkpoint memory a, bytes memory nsA) = _recordA();
+        VigilSlasher.Aggregate memory b = _aggregateB(_list(1), _list(2, 3, 4));
+        // Claiming operator 4 signed A by leaving out the non-signers: refused.
+        vm.expectRevert(VigilSlasher.RecordMismatch.selector);
+        slasher.submitCertificateConflict(_operator(4), a, "", b);
+        // Another variant of the recorded checkpoint: refused.
+        Checkpoint memory a2 = a;
+        a2.l1Block = 1006;
+        vm.expectRevert(VigilSlasher.RecordMismatch.selector);
+        slasher.submitCertificateConflict(_operator(1), a2, nsA, b);
+        // No record at all.
+        Checkpoint memory none = _checkpoint(61, "x", 1005);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.NoRecordedCertificate.selector, uint64(901), uint64(61)));
+        slasher.submitCertificateConflict(_operator(1), none, nsA, b);
+    }
+
+    function test_certificateConflictNeedsValidAggregate() public {
+        (Checkpoint memory a, bytes memory nsA) = _recordA();
+        // Signed by 1 and 2 but only 3 and 4 listed as non-signers... and operator 2's share missing.
+        VigilSlasher.Aggregate memory b = _aggregateB(_list(1), _list(3, 4));
+        vm.expectRevert(VigilVerifier.InvalidSignature.selector);
+        slasher.submitCertificateConflict(_operator(1), a, nsA, b);
+        // Not conflicting: the recorded block itself.
+        Certificate memory same = _certificate(a, _list(1, 2, 3, 4), _none());
+        VigilSlasher.Aggregate memory s = VigilSlasher.Aggregate(a, same.nonSignerPubkeys, same.signature);
+        vm.expectRevert(VigilSlasher.NotConflicting.selector);
+        slasher.submitCertificateConflict(_operator(1), a, nsA, s);
+    }
+
+    function test_bothEvidenceKindsShareTheOffence() public {
+        (Checkpoint memory a, bytes memory nsA) = _recordA();
+        VigilSlasher.Aggregate memory b = _aggregateB(_list(1), _list(2, 3, 4));
+        slasher.submitCertificateConflict(_operator(1), a, nsA, b);
+        VigilSlasher.SignedCheckpoint memory sa = _signed(1, a);
+        VigilSlasher.SignedCheckpoint memory sb = _signed(1, b.checkpoint);
+        vm.expectRevert(
+            abi.encodeWithSelector(VigilSlasher.AlreadyPunished.selector, slasher.offenceId(_operator(1), 901, 60))
+        );
+        slasher.submitDoubleSign(_operator(1), sa, sb);
+    }
+
+    // ------------------------------------------------------------------ veto window
+
+    function test_vetoWindow() public {
+        slasher.setVetoConfig(COMMITTEE, 10);
+        VigilSlasher.SignedCheckpoint memory sa = _signed(1, _checkpoint(70, "a", 1005));
+        VigilSlasher.SignedCheckpoint memory sb = _signed(1, _checkpoint(70, "b", 1005));
+        bytes32 id = slasher.submitDoubleSign(_operator(1), sa, sb);
+        assertEq(am.slashCount(), 0, "queued, not slashed");
+
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.VetoWindowOpen.selector, uint32(1020)));
+        slasher.execute(id);
+        vm.roll(1020);
+        slasher.execute(id);
+        assertEq(am.slashCount(), 1);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.NotQueued.selector, id));
+        slasher.execute(id);
+    }
+
+    function test_veto() public {
+        slasher.setVetoConfig(COMMITTEE, 10);
+        VigilSlasher.SignedCheckpoint memory sa = _signed(2, _checkpoint(71, "a", 1005));
+        VigilSlasher.SignedCheckpoint memory sb = _signed(2, _checkpoint(71, "b", 1005));
+        bytes32 id = slasher.submitDoubleSign(_operator(2), sa, sb);
+
+        vm.expectRevert(VigilSlasher.OnlyVetoCommittee.selector);
+        slasher.veto(id);
+        vm.prank(COMMITTEE);
+        slasher.veto(id);
+        vm.roll(1030);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.NotQueued.selector, id));
+        slasher.execute(id);
+        assertEq(am.slashCount(), 0);
+        // A vetoed offence stays recorded.
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.AlreadyPunished.selector, id));
+        slasher.submitDoubleSign(_operator(2), sa, sb);
+    }
+
+    function test_vetoAfterWindowRefused() public {
+        slasher.setVetoConfig(COMMITTEE, 10);
+        VigilSlasher.SignedCheckpoint memory sa = _signed(3, _checkpoint(72, "a", 1005));
+        VigilSlasher.SignedCheckpoint memory sb = _signed(3, _checkpoint(72, "b", 1005));
+        bytes32 id = slasher.submitDoubleSign(_operator(3), sa, sb);
+        vm.roll(1020);
+        vm.prank(COMMITTEE);
+        vm.expectRevert(abi.encodeWithSelector(VigilSlasher.VetoWindowClosed.selector, uint32(1020)));
+        slasher.veto(id);
+    }
+
+    // ------------------------------------------------------------------ permissions and config
+
+    function test_slasherIsAppointee() public {
+        bytes4 sel = IAllocationManager.slashOperator.selector;
+        assertTrue(pc.canCall(address(sm), address(slasher), address(am), sel));
+        sm.setSlasher(address(0xabc));
+        assertFalse(pc.canCall(address(sm), address(slasher), address(am), sel));
+        assertTrue(pc.canCall(address(sm), address(0xabc), address(am), sel));
+        // Without the appointment, evidence cannot slash (and so is not recorded either).
+        VigilSlasher.SignedCheckpoint memory sa = _signed(1, _checkpoint(80, "a", 1005));
+        VigilSlasher.SignedCheckpoint memory sb = _signed(1, _checkpoint(80, "b", 1005));
+        vm.expectRevert("InvalidPermissions");
+        slasher.submitDoubleSign(_operator(1), sa, sb);
+        assertFalse(slasher.isPunished(_operator(1), 901, 80));
+    }
+
+    function test_slashingParamsValidated() public {
+        address[] memory s = new address[](2);
+        uint256[] memory w = new uint256[](2);
+        (s[0], s[1]) = (address(2), address(1)); // not ascending
+        (w[0], w[1]) = (1e17, 1e17);
+        vm.expectRevert(VigilSlasher.InvalidSlashingParams.selector);
+        slasher.setSlashingParams(s, w);
+        (s[0], s[1]) = (address(1), address(2));
+        w[1] = 1e18 + 1;
+        vm.expectRevert(VigilSlasher.InvalidSlashingParams.selector);
+        slasher.setSlashingParams(s, w);
+        w[1] = 1e18;
+        slasher.setSlashingParams(s, w);
+        vm.prank(address(0xbad));
+        vm.expectRevert("Ownable: caller is not the owner");
+        slasher.setSlashingParams(s, w);
+    }
+}
+
+/// @notice The EigenLayer v1.9+ permission model: the set names its slasher at creation, no appointee.
+contract VigilSlasherV2PermissionsTest is VigilFixture {
+    function test_setSlasherModel() public {
+        vm.roll(1000);
+        pc = new MockPermissionController();
+        am = new MockAllocationManager(pc);
+        sm = new VigilServiceManager(am, pc, address(this));
+        sm.updateAVSMetadataURI("uri");
+        verifier = new VigilVerifier(am, address(sm), SET_ID, address(this), MAX_AGE);
+        VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
+        params[0] = VigilRegistrar.StrategyParams(STRATEGY, 1e18);
+        verifier.setStrategies(params);
+        address[] memory strategies = new address[](1);
+        strategies[0] = STRATEGY;
+        uint256[] memory wads = new uint256[](1);
+        wads[0] = 5e16;
+        // The slasher exists before the set, which names it.
+        slasher = new VigilSlasher(verifier, address(this), strategies, wads, address(0), 0);
+        sm.createOperatorSetWithSlasher(SET_ID, strategies, address(slasher));
+        sm.setAVSRegistrar(address(verifier));
+        assertEq(sm.slasher(), address(slasher));
+        assertFalse(pc.canCall(address(sm), address(slasher), address(am), IAllocationManager.slashOperator.selector));
+
+        _register(1, STAKE);
+        vm.roll(1010);
+        VigilSlasher.SignedCheckpoint memory a = VigilSlasher.SignedCheckpoint(_checkpoint(9, "a", 1005), "");
+        VigilSlasher.SignedCheckpoint memory b = VigilSlasher.SignedCheckpoint(_checkpoint(9, "b", 1005), "");
+        a.signature = _sign(1, a.checkpoint);
+        b.signature = _sign(1, b.checkpoint);
+        slasher.submitDoubleSign(_operator(1), a, b);
+        assertEq(am.slashCount(), 1);
+    }
+}

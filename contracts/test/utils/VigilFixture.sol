@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {VigilRegistrar} from "../../src/VigilRegistrar.sol";
+import {VigilServiceManager} from "../../src/VigilServiceManager.sol";
+import {VigilSlasher} from "../../src/VigilSlasher.sol";
+import {Certificate, VigilVerifier} from "../../src/VigilVerifier.sol";
+import {BLS12381} from "../../src/libraries/BLS12381.sol";
+import {Checkpoint, CheckpointLib} from "../../src/libraries/CheckpointLib.sol";
+import {MockAllocationManager, MockPermissionController} from "../mocks/MockEigenLayer.sol";
+import {BLSSigner} from "./BLSSigner.sol";
+import {Test} from "./Test.sol";
+
+/// @dev Vigil wired to mock EigenLayer contracts, with operators whose keys and signatures are made
+///      in the EVM (BLSSigner). Operator i has secret key BLSSigner.secretKey(i).
+abstract contract VigilFixture is Test {
+    uint32 internal constant SET_ID = 0;
+    uint32 internal constant MAX_AGE = 100;
+    address internal constant STRATEGY = address(0x5757);
+    uint256 internal constant STAKE = 100 ether;
+    uint96 internal constant STAKE96 = 100 ether;
+
+    MockPermissionController internal pc;
+    MockAllocationManager internal am;
+    VigilServiceManager internal sm;
+    VigilVerifier internal verifier;
+    VigilSlasher internal slasher;
+
+    function _deployVigil() internal {
+        vm.roll(1000);
+        pc = new MockPermissionController();
+        am = new MockAllocationManager(pc);
+        sm = new VigilServiceManager(am, pc, address(this));
+        sm.updateAVSMetadataURI("https://vigil.example/avs.json");
+        address[] memory strategies = new address[](1);
+        strategies[0] = STRATEGY;
+        sm.createOperatorSet(SET_ID, strategies);
+        verifier = new VigilVerifier(am, address(sm), SET_ID, address(this), MAX_AGE);
+        sm.setAVSRegistrar(address(verifier));
+        VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
+        params[0] = VigilRegistrar.StrategyParams(STRATEGY, 1e18);
+        verifier.setStrategies(params);
+        uint256[] memory wads = new uint256[](1);
+        wads[0] = 5e16;
+        slasher = new VigilSlasher(verifier, address(this), strategies, wads, address(0), 0);
+        sm.setSlasher(address(slasher));
+    }
+
+    function _operator(uint256 i) internal pure returns (address) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return address(uint160(0x1000 + i)); // small test indices
+    }
+
+    function _sk(uint256 i) internal pure returns (uint256) {
+        return BLSSigner.secretKey(i);
+    }
+
+    function _pk(uint256 i) internal view returns (bytes memory) {
+        return BLSSigner.publicKey(_sk(i));
+    }
+
+    function _registrationData(uint256 i, address operator) internal view returns (bytes memory) {
+        bytes memory pk = _pk(i);
+        bytes32 m = CheckpointLib.popMessage(block.chainid, address(verifier), operator, pk);
+        return bytes.concat(pk, BLSSigner.sign(_sk(i), m, BLS12381.DST_POP));
+    }
+
+    function _register(uint256 i, uint256 stake) internal {
+        am.setSlashableStake(_operator(i), STRATEGY, stake);
+        am.registerForOperatorSets(_operator(i), address(sm), _ids(), _registrationData(i, _operator(i)));
+    }
+
+    function _deregister(uint256 i) internal {
+        am.deregisterFromOperatorSets(_operator(i), address(sm), _ids());
+    }
+
+    function _ids() internal pure returns (uint32[] memory ids) {
+        ids = new uint32[](1);
+        ids[0] = SET_ID;
+    }
+
+    function _checkpoint(uint64 height, bytes32 blockHash, uint64 l1Block) internal pure returns (Checkpoint memory) {
+        return Checkpoint(901, height, blockHash, keccak256(abi.encode("state", blockHash)), keccak256("da"), l1Block);
+    }
+
+    /// @dev Signature of operator i on `cp` in the verifier's domain.
+    function _sign(uint256 i, Checkpoint memory cp) internal view returns (bytes memory) {
+        bytes32 d = CheckpointLib.digest(cp, block.chainid, address(verifier), SET_ID);
+        return BLSSigner.sign(_sk(i), d, BLS12381.DST_SIG);
+    }
+
+    /// @dev A certificate signed by `signers` with `nonSigners` listed (sorted by key hash).
+    function _certificate(Checkpoint memory cp, uint256[] memory signers, uint256[] memory nonSigners)
+        internal
+        view
+        returns (Certificate memory cert)
+    {
+        bytes memory sig = new bytes(128);
+        for (uint256 j; j < signers.length; ++j) {
+            sig = BLS12381.g1Add(sig, _sign(signers[j], cp));
+        }
+        cert = Certificate(cp, _sortedKeys(nonSigners), sig);
+    }
+
+    function _sortedKeys(uint256[] memory idx) internal view returns (bytes memory out) {
+        bytes[] memory keys = new bytes[](idx.length);
+        for (uint256 j; j < idx.length; ++j) {
+            keys[j] = _pk(idx[j]);
+        }
+        // insertion sort by keccak256
+        for (uint256 a = 1; a < keys.length; ++a) {
+            for (uint256 b = a; b > 0 && keccak256(keys[b]) < keccak256(keys[b - 1]); --b) {
+                (keys[b], keys[b - 1]) = (keys[b - 1], keys[b]);
+            }
+        }
+        for (uint256 j; j < keys.length; ++j) {
+            out = bytes.concat(out, keys[j]);
+        }
+    }
+
+    function _list(uint256 a) internal pure returns (uint256[] memory l) {
+        l = new uint256[](1);
+        l[0] = a;
+    }
+
+    function _list(uint256 a, uint256 b) internal pure returns (uint256[] memory l) {
+        l = new uint256[](2);
+        (l[0], l[1]) = (a, b);
+    }
+
+    function _list(uint256 a, uint256 b, uint256 c) internal pure returns (uint256[] memory l) {
+        l = new uint256[](3);
+        (l[0], l[1], l[2]) = (a, b, c);
+    }
+
+    function _list(uint256 a, uint256 b, uint256 c, uint256 d) internal pure returns (uint256[] memory l) {
+        l = new uint256[](4);
+        (l[0], l[1], l[2], l[3]) = (a, b, c, d);
+    }
+
+    function _none() internal pure returns (uint256[] memory) {
+        return new uint256[](0);
+    }
+}

@@ -1,0 +1,339 @@
+//! Vigil's contracts on top of an EigenLayer core: deployment, operator registration and the
+//! calldata shapes the contracts take.
+
+use std::path::Path;
+
+use alloy::{
+    primitives::{Address, Bytes, U256, aliases::U96, keccak256},
+    providers::Provider,
+};
+use serde::{Deserialize, Serialize};
+use vigil_crypto::{PublicKey, SecretKey};
+use vigil_types::{Checkpoint, SigningDomain, pop_message};
+
+use crate::{
+    EigenLayerCore, Error, Result,
+    bindings::{
+        TestToken, VigilServiceManager, VigilSlasher, VigilVerifier,
+        eigenlayer::{
+            AllocationManager, DelegationManager, IAllocationManagerTypes, StrategyManager,
+        },
+        vigil_verifier,
+    },
+    tx::send,
+};
+
+/// WAD: 1e18, EigenLayer's unit for magnitudes and slashing fractions.
+pub const WAD: u64 = 1_000_000_000_000_000_000;
+
+/// How Vigil is deployed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct VigilParams {
+    /// Vigil's operator set id.
+    pub operator_set_id: u32,
+    /// Oldest `l1Block` (in blocks before the current one) a certificate may reference.
+    pub max_certificate_age: u32,
+    /// Fraction of the allocated stake slashed per offence, in WAD (5e16 = 5%).
+    pub wads_to_slash: U256,
+    /// Weight multiplier of the core's strategy, in WAD (1e18 = 1×).
+    pub strategy_multiplier: U256,
+    /// Veto committee (zero: no veto window).
+    pub veto_committee: Address,
+    /// Veto window in blocks (0: slash at once).
+    pub veto_window: u32,
+    /// AVS metadata URI.
+    pub metadata_uri: String,
+}
+
+impl Default for VigilParams {
+    fn default() -> Self {
+        Self {
+            operator_set_id: 0,
+            max_certificate_age: 7200,
+            wads_to_slash: U256::from(WAD / 20),
+            strategy_multiplier: U256::from(WAD),
+            veto_committee: Address::ZERO,
+            veto_window: 0,
+            metadata_uri: "https://vigil.invalid/metadata.json".to_owned(),
+        }
+    }
+}
+
+/// Addresses of a Vigil deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VigilContracts {
+    /// The AVS: VigilServiceManager.
+    pub service_manager: Address,
+    /// VigilVerifier, which is also the AVSRegistrar and defines the signing domain.
+    pub verifier: Address,
+    /// VigilSlasher.
+    pub slasher: Address,
+    /// Vigil's operator set id.
+    pub operator_set_id: u32,
+}
+
+/// Everything deployed on one chain, as written to `config/deployments/<chain>.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// The chain id.
+    pub chain_id: u64,
+    /// EigenLayer's core.
+    pub eigenlayer: EigenLayerCore,
+    /// Vigil's contracts.
+    pub vigil: VigilContracts,
+    /// The parameters Vigil was deployed with.
+    pub params: VigilParams,
+}
+
+impl Deployment {
+    /// The signing domain every checkpoint signature of this deployment commits to.
+    pub fn domain(&self) -> SigningDomain {
+        SigningDomain {
+            l1_chain_id: self.chain_id,
+            verifier: self.vigil.verifier,
+            operator_set_id: self.vigil.operator_set_id,
+        }
+    }
+
+    /// Writes the deployment as JSON.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let err = |reason: String| Error::DeploymentFile { path: path.to_owned(), reason };
+        let json = serde_json::to_string_pretty(self).map_err(|e| err(e.to_string()))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| err(e.to_string()))?;
+        }
+        std::fs::write(path, json + "\n").map_err(|e| err(e.to_string()))
+    }
+
+    /// Reads a deployment JSON file.
+    pub fn read(path: &Path) -> Result<Self> {
+        let err = |reason: String| Error::DeploymentFile { path: path.to_owned(), reason };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+    }
+}
+
+/// Deploys Vigil on `core` and wires it into EigenLayer: metadata, operator set, registrar and
+/// the slasher's permission to call `slashOperator`. `provider` signs as the owner.
+pub async fn deploy_vigil<P: Provider + Clone>(
+    provider: &P,
+    core: &EigenLayerCore,
+    params: &VigilParams,
+) -> Result<Deployment> {
+    let owner = core.owner;
+    let err = |what: &'static str| move |e| Error::call(what, e);
+    let sm = VigilServiceManager::deploy(
+        provider.clone(),
+        core.allocation_manager,
+        core.permission_controller,
+        owner,
+    )
+    .await
+    .map_err(err("deploy VigilServiceManager"))?;
+    let verifier = VigilVerifier::deploy(
+        provider.clone(),
+        core.allocation_manager,
+        *sm.address(),
+        params.operator_set_id,
+        owner,
+        params.max_certificate_age,
+    )
+    .await
+    .map_err(err("deploy VigilVerifier"))?;
+    let multiplier = U96::saturating_from(params.strategy_multiplier);
+    send(
+        "set strategies",
+        verifier.setStrategies(vec![vigil_verifier::VigilRegistrar::StrategyParams {
+            strategy: core.strategy,
+            multiplier,
+        }]),
+    )
+    .await?;
+    let slasher = VigilSlasher::deploy(
+        provider.clone(),
+        *verifier.address(),
+        owner,
+        vec![core.strategy],
+        vec![params.wads_to_slash],
+        params.veto_committee,
+        params.veto_window,
+    )
+    .await
+    .map_err(err("deploy VigilSlasher"))?;
+    send("update AVS metadata", sm.updateAVSMetadataURI(params.metadata_uri.clone())).await?;
+    send("create operator set", sm.createOperatorSet(params.operator_set_id, vec![core.strategy]))
+        .await?;
+    send("set AVS registrar", sm.setAVSRegistrar(*verifier.address())).await?;
+    send("appoint slasher", sm.setSlasher(*slasher.address())).await?;
+    let chain_id = provider.get_chain_id().await.map_err(|e| Error::call("chain id", e))?;
+    Ok(Deployment {
+        chain_id,
+        eigenlayer: *core,
+        vigil: VigilContracts {
+            service_manager: *sm.address(),
+            verifier: *verifier.address(),
+            slasher: *slasher.address(),
+            operator_set_id: params.operator_set_id,
+        },
+        params: params.clone(),
+    })
+}
+
+/// The registration data the registrar takes: the G2 key (EIP-2537, 256 bytes) followed by the
+/// proof of possession (EIP-2537 G1, 128 bytes) over [`pop_message`] bound to `operator`.
+pub fn registration_data(
+    sk: &SecretKey,
+    l1_chain_id: u64,
+    registrar: Address,
+    operator: Address,
+) -> Bytes {
+    let pubkey = sk.public_key().to_eip2537();
+    let message = pop_message(l1_chain_id, registrar, operator, &pubkey);
+    let mut data = Vec::with_capacity(384);
+    data.extend_from_slice(&pubkey);
+    data.extend_from_slice(&sk.sign_pop(message.as_slice()).to_eip2537());
+    data.into()
+}
+
+/// `keccak256` of a key's EIP-2537 encoding: how the contracts name a key.
+pub fn key_hash(pk: &PublicKey) -> alloy::primitives::B256 {
+    keccak256(pk.to_eip2537())
+}
+
+/// Non-signer keys as the verifier takes them: EIP-2537 encodings, sorted by key hash,
+/// concatenated.
+pub fn non_signer_bytes(non_signers: &[PublicKey]) -> Bytes {
+    let mut keys: Vec<_> = non_signers.iter().map(|pk| (key_hash(pk), pk.to_eip2537())).collect();
+    keys.sort_by_key(|(hash, _)| *hash);
+    keys.into_iter().flat_map(|(_, k)| k).collect::<Vec<u8>>().into()
+}
+
+/// A checkpoint as the verifier's `Checkpoint` struct.
+pub fn checkpoint_sol(cp: &Checkpoint) -> VigilVerifier::Checkpoint {
+    VigilVerifier::Checkpoint {
+        rollupId: cp.rollup_id,
+        height: cp.height,
+        blockHash: cp.block_hash,
+        stateRoot: cp.state_root,
+        daCommitment: cp.da_commitment,
+        l1Block: cp.l1_block,
+    }
+}
+
+/// Progress of [`register_operator`]: each step says whether it ran or was already done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrationReport {
+    /// `DelegationManager.registerAsOperator` ran.
+    pub registered_as_operator: bool,
+    /// Stake was deposited.
+    pub deposited: bool,
+    /// Magnitude was allocated to Vigil's operator set.
+    pub allocated: bool,
+    /// `registerForOperatorSets` ran.
+    pub registered_for_set: bool,
+}
+
+/// Takes `operator` (the signer of `provider`) from nothing to a registered member of Vigil's
+/// operator set: registerAsOperator (allocation delay 0), deposit `stake` of the core's token
+/// (which the operator must hold), allocate `magnitude` (WAD) to the set, and register with
+/// `sk`'s key and proof of possession. Steps already done are skipped.
+pub async fn register_operator<P: Provider + Clone>(
+    provider: &P,
+    deployment: &Deployment,
+    operator: Address,
+    sk: &SecretKey,
+    stake: U256,
+    magnitude: u64,
+) -> Result<RegistrationReport> {
+    let core = &deployment.eigenlayer;
+    let set = AllocationManager::OperatorSet {
+        avs: deployment.vigil.service_manager,
+        id: deployment.vigil.operator_set_id,
+    };
+    let mut report = RegistrationReport {
+        registered_as_operator: false,
+        deposited: false,
+        allocated: false,
+        registered_for_set: false,
+    };
+    let err = |what: &'static str| move |e| Error::call(what, e);
+    let dm = DelegationManager::new(core.delegation_manager, provider.clone());
+    if !dm.isOperator(operator).call().await.map_err(err("isOperator"))? {
+        send("registerAsOperator", dm.registerAsOperator(Address::ZERO, 0, String::new())).await?;
+        report.registered_as_operator = true;
+        // The allocation delay takes effect after ALLOCATION_CONFIGURATION_DELAY blocks.
+        mine(provider, u64::from(core.params.allocation_configuration_delay) + 1).await?;
+    }
+    if !stake.is_zero() {
+        let token = TestToken::new(core.token, provider.clone());
+        send("approve stake", token.approve(core.strategy_manager, stake)).await?;
+        let sm = StrategyManager::new(core.strategy_manager, provider.clone());
+        send("deposit stake", sm.depositIntoStrategy(core.strategy, core.token, stake)).await?;
+        report.deposited = true;
+    }
+    let am = AllocationManager::new(core.allocation_manager, provider.clone());
+    let current = am
+        .getAllocation(operator, set.clone(), core.strategy)
+        .call()
+        .await
+        .map_err(err("getAllocation"))?;
+    if current.currentMagnitude != magnitude && current.pendingDiff == 0 {
+        send(
+            "allocate to Vigil's operator set",
+            am.modifyAllocations(
+                operator,
+                vec![IAllocationManagerTypes::AllocateParams {
+                    operatorSet: set.clone(),
+                    strategies: vec![core.strategy],
+                    newMagnitudes: vec![magnitude],
+                }],
+            ),
+        )
+        .await?;
+        report.allocated = true;
+        mine(provider, 1).await?;
+    }
+    if !am.isMemberOfOperatorSet(operator, set.clone()).call().await.map_err(err("isMember"))? {
+        let data = registration_data(sk, deployment.chain_id, deployment.vigil.verifier, operator);
+        send(
+            "registerForOperatorSets",
+            am.registerForOperatorSets(
+                operator,
+                IAllocationManagerTypes::RegisterParams {
+                    avs: set.avs,
+                    operatorSetIds: vec![set.id],
+                    data,
+                },
+            ),
+        )
+        .await?;
+        report.registered_for_set = true;
+    }
+    Ok(report)
+}
+
+/// Mines `blocks` blocks on anvil (`anvil_mine`).
+pub async fn mine<P: Provider>(provider: &P, blocks: u64) -> Result<()> {
+    provider
+        .raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(blocks),))
+        .await
+        .map(|_| ())
+        .map_err(|e| Error::call("anvil_mine", e))
+}
+
+/// A checkpoint as the slasher's `Checkpoint` struct (the same Solidity type; alloy generates one
+/// Rust type per contract).
+pub fn checkpoint_for_slasher(cp: &Checkpoint) -> VigilSlasher::Checkpoint {
+    let c = checkpoint_sol(cp);
+    VigilSlasher::Checkpoint {
+        rollupId: c.rollupId,
+        height: c.height,
+        blockHash: c.blockHash,
+        stateRoot: c.stateRoot,
+        daCommitment: c.daCommitment,
+        l1Block: c.l1Block,
+    }
+}

@@ -1,0 +1,194 @@
+//! Vigil on the real EigenLayer core: registration, certificates, equivocation slashing.
+
+use alloy::{
+    primitives::{Address, B256, Bytes, U256},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use vigil_chain::{
+    CoreParams, Deployment, VigilParams, WAD,
+    bindings::{
+        TestToken, VigilSlasher, VigilVerifier,
+        eigenlayer::{AllocationManager, IAllocationManagerTypes},
+    },
+    checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, non_signer_bytes,
+    register_operator, send,
+};
+use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
+use vigil_types::Checkpoint;
+
+use crate::{DEV_KEY, anvil, provider};
+
+struct Net {
+    _anvil: vigil_chain::Anvil,
+    owner: DynProvider,
+    deployment: Deployment,
+    operators: Vec<(Address, SecretKey)>,
+    stake: U256,
+}
+
+async fn setup() -> Net {
+    let anvil = anvil().await;
+    let owner_signer: PrivateKeySigner = DEV_KEY.parse().unwrap();
+    let owner = provider(&anvil, DEV_KEY);
+    let core = deploy_core(&owner, owner_signer.address(), CoreParams::default()).await.unwrap();
+    let deployment = deploy_vigil(&owner, &core, &VigilParams::default()).await.unwrap();
+    let stake = U256::from(100u64) * U256::from(WAD);
+    let token = TestToken::new(core.token, owner.clone());
+    let mut operators = vec![];
+    for i in 0..4u8 {
+        let signer = PrivateKeySigner::random();
+        let key = signer.to_bytes().to_string();
+        owner
+            .raw_request::<_, serde_json::Value>(
+                "anvil_setBalance".into(),
+                (signer.address(), U256::from(10u64) * U256::from(WAD)),
+            )
+            .await
+            .unwrap();
+        send("fund operator", token.transfer(signer.address(), stake)).await.unwrap();
+        let bls = SecretKey::from_ikm(&[i + 1; 32]).unwrap();
+        let p = provider(&anvil, &key);
+        let report =
+            register_operator(&p, &deployment, signer.address(), &bls, stake, WAD).await.unwrap();
+        assert!(report.registered_as_operator && report.deposited && report.allocated);
+        assert!(report.registered_for_set);
+        // Running it again skips every step already done.
+        let again = register_operator(&p, &deployment, signer.address(), &bls, U256::ZERO, WAD)
+            .await
+            .unwrap();
+        assert!(!again.registered_as_operator && !again.allocated && !again.registered_for_set);
+        operators.push((signer.address(), bls));
+    }
+    vigil_chain::mine(&owner, 1).await.unwrap();
+    Net { _anvil: anvil, owner, deployment, operators, stake }
+}
+
+async fn checkpoint(net: &Net, height: u64, block: &str) -> Checkpoint {
+    // Strictly before the latest block: calls execute at the latest block number.
+    let l1_block = net.owner.get_block_number().await.unwrap() - 1;
+    Checkpoint {
+        rollup_id: 901,
+        height,
+        block_hash: alloy::primitives::keccak256(block),
+        state_root: alloy::primitives::keccak256(format!("state-{block}")),
+        da_commitment: B256::repeat_byte(0xda),
+        l1_block,
+    }
+}
+
+fn certificate(net: &Net, cp: &Checkpoint, signers: &[usize]) -> VigilVerifier::Certificate {
+    let digest = cp.digest(&net.deployment.domain());
+    let sigs: Vec<Signature> =
+        signers.iter().map(|&i| net.operators[i].1.sign(digest.as_slice())).collect();
+    let agg = aggregate_signatures(&sigs).unwrap();
+    let non_signers: Vec<_> = (0..net.operators.len())
+        .filter(|i| !signers.contains(i))
+        .map(|i| net.operators[i].1.public_key())
+        .collect();
+    VigilVerifier::Certificate {
+        checkpoint: checkpoint_sol(cp),
+        nonSignerPubkeys: non_signer_bytes(&non_signers),
+        signature: Bytes::from(agg.to_eip2537().to_vec()),
+    }
+}
+
+fn revert_selector(err: &vigil_chain::Error) -> String {
+    err.to_string()
+}
+
+#[tokio::test]
+async fn register_certify_and_slash_on_real_eigenlayer() {
+    let net = setup().await;
+    let verifier = VigilVerifier::new(net.deployment.vigil.verifier, net.owner.clone());
+
+    // The contract's digest is vigil-types' digest.
+    let cp = checkpoint(&net, 1000, "block-1000").await;
+    let onchain = verifier.checkpointDigest(checkpoint_sol(&cp)).call().await.unwrap();
+    assert_eq!(onchain, cp.digest(&net.deployment.domain()));
+
+    // Each operator's weight is its slashable stake; four equal operators.
+    let (_, total) = verifier
+        .setStateAt(cp.l1_block as u32)
+        .call()
+        .await
+        .map(|r| (r.apk, r.totalWeight))
+        .unwrap();
+    assert_eq!(U256::from(total), net.stake * U256::from(4u64));
+
+    // Two of four signers do not certify (2/4 < 66.67%).
+    let two = certificate(&net, &cp, &[0, 1]);
+    let Err(err) = verifier.verifyCertificate(two.clone()).call().await else {
+        panic!("2-of-4 must not verify")
+    };
+    let decoded = err
+        .as_decoded_error::<VigilVerifier::InsufficientStake>()
+        .unwrap_or_else(|| panic!("{err}"));
+    assert_eq!(U256::from(decoded.signedWeight), net.stake * U256::from(2u64));
+    let err = send("submit 2-of-4", verifier.submitCertificate(two)).await.unwrap_err();
+    assert!(revert_selector(&err).contains("submit 2-of-4"));
+    assert!(!verifier.isCertified(checkpoint_sol(&cp)).call().await.unwrap());
+
+    // Three of four certify.
+    let three = certificate(&net, &cp, &[0, 1, 2]);
+    let receipt = send("submit 3-of-4", verifier.submitCertificate(three.clone())).await.unwrap();
+    println!("submitCertificate with 1 non-signer: {} gas", receipt.gas_used);
+    assert!(verifier.isCertified(checkpoint_sol(&cp)).call().await.unwrap());
+    let stake = verifier.certifiedStake(checkpoint_sol(&cp)).call().await.unwrap();
+    assert_eq!(U256::from(stake.signedWeight), net.stake * U256::from(3u64));
+    // The same certificate again is a no-op.
+    let again = verifier.submitCertificate(three).call().await.unwrap();
+    assert!(!again);
+
+    // Operator 3 (the non-signer) signs a conflicting block for the same height: evidence.
+    let (offender, ref offender_key) = net.operators[3];
+    let fork = Checkpoint { l1_block: cp.l1_block, ..checkpoint(&net, 1000, "fork-1000").await };
+    let sign = |c: &Checkpoint| {
+        let sig = offender_key.sign(c.digest(&net.deployment.domain()).as_slice());
+        VigilSlasher::SignedCheckpoint {
+            checkpoint: checkpoint_for_slasher(c),
+            signature: Bytes::from(sig.to_eip2537().to_vec()),
+        }
+    };
+    let slasher = VigilSlasher::new(net.deployment.vigil.slasher, net.owner.clone());
+    let am =
+        AllocationManager::new(net.deployment.eigenlayer.allocation_manager, net.owner.clone());
+    let strategy = net.deployment.eigenlayer.strategy;
+    let before = am.getMaxMagnitude(offender, strategy).call().await.unwrap();
+    assert_eq!(before, WAD);
+    let receipt =
+        send("double-sign evidence", slasher.submitDoubleSign(offender, sign(&cp), sign(&fork)))
+            .await
+            .unwrap();
+    println!("submitDoubleSign + slashOperator: {} gas", receipt.gas_used);
+    let after = am.getMaxMagnitude(offender, strategy).call().await.unwrap();
+    assert_eq!(after, WAD - WAD / 20, "5% slashed");
+    assert!(slasher.isPunished(offender, cp.rollup_id, cp.height).call().await.unwrap());
+
+    // The same offence again, even with the evidence reversed, does not slash twice.
+    assert!(
+        send("again", slasher.submitDoubleSign(offender, sign(&fork), sign(&cp))).await.is_err()
+    );
+    assert_eq!(am.getMaxMagnitude(offender, strategy).call().await.unwrap(), after);
+
+    // Honest operators are untouched.
+    for (op, _) in &net.operators[..3] {
+        assert_eq!(am.getMaxMagnitude(*op, strategy).call().await.unwrap(), WAD);
+    }
+    // Re-signing the same block with another daCommitment is not evidence.
+    let mut same_block = cp;
+    same_block.da_commitment = B256::ZERO;
+    let op0 = &net.operators[0];
+    let s = |c: &Checkpoint| VigilSlasher::SignedCheckpoint {
+        checkpoint: checkpoint_for_slasher(c),
+        signature: Bytes::from(
+            op0.1.sign(c.digest(&net.deployment.domain()).as_slice()).to_eip2537().to_vec(),
+        ),
+    };
+    assert!(
+        send("not a conflict", slasher.submitDoubleSign(op0.0, s(&cp), s(&same_block)))
+            .await
+            .is_err()
+    );
+    let _ = IAllocationManagerTypes::Allocation::default();
+}
