@@ -1,0 +1,2 @@
+//! Placeholder: the gas table benchmark (whole transactions on anvil) is being written.
+fn main() {}
