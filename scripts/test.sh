@@ -11,8 +11,10 @@ step() { printf '\n==> %s\n' "$*"; }
 step "set-up"
 scripts/setup.sh
 
-step "cross-language vectors are up to date"
+step "generated files are up to date (vectors, EigenLayer fixture, contract artifacts)"
 cargo run --quiet -p vigil-testgen -- checkpoints --check testdata/checkpoints.json
+cargo run --quiet -p vigil-testgen -- eigenlayer --check testdata/fixtures/eigenlayer-v1.3.0.json
+(cd contracts && node_modules/.bin/forge build --quiet && node script/export-artifacts.mjs --check)
 
 step "Rust tests"
 cargo test --workspace
