@@ -1,24 +1,269 @@
-//! `vigil-operator`: the Vigil operator binary. Thin by design: CLI, config and wiring only; the logic
-//! lives in the `vigil-*` library crates.
+//! `vigil-operator`: the node an EigenLayer operator runs for Vigil. Thin by design: CLI parsing,
+//! configuration and output; the logic lives in `vigil-node`.
 
-use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+use alloy_primitives::U256;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use eyre::{Result, WrapErr, bail};
+use vigil_keystore::{Kdf, KdfStrength};
+use vigil_node::{
+    OperatorConfig,
+    keys::{self, KeyKind, OperatorKeys, PasswordSource},
+    registration, status,
+};
 
 #[derive(Parser)]
-#[command(name = "vigil-operator", version, about = "Vigil operator")]
+#[command(name = "vigil-operator", version, about = "Vigil operator node")]
 struct Cli {
+    /// Configuration file (see config/operator.toml). Relative paths in it are resolved against
+    /// its folder.
+    #[arg(long, short, global = true, env = "VIGIL_OPERATOR_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the operator.
+    /// Generate, import and list keystores.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Join Vigil's operator set: every EigenLayer step, each skipped when already done.
+    Register {
+        /// Stake to deposit first, in the token's smallest unit (wei); 0 deposits nothing.
+        #[arg(long, default_value = "0")]
+        deposit: U256,
+    },
+    /// Leave Vigil's operator set (stake stays slashable for EigenLayer's deallocation delay).
+    Deregister,
+    /// Show registration, stake and keys as the chain sees them.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run the node: watch the rollup and its data, sign checkpoints, submit them.
     Run,
 }
 
-fn main() -> eyre::Result<()> {
-    match Cli::parse().command {
-        // Not built yet: say so plainly instead of pretending.
-        Command::Run => eyre::bail!("vigil-operator is not implemented yet (tracked as issue 5)"),
+#[derive(Clone, Copy, ValueEnum)]
+enum Kind {
+    /// BLS12-381 signing key (EIP-2335 keystore).
+    Bls,
+    /// ECDSA operator key (V3 keystore).
+    Ecdsa,
+}
+
+impl From<Kind> for KeyKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Bls => KeyKind::Bls,
+            Kind::Ecdsa => KeyKind::Ecdsa,
+        }
     }
+}
+
+/// Where the keystore password comes from: never the command line itself.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct PasswordArgs {
+    /// File holding the password.
+    #[arg(long)]
+    password_file: Option<PathBuf>,
+    /// Name of the environment variable holding the password.
+    #[arg(long)]
+    password_env: Option<String>,
+}
+
+impl PasswordArgs {
+    fn source(&self) -> PasswordSource {
+        match (&self.password_file, &self.password_env) {
+            (Some(file), _) => PasswordSource::File(file.clone()),
+            (None, Some(var)) => PasswordSource::Env(var.clone()),
+            // clap's group makes one of them required.
+            (None, None) => PasswordSource::Env("VIGIL_KEYSTORE_PASSWORD".into()),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Generate a new key into a new keystore file.
+    Generate {
+        /// Which key.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// Keystore file to create (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        password: PasswordArgs,
+        /// Light KDF parameters (scrypt n = 2^10): only for throwaway devnet keys.
+        #[arg(long)]
+        insecure_light_kdf: bool,
+    },
+    /// Import a raw hex secret from a file into a new keystore file.
+    Import {
+        /// Which key.
+        #[arg(long, value_enum)]
+        kind: Kind,
+        /// File holding the secret as hex.
+        #[arg(long)]
+        secret_file: PathBuf,
+        /// Keystore file to create (never overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        password: PasswordArgs,
+        /// Light KDF parameters: only for throwaway devnet keys.
+        #[arg(long)]
+        insecure_light_kdf: bool,
+    },
+    /// List the keystores in a folder (nothing is decrypted).
+    List {
+        /// Folder to look in.
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+    },
+}
+
+fn kdf(light: bool) -> Kdf {
+    if light { KdfStrength::Light.scrypt() } else { KdfStrength::Standard.scrypt() }
+}
+
+fn load_config(path: Option<&Path>) -> Result<OperatorConfig> {
+    let config = OperatorConfig::load(path)?;
+    Ok(match path.and_then(Path::parent) {
+        Some(base) => config.resolve_paths(base),
+        None => config,
+    })
+}
+
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.log_json);
+    match cli.command {
+        Command::Keys(cmd) => keys_command(cmd)?,
+        Command::Register { deposit } => {
+            let config = load_config(cli.config.as_deref())?;
+            let keys =
+                OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
+            println!(
+                "operator {} (BLS key 0x{}…)",
+                keys.address(),
+                short(&keys.bls.public_key().to_compressed())
+            );
+            let report = registration::register(&config, &keys, deposit).await?;
+            let mark = |done: bool| if done { "done" } else { "already done, skipped" };
+            println!("registerAsOperator:        {}", mark(report.registered_as_operator));
+            println!(
+                "deposit:                   {}",
+                if report.deposited { "done" } else { "none requested" }
+            );
+            println!("allocate to Vigil's set:   {}", mark(report.allocated));
+            println!("registerForOperatorSets:   {}", mark(report.registered_for_set));
+        }
+        Command::Deregister => {
+            let config = load_config(cli.config.as_deref())?;
+            let keys =
+                OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
+            if registration::deregister(&config, &keys).await? {
+                println!(
+                    "deregistered {}; stake stays slashable for EigenLayer's deallocation delay",
+                    keys.address()
+                );
+            } else {
+                println!(
+                    "{} is not a member of Vigil's operator set: nothing to do",
+                    keys.address()
+                );
+            }
+        }
+        Command::Status { json } => {
+            let config = load_config(cli.config.as_deref())?;
+            let keys =
+                OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
+            let s = status::status(&config, &keys).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&s)?);
+            } else {
+                println!("operator:              {}", s.operator);
+                println!("EigenLayer operator:   {}", s.is_eigenlayer_operator);
+                println!("member of Vigil's set: {}", s.is_member);
+                println!("slashable:             {}", s.is_slashable);
+                println!("BLS key hash:          {}", s.bls_key_hash);
+                if s.registered_key_hash != s.bls_key_hash && !s.registered_key_hash.is_zero() {
+                    println!(
+                        "registered key hash:   {} (differs from the configured key!)",
+                        s.registered_key_hash
+                    );
+                }
+                println!("delegated shares:      {}", s.shares);
+                println!("allocated magnitude:   {} / 1e18", s.allocated_magnitude);
+                println!(
+                    "max magnitude:         {} / 1e18{}",
+                    s.max_magnitude,
+                    if s.max_magnitude < 1_000_000_000_000_000_000 { " (slashed)" } else { "" }
+                );
+            }
+        }
+        Command::Run => bail!(
+            "`run` (watching, signing, submitting) is not implemented yet: tracked in issue 5"
+        ),
+    }
+    Ok(())
+}
+
+fn short(bytes: &[u8]) -> String {
+    bytes.iter().take(6).map(|b| format!("{b:02x}")).collect()
+}
+
+fn keys_command(cmd: KeysCommand) -> Result<()> {
+    let entry = match cmd {
+        KeysCommand::Generate { kind, out, password, insecure_light_kdf } => {
+            let pw = password.source().read()?;
+            match kind {
+                Kind::Bls => keys::generate_bls(&out, &pw, kdf(insecure_light_kdf))?,
+                Kind::Ecdsa => keys::generate_ecdsa(&out, &pw, kdf(insecure_light_kdf))?,
+            }
+        }
+        KeysCommand::Import { kind, secret_file, out, password, insecure_light_kdf } => {
+            let pw = password.source().read()?;
+            keys::import_secret(kind.into(), &secret_file, &out, &pw, kdf(insecure_light_kdf))?
+        }
+        KeysCommand::List { dir } => {
+            for e in keys::list(&dir)? {
+                println!(
+                    "{:<6} {}  {}",
+                    format!("{:?}", e.kind).to_lowercase(),
+                    e.public,
+                    e.path.display()
+                );
+            }
+            return Ok(());
+        }
+    };
+    println!(
+        "{} key {} written to {}",
+        format!("{:?}", entry.kind).to_lowercase(),
+        entry.public,
+        entry.path.display()
+    );
+    Ok(())
 }

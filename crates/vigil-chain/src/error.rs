@@ -19,6 +19,8 @@ pub enum Error {
         what: String,
         /// What the node said.
         reason: String,
+        /// The revert data, when the call reverted (a custom error callers can decode).
+        revert: Option<alloy::primitives::Bytes>,
     },
     /// A transaction was mined but reverted.
     #[error("{what}: transaction {tx} reverted")]
@@ -40,6 +42,20 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn call(what: impl Into<String>, err: impl std::fmt::Display) -> Self {
-        Self::Call { what: what.into(), reason: err.to_string() }
+        Self::Call { what: what.into(), reason: err.to_string(), revert: None }
+    }
+
+    /// A failed contract call, keeping its revert data.
+    pub(crate) fn contract(what: impl Into<String>, err: alloy::contract::Error) -> Self {
+        let revert = err.as_revert_data();
+        Self::Call { what: what.into(), reason: err.to_string(), revert }
+    }
+
+    /// The revert data of a failed call, if it reverted.
+    pub fn revert_data(&self) -> Option<&alloy::primitives::Bytes> {
+        match self {
+            Self::Call { revert, .. } => revert.as_ref(),
+            _ => None,
+        }
     }
 }

@@ -17,6 +17,6 @@ pub use provider::signing_provider;
 pub use tx::send;
 pub use vigil::{
     Deployment, RegistrationReport, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
-    checkpoint_sol, deploy_vigil, key_hash, mine, non_signer_bytes, register_operator,
-    registration_data,
+    checkpoint_sol, deploy_vigil, deregister_operator, key_hash, mine, non_signer_bytes,
+    register_operator, registration_data,
 };

@@ -15,7 +15,7 @@ pub async fn send<P: Provider, D: CallDecoder>(
     call: CallBuilder<P, D>,
 ) -> Result<TransactionReceipt> {
     let what = what.into();
-    let pending = call.send().await.map_err(|e| Error::call(&what, e))?;
+    let pending = call.send().await.map_err(|e| Error::contract(&what, e))?;
     let receipt = pending.get_receipt().await.map_err(|e| Error::call(&what, e))?;
     if !receipt.status() {
         return Err(Error::Reverted { what, tx: receipt.transaction_hash });

@@ -262,12 +262,14 @@ pub async fn register_operator<P: Provider + Clone>(
     let err = |what: &'static str| move |e| Error::call(what, e);
     let dm = DelegationManager::new(core.delegation_manager, provider.clone());
     if !dm.isOperator(operator).call().await.map_err(err("isOperator"))? {
+        tracing::info!(target: "vigil::registration", %operator, "registering as an EigenLayer operator");
         send("registerAsOperator", dm.registerAsOperator(Address::ZERO, 0, String::new())).await?;
         report.registered_as_operator = true;
         // The allocation delay takes effect after ALLOCATION_CONFIGURATION_DELAY blocks.
         mine(provider, u64::from(core.params.allocation_configuration_delay) + 1).await?;
     }
     if !stake.is_zero() {
+        tracing::info!(target: "vigil::registration", %operator, %stake, "depositing stake");
         let token = TestToken::new(core.token, provider.clone());
         send("approve stake", token.approve(core.strategy_manager, stake)).await?;
         let sm = StrategyManager::new(core.strategy_manager, provider.clone());
@@ -281,6 +283,7 @@ pub async fn register_operator<P: Provider + Clone>(
         .await
         .map_err(err("getAllocation"))?;
     if current.currentMagnitude != magnitude && current.pendingDiff == 0 {
+        tracing::info!(target: "vigil::registration", %operator, magnitude, "allocating to Vigil's operator set");
         send(
             "allocate to Vigil's operator set",
             am.modifyAllocations(
@@ -336,4 +339,38 @@ pub fn checkpoint_for_slasher(cp: &Checkpoint) -> VigilSlasher::Checkpoint {
         daCommitment: c.daCommitment,
         l1Block: c.l1Block,
     }
+}
+
+/// Deregisters `operator` (the signer of `provider`) from Vigil's operator set. Its stake stays
+/// slashable for `DEALLOCATION_DELAY` blocks (EigenLayer's `slashableUntil`). Returns `false` if it
+/// was not a member.
+pub async fn deregister_operator<P: Provider + Clone>(
+    provider: &P,
+    deployment: &Deployment,
+    operator: Address,
+) -> Result<bool> {
+    let am = AllocationManager::new(deployment.eigenlayer.allocation_manager, provider.clone());
+    let set = AllocationManager::OperatorSet {
+        avs: deployment.vigil.service_manager,
+        id: deployment.vigil.operator_set_id,
+    };
+    let member = am
+        .isMemberOfOperatorSet(operator, set.clone())
+        .call()
+        .await
+        .map_err(|e| Error::call("isMemberOfOperatorSet", e))?;
+    if !member {
+        return Ok(false);
+    }
+    tracing::info!(target: "vigil::registration", %operator, "deregistering from Vigil's operator set");
+    send(
+        "deregisterFromOperatorSets",
+        am.deregisterFromOperatorSets(IAllocationManagerTypes::DeregisterParams {
+            operator,
+            avs: set.avs,
+            operatorSetIds: vec![set.id],
+        }),
+    )
+    .await?;
+    Ok(true)
 }

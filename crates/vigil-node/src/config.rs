@@ -1,0 +1,166 @@
+//! The operator's configuration: `config/operator.toml` documents every field.
+
+use std::path::{Path, PathBuf};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Prefix of environment overrides: `VIGIL_OPERATOR_CHAIN__L1_RPC=http://…` sets `chain.l1_rpc`.
+pub const ENV_PREFIX: &str = "VIGIL_OPERATOR_";
+
+/// The whole operator configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct OperatorConfig {
+    /// Where the L1 is and which Vigil deployment to use.
+    pub chain: ChainConfig,
+    /// The operator's keys.
+    pub keys: KeysConfig,
+    /// How to register with EigenLayer.
+    pub registration: RegistrationConfig,
+}
+
+/// L1 access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainConfig {
+    /// L1 JSON-RPC endpoint (HTTP).
+    pub l1_rpc: String,
+    /// Deployment file written by the deployer (`config/deployments/<chain id>.json` in the repo).
+    pub deployment: PathBuf,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            l1_rpc: "http://127.0.0.1:8545".to_owned(),
+            deployment: PathBuf::from("deployments/31337.json"),
+        }
+    }
+}
+
+/// Key files and where their passwords come from. Passwords are never configuration values:
+/// only the name of an environment variable or the path of a file holding one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct KeysConfig {
+    /// EIP-2335 keystore of the BLS signing key.
+    pub bls_keystore: PathBuf,
+    /// File holding the BLS keystore password (takes precedence over `bls_password_env`).
+    pub bls_password_file: Option<PathBuf>,
+    /// Environment variable holding the BLS keystore password.
+    pub bls_password_env: String,
+    /// V3 keystore of the ECDSA operator key (the EigenLayer operator address).
+    pub ecdsa_keystore: PathBuf,
+    /// File holding the ECDSA keystore password (takes precedence over `ecdsa_password_env`).
+    pub ecdsa_password_file: Option<PathBuf>,
+    /// Environment variable holding the ECDSA keystore password.
+    pub ecdsa_password_env: String,
+}
+
+impl Default for KeysConfig {
+    fn default() -> Self {
+        Self {
+            bls_keystore: PathBuf::from("keys/bls.json"),
+            bls_password_file: None,
+            bls_password_env: "VIGIL_BLS_PASSWORD".to_owned(),
+            ecdsa_keystore: PathBuf::from("keys/ecdsa.json"),
+            ecdsa_password_file: None,
+            ecdsa_password_env: "VIGIL_ECDSA_PASSWORD".to_owned(),
+        }
+    }
+}
+
+/// EigenLayer registration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RegistrationConfig {
+    /// Fraction of the operator's stake in each strategy to allocate to Vigil's operator set, in
+    /// WAD (1e18 = all of it). This stake becomes slashable by Vigil.
+    pub magnitude_wad: u64,
+    /// Metadata URI given to `registerAsOperator` if the account is not an operator yet.
+    pub operator_metadata_uri: String,
+}
+
+impl Default for RegistrationConfig {
+    fn default() -> Self {
+        Self { magnitude_wad: vigil_chain::WAD, operator_metadata_uri: String::new() }
+    }
+}
+
+impl OperatorConfig {
+    /// Loads defaults, then `file` (if given), then `VIGIL_OPERATOR_*` environment overrides.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Self::default()));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(Error::Config(format!("{} does not exist", file.display())));
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed(ENV_PREFIX).split("__"))
+            .extract()
+            .map_err(|e| Error::Config(e.to_string()))
+    }
+
+    /// Resolves relative paths in the config against `base` (the config file's folder).
+    pub fn resolve_paths(mut self, base: &Path) -> Self {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        };
+        fix(&mut self.chain.deployment);
+        fix(&mut self.keys.bls_keystore);
+        fix(&mut self.keys.ecdsa_keystore);
+        if let Some(p) = self.keys.bls_password_file.as_mut() {
+            fix(p);
+        }
+        if let Some(p) = self.keys.ecdsa_password_file.as_mut() {
+            fix(p);
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shipped sample is exactly the defaults, so it documents every field truthfully.
+    #[test]
+    fn sample_config_parses_to_defaults() {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/operator.toml");
+        let config: OperatorConfig =
+            Figment::from(Toml::file(&sample)).extract().expect("config/operator.toml parses");
+        assert_eq!(config, OperatorConfig::default());
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn file_then_environment_override() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("op.toml");
+        std::fs::write(
+            &file,
+            "[chain]\nl1_rpc = \"http://file:1\"\n[registration]\nmagnitude_wad = 5\n",
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("VIGIL_OPERATOR_CHAIN__L1_RPC", "http://env:2");
+            let c = OperatorConfig::load(Some(&file)).map_err(|e| e.to_string())?;
+            assert_eq!(c.chain.l1_rpc, "http://env:2");
+            assert_eq!(c.registration.magnitude_wad, 5);
+            Ok(())
+        });
+        std::fs::write(&file, "[chain]\nl1_rpcc = \"typo\"\n").unwrap();
+        assert!(OperatorConfig::load(Some(&file)).is_err(), "unknown fields are refused");
+        assert!(OperatorConfig::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+}

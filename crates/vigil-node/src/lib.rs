@@ -1,0 +1,18 @@
+//! The Vigil operator node's logic, behind the thin `vigil-operator` binary.
+//!
+//! - [`config`]: `config/operator.toml`, every field documented, overridable from the
+//!   environment (`VIGIL_OPERATOR_<SECTION>__<FIELD>`);
+//! - [`keys`]: generating, importing and listing the operator's two keys — BLS in EIP-2335
+//!   keystores, ECDSA in V3 keystores — with passwords only from a file or the environment;
+//! - [`registration`]: every EigenLayer step an operator needs to join Vigil's operator set,
+//!   each skipped when already done, with reverts turned into advice;
+//! - [`status`]: what the chain says about this operator.
+
+pub mod config;
+mod error;
+pub mod keys;
+pub mod registration;
+pub mod status;
+
+pub use config::OperatorConfig;
+pub use error::{Error, Result};

@@ -1,0 +1,181 @@
+//! Joining and leaving Vigil's operator set through EigenLayer, with reverts turned into advice.
+
+use alloy::primitives::U256;
+use vigil_chain::{Deployment, RegistrationReport, signing_provider};
+
+use crate::{Error, OperatorConfig, Result, keys::OperatorKeys};
+
+fn url(config: &OperatorConfig) -> Result<alloy::transports::http::reqwest::Url> {
+    config
+        .chain
+        .l1_rpc
+        .parse()
+        .map_err(|e| Error::Config(format!("chain.l1_rpc {:?}: {e}", config.chain.l1_rpc)))
+}
+
+fn deployment(config: &OperatorConfig) -> Result<Deployment> {
+    Deployment::read(&config.chain.deployment).map_err(|e| Error::Config(e.to_string()))
+}
+
+/// Runs every registration step for the operator (each skipped when already done): become an
+/// EigenLayer operator, deposit `deposit` of the staking token if non-zero, allocate
+/// `registration.magnitude_wad` to Vigil's operator set, and register the BLS key with its proof
+/// of possession.
+pub async fn register(
+    config: &OperatorConfig,
+    keys: &OperatorKeys,
+    deposit: U256,
+) -> Result<RegistrationReport> {
+    let deployment = deployment(config)?;
+    let provider = signing_provider(url(config)?, keys.ecdsa.clone());
+    vigil_chain::register_operator(
+        &provider,
+        &deployment,
+        keys.address(),
+        &keys.bls,
+        deposit,
+        config.registration.magnitude_wad,
+    )
+    .await
+    .map_err(chain_error)
+}
+
+/// Leaves Vigil's operator set. Returns `false` if the operator was not a member.
+pub async fn deregister(config: &OperatorConfig, keys: &OperatorKeys) -> Result<bool> {
+    let deployment = deployment(config)?;
+    let provider = signing_provider(url(config)?, keys.ecdsa.clone());
+    vigil_chain::deregister_operator(&provider, &deployment, keys.address())
+        .await
+        .map_err(chain_error)
+}
+
+/// Wraps a chain error with advice for the reverts an operator can fix.
+pub(crate) fn chain_error(err: vigil_chain::Error) -> Error {
+    let advice = err.revert_data().and_then(|data| advice(data)).map(str::to_owned).or_else(|| {
+        let text = err.to_string();
+        text.contains("nsufficient funds")
+            .then_some("fund the operator address with ETH to pay for gas".to_owned())
+    });
+    let (step, reason) = match &err {
+        vigil_chain::Error::Call { what, reason, .. } => (what.clone(), reason.clone()),
+        other => ("chain".to_owned(), other.to_string()),
+    };
+    let reason = err.revert_data().and_then(|d| error_name(d)).unwrap_or(reason);
+    Error::Chain { step, reason, advice }
+}
+
+/// Custom errors registration can hit, by Solidity signature (EigenLayer v1.3.0 and Vigil's
+/// registrar).
+const KNOWN_ERRORS: &[&str] = &[
+    "InvalidProofOfPossession()",
+    "KeyAlreadyRegistered(bytes32,address)",
+    "OperatorKeyMismatch(bytes32,bytes32)",
+    "IdentityKey()",
+    "InvalidRegistrationData()",
+    "AlreadyRegistered(address)",
+    "InsufficientMagnitude()",
+    "UninitializedAllocationDelay()",
+    "InvalidOperator()",
+    "InvalidOperatorSet()",
+    "AlreadyMemberOfSet()",
+    "NotMemberOfSet()",
+    "ActivelyDelegated()",
+    "CurrentlyPaused()",
+    "ModificationAlreadyPending()",
+    "SameMagnitude()",
+    "InvalidCaller()",
+];
+
+/// The name of a known custom error from its revert data.
+fn error_name(data: &[u8]) -> Option<String> {
+    let selector = data.get(..4)?;
+    KNOWN_ERRORS
+        .iter()
+        .find(|sig| alloy::primitives::keccak256(sig.as_bytes()).get(..4) == Some(selector))
+        .map(|sig| sig.split('(').next().unwrap_or(sig).to_owned())
+}
+
+/// What to do about a revert, by error name.
+fn advice(data: &[u8]) -> Option<&'static str> {
+    Some(match error_name(data)?.as_str() {
+        "InvalidProofOfPossession" => {
+            "the registrar refused the BLS proof of possession: check that keys.bls_keystore is \
+             the key you mean and that chain.deployment names this chain's verifier"
+        }
+        "KeyAlreadyRegistered" => {
+            "this BLS key is registered to another operator: generate a new key \
+             (`vigil-operator keys generate --kind bls`)"
+        }
+        "OperatorKeyMismatch" => {
+            "this operator registered a different BLS key before; keys are fixed per operator: \
+             configure that key in keys.bls_keystore"
+        }
+        "IdentityKey" | "InvalidRegistrationData" => {
+            "the BLS key in keys.bls_keystore is not usable: generate a new one"
+        }
+        "InsufficientMagnitude" => {
+            "not enough unallocated stake: deallocate from other operator sets or lower \
+             registration.magnitude_wad"
+        }
+        "UninitializedAllocationDelay" => {
+            "your allocation delay is not active yet: wait a few blocks after registerAsOperator \
+             and run `register` again"
+        }
+        "InvalidOperator" => "the address is not an EigenLayer operator yet: run `register` again",
+        "InvalidOperatorSet" => "chain.deployment names an operator set that does not exist here",
+        "AlreadyMemberOfSet" => "already registered: nothing to do",
+        "ActivelyDelegated" => {
+            "this address is delegated to another operator: undelegate it in EigenLayer first"
+        }
+        "CurrentlyPaused" => "EigenLayer has paused this action: try again when it is unpaused",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn revert(sig: &str) -> vigil_chain::Error {
+        let mut data = alloy::primitives::keccak256(sig.as_bytes())[..4].to_vec();
+        data.extend_from_slice(&[0u8; 64]);
+        vigil_chain::Error::Call {
+            what: "registerForOperatorSets".into(),
+            reason: "execution reverted".into(),
+            revert: Some(data.into()),
+        }
+    }
+
+    #[test]
+    fn known_reverts_get_names_and_advice() {
+        for (sig, needle) in [
+            ("InvalidProofOfPossession()", "proof of possession"),
+            ("KeyAlreadyRegistered(bytes32,address)", "another operator"),
+            ("InsufficientMagnitude()", "magnitude_wad"),
+            ("UninitializedAllocationDelay()", "wait"),
+        ] {
+            let Error::Chain { step, reason, advice } = chain_error(revert(sig)) else {
+                panic!("chain error expected")
+            };
+            assert_eq!(step, "registerForOperatorSets");
+            assert_eq!(reason, sig.split('(').next().unwrap());
+            assert!(advice.unwrap().contains(needle), "{sig}");
+        }
+    }
+
+    #[test]
+    fn unknown_reverts_keep_the_node_message() {
+        let Error::Chain { reason, advice, .. } = chain_error(revert("Unheard()")) else {
+            panic!("chain error expected")
+        };
+        assert_eq!(reason, "execution reverted");
+        assert!(advice.is_none());
+        let gas = vigil_chain::Error::Call {
+            what: "x".into(),
+            reason: "Insufficient funds for gas".into(),
+            revert: None,
+        };
+        let Error::Chain { advice, .. } = chain_error(gas) else { panic!() };
+        assert!(advice.unwrap().contains("ETH"));
+    }
+}

@@ -1,0 +1,101 @@
+//! What the chain says about this operator.
+
+use alloy::primitives::{Address, B256, U256};
+use serde::Serialize;
+use vigil_chain::{
+    Deployment,
+    bindings::{
+        VigilVerifier,
+        eigenlayer::{AllocationManager, DelegationManager},
+    },
+    key_hash, signing_provider,
+};
+
+use crate::{Error, OperatorConfig, Result, keys::OperatorKeys, registration::chain_error};
+
+/// The operator's standing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Status {
+    /// The operator address.
+    pub operator: Address,
+    /// The configured BLS key's hash (as the contracts name it).
+    pub bls_key_hash: B256,
+    /// The key hash the registrar holds for this operator (zero if never registered).
+    pub registered_key_hash: B256,
+    /// Whether the address is an EigenLayer operator.
+    pub is_eigenlayer_operator: bool,
+    /// Whether it is a member of Vigil's operator set.
+    pub is_member: bool,
+    /// Whether its stake is slashable by the set.
+    pub is_slashable: bool,
+    /// Delegated shares in the core's strategy.
+    pub shares: U256,
+    /// Magnitude allocated to Vigil's set (WAD).
+    pub allocated_magnitude: u64,
+    /// Max magnitude (WAD; below 1e18 after a slash).
+    pub max_magnitude: u64,
+}
+
+/// Reads the operator's status from the chain.
+pub async fn status(config: &OperatorConfig, keys: &OperatorKeys) -> Result<Status> {
+    let deployment =
+        Deployment::read(&config.chain.deployment).map_err(|e| Error::Config(e.to_string()))?;
+    let url =
+        config.chain.l1_rpc.parse().map_err(|e| Error::Config(format!("chain.l1_rpc: {e}")))?;
+    let provider = signing_provider(url, keys.ecdsa.clone());
+    let operator = keys.address();
+    let core = &deployment.eigenlayer;
+    let set = AllocationManager::OperatorSet {
+        avs: deployment.vigil.service_manager,
+        id: deployment.vigil.operator_set_id,
+    };
+    let err = |what: &'static str| {
+        move |e: alloy::contract::Error| {
+            chain_error(vigil_chain::Error::Call {
+                what: what.into(),
+                reason: e.to_string(),
+                revert: None,
+            })
+        }
+    };
+    let am = AllocationManager::new(core.allocation_manager, provider.clone());
+    let dm = DelegationManager::new(core.delegation_manager, provider.clone());
+    let verifier = VigilVerifier::new(deployment.vigil.verifier, provider.clone());
+    let allocation = am
+        .getAllocation(operator, set.clone(), core.strategy)
+        .call()
+        .await
+        .map_err(err("getAllocation"))?;
+    Ok(Status {
+        operator,
+        bls_key_hash: key_hash(&keys.bls.public_key()),
+        registered_key_hash: verifier
+            .operatorKeyHash(operator)
+            .call()
+            .await
+            .map_err(err("operatorKeyHash"))?,
+        is_eigenlayer_operator: dm.isOperator(operator).call().await.map_err(err("isOperator"))?,
+        is_member: am
+            .isMemberOfOperatorSet(operator, set.clone())
+            .call()
+            .await
+            .map_err(err("isMemberOfOperatorSet"))?,
+        is_slashable: am
+            .isOperatorSlashable(operator, set)
+            .call()
+            .await
+            .map_err(err("isOperatorSlashable"))?,
+        shares: dm
+            .operatorShares(operator, core.strategy)
+            .call()
+            .await
+            .map_err(err("operatorShares"))?,
+        allocated_magnitude: allocation.currentMagnitude,
+        max_magnitude: am
+            .getMaxMagnitude(operator, core.strategy)
+            .call()
+            .await
+            .map_err(err("getMaxMagnitude"))?,
+    })
+}

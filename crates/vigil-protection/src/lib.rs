@@ -1,0 +1,1 @@
+//! Slashing protection for Vigil operators (being written).

@@ -1,0 +1,11 @@
+//! `vigil-operator` end to end through its CLI, against a real anvil with EigenLayer's core and
+//! Vigil deployed.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod register;
