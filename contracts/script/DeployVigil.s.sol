@@ -12,7 +12,8 @@ import {Vm} from "../test/utils/Test.sol";
 /// @title DeployVigil
 /// @notice Deploys Vigil's contracts against an existing EigenLayer v1.3.0 core and wires them:
 ///         service manager (AVS) -> metadata URI -> operator set -> verifier as registrar -> slasher as
-///         slashOperator appointee. Writes the addresses to config/deployments/<chainid>.json.
+///         slashOperator appointee. Writes the deployment to the repository's
+///         config/deployments/<chainid>.json (see {deploymentJson} for how it relates to the Rust schema).
 /// @dev Environment: ALLOCATION_MANAGER, PERMISSION_CONTROLLER, STRATEGIES (comma-separated);
 ///      optional OWNER (default: the broadcaster), OPERATOR_SET_ID (0), MAX_CERTIFICATE_AGE (7200
 ///      blocks), SLASH_WAD (5e16 = 5% per offence), VETO_COMMITTEE (none), VETO_WINDOW (0 blocks),
@@ -59,12 +60,42 @@ contract DeployVigil {
         d = deploy(p, broadcaster);
         vm.stopBroadcast();
 
+        vm.writeJson(deploymentJson(p, d), string.concat(DEPLOYMENTS_DIR, _toString(block.chainid), ".json"));
+    }
+
+    /// @notice Where deployments live: the repository's config/deployments/, shared with the Rust side.
+    string public constant DEPLOYMENTS_DIR = "../config/deployments/";
+
+    /// @notice The deployment as JSON, with the field names of `vigil_chain::Deployment` (camelCase;
+    ///         U256 values as decimal strings, which its serde accepts). A subset: this script deploys
+    ///         against an existing core that it knows only by `allocationManager` and
+    ///         `permissionController`, so `eigenlayer` holds just those two and `params` has no single
+    ///         `strategyMultiplier` for its several strategies (each counts 1x); the Rust deployer,
+    ///         which deploys the core too, writes the complete file.
+    function deploymentJson(Params memory p, Deployment memory d) public returns (string memory) {
+        string memory v = "vigil";
+        vm.serializeAddress(v, "serviceManager", address(d.serviceManager));
+        vm.serializeAddress(v, "verifier", address(d.verifier));
+        vm.serializeAddress(v, "slasher", address(d.slasher));
+        v = vm.serializeUint(v, "operatorSetId", p.operatorSetId);
+
+        string memory e = "eigenlayer";
+        vm.serializeAddress(e, "allocationManager", address(p.allocationManager));
+        e = vm.serializeAddress(e, "permissionController", address(p.permissionController));
+
+        string memory q = "params";
+        vm.serializeUint(q, "operatorSetId", p.operatorSetId);
+        vm.serializeUint(q, "maxCertificateAge", p.maxCertificateAge);
+        vm.serializeString(q, "wadsToSlash", _toString(p.slashWad));
+        vm.serializeAddress(q, "vetoCommittee", p.vetoCommittee);
+        vm.serializeUint(q, "vetoWindow", p.vetoWindow);
+        q = vm.serializeString(q, "metadataUri", p.metadataURI);
+
         string memory k = "deployment";
-        vm.serializeAddress(k, "serviceManager", address(d.serviceManager));
-        vm.serializeAddress(k, "verifier", address(d.verifier));
-        vm.serializeUint(k, "operatorSetId", p.operatorSetId);
-        string memory json = vm.serializeAddress(k, "slasher", address(d.slasher));
-        vm.writeJson(json, string.concat("config/deployments/", _toString(block.chainid), ".json"));
+        vm.serializeUint(k, "chainId", block.chainid);
+        vm.serializeString(k, "eigenlayer", e);
+        vm.serializeString(k, "vigil", v);
+        return vm.serializeString(k, "params", q);
     }
 
     /// @notice The deployment itself. `deployer` is the account that makes the calls (the broadcaster,

@@ -2,38 +2,84 @@
 pragma solidity ^0.8.28;
 
 import {DeployVigil} from "../script/DeployVigil.s.sol";
-import {IAllocationManager} from "../src/interfaces/IAllocationManager.sol";
-import {MockAllocationManager, MockPermissionController} from "./mocks/MockEigenLayer.sol";
-import {Test} from "./utils/Test.sol";
+import {Strategy} from "../src/eigenlayer/Strategy.sol";
+import {TestToken} from "../src/eigenlayer/TestToken.sol";
+import {IAllocationManager, OperatorSet} from "../src/interfaces/IAllocationManager.sol";
+import {IPermissionController} from "../src/interfaces/IPermissionController.sol";
+import {IStrategyManager} from "../src/interfaces/IStrategyManager.sol";
+import {EigenLayerDeployer, IELAllocationManager} from "./utils/EigenLayerDeployer.sol";
 
-contract DeployVigilTest is Test {
+/// @notice The deploy script against EigenLayer's real v1.3.0 core.
+contract DeployVigilTest is EigenLayerDeployer {
     function test_deployWiresEverything() public {
-        MockPermissionController pc = new MockPermissionController();
-        MockAllocationManager am = new MockAllocationManager(pc);
+        Core memory c = deployEigenLayer();
+        // A second strategy, so that the script's sorting shows.
+        Strategy other =
+            new Strategy(IStrategyManager(c.strategyManager), new TestToken("Other", "OTH", 1e24, address(this)));
         DeployVigil script = new DeployVigil();
         DeployVigil.Params memory p;
-        p.allocationManager = am;
-        p.permissionController = pc;
+        p.allocationManager = IAllocationManager(c.allocationManager);
+        p.permissionController = IPermissionController(c.permissionController);
         p.strategies = new address[](2);
-        (p.strategies[0], p.strategies[1]) = (address(0xbb), address(0xaa));
+        (address lo, address hi) = address(other) < address(c.strategy)
+            ? (address(other), address(c.strategy))
+            : (address(c.strategy), address(other));
+        (p.strategies[0], p.strategies[1]) = (hi, lo);
         p.owner = address(0x0e);
+        p.operatorSetId = 3;
         p.maxCertificateAge = 7200;
         p.slashWad = 5e16;
         p.metadataURI = "uri";
         DeployVigil.Deployment memory d = script.deploy(p, address(script));
 
-        assertEq(am.registrarOf(address(d.serviceManager)), address(d.verifier));
+        IELAllocationManager am = IELAllocationManager(c.allocationManager);
+        assertEq(am.getAVSRegistrar(address(d.serviceManager)), address(d.verifier));
         assertTrue(
-            pc.canCall(
-                address(d.serviceManager), address(d.slasher), address(am), IAllocationManager.slashOperator.selector
-            )
+            IPermissionController(c.permissionController)
+                .canCall(
+                    address(d.serviceManager),
+                    address(d.slasher),
+                    c.allocationManager,
+                    IAllocationManager.slashOperator.selector
+                )
         );
-        (address[] memory strategies,) = d.slasher.slashingParams();
-        assertEq(strategies[0], address(0xaa), "sorted");
+        assertTrue(IAllocationManagerSets(c.allocationManager).isOperatorSet(OperatorSet(address(d.serviceManager), 3)));
+        address[] memory inSet = IAllocationManagerSets(c.allocationManager)
+            .getStrategiesInOperatorSet(OperatorSet(address(d.serviceManager), 3));
+        assertEq(inSet.length, 2);
+        (address[] memory strategies, uint256[] memory wads) = d.slasher.slashingParams();
+        assertEq(strategies[0], lo, "sorted");
+        assertEq(strategies[1], hi, "sorted");
+        assertEq(wads[1], 5e16);
         assertEq(d.serviceManager.owner(), address(0x0e));
         assertEq(d.verifier.owner(), address(0x0e));
         assertEq(d.slasher.owner(), address(0x0e));
         assertEq(d.verifier.avs(), address(d.serviceManager));
+        assertEq(uint256(d.verifier.operatorSetId()), 3);
         assertEq(uint256(d.verifier.maxCertificateAge()), 7200);
+
+        // The JSON it writes uses vigil_chain::Deployment's field names.
+        string memory json = script.deploymentJson(p, d);
+        assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid);
+        assertEq(vm.parseJsonAddress(json, ".vigil.serviceManager"), address(d.serviceManager));
+        assertEq(vm.parseJsonAddress(json, ".vigil.verifier"), address(d.verifier));
+        assertEq(vm.parseJsonAddress(json, ".vigil.slasher"), address(d.slasher));
+        assertEq(vm.parseJsonUint(json, ".vigil.operatorSetId"), 3);
+        assertEq(vm.parseJsonAddress(json, ".eigenlayer.allocationManager"), c.allocationManager);
+        assertEq(vm.parseJsonAddress(json, ".eigenlayer.permissionController"), c.permissionController);
+        assertEq(vm.parseJsonUint(json, ".params.maxCertificateAge"), 7200);
+        assertEq(vm.parseJsonString(json, ".params.wadsToSlash"), "50000000000000000");
+        assertEq(vm.parseJsonString(json, ".params.metadataUri"), "uri");
+        assertEq(script.DEPLOYMENTS_DIR(), "../config/deployments/");
+        // foundry.toml lets scripts write there (a scratch name: never clobber a real deployment).
+        string memory path = string.concat(script.DEPLOYMENTS_DIR(), "forge-test-scratch.json");
+        vm.writeJson(json, path);
+        assertEq(vm.parseJsonAddress(vm.readFile(path), ".vigil.verifier"), address(d.verifier));
+        vm.removeFile(path);
     }
+}
+
+interface IAllocationManagerSets {
+    function isOperatorSet(OperatorSet memory operatorSet) external view returns (bool);
+    function getStrategiesInOperatorSet(OperatorSet memory operatorSet) external view returns (address[] memory);
 }

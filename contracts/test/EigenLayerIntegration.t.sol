@@ -10,19 +10,12 @@ import {IPermissionController} from "../src/interfaces/IPermissionController.sol
 import {BLS12381} from "../src/libraries/BLS12381.sol";
 import {Checkpoint, CheckpointLib} from "../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./utils/BLSSigner.sol";
-import {ELRegisterParams, EigenLayerDeployer, IELAllocationManager} from "./utils/EigenLayerDeployer.sol";
-
-/// @dev The EigenLayer v1.3.0 calls this test makes beyond EigenLayerDeployer's.
-struct ELDeregisterParams {
-    address operator;
-    address avs;
-    uint32[] operatorSetIds;
-}
-
-interface IELAllocationManagerMore {
-    function deregisterFromOperatorSets(ELDeregisterParams calldata params) external;
-    function getAVSRegistrar(address avs) external view returns (address);
-}
+import {
+    ELDeregisterParams,
+    ELRegisterParams,
+    EigenLayerDeployer,
+    IELAllocationManager
+} from "./utils/EigenLayerDeployer.sol";
 
 /// @notice Vigil on the real EigenLayer v1.3.0 core: the AllocationManager's registrar callback with
 ///         a proof of possession, weights from real allocations, a certificate, a slash through the
@@ -70,7 +63,7 @@ contract EigenLayerIntegrationTest is EigenLayerDeployer {
     }
 
     function test_wiring() public view {
-        assertEq(IELAllocationManagerMore(core.allocationManager).getAVSRegistrar(address(avs)), address(verifier));
+        assertEq(IELAllocationManager(core.allocationManager).getAVSRegistrar(address(avs)), address(verifier));
         assertTrue(
             IPermissionController(core.permissionController)
                 .canCall(
@@ -137,7 +130,7 @@ contract EigenLayerIntegrationTest is EigenLayerDeployer {
 
     function test_deregistration() public {
         vm.prank(_operator(3));
-        IELAllocationManagerMore(core.allocationManager)
+        IELAllocationManager(core.allocationManager)
             .deregisterFromOperatorSets(ELDeregisterParams(_operator(3), address(avs), _ids()));
         assertEq(verifier.members().length, N - 1);
         vm.roll(block.number + 1);

@@ -8,53 +8,42 @@ import {Strategy} from "../src/eigenlayer/Strategy.sol";
 import {TestToken} from "../src/eigenlayer/TestToken.sol";
 import {IPauserRegistry} from "../src/interfaces/IPauserRegistry.sol";
 import {IStrategy} from "../src/interfaces/IStrategy.sol";
-import {IStrategyManager} from "../src/interfaces/IStrategyManager.sol";
-import {Test} from "./utils/Test.sol";
+import {ELWithdrawal, EigenLayerDeployer, IELDelegationManager} from "./utils/EigenLayerDeployer.sol";
 
-/// @dev Plays EigenLayer's StrategyManager: moves tokens to the strategy, then calls deposit.
-contract FakeStrategyManager is IStrategyManager {
-    mapping(address => uint256) public deposits;
-
-    function stakerDepositShares(address staker, address) external view returns (uint256) {
-        return deposits[staker];
-    }
-
-    function deposit(Strategy s, address staker, uint256 amount) external returns (uint256 newShares) {
-        s.underlyingToken().transferFrom(staker, address(s), amount);
-        newShares = s.deposit(s.underlyingToken(), amount);
-        deposits[staker] += newShares;
-    }
-
-    function withdraw(Strategy s, address staker, uint256 shares) external {
-        deposits[staker] -= shares;
-        s.withdraw(staker, s.underlyingToken(), shares);
-    }
-}
-
-contract EigenLayerLocalTest is Test {
+/// @notice Our local-chain pieces (ERC-20 Strategy, PauserRegistry, TestToken) under EigenLayer's real
+///         v1.3.0 StrategyManager and DelegationManager.
+contract EigenLayerLocalTest is EigenLayerDeployer {
+    Core internal core;
     TestToken internal token;
-    FakeStrategyManager internal sm;
     Strategy internal strategy;
     address internal constant ALICE = address(0xa11ce);
 
     function setUp() public {
-        token = new TestToken("Vigil Stake", "VSTK", 1e30, ALICE);
-        sm = new FakeStrategyManager();
-        strategy = new Strategy(sm, token);
-        vm.prank(ALICE);
-        token.approve(address(sm), type(uint256).max);
+        core = deployEigenLayer();
+        token = core.token;
+        strategy = core.strategy;
     }
 
+    /// @dev Deposit through the real StrategyManager, withdraw through the real DelegationManager's
+    ///      queue: the strategy prices shares 1:1 while it earns nothing, and pays everything back.
     function testFuzz_depositWithdrawRoundTrip(uint96 amount) public {
         vm.assume(amount > 0);
-        uint256 shares = sm.deposit(strategy, ALICE, amount);
+        deposit(core, ALICE, amount);
+        uint256 shares = strategy.shares(ALICE);
         assertEq(shares, amount, "1:1 while no yield");
         assertEq(strategy.totalShares(), shares);
-        assertEq(strategy.shares(ALICE), shares);
         assertEq(strategy.userUnderlyingView(ALICE), amount);
         assertEq(strategy.sharesToUnderlyingView(shares), amount);
-        sm.withdraw(strategy, ALICE, shares);
-        assertEq(token.balanceOf(ALICE), 1e30);
+        assertEq(token.balanceOf(ALICE), 0);
+
+        ELWithdrawal memory w = queueWithdrawal(core, ALICE, shares);
+        assertEq(strategy.shares(ALICE), 0, "deposit shares leave at once");
+        vm.roll(block.number + MIN_WITHDRAWAL_DELAY + 1);
+        address[] memory tokens = new address[](1);
+        tokens[0] = address(token);
+        vm.prank(ALICE);
+        IELDelegationManager(core.delegationManager).completeQueuedWithdrawal(w, tokens, true);
+        assertEq(token.balanceOf(ALICE), amount);
         assertEq(strategy.totalShares(), 0);
     }
 
@@ -67,7 +56,7 @@ contract EigenLayerLocalTest is Test {
 
     function test_onlyUnderlyingToken() public {
         TestToken other = new TestToken("Other", "OTH", 1e18, address(this));
-        vm.prank(address(sm));
+        vm.prank(core.strategyManager);
         vm.expectRevert(IStrategy.OnlyUnderlyingToken.selector);
         strategy.deposit(IERC20(address(other)), 1);
     }

@@ -12,7 +12,7 @@ contract VigilVerifierTest is VigilFixture {
     function setUp() public {
         _deployVigil();
         for (uint256 i = 1; i <= 4; ++i) {
-            _register(i, STAKE);
+            _register(i);
         }
         vm.roll(1010);
     }
@@ -53,9 +53,9 @@ contract VigilVerifierTest is VigilFixture {
         // Operator 6 replays operator 5's key and proof of possession: refused.
         bytes memory data = _registrationData(5, _operator(5));
         vm.expectRevert(VigilRegistrar.InvalidProofOfPossession.selector);
-        am.registerForOperatorSets(_operator(6), address(sm), _ids(), data);
+        _registerAs(_operator(6), data);
         // The rightful owner can still register.
-        am.registerForOperatorSets(_operator(5), address(sm), _ids(), data);
+        _registerAs(_operator(5), data);
     }
 
     function test_keyUniqueAcrossOperators() public {
@@ -67,12 +67,13 @@ contract VigilVerifierTest is VigilFixture {
         vm.expectRevert(
             abi.encodeWithSelector(VigilRegistrar.KeyAlreadyRegistered.selector, keccak256(pk), _operator(1))
         );
-        am.registerForOperatorSets(_operator(7), address(sm), _ids(), data);
+        _registerAs(_operator(7), data);
     }
 
     function test_keyFixedPerOperator() public {
         _deregister(1);
-        vm.roll(1011);
+        // EigenLayer lets an operator back in once it is no longer slashable by its old registration.
+        vm.roll(1010 + DEALLOCATION_DELAY + 1);
         // Operator 1 comes back with another key: refused.
         bytes memory pk = _pk(11);
         bytes32 m = CheckpointLib.popMessage(block.chainid, address(verifier), _operator(1), pk);
@@ -80,20 +81,72 @@ contract VigilVerifierTest is VigilFixture {
         vm.expectRevert(
             abi.encodeWithSelector(VigilRegistrar.OperatorKeyMismatch.selector, keccak256(_pk(1)), keccak256(pk))
         );
-        am.registerForOperatorSets(_operator(1), address(sm), _ids(), data);
+        _registerAs(_operator(1), data);
         // With its own key it can.
-        am.registerForOperatorSets(_operator(1), address(sm), _ids(), _registrationData(1, _operator(1)));
+        _registerAs(_operator(1), _registrationData(1, _operator(1)));
+    }
+
+    /// @dev Proofs of possession that do not prove possession of the presented key are refused.
+    function test_forgedPopRefused() public {
+        address op = _operator(9);
+        bytes memory pk = _pk(9);
+        bytes32 m = CheckpointLib.popMessage(block.chainid, address(verifier), op, pk);
+        bytes[] memory forged = new bytes[](5);
+        // The right message under the checkpoint DST (a checkpoint signature is not a PoP).
+        forged[0] = BLSSigner.sign(_sk(9), m, BLS12381.DST_SIG);
+        // Signed by another key.
+        forged[1] = BLSSigner.sign(_sk(10), m, BLS12381.DST_POP);
+        // For another registrar (another deployment's domain) and another chain.
+        forged[2] =
+            BLSSigner.sign(_sk(9), CheckpointLib.popMessage(block.chainid, address(0xbeef), op, pk), BLS12381.DST_POP);
+        forged[3] = BLSSigner.sign(
+            _sk(9), CheckpointLib.popMessage(block.chainid + 1, address(verifier), op, pk), BLS12381.DST_POP
+        );
+        // A point that is no signature at all.
+        forged[4] = BLS12381.hashToG1(abi.encodePacked(m), BLS12381.DST_POP);
+        for (uint256 j; j < forged.length; ++j) {
+            bytes memory data = bytes.concat(pk, forged[j]);
+            vm.expectRevert(VigilRegistrar.InvalidProofOfPossession.selector);
+            _registerAs(op, data);
+        }
+        assertEq(verifier.operatorKeyHash(op), bytes32(0), "nothing recorded");
+        _registerAs(op, _registrationData(9, op)); // the genuine one
+    }
+
+    /// @dev The rogue-key attack: present pk_r = pk_a - apk(set), whose secret key the attacker does
+    ///      not know, so that the set's apk becomes pk_a and the attacker alone could sign for
+    ///      everyone. With a proof of possession required, it cannot register pk_r.
+    function testFuzz_rogueKeyRefused(uint256 attackerSeed) public {
+        uint256 a = BLSSigner.secretKey(attackerSeed);
+        address op = _operator(9);
+        (bytes memory apk,) = verifier.setStateAt(1010);
+        bytes memory rogue = BLS12381.g2Add(BLSSigner.publicKey(a), BLS12381.g2Negate(apk));
+        bytes32 m = CheckpointLib.popMessage(block.chainid, address(verifier), op, rogue);
+        // The best the attacker can do: sign with the key it has, or pair pk_r with its own PoP.
+        bytes memory data = bytes.concat(rogue, BLSSigner.sign(a, m, BLS12381.DST_POP));
+        vm.expectRevert(VigilRegistrar.InvalidProofOfPossession.selector);
+        _registerAs(op, data);
+        bytes memory pkA = BLSSigner.publicKey(a);
+        data = bytes.concat(
+            rogue,
+            BLSSigner.sign(a, CheckpointLib.popMessage(block.chainid, address(verifier), op, pkA), BLS12381.DST_POP)
+        );
+        vm.expectRevert(VigilRegistrar.InvalidProofOfPossession.selector);
+        _registerAs(op, data);
+        assertEq(verifier.members().length, 4);
+        (bytes memory after_,) = verifier.setStateAt(1010);
+        assertEq(after_, apk, "apk unchanged");
     }
 
     function test_identityKeyRefused() public {
         bytes memory data = bytes.concat(new bytes(256), new bytes(128));
         vm.expectRevert(VigilRegistrar.IdentityKey.selector);
-        am.registerForOperatorSets(_operator(8), address(sm), _ids(), data);
+        _registerAs(_operator(8), data);
     }
 
     function test_badRegistrationDataRefused() public {
         vm.expectRevert(VigilRegistrar.InvalidRegistrationData.selector);
-        am.registerForOperatorSets(_operator(8), address(sm), _ids(), new bytes(383));
+        _registerAs(_operator(8), new bytes(383));
     }
 
     function test_deregistrationUpdatesApkWithHistory() public {
@@ -113,7 +166,7 @@ contract VigilVerifierTest is VigilFixture {
     }
 
     function test_weightUpdate() public {
-        am.setSlashableStake(_operator(2), STRATEGY, 300 ether);
+        _setStake(2, 300 ether);
         address[] memory ops = new address[](2);
         ops[0] = _operator(2);
         ops[1] = address(0xdead); // unknown operators are skipped
@@ -129,7 +182,7 @@ contract VigilVerifierTest is VigilFixture {
 
     function test_multiplier() public {
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
-        params[0] = VigilRegistrar.StrategyParams(STRATEGY, 2.5e18);
+        params[0] = VigilRegistrar.StrategyParams(strategy, 2.5e18);
         verifier.setStrategies(params);
         verifier.updateAllOperators();
         vm.roll(1011);
@@ -173,7 +226,7 @@ contract VigilVerifierTest is VigilFixture {
         uint256 total;
         for (uint256 i; i < 4; ++i) {
             ops[i] = _operator(i + 1);
-            am.setSlashableStake(ops[i], STRATEGY, stakes[i]);
+            _setStake(i + 1, stakes[i]);
             total += stakes[i];
         }
         verifier.updateOperators(ops);
@@ -322,6 +375,19 @@ contract VigilVerifierTest is VigilFixture {
         }
         vm.expectRevert(VigilVerifier.InvalidSignature.selector);
         verifier.verifyCertificate(Certificate(cp, "", sig));
+    }
+
+    function test_signatureOnAnotherCheckpointRefused() public {
+        Checkpoint memory cp = _checkpoint(1, "b", 1005);
+        Certificate memory cert = _certificate(_checkpoint(2, "b", 1005), _list(1, 2, 3, 4), _none());
+        cert.checkpoint = cp;
+        vm.expectRevert(VigilVerifier.InvalidSignature.selector);
+        verifier.verifyCertificate(cert);
+        // One signer's share replaced by its signature on another block.
+        cert = _certificate(cp, _list(1, 2, 3), _none());
+        cert.signature = BLS12381.g1Add(cert.signature, _sign(4, _checkpoint(1, "other", 1005)));
+        vm.expectRevert(VigilVerifier.InvalidSignature.selector);
+        verifier.verifyCertificate(cert);
     }
 
     function test_submitFirstRecordedSameNoopConflictRefused() public {

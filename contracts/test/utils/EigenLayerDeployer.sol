@@ -26,10 +26,32 @@ interface IELStrategyManager {
     function strategyIsWhitelistedForDeposit(address strategy) external view returns (bool);
 }
 
+/// @dev v1.3.0's `QueuedWithdrawalParams`; the third field is deprecated and must be the staker.
+struct ELQueuedWithdrawalParams {
+    address[] strategies;
+    uint256[] depositShares;
+    address withdrawer;
+}
+
+/// @dev v1.3.0's `Withdrawal`.
+struct ELWithdrawal {
+    address staker;
+    address delegatedTo;
+    address withdrawer;
+    uint256 nonce;
+    uint32 startBlock;
+    address[] strategies;
+    uint256[] scaledShares;
+}
+
 interface IELDelegationManager {
     function registerAsOperator(address initDelegationApprover, uint32 allocationDelay, string calldata uri) external;
     function isOperator(address operator) external view returns (bool);
     function operatorShares(address operator, address strategy) external view returns (uint256);
+    function queueWithdrawals(ELQueuedWithdrawalParams[] calldata params) external returns (bytes32[] memory);
+    function completeQueuedWithdrawal(ELWithdrawal calldata withdrawal, address[] calldata tokens, bool receiveAsTokens)
+        external;
+    function cumulativeWithdrawalsQueued(address staker) external view returns (uint256);
 }
 
 struct ELOperatorSet {
@@ -49,10 +71,18 @@ struct ELRegisterParams {
     bytes data;
 }
 
+struct ELDeregisterParams {
+    address operator;
+    address avs;
+    uint32[] operatorSetIds;
+}
+
 interface IELAllocationManager {
     function version() external view returns (string memory);
     function modifyAllocations(address operator, ELAllocateParams[] calldata params) external;
     function registerForOperatorSets(address operator, ELRegisterParams calldata params) external;
+    function deregisterFromOperatorSets(ELDeregisterParams calldata params) external;
+    function getAVSRegistrar(address avs) external view returns (address);
     function getMaxMagnitude(address operator, address strategy) external view returns (uint64);
     function getAllocationDelay(address operator) external view returns (bool isSet, uint32 delay);
     function ALLOCATION_CONFIGURATION_DELAY() external view returns (uint32);
@@ -90,13 +120,26 @@ abstract contract EigenLayerDeployer is Test {
         require(deployed != address(0), "EigenLayerDeployer: create failed");
     }
 
-    function _impl(string memory json, string memory name, bytes memory args) private returns (address) {
-        return _create(abi.encodePacked(vm.parseJsonBytes(json, string.concat(".", name)), args));
+    /// @dev The fixture, decoded in one parse: forge encodes a JSON object as a tuple of its values in
+    ///      alphabetical key order, hex strings as bytes.
+    struct Fixture {
+        bytes AVSDirectory;
+        bytes AllocationManager;
+        bytes DelegationManager;
+        bytes EigenPodManager;
+        bytes PermissionController;
+        bytes StrategyManager;
+        string description;
+        string version;
+    }
+
+    function _impl(bytes memory code, bytes memory args) private returns (address) {
+        return _create(abi.encodePacked(code, args));
     }
 
     /// @notice Deploys the core; this test contract owns everything.
     function deployEigenLayer() internal returns (Core memory c) {
-        string memory json = vm.readFile(EIGENLAYER_FIXTURE);
+        Fixture memory f = abi.decode(vm.parseJson(vm.readFile(EIGENLAYER_FIXTURE)), (Fixture));
         address[] memory pausers = new address[](1);
         pausers[0] = address(this);
         c.pauserRegistry = new PauserRegistry(pausers, address(this));
@@ -109,15 +152,14 @@ abstract contract EigenLayerDeployer is Test {
         c.avsDirectory = address(new TransparentUpgradeableProxy(empty, address(c.proxyAdmin), ""));
         c.eigenPodManager = address(new TransparentUpgradeableProxy(empty, address(c.proxyAdmin), ""));
 
-        string memory v = vm.parseJsonString(json, ".version");
+        string memory v = f.version;
         address pauser = address(c.pauserRegistry);
-        _upgrade(c, c.permissionController, _impl(json, "PermissionController", abi.encode(v)), "");
+        _upgrade(c, c.permissionController, _impl(f.PermissionController, abi.encode(v)), "");
         _upgrade(
             c,
             c.allocationManager,
             _impl(
-                json,
-                "AllocationManager",
+                f.AllocationManager,
                 abi.encode(
                     c.delegationManager,
                     pauser,
@@ -133,8 +175,7 @@ abstract contract EigenLayerDeployer is Test {
             c,
             c.delegationManager,
             _impl(
-                json,
-                "DelegationManager",
+                f.DelegationManager,
                 abi.encode(
                     c.strategyManager,
                     c.eigenPodManager,
@@ -150,20 +191,20 @@ abstract contract EigenLayerDeployer is Test {
         _upgrade(
             c,
             c.strategyManager,
-            _impl(json, "StrategyManager", abi.encode(c.delegationManager, pauser, v)),
+            _impl(f.StrategyManager, abi.encode(c.delegationManager, pauser, v)),
             abi.encodeCall(IELStrategyManager.initialize, (address(this), address(this), 0))
         );
         _upgrade(
             c,
             c.avsDirectory,
-            _impl(json, "AVSDirectory", abi.encode(c.delegationManager, pauser, v)),
+            _impl(f.AVSDirectory, abi.encode(c.delegationManager, pauser, v)),
             abi.encodeCall(IELInit.initialize, (address(this), 0))
         );
         // No beacon chain in tests: inert deposit-contract and pod-beacon addresses.
         _upgrade(
             c,
             c.eigenPodManager,
-            _impl(json, "EigenPodManager", abi.encode(address(0xe7), address(0xbe), c.delegationManager, pauser, v)),
+            _impl(f.EigenPodManager, abi.encode(address(0xe7), address(0xbe), c.delegationManager, pauser, v)),
             abi.encodeCall(IELInit.initialize, (address(this), 0))
         );
 
@@ -185,17 +226,56 @@ abstract contract EigenLayerDeployer is Test {
     /// @notice Makes `operator` an EigenLayer operator (allocation delay 0) holding `amount` of stake,
     ///         and rolls past the allocation configuration delay so it can allocate.
     function makeOperator(Core memory c, address operator, uint256 amount) internal {
-        c.token.transfer(operator, amount);
-        vm.startPrank(operator);
+        makeOperatorNoRoll(c, operator, amount);
+        vm.roll(block.number + ALLOCATION_CONFIGURATION_DELAY + 1);
+    }
+
+    /// @notice As {makeOperator} without the roll: many operators can be made in one block, then one
+    ///         roll of ALLOCATION_CONFIGURATION_DELAY + 1 blocks lets them all allocate.
+    function makeOperatorNoRoll(Core memory c, address operator, uint256 amount) internal {
+        vm.prank(operator);
         IELDelegationManager(c.delegationManager).registerAsOperator(address(0), 0, "");
+        deposit(c, operator, amount);
+    }
+
+    /// @notice `staker` deposits `amount` of fresh tokens into the strategy (an operator is delegated to
+    ///         itself, so its delegated shares grow at once).
+    function deposit(Core memory c, address staker, uint256 amount) internal {
+        c.token.transfer(staker, amount);
+        vm.startPrank(staker);
         c.token.approve(c.strategyManager, amount);
         IELStrategyManager(c.strategyManager).depositIntoStrategy(address(c.strategy), address(c.token), amount);
         vm.stopPrank();
-        vm.roll(block.number + ALLOCATION_CONFIGURATION_DELAY + 1);
+    }
+
+    /// @notice `staker` queues a withdrawal of `shares` deposit shares of the strategy: its (operator's)
+    ///         delegated shares drop at once; the tokens are claimable MIN_WITHDRAWAL_DELAY blocks later
+    ///         with the returned withdrawal.
+    function queueWithdrawal(Core memory c, address staker, uint256 shares) internal returns (ELWithdrawal memory w) {
+        IELDelegationManager dm = IELDelegationManager(c.delegationManager);
+        ELQueuedWithdrawalParams[] memory params = new ELQueuedWithdrawalParams[](1);
+        params[0].strategies = new address[](1);
+        params[0].strategies[0] = address(c.strategy);
+        params[0].depositShares = new uint256[](1);
+        params[0].depositShares[0] = shares;
+        params[0].withdrawer = staker;
+        address delegatedTo = dm.isOperator(staker) ? staker : address(0);
+        uint256 nonce = dm.cumulativeWithdrawalsQueued(staker);
+        vm.prank(staker);
+        dm.queueWithdrawals(params);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        uint32 startBlock = uint32(block.number); // test chains stay far below 2^32 blocks
+        w = ELWithdrawal(staker, delegatedTo, staker, nonce, startBlock, params[0].strategies, params[0].depositShares);
     }
 
     /// @notice `operator` allocates `magnitude` (of 1e18) of its stake in the strategy to set (avs, id).
     function allocate(Core memory c, address operator, address avs, uint32 id, uint64 magnitude) internal {
+        allocateNoRoll(c, operator, avs, id, magnitude);
+        vm.roll(block.number + 1);
+    }
+
+    /// @notice As {allocate} without the roll (an increase with allocation delay 0 takes effect at once).
+    function allocateNoRoll(Core memory c, address operator, address avs, uint32 id, uint64 magnitude) internal {
         ELAllocateParams[] memory params = new ELAllocateParams[](1);
         params[0].operatorSet = ELOperatorSet(avs, id);
         params[0].strategies = new address[](1);
@@ -204,6 +284,5 @@ abstract contract EigenLayerDeployer is Test {
         params[0].newMagnitudes[0] = magnitude;
         vm.prank(operator);
         IELAllocationManager(c.allocationManager).modifyAllocations(operator, params);
-        vm.roll(block.number + 1);
     }
 }

@@ -5,40 +5,74 @@ import {VigilRegistrar} from "../../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../../src/VigilSlasher.sol";
 import {Certificate, VigilVerifier} from "../../src/VigilVerifier.sol";
+import {IAllocationManager} from "../../src/interfaces/IAllocationManager.sol";
+import {IPermissionController} from "../../src/interfaces/IPermissionController.sol";
 import {BLS12381} from "../../src/libraries/BLS12381.sol";
 import {Checkpoint, CheckpointLib} from "../../src/libraries/CheckpointLib.sol";
-import {MockAllocationManager, MockPermissionController} from "../mocks/MockEigenLayer.sol";
 import {BLSSigner} from "./BLSSigner.sol";
-import {Test} from "./Test.sol";
+import {
+    ELDeregisterParams,
+    ELRegisterParams,
+    EigenLayerDeployer,
+    IELAllocationManager,
+    IELDelegationManager
+} from "./EigenLayerDeployer.sol";
 
-/// @dev Vigil wired to mock EigenLayer contracts, with operators whose keys and signatures are made
-///      in the EVM (BLSSigner). Operator i has secret key BLSSigner.secretKey(i).
-abstract contract VigilFixture is Test {
+/// @dev Vigil on EigenLayer's real v1.3.0 core ({EigenLayerDeployer}), with operators whose keys and
+///      signatures are made in the EVM (BLSSigner). Operator i has secret key BLSSigner.secretKey(i).
+///
+///      Timeline of {_deployVigil}: at block 990 the core, the service manager and its operator set are
+///      deployed and operators 1..pool become EigenLayer operators holding STAKE each; at 992 (past the
+///      allocation configuration delay) each allocates all of it to Vigil's set; at 1000 the verifier
+///      (registrar) and the slasher are deployed and wired. Tests then register operators with
+///      {_register}: the real AllocationManager.registerForOperatorSets, whose registrar callback
+///      reads the real slashable stake as the weight.
+abstract contract VigilFixture is EigenLayerDeployer {
     uint32 internal constant SET_ID = 0;
     uint32 internal constant MAX_AGE = 100;
-    address internal constant STRATEGY = address(0x5757);
     uint256 internal constant STAKE = 100 ether;
     uint96 internal constant STAKE96 = 100 ether;
+    uint256 internal constant DEFAULT_POOL = 12;
+    /// @dev The block the verifier is deployed at: its first snapshot.
+    uint256 internal constant DEPLOY_BLOCK = 1000;
 
-    MockPermissionController internal pc;
-    MockAllocationManager internal am;
+    Core internal core;
+    IAllocationManager internal am;
+    IPermissionController internal pc;
+    /// @dev The core's ERC-20 strategy, the one Vigil counts and slashes.
+    address internal strategy;
     VigilServiceManager internal sm;
     VigilVerifier internal verifier;
     VigilSlasher internal slasher;
 
     function _deployVigil() internal {
-        vm.roll(1000);
-        pc = new MockPermissionController();
-        am = new MockAllocationManager(pc);
+        _deployVigil(DEFAULT_POOL);
+    }
+
+    /// @dev Everything, with operators 1..pool ready to register (see the contract's timeline).
+    function _deployVigil(uint256 pool) internal {
+        vm.roll(DEPLOY_BLOCK - 10);
+        core = deployEigenLayer();
+        am = IAllocationManager(core.allocationManager);
+        pc = IPermissionController(core.permissionController);
+        strategy = address(core.strategy);
         sm = new VigilServiceManager(am, pc, address(this));
         sm.updateAVSMetadataURI("https://vigil.example/avs.json");
         address[] memory strategies = new address[](1);
-        strategies[0] = STRATEGY;
+        strategies[0] = strategy;
         sm.createOperatorSet(SET_ID, strategies);
+        for (uint256 i = 1; i <= pool; ++i) {
+            makeOperatorNoRoll(core, _operator(i), STAKE);
+        }
+        vm.roll(block.number + ALLOCATION_CONFIGURATION_DELAY + 1);
+        for (uint256 i = 1; i <= pool; ++i) {
+            allocateNoRoll(core, _operator(i), address(sm), SET_ID, 1e18);
+        }
+        vm.roll(DEPLOY_BLOCK);
         verifier = new VigilVerifier(am, address(sm), SET_ID, address(this), MAX_AGE);
         sm.setAVSRegistrar(address(verifier));
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
-        params[0] = VigilRegistrar.StrategyParams(STRATEGY, 1e18);
+        params[0] = VigilRegistrar.StrategyParams(strategy, 1e18);
         verifier.setStrategies(params);
         uint256[] memory wads = new uint256[](1);
         wads[0] = 5e16;
@@ -65,13 +99,36 @@ abstract contract VigilFixture is Test {
         return bytes.concat(pk, BLSSigner.sign(_sk(i), m, BLS12381.DST_POP));
     }
 
-    function _register(uint256 i, uint256 stake) internal {
-        am.setSlashableStake(_operator(i), STRATEGY, stake);
-        am.registerForOperatorSets(_operator(i), address(sm), _ids(), _registrationData(i, _operator(i)));
+    /// @dev Operator i registers with its own key through the real AllocationManager.
+    function _register(uint256 i) internal {
+        _registerAs(_operator(i), _registrationData(i, _operator(i)));
+    }
+
+    /// @dev `operator` calls AllocationManager.registerForOperatorSets for Vigil's set with `data`.
+    function _registerAs(address operator, bytes memory data) internal {
+        vm.prank(operator);
+        IELAllocationManager(address(am)).registerForOperatorSets(operator, ELRegisterParams(address(sm), _ids(), data));
     }
 
     function _deregister(uint256 i) internal {
-        am.deregisterFromOperatorSets(_operator(i), address(sm), _ids());
+        vm.prank(_operator(i));
+        IELAllocationManager(address(am))
+            .deregisterFromOperatorSets(ELDeregisterParams(_operator(i), address(sm), _ids()));
+    }
+
+    /// @dev Brings operator i's delegated shares (hence its slashable stake in the set, all of it being
+    ///      allocated) to `amount`: a deposit to raise it, a queued withdrawal to lower it. Weights change
+    ///      when the verifier next reads them (registration, updateOperators).
+    function _setStake(uint256 i, uint256 amount) internal {
+        address op = _operator(i);
+        uint256 current = IELDelegationManager(core.delegationManager).operatorShares(op, strategy);
+        if (amount > current) deposit(core, op, amount - current);
+        else if (amount < current) queueWithdrawal(core, op, current - amount);
+    }
+
+    /// @dev How much of operator i's magnitude has been slashed away (1e18 = all): 0 until slashed.
+    function _slashedWad(uint256 i) internal view returns (uint256) {
+        return 1e18 - IELAllocationManager(address(am)).getMaxMagnitude(_operator(i), strategy);
     }
 
     function _ids() internal pure returns (uint32[] memory ids) {
