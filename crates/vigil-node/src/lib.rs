@@ -12,7 +12,10 @@ pub mod config;
 mod error;
 pub mod keys;
 pub mod registration;
+pub mod signer;
 pub mod status;
+pub mod submit;
+pub mod watcher;
 
 pub use config::OperatorConfig;
 pub use error::{Error, Result};

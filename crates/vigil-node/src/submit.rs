@@ -1,0 +1,120 @@
+//! Delivering signed checkpoints to aggregators over HTTP, with retries and backoff.
+
+use std::time::Duration;
+
+use vigil_types::SignedCheckpoint;
+
+/// The path aggregators take signed checkpoints on.
+pub const SIGNATURES_PATH: &str = "/v1/signatures";
+
+/// How one aggregator answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Accepted (2xx).
+    Accepted,
+    /// Refused with a 4xx and its reason: retrying would not help.
+    Refused {
+        /// HTTP status.
+        status: u16,
+        /// The aggregator's reason (its JSON error body, or the raw text).
+        reason: String,
+    },
+    /// Still failing (network error or 5xx) after every retry.
+    Failed {
+        /// The last error.
+        error: String,
+        /// Attempts made.
+        attempts: u32,
+    },
+}
+
+/// Retry policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RetryPolicy {
+    /// Attempts per aggregator, the first included.
+    pub attempts: u32,
+    /// Delay before the first retry; doubled each time.
+    pub initial_backoff_ms: u64,
+    /// Longest delay between attempts.
+    pub max_backoff_ms: u64,
+    /// Per-request timeout.
+    pub timeout_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self { attempts: 5, initial_backoff_ms: 200, max_backoff_ms: 5_000, timeout_ms: 5_000 }
+    }
+}
+
+/// Posts signed checkpoints (JSON) to every configured aggregator.
+#[derive(Debug, Clone)]
+pub struct Submitter {
+    http: reqwest::Client,
+    aggregators: Vec<String>,
+    policy: RetryPolicy,
+}
+
+impl Submitter {
+    /// A submitter for the aggregator base URLs in `aggregators`.
+    pub fn new(aggregators: Vec<String>, policy: RetryPolicy) -> Self {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_millis(policy.timeout_ms))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        let aggregators =
+            aggregators.into_iter().map(|a| a.trim_end_matches('/').to_owned()).collect();
+        Self { http, aggregators, policy }
+    }
+
+    /// Delivers `signed` to every aggregator concurrently; one result per aggregator, in order.
+    pub async fn submit(&self, signed: &SignedCheckpoint) -> Vec<(String, Delivery)> {
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, base) in self.aggregators.iter().enumerate() {
+            let (this, base, signed) = (self.clone(), base.clone(), *signed);
+            tasks.spawn(async move {
+                let delivery = this.submit_one(&base, &signed).await;
+                (index, base, delivery)
+            });
+        }
+        let mut out = Vec::with_capacity(self.aggregators.len());
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(result) => out.push(result),
+                Err(e) => {
+                    tracing::error!(target: "vigil::submit", error = %e, "delivery task failed")
+                }
+            }
+        }
+        out.sort_by_key(|(index, _, _)| *index);
+        out.into_iter().map(|(_, base, delivery)| (base, delivery)).collect()
+    }
+
+    async fn submit_one(&self, base: &str, signed: &SignedCheckpoint) -> Delivery {
+        let url = format!("{base}{SIGNATURES_PATH}");
+        let mut backoff = Duration::from_millis(self.policy.initial_backoff_ms);
+        let mut last_error = String::new();
+        let attempts = self.policy.attempts.max(1);
+        for attempt in 1..=attempts {
+            match self.http.post(&url).json(signed).send().await {
+                Ok(response) if response.status().is_success() => return Delivery::Accepted,
+                Ok(response) if response.status().is_client_error() => {
+                    let status = response.status().as_u16();
+                    let reason = response.text().await.unwrap_or_default();
+                    tracing::warn!(target: "vigil::submit", aggregator = base, status, %reason, rollup = signed.checkpoint.rollup_id, height = signed.checkpoint.height, "aggregator refused the signature");
+                    return Delivery::Refused { status, reason };
+                }
+                Ok(response) => last_error = format!("HTTP {}", response.status()),
+                Err(e) => last_error = e.to_string(),
+            }
+            if attempt < attempts {
+                tracing::debug!(target: "vigil::submit", aggregator = base, attempt, error = %last_error, "retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_millis(self.policy.max_backoff_ms));
+            }
+        }
+        tracing::warn!(target: "vigil::submit", aggregator = base, attempts, error = %last_error, "delivery failed");
+        Delivery::Failed { error: last_error, attempts }
+    }
+}
