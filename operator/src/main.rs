@@ -46,8 +46,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the node: watch the rollup and its data, sign checkpoints, submit them.
+    /// Run the node: watch the rollups and their data, sign checkpoints, submit them. Stops on
+    /// Ctrl-C or SIGTERM.
     Run,
+    /// Export or import the slashing-protection database (JSON in the spirit of EIP-3076).
+    #[command(subcommand)]
+    Protection(ProtectionCommand),
+}
+
+#[derive(Subcommand)]
+enum ProtectionCommand {
+    /// Write every signed checkpoint of this deployment's domain to a file.
+    Export {
+        /// File to create.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Merge a file's records; heights at or below the lowest imported height per rollup are
+    /// refused afterwards unless they repeat an imported block.
+    Import {
+        /// File to read.
+        #[arg(long)]
+        file: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -223,10 +244,78 @@ async fn main() -> Result<()> {
                 );
             }
         }
-        Command::Run => bail!(
-            "`run` (watching, signing, submitting) is not implemented yet: tracked in issue 5"
-        ),
+        Command::Run => {
+            let config = load_config(cli.config.as_deref())?;
+            if config.rollups.is_empty() {
+                bail!("no [[rollups]] configured: nothing to attest to");
+            }
+            let keys =
+                OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
+            vigil_node::runner::run(&config, keys, shutdown_signal()).await?;
+        }
+        Command::Protection(cmd) => protection_command(cli.config.as_deref(), cmd).await?,
     }
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+async fn protection_command(config: Option<&Path>, cmd: ProtectionCommand) -> Result<()> {
+    let config = load_config(config)?;
+    let deployment = vigil_chain::Deployment::read(&config.chain.deployment)?;
+    let domain = deployment.domain();
+    let db = vigil_protection::SlashingDatabase::open(&config.node.protection_db)
+        .await
+        .wrap_err("cannot open the slashing-protection database (is the node running?)")?;
+    match cmd {
+        ProtectionCommand::Export { out } => {
+            let interchange = db.export_interchange(&domain).await?;
+            let json = interchange.to_json_string()?;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&out)
+                .and_then(|mut f| std::io::Write::write_all(&mut f, json.as_bytes()))
+                .wrap_err_with(|| format!("cannot write {}", out.display()))?;
+            let records: usize = interchange.data.iter().map(|k| k.signed_checkpoints.len()).sum();
+            println!(
+                "exported {records} signed checkpoints of {} keys to {}",
+                interchange.data.len(),
+                out.display()
+            );
+        }
+        ProtectionCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .wrap_err_with(|| format!("cannot read {}", file.display()))?;
+            let interchange = vigil_protection::Interchange::from_json_str(&text)?;
+            let summary = db.import_interchange(&interchange, &domain).await?;
+            println!(
+                "imported {} records ({} already present) for {} keys",
+                summary.inserted, summary.duplicates, summary.keys
+            );
+        }
+    }
+    db.close().await;
     Ok(())
 }
 

@@ -61,3 +61,11 @@ pub enum DaError {
         reported: B256,
     },
 }
+
+impl DaError {
+    /// Whether retrying later may succeed (the node or the network failed), as opposed to the
+    /// data being unavailable or invalid as claimed.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Self::Rpc(_) | Self::Beacon(_) | Self::BlockNotFound(_))
+    }
+}

@@ -23,6 +23,70 @@ pub struct OperatorConfig {
     pub keys: KeysConfig,
     /// How to register with EigenLayer.
     pub registration: RegistrationConfig,
+    /// The running node: slashing protection, polling, signatures.
+    pub node: NodeConfig,
+    /// Where signed checkpoints go.
+    pub submission: SubmissionConfig,
+    /// The rollups this operator attests to (`[[rollups]]` tables).
+    pub rollups: Vec<RollupConfig>,
+}
+
+/// The running node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// The slashing-protection database (SQLite). Back it up; never share it between processes.
+    pub protection_db: PathBuf,
+    /// Beacon API base URL serving `/eth/v1/beacon/blobs/{block}` (anvil serves it on its RPC
+    /// port; empty means "same as chain.l1_rpc").
+    pub l1_beacon: String,
+    /// How often to look for new L1 blocks and L2 heads, in milliseconds.
+    pub poll_interval_ms: u64,
+    /// On start, rescan this many L1 blocks before the head for batches (signing them again is
+    /// safe: slashing protection allows re-signing the same block).
+    pub scan_lookback_blocks: u64,
+    /// Send signatures compressed (48 bytes) instead of uncompressed (96 bytes, the default:
+    /// it saves the aggregator a square root per signature).
+    pub compressed_signatures: bool,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        Self {
+            protection_db: PathBuf::from("data/protection.sqlite"),
+            l1_beacon: String::new(),
+            poll_interval_ms: 1_000,
+            scan_lookback_blocks: 64,
+            compressed_signatures: false,
+        }
+    }
+}
+
+/// Aggregator delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubmissionConfig {
+    /// Aggregator base URLs; each signed checkpoint goes to all of them.
+    pub aggregators: Vec<String>,
+    /// Retries and timeouts per aggregator.
+    pub retry: crate::submit::RetryPolicy,
+}
+
+/// One rollup: its chain id, the operator's own L2 node, and where its batches are posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RollupConfig {
+    /// The L2's chain id.
+    pub rollup_id: u64,
+    /// The operator's own L2 node (JSON-RPC).
+    pub l2_rpc: String,
+    /// Which L2 head to trust: `safe` or `finalized`.
+    #[serde(default)]
+    pub tag: crate::watcher::L2Tag,
+    /// The rollup's batcher address (only its batches count).
+    pub batcher: alloy::primitives::Address,
+    /// The rollup's inbox address on L1.
+    pub inbox: alloy::primitives::Address,
 }
 
 /// L1 access.
@@ -117,6 +181,7 @@ impl OperatorConfig {
             }
         };
         fix(&mut self.chain.deployment);
+        fix(&mut self.node.protection_db);
         fix(&mut self.keys.bls_keystore);
         fix(&mut self.keys.ecdsa_keystore);
         if let Some(p) = self.keys.bls_password_file.as_mut() {

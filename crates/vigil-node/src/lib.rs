@@ -12,6 +12,7 @@ pub mod config;
 mod error;
 pub mod keys;
 pub mod registration;
+pub mod runner;
 pub mod signer;
 pub mod status;
 pub mod submit;

@@ -1,0 +1,151 @@
+//! The running node: for each rollup, find verified batches on L1, check them against the
+//! operator's own L2 node, sign through slashing protection, deliver to aggregators.
+
+use std::{collections::HashSet, future::Future, time::Duration};
+
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use vigil_chain::Deployment;
+use vigil_da::{BlobDa, DaSource, RollupInbox, VerifiedBatch};
+use vigil_protection::SlashingDatabase;
+use vigil_types::Checkpoint;
+
+use crate::{
+    Error, OperatorConfig, Result,
+    keys::OperatorKeys,
+    signer::CheckpointSigner,
+    submit::{Delivery, Submitter},
+    watcher::{L2Tag, Skip, checkpoints_for_batch},
+};
+
+struct RollupState {
+    id: u64,
+    tag: L2Tag,
+    l2: DynProvider,
+    da: BlobDa<DynProvider>,
+    /// Verified batches with blocks the L2 node does not trust yet.
+    pending: Vec<VerifiedBatch>,
+    /// Checkpoints signed and delivered in this process (re-signing is safe, resending is noise).
+    done: HashSet<Checkpoint>,
+}
+
+fn http(url: &str, what: &str) -> Result<DynProvider> {
+    let url = url.parse().map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+    Ok(ProviderBuilder::new().connect_http(url).erased())
+}
+
+/// Runs the node until `shutdown` resolves.
+pub async fn run(
+    config: &OperatorConfig,
+    keys: OperatorKeys,
+    shutdown: impl Future<Output = ()>,
+) -> Result<()> {
+    let deployment =
+        Deployment::read(&config.chain.deployment).map_err(|e| Error::Config(e.to_string()))?;
+    let domain = deployment.domain();
+    let db = SlashingDatabase::open(&config.node.protection_db)
+        .await
+        .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
+    let signer = CheckpointSigner::new(keys.bls, domain, db, config.node.compressed_signatures)
+        .await
+        .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
+    let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
+    let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc")?;
+    let beacon = if config.node.l1_beacon.is_empty() {
+        config.chain.l1_rpc.clone()
+    } else {
+        config.node.l1_beacon.clone()
+    };
+    let mut rollups = Vec::new();
+    for r in &config.rollups {
+        rollups.push(RollupState {
+            id: r.rollup_id,
+            tag: r.tag,
+            l2: http(&r.l2_rpc, "rollups.l2_rpc")?,
+            da: BlobDa::new(
+                l1.clone(),
+                beacon.clone(),
+                RollupInbox { rollup_id: r.rollup_id, batcher: r.batcher, inbox: r.inbox },
+            ),
+            pending: Vec::new(),
+            done: HashSet::new(),
+        });
+    }
+    let head = l1.get_block_number().await.map_err(|e| rpc("L1 head", e))?;
+    let mut next_l1 = head.saturating_sub(config.node.scan_lookback_blocks);
+    tracing::info!(target: "vigil::node", operator = %signer.pubkey(), verifier = %domain.verifier, rollups = rollups.len(), from_l1_block = next_l1, "node started");
+
+    let poll = Duration::from_millis(config.node.poll_interval_ms.max(10));
+    tokio::pin!(shutdown);
+    loop {
+        if let Err(e) = tick(&l1, &mut next_l1, &mut rollups, &signer, &submitter).await {
+            tracing::warn!(target: "vigil::node", error = %e, "tick failed; retrying");
+        }
+        tokio::select! {
+            () = &mut shutdown => break,
+            () = tokio::time::sleep(poll) => {}
+        }
+    }
+    tracing::info!(target: "vigil::node", "node stopped");
+    Ok(())
+}
+
+fn rpc(what: &str, e: impl std::fmt::Display) -> Error {
+    Error::Chain { step: what.to_owned(), reason: e.to_string(), advice: None }
+}
+
+async fn tick(
+    l1: &DynProvider,
+    next_l1: &mut u64,
+    rollups: &mut [RollupState],
+    signer: &CheckpointSigner,
+    submitter: &Submitter,
+) -> Result<()> {
+    // 1. New L1 blocks: collect verified batches. A block is done only when every rollup's
+    //    DA check for it succeeded, so a failing RPC never skips a batch.
+    let head = l1.get_block_number().await.map_err(|e| rpc("L1 head", e))?;
+    while *next_l1 <= head {
+        for r in rollups.iter_mut() {
+            match r.da.batches_at(*next_l1).await {
+                Ok(batches) => r.pending.extend(batches),
+                Err(e) if e.is_retryable() => return Err(rpc("DA", e)),
+                Err(e) => {
+                    // The data is not available as claimed: nothing from it is ever signed.
+                    tracing::warn!(target: "vigil::node", rollup = r.id, l1_block = *next_l1, error = %e, "batch refused");
+                }
+            }
+        }
+        *next_l1 = next_l1.saturating_add(1);
+    }
+    // 2. Attest what the own L2 node confirms; keep batches with blocks not yet trusted.
+    for r in rollups.iter_mut() {
+        let mut still_pending = Vec::new();
+        for batch in std::mem::take(&mut r.pending) {
+            let (checkpoints, skipped) = checkpoints_for_batch(&r.l2, r.tag, &batch).await;
+            for cp in checkpoints {
+                if r.done.contains(&cp) {
+                    continue;
+                }
+                match signer.sign(&cp).await {
+                    Ok((safe, signed)) => {
+                        tracing::info!(target: "vigil::node", rollup = r.id, height = cp.height, l1_block = cp.l1_block, ?safe, "signed checkpoint");
+                        for (aggregator, delivery) in submitter.submit(&signed).await {
+                            if let Delivery::Failed { error, .. } = delivery {
+                                tracing::warn!(target: "vigil::node", %aggregator, %error, "undelivered");
+                            }
+                        }
+                        r.done.insert(cp);
+                    }
+                    Err(not_safe) => {
+                        tracing::error!(target: "vigil::node", rollup = r.id, height = cp.height, reason = %not_safe, "slashing protection refused to sign");
+                        r.done.insert(cp);
+                    }
+                }
+            }
+            if skipped.iter().any(|s| matches!(s, Skip::NotYetTrusted { .. } | Skip::Rpc(_))) {
+                still_pending.push(batch);
+            }
+        }
+        r.pending = still_pending;
+    }
+    Ok(())
+}
