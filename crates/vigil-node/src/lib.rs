@@ -6,11 +6,17 @@
 //!   keystores, ECDSA in V3 keystores — with passwords only from a file or the environment;
 //! - [`registration`]: every EigenLayer step an operator needs to join Vigil's operator set,
 //!   each skipped when already done, with reverts turned into advice;
-//! - [`status`]: what the chain says about this operator.
+//! - [`status`]: what the chain says about this operator;
+//! - [`watcher`], [`signer`], [`submit`], [`runner`]: the running node — batches checked against
+//!   the operator's own L2 node, signed only after slashing protection commits, delivered to
+//!   aggregators;
+//! - [`api`] and [`metrics`]: the EigenLayer node API and Prometheus metrics.
 
+pub mod api;
 pub mod config;
 mod error;
 pub mod keys;
+pub mod metrics;
 pub mod registration;
 pub mod runner;
 pub mod signer;
