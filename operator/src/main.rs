@@ -251,11 +251,43 @@ async fn main() -> Result<()> {
             }
             let keys =
                 OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
-            vigil_node::runner::run(&config, keys, shutdown_signal()).await?;
+            run_node(&config, keys).await?;
         }
         Command::Protection(cmd) => protection_command(cli.config.as_deref(), cmd).await?,
     }
     Ok(())
+}
+
+/// Serves the node API and metrics, and runs the node until Ctrl-C or SIGTERM.
+async fn run_node(config: &OperatorConfig, keys: OperatorKeys) -> Result<()> {
+    let state = vigil_node::api::NodeState::new(
+        "vigil-operator",
+        env!("CARGO_PKG_VERSION"),
+        config.rollups.iter().map(|r| r.rollup_id),
+    );
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut servers = Vec::new();
+    for (address, router) in [
+        (&config.node.api_address, vigil_node::api::router(state.clone())),
+        (&config.node.metrics_address, vigil_node::api::metrics_router()),
+    ] {
+        if address.is_empty() {
+            continue;
+        }
+        let listener = tokio::net::TcpListener::bind(address.as_str())
+            .await
+            .wrap_err_with(|| format!("cannot listen on {address}"))?;
+        let mut stop = stop_rx.clone();
+        servers.push(tokio::spawn(vigil_node::api::serve(listener, router, async move {
+            let _ = stop.changed().await;
+        })));
+    }
+    let result = vigil_node::runner::run(config, keys, state, shutdown_signal()).await;
+    let _ = stop_tx.send(true);
+    for server in servers {
+        let _ = server.await;
+    }
+    Ok(result?)
 }
 
 /// Resolves on Ctrl-C or SIGTERM.

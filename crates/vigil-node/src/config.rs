@@ -48,6 +48,10 @@ pub struct NodeConfig {
     /// Send signatures compressed (48 bytes) instead of uncompressed (96 bytes, the default:
     /// it saves the aggregator a square root per signature).
     pub compressed_signatures: bool,
+    /// Address of the EigenLayer node API (`/eigen/node…`); empty disables it.
+    pub api_address: String,
+    /// Address of the Prometheus `/metrics` endpoint; empty disables it.
+    pub metrics_address: String,
 }
 
 impl Default for NodeConfig {
@@ -58,6 +62,8 @@ impl Default for NodeConfig {
             poll_interval_ms: 1_000,
             scan_lookback_blocks: 64,
             compressed_signatures: false,
+            api_address: "127.0.0.1:9010".to_owned(),
+            metrics_address: "127.0.0.1:9090".to_owned(),
         }
     }
 }

@@ -11,7 +11,9 @@ use vigil_types::Checkpoint;
 
 use crate::{
     Error, OperatorConfig, Result,
+    api::{NodeState, ServiceStatus},
     keys::OperatorKeys,
+    metrics::{self, DaCheckResult, RefusalReason, SubmissionResult},
     signer::CheckpointSigner,
     submit::{Delivery, Submitter},
     watcher::{L2Tag, Skip, checkpoints_for_batch},
@@ -33,10 +35,12 @@ fn http(url: &str, what: &str) -> Result<DynProvider> {
     Ok(ProviderBuilder::new().connect_http(url).erased())
 }
 
-/// Runs the node until `shutdown` resolves.
+/// Runs the node until `shutdown` resolves, reporting service health to `state` (served by the
+/// node API) and counting everything in [`crate::metrics`].
 pub async fn run(
     config: &OperatorConfig,
     keys: OperatorKeys,
+    state: NodeState,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
     let deployment =
@@ -48,6 +52,7 @@ pub async fn run(
     let signer = CheckpointSigner::new(keys.bls, domain, db, config.node.compressed_signatures)
         .await
         .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
+    state.set_protection_status(ServiceStatus::Up);
     let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
     let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc")?;
     let beacon = if config.node.l1_beacon.is_empty() {
@@ -77,9 +82,10 @@ pub async fn run(
     let poll = Duration::from_millis(config.node.poll_interval_ms.max(10));
     tokio::pin!(shutdown);
     loop {
-        if let Err(e) = tick(&l1, &mut next_l1, &mut rollups, &signer, &submitter).await {
+        if let Err(e) = tick(&l1, &mut next_l1, &mut rollups, &signer, &submitter, &state).await {
             tracing::warn!(target: "vigil::node", error = %e, "tick failed; retrying");
         }
+        state.update_health_from_services();
         tokio::select! {
             () = &mut shutdown => break,
             () = tokio::time::sleep(poll) => {}
@@ -99,17 +105,42 @@ async fn tick(
     rollups: &mut [RollupState],
     signer: &CheckpointSigner,
     submitter: &Submitter,
+    state: &NodeState,
 ) -> Result<()> {
     // 1. New L1 blocks: collect verified batches. A block is done only when every rollup's
     //    DA check for it succeeded, so a failing RPC never skips a batch.
-    let head = l1.get_block_number().await.map_err(|e| rpc("L1 head", e))?;
+    let head = match l1.get_block_number().await {
+        Ok(head) => head,
+        Err(e) => {
+            for r in rollups.iter() {
+                let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
+            }
+            return Err(rpc("L1 head", e));
+        }
+    };
     while *next_l1 <= head {
         for r in rollups.iter_mut() {
             match r.da.batches_at(*next_l1).await {
-                Ok(batches) => r.pending.extend(batches),
-                Err(e) if e.is_retryable() => return Err(rpc("DA", e)),
+                Ok(batches) => {
+                    for _ in &batches {
+                        metrics::record_da_check(r.id, DaCheckResult::Available);
+                    }
+                    r.pending.extend(batches);
+                }
+                Err(e) if e.is_retryable() => {
+                    metrics::record_da_check(r.id, DaCheckResult::Error);
+                    let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
+                    return Err(rpc("DA", e));
+                }
                 Err(e) => {
                     // The data is not available as claimed: nothing from it is ever signed.
+                    let result = if matches!(e, vigil_da::DaError::MissingBlob { .. }) {
+                        DaCheckResult::Missing
+                    } else {
+                        DaCheckResult::Mismatch
+                    };
+                    metrics::record_da_check(r.id, result);
+                    metrics::record_refused(r.id, RefusalReason::DataUnavailable);
                     tracing::warn!(target: "vigil::node", rollup = r.id, l1_block = *next_l1, error = %e, "batch refused");
                 }
             }
@@ -121,21 +152,50 @@ async fn tick(
         let mut still_pending = Vec::new();
         for batch in std::mem::take(&mut r.pending) {
             let (checkpoints, skipped) = checkpoints_for_batch(&r.l2, r.tag, &batch).await;
+            let l2_failed = skipped.iter().any(|s| matches!(s, Skip::Rpc(_)));
+            let _ = state.set_rollup_status(
+                r.id,
+                if l2_failed { ServiceStatus::Down } else { ServiceStatus::Up },
+            );
+            for skip in &skipped {
+                if matches!(skip, Skip::Mismatch { .. }) {
+                    metrics::record_refused(r.id, RefusalReason::BlockMismatch);
+                }
+            }
             for cp in checkpoints {
                 if r.done.contains(&cp) {
                     continue;
                 }
+                metrics::record_observed(r.id);
                 match signer.sign(&cp).await {
                     Ok((safe, signed)) => {
+                        metrics::record_signed(r.id, cp.height);
                         tracing::info!(target: "vigil::node", rollup = r.id, height = cp.height, l1_block = cp.l1_block, ?safe, "signed checkpoint");
-                        for (aggregator, delivery) in submitter.submit(&signed).await {
+                        let started = std::time::Instant::now();
+                        let deliveries = submitter.submit(&signed).await;
+                        let elapsed = started.elapsed();
+                        let mut any_accepted = false;
+                        for (aggregator, delivery) in deliveries {
+                            let result = match &delivery {
+                                Delivery::Accepted => SubmissionResult::Accepted,
+                                Delivery::Refused { .. } => SubmissionResult::Rejected,
+                                Delivery::Failed { .. } => SubmissionResult::Error,
+                            };
+                            metrics::record_submission(&aggregator, result, elapsed);
+                            any_accepted |= delivery == Delivery::Accepted;
                             if let Delivery::Failed { error, .. } = delivery {
                                 tracing::warn!(target: "vigil::node", %aggregator, %error, "undelivered");
                             }
                         }
+                        state.set_aggregator_status(if any_accepted {
+                            ServiceStatus::Up
+                        } else {
+                            ServiceStatus::Down
+                        });
                         r.done.insert(cp);
                     }
                     Err(not_safe) => {
+                        metrics::record_refused(r.id, RefusalReason::SlashingProtection);
                         tracing::error!(target: "vigil::node", rollup = r.id, height = cp.height, reason = %not_safe, "slashing protection refused to sign");
                         r.done.insert(cp);
                     }

@@ -109,8 +109,10 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let keys = OperatorKeys { bls: bls.clone(), ecdsa: ecdsa.clone() };
     let node_config = config.clone();
+    let state = vigil_node::api::NodeState::new("vigil-operator", "test", [ROLLUP]);
+    let node_state = state.clone();
     let node = tokio::spawn(async move {
-        vigil_node::runner::run(&node_config, keys, async {
+        vigil_node::runner::run(&node_config, keys, node_state, async {
             let _ = stopped.await;
         })
         .await
@@ -159,6 +161,28 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
         let sig = Signature::from_wire(&s.signature).unwrap();
         verify(&bls.public_key(), s.digest().as_slice(), &sig).unwrap();
     }
+
+    // What the node reports: metrics and service health.
+    let text = vigil_node::metrics::encode();
+    assert!(
+        text.contains(&format!("vigil_operator_checkpoints_signed_total{{rollup=\"{ROLLUP}\"}} 3")),
+        "{text}"
+    );
+    assert!(text.contains(&format!("vigil_operator_last_signed_height{{rollup=\"{ROLLUP}\"}} 3")));
+    assert!(text.contains("vigil_operator_protection_decisions_total{outcome=\"valid\"} 3"));
+    assert_eq!(
+        state.service_status("slashing-protection"),
+        Some(vigil_node::api::ServiceStatus::Up)
+    );
+    assert_eq!(
+        state.service_status("aggregator-submission"),
+        Some(vigil_node::api::ServiceStatus::Up)
+    );
+    assert_eq!(
+        state.service_status(&format!("rollup-{ROLLUP}")),
+        Some(vigil_node::api::ServiceStatus::Up)
+    );
+    assert_eq!(state.health(), vigil_node::api::NodeHealth::Healthy);
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();
