@@ -245,7 +245,10 @@ fn take_list<'a>(buf: &mut &'a [u8], what: &'static str) -> Result<&'a [u8]> {
 fn take_raw_item<'a>(buf: &mut &'a [u8], what: &'static str) -> Result<&'a [u8]> {
     let start = *buf;
     let header = Header::decode(buf).map_err(|e| rlp_err(what, e))?;
-    let total = header.length_with_payload();
+    // The prefix is what the decoder consumed: nothing for a single byte below 0x80, which is its
+    // own item (so `Header::length_with_payload` would count one byte too many).
+    let prefix = start.len().saturating_sub(buf.len());
+    let total = prefix.saturating_add(header.payload_length);
     let (item, rest) =
         start.split_at_checked(total).ok_or_else(|| rlp_err(what, "item runs past the input"))?;
     *buf = rest;
@@ -329,6 +332,25 @@ pub(crate) mod tests {
         assert_eq!(b7.transactions().len(), 2);
         assert!(back.block(4).is_none());
         assert!(back.block(9).is_none());
+    }
+
+    /// A header whose last field is a single-byte item (< 0x80, no prefix) parses; the number's
+    /// encoding covers every length class.
+    #[test]
+    fn single_byte_items_are_their_own_prefix() {
+        for number in [0u64, 1, 0x7f, 0x80, 0xff, 0x1_0000, u64::MAX] {
+            let mut payload = Vec::new();
+            for i in 0..8u8 {
+                B256::repeat_byte(i).encode(&mut payload);
+            }
+            number.encode(&mut payload);
+            let mut rlp = Vec::new();
+            Header { list: true, payload_length: payload.len() }.encode(&mut rlp);
+            rlp.extend_from_slice(&payload);
+            let block = BatchBlock::new(rlp.into(), vec![]).unwrap();
+            assert_eq!(block.number(), number);
+            assert_eq!(block.state_root(), B256::repeat_byte(3));
+        }
     }
 
     #[test]
