@@ -48,6 +48,9 @@ pub struct NodeConfig {
     /// Send signatures compressed (48 bytes) instead of uncompressed (96 bytes, the default:
     /// it saves the aggregator a square root per signature).
     pub compressed_signatures: bool,
+    /// How often to read the operator's stake and slashing status from the chain (metrics
+    /// `eigen_registered_stakes` and `vigil_operator_slashed`), in milliseconds.
+    pub status_interval_ms: u64,
     /// Address of the EigenLayer node API (`/eigen/node…`); empty disables it.
     pub api_address: String,
     /// Address of the Prometheus `/metrics` endpoint; empty disables it.
@@ -62,6 +65,7 @@ impl Default for NodeConfig {
             poll_interval_ms: 1_000,
             scan_lookback_blocks: 64,
             compressed_signatures: false,
+            status_interval_ms: 60_000,
             api_address: "127.0.0.1:9010".to_owned(),
             metrics_address: "127.0.0.1:9090".to_owned(),
         }

@@ -49,6 +49,8 @@ pub async fn run(
     let db = SlashingDatabase::open(&config.node.protection_db)
         .await
         .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
+    let operator = keys.address();
+    let bls_key_hash = vigil_chain::key_hash(&keys.bls.public_key());
     let signer = CheckpointSigner::new(keys.bls, domain, db, config.node.compressed_signatures)
         .await
         .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
@@ -80,8 +82,14 @@ pub async fn run(
     tracing::info!(target: "vigil::node", operator = %signer.pubkey(), verifier = %domain.verifier, rollups = rollups.len(), from_l1_block = next_l1, "node started");
 
     let poll = Duration::from_millis(config.node.poll_interval_ms.max(10));
+    let status_every = Duration::from_millis(config.node.status_interval_ms.max(100));
+    let mut next_status = tokio::time::Instant::now();
     tokio::pin!(shutdown);
     loop {
+        if tokio::time::Instant::now() >= next_status {
+            next_status = tokio::time::Instant::now() + status_every;
+            report_stake(&l1, &deployment, operator, bls_key_hash).await;
+        }
         if let Err(e) = tick(&l1, &mut next_l1, &mut rollups, &signer, &submitter, &state).await {
             tracing::warn!(target: "vigil::node", error = %e, "tick failed; retrying");
         }
@@ -93,6 +101,28 @@ pub async fn run(
     }
     tracing::info!(target: "vigil::node", "node stopped");
     Ok(())
+}
+
+/// Publishes the operator's stake in Vigil's set and whether it was slashed.
+async fn report_stake(
+    l1: &DynProvider,
+    deployment: &Deployment,
+    operator: alloy::primitives::Address,
+    bls_key_hash: alloy::primitives::B256,
+) {
+    match crate::status::chain_status(l1, deployment, operator, bls_key_hash).await {
+        Ok(status) => {
+            let stake: f64 = status.allocated_stake.to_string().parse().unwrap_or(f64::NAN);
+            metrics::set_registered_stake(deployment.vigil.operator_set_id, "vigil", stake);
+            metrics::set_slashed(status.max_magnitude < vigil_chain::WAD);
+            if !status.is_member {
+                tracing::warn!(target: "vigil::node", %operator, "not a member of Vigil's operator set: signatures will not count");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(target: "vigil::node", error = %e, "cannot read the operator's stake")
+        }
+    }
 }
 
 fn rpc(what: &str, e: impl std::fmt::Display) -> Error {

@@ -35,6 +35,8 @@ pub struct Status {
     pub allocated_magnitude: u64,
     /// Max magnitude (WAD; below 1e18 after a slash).
     pub max_magnitude: u64,
+    /// Stake allocated to Vigil's set in the core's strategy (token units).
+    pub allocated_stake: U256,
 }
 
 /// Reads the operator's status from the chain.
@@ -44,7 +46,17 @@ pub async fn status(config: &OperatorConfig, keys: &OperatorKeys) -> Result<Stat
     let url =
         config.chain.l1_rpc.parse().map_err(|e| Error::Config(format!("chain.l1_rpc: {e}")))?;
     let provider = signing_provider(url, keys.ecdsa.clone());
-    let operator = keys.address();
+    chain_status(&provider, &deployment, keys.address(), key_hash(&keys.bls.public_key())).await
+}
+
+/// Reads the status of `operator` (whose configured BLS key hashes to `bls_key_hash`) from the
+/// chain through any provider.
+pub async fn chain_status<P: alloy::providers::Provider + Clone>(
+    provider: &P,
+    deployment: &Deployment,
+    operator: Address,
+    bls_key_hash: B256,
+) -> Result<Status> {
     let core = &deployment.eigenlayer;
     let set = AllocationManager::OperatorSet {
         avs: deployment.vigil.service_manager,
@@ -62,6 +74,14 @@ pub async fn status(config: &OperatorConfig, keys: &OperatorKeys) -> Result<Stat
     let am = AllocationManager::new(core.allocation_manager, provider.clone());
     let dm = DelegationManager::new(core.delegation_manager, provider.clone());
     let verifier = VigilVerifier::new(deployment.vigil.verifier, provider.clone());
+    let allocated_stake = am
+        .getAllocatedStake(set.clone(), vec![operator], vec![core.strategy])
+        .call()
+        .await
+        .map_err(err("getAllocatedStake"))?
+        .first()
+        .and_then(|per_strategy| per_strategy.first().copied())
+        .unwrap_or_default();
     let allocation = am
         .getAllocation(operator, set.clone(), core.strategy)
         .call()
@@ -69,7 +89,7 @@ pub async fn status(config: &OperatorConfig, keys: &OperatorKeys) -> Result<Stat
         .map_err(err("getAllocation"))?;
     Ok(Status {
         operator,
-        bls_key_hash: key_hash(&keys.bls.public_key()),
+        bls_key_hash,
         registered_key_hash: verifier
             .operatorKeyHash(operator)
             .call()
@@ -97,5 +117,6 @@ pub async fn status(config: &OperatorConfig, keys: &OperatorKeys) -> Result<Stat
             .call()
             .await
             .map_err(err("getMaxMagnitude"))?,
+        allocated_stake,
     })
 }

@@ -98,6 +98,7 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     config.chain.deployment = deployment_file;
     config.node.protection_db = dir.path().join("protection.sqlite");
     config.node.poll_interval_ms = 100;
+    config.node.status_interval_ms = 100;
     config.submission.aggregators = vec![aggregator];
     config.rollups = vec![RollupConfig {
         rollup_id: ROLLUP,
@@ -183,6 +184,14 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
         Some(vigil_node::api::ServiceStatus::Up)
     );
     assert_eq!(state.health(), vigil_node::api::NodeHealth::Healthy);
+    // Stake and slashing status come from the chain: 10 tokens allocated, not slashed.
+    let stake_line = text
+        .lines()
+        .find(|l| l.starts_with("eigen_registered_stakes{") && l.contains("quorum_name=\"vigil\""))
+        .unwrap_or_else(|| panic!("{text}"));
+    let value: f64 = stake_line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert_eq!(value, 1e19, "{stake_line}");
+    assert!(text.lines().any(|l| l == "vigil_operator_slashed 0"), "{text}");
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();
