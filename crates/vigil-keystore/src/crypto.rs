@@ -7,8 +7,11 @@ use ctr::{
 };
 use hmac::Hmac;
 use rand::RngCore;
+use std::path::Path;
+
 use serde_json::{Value, json};
 use sha2::Sha256;
+use uuid::Uuid;
 use zeroize::Zeroizing;
 
 use crate::{Error, Result};
@@ -203,4 +206,18 @@ pub(crate) fn checksum_key(key: &[u8; 32]) -> &[u8] {
 pub(crate) fn checksum_matches(computed: &[u8], stored: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     computed.len() == stored.len() && bool::from(computed.ct_eq(stored))
+}
+
+/// Reads a keystore file as text (both formats), mapping failures to [`Error::Io`].
+pub(crate) fn read_keystore_file(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })
+}
+
+/// The UUID stored under `key` (`uuid` in EIP-2335, `id` in V3); nil when absent or malformed,
+/// since it identifies the file and plays no part in decryption.
+pub(crate) fn uuid_field(v: &Value, key: &str) -> Uuid {
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .unwrap_or_else(Uuid::nil)
 }

@@ -10,7 +10,10 @@ use zeroize::Zeroizing;
 
 use crate::{
     Error, Kdf, Password, Result,
-    crypto::{aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes},
+    crypto::{
+        aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes, read_keystore_file,
+        uuid_field,
+    },
 };
 
 const VERSION: u64 = 4;
@@ -83,19 +86,13 @@ impl Eip2335Keystore {
             },
             path: text(v.get("path")),
             description: text(v.get("description")),
-            uuid: v
-                .get("uuid")
-                .and_then(Value::as_str)
-                .and_then(|s| Uuid::parse_str(s).ok())
-                .unwrap_or_else(Uuid::nil),
+            uuid: uuid_field(&v, "uuid"),
         })
     }
 
     /// Reads and parses a keystore file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let json = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        Self::from_json(&json)
+        Self::from_json(&read_keystore_file(path)?)
     }
 
     /// Encrypts `secret` (a BLS secret scalar) under `password` with `kdf` (see

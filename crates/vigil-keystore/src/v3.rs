@@ -10,7 +10,10 @@ use zeroize::Zeroizing;
 
 use crate::{
     Error, Kdf, Password, Result,
-    crypto::{aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes},
+    crypto::{
+        aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes, read_keystore_file,
+        uuid_field,
+    },
 };
 
 const VERSION: u64 = 3;
@@ -63,19 +66,13 @@ impl V3Keystore {
             iv: hex_field(crypto.pointer("/cipherparams/iv").unwrap_or(&Value::Null), "iv")?,
             ciphertext: hex_field(get("ciphertext")?, "ciphertext")?,
             address,
-            id: v
-                .get("id")
-                .and_then(Value::as_str)
-                .and_then(|s| Uuid::parse_str(s).ok())
-                .unwrap_or_else(Uuid::nil),
+            id: uuid_field(&v, "id"),
         })
     }
 
     /// Reads and parses a keystore file.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let json = std::fs::read_to_string(path)
-            .map_err(|source| Error::Io { path: path.to_owned(), source })?;
-        Self::from_json(&json)
+        Self::from_json(&read_keystore_file(path)?)
     }
 
     /// Encrypts `signer`'s key under `password` with `kdf` (see [`crate::KdfStrength`]).
