@@ -1,0 +1,237 @@
+//! Certificates and their submission to L1, claimed under leases.
+
+use std::time::Duration;
+
+use sqlx::Row as _;
+use tracing::debug;
+
+use super::{
+    Backend, CertState, CertificateRecord, NewCertificate, Result, StateUpdate, Store, StoreError,
+    codec::{
+        CERTIFICATE_COLUMNS, CheckpointCols, add_ms, certificate_record, non_signers_blob, to_i64,
+        u256_text,
+    },
+};
+
+/// The oldest claimable certificate: ready or submitted, lease free or expired.
+macro_rules! claim_candidate {
+    () => {
+        "SELECT rollup_id, height FROM certificates \
+         WHERE state IN ('ready', 'submitted') \
+           AND (lease_until_ms IS NULL OR lease_until_ms <= $1) \
+         ORDER BY created_at_ms, rollup_id, height LIMIT 1"
+    };
+}
+
+/// The lease check every state change carries: `$1..$4` are rollup, height, owner, now.
+macro_rules! lease_guard {
+    () => {
+        "WHERE rollup_id = $1 AND height = $2 AND lease_owner = $3 AND lease_until_ms > $4"
+    };
+}
+
+/// SQLite: the transaction already holds the database's write lock.
+const CLAIM_CANDIDATE_SQLITE: &str = claim_candidate!();
+/// PostgreSQL: lock the row, and skip rows another claimer has locked rather than wait.
+const CLAIM_CANDIDATE_POSTGRES: &str = concat!(claim_candidate!(), " FOR UPDATE SKIP LOCKED");
+
+impl Store {
+    /// Stores a certificate in state ready. Returns `false`, changing nothing, if a certificate
+    /// for its `(rollupId, height)` already exists (the verifier records only the first).
+    pub async fn insert_certificate(&self, c: &NewCertificate) -> Result<bool> {
+        let cert = &c.certificate;
+        let cp = CheckpointCols::new(&cert.domain, &cert.checkpoint)?;
+        let created = to_i64("createdAtMs", c.created_at_ms)?;
+        let done = sqlx::query(
+            "INSERT INTO certificates (rollup_id, height, l1_chain_id, verifier, operator_set_id, \
+             block_hash, state_root, da_commitment, l1_block, digest, non_signers, \
+             aggregate_signature, signed_weight, total_weight, signers, state, attempts, \
+             created_at_ms, updated_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'ready', \
+             0, $16, $16) \
+             ON CONFLICT (rollup_id, height) DO NOTHING",
+        )
+        .bind(cp.rollup_id)
+        .bind(cp.height)
+        .bind(cp.l1_chain_id)
+        .bind(cp.verifier)
+        .bind(cp.operator_set_id)
+        .bind(cp.block_hash)
+        .bind(cp.state_root)
+        .bind(cp.da_commitment)
+        .bind(cp.l1_block)
+        .bind(cp.digest)
+        .bind(non_signers_blob(&cert.non_signers))
+        .bind(cert.aggregate_signature.as_slice().to_vec())
+        .bind(u256_text(&c.signed_weight))
+        .bind(u256_text(&c.total_weight))
+        .bind(i64::from(c.signers))
+        .bind(created)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The certificate for `(rollup_id, height)`, if any.
+    pub async fn certificate(
+        &self,
+        rollup_id: u64,
+        height: u64,
+    ) -> Result<Option<CertificateRecord>> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE rollup_id = $1 AND height = $2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(to_i64("rollupId", rollup_id)?)
+            .bind(to_i64("height", height)?)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(certificate_record).transpose()
+    }
+
+    /// The mined certificate with the highest height for `rollup_id`.
+    pub async fn latest_mined(&self, rollup_id: u64) -> Result<Option<CertificateRecord>> {
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates \
+             WHERE rollup_id = $1 AND state = 'mined' ORDER BY height DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .bind(to_i64("rollupId", rollup_id)?)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(certificate_record).transpose()
+    }
+
+    /// Atomically claims the oldest certificate in state ready or submitted whose lease is
+    /// free or expired, for `owner` until `now_ms + lease`.
+    ///
+    /// PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` and the update in one transaction;
+    /// SQLite: one write transaction. Two concurrent claimers never get the same certificate
+    /// while a lease is live. A submitter taking over a certificate in state submitted must
+    /// first find out what became of its recorded transaction.
+    pub async fn claim_next(
+        &self,
+        owner: &str,
+        lease: Duration,
+        now_ms: u64,
+    ) -> Result<Option<CertificateRecord>> {
+        let until = add_ms("leaseUntilMs", now_ms, lease)?;
+        let now = to_i64("nowMs", now_ms)?;
+        let candidate = match self.backend {
+            Backend::Sqlite => CLAIM_CANDIDATE_SQLITE,
+            Backend::Postgres => CLAIM_CANDIDATE_POSTGRES,
+        };
+        let mut tx = self.begin_write().await?;
+        let Some(row) = sqlx::query(candidate).bind(now).fetch_optional(&mut *tx).await? else {
+            return Ok(None);
+        };
+        let (rollup_id, height): (i64, i64) = (row.try_get("rollup_id")?, row.try_get("height")?);
+        sqlx::query(
+            "UPDATE certificates SET lease_owner = $1, lease_until_ms = $2 \
+             WHERE rollup_id = $3 AND height = $4",
+        )
+        .bind(owner)
+        .bind(until)
+        .bind(rollup_id)
+        .bind(height)
+        .execute(&mut *tx)
+        .await?;
+        let sql = format!(
+            "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE rollup_id = $1 AND height = $2"
+        );
+        let row = sqlx::query(&sql).bind(rollup_id).bind(height).fetch_one(&mut *tx).await?;
+        let record = certificate_record(&row)?;
+        tx.commit().await?;
+        debug!(
+            target: "aggregator::store",
+            owner, rollup = rollup_id, height, until, state = %record.state, "certificate claimed"
+        );
+        Ok(Some(record))
+    }
+
+    /// Applies a state change, only while `owner` holds a live lease (`lease_until_ms >
+    /// now_ms`); otherwise fails with [`StoreError::LeaseLost`] and changes nothing.
+    ///
+    /// Submitted counts an attempt and keeps the lease; Ready keeps it; Mined and Failed
+    /// release it. `tx_hash` and `nonce` keep the last attempt's values. The check and the
+    /// change are one conditional `UPDATE`, atomic on both backends.
+    pub async fn update_state(
+        &self,
+        rollup_id: u64,
+        height: u64,
+        owner: &str,
+        update: StateUpdate,
+        now_ms: u64,
+    ) -> Result<()> {
+        let (r, h, now) =
+            (to_i64("rollupId", rollup_id)?, to_i64("height", height)?, to_i64("nowMs", now_ms)?);
+        let state = update.state();
+        // The guard's parameters come first in every statement: $1..$4.
+        let guarded = |sql| sqlx::query(sql).bind(r).bind(h).bind(owner).bind(now);
+        let query = match &update {
+            StateUpdate::Submitted { tx_hash, nonce } => guarded(concat!(
+                "UPDATE certificates SET state = 'submitted', tx_hash = $5, nonce = $6, \
+                 attempts = attempts + 1, updated_at_ms = $4 ",
+                lease_guard!()
+            ))
+            .bind(tx_hash.to_vec())
+            .bind(to_i64("nonce", *nonce)?),
+            StateUpdate::Mined { tx_hash, block_number, gas_used } => guarded(concat!(
+                "UPDATE certificates SET state = 'mined', tx_hash = $5, block_number = $6, \
+                 gas_used = $7, lease_owner = NULL, lease_until_ms = NULL, updated_at_ms = $4 ",
+                lease_guard!()
+            ))
+            .bind(tx_hash.to_vec())
+            .bind(to_i64("blockNumber", *block_number)?)
+            .bind(to_i64("gasUsed", *gas_used)?),
+            StateUpdate::Failed { reason } => guarded(concat!(
+                "UPDATE certificates SET state = 'failed', last_error = $5, lease_owner = NULL, \
+                 lease_until_ms = NULL, updated_at_ms = $4 ",
+                lease_guard!()
+            ))
+            .bind(reason.clone()),
+            StateUpdate::Ready { reason } => guarded(concat!(
+                "UPDATE certificates SET state = 'ready', last_error = $5, updated_at_ms = $4 ",
+                lease_guard!()
+            ))
+            .bind(reason.clone()),
+        };
+        let done = query.execute(&self.pool).await?;
+        if done.rows_affected() == 1 {
+            debug!(target: "aggregator::store", owner, rollup = rollup_id, height, %state, "certificate state");
+            return Ok(());
+        }
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM certificates WHERE rollup_id = $1 AND height = $2",
+        )
+        .bind(r)
+        .bind(h)
+        .fetch_one(&self.pool)
+        .await?;
+        Err(if exists == 0 {
+            StoreError::CertificateNotFound { rollup_id, height }
+        } else {
+            StoreError::LeaseLost { rollup_id, height, owner: owner.into() }
+        })
+    }
+
+    /// How many certificates are in each state, for every state (zeros included).
+    pub async fn count_by_state(&self) -> Result<Vec<(CertState, u64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM certificates GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut counts: Vec<(CertState, u64)> = CertState::ALL.iter().map(|s| (*s, 0)).collect();
+        for row in rows {
+            let state: CertState = row
+                .try_get::<String, _>("state")?
+                .parse()
+                .map_err(|_| StoreError::CorruptRow { what: "state" })?;
+            let n = u64::try_from(row.try_get::<i64, _>("n")?)
+                .map_err(|_| StoreError::CorruptRow { what: "count" })?;
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+                slot.1 = n;
+            }
+        }
+        Ok(counts)
+    }
+}
