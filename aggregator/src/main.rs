@@ -1,24 +1,87 @@
-//! `vigil-aggregator`: the Vigil aggregator binary. Thin by design: CLI, config and wiring only; the logic
-//! lives in the `vigil-*` library crates.
+//! `vigil-aggregator`: collects operators' signed checkpoints, aggregates them by stake once a
+//! rollup's threshold is met, and submits certificates to Vigil's verifier. Thin by design: CLI,
+//! config and logging here; everything else in `vigil-aggregation`.
+
+use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
+use eyre::{Result, WrapErr};
+use vigil_aggregation::{config::AggregatorConfig, runner};
 
 #[derive(Parser)]
 #[command(name = "vigil-aggregator", version, about = "Vigil aggregator")]
 struct Cli {
+    /// Config file (TOML; see config/aggregator.toml). Fields can also come from
+    /// VIGIL_AGGREGATOR_<SECTION>__<FIELD> environment variables.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Log as JSON lines instead of text.
+    #[arg(long, global = true)]
+    json_logs: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the aggregator.
+    /// Run the aggregator until Ctrl-C or SIGTERM.
     Run,
+    /// Print the effective configuration as JSON (defaults, file and environment merged).
+    Config,
 }
 
-fn main() -> eyre::Result<()> {
-    match Cli::parse().command {
-        // Not built yet: say so plainly instead of pretending.
-        Command::Run => eyre::bail!("vigil-aggregator is not implemented yet (tracked as issue 6)"),
+fn init_logs(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
     }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs(cli.json_logs);
+    let config = AggregatorConfig::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Config => {
+            println!("{}", json_string(&config)?);
+        }
+        Command::Run => {
+            runner::run(&config, shutdown_signal(), |l| {
+                tracing::info!(target: "vigil::aggregator", api = %l.api, metrics = %l.metrics, "listening");
+            })
+            .await
+            .wrap_err("aggregator failed")?;
+        }
+    }
+    Ok(())
+}
+
+fn json_string(config: &AggregatorConfig) -> Result<String> {
+    serde_json::to_string_pretty(config).wrap_err("cannot render the configuration")
 }

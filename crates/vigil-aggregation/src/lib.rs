@@ -1,4 +1,13 @@
 //! Vigil's aggregator, as a library: the binary `vigil-aggregator` only parses its CLI and config
 //! and calls into this crate.
 
+pub mod config;
+pub mod api;
+pub mod engine;
+pub mod intake;
+pub mod metrics;
+pub mod operator_set;
+pub mod runner;
+pub mod service;
 pub mod store;
+pub mod submit;

@@ -4,7 +4,7 @@ use alloy::{
     consensus::{
         SidecarBuilder, SimpleCoder, Transaction as _, Typed2718 as _, transaction::SidecarCoder,
     },
-    eips::eip4844::{Blob, BlobTransactionSidecar, env_settings::EnvKzgSettings},
+    eips::eip4844::{Blob, BlobTransactionSidecar, c_kzg, env_settings::EnvKzgSettings},
     network::{TransactionBuilder, TransactionBuilder4844},
     primitives::{Address, B256},
     providers::Provider,
@@ -51,12 +51,12 @@ impl<P: Provider> BlobDa<P> {
 
     /// The block's blobs with their **recomputed** KZG commitments (so their versioned hashes
     /// are derived, not trusted). KZG work runs on a blocking thread; blobs stay on the heap.
-    async fn blobs(&self, l1_block: u64) -> Result<BlobTransactionSidecar> {
+    async fn blobs(&self, l1_block: u64) -> Result<RecomputedBlobs> {
         let url = format!("{}/eth/v1/beacon/blobs/{l1_block}", self.beacon);
         let response =
             self.http.get(&url).send().await.map_err(|e| DaError::Beacon(e.to_string()))?;
         if response.status() == reqwest::StatusCode::NOT_FOUND {
-            return Ok(BlobTransactionSidecar::default());
+            return Ok(RecomputedBlobs::default());
         }
         let body: BlobsResponse = response
             .error_for_status()
@@ -64,16 +64,38 @@ impl<P: Provider> BlobDa<P> {
             .json()
             .await
             .map_err(|e| DaError::Beacon(e.to_string()))?;
-        tokio::task::spawn_blocking(move || {
-            let blobs = heap_blobs(body.data.iter().map(|b| b.as_ref()))?;
-            BlobTransactionSidecar::try_from_blobs_with_settings(
-                blobs,
-                EnvKzgSettings::Default.get(),
-            )
-            .map_err(|e| DaError::InvalidBlob(e.to_string()))
-        })
-        .await
-        .map_err(|e| DaError::InvalidBlob(format!("KZG task failed: {e}")))?
+        tokio::task::spawn_blocking(move || recompute(&body.data))
+            .await
+            .map_err(|e| DaError::InvalidBlob(format!("KZG task failed: {e}")))?
+    }
+}
+
+/// The blobs with their versioned hashes recomputed from KZG commitments. Only commitments are
+/// computed (no proofs: the operator checks versioned hashes, it does not serve blobs), about
+/// half the work of building a full sidecar.
+fn recompute(data: &[alloy::primitives::Bytes]) -> Result<RecomputedBlobs> {
+    let settings = EnvKzgSettings::Default.get();
+    let mut out = RecomputedBlobs::default();
+    for bytes in data {
+        let blob = c_kzg::Blob::from_bytes(bytes).map_err(|e| DaError::InvalidBlob(e.to_string()))?;
+        let commitment = settings
+            .blob_to_kzg_commitment(&blob)
+            .map_err(|e| DaError::InvalidBlob(e.to_string()))?;
+        let vh = alloy::eips::eip4844::kzg_to_versioned_hash(commitment.as_slice());
+        out.blobs.push((vh, bytes.clone()));
+    }
+    Ok(out)
+}
+
+/// Blobs keyed by their recomputed versioned hashes.
+#[derive(Debug, Default)]
+struct RecomputedBlobs {
+    blobs: Vec<(B256, alloy::primitives::Bytes)>,
+}
+
+impl RecomputedBlobs {
+    fn blob_by_versioned_hash(&self, vh: &B256) -> Option<&alloy::primitives::Bytes> {
+        self.blobs.iter().find(|(h, _)| h == vh).map(|(_, b)| b)
     }
 }
 
@@ -124,7 +146,7 @@ impl<P: Provider> DaSource for BlobDa<P> {
                 let blob = blobs
                     .blob_by_versioned_hash(vh)
                     .ok_or(DaError::MissingBlob { tx, versioned_hash: *vh })?;
-                found.push(blob.as_slice());
+                found.push(blob.as_ref());
             }
             let tx_blobs = heap_blobs(found.into_iter())?;
             let payloads =

@@ -1,8 +1,10 @@
 //! Test scaffolding shared by Vigil crates: private PostgreSQL servers ([`postgres::PgServer`])
 //! and well-known development keys. A dev-dependency only; nothing here belongs in a binary.
 
+pub mod network;
 pub mod postgres;
 
+pub use network::{TestNetwork, TestOperator};
 pub use postgres::PgServer;
 
 /// Private key of anvil's first dev account (`0xf39F…2266`), funded on every anvil chain.

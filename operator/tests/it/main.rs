@@ -9,4 +9,5 @@
 )]
 
 mod protection;
+mod crash;
 mod register;

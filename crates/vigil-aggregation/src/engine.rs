@@ -1,0 +1,370 @@
+//! Stake-weighted aggregation: signatures grouped by `(rollup, height)` and then by digest,
+//! weighed by each signer's stake at the checkpoint's `l1Block`; once a digest reaches its
+//! rollup's threshold the round keeps collecting for a short window (fewer non-signers, less
+//! gas), then the signatures are verified aggregate-first (one pairing; bisection only when it
+//! fails), bad ones are dropped and marked invalid, and a certificate is built and stored.
+//!
+//! An operator whose signature failed once is a *suspect*: its later signatures are verified
+//! individually before they join a group, so one bad signer costs one pairing per signature of
+//! its own instead of a bisection in every later round.
+//!
+//! The engine is a hot in-memory index over the durable store: after a restart
+//! [`Engine::restore`] rebuilds every open round from the stored signatures.
+
+use std::{
+    collections::{BTreeMap, HashMap, HashSet},
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+use alloy_primitives::{B256, U256};
+use vigil_crypto::{PublicKey, Signature};
+use vigil_types::{Certificate, Checkpoint, PublicKeyBytes, SignedCheckpoint, SigningDomain};
+
+use crate::{
+    metrics,
+    operator_set::{Member, SetSnapshot},
+    store::{NewCertificate, Store, StoreError},
+};
+
+/// Aggregation settings.
+#[derive(Clone, Copy, Debug)]
+pub struct EngineConfig {
+    /// How long to keep collecting after a digest first reaches its threshold.
+    pub window: Duration,
+    /// Signatures compressed (48 bytes) or not in built certificates is irrelevant on-chain (the
+    /// contract takes EIP-2537); this only picks the wire form stored and served.
+    pub compressed_certificates: bool,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self { window: Duration::from_millis(500), compressed_certificates: false }
+    }
+}
+
+/// What [`Engine::add`] did with a signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Added {
+    /// It joined its digest's group.
+    Joined,
+    /// Its round already has a certificate: it joins nothing.
+    Stale,
+    /// Its signer was not in the set at `l1Block` (or had no weight): it joins nothing.
+    NotInSet,
+    /// The signer already signed a conflicting block at this height: kept for the feed only.
+    Equivocation,
+    /// The signer is a suspect and this signature does not verify.
+    Invalid,
+}
+
+struct Entry {
+    seq: u64,
+    sig: Signature,
+    wire: vigil_types::SignatureBytes,
+}
+
+struct Group {
+    checkpoint: Checkpoint,
+    digest: B256,
+    threshold_bps: u16,
+    snapshot: Arc<SetSnapshot>,
+    /// Member index → signature.
+    sigs: BTreeMap<usize, Entry>,
+    weight: U256,
+    first_at: Instant,
+    quorum_at: Option<Instant>,
+}
+
+impl Group {
+    fn meets_threshold(&self) -> bool {
+        meets(self.weight, self.snapshot.total_weight, self.threshold_bps)
+    }
+}
+
+fn meets(signed: U256, total: U256, threshold_bps: u16) -> bool {
+    !total.is_zero()
+        && signed.saturating_mul(U256::from(10_000u64))
+            >= U256::from(threshold_bps).saturating_mul(total)
+}
+
+#[derive(Default)]
+struct Round {
+    groups: HashMap<B256, Group>,
+    /// Each signer's block `(blockHash, stateRoot)` in this round.
+    blocks: HashMap<PublicKeyBytes, (B256, B256)>,
+}
+
+#[derive(Default)]
+struct State {
+    rounds: HashMap<(u64, u64), Round>,
+    /// Rounds that have a certificate (in any state).
+    done: HashSet<(u64, u64)>,
+    suspects: HashSet<PublicKeyBytes>,
+}
+
+/// The aggregation engine. Cheap to share behind an `Arc`.
+pub struct Engine {
+    domain: SigningDomain,
+    store: Store,
+    config: EngineConfig,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("domain", &self.domain).finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine for `domain` writing certificates to `store`.
+    pub fn new(domain: SigningDomain, store: Store, config: EngineConfig) -> Self {
+        Self { domain, store, config, state: Mutex::default() }
+    }
+
+    /// Marks `(rollup, height)` as certified (a certificate exists): later signatures are stale.
+    pub fn mark_done(&self, rollup: u64, height: u64) {
+        let mut st = self.lock();
+        st.rounds.remove(&(rollup, height));
+        st.done.insert((rollup, height));
+    }
+
+    /// Whether `(rollup, height)` already has a certificate.
+    pub fn is_done(&self, rollup: u64, height: u64) -> bool {
+        self.lock().done.contains(&(rollup, height))
+    }
+
+    /// Adds one stored signature (`seq` is its feed sequence number) from `member` of
+    /// `snapshot` (the set at the checkpoint's `l1Block`); `threshold_bps` is its rollup's.
+    pub fn add(
+        &self,
+        seq: u64,
+        signed: &SignedCheckpoint,
+        sig: Signature,
+        snapshot: &Arc<SetSnapshot>,
+        threshold_bps: u16,
+    ) -> Added {
+        let cp = signed.checkpoint;
+        let key = (cp.rollup_id, cp.height);
+        let Some((index, member)) = snapshot.member(&signed.pubkey) else {
+            return Added::NotInSet;
+        };
+        let suspect = self.lock().suspects.contains(&signed.pubkey);
+        let digest = signed.digest();
+        if suspect && vigil_crypto::verify(&member.key, digest.as_slice(), &sig).is_err() {
+            metrics::invalid_signatures(cp.rollup_id, 1);
+            return Added::Invalid;
+        }
+        let mut st = self.lock();
+        if st.done.contains(&key) {
+            return Added::Stale;
+        }
+        let round = st.rounds.entry(key).or_default();
+        let block = (cp.block_hash, cp.state_root);
+        match round.blocks.get(&signed.pubkey) {
+            Some(b) if *b != block => {
+                metrics::equivocation(cp.rollup_id);
+                tracing::warn!(target: "vigil::aggregator", operator = %member.operator, rollup = cp.rollup_id, height = cp.height, "operator signed two conflicting checkpoints; both are on the feed for the slasher");
+                return Added::Equivocation;
+            }
+            Some(_) => {}
+            None => {
+                round.blocks.insert(signed.pubkey, block);
+            }
+        }
+        let now = Instant::now();
+        let group = round.groups.entry(digest).or_insert_with(|| Group {
+            checkpoint: cp,
+            digest,
+            threshold_bps,
+            snapshot: snapshot.clone(),
+            sigs: BTreeMap::new(),
+            weight: U256::ZERO,
+            first_at: now,
+            quorum_at: None,
+        });
+        if let Some(existing) = group.sigs.get(&index) {
+            if existing.wire == signed.signature {
+                return Added::Joined;
+            }
+            // Another encoding (or a forgery) of the same signer's signature: keep the one
+            // that verifies.
+            if vigil_crypto::verify(&member.key, digest.as_slice(), &sig).is_err() {
+                metrics::invalid_signatures(cp.rollup_id, 1);
+                return Added::Invalid;
+            }
+            group.sigs.insert(index, Entry { seq, sig, wire: signed.signature });
+            return Added::Joined;
+        }
+        group.sigs.insert(index, Entry { seq, sig, wire: signed.signature });
+        group.weight = group.weight.saturating_add(member.weight);
+        if group.quorum_at.is_none() && group.meets_threshold() {
+            group.quorum_at = Some(now);
+            metrics::time_to_quorum(cp.rollup_id, now.duration_since(group.first_at));
+        }
+        let open = st.rounds.keys().filter(|(r, _)| *r == cp.rollup_id).count();
+        metrics::set_open_rounds(cp.rollup_id, open);
+        Added::Joined
+    }
+
+    /// Finalises every group whose window has passed: verifies, drops bad signatures, builds and
+    /// stores certificates. Returns the `(rollup, height)` of each certificate stored.
+    pub async fn finalize_due(&self) -> Result<Vec<(u64, u64)>, StoreError> {
+        let due: Vec<((u64, u64), Group)> = {
+            let mut st = self.lock();
+            let now = Instant::now();
+            let mut due = Vec::new();
+            for (key, round) in &mut st.rounds {
+                // One certificate per round: the heaviest digest whose window has passed.
+                let best = round
+                    .groups
+                    .iter()
+                    .filter(|(_, g)| {
+                        g.quorum_at.is_some_and(|q| now.duration_since(q) >= self.config.window)
+                    })
+                    .max_by_key(|(_, g)| g.weight)
+                    .map(|(d, _)| *d);
+                if let Some(g) = best.and_then(|d| round.groups.remove(&d)) {
+                    due.push((*key, g));
+                }
+            }
+            due
+        };
+        let mut built = Vec::new();
+        for (key, group) in due {
+            // Pairings are CPU work: keep them off the async workers.
+            let verified = tokio::task::spawn_blocking(move || verify_group(group)).await;
+            let Ok((group, invalid)) = verified else { continue };
+            if !invalid.is_empty() {
+                metrics::invalid_signatures(key.0, invalid.len());
+                {
+                    let mut st = self.lock();
+                    for (pubkey, _) in &invalid {
+                        st.suspects.insert(*pubkey);
+                    }
+                }
+                let seqs: Vec<u64> = invalid.iter().map(|(_, s)| *s).collect();
+                self.store.mark_invalid(&seqs).await?;
+                tracing::warn!(target: "vigil::aggregator", rollup = key.0, height = key.1, invalid = seqs.len(), "dropped signatures that do not verify; their signers are now verified one by one");
+            }
+            if !group.meets_threshold() {
+                // Back to collecting.
+                let mut st = self.lock();
+                if !st.done.contains(&key) {
+                    let round = st.rounds.entry(key).or_default();
+                    let mut g = group;
+                    g.quorum_at = None;
+                    // Signatures that arrived while this group was being verified.
+                    if let Some(newer) = round.groups.remove(&g.digest) {
+                        for (i, e) in newer.sigs {
+                            if let std::collections::btree_map::Entry::Vacant(v) = g.sigs.entry(i) {
+                                let weight = g.snapshot.members.get(i).map_or(U256::ZERO, |m| m.weight);
+                                g.weight = g.weight.saturating_add(weight);
+                                v.insert(e);
+                            }
+                        }
+                    }
+                    if g.meets_threshold() {
+                        g.quorum_at = Some(Instant::now());
+                    }
+                    round.groups.insert(g.digest, g);
+                }
+                continue;
+            }
+            let cert = self.certificate(&group);
+            let stored = self.store.insert_certificate(&cert).await?;
+            self.mark_done(key.0, key.1);
+            if stored {
+                metrics::certificate_event(key.0, "built");
+                metrics::non_signers(key.0, cert.certificate.non_signers.len());
+                tracing::info!(target: "vigil::aggregator", rollup = key.0, height = key.1, signers = cert.signers, non_signers = cert.certificate.non_signers.len(), signed_weight = %cert.signed_weight, total_weight = %cert.total_weight, "certificate built");
+                built.push(key);
+            }
+        }
+        Ok(built)
+    }
+
+    fn certificate(&self, group: &Group) -> NewCertificate {
+        let non_signers: Vec<PublicKeyBytes> = group
+            .snapshot
+            .members
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !group.sigs.contains_key(i))
+            .map(|(_, m)| m.pubkey)
+            .collect();
+        let sigs: Vec<Signature> = group.sigs.values().map(|e| e.sig.clone()).collect();
+        let aggregate = vigil_crypto::aggregate_signatures(&sigs)
+            .map(|s| s.to_wire(self.config.compressed_certificates))
+            .unwrap_or_else(|_| vigil_types::SignatureBytes::Compressed([0; 48]));
+        NewCertificate {
+            certificate: Certificate {
+                domain: self.domain,
+                checkpoint: group.checkpoint,
+                non_signers,
+                aggregate_signature: aggregate,
+            },
+            signed_weight: group.weight,
+            total_weight: group.snapshot.total_weight,
+            signers: u32::try_from(group.sigs.len()).unwrap_or(u32::MAX),
+            created_at_ms: now_ms(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Aggregate-first verification of a group; removes invalid signatures (and their weight).
+/// Returns the cleaned group and `(signer key, seq)` of each removed signature.
+fn verify_group(mut group: Group) -> (Group, Vec<(PublicKeyBytes, u64)>) {
+    let members: &[Member] = &group.snapshot.members;
+    let indices: Vec<usize> = group.sigs.keys().copied().collect();
+    let items: Vec<(PublicKey, Signature)> = indices
+        .iter()
+        .filter_map(|i| {
+            let m = members.get(*i)?;
+            let e = group.sigs.get(i)?;
+            Some((m.key.clone(), e.sig.clone()))
+        })
+        .collect();
+    let mut removed = Vec::new();
+    let Ok(outcome) = vigil_crypto::verify_same_message(group.digest.as_slice(), &items) else {
+        return (group, removed);
+    };
+    for bad in outcome.invalid {
+        let Some(index) = indices.get(bad) else { continue };
+        if let (Some(e), Some(m)) = (group.sigs.remove(index), members.get(*index)) {
+            group.weight = group.weight.saturating_sub(m.weight);
+            removed.push((m.pubkey, e.seq));
+        }
+    }
+    (group, removed)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::meets;
+    use alloy_primitives::U256;
+
+    #[test]
+    fn threshold_rule_matches_the_verifier() {
+        let w = |x: u64| U256::from(x);
+        // Four equal operators, 6667 bps: three certify, two do not.
+        assert!(meets(w(3), w(4), 6667));
+        assert!(!meets(w(2), w(4), 6667));
+        assert!(meets(w(6667), w(10_000), 6667));
+        assert!(!meets(w(6666), w(10_000), 6667));
+        assert!(!meets(w(0), w(0), 6667), "an empty set certifies nothing");
+    }
+}

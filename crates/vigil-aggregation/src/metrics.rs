@@ -1,0 +1,183 @@
+//! The aggregator's Prometheus metrics (`vigil_aggregator_*`), created once as statics in the
+//! process's default registry, which the metrics port serves. Callers record through the helpers
+//! below and never spell a metric name or label. Signature intake results
+//! (`vigil_aggregator_signatures_total{result}`) are counted by the HTTP API.
+
+use std::{sync::LazyLock, time::Duration};
+
+use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
+
+fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
+    // A second registration (tests in one process) keeps the first; the collector still works.
+    let _ = prometheus::default_registry().register(Box::new(c.clone()));
+    c
+}
+
+static ROUNDS_OPEN: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("vigil_aggregator_open_rounds", "(rollup, height) rounds still collecting signatures"),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static CERTIFICATES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "vigil_aggregator_certificates_total",
+                "Certificates by event: built, submitted, mined, failed, already_recorded",
+            ),
+            &["rollup", "event"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static CERTIFICATE_STATES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("vigil_aggregator_certificates", "Stored certificates by submission state"),
+            &["state"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static TIME_TO_QUORUM: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new(
+                "vigil_aggregator_time_to_quorum_seconds",
+                "From a checkpoint's first signature to reaching its rollup's threshold",
+            )
+            .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static NON_SIGNERS: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new("vigil_aggregator_non_signers", "Non-signers per built certificate")
+                .buckets(vec![0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static GAS_USED: LazyLock<HistogramVec> = LazyLock::new(|| {
+    register(
+        HistogramVec::new(
+            HistogramOpts::new("vigil_aggregator_gas_used", "Gas used by mined certificate transactions")
+                .buckets(vec![150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6]),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static INVALID: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "vigil_aggregator_invalid_signatures_total",
+                "Signatures found invalid during aggregation (bisection or individual check)",
+            ),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static EQUIVOCATIONS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "vigil_aggregator_equivocations_total",
+                "Operators seen signing two conflicting checkpoints for one (rollup, height)",
+            ),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static LAST_CERTIFIED: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new("vigil_aggregator_last_certified_height", "Highest height with a mined certificate"),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+
+#[cold]
+fn unreachable_metric() -> ! {
+    // Metric definitions are constants; a failure here is a programming error caught by tests.
+    std::process::abort()
+}
+
+/// Sets the number of open rounds of `rollup`.
+pub fn set_open_rounds(rollup: u64, n: usize) {
+    ROUNDS_OPEN.with_label_values(&[&rollup.to_string()]).set(i64::try_from(n).unwrap_or(i64::MAX));
+}
+
+/// Counts a certificate event (`built`, `submitted`, `mined`, `failed`, `already_recorded`).
+pub fn certificate_event(rollup: u64, event: &str) {
+    CERTIFICATES.with_label_values(&[&rollup.to_string(), event]).inc();
+}
+
+/// Sets how many stored certificates are in `state`.
+pub fn set_certificates_in_state(state: &str, n: u64) {
+    CERTIFICATE_STATES.with_label_values(&[state]).set(i64::try_from(n).unwrap_or(i64::MAX));
+}
+
+/// Records the time from first signature to quorum.
+pub fn time_to_quorum(rollup: u64, took: Duration) {
+    TIME_TO_QUORUM.with_label_values(&[&rollup.to_string()]).observe(took.as_secs_f64());
+}
+
+/// Records the non-signers of a built certificate.
+pub fn non_signers(rollup: u64, n: usize) {
+    NON_SIGNERS.with_label_values(&[&rollup.to_string()]).observe(n as f64);
+}
+
+/// Records the gas of a mined certificate transaction.
+pub fn gas_used(rollup: u64, gas: u64) {
+    GAS_USED.with_label_values(&[&rollup.to_string()]).observe(gas as f64);
+}
+
+/// Counts signatures found invalid while aggregating.
+pub fn invalid_signatures(rollup: u64, n: usize) {
+    INVALID.with_label_values(&[&rollup.to_string()]).inc_by(n as u64);
+}
+
+/// Counts an equivocation seen by the aggregator.
+pub fn equivocation(rollup: u64) {
+    EQUIVOCATIONS.with_label_values(&[&rollup.to_string()]).inc();
+}
+
+/// Sets the highest mined height of `rollup`.
+pub fn set_last_certified(rollup: u64, height: u64) {
+    LAST_CERTIFIED
+        .with_label_values(&[&rollup.to_string()])
+        .set(i64::try_from(height).unwrap_or(i64::MAX));
+}
+
+/// Touches every metric so each series exists (zero) before the first event; dashboards and
+/// alerts then see the series from the start.
+pub fn init(rollups: &[u64]) {
+    for r in rollups {
+        set_open_rounds(*r, 0);
+        for e in ["built", "submitted", "mined", "failed", "already_recorded"] {
+            CERTIFICATES.with_label_values(&[&r.to_string(), e]);
+        }
+        INVALID.with_label_values(&[&r.to_string()]);
+        EQUIVOCATIONS.with_label_values(&[&r.to_string()]);
+        TIME_TO_QUORUM.with_label_values(&[&r.to_string()]);
+        NON_SIGNERS.with_label_values(&[&r.to_string()]);
+        GAS_USED.with_label_values(&[&r.to_string()]);
+    }
+    for s in ["ready", "submitted", "mined", "failed"] {
+        set_certificates_in_state(s, 0);
+    }
+}

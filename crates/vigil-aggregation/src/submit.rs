@@ -1,0 +1,799 @@
+//! Submitting stored certificates to the verifier contract and following them until they are
+//! mined (or given up on), safely from several replicas sharing one database.
+//!
+//! A [`CertificateSubmitter`] [claims](Store::claim_next) one certificate at a time under a
+//! lease and works on it until it is settled or the lease is about to run out; whatever is left
+//! (a transaction still pending, confirmations still missing) is picked up by the next claim,
+//! by this replica or another.
+//!
+//! # Never two transactions for one certificate
+//!
+//! - The lease: only its holder changes a certificate ([`Store::update_state`] refuses anyone
+//!   else), and two replicas never hold it at once.
+//! - The chain first: every pass asks the verifier whether `(rollupId, height)` is already
+//!   recorded before doing anything else, so a certificate another replica (or an earlier life
+//!   of this one) landed is marked mined, not sent again.
+//! - Write-ahead: a transaction is signed locally, its hash and nonce are recorded as
+//!   [`StateUpdate::Submitted`], and only then is it broadcast. A submitter that dies at any
+//!   instant leaves behind either nothing sent, or a hash the next holder can look up: mined,
+//!   pending (wait, then replace it with the same nonce and higher fees), or unknown to the node
+//!   (never broadcast, or dropped: send again).
+//!
+//! # Confirmations and reorgs
+//!
+//! A certificate is marked mined only once its transaction's block is `confirmations` deep.
+//! Until then it stays submitted and is re-checked; a transaction that a reorg sends back to the
+//! pool is just pending again, and one that vanishes is sent again.
+
+use std::{
+    fmt,
+    future::Future,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+use alloy::{
+    consensus::Transaction as ConsensusTx,
+    network::{
+        Ethereum, EthereumWallet, NetworkWallet, TransactionBuilder, TransactionResponse as _,
+    },
+    primitives::{Address, B256, Bytes, U256, keccak256},
+    providers::Provider,
+    rpc::types::{Filter, TransactionReceipt, TransactionRequest},
+    sol_types::{SolCall, SolEvent, SolInterface},
+};
+use tracing::{debug, info, warn};
+use vigil_chain::{
+    bindings::VigilVerifier::{self, VigilVerifierErrors},
+    checkpoint_sol,
+};
+use vigil_crypto::{PublicKey, Signature};
+use vigil_types::Certificate;
+
+use crate::store::{CertState, CertificateRecord, StateUpdate, Store, StoreError};
+
+/// Log target of the submitter.
+const TARGET: &str = "vigil::aggregator";
+
+/// How a [`CertificateSubmitter`] works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmitterConfig {
+    /// This replica's name in the store's leases: unique among the replicas sharing a database.
+    pub owner: String,
+    /// How long a claim lasts. The submitter stops working on a certificate a little before
+    /// (a fifth of the lease, at most 5 s), so that it never writes after losing the lease.
+    pub lease: Duration,
+    /// How often to poll the chain for receipts and new blocks, and the store when idle.
+    pub poll: Duration,
+    /// How long a transaction may stay pending before it is replaced with higher fees.
+    pub receipt_timeout: Duration,
+    /// Transactions sent for one certificate (first send, replacements, resends) before it is
+    /// given up on.
+    pub max_attempts: u32,
+    /// How much a replacement raises both EIP-1559 fees, in percent (nodes require at least 10).
+    pub fee_bump_percent: u64,
+    /// Blocks that must follow the one that mined the transaction before the certificate counts
+    /// as mined (`head - block >= confirmations`).
+    pub confirmations: u64,
+}
+
+impl Default for SubmitterConfig {
+    fn default() -> Self {
+        Self {
+            owner: format!("aggregator-{}-{}", std::process::id(), now_ms()),
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(2),
+            receipt_timeout: Duration::from_secs(36),
+            max_attempts: 5,
+            fee_bump_percent: 20,
+            confirmations: 2,
+        }
+    }
+}
+
+/// What one [`CertificateSubmitter::step`] did with the certificate it claimed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Our transaction was mined and is `confirmations` deep: the verifier recorded the
+    /// checkpoint. The certificate is now in state mined.
+    Mined {
+        /// The rollup.
+        rollup_id: u64,
+        /// The height.
+        height: u64,
+        /// The transaction (the last replacement, if any).
+        tx_hash: B256,
+        /// The block that mined it.
+        block_number: u64,
+        /// Gas it used.
+        gas_used: u64,
+    },
+    /// The verifier had already recorded this block, through a transaction this submitter did
+    /// not track: nothing was sent. The certificate is now in state mined, with gas 0.
+    AlreadyRecorded {
+        /// The rollup.
+        rollup_id: u64,
+        /// The height.
+        height: u64,
+        /// The transaction that recorded it, if its log was found.
+        tx_hash: Option<B256>,
+        /// The block that recorded it (the head when no log was found).
+        block_number: u64,
+    },
+    /// Given up: the verifier refuses the certificate for good (its decoded error is in
+    /// `reason`), or `max_attempts` transactions did not land it. The certificate is now in
+    /// state failed.
+    Failed {
+        /// The rollup.
+        rollup_id: u64,
+        /// The height.
+        height: u64,
+        /// Why.
+        reason: String,
+    },
+    /// Not settled before the lease ran out (a transaction is pending or lacks confirmations,
+    /// or the verifier says "not yet"); the next claim carries on.
+    Pending {
+        /// The rollup.
+        rollup_id: u64,
+        /// The height.
+        height: u64,
+    },
+}
+
+/// What can stop a [`CertificateSubmitter::step`]. The certificate keeps its state and its
+/// lease, and is claimed again once the lease expires.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// The store failed.
+    #[error("certificate store: {0}")]
+    Store(#[source] StoreError),
+    /// Another submitter holds the certificate now (our lease expired): we stopped touching it.
+    #[error("lost the lease on the certificate for rollup {rollup_id} at height {height}")]
+    LeaseLost {
+        /// The rollup.
+        rollup_id: u64,
+        /// The height.
+        height: u64,
+    },
+    /// The node failed or refused a request.
+    #[error("RPC {what}: {reason}")]
+    Rpc {
+        /// The request.
+        what: &'static str,
+        /// What the node or transport said.
+        reason: String,
+    },
+    /// The transaction could not be built or signed.
+    #[error("signing the transaction: {0}")]
+    Sign(String),
+    /// The certificate was made for another verifier or chain than this submitter's: it is left
+    /// for a submitter configured for its domain.
+    #[error(
+        "certificate for chain {chain_id} verifier {verifier}, but this submitter sends to chain {our_chain_id} verifier {our_verifier}"
+    )]
+    WrongDomain {
+        /// The certificate's chain.
+        chain_id: u64,
+        /// The certificate's verifier.
+        verifier: Address,
+        /// This submitter's chain.
+        our_chain_id: u64,
+        /// This submitter's verifier.
+        our_verifier: Address,
+    },
+}
+
+impl From<StoreError> for SubmitError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::LeaseLost { rollup_id, height, .. } => {
+                Self::LeaseLost { rollup_id, height }
+            }
+            other => Self::Store(other),
+        }
+    }
+}
+
+fn rpc(what: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> SubmitError {
+    move |e| SubmitError::Rpc { what, reason: e.to_string() }
+}
+
+/// Sends certificates from a [`Store`] to the verifier contract; see the module docs.
+///
+/// `provider` reads the chain and broadcasts; `wallet` signs (locally, so the transaction's hash
+/// is recorded before it is broadcast). Its key should be used by this replica alone: replicas
+/// sharing a key compete for nonces, which costs replacements and resends (never a second
+/// record, which the verifier refuses anyway).
+pub struct CertificateSubmitter<P> {
+    store: Store,
+    provider: P,
+    wallet: EthereumWallet,
+    sender: Address,
+    verifier: Address,
+    config: SubmitterConfig,
+}
+
+impl<P> fmt::Debug for CertificateSubmitter<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The wallet holds the key: never printed.
+        f.debug_struct("CertificateSubmitter")
+            .field("sender", &self.sender)
+            .field("verifier", &self.verifier)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A claimed certificate, as far as this submitter has taken it.
+#[derive(Debug)]
+struct Claim {
+    rollup_id: u64,
+    height: u64,
+    certificate: Certificate,
+    /// `keccak256(blockHash ‖ stateRoot)`: what the verifier judges conflicts on.
+    block_id: B256,
+    state: CertState,
+    tx_hash: Option<B256>,
+    attempts: u32,
+    /// When the last transaction was recorded as submitted (unix ms).
+    submitted_at_ms: u64,
+    /// Stop working before this, so as never to write after the lease ends.
+    deadline: Instant,
+}
+
+impl Claim {
+    fn new(record: CertificateRecord, deadline: Instant) -> Self {
+        let cp = &record.certificate.checkpoint;
+        let block_id = keccak256([cp.block_hash.0, cp.state_root.0].concat());
+        Self {
+            rollup_id: cp.rollup_id,
+            height: cp.height,
+            block_id,
+            certificate: record.certificate,
+            state: record.state,
+            tx_hash: record.tx_hash,
+            attempts: record.attempts,
+            submitted_at_ms: record.updated_at_ms,
+            deadline,
+        }
+    }
+
+    fn pending(&self) -> Outcome {
+        Outcome::Pending { rollup_id: self.rollup_id, height: self.height }
+    }
+
+    fn failed(&self, reason: String) -> Outcome {
+        Outcome::Failed { rollup_id: self.rollup_id, height: self.height, reason }
+    }
+}
+
+/// The result of one look at a claimed certificate.
+enum Pass {
+    /// Settled (mined or failed) in the store.
+    Done(Outcome),
+    /// Look again after `poll`.
+    Wait,
+}
+
+/// What the verifier says, by simulation, about the certificate right now.
+enum Preflight {
+    /// It would be recorded; the estimated gas.
+    Ok(u64),
+    /// It never will be: the decoded error.
+    Refused(String),
+    /// Not yet (its `l1Block` is not yet in the past).
+    NotYet(String),
+}
+
+impl<P: Provider> CertificateSubmitter<P> {
+    /// A submitter sending to `verifier` through `provider`, signing with `wallet`'s default
+    /// signer.
+    pub fn new(
+        store: Store,
+        provider: P,
+        wallet: EthereumWallet,
+        verifier: Address,
+        config: SubmitterConfig,
+    ) -> Self {
+        let sender = NetworkWallet::<Ethereum>::default_signer_address(&wallet);
+        Self { store, provider, wallet, sender, verifier, config }
+    }
+
+    /// The address transactions are sent from.
+    pub fn sender(&self) -> Address {
+        self.sender
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SubmitterConfig {
+        &self.config
+    }
+
+    /// Submits certificates until `shutdown` completes. See [`Self::run_with`].
+    pub async fn run<F: Future>(self, shutdown: F) {
+        self.run_with(shutdown, |_| {}).await;
+    }
+
+    /// Submits certificates until `shutdown` completes, handing every [`Outcome`] to
+    /// `on_outcome` (to count it). Errors are logged and retried after `poll`.
+    ///
+    /// Stopping in the middle of a step is safe: see the module docs.
+    pub async fn run_with<F: Future>(self, shutdown: F, mut on_outcome: impl FnMut(&Outcome)) {
+        tokio::pin!(shutdown);
+        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender, verifier = %self.verifier, "certificate submitter started");
+        loop {
+            let idle = tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                step = self.step() => match step {
+                    Ok(Some(outcome)) => {
+                        on_outcome(&outcome);
+                        false
+                    }
+                    Ok(None) => true,
+                    Err(err) => {
+                        warn!(target: TARGET, owner = %self.config.owner, %err, "certificate submission step failed");
+                        true
+                    }
+                },
+            };
+            if idle {
+                tokio::select! {
+                    biased;
+                    _ = &mut shutdown => break,
+                    () = tokio::time::sleep(self.config.poll) => {}
+                }
+            }
+        }
+        info!(target: TARGET, owner = %self.config.owner, "certificate submitter stopped");
+    }
+
+    /// Claims the oldest certificate that needs work, if any, and works on it until it is
+    /// settled or the lease is nearly over. `Ok(None)`: nothing to do.
+    pub async fn step(&self) -> Result<Option<Outcome>, SubmitError> {
+        let started = Instant::now();
+        let Some(record) =
+            self.store.claim_next(&self.config.owner, self.config.lease, now_ms()).await?
+        else {
+            return Ok(None);
+        };
+        let margin = (self.config.lease / 5).min(Duration::from_secs(5));
+        let deadline = started + self.config.lease.saturating_sub(margin);
+        let mut claim = Claim::new(record, deadline);
+        self.check_domain(&claim).await?;
+        debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, state = %claim.state, attempts = claim.attempts, "working on certificate");
+        loop {
+            if let Pass::Done(outcome) = self.pass(&mut claim).await? {
+                return Ok(Some(outcome));
+            }
+            if Instant::now() + self.config.poll >= claim.deadline {
+                debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, state = %claim.state, "lease nearly over; leaving it for the next claim");
+                return Ok(Some(claim.pending()));
+            }
+            tokio::time::sleep(self.config.poll).await;
+        }
+    }
+
+    /// Refuses to work on a certificate signed for another verifier or chain.
+    async fn check_domain(&self, claim: &Claim) -> Result<(), SubmitError> {
+        let domain = &claim.certificate.domain;
+        let chain_id = self.provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+        if domain.verifier != self.verifier || domain.l1_chain_id != chain_id {
+            return Err(SubmitError::WrongDomain {
+                chain_id: domain.l1_chain_id,
+                verifier: domain.verifier,
+                our_chain_id: chain_id,
+                our_verifier: self.verifier,
+            });
+        }
+        Ok(())
+    }
+
+    /// One look at the certificate: the chain first, then our transaction, then (if needed) a
+    /// new or replacement transaction.
+    async fn pass(&self, claim: &mut Claim) -> Result<Pass, SubmitError> {
+        // Our transaction's receipt is read before the record, so that if it is mined the
+        // record read after it shows it.
+        let receipt = match (claim.state, claim.tx_hash) {
+            (CertState::Submitted, Some(hash)) => self
+                .provider
+                .get_transaction_receipt(hash)
+                .await
+                .map_err(rpc("eth_getTransactionReceipt"))?,
+            _ => None,
+        };
+        let verifier = VigilVerifier::new(self.verifier, &self.provider);
+        let recorded =
+            verifier.record(claim.rollup_id, claim.height).call().await.map_err(|e| {
+                SubmitError::Rpc { what: "VigilVerifier.record", reason: e.to_string() }
+            })?;
+        if recorded.blockId != B256::ZERO {
+            return self.recorded(claim, recorded.blockId, receipt).await;
+        }
+
+        if let (CertState::Submitted, Some(hash)) = (claim.state, claim.tx_hash) {
+            match receipt {
+                // Mined between our two reads (or reorged out since): look again.
+                Some(r) if r.status() => return Ok(Pass::Wait),
+                Some(_) => {
+                    // Reverted. The simulation below names the verifier's reason; if it would
+                    // now pass, the certificate is sent again (within max_attempts).
+                    warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, "certificate transaction reverted");
+                }
+                None => {
+                    let tx = self
+                        .provider
+                        .get_transaction_by_hash(hash)
+                        .await
+                        .map_err(rpc("eth_getTransactionByHash"))?;
+                    match tx {
+                        // Mined; its receipt will follow.
+                        Some(tx) if tx.block_number.is_some() => return Ok(Pass::Wait),
+                        Some(tx) => {
+                            let pending_ms = now_ms().saturating_sub(claim.submitted_at_ms);
+                            if u128::from(pending_ms) < self.config.receipt_timeout.as_millis() {
+                                return Ok(Pass::Wait);
+                            }
+                            if tx.from() == self.sender {
+                                return self.replace(claim, hash, &tx).await;
+                            }
+                            // Sent by another replica's key: only it could replace it. Send
+                            // our own; whichever lands second is a no-op in the verifier.
+                            warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, from = %tx.from(), "another key's certificate transaction is pending too long; sending our own");
+                        }
+                        None => {
+                            warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, "certificate transaction unknown to the node (never broadcast or dropped); sending again");
+                        }
+                    }
+                }
+            }
+        }
+
+        let Some(cert) = self.solidity_certificate(claim) else {
+            let reason = "malformed certificate: a non-signer key or the signature does not \
+                          decode"
+                .to_owned();
+            return self.fail(claim, reason).await;
+        };
+        match self.preflight(&cert).await? {
+            Preflight::Refused(reason) => self.fail(claim, reason).await,
+            Preflight::NotYet(reason) => {
+                debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, %reason, "verifier not ready for the certificate yet");
+                Ok(Pass::Wait)
+            }
+            Preflight::Ok(gas) => self.send_new(claim, &cert, gas).await,
+        }
+    }
+
+    /// The verifier has a record for `(rollupId, height)` with `block_id`.
+    async fn recorded(
+        &self,
+        claim: &mut Claim,
+        block_id: B256,
+        receipt: Option<TransactionReceipt>,
+    ) -> Result<Pass, SubmitError> {
+        if block_id != claim.block_id {
+            let reason = format!(
+                "ConflictingCheckpoint: the verifier recorded block id {block_id} at this height, \
+                 the certificate has {}",
+                claim.block_id
+            );
+            return self.fail(claim, reason).await;
+        }
+        let head = self.provider.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+        let mut ours = receipt.filter(|r| self.certified_in(r));
+        let found = match ours {
+            Some(_) => None,
+            None => self.find_recording(claim).await?,
+        };
+        if ours.is_none()
+            && let Some((tx, _)) = found
+        {
+            // Our key's all the same: the original of a replacement we recorded, say.
+            let receipt = self
+                .provider
+                .get_transaction_receipt(tx)
+                .await
+                .map_err(rpc("eth_getTransactionReceipt"))?;
+            ours = receipt.filter(|r| r.from == self.sender && self.certified_in(r));
+        }
+        if let Some(receipt) = ours {
+            let block_number = receipt.block_number.unwrap_or(head);
+            if head.saturating_sub(block_number) < self.config.confirmations {
+                debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, block = block_number, head, "waiting for confirmations");
+                return Ok(Pass::Wait);
+            }
+            let (tx_hash, gas_used) = (receipt.transaction_hash, receipt.gas_used);
+            self.update(claim, StateUpdate::Mined { tx_hash, block_number, gas_used }).await?;
+            info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %tx_hash, block = block_number, gas_used, "certificate mined");
+            return Ok(Pass::Done(Outcome::Mined {
+                rollup_id: claim.rollup_id,
+                height: claim.height,
+                tx_hash,
+                block_number,
+                gas_used,
+            }));
+        }
+        // Someone else's transaction (another replica, anyone). Without its log (a node that
+        // refuses the range) there is no block to count confirmations from: the record, read
+        // at the head, is what we go by.
+        let (tx_hash, block_number) = match found {
+            Some((tx, block)) => {
+                if head.saturating_sub(block) < self.config.confirmations {
+                    return Ok(Pass::Wait);
+                }
+                (Some(tx), block)
+            }
+            None => (None, head),
+        };
+        let stored_hash = tx_hash.or(claim.tx_hash).unwrap_or_default();
+        self.update(claim, StateUpdate::Mined { tx_hash: stored_hash, block_number, gas_used: 0 })
+            .await?;
+        info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = ?tx_hash, block = block_number, "certificate already recorded on chain; nothing sent");
+        Ok(Pass::Done(Outcome::AlreadyRecorded {
+            rollup_id: claim.rollup_id,
+            height: claim.height,
+            tx_hash,
+            block_number,
+        }))
+    }
+
+    /// Whether `receipt` is of a successful transaction in which the verifier recorded a
+    /// checkpoint (a later one for the same block succeeds too, as a no-op without the event).
+    fn certified_in(&self, receipt: &TransactionReceipt) -> bool {
+        receipt.status()
+            && receipt.inner.logs().iter().any(|log| {
+                log.address() == self.verifier
+                    && log.topic0() == Some(&VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
+            })
+    }
+
+    /// The transaction and block of the verifier's `CheckpointCertified` log for the claim,
+    /// searched from the checkpoint's `l1Block` (it cannot be recorded earlier).
+    async fn find_recording(&self, claim: &Claim) -> Result<Option<(B256, u64)>, SubmitError> {
+        let filter = Filter::new()
+            .address(self.verifier)
+            .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
+            .topic1(B256::from(U256::from(claim.rollup_id)))
+            .topic2(B256::from(U256::from(claim.height)))
+            .from_block(claim.certificate.checkpoint.l1_block);
+        let logs = match self.provider.get_logs(&filter).await {
+            Ok(logs) => logs,
+            Err(err) => {
+                // A node may refuse a wide range; the record itself is what matters.
+                warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, %err, "cannot search the CheckpointCertified log");
+                return Ok(None);
+            }
+        };
+        Ok(logs
+            .iter()
+            .filter(|log| !log.removed)
+            .find_map(|log| Some((log.transaction_hash?, log.block_number?))))
+    }
+
+    /// Simulates the submission (gas estimation) and sorts a revert into for-good or not-yet.
+    async fn preflight(&self, cert: &VigilVerifier::Certificate) -> Result<Preflight, SubmitError> {
+        let verifier = VigilVerifier::new(self.verifier, &self.provider);
+        let call = verifier.submitCertificate(cert.clone()).from(self.sender);
+        match call.estimate_gas().await {
+            Ok(gas) => Ok(Preflight::Ok(gas)),
+            Err(err) => {
+                let Some((name, detail)) =
+                    err.as_revert_data().and_then(|data| decode_revert(&data))
+                else {
+                    return Err(SubmitError::Rpc {
+                        what: "eth_estimateGas submitCertificate",
+                        reason: err.to_string(),
+                    });
+                };
+                if name == "L1BlockInFuture" {
+                    Ok(Preflight::NotYet(detail))
+                } else {
+                    Ok(Preflight::Refused(detail))
+                }
+            }
+        }
+    }
+
+    /// Sends the certificate in a new transaction (next pending nonce, current fees).
+    async fn send_new(
+        &self,
+        claim: &mut Claim,
+        cert: &VigilVerifier::Certificate,
+        gas: u64,
+    ) -> Result<Pass, SubmitError> {
+        if claim.attempts >= self.config.max_attempts {
+            return self.give_up(claim).await;
+        }
+        let nonce = self
+            .provider
+            .get_transaction_count(self.sender)
+            .pending()
+            .await
+            .map_err(rpc("eth_getTransactionCount"))?;
+        let fees = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
+        // Estimation runs against the latest state; leave room for the block it lands in.
+        let gas = gas.saturating_add(gas / 10);
+        let input = VigilVerifier::submitCertificateCall { cert: cert.clone() }.abi_encode();
+        let fees = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
+        self.sign_record_broadcast(claim, input.into(), nonce, gas, fees).await
+    }
+
+    /// Replaces our pending transaction `hash` with one with the same nonce and calldata and
+    /// fees raised by `fee_bump_percent` (at least the current estimate).
+    async fn replace(
+        &self,
+        claim: &mut Claim,
+        hash: B256,
+        pending: &alloy::rpc::types::Transaction,
+    ) -> Result<Pass, SubmitError> {
+        if claim.attempts >= self.config.max_attempts {
+            return self.give_up(claim).await;
+        }
+        let now = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
+        let old_max = ConsensusTx::max_fee_per_gas(pending);
+        let old_tip = ConsensusTx::max_priority_fee_per_gas(pending).unwrap_or(old_max);
+        let tip = bump(old_tip, self.config.fee_bump_percent).max(now.max_priority_fee_per_gas);
+        let max = bump(old_max, self.config.fee_bump_percent).max(now.max_fee_per_gas).max(tip);
+        info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, nonce = pending.nonce(), old_max_fee = old_max, max_fee = max, "transaction pending too long; replacing it with higher fees");
+        let input = pending.input().clone();
+        self.sign_record_broadcast(claim, input, pending.nonce(), pending.gas_limit(), (max, tip))
+            .await
+    }
+
+    /// Signs the transaction, records it as submitted (the write-ahead: from here on, whoever
+    /// holds the certificate can look it up), then broadcasts it.
+    async fn sign_record_broadcast(
+        &self,
+        claim: &mut Claim,
+        input: Bytes,
+        nonce: u64,
+        gas: u64,
+        (max_fee, tip): (u128, u128),
+    ) -> Result<Pass, SubmitError> {
+        let chain_id = self.provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+        let request = TransactionRequest::default()
+            .with_from(self.sender)
+            .with_to(self.verifier)
+            .with_input(input)
+            .with_chain_id(chain_id)
+            .with_nonce(nonce)
+            .with_gas_limit(gas)
+            .with_max_fee_per_gas(max_fee)
+            .with_max_priority_fee_per_gas(tip);
+        let envelope = request
+            .build::<EthereumWallet>(&self.wallet)
+            .await
+            .map_err(|e| SubmitError::Sign(e.to_string()))?;
+        let tx_hash = *envelope.tx_hash();
+        if Instant::now() >= claim.deadline {
+            // Too close to the end of the lease to record it safely: send nothing.
+            return Ok(Pass::Wait);
+        }
+        self.update(claim, StateUpdate::Submitted { tx_hash, nonce }).await?;
+        claim.state = CertState::Submitted;
+        claim.tx_hash = Some(tx_hash);
+        claim.attempts = claim.attempts.saturating_add(1);
+        claim.submitted_at_ms = now_ms();
+        match self.provider.send_tx_envelope(envelope).await {
+            Ok(_) => {
+                info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %tx_hash, nonce, gas, max_fee, attempt = claim.attempts, "certificate transaction sent");
+            }
+            Err(err) => {
+                // The next pass finds it pending or mined, or unknown and sends again.
+                warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %tx_hash, %err, "broadcasting the certificate transaction failed");
+            }
+        }
+        Ok(Pass::Wait)
+    }
+
+    async fn give_up(&self, claim: &mut Claim) -> Result<Pass, SubmitError> {
+        let reason = match claim.tx_hash {
+            Some(tx) => format!("gave up after {} transactions; the last was {tx}", claim.attempts),
+            None => format!("gave up after {} transactions", claim.attempts),
+        };
+        self.fail(claim, reason).await
+    }
+
+    async fn fail(&self, claim: &mut Claim, reason: String) -> Result<Pass, SubmitError> {
+        self.update(claim, StateUpdate::Failed { reason: reason.clone() }).await?;
+        warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, %reason, "certificate failed");
+        Ok(Pass::Done(claim.failed(reason)))
+    }
+
+    async fn update(&self, claim: &mut Claim, update: StateUpdate) -> Result<(), SubmitError> {
+        let state = update.state();
+        self.store
+            .update_state(claim.rollup_id, claim.height, &self.config.owner, update, now_ms())
+            .await?;
+        claim.state = state;
+        Ok(())
+    }
+
+    /// The certificate as the verifier takes it, or `None` if a key or the signature does not
+    /// decode.
+    fn solidity_certificate(&self, claim: &Claim) -> Option<VigilVerifier::Certificate> {
+        let cert = &claim.certificate;
+        let non_signers = cert
+            .non_signers
+            .iter()
+            .map(PublicKey::from_wire)
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        let signature = Signature::from_wire(&cert.aggregate_signature).ok()?;
+        Some(VigilVerifier::Certificate {
+            checkpoint: checkpoint_sol(&cert.checkpoint),
+            nonSignerPubkeys: vigil_chain::non_signer_bytes(&non_signers),
+            signature: Bytes::from(signature.to_eip2537().to_vec()),
+        })
+    }
+}
+
+/// A verifier revert as `(error name, "Name { fields }")`, if the data is one of its errors.
+fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    let name = VigilVerifierErrors::name_by_selector(selector)?;
+    use VigilVerifierErrors as E;
+    // The generated types do not implement Debug: spell out the fields worth reading.
+    let detail = match VigilVerifierErrors::abi_decode(data) {
+        Ok(E::InsufficientStake(e)) => format!(
+            "{name}(signedWeight {}, totalWeight {}, thresholdBps {})",
+            e.signedWeight, e.totalWeight, e.thresholdBps
+        ),
+        Ok(E::ConflictingCheckpoint(e)) => {
+            format!(
+                "{name}(recordedBlockId {}, givenBlockId {})",
+                e.recordedBlockId, e.givenBlockId
+            )
+        }
+        Ok(E::L1BlockTooOld(e)) => format!("{name}(l1Block {}, maxAge {})", e.l1Block, e.maxAge),
+        Ok(E::L1BlockInFuture(e)) => format!("{name}(l1Block {})", e.l1Block),
+        Ok(E::NonSignerNotInSet(e)) => format!("{name}(keyHash {})", e.keyHash),
+        Ok(E::UnknownKey(e)) => format!("{name}(keyHash {})", e.keyHash),
+        Ok(E::NoSnapshotAt(e)) => format!("{name}(blockNumber {})", e.blockNumber),
+        _ => name.to_owned(),
+    };
+    Some((name, detail))
+}
+
+/// `fee` raised by `percent`, rounded up.
+fn bump(fee: u128, percent: u64) -> u128 {
+    fee.saturating_mul(u128::from(percent).saturating_add(100)).div_ceil(100)
+}
+
+/// Wall-clock unix milliseconds (the store's clock for leases).
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::sol_types::SolError;
+
+    use super::*;
+
+    #[test]
+    fn bump_rounds_up_and_saturates() {
+        assert_eq!(bump(100, 20), 120);
+        assert_eq!(bump(7, 10), 8);
+        assert_eq!(bump(0, 50), 0);
+        assert_eq!(bump(u128::MAX, 20), u128::MAX / 100 + 1);
+    }
+
+    #[test]
+    fn decodes_verifier_errors_by_name() {
+        let data = VigilVerifier::InsufficientStake {
+            signedWeight: U256::from(2),
+            totalWeight: U256::from(4),
+            thresholdBps: U256::from(6667),
+        }
+        .abi_encode();
+        let (name, detail) = decode_revert(&data).unwrap_or_default();
+        assert_eq!(name, "InsufficientStake");
+        assert!(detail.contains("InsufficientStake") && detail.contains("6667"), "{detail}");
+        assert!(decode_revert(&[0xde, 0xad, 0xbe, 0xef]).is_none());
+        assert!(decode_revert(&[1]).is_none());
+    }
+}

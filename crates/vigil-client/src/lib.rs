@@ -1,0 +1,33 @@
+//! A small client for rollup teams: read Vigil's certified checkpoints from an aggregator over
+//! HTTP ([`VigilClient`]), and verify a certificate offline against the operator set
+//! ([`verify_certificate`]) without trusting the aggregator.
+//!
+//! The operator set (each member's BLS key and stake weight at the checkpoint's `l1Block`) is
+//! the caller's to supply: read it from the chain (Vigil's registrar and EigenLayer's
+//! AllocationManager) or from a source you trust. The aggregator's own figures
+//! ([`CertificateStatus::signed_weight`]) are informative only.
+//!
+//! ```no_run
+//! # async fn run(operators: Vec<(vigil_client::PublicKey, alloy_primitives::U256)>)
+//! # -> Result<(), Box<dyn std::error::Error>> {
+//! let client = vigil_client::VigilClient::new("http://aggregator.example:8080")?;
+//! if let Some(status) = client.certificate(10, 1_234).await? {
+//!     let verified = vigil_client::verify_certificate(&status.certificate, &operators, 6_667)?;
+//!     println!("certified by {} of {}", verified.signed_weight, verified.total_weight);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod client;
+mod error;
+mod serde_helpers;
+mod types;
+mod verify;
+
+pub use client::VigilClient;
+pub use error::{ClientError, Result, VerifyError};
+pub use types::{CertificateState, CertificateStatus, CheckpointStatus};
+pub use verify::{VerifiedCertificate, verify_certificate};
+pub use vigil_crypto::PublicKey;
+pub use vigil_types::{Certificate, Checkpoint, SigningDomain};

@@ -1,0 +1,112 @@
+//! A local L1 for tests: anvil with EigenLayer's core and Vigil deployed, and `n` operators
+//! funded, staked and registered through the real AllocationManager.
+
+use std::io;
+
+use alloy::{
+    primitives::{Address, U256},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use vigil_chain::{
+    Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD, bindings::TestToken,
+    deploy_core, deploy_vigil, register_operator, send, signing_provider,
+};
+use vigil_crypto::SecretKey;
+
+use crate::DEV_KEY;
+
+/// One registered operator.
+#[derive(Debug)]
+pub struct TestOperator {
+    /// Its EigenLayer (ECDSA) account.
+    pub signer: PrivateKeySigner,
+    /// Its BLS key.
+    pub bls: SecretKey,
+    /// Stake it deposited and allocated (token base units).
+    pub stake: U256,
+}
+
+impl TestOperator {
+    /// The operator's address.
+    pub fn address(&self) -> Address {
+        self.signer.address()
+    }
+}
+
+/// anvil + EigenLayer core + Vigil + registered operators.
+#[derive(Debug)]
+pub struct TestNetwork {
+    /// The chain (stopped on drop).
+    pub anvil: Anvil,
+    /// The deployer/owner account's provider (anvil dev account 0).
+    pub owner: DynProvider,
+    /// Every address.
+    pub deployment: Deployment,
+    /// The operators, in registration order; BLS keys come from ikm `[i + 1; 32]`.
+    pub operators: Vec<TestOperator>,
+}
+
+fn other<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> io::Error {
+    move |e| io::Error::other(format!("{what}: {e}"))
+}
+
+impl TestNetwork {
+    /// Starts anvil, deploys everything and registers `stakes.len()` operators, operator `i`
+    /// with `stakes[i]` whole tokens (×10^18) of stake.
+    pub async fn start(stakes: &[u64]) -> io::Result<Self> {
+        let anvil = Anvil::start(AnvilConfig::default()).await.map_err(other("anvil"))?;
+        let owner_signer: PrivateKeySigner = DEV_KEY.parse().map_err(other("dev key"))?;
+        let owner = signing_provider(anvil.url(), owner_signer.clone());
+        let core = deploy_core(&owner, owner_signer.address(), CoreParams::default())
+            .await
+            .map_err(other("deploy core"))?;
+        let deployment =
+            deploy_vigil(&owner, &core, &VigilParams::default()).await.map_err(other("deploy vigil"))?;
+        let token = TestToken::new(core.token, owner.clone());
+        let mut operators = Vec::new();
+        for (i, whole) in stakes.iter().enumerate() {
+            let stake = U256::from(*whole) * U256::from(WAD);
+            let signer = PrivateKeySigner::random();
+            owner
+                .raw_request::<_, serde_json::Value>(
+                    "anvil_setBalance".into(),
+                    (signer.address(), U256::from(10u64) * U256::from(WAD)),
+                )
+                .await
+                .map_err(other("fund operator"))?;
+            send("fund operator", token.transfer(signer.address(), stake))
+                .await
+                .map_err(other("token transfer"))?;
+            let ikm = [u8::try_from(i + 1).unwrap_or(u8::MAX); 32];
+            let bls = SecretKey::from_ikm(&ikm).map_err(other("bls key"))?;
+            let p = signing_provider(anvil.url(), signer.clone());
+            register_operator(&p, &deployment, signer.address(), &bls, stake, WAD)
+                .await
+                .map_err(other("register operator"))?;
+            operators.push(TestOperator { signer, bls, stake });
+        }
+        vigil_chain::mine(&owner, 1).await.map_err(other("mine"))?;
+        Ok(Self { anvil, owner, deployment, operators })
+    }
+
+    /// A provider signing with a fresh funded account (for a submitter or a slasher).
+    pub async fn funded_account(&self) -> io::Result<(PrivateKeySigner, DynProvider)> {
+        let signer = PrivateKeySigner::random();
+        self.owner
+            .raw_request::<_, serde_json::Value>(
+                "anvil_setBalance".into(),
+                (signer.address(), U256::from(100u64) * U256::from(WAD)),
+            )
+            .await
+            .map_err(other("fund account"))?;
+        Ok((signer.clone(), signing_provider(self.anvil.url(), signer)))
+    }
+
+    /// An L1 block the verifier accepts as a certificate's `l1Block`: strictly before the
+    /// latest (calls execute at the latest block number).
+    pub async fn l1_block(&self) -> io::Result<u64> {
+        let head = self.owner.get_block_number().await.map_err(other("block number"))?;
+        Ok(head.saturating_sub(1))
+    }
+}
