@@ -229,6 +229,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn environment_overrides_and_relative_paths() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("agg.toml");

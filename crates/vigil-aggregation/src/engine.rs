@@ -259,7 +259,8 @@ impl Engine {
                     if let Some(newer) = round.groups.remove(&g.digest) {
                         for (i, e) in newer.sigs {
                             if let std::collections::btree_map::Entry::Vacant(v) = g.sigs.entry(i) {
-                                let weight = g.snapshot.members.get(i).map_or(U256::ZERO, |m| m.weight);
+                                let weight =
+                                    g.snapshot.members.get(i).map_or(U256::ZERO, |m| m.weight);
                                 g.weight = g.weight.saturating_add(weight);
                                 v.insert(e);
                             }
@@ -294,7 +295,7 @@ impl Engine {
             .filter(|(i, _)| !group.sigs.contains_key(i))
             .map(|(_, m)| m.pubkey)
             .collect();
-        let sigs: Vec<Signature> = group.sigs.values().map(|e| e.sig.clone()).collect();
+        let sigs: Vec<Signature> = group.sigs.values().map(|e| e.sig).collect();
         let aggregate = vigil_crypto::aggregate_signatures(&sigs)
             .map(|s| s.to_wire(self.config.compressed_certificates))
             .unwrap_or_else(|_| vigil_types::SignatureBytes::Compressed([0; 48]));
@@ -327,7 +328,7 @@ fn verify_group(mut group: Group) -> (Group, Vec<(PublicKeyBytes, u64)>) {
         .filter_map(|i| {
             let m = members.get(*i)?;
             let e = group.sigs.get(i)?;
-            Some((m.key.clone(), e.sig.clone()))
+            Some((m.key, e.sig))
         })
         .collect();
     let mut removed = Vec::new();

@@ -1,8 +1,8 @@
 //! Vigil's aggregator, as a library: the binary `vigil-aggregator` only parses its CLI and config
 //! and calls into this crate.
 
-pub mod config;
 pub mod api;
+pub mod config;
 pub mod engine;
 pub mod intake;
 pub mod metrics;

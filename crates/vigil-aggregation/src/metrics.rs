@@ -16,7 +16,10 @@ fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
 static ROUNDS_OPEN: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
-            Opts::new("vigil_aggregator_open_rounds", "(rollup, height) rounds still collecting signatures"),
+            Opts::new(
+                "vigil_aggregator_open_rounds",
+                "(rollup, height) rounds still collecting signatures",
+            ),
             &["rollup"],
         )
         .unwrap_or_else(|_| unreachable_metric()),
@@ -69,8 +72,11 @@ static NON_SIGNERS: LazyLock<HistogramVec> = LazyLock::new(|| {
 static GAS_USED: LazyLock<HistogramVec> = LazyLock::new(|| {
     register(
         HistogramVec::new(
-            HistogramOpts::new("vigil_aggregator_gas_used", "Gas used by mined certificate transactions")
-                .buckets(vec![150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6]),
+            HistogramOpts::new(
+                "vigil_aggregator_gas_used",
+                "Gas used by mined certificate transactions",
+            )
+            .buckets(vec![150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6]),
             &["rollup"],
         )
         .unwrap_or_else(|_| unreachable_metric()),
@@ -103,7 +109,10 @@ static EQUIVOCATIONS: LazyLock<IntCounterVec> = LazyLock::new(|| {
 static LAST_CERTIFIED: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
-            Opts::new("vigil_aggregator_last_certified_height", "Highest height with a mined certificate"),
+            Opts::new(
+                "vigil_aggregator_last_certified_height",
+                "Highest height with a mined certificate",
+            ),
             &["rollup"],
         )
         .unwrap_or_else(|_| unreachable_metric()),

@@ -186,10 +186,10 @@ impl OperatorSetView {
         let total = self.verifier.setStateAt(block).call().await.map_err(rpc("setStateAt"))?;
         let snapshot = Arc::new(SetSnapshot::new(l1_block, members, U256::from(total.totalWeight)));
         let mut snapshots = lock(&self.snapshots);
-        if snapshots.len() >= MAX_SNAPSHOTS {
-            if let Some(oldest) = snapshots.keys().min().copied() {
-                snapshots.remove(&oldest);
-            }
+        if snapshots.len() >= MAX_SNAPSHOTS
+            && let Some(oldest) = snapshots.keys().min().copied()
+        {
+            snapshots.remove(&oldest);
         }
         snapshots.insert(l1_block, snapshot.clone());
         Ok(snapshot)
@@ -228,7 +228,7 @@ impl OperatorSetView {
 
     async fn registered_key(&self, key_hash: B256) -> Result<PublicKey, SetError> {
         if let Some(k) = lock(&self.keys).values().find(|k| k.key_hash == key_hash) {
-            return Ok(k.key.clone());
+            return Ok(k.key);
         }
         let bytes = self.verifier.pubkeyOf(key_hash).call().await.map_err(rpc("pubkeyOf"))?;
         let raw: &[u8; vigil_crypto::G2_EIP2537_LEN] =
@@ -236,8 +236,7 @@ impl OperatorSetView {
         let key = PublicKey::from_eip2537(raw).map_err(|_| SetError::BadKey(key_hash))?;
         let operator =
             self.verifier.operatorOfKey(key_hash).call().await.map_err(rpc("operatorOfKey"))?;
-        lock(&self.keys)
-            .insert(key.to_wire(), RegisteredKey { operator, key_hash, key: key.clone() });
+        lock(&self.keys).insert(key.to_wire(), RegisteredKey { operator, key_hash, key });
         Ok(key)
     }
 }

@@ -3,7 +3,10 @@
 
 use std::{future::Future, net::SocketAddr, time::Duration};
 
-use alloy::{network::EthereumWallet, providers::{Provider, ProviderBuilder}};
+use alloy::{
+    network::EthereumWallet,
+    providers::{Provider, ProviderBuilder},
+};
 use vigil_chain::Deployment;
 use vigil_keystore::{Password, V3Keystore};
 
@@ -54,7 +57,9 @@ pub async fn run(
     .map_err(|e| cfg(&format!("submitter password: {e}")))?;
     let signer = V3Keystore::from_file(&config.submitter.keystore)
         .and_then(|ks| ks.decrypt(&password))
-        .map_err(|e| cfg(&format!("submitter keystore {}: {e}", config.submitter.keystore.display())))?;
+        .map_err(|e| {
+            cfg(&format!("submitter keystore {}: {e}", config.submitter.keystore.display()))
+        })?;
     let url = config.chain.l1_rpc.parse().map_err(|e| cfg(&format!("chain.l1_rpc: {e}")))?;
     let reader = ProviderBuilder::new().connect_http(url).erased();
     let chain_id = reader
@@ -100,6 +105,7 @@ pub async fn run(
     on_listening(listening);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let closing = stop_rx.clone();
     let stopped = move || {
         let mut rx = stop_rx.clone();
         async move {
@@ -114,10 +120,10 @@ pub async fn run(
         feed_page: config.api.feed_page,
         ..ApiLimits::default()
     };
-    let state = ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits);
+    let state = ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits)
+        .closing_on(closing);
     let api_task = tokio::spawn(api::serve(api_listener, api::router(state), stopped()));
-    let metrics_task =
-        tokio::spawn(api::serve(metrics_listener, api::metrics_router(), stopped()));
+    let metrics_task = tokio::spawn(api::serve(metrics_listener, api::metrics_router(), stopped()));
 
     let owner = if config.submitter.replica_id.is_empty() {
         format!("aggregator-{}", std::process::id())

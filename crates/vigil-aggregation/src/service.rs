@@ -155,10 +155,10 @@ impl Aggregator {
     }
 
     async fn threshold(&self, rollup: u64) -> Result<u16, SetError> {
-        if let Some((bps, at)) = lock(&self.inner.thresholds).get(&rollup) {
-            if at.elapsed() < THRESHOLD_TTL {
-                return Ok(*bps);
-            }
+        if let Some((bps, at)) = lock(&self.inner.thresholds).get(&rollup)
+            && at.elapsed() < THRESHOLD_TTL
+        {
+            return Ok(*bps);
         }
         let bps = self.inner.set.threshold_bps(rollup).await?;
         lock(&self.inner.thresholds).insert(rollup, (bps, Instant::now()));
@@ -228,14 +228,19 @@ impl Aggregator {
         }
         let mut head = inner.head.load(Ordering::SeqCst);
         if cp.l1_block > head {
-            head = self.refresh_head().await.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+            head =
+                self.refresh_head().await.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
             if cp.l1_block > head {
                 return Err(IntakeError::FutureL1Block { l1_block: cp.l1_block, head });
             }
         }
         let inserted = inner
             .ingest
-            .insert(NewSignature { signed, operator: registered.operator, received_at_ms: now_ms() })
+            .insert(NewSignature {
+                signed,
+                operator: registered.operator,
+                received_at_ms: now_ms(),
+            })
             .await
             .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
         inner.feed.send_if_modified(|h| {
@@ -245,14 +250,17 @@ impl Aggregator {
             }
             newer
         });
-        let too_old = head.saturating_sub(cp.l1_block) > u64::from(inner.max_age.load(Ordering::SeqCst));
+        let too_old =
+            head.saturating_sub(cp.l1_block) > u64::from(inner.max_age.load(Ordering::SeqCst));
         if too_old || inner.engine.is_done(cp.rollup_id, cp.height) {
             return Ok(Accepted { seq: inserted.seq, duplicate: inserted.duplicate, stale: true });
         }
         let snapshot =
             inner.set.at(cp.l1_block).await.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
-        let threshold =
-            self.threshold(cp.rollup_id).await.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+        let threshold = self
+            .threshold(cp.rollup_id)
+            .await
+            .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
         let added = inner.engine.add(inserted.seq, &signed, sig, &snapshot, threshold);
         match added {
             Added::Joined | Added::Equivocation => {

@@ -90,7 +90,7 @@ impl Fixture {
             domain,
             checkpoint: *cp,
             pubkey: key.public_key().to_wire(),
-            signature: key.sign(cp.digest(&domain).as_slice()).to_wire(i % 2 == 0),
+            signature: key.sign(cp.digest(&domain).as_slice()).to_wire(i.is_multiple_of(2)),
         }
     }
 }
@@ -148,7 +148,10 @@ async fn certifies_and_verifies_on_chain(db: Db) {
     let rec = certificate(&agg, 10).await.unwrap();
     assert_eq!(rec.signers, 3);
     assert_eq!(rec.certificate.non_signers, vec![pubkey(&f, 3)]);
-    assert_eq!(rec.signed_weight * alloy::primitives::U256::from(4u64), rec.total_weight * alloy::primitives::U256::from(3u64));
+    assert_eq!(
+        rec.signed_weight * alloy::primitives::U256::from(4u64),
+        rec.total_weight * alloy::primitives::U256::from(3u64)
+    );
     assert!(verifies_on_chain(&f, &rec).await, "the verifier accepts the certificate");
     // The fourth signature arrives late: stale, but on the feed.
     let late = agg.accept(f.sign(3, &cp)).await.unwrap();
@@ -199,8 +202,7 @@ async fn below_threshold_is_never_certified(db: Db) {
     let other = f.checkpoint(13, "block-13-other").await;
     agg.accept(f.sign(2, &other)).await.unwrap();
     agg.accept(f.sign(3, &other)).await.unwrap();
-    let certified =
-        drive(&agg, || async { certificate(&agg, 13).await.is_some() }).await;
+    let certified = drive(&agg, || async { certificate(&agg, 13).await.is_some() }).await;
     assert!(!certified, "2-of-4 must never be certified");
 }
 
@@ -214,13 +216,18 @@ async fn conflicting_signatures_reach_the_feed(db: Db) {
     assert!(second.seq > first.seq);
     let feed = agg.store().feed_after(0, 10).await.unwrap();
     assert_eq!(feed.len(), 2);
-    assert!(feed[0].signed.equivocates_with(&feed[1].signed), "both conflicting signatures are on the feed");
+    assert!(
+        feed[0].signed.equivocates_with(&feed[1].signed),
+        "both conflicting signatures are on the feed"
+    );
     assert_eq!(feed[0].operator, f.net.operators[0].address());
     // The same block under another daCommitment is not a conflict, and is accepted too.
     let mut again = a;
     again.da_commitment = B256::repeat_byte(0xdb);
     agg.accept(f.sign(1, &again)).await.unwrap();
-    assert!(!agg.store().feed_after(2, 10).await.unwrap()[0].signed.equivocates_with(&feed[0].signed));
+    assert!(
+        !agg.store().feed_after(2, 10).await.unwrap()[0].signed.equivocates_with(&feed[0].signed)
+    );
 }
 
 async fn hostile_input_gets_typed_refusals(db: Db) {
@@ -235,7 +242,8 @@ async fn hostile_input_gets_typed_refusals(db: Db) {
     let stranger = vigil_crypto::SecretKey::from_ikm(&[77; 32]).unwrap();
     let mut unknown = f.sign(0, &cp);
     unknown.pubkey = stranger.public_key().to_wire();
-    unknown.signature = stranger.sign(cp.digest(&f.net.deployment.domain()).as_slice()).to_wire(false);
+    unknown.signature =
+        stranger.sign(cp.digest(&f.net.deployment.domain()).as_slice()).to_wire(false);
     assert!(matches!(agg.accept(unknown).await, Err(IntakeError::UnknownOperator(_))));
 
     let mut off_curve = f.sign(0, &cp);

@@ -190,6 +190,25 @@ fn mine_later(provider: &DynProvider, delay: Duration, blocks: u64) -> tokio::ta
     })
 }
 
+/// Runs `submitter.step()` until it has recorded a transaction and the node has it, then drops
+/// the step: a crash after sending. Returns the transaction's hash.
+async fn crash_after_sending(env: &Env, submitter: &Submitter, height: u64) -> B256 {
+    let sent = async {
+        loop {
+            if let Some(hash) = env.state(height).await.tx_hash
+                && env.net.owner.get_transaction_by_hash(hash).await.unwrap().is_some()
+            {
+                return hash;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::select! {
+        outcome = submitter.step() => panic!("the step ended before the crash: {outcome:?}"),
+        hash = sent => hash,
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tests
 
@@ -277,17 +296,14 @@ async fn takeover_after_crash_does_not_send_again() {
     let env = Env::sqlite().await;
     let cp = env.checkpoint(7).await;
     env.insert(cp, &[0, 1, 3]).await;
-    let lease = Duration::from_millis(1500);
+    let lease = Duration::from_secs(3);
     let a = env.submitter("replica-a", SubmitterConfig { lease, ..config() }).await;
     let b = env.submitter("replica-b", SubmitterConfig { lease, ..config() }).await;
 
     env.automine(false).await;
     // A is dropped mid-step, after sending: a crash.
-    assert!(tokio::time::timeout(Duration::from_millis(500), a.step()).await.is_err());
-    let record = env.state(7).await;
-    assert_eq!(record.state, CertState::Submitted);
-    let sent = record.tx_hash.unwrap();
-    assert!(env.net.owner.get_transaction_by_hash(sent).await.unwrap().is_some(), "pending");
+    let sent = crash_after_sending(&env, &a, 7).await;
+    assert_eq!(env.state(7).await.state, CertState::Submitted);
 
     // While A's lease lives, B gets nothing.
     assert_eq!(b.step().await.unwrap(), None);
@@ -333,8 +349,8 @@ async fn pending_transaction_is_replaced_with_higher_fees() {
     let cp = env.checkpoint(3).await;
     env.insert(cp, &[1, 2, 3]).await;
     let config = SubmitterConfig {
-        lease: Duration::from_millis(1500),
-        receipt_timeout: Duration::from_secs(2),
+        lease: Duration::from_secs(3),
+        receipt_timeout: Duration::from_secs(4),
         ..config()
     };
     let submitter = env.submitter("replica-a", config).await;
@@ -353,9 +369,9 @@ async fn pending_transaction_is_replaced_with_higher_fees() {
 
     // Past the receipt timeout (counted from when the submission was recorded) and the lease:
     // the next step replaces it.
-    let due = first.updated_at_ms + 2_300;
+    let due = first.updated_at_ms + 4_300;
     tokio::time::sleep(Duration::from_millis(due.saturating_sub(now_ms()))).await;
-    assert!(started.elapsed() > Duration::from_millis(1500));
+    assert!(started.elapsed() > Duration::from_secs(3), "the lease has expired");
     let miner = mine_later(&env.net.owner, Duration::from_millis(500), 1);
     let outcome = submitter.step().await.unwrap();
     miner.await.unwrap();
@@ -451,8 +467,7 @@ async fn dropped_transaction_is_sent_again() {
     let lease = Duration::from_millis(1500);
     let submitter = env.submitter("replica-a", SubmitterConfig { lease, ..config() }).await;
     env.automine(false).await;
-    assert!(tokio::time::timeout(Duration::from_millis(500), submitter.step()).await.is_err());
-    let lost = env.state(5).await.tx_hash.unwrap();
+    let lost = crash_after_sending(&env, &submitter, 5).await;
     env.net
         .owner
         .raw_request::<_, serde_json::Value>("anvil_dropTransaction".into(), (lost,))

@@ -77,7 +77,8 @@ fn recompute(data: &[alloy::primitives::Bytes]) -> Result<RecomputedBlobs> {
     let settings = EnvKzgSettings::Default.get();
     let mut out = RecomputedBlobs::default();
     for bytes in data {
-        let blob = c_kzg::Blob::from_bytes(bytes).map_err(|e| DaError::InvalidBlob(e.to_string()))?;
+        let blob =
+            c_kzg::Blob::from_bytes(bytes).map_err(|e| DaError::InvalidBlob(e.to_string()))?;
         let commitment = settings
             .blob_to_kzg_commitment(&blob)
             .map_err(|e| DaError::InvalidBlob(e.to_string()))?;

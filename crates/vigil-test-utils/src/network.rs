@@ -9,8 +9,8 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD, bindings::TestToken,
-    deploy_core, deploy_vigil, register_operator, send, signing_provider,
+    Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD, bindings::TestToken, deploy_core,
+    deploy_vigil, register_operator, send, signing_provider,
 };
 use vigil_crypto::SecretKey;
 
@@ -61,8 +61,9 @@ impl TestNetwork {
         let core = deploy_core(&owner, owner_signer.address(), CoreParams::default())
             .await
             .map_err(other("deploy core"))?;
-        let deployment =
-            deploy_vigil(&owner, &core, &VigilParams::default()).await.map_err(other("deploy vigil"))?;
+        let deployment = deploy_vigil(&owner, &core, &VigilParams::default())
+            .await
+            .map_err(other("deploy vigil"))?;
         let token = TestToken::new(core.token, owner.clone());
         let mut operators = Vec::new();
         for (i, whole) in stakes.iter().enumerate() {

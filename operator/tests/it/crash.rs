@@ -113,7 +113,8 @@ impl L2 {
         let head = self.head().await;
         while self.next_batched <= head {
             let last = (self.next_batched + BATCH - 1).min(head);
-            let batch = batch_from_l2(&self.provider, ROLLUP, self.next_batched, last).await.unwrap();
+            let batch =
+                batch_from_l2(&self.provider, ROLLUP, self.next_batched, last).await.unwrap();
             post_batch(&self.batcher, self.inbox, &batch).await.unwrap();
             self.next_batched = last + 1;
         }
@@ -437,7 +438,11 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     };
     for h in rewrite_from..=old_max {
         let (signed, _) = block_at[&h];
-        assert_ne!(signed, new_chain_hash(h).await, "height {h} was signed for the rewritten block");
+        assert_ne!(
+            signed,
+            new_chain_hash(h).await,
+            "height {h} was signed for the rewritten block"
+        );
     }
     // 4. The protection database agrees with what was delivered.
     let export = dir.path().join("export.json");

@@ -8,6 +8,6 @@
     missing_docs
 )]
 
-mod protection;
 mod crash;
+mod protection;
 mod register;
