@@ -16,6 +16,10 @@ cargo run --quiet -p vigil-testgen -- checkpoints --check testdata/checkpoints.j
 cargo run --quiet -p vigil-testgen -- eigenlayer --check testdata/fixtures/eigenlayer-v1.3.0.json
 (cd contracts && node_modules/.bin/forge build --quiet && node script/export-artifacts.mjs --check)
 
+step "release operator binary (for the crash test)"
+cargo build --release --quiet -p vigil-operator --bin vigil-operator
+export VIGIL_CRASH_BIN="$CARGO_TARGET_DIR/release/vigil-operator"
+
 step "Rust tests"
 cargo test --workspace
 

@@ -54,6 +54,10 @@ use crate::store::{CertState, CertificateRecord, StateUpdate, Store, StoreError}
 /// Log target of the submitter.
 const TARGET: &str = "vigil::aggregator";
 
+/// Passes (one `poll` apart) that may find the verifier's record without the log of the
+/// transaction that made it, before the submitter settles for the record alone.
+const LOG_MISSES: u32 = 3;
+
 /// How a [`CertificateSubmitter`] works.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubmitterConfig {
@@ -239,6 +243,8 @@ struct Claim {
     submitted_at_ms: u64,
     /// Stop working before this, so as never to write after the lease ends.
     deadline: Instant,
+    /// Passes that found the verifier's record but not the log of the transaction behind it.
+    log_misses: u32,
 }
 
 impl Claim {
@@ -255,6 +261,7 @@ impl Claim {
             attempts: record.attempts,
             submitted_at_ms: record.updated_at_ms,
             deadline,
+            log_misses: 0,
         }
     }
 
@@ -514,9 +521,7 @@ impl<P: Provider> CertificateSubmitter<P> {
                 gas_used,
             }));
         }
-        // Someone else's transaction (another replica, anyone). Without its log (a node that
-        // refuses the range) there is no block to count confirmations from: the record, read
-        // at the head, is what we go by.
+        // Someone else's transaction (another replica, anyone).
         let (tx_hash, block_number) = match found {
             Some((tx, block)) => {
                 if head.saturating_sub(block) < self.config.confirmations {
@@ -524,7 +529,17 @@ impl<P: Provider> CertificateSubmitter<P> {
                 }
                 (Some(tx), block)
             }
-            None => (None, head),
+            None => {
+                // The record is visible but not its log: a node may serve a new block's state
+                // a moment before its logs (anvil does), or refuse the range. Look a few more
+                // times; then go by the record, read at the head, with no block to count
+                // confirmations from.
+                if claim.log_misses < LOG_MISSES {
+                    claim.log_misses = claim.log_misses.saturating_add(1);
+                    return Ok(Pass::Wait);
+                }
+                (None, head)
+            }
         };
         let stored_hash = tx_hash.or(claim.tx_hash).unwrap_or_default();
         self.update(claim, StateUpdate::Mined { tx_hash: stored_hash, block_number, gas_used: 0 })

@@ -4,7 +4,7 @@ use alloy::{
     consensus::{
         SidecarBuilder, SimpleCoder, Transaction as _, Typed2718 as _, transaction::SidecarCoder,
     },
-    eips::eip4844::{Blob, BlobTransactionSidecar, c_kzg, env_settings::EnvKzgSettings},
+    eips::eip4844::{Blob, BlobTransactionSidecar, c_kzg},
     network::{TransactionBuilder, TransactionBuilder4844},
     primitives::{Address, B256},
     providers::Provider,
@@ -74,7 +74,9 @@ impl<P: Provider> BlobDa<P> {
 /// computed (no proofs: the operator checks versioned hashes, it does not serve blobs), about
 /// half the work of building a full sidecar.
 fn recompute(data: &[alloy::primitives::Bytes]) -> Result<RecomputedBlobs> {
-    let settings = EnvKzgSettings::Default.get();
+    // Precompute 0: commitments need only the Lagrange points; the precomputed tables alloy's
+    // default settings build (for fast proofs) cost seconds at every process start.
+    let settings = c_kzg::ethereum_kzg_settings(0);
     let mut out = RecomputedBlobs::default();
     for bytes in data {
         let blob =

@@ -297,7 +297,7 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
              [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_env = \"{PASSWORD_VAR}\"\n\
              ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n\
              [node]\nprotection_db = \"protection.sqlite\"\npoll_interval_ms = 50\n\
-             scan_lookback_blocks = 100000\nstatus_interval_ms = 3600000\n\
+             scan_lookback_blocks = 12\nstatus_interval_ms = 3600000\n\
              api_address = \"127.0.0.1:0\"\nmetrics_address = \"127.0.0.1:0\"\n\
              [submission]\naggregators = [\"{aggregator}\"]\n\
              [submission.retry]\nattempts = 1\ninitial_backoff_ms = 10\nmax_backoff_ms = 10\ntimeout_ms = 2000\n\
