@@ -58,7 +58,10 @@ impl Node {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("aggregator exited ({status}): {}", self.logs());
             }
-            if reqwest::get(format!("{}/v1/health", self.api)).await.is_ok_and(|r| r.status().is_success()) {
+            if reqwest::get(format!("{}/v1/health", self.api))
+                .await
+                .is_ok_and(|r| r.status().is_success())
+            {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -82,7 +85,8 @@ impl Node {
     }
 
     async fn state(&self, height: u64) -> Option<String> {
-        let r = reqwest::get(format!("{}/v1/checkpoints/{ROLLUP}/{height}", self.api)).await.ok()?;
+        let r =
+            reqwest::get(format!("{}/v1/checkpoints/{ROLLUP}/{height}", self.api)).await.ok()?;
         if !r.status().is_success() {
             return None;
         }
@@ -203,8 +207,12 @@ async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {
     let third = node.post(&sign(&net, 2, &cp1)).await;
     assert_eq!(third["seq"], 3, "the feed continues without a gap after the kill");
     node.wait_state(1, "mined").await;
-    let view: serde_json::Value =
-        reqwest::get(format!("{}/v1/checkpoints/{ROLLUP}/1", node.api)).await.unwrap().json().await.unwrap();
+    let view: serde_json::Value = reqwest::get(format!("{}/v1/checkpoints/{ROLLUP}/1", node.api))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(view["signers"], "3", "both signatures accepted before the kill count: {view}");
 
     // 2. Killed mid-submission: the certificate's transaction is sent but not mined.

@@ -41,12 +41,28 @@ struct BlobsResponse {
     data: Vec<alloy::primitives::Bytes>,
 }
 
+/// How long a beacon request may take before it is a (retryable) error, unless set otherwise.
+pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+fn http_client(timeout: std::time::Duration) -> reqwest::Client {
+    // Fails only if the TLS backend cannot initialise; see `vigil_chain::http_provider`.
+    reqwest::Client::builder().timeout(timeout).build().unwrap_or_default()
+}
+
 impl<P: Provider> BlobDa<P> {
+    /// Gives up on a beacon request after `timeout` (default [`DEFAULT_TIMEOUT`]): a slow
+    /// beacon is a retryable [`DaError::Beacon`], never a stalled node.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.http = http_client(timeout);
+        self
+    }
+
     /// Reads transactions from `l1` and blobs from the beacon endpoint at `beacon_url` (the base
     /// URL; anvil serves it on its RPC port).
     pub fn new(l1: P, beacon_url: impl Into<String>, rollup: RollupInbox) -> Self {
         let beacon = beacon_url.into().trim_end_matches('/').to_owned();
-        Self { l1, beacon, http: reqwest::Client::new(), rollup }
+        Self { l1, beacon, http: http_client(DEFAULT_TIMEOUT), rollup }
     }
 
     /// The block's blobs with their **recomputed** KZG commitments (so their versioned hashes

@@ -1,5 +1,5 @@
 //! Hostile DA sources: a beacon serving a blob that does not match its versioned hash, a dead
-//! beacon, a dead L1. Each is a typed error and never a batch.
+//! beacon, a dead L1, a slow beacon and a slow L1. Each is a typed error and never a batch.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -89,5 +89,30 @@ async fn tampered_blobs_and_dead_endpoints_are_typed_errors() {
         alloy::providers::ProviderBuilder::new().connect_http(dead.parse().unwrap()).erased();
     let err = BlobDa::new(dead_l1, l1.endpoint(), rollup).batches_at(block).await.unwrap_err();
     assert!(matches!(err, DaError::Rpc(_)) && err.is_retryable(), "{err}");
+
+    // A slow beacon and a slow L1 (they accept the request and answer after a minute): the
+    // request times out into the same typed, retryable errors instead of stalling the node.
+    let slow = {
+        let app = Router::new().fallback(|| async {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            "too late"
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        url
+    };
+    let timeout = std::time::Duration::from_millis(300);
+    let started = std::time::Instant::now();
+    let err = BlobDa::new(p.clone(), slow.clone(), rollup)
+        .with_timeout(timeout)
+        .batches_at(block)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DaError::Beacon(_)) && err.is_retryable(), "{err}");
+    let slow_l1 = vigil_chain::http_provider(slow.parse().unwrap(), timeout);
+    let err = BlobDa::new(slow_l1, l1.endpoint(), rollup).batches_at(block).await.unwrap_err();
+    assert!(matches!(err, DaError::Rpc(_)) && err.is_retryable(), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30), "the timeouts fired");
     let _ = U256::ZERO;
 }

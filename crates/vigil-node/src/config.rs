@@ -45,6 +45,9 @@ pub struct NodeConfig {
     /// On start, rescan this many L1 blocks before the head for batches (signing them again is
     /// safe: slashing protection allows re-signing the same block).
     pub scan_lookback_blocks: u64,
+    /// Every L1, beacon and L2 request gives up after this many milliseconds (a slow endpoint
+    /// is then a typed, retried error, never a stalled node).
+    pub rpc_timeout_ms: u64,
     /// Send signatures compressed (48 bytes) instead of uncompressed (96 bytes, the default:
     /// it saves the aggregator a square root per signature).
     pub compressed_signatures: bool,
@@ -64,6 +67,7 @@ impl Default for NodeConfig {
             l1_beacon: String::new(),
             poll_interval_ms: 1_000,
             scan_lookback_blocks: 64,
+            rpc_timeout_ms: 10_000,
             compressed_signatures: false,
             status_interval_ms: 60_000,
             api_address: "127.0.0.1:9010".to_owned(),

@@ -3,7 +3,7 @@
 
 use std::{collections::HashSet, future::Future, time::Duration};
 
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use vigil_chain::Deployment;
 use vigil_da::{BlobDa, DaSource, RollupInbox, VerifiedBatch};
 use vigil_protection::SlashingDatabase;
@@ -30,9 +30,9 @@ struct RollupState {
     done: HashSet<Checkpoint>,
 }
 
-fn http(url: &str, what: &str) -> Result<DynProvider> {
+fn http(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
     let url = url.parse().map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
-    Ok(ProviderBuilder::new().connect_http(url).erased())
+    Ok(vigil_chain::http_provider(url, timeout))
 }
 
 /// Runs the node until `shutdown` resolves, reporting service health to `state` (served by the
@@ -56,7 +56,8 @@ pub async fn run(
         .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
     state.set_protection_status(ServiceStatus::Up);
     let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
-    let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc")?;
+    let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
+    let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc", timeout)?;
     let beacon = if config.node.l1_beacon.is_empty() {
         config.chain.l1_rpc.clone()
     } else {
@@ -67,12 +68,13 @@ pub async fn run(
         rollups.push(RollupState {
             id: r.rollup_id,
             tag: r.tag,
-            l2: http(&r.l2_rpc, "rollups.l2_rpc")?,
+            l2: http(&r.l2_rpc, "rollups.l2_rpc", timeout)?,
             da: BlobDa::new(
                 l1.clone(),
                 beacon.clone(),
                 RollupInbox { rollup_id: r.rollup_id, batcher: r.batcher, inbox: r.inbox },
-            ),
+            )
+            .with_timeout(timeout),
             pending: Vec::new(),
             done: HashSet::new(),
         });

@@ -1,0 +1,26 @@
+//! The slasher's library core: find operators that signed two conflicting checkpoints, and keep
+//! the evidence safe until it has been acted on.
+//!
+//! - [`Detector`]: the hot in-memory index over the signature feed. It remembers the first
+//!   signed block per `(domain, key, rollupId, height)` and turns a conflicting signature into
+//!   [`Evidence::DoubleSign`](vigil_types::Evidence::DoubleSign), verifying signatures only
+//!   when a conflict appears.
+//! - [`EvidenceStore`]: the durable outbox on SQLite or PostgreSQL. One row per offence however
+//!   many proofs arrive, its slashing state, and the feed cursors, with evidence and cursor
+//!   written in one transaction ([`EvidenceStore::record_batch_with_cursor`]).
+//!
+//! The conflict rule is `vigil-types`' ([`Checkpoint::relation`](vigil_types::Checkpoint)):
+//! same domain, key, rollup and height with a different `blockHash` or `stateRoot`. A different
+//! `daCommitment` or `l1Block` alone is not an offence.
+#![deny(clippy::arithmetic_side_effects)]
+
+mod detector;
+mod error;
+mod store;
+
+pub use detector::{Detector, Ingested};
+pub use error::{Error, Result};
+pub use store::{
+    Backend, EvidenceStore, MAX_PROOFS, OffenceRecord, OffenceState, POSTGRES_MIGRATOR, Recorded,
+    SQLITE_MIGRATOR, StateKind, UnknownState,
+};
