@@ -16,7 +16,7 @@ mod blob;
 mod error;
 mod l2;
 
-pub use blob::{BlobDa, RollupInbox, post_batch};
+pub use blob::{BlobDa, DEFAULT_TIMEOUT, RollupInbox, post_batch};
 pub use error::{DaError, Result};
 pub use l2::{batch_from_l2, header_matches};
 

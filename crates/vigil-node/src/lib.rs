@@ -18,6 +18,7 @@ mod error;
 pub mod keys;
 pub mod metrics;
 pub mod registration;
+pub mod rpc;
 pub mod runner;
 pub mod signer;
 pub mod status;

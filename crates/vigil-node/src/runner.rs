@@ -30,9 +30,8 @@ struct RollupState {
     done: HashSet<Checkpoint>,
 }
 
-fn http(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
-    let url = url.parse().map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
-    Ok(vigil_chain::http_provider(url, timeout))
+async fn http(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
+    crate::rpc::provider(url, what, timeout).await
 }
 
 /// Runs the node until `shutdown` resolves, reporting service health to `state` (served by the
@@ -57,7 +56,7 @@ pub async fn run(
     state.set_protection_status(ServiceStatus::Up);
     let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
     let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
-    let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc", timeout)?;
+    let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc", timeout).await?;
     let beacon = if config.node.l1_beacon.is_empty() {
         config.chain.l1_rpc.clone()
     } else {
@@ -68,7 +67,7 @@ pub async fn run(
         rollups.push(RollupState {
             id: r.rollup_id,
             tag: r.tag,
-            l2: http(&r.l2_rpc, "rollups.l2_rpc", timeout)?,
+            l2: http(&r.l2_rpc, "rollups.l2_rpc", timeout).await?,
             da: BlobDa::new(
                 l1.clone(),
                 beacon.clone(),
@@ -96,6 +95,7 @@ pub async fn run(
             tracing::warn!(target: "vigil::node", error = %e, "tick failed; retrying");
         }
         state.update_health_from_services();
+        metrics::set_performance_score(performance_score(&state.services()));
         tokio::select! {
             () = &mut shutdown => break,
             () = tokio::time::sleep(poll) => {}
@@ -240,4 +240,13 @@ async fn tick(
         r.pending = still_pending;
     }
     Ok(())
+}
+
+/// `eigen_performance_score`: the share of the node's services that are up, 0–100.
+fn performance_score(services: &[crate::api::Service]) -> u8 {
+    if services.is_empty() {
+        return 0;
+    }
+    let up = services.iter().filter(|s| s.status == ServiceStatus::Up).count();
+    u8::try_from(up * 100 / services.len()).unwrap_or(100)
 }

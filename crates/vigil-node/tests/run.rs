@@ -192,6 +192,23 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     let value: f64 = stake_line.rsplit(' ').next().unwrap().parse().unwrap();
     assert_eq!(value, 1e19, "{stake_line}");
     assert!(text.lines().any(|l| l == "vigil_operator_slashed 0"), "{text}");
+    // Every RPC request is counted with its method and the client anvil says it is.
+    let rpc_count = |method: &str| -> f64 {
+        text.lines()
+            .filter(|l| l.starts_with("eigen_rpc_requests_total{"))
+            .filter(|l| l.contains(&format!("method=\"{method}\"")))
+            .filter(|l| l.contains("client_type=\"anvil\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    assert!(rpc_count("eth_blockNumber") >= 1.0, "{text}");
+    assert!(rpc_count("eth_getBlockByNumber") >= 3.0, "L1 scan and L2 checks: {text}");
+    assert!(
+        text.contains("eigen_rpc_request_duration_seconds_count{"),
+        "durations are observed: {text}"
+    );
+    // All services up: full performance score.
+    assert!(text.lines().any(|l| l == "eigen_performance_score 100"), "{text}");
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();

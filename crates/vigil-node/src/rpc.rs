@@ -1,0 +1,131 @@
+//! The node's RPC clients: HTTP with a per-request timeout, and every request counted and timed
+//! in the EigenLayer node spec's `eigen_rpc_requests_total` and
+//! `eigen_rpc_request_duration_seconds`, labelled with the JSON-RPC method and the client's
+//! name and version as its `web3_clientVersion` reports them (read once at start).
+
+use std::{
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    providers::{DynProvider, Provider, ProviderBuilder},
+    rpc::{
+        client::ClientBuilder,
+        json_rpc::{RequestPacket, ResponsePacket},
+    },
+    transports::{TransportError, TransportFut, http::reqwest},
+};
+use tower::{Layer, Service};
+
+use crate::{Error, Result, metrics};
+
+/// Counts and times every request of the wrapped transport.
+#[derive(Clone, Debug)]
+pub struct RpcMetricsLayer {
+    client_type: String,
+    client_version: String,
+}
+
+impl<S> Layer<S> for RpcMetricsLayer {
+    type Service = RpcMetrics<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RpcMetrics { inner, labels: self.clone() }
+    }
+}
+
+/// The service [`RpcMetricsLayer`] builds.
+#[derive(Clone, Debug)]
+pub struct RpcMetrics<S> {
+    inner: S,
+    labels: RpcMetricsLayer,
+}
+
+impl<S> Service<RequestPacket> for RpcMetrics<S>
+where
+    S: Service<
+            RequestPacket,
+            Response = ResponsePacket,
+            Error = TransportError,
+            Future = TransportFut<'static>,
+        > + Send
+        + Sync
+        + Clone
+        + 'static,
+{
+    type Response = ResponsePacket;
+    type Error = TransportError;
+    type Future = TransportFut<'static>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: RequestPacket) -> Self::Future {
+        let methods: Vec<String> = match &request {
+            RequestPacket::Single(r) => vec![r.method().to_owned()],
+            RequestPacket::Batch(rs) => rs.iter().map(|r| r.method().to_owned()).collect(),
+        };
+        let labels = self.labels.clone();
+        let started = Instant::now();
+        let fut = self.inner.call(request);
+        Box::pin(async move {
+            let response = fut.await;
+            let took = started.elapsed();
+            for m in &methods {
+                metrics::record_rpc_request(m, &labels.client_type, &labels.client_version, took);
+            }
+            response
+        })
+    }
+}
+
+/// Splits `web3_clientVersion` (`"anvil/v1.7.1"`, `"Geth/v1.14.0-stable/linux-amd64/go1.22"`)
+/// into the client's name and version.
+pub fn split_client_version(version: &str) -> (String, String) {
+    let mut parts = version.split('/');
+    let name = parts.next().filter(|s| !s.is_empty()).unwrap_or("unknown");
+    let ver = parts.next().filter(|s| !s.is_empty()).unwrap_or("unknown");
+    (name.to_lowercase(), ver.to_owned())
+}
+
+/// An HTTP provider for `url` (named `what` in errors) whose requests time out after `timeout`
+/// and are counted in the `eigen_rpc_*` metrics. A client that does not answer
+/// `web3_clientVersion` at start is labelled `unknown`; the node still starts.
+pub async fn provider(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
+    let url: reqwest::Url =
+        url.parse().map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+    let http = reqwest::Client::builder()
+        .timeout(timeout)
+        .build()
+        .map_err(|e| Error::Config(format!("{what}: HTTP client: {e}")))?;
+    let bare = ProviderBuilder::new()
+        .connect_client(ClientBuilder::default().http_with_client(http.clone(), url.clone()));
+    let (client_type, client_version) = match bare.get_client_version().await {
+        Ok(v) => split_client_version(&v),
+        Err(e) => {
+            tracing::warn!(target: "vigil::node", %what, error = %e, "cannot read web3_clientVersion; RPC metrics say \"unknown\"");
+            ("unknown".to_owned(), "unknown".to_owned())
+        }
+    };
+    let client = ClientBuilder::default()
+        .layer(RpcMetricsLayer { client_type, client_version })
+        .http_with_client(http, url);
+    Ok(ProviderBuilder::new().connect_client(client).erased())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_client_version;
+
+    #[test]
+    fn client_versions_split_into_name_and_version() {
+        assert_eq!(split_client_version("anvil/v1.7.1"), ("anvil".into(), "v1.7.1".into()));
+        assert_eq!(
+            split_client_version("Geth/v1.14.0-stable/linux-amd64/go1.22"),
+            ("geth".into(), "v1.14.0-stable".into())
+        );
+        assert_eq!(split_client_version(""), ("unknown".into(), "unknown".into()));
+    }
+}
