@@ -4,10 +4,11 @@
 //!
 //! ```text
 //! cargo bench -p vigil-aggregation --bench ingest -- [--signatures N] [--operators K]
-//!                                                    [--concurrency C] [--postgres]
+//!                                                    [--concurrency C] [--batch B] [--postgres]
 //! ```
 //!
-//! The baseline, measured in the same run with the same client and the same request bodies, is an
+//! `--batch B` (default 64) posts B signed checkpoints per request to `POST /v1/signatures/batch`;
+//! `--batch 1` posts each alone to `POST /v1/signatures`. The baseline, measured in the same run with the same client and the same request bodies, is an
 //! HTTP endpoint that parses the signed checkpoint and answers 202 without doing anything else:
 //! the ratio says what intake, persistence and aggregation cost on top of HTTP + JSON.
 //! Last line: `ingest_per_s: X`.
@@ -42,11 +43,13 @@ struct Args {
     signatures: usize,
     operators: usize,
     concurrency: usize,
+    batch: usize,
     postgres: bool,
 }
 
 fn args() -> Args {
-    let mut a = Args { signatures: 100_000, operators: 64, concurrency: 64, postgres: false };
+    let mut a =
+        Args { signatures: 100_000, operators: 64, concurrency: 16, batch: 64, postgres: false };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let mut num = || it.next().and_then(|v| v.parse().ok()).expect("a number");
@@ -54,6 +57,7 @@ fn args() -> Args {
             "--signatures" => a.signatures = num(),
             "--operators" => a.operators = num(),
             "--concurrency" => a.concurrency = num(),
+            "--batch" => a.batch = num().max(1),
             "--postgres" => a.postgres = true,
             _ => {} // cargo bench passes --bench
         }
@@ -83,6 +87,15 @@ async fn blast(url: String, bodies: Arc<Vec<Vec<u8>>>, concurrency: usize) -> (D
                     .await;
                 match response {
                     Ok(r) if r.status() == StatusCode::ACCEPTED => {}
+                    Ok(r) if r.status() == StatusCode::OK => {
+                        // A batch: every item must be accepted.
+                        let text = r.text().await.unwrap_or_default();
+                        if text.contains("\"error\"")
+                            && failures.fetch_add(1, Ordering::Relaxed) < 3
+                        {
+                            eprintln!("batch item refused: {text}");
+                        }
+                    }
                     Ok(r) => {
                         if failures.fetch_add(1, Ordering::Relaxed) < 3 {
                             eprintln!(
@@ -111,10 +124,11 @@ async fn blast(url: String, bodies: Arc<Vec<Vec<u8>>>, concurrency: usize) -> (D
 async fn main() {
     let a = args();
     println!(
-        "ingest load: {} signatures from {} operators, {} in flight, {} store",
+        "ingest load: {} signatures from {} operators, {} requests in flight, {} per request, {} store",
         a.signatures,
         a.operators,
         a.concurrency,
+        a.batch,
         if a.postgres { "PostgreSQL" } else { "SQLite" }
     );
     let t = Instant::now();
@@ -167,21 +181,42 @@ async fn main() {
     }
     bodies.truncate(a.signatures);
     let n = bodies.len();
-    let bodies = Arc::new(bodies);
     println!("signed {n} checkpoints in {:.1?}", t.elapsed());
+    let (path, bodies): (&str, Vec<Vec<u8>>) = if a.batch == 1 {
+        ("/v1/signatures", bodies)
+    } else {
+        let batched = bodies
+            .chunks(a.batch)
+            .map(|chunk| {
+                let mut body = b"[".to_vec();
+                body.extend(chunk.join(&b","[..]));
+                body.push(b']');
+                body
+            })
+            .collect();
+        ("/v1/signatures/batch", batched)
+    };
+    let bodies = Arc::new(bodies);
 
     // Baseline: HTTP + JSON only.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}/v1/signatures", listener.local_addr().unwrap());
-    let baseline = Router::new().route(
-        "/v1/signatures",
-        post(|Json(_): Json<SignedCheckpoint>| async { StatusCode::ACCEPTED }),
-    );
+    let base_url = format!("http://{}{path}", listener.local_addr().unwrap());
+    let baseline = Router::new()
+        .route(
+            "/v1/signatures",
+            post(|Json(_): Json<SignedCheckpoint>| async { StatusCode::ACCEPTED }),
+        )
+        .route(
+            "/v1/signatures/batch",
+            post(|Json(_): Json<Vec<SignedCheckpoint>>| async { StatusCode::ACCEPTED }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(64 << 20));
     let server = tokio::spawn(async move { axum::serve(listener, baseline).await });
     let (base_took, base_failed) = blast(base_url, bodies.clone(), a.concurrency).await;
     server.abort();
     assert_eq!(base_failed, 0);
     let base_rate = n as f64 / base_took.as_secs_f64();
+    // The batch route's body limit is max_body_bytes per item.
 
     // The aggregator: durable store, intake, aggregation (and certificate building) running.
     let tmp = tempfile::tempdir().unwrap();
@@ -204,7 +239,7 @@ async fn main() {
         ApiLimits { per_key_rate: 1_000_000, per_key_burst: 1_000_000, ..ApiLimits::default() };
     let state = ApiState::new(agg.clone(), store.clone(), agg.feed_head(), limits);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let agg_url = format!("http://{}/v1/signatures", listener.local_addr().unwrap());
+    let agg_url = format!("http://{}{path}", listener.local_addr().unwrap());
     tokio::spawn(api::serve(listener, api::router(state), std::future::pending()));
     let runner = agg.clone();
     tokio::spawn(

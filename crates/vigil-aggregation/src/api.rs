@@ -149,6 +149,11 @@ pub fn router<I: Intake>(state: ApiState<I>) -> Router {
     let body_limit = state.limits.max_body_bytes;
     Router::new()
         .route("/v1/signatures", post(submit::<I>))
+        .route(
+            "/v1/signatures/batch",
+            post(submit_batch::<I>)
+                .layer(DefaultBodyLimit::max(body_limit.saturating_mul(MAX_BATCH))),
+        )
         .route("/v1/feed", get(feed::<I>))
         .route("/v1/checkpoints/{rollup}/latest", get(latest::<I>))
         .route("/v1/checkpoints/{rollup}/{height}", get(checkpoint::<I>))
@@ -204,6 +209,87 @@ async fn submit<I: Intake>(
             e.into_response()
         }
     }
+}
+
+/// Most signed checkpoints in one `POST /v1/signatures/batch`.
+pub const MAX_BATCH: usize = 256;
+
+/// One item's outcome in a batch answer: [`Accepted`] or an [`ErrorBody`](error::ErrorBody).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum BatchItem {
+    Accepted(Accepted),
+    Refused(error::ErrorBody),
+}
+
+/// `POST /v1/signatures/batch`: a JSON array of up to [`MAX_BATCH`] signed checkpoints (the
+/// body limit is `max_body_bytes` per item). Each item goes through the same intake as
+/// `POST /v1/signatures`, concurrently (so the database commits them together); the answer is
+/// 200 with `{"results": [...]}` in request order, each an accepted entry or a typed error.
+async fn submit_batch<I: Intake>(
+    State(state): State<ApiState<I>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let items: Vec<SignedCheckpoint> = match body {
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let e = ApiError::BodyTooLarge {
+                limit: state.limits.max_body_bytes.saturating_mul(MAX_BATCH),
+            };
+            metrics::record_signature(e.code());
+            return e.into_response();
+        }
+        Err(rejection) => {
+            return ApiError::Intake(IntakeError::Malformed(rejection.body_text())).into_response();
+        }
+        Ok(bytes) => match serde_json::from_slice(&bytes) {
+            Ok(items) => items,
+            Err(e) => {
+                return ApiError::Intake(IntakeError::Malformed(e.to_string())).into_response();
+            }
+        },
+    };
+    if items.len() > MAX_BATCH {
+        return ApiError::Intake(IntakeError::Malformed(format!(
+            "{} items; at most {MAX_BATCH} per batch",
+            items.len()
+        )))
+        .into_response();
+    }
+    let outcomes = futures_util::future::join_all(items.into_iter().map(|signed| {
+        let state = state.clone();
+        async move {
+            state.limiter.check(&signed.pubkey).map_err(IntakeError::RateLimited)?;
+            state.intake.accept(signed).await
+        }
+    }))
+    .await;
+    let results: Vec<BatchItem> = outcomes
+        .into_iter()
+        .map(|o| match o {
+            Ok(a) => {
+                metrics::record_signature(if a.duplicate {
+                    "duplicate"
+                } else if a.stale {
+                    "stale"
+                } else {
+                    "accepted"
+                });
+                BatchItem::Accepted(a)
+            }
+            Err(e) => {
+                metrics::record_signature(e.code());
+                // Like single submissions: an internal failure's detail is logged, not sent.
+                let message = if matches!(e, IntakeError::Unavailable(_)) {
+                    tracing::warn!(target: "aggregator::api", error = %e, "batch item unavailable");
+                    "temporarily unavailable; retry".to_owned()
+                } else {
+                    e.to_string()
+                };
+                BatchItem::Refused(error::ErrorBody { error: e.code().to_owned(), message })
+            }
+        })
+        .collect();
+    (StatusCode::OK, Json(serde_json::json!({ "results": results }))).into_response()
 }
 
 async fn accept<I: Intake>(
@@ -273,7 +359,7 @@ async fn latest<I: Intake>(
     let record = state.store.latest_mined(rollup).await?.ok_or_else(|| {
         ApiError::NotFound(format!("no certified checkpoint for rollup {rollup} yet"))
     })?;
-    Ok(Json(CheckpointView::from(&record)))
+    Ok(Json(types::checkpoint_view(&record)))
 }
 
 async fn checkpoint<I: Intake>(
@@ -286,7 +372,7 @@ async fn checkpoint<I: Intake>(
         .certificate(rollup, height)
         .await?
         .ok_or_else(|| no_certificate(rollup, height))?;
-    Ok(Json(CheckpointView::from(&record)))
+    Ok(Json(types::checkpoint_view(&record)))
 }
 
 async fn certificate<I: Intake>(
@@ -299,7 +385,7 @@ async fn certificate<I: Intake>(
         .certificate(rollup, height)
         .await?
         .ok_or_else(|| no_certificate(rollup, height))?;
-    Ok(Json(CertificateView::from(record)))
+    Ok(Json(types::certificate_view(record)))
 }
 
 fn no_certificate(rollup: u64, height: u64) -> ApiError {

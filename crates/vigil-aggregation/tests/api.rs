@@ -665,3 +665,46 @@ async fn shutdown_ends_feed_streams() {
         .unwrap()
         .unwrap();
 }
+
+/// `POST /v1/signatures/batch`: every item through the same intake, answers in request order,
+/// refusals typed per item (internal detail withheld), too many items or garbage refused whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn batch_submission_answers_per_item() {
+    let api = TestApi::start(TestDb::sqlite(), ApiLimits::default()).await;
+    let ops = operators(3);
+    let items = vec![
+        sign(&ops[0], checkpoint(30, 1)),
+        sign(&ops[1], checkpoint(904, 1)), // refused: invalid signature
+        sign(&ops[2], checkpoint(30, 1)),
+        sign(&ops[0], checkpoint(906, 1)), // refused: unavailable (detail withheld)
+        sign(&ops[0], checkpoint(30, 1)),  // a repeat of the first: duplicate
+    ];
+    let response =
+        api.http.post(api.url("/v1/signatures/batch")).json(&items).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    assert_eq!(results[1]["error"], "invalid_signature");
+    assert_eq!(results[3]["error"], "unavailable");
+    assert!(!results[3]["message"].as_str().unwrap().contains("10.9.8.7"), "{body}");
+    let seqs: Vec<u64> = [0, 2].iter().map(|&i| results[i]["seq"].as_u64().unwrap()).collect();
+    assert_eq!(seqs.len(), 2);
+    assert!(results[4]["duplicate"].as_bool().unwrap(), "{body}");
+    assert_eq!(api.store.feed_head().await.unwrap(), 2, "two new signatures stored");
+
+    let too_many = vec![sign(&ops[0], checkpoint(31, 1)); api::MAX_BATCH + 1];
+    let response =
+        api.http.post(api.url("/v1/signatures/batch")).json(&too_many).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = api
+        .http
+        .post(api.url("/v1/signatures/batch"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("[{\"not\": \"a checkpoint\"}]")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(api.store.feed_head().await.unwrap(), 2, "nothing from refused batches");
+}

@@ -21,13 +21,12 @@
 
 mod client;
 mod error;
-mod serde_helpers;
-mod types;
+pub mod types;
 mod verify;
 
 pub use client::VigilClient;
 pub use error::{ClientError, Result, VerifyError};
-pub use types::{CertificateState, CertificateStatus, CheckpointStatus};
+pub use types::{CertificateState, CertificateStatus, CheckpointStatus, FeedEvent, Health};
 pub use verify::{VerifiedCertificate, verify_certificate};
 pub use vigil_crypto::PublicKey;
 pub use vigil_types::{Certificate, Checkpoint, SigningDomain};

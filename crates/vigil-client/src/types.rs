@@ -1,10 +1,42 @@
-//! What the aggregator's query API answers, as this client reads it.
+//! The aggregator's HTTP API bodies, defined once here: the aggregator serves these types and
+//! this client (and the slasher) read them. Like `vigil-types`' wire types: camelCase names,
+//! integers as decimal strings (numbers accepted on input), bytes as `0x` hex.
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
-use vigil_types::{Certificate, Checkpoint, SigningDomain};
+use vigil_types::{
+    Certificate, Checkpoint, SignedCheckpoint, SigningDomain,
+    serde_helpers::{quoted_opt_u64, quoted_u32, quoted_u64, quoted_u256},
+};
 
-use crate::serde_helpers::{quoted_opt_u64, quoted_u32, quoted_u256};
+/// One entry of the aggregator's feed (`GET /v1/feed`, the `data` of each `signature` event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FeedEvent {
+    /// Sequence number: 1, 2, 3, … without gaps.
+    #[serde(with = "quoted_u64")]
+    pub seq: u64,
+    /// The operator registered with the signing key.
+    pub operator: Address,
+    /// When the aggregator received it (unix milliseconds).
+    #[serde(with = "quoted_u64")]
+    pub received_at_ms: u64,
+    /// The aggregator found the signature invalid (it joined no certificate).
+    pub invalid: bool,
+    /// The signed checkpoint as the operator sent it.
+    pub signed: SignedCheckpoint,
+}
+
+/// `GET /v1/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Health {
+    /// `"ok"`.
+    pub status: String,
+    /// The highest feed sequence number stored.
+    #[serde(with = "quoted_u64")]
+    pub feed_head: u64,
+}
 
 /// Where a certificate is in its submission to L1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -20,7 +20,7 @@ mod checkpoint;
 mod codec;
 mod error;
 mod pop;
-mod serde_helpers;
+pub mod serde_helpers;
 mod wire;
 
 pub use alloy_primitives::{Address, B256, Bytes};

@@ -1,8 +1,9 @@
-//! Serde adapters shared by the wire types.
+//! Serde adapters shared by the wire types, and by every crate whose JSON follows them
+//! (integers as decimal strings, numbers accepted on input).
 
 /// `u64` as a decimal string (as the beacon API and EIP-3076 do), so JavaScript clients never
 /// round it. Numbers are accepted on input too.
-pub(crate) mod quoted_u64 {
+pub mod quoted_u64 {
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
     #[derive(Deserialize)]
@@ -12,11 +13,13 @@ pub(crate) mod quoted_u64 {
         Number(u64),
     }
 
-    pub(crate) fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
+    /// Serializes as a decimal string.
+    pub fn serialize<S: Serializer>(value: &u64, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(value)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    /// Accepts a decimal string or a number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
         match StringOrNumber::deserialize(d)? {
             StringOrNumber::Number(n) => Ok(n),
             StringOrNumber::String(s) => s.parse().map_err(D::Error::custom),
@@ -24,15 +27,54 @@ pub(crate) mod quoted_u64 {
     }
 }
 
-/// `u32` as a decimal string; numbers are accepted on input too.
-pub(crate) mod quoted_u32 {
-    use serde::{Deserializer, Serializer, de::Error as _};
+/// `Option<u64>` as a decimal string or `null`; numbers are accepted on input too.
+pub mod quoted_opt_u64 {
+    use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(crate) fn serialize<S: Serializer>(value: &u32, s: S) -> Result<S::Ok, S::Error> {
+    /// Serializes `Some(v)` as `"v"`, `None` as `null`.
+    pub fn serialize<S: Serializer>(value: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match value {
+            Some(v) => s.collect_str(v),
+            None => s.serialize_none(),
+        }
+    }
+
+    /// Accepts `null`, a decimal string or a number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapped(#[serde(with = "super::quoted_u64")] u64);
+        Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// `U256` as a decimal string (stake weights exceed what JSON numbers carry).
+pub mod quoted_u256 {
+    use alloy_primitives::U256;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
+
+    /// Serializes as a decimal string.
+    pub fn serialize<S: Serializer>(value: &U256, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(value)
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    /// Accepts a decimal string.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<U256, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        U256::from_str_radix(&s, 10).map_err(D::Error::custom)
+    }
+}
+
+/// `u32` as a decimal string; numbers are accepted on input too.
+pub mod quoted_u32 {
+    use serde::{Deserializer, Serializer, de::Error as _};
+
+    /// Serializes as a decimal string.
+    pub fn serialize<S: Serializer>(value: &u32, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    /// Accepts a decimal string or a number.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
         let wide = super::quoted_u64::deserialize(d)?;
         u32::try_from(wide).map_err(D::Error::custom)
     }

@@ -15,7 +15,6 @@ use axum::response::sse::Event;
 use futures_util::{Stream, stream};
 use tokio::sync::watch;
 
-use super::FeedEvent;
 use crate::store::{FeedEntry, Store};
 
 /// The SSE event name of a feed entry.
@@ -108,7 +107,7 @@ async fn closed(closing: Option<watch::Receiver<bool>>) {
 }
 
 /// The events after `after`, until `closing`. Each carries `id: <seq>`, `event: signature` and
-/// the [`FeedEvent`] as JSON.
+/// the [`super::FeedEvent`] as JSON.
 pub(crate) fn events(
     store: Store,
     head: watch::Receiver<u64>,
@@ -129,7 +128,7 @@ pub(crate) fn events(
     };
     stream::unfold(cursor, |mut cursor| async move {
         let entry = cursor.next().await?;
-        match serde_json::to_string(&FeedEvent::from(entry)) {
+        match serde_json::to_string(&super::types::feed_event(entry)) {
             Ok(data) => {
                 let event = Event::default().id(entry.seq.to_string()).event(FEED_EVENT).data(data);
                 Some((Ok(event), cursor))

@@ -75,7 +75,7 @@ fn offence_record(row: &AnyRow) -> Result<OffenceRecord> {
     let tx_hash = || -> Result<B256> {
         let bytes: Option<Vec<u8>> = row.try_get("tx_hash")?;
         let bytes = bytes.ok_or(Error::CorruptRow { what: "tx_hash" })?;
-        Ok(B256::try_from(bytes.as_slice()).map_err(|_| Error::CorruptRow { what: "tx_hash" })?)
+        B256::try_from(bytes.as_slice()).map_err(|_| Error::CorruptRow { what: "tx_hash" })
     };
     let state = match kind {
         StateKind::Pending => OffenceState::Pending,
