@@ -55,3 +55,16 @@ pub enum Error {
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<vigil_db::DbError> for Error {
+    fn from(e: vigil_db::DbError) -> Self {
+        match e {
+            vigil_db::DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
+            vigil_db::DbError::UnsupportedSchema { found, supported } => {
+                Self::UnsupportedSchema { found, supported }
+            }
+            vigil_db::DbError::Migrate(e) => Self::Migrate(e),
+            vigil_db::DbError::Database(e) => Self::Database(e),
+        }
+    }
+}

@@ -73,3 +73,16 @@ pub enum StoreError {
 
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+impl From<vigil_db::DbError> for StoreError {
+    fn from(e: vigil_db::DbError) -> Self {
+        match e {
+            vigil_db::DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
+            vigil_db::DbError::UnsupportedSchema { found, supported } => {
+                Self::UnsupportedSchema { found, supported }
+            }
+            vigil_db::DbError::Migrate(e) => Self::Migrate(e),
+            vigil_db::DbError::Database(e) => Self::Database(e),
+        }
+    }
+}
