@@ -232,10 +232,30 @@ impl Engine {
             due
         };
         let mut built = Vec::new();
-        for (key, group) in due {
-            // Pairings are CPU work: keep them off the async workers.
-            let verified = tokio::task::spawn_blocking(move || verify_group(group)).await;
-            let Ok((group, invalid)) = verified else { continue };
+        // Pairings are CPU work: off the async workers, spread over one blocking task per core.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let mut chunks: Vec<Vec<((u64, u64), Group)>> = (0..cores).map(|_| Vec::new()).collect();
+        for (i, item) in due.into_iter().enumerate() {
+            if let Some(chunk) = chunks.get_mut(i % cores) {
+                chunk.push(item);
+            }
+        }
+        let tasks: Vec<_> = chunks
+            .into_iter()
+            .filter(|c| !c.is_empty())
+            .map(|chunk| {
+                tokio::task::spawn_blocking(move || {
+                    chunk.into_iter().map(|(key, g)| (key, verify_group(g))).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut verified = Vec::new();
+        for task in tasks {
+            if let Ok(done) = task.await {
+                verified.extend(done);
+            }
+        }
+        for (key, (group, invalid)) in verified {
             if !invalid.is_empty() {
                 metrics::invalid_signatures(key.0, invalid.len());
                 {
