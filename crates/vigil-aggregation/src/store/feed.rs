@@ -2,21 +2,12 @@
 
 use std::collections::HashMap;
 
-use sqlx::Row;
 use tracing::debug;
 
 use super::{
     FeedEntry, Inserted, NewSignature, Result, Store, StoreError,
     codec::{SIGNATURE_COLUMNS, SignatureCols, feed_entry, to_i64},
 };
-
-/// Digests per duplicate lookup (one bind parameter each).
-const LOOKUP_CHUNK: usize = 500;
-/// Bind parameters per inserted signature row.
-const INSERT_PARAMS: usize = 15;
-/// Rows per multi-row INSERT: 15 parameters each stays far below SQLite's (32,766) and
-/// PostgreSQL's (65,535) limits.
-const INSERT_CHUNK: usize = 256;
 
 impl Store {
     /// Stores a batch of signatures in one transaction, durable when this returns, and returns
@@ -38,77 +29,58 @@ impl Store {
         )
         .fetch_one(&mut *tx)
         .await?;
-        // With the counter row locked no other writer can insert, so one lookup finds every
-        // key of this batch that is already stored, and the rest are inserted without conflict.
-        let mut known: HashMap<(Vec<u8>, Vec<u8>), i64> = HashMap::new();
-        for chunk in rows.chunks(LOOKUP_CHUNK) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT digest, pubkey, seq FROM signatures WHERE digest IN ({})",
-                placeholders.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for row in chunk {
-                query = query.bind(row.checkpoint.digest.as_slice());
-            }
-            for found in query.fetch_all(&mut *tx).await? {
-                let digest: Vec<u8> = found.try_get("digest")?;
-                let pubkey: Vec<u8> = found.try_get("pubkey")?;
-                let seq: i64 = found.try_get("seq")?;
-                known.insert((digest, pubkey), seq);
-            }
-        }
         let mut next = first;
         let mut inserted = Vec::with_capacity(rows.len());
-        let mut fresh: Vec<(i64, &SignatureCols)> = Vec::new();
+        // Repeats within this batch, which the ON CONFLICT below also catches; this saves the
+        // lookup.
+        let mut seen: HashMap<(&[u8], &[u8]), i64> = HashMap::new();
         for row in &rows {
-            let key = (row.checkpoint.digest.clone(), row.pubkey.clone());
-            if let Some(seq) = known.get(&key) {
+            let key = (row.checkpoint.digest.as_slice(), row.pubkey.as_slice());
+            if let Some(seq) = seen.get(&key) {
                 inserted.push(Inserted { seq: seq_u64(*seq)?, duplicate: true });
                 continue;
             }
-            let seq = next;
-            next = next.checked_add(1).ok_or(StoreError::CorruptRow { what: "next_seq" })?;
-            known.insert(key, seq);
-            fresh.push((seq, row));
-            inserted.push(Inserted { seq: seq_u64(seq)?, duplicate: false });
-        }
-        for chunk in fresh.chunks(INSERT_CHUNK) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|r| {
-                    let p: Vec<String> = (1..=INSERT_PARAMS)
-                        .map(|c| format!("${}", r * INSERT_PARAMS + c))
-                        .collect();
-                    format!("({}, 0)", p.join(", "))
-                })
-                .collect();
-            let sql = format!(
+            let c = &row.checkpoint;
+            let done = sqlx::query(
                 "INSERT INTO signatures (seq, digest, pubkey, signature, l1_chain_id, verifier, \
                  operator_set_id, rollup_id, height, block_hash, state_root, da_commitment, \
-                 l1_block, operator, received_at_ms, invalid) VALUES {}",
-                values.join(", ")
-            );
-            let mut query = sqlx::query(&sql);
-            for (seq, row) in chunk {
-                let c = &row.checkpoint;
-                query = query
-                    .bind(*seq)
-                    .bind(c.digest.as_slice())
-                    .bind(row.pubkey.as_slice())
-                    .bind(row.signature.as_slice())
-                    .bind(c.l1_chain_id)
-                    .bind(c.verifier.as_slice())
-                    .bind(c.operator_set_id)
-                    .bind(c.rollup_id)
-                    .bind(c.height)
-                    .bind(c.block_hash.as_slice())
-                    .bind(c.state_root.as_slice())
-                    .bind(c.da_commitment.as_slice())
-                    .bind(c.l1_block)
-                    .bind(row.operator.as_slice())
-                    .bind(row.received_at_ms);
-            }
-            query.execute(&mut *tx).await?;
+                 l1_block, operator, received_at_ms, invalid) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0) \
+                 ON CONFLICT (digest, pubkey) DO NOTHING",
+            )
+            .bind(next)
+            .bind(c.digest.as_slice())
+            .bind(row.pubkey.as_slice())
+            .bind(row.signature.as_slice())
+            .bind(c.l1_chain_id)
+            .bind(c.verifier.as_slice())
+            .bind(c.operator_set_id)
+            .bind(c.rollup_id)
+            .bind(c.height)
+            .bind(c.block_hash.as_slice())
+            .bind(c.state_root.as_slice())
+            .bind(c.da_commitment.as_slice())
+            .bind(c.l1_block)
+            .bind(row.operator.as_slice())
+            .bind(row.received_at_ms)
+            .execute(&mut *tx)
+            .await?;
+            let (seq, duplicate) = if done.rows_affected() == 1 {
+                let seq = next;
+                next = next.checked_add(1).ok_or(StoreError::CorruptRow { what: "next_seq" })?;
+                (seq, false)
+            } else {
+                let seq: i64 = sqlx::query_scalar(
+                    "SELECT seq FROM signatures WHERE digest = $1 AND pubkey = $2",
+                )
+                .bind(c.digest.as_slice())
+                .bind(row.pubkey.as_slice())
+                .fetch_one(&mut *tx)
+                .await?;
+                (seq, true)
+            };
+            seen.insert(key, seq);
+            inserted.push(Inserted { seq: seq_u64(seq)?, duplicate });
         }
         if next != first {
             sqlx::query("UPDATE feed_counter SET next_seq = $1 WHERE id = 1")
