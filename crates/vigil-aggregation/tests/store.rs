@@ -11,77 +11,27 @@
 use std::{collections::BTreeSet, time::Duration};
 
 use alloy_primitives::{Address, B256, U256, keccak256};
-use tempfile::TempDir;
 use tokio::task::JoinSet;
 use vigil_aggregation::store::{
-    Backend, CertState, IngestHandle, IngestWriter, NewCertificate, NewSignature, StateUpdate,
-    Store, StoreError,
+    CertState, IngestHandle, IngestWriter, NewCertificate, NewSignature, StateUpdate, Store,
+    StoreError,
 };
 use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
-use vigil_test_utils::PgServer;
+use vigil_test_utils::TestDb;
 use vigil_types::{Certificate, Checkpoint, PublicKeyBytes, SignedCheckpoint, SigningDomain};
 
 // ---------------------------------------------------------------------------------------------
 // Backends
 
-/// A database for one test, kept alive as long as the test runs.
-struct TestDb {
-    url: String,
-    backend: Backend,
-    _guard: Guard,
+/// Opens the store on `db` and checks it runs on the expected backend.
+async fn open(db: &TestDb) -> Store {
+    let store = Store::open(db.url()).await.unwrap();
+    assert_eq!(store.backend().as_str(), db.backend().as_str());
+    store
 }
 
-enum Guard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres(#[allow(dead_code)] PgServer),
-}
-
-impl TestDb {
-    fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("aggregator.db").display());
-        Self { url, backend: Backend::Sqlite, _guard: Guard::Sqlite(dir) }
-    }
-
-    async fn postgres() -> Self {
-        let server = tokio::task::spawn_blocking(PgServer::start)
-            .await
-            .unwrap()
-            .expect("PostgreSQL is required for these tests (apt-get install postgresql)");
-        Self { url: server.url(), backend: Backend::Postgres, _guard: Guard::Postgres(server) }
-    }
-
-    async fn open(&self) -> Store {
-        let store = Store::open(&self.url).await.unwrap();
-        assert_eq!(store.backend(), self.backend);
-        store
-    }
-}
-
-/// Runs each listed `async fn(&TestDb)` once per backend, as `sqlite::name` and
-/// `postgres::name`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(&super::TestDb::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(&super::TestDb::postgres().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+vigil_test_utils::on_both_backends!(
+    "aggregator.db";
     insert_feed_order_and_duplicates,
     feed_after_pages,
     feed_is_gap_free_under_concurrent_writers,
@@ -182,7 +132,7 @@ fn verify(signed: &SignedCheckpoint) {
 // The suite
 
 async fn insert_feed_order_and_duplicates(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(4);
     assert_eq!(store.feed_head().await.unwrap(), 0);
     assert!(store.feed_after(0, 10).await.unwrap().is_empty());
@@ -232,7 +182,7 @@ async fn insert_feed_order_and_duplicates(db: &TestDb) {
 }
 
 async fn feed_after_pages(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(5);
     let items: Vec<NewSignature> = (1..=5)
         .flat_map(|h| ops.iter().map(move |op| (op, h)))
@@ -273,7 +223,7 @@ async fn feed_is_gap_free_under_concurrent_writers(db: &TestDb) {
     const DIRECT_BATCHES: u64 = 10;
     const DIRECT_BATCH: u64 = 4;
     let total = WRITERS as u64 * PER_WRITER + DIRECT_WRITERS as u64 * DIRECT_BATCHES * DIRECT_BATCH;
-    let replicas = [db.open().await, db.open().await];
+    let replicas = [open(db).await, open(db).await];
     let handles: Vec<IngestHandle> =
         replicas.iter().map(|store| IngestWriter::spawn(store.clone(), 16)).collect();
     let ops = operators(WRITERS as u8);
@@ -350,7 +300,7 @@ async fn feed_is_gap_free_under_concurrent_writers(db: &TestDb) {
 
 async fn reopen_keeps_everything(db: &TestDb) {
     let ops = operators(3);
-    let store = db.open().await;
+    let store = open(db).await;
     let items: Vec<NewSignature> = ops.iter().map(|op| new_sig(op, checkpoint(40, 1, 0))).collect();
     store.insert_signatures(&items).await.unwrap();
     store.mark_invalid(&[2]).await.unwrap();
@@ -367,7 +317,7 @@ async fn reopen_keeps_everything(db: &TestDb) {
     store.close().await;
     drop(store);
 
-    let store = db.open().await;
+    let store = open(db).await;
     assert_eq!(store.feed_head().await.unwrap(), 3);
     assert_eq!(store.feed_after(0, 100).await.unwrap(), feed_before);
     assert!(feed_before[1].invalid);
@@ -384,7 +334,7 @@ async fn reopen_keeps_everything(db: &TestDb) {
 }
 
 async fn open_round_signatures_excludes_mined_and_invalid(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(3);
     let mut items = Vec::new();
     for h in 1..=3 {
@@ -444,7 +394,7 @@ async fn open_round_signatures_excludes_mined_and_invalid(db: &TestDb) {
 }
 
 async fn certificate_insert_is_idempotent(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(4);
     let cp = checkpoint(60, 7, 0);
     let cert = certificate(&ops, cp, 3, NOW);
@@ -489,7 +439,7 @@ fn other_height(ops: &[Operator]) -> NewCertificate {
 }
 
 async fn claims_are_exclusive_while_leased(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(3);
     for h in 1..=5 {
         assert!(
@@ -572,7 +522,7 @@ async fn claims_are_exclusive_while_leased(db: &TestDb) {
 }
 
 async fn state_transitions_persist_and_count(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(4);
     for h in 1..=3 {
         assert!(
@@ -700,14 +650,14 @@ async fn state_transitions_persist_and_count(db: &TestDb) {
     );
     // Persisted: a second handle (another replica) sees the same.
     store.close().await;
-    let again = db.open().await;
+    let again = open(db).await;
     assert_eq!(again.count_by_state().await.unwrap(), counts);
     assert_eq!(again.latest_mined(80).await.unwrap().unwrap().block_number, Some(130));
 }
 
 /// A batch that fails answers every waiter in it with the error, and stores none of it.
 async fn failed_batch_fails_every_waiter(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(3);
     let (writer, handle) = IngestWriter::new(store.clone(), 64);
     let mut waiters = JoinSet::new();
@@ -747,7 +697,7 @@ async fn failed_batch_fails_every_waiter(db: &TestDb) {
 }
 
 async fn integers_above_i64_are_refused(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let ops = operators(1);
     let mut cp = checkpoint(1, 1, 0);
     cp.height = u64::MAX;
@@ -761,11 +711,11 @@ async fn integers_above_i64_are_refused(db: &TestDb) {
 }
 
 async fn newer_schema_is_refused(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     store.close().await;
     drop(store);
     sqlx::any::install_default_drivers();
-    let raw = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let raw = sqlx::AnyPool::connect(db.url()).await.unwrap();
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
          VALUES (99991231000000, 'from a newer build', TRUE, $1, 0)",
@@ -775,7 +725,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
     .await
     .unwrap();
     raw.close().await;
-    let err = Store::open(&db.url).await.unwrap_err();
+    let err = Store::open(db.url()).await.unwrap_err();
     assert!(
         matches!(
             err,

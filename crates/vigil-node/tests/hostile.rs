@@ -20,10 +20,7 @@ use alloy::{
 };
 use axum::{Json, Router, http::StatusCode, routing::post};
 use tokio::sync::Mutex;
-use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, Deployment, EigenLayerCore, VigilContracts, VigilParams,
-    signing_provider,
-};
+use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 use vigil_crypto::SecretKey;
 use vigil_da::{batch_from_l2, post_batch};
 use vigil_node::{
@@ -76,31 +73,7 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     let inbox = Address::repeat_byte(0xfe);
 
     // The run loop needs only the signing domain from the deployment (it does not call contracts).
-    let zero = Address::ZERO;
-    let deployment = Deployment {
-        chain_id: 31337,
-        eigenlayer: EigenLayerCore {
-            owner: zero,
-            proxy_admin: zero,
-            pauser_registry: zero,
-            permission_controller: zero,
-            allocation_manager: zero,
-            delegation_manager: zero,
-            strategy_manager: zero,
-            avs_directory: zero,
-            eigen_pod_manager: zero,
-            token: zero,
-            strategy: zero,
-            params: CoreParams::default(),
-        },
-        vigil: VigilContracts {
-            service_manager: zero,
-            verifier: Address::repeat_byte(0x99),
-            slasher: zero,
-            operator_set_id: 0,
-        },
-        params: VigilParams::default(),
-    };
+    let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
     let dir = tempfile::tempdir().unwrap();
     deployment.write(&dir.path().join("deployment.json")).unwrap();
 

@@ -1,10 +1,12 @@
 //! Test scaffolding shared by Vigil crates: private PostgreSQL servers ([`postgres::PgServer`])
 //! and well-known development keys. A dev-dependency only; nothing here belongs in a binary.
 
+pub mod db;
 pub mod network;
 pub mod postgres;
 
-pub use network::{TestNetwork, TestOperator};
+pub use db::{TestBackend, TestDb};
+pub use network::{TestNetwork, TestOperator, domain_only_deployment};
 pub use postgres::PgServer;
 
 /// Private key of anvil's first dev account (`0xf39F…2266`), funded on every anvil chain.

@@ -111,3 +111,34 @@ impl TestNetwork {
         Ok(head.saturating_sub(1))
     }
 }
+
+/// A deployment file's worth of addresses for tests that need only the signing domain (the
+/// operator's run loop calls no contract to sign): chain 31337, verifier `verifier`, every other
+/// address zero.
+pub fn domain_only_deployment(verifier: Address) -> Deployment {
+    let zero = Address::ZERO;
+    Deployment {
+        chain_id: 31337,
+        eigenlayer: vigil_chain::EigenLayerCore {
+            owner: zero,
+            proxy_admin: zero,
+            pauser_registry: zero,
+            permission_controller: zero,
+            allocation_manager: zero,
+            delegation_manager: zero,
+            strategy_manager: zero,
+            avs_directory: zero,
+            eigen_pod_manager: zero,
+            token: zero,
+            strategy: zero,
+            params: CoreParams::default(),
+        },
+        vigil: vigil_chain::VigilContracts {
+            service_manager: zero,
+            verifier,
+            slasher: zero,
+            operator_set_id: 0,
+        },
+        params: VigilParams::default(),
+    }
+}

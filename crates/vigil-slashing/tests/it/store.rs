@@ -4,67 +4,20 @@
 use std::sync::LazyLock;
 
 use alloy_primitives::{Address, B256};
-use tempfile::TempDir;
 use vigil_crypto::SecretKey;
-use vigil_slashing::{Backend, Error, EvidenceStore, MAX_PROOFS, OffenceState, StateKind};
-use vigil_test_utils::PgServer;
+use vigil_slashing::{Error, EvidenceStore, MAX_PROOFS, OffenceState, StateKind};
+use vigil_test_utils::TestDb;
 use vigil_types::{Checkpoint, Evidence, SignedCheckpoint, SigningDomain};
 
-struct TestDb {
-    url: String,
-    backend: Backend,
-    _guard: Guard,
+/// Opens the store on `db` and checks it runs on the expected backend.
+async fn open(db: &TestDb) -> EvidenceStore {
+    let store = EvidenceStore::open(db.url()).await.unwrap();
+    assert_eq!(store.backend().as_str(), db.backend().as_str());
+    store
 }
 
-enum Guard {
-    Sqlite(#[allow(dead_code)] TempDir),
-    Postgres(#[allow(dead_code)] PgServer),
-}
-
-impl TestDb {
-    fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("slasher.db").display());
-        Self { url, backend: Backend::Sqlite, _guard: Guard::Sqlite(dir) }
-    }
-
-    async fn postgres() -> Self {
-        let server = tokio::task::spawn_blocking(PgServer::start)
-            .await
-            .unwrap()
-            .expect("PostgreSQL is required for these tests (apt-get install postgresql)");
-        Self { url: server.url(), backend: Backend::Postgres, _guard: Guard::Postgres(server) }
-    }
-
-    async fn open(&self) -> EvidenceStore {
-        let store = EvidenceStore::open(&self.url).await.unwrap();
-        assert_eq!(store.backend(), self.backend);
-        store
-    }
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(&super::TestDb::sqlite()).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name(&super::TestDb::postgres().await).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_backends!(
+vigil_test_utils::on_both_backends!(
+    "slasher.db";
     one_offence_one_row_with_several_proofs,
     states_persist_across_reopen,
     evidence_and_cursor_are_atomic,
@@ -105,7 +58,7 @@ fn double_sign(key: usize, height: u64, a: u8, b: u8) -> Evidence {
 }
 
 async fn one_offence_one_row_with_several_proofs(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let first = store.record(&double_sign(0, 5, 1, 2), NOW).await.unwrap();
     assert!(first.new);
     // A third block: another proof of the same offence.
@@ -141,7 +94,7 @@ async fn one_offence_one_row_with_several_proofs(db: &TestDb) {
 }
 
 async fn states_persist_across_reopen(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let a = store.record(&double_sign(0, 1, 1, 2), NOW).await.unwrap().offence_id;
     let b = store.record(&double_sign(1, 1, 1, 2), NOW).await.unwrap().offence_id;
     let c = store.record(&double_sign(2, 1, 1, 2), NOW).await.unwrap().offence_id;
@@ -164,7 +117,7 @@ async fn states_persist_across_reopen(db: &TestDb) {
     store.close().await;
     drop(store);
 
-    let store = db.open().await;
+    let store = open(db).await;
     let a = store.get_by_id(a).await.unwrap().unwrap();
     assert_eq!(a.state, OffenceState::Slashed { tx_hash: tx, block: 99 });
     assert_eq!((a.created_at_ms, a.updated_at_ms), (NOW, NOW + 2));
@@ -186,7 +139,7 @@ async fn states_persist_across_reopen(db: &TestDb) {
 }
 
 async fn evidence_and_cursor_are_atomic(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     // The second item proves no offence: the first was already inserted in the transaction,
     // and must be rolled back with it.
     let bad = Evidence::DoubleSign { first: signed(1, 3, 1), second: signed(2, 3, 2) };
@@ -230,7 +183,7 @@ async fn evidence_and_cursor_are_atomic(db: &TestDb) {
 }
 
 async fn pending_list_and_pruning_keeps_open_offences(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     let mut ids = Vec::new();
     for height in 0..6 {
         ids.push(store.record(&double_sign(0, height, 1, 2), NOW).await.unwrap().offence_id);
@@ -266,11 +219,11 @@ async fn pending_list_and_pruning_keeps_open_offences(db: &TestDb) {
 }
 
 async fn newer_schema_is_refused(db: &TestDb) {
-    let store = db.open().await;
+    let store = open(db).await;
     store.close().await;
     drop(store);
     sqlx::any::install_default_drivers();
-    let raw = sqlx::AnyPool::connect(&db.url).await.unwrap();
+    let raw = sqlx::AnyPool::connect(db.url()).await.unwrap();
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
          VALUES (99991231000000, 'from a newer build', TRUE, $1, 0)",
@@ -280,7 +233,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
     .await
     .unwrap();
     raw.close().await;
-    let err = EvidenceStore::open(&db.url).await.unwrap_err();
+    let err = EvidenceStore::open(db.url()).await.unwrap_err();
     assert!(
         matches!(
             err,
