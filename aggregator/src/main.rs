@@ -30,49 +30,17 @@ enum Command {
     Config,
 }
 
-fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.json_logs);
+    vigil_cli::init_logs(cli.json_logs);
     let config = AggregatorConfig::load(cli.config.as_deref())?;
     match cli.command {
         Command::Config => {
             println!("{}", json_string(&config)?);
         }
         Command::Run => {
-            runner::run(&config, shutdown_signal(), |l| {
+            runner::run(&config, vigil_cli::shutdown_signal(), |l| {
                 tracing::info!(target: "vigil::aggregator", api = %l.api, metrics = %l.metrics, "listening");
             })
             .await

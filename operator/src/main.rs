@@ -164,21 +164,10 @@ fn load_config(path: Option<&Path>) -> Result<OperatorConfig> {
     })
 }
 
-fn init_logs(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if json {
-        builder.json().init();
-    } else {
-        builder.init();
-    }
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    init_logs(cli.log_json);
+    vigil_cli::init_logs(cli.log_json);
     match cli.command {
         Command::Keys(cmd) => keys_command(cmd)?,
         Command::Register { deposit } => {
@@ -282,34 +271,12 @@ async fn run_node(config: &OperatorConfig, keys: OperatorKeys) -> Result<()> {
             let _ = stop.changed().await;
         })));
     }
-    let result = vigil_node::runner::run(config, keys, state, shutdown_signal()).await;
+    let result = vigil_node::runner::run(config, keys, state, vigil_cli::shutdown_signal()).await;
     let _ = stop_tx.send(true);
     for server in servers {
         let _ = server.await;
     }
     Ok(result?)
-}
-
-/// Resolves on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
 }
 
 async fn protection_command(config: Option<&Path>, cmd: ProtectionCommand) -> Result<()> {

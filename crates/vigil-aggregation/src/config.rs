@@ -4,10 +4,6 @@
 
 use std::path::{Path, PathBuf};
 
-use figment::{
-    Figment,
-    providers::{Env, Format, Serialized, Toml},
-};
 use serde::{Deserialize, Serialize};
 
 /// Prefix of environment overrides.
@@ -170,22 +166,19 @@ impl Default for MetricsConfig {
 /// A configuration that cannot be loaded.
 #[derive(Debug, thiserror::Error)]
 #[error("aggregator config: {0}")]
-pub struct ConfigError(String);
+pub struct ConfigError(vigil_cli::ConfigError);
+
+// Not `#[from]`: that would also make it the `source`, and reports would print it twice.
+impl From<vigil_cli::ConfigError> for ConfigError {
+    fn from(e: vigil_cli::ConfigError) -> Self {
+        Self(e)
+    }
+}
 
 impl AggregatorConfig {
     /// Defaults, then the file (if any), then the environment.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let mut figment = Figment::from(Serialized::defaults(Self::default()));
-        if let Some(p) = path {
-            if !p.exists() {
-                return Err(ConfigError(format!("{} does not exist", p.display())));
-            }
-            figment = figment.merge(Toml::file(p));
-        }
-        let config: Self = figment
-            .merge(Env::prefixed(ENV_PREFIX).split("__"))
-            .extract()
-            .map_err(|e| ConfigError(e.to_string()))?;
+        let config: Self = vigil_cli::load_config(path, ENV_PREFIX)?;
         Ok(match path.and_then(Path::parent) {
             Some(base) => config.resolve_paths(base),
             None => config,
@@ -217,6 +210,11 @@ impl AggregatorConfig {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use figment::{
+        Figment,
+        providers::{Format, Toml},
+    };
+
     use super::*;
 
     /// The shipped sample is exactly the defaults, so it documents every field truthfully.

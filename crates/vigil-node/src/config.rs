@@ -2,10 +2,6 @@
 
 use std::path::{Path, PathBuf};
 
-use figment::{
-    Figment,
-    providers::{Env, Format, Serialized, Toml},
-};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -174,17 +170,7 @@ impl Default for RegistrationConfig {
 impl OperatorConfig {
     /// Loads defaults, then `file` (if given), then `VIGIL_OPERATOR_*` environment overrides.
     pub fn load(file: Option<&Path>) -> Result<Self> {
-        let mut figment = Figment::from(Serialized::defaults(Self::default()));
-        if let Some(file) = file {
-            if !file.exists() {
-                return Err(Error::Config(format!("{} does not exist", file.display())));
-            }
-            figment = figment.merge(Toml::file(file));
-        }
-        figment
-            .merge(Env::prefixed(ENV_PREFIX).split("__"))
-            .extract()
-            .map_err(|e| Error::Config(e.to_string()))
+        vigil_cli::load_config(file, ENV_PREFIX).map_err(|e| Error::Config(e.to_string()))
     }
 
     /// Resolves relative paths in the config against `base` (the config file's folder).
@@ -210,6 +196,11 @@ impl OperatorConfig {
 
 #[cfg(test)]
 mod tests {
+    use figment::{
+        Figment,
+        providers::{Format, Toml},
+    };
+
     use super::*;
 
     /// The shipped sample is exactly the defaults, so it documents every field truthfully.

@@ -45,6 +45,12 @@ pub enum Error {
         /// Which column.
         what: &'static str,
     },
+    /// This replica no longer holds the offence's lease (it ran out, another replica took it).
+    #[error("lease on offence {id} lost")]
+    LeaseLost {
+        /// The offence.
+        id: i64,
+    },
     /// No offence with this id.
     #[error("no offence with id {id}")]
     OffenceNotFound {

@@ -14,9 +14,16 @@
 //! `daCommitment` or `l1Block` alone is not an offence.
 #![deny(clippy::arithmetic_side_effects)]
 
+pub mod api;
+pub mod config;
 mod detector;
 mod error;
+pub mod feed;
+pub mod metrics;
+pub mod runner;
+pub mod service;
 mod store;
+pub mod submit;
 
 pub use detector::{Detector, Ingested};
 pub use error::{Error, Result};
@@ -24,3 +31,10 @@ pub use store::{
     Backend, EvidenceStore, MAX_PROOFS, OffenceRecord, OffenceState, POSTGRES_MIGRATOR, Recorded,
     SQLITE_MIGRATOR, StateKind, UnknownState,
 };
+
+/// Wall-clock unix milliseconds (the store's clock).
+pub(crate) fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

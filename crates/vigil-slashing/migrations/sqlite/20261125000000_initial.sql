@@ -18,10 +18,15 @@ CREATE TABLE offences (
     evidence_hash BLOB NOT NULL CHECK (length(evidence_hash) = 32),
     -- Distinct proofs stored: this one plus the rows of offence_proofs.
     proofs INTEGER NOT NULL DEFAULT 1 CHECK (proofs >= 1),
-    state TEXT NOT NULL CHECK (state IN ('pending', 'submitted', 'slashed', 'already_slashed', 'vetoed', 'failed')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'submitted', 'queued', 'slashed', 'already_slashed', 'vetoed', 'failed')),
+    -- submitted: the evidence transaction; queued/slashed: the transaction that recorded it.
     tx_hash BLOB CHECK (length(tx_hash) = 32),
+    -- slashed: the block of the slash; queued: the block from which it can be executed.
     block_number INTEGER CHECK (block_number >= 0),
     reason TEXT,
+    -- The submitter replica working on the offence, until lease_until_ms (see claim_next).
+    lease_owner TEXT,
+    lease_until_ms INTEGER,
     created_at_ms INTEGER NOT NULL CHECK (created_at_ms >= 0),
     updated_at_ms INTEGER NOT NULL CHECK (updated_at_ms >= 0),
     UNIQUE (l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, height)
@@ -42,4 +47,13 @@ CREATE TABLE offence_proofs (
 CREATE TABLE cursors (
     source TEXT PRIMARY KEY,
     seq INTEGER NOT NULL CHECK (seq >= 0)
+);
+
+-- Signed checkpoints submitted through the public endpoint (the fisherman's path), verified
+-- before they are stored. A durable source like the aggregator feed: the in-memory index is
+-- rebuilt from it after a restart (its cursors are 'public' and 'public#window').
+CREATE TABLE public_feed (
+    seq INTEGER PRIMARY KEY,
+    signed TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL CHECK (received_at_ms >= 0)
 );

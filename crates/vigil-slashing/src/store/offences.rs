@@ -77,16 +77,17 @@ fn offence_record(row: &AnyRow) -> Result<OffenceRecord> {
         let bytes = bytes.ok_or(Error::CorruptRow { what: "tx_hash" })?;
         B256::try_from(bytes.as_slice()).map_err(|_| Error::CorruptRow { what: "tx_hash" })
     };
+    let block_number = || -> Result<u64> {
+        let block: Option<i64> = row.try_get("block_number")?;
+        block.and_then(|b| u64::try_from(b).ok()).ok_or(Error::CorruptRow { what: "block_number" })
+    };
     let state = match kind {
         StateKind::Pending => OffenceState::Pending,
         StateKind::Submitted => OffenceState::Submitted { tx_hash: tx_hash()? },
-        StateKind::Slashed => {
-            let block: Option<i64> = row.try_get("block_number")?;
-            let block = block
-                .and_then(|b| u64::try_from(b).ok())
-                .ok_or(Error::CorruptRow { what: "block_number" })?;
-            OffenceState::Slashed { tx_hash: tx_hash()?, block }
+        StateKind::Queued => {
+            OffenceState::Queued { tx_hash: tx_hash()?, executable_at: block_number()? }
         }
+        StateKind::Slashed => OffenceState::Slashed { tx_hash: tx_hash()?, block: block_number()? },
         StateKind::AlreadySlashed => OffenceState::AlreadySlashed,
         StateKind::Vetoed => OffenceState::Vetoed,
         StateKind::Failed => {
@@ -229,34 +230,131 @@ impl EvidenceStore {
         state: &OffenceState,
         now_ms: u64,
     ) -> Result<()> {
+        self.set_state(offence_id, None, state, now_ms).await
+    }
+
+    /// [`EvidenceStore::update_state`] by the holder of the offence's lease: fails with
+    /// [`Error::LeaseLost`] (and changes nothing) unless `owner` holds it at `now_ms`.
+    pub async fn update_state_leased(
+        &self,
+        offence_id: i64,
+        owner: &str,
+        state: &OffenceState,
+        now_ms: u64,
+    ) -> Result<()> {
+        self.set_state(offence_id, Some(owner), state, now_ms).await
+    }
+
+    async fn set_state(
+        &self,
+        offence_id: i64,
+        owner: Option<&str>,
+        state: &OffenceState,
+        now_ms: u64,
+    ) -> Result<()> {
         let now = to_i64("nowMs", now_ms)?;
         let (tx_hash, block, reason): (Option<Vec<u8>>, Option<i64>, Option<String>) = match state {
             OffenceState::Submitted { tx_hash } => (Some(tx_hash.to_vec()), None, None),
-            OffenceState::Slashed { tx_hash, block } => {
-                (Some(tx_hash.to_vec()), Some(to_i64("block", *block)?), None)
+            OffenceState::Slashed { tx_hash, block: b }
+            | OffenceState::Queued { tx_hash, executable_at: b } => {
+                (Some(tx_hash.to_vec()), Some(to_i64("block", *b)?), None)
             }
             OffenceState::Failed { reason } => (None, None, Some(reason.clone())),
             OffenceState::Pending | OffenceState::AlreadySlashed | OffenceState::Vetoed => {
                 (None, None, None)
             }
         };
-        let done = sqlx::query(
+        let lease =
+            if owner.is_some() { " AND lease_owner = $7 AND lease_until_ms > $6" } else { "" };
+        let sql = format!(
             "UPDATE offences SET state = $2, tx_hash = $3, block_number = $4, reason = $5, \
-             updated_at_ms = $6 WHERE id = $1",
-        )
-        .bind(offence_id)
-        .bind(state.kind().as_str())
-        .bind(tx_hash)
-        .bind(block)
-        .bind(reason)
-        .bind(now)
-        .execute(&self.pool)
-        .await?;
+             updated_at_ms = $6 WHERE id = $1{lease}"
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(offence_id)
+            .bind(state.kind().as_str())
+            .bind(tx_hash)
+            .bind(block)
+            .bind(reason)
+            .bind(now);
+        if let Some(owner) = owner {
+            query = query.bind(owner.to_owned());
+        }
+        let done = query.execute(&self.pool).await?;
         if done.rows_affected() == 0 {
-            return Err(Error::OffenceNotFound { id: offence_id });
+            return Err(match (owner, self.get_by_id(offence_id).await?) {
+                (_, None) => Error::OffenceNotFound { id: offence_id },
+                (_, Some(_)) => Error::LeaseLost { id: offence_id },
+            });
         }
         debug!(target: "slasher::store", offence_id, state = %state.kind(), "offence state");
         Ok(())
+    }
+
+    /// Leases the oldest open offence (pending, submitted or queued) that no live lease holds
+    /// (this owner's included: claiming repeatedly walks through the open offences) to `owner`
+    /// until `now_ms + lease_ms`. Two replicas never hold one offence at once: the claim is one
+    /// statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers).
+    pub async fn claim_next(
+        &self,
+        owner: &str,
+        now_ms: u64,
+        lease_ms: u64,
+    ) -> Result<Option<OffenceRecord>> {
+        let now = to_i64("nowMs", now_ms)?;
+        let until = to_i64("leaseUntil", now_ms.saturating_add(lease_ms))?;
+        let lock = match self.backend {
+            super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            super::Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE offences SET lease_owner = $1, lease_until_ms = $2 WHERE id = (\
+             SELECT id FROM offences WHERE state IN ('pending', 'submitted', 'queued') \
+             AND (lease_until_ms IS NULL OR lease_until_ms <= $3 OR lease_owner = $1) \
+             AND (state = 'pending' OR updated_at_ms <= $4) \
+             ORDER BY updated_at_ms, id LIMIT 1{lock}) RETURNING {COLUMNS}"
+        );
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(&sql)
+            .bind(owner.to_owned())
+            .bind(until)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        row.as_ref().map(offence_record).transpose()
+    }
+
+    /// Gives up `owner`'s lease on an offence (a no-op if it holds none).
+    pub async fn release(&self, offence_id: i64, owner: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE offences SET lease_owner = NULL, lease_until_ms = NULL \
+             WHERE id = $1 AND lease_owner = $2",
+        )
+        .bind(offence_id)
+        .bind(owner.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// How many offences are in each state (every state listed, zeros included).
+    pub async fn count_by_state(&self) -> Result<Vec<(StateKind, u64)>> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM offences GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out: Vec<(StateKind, u64)> = StateKind::ALL.iter().map(|k| (*k, 0)).collect();
+        for row in &rows {
+            let kind: StateKind = row
+                .try_get::<String, _>("state")?
+                .parse()
+                .map_err(|_| Error::CorruptRow { what: "state" })?;
+            let n: u64 = get_u(row, "n")?;
+            if let Some(slot) = out.iter_mut().find(|(k, _)| *k == kind) {
+                slot.1 = n;
+            }
+        }
+        Ok(out)
     }
 
     /// Every offence in state pending, oldest first: the submitter's work list.
@@ -377,5 +475,52 @@ impl EvidenceStore {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+}
+
+impl EvidenceStore {
+    /// Appends verified signed checkpoints from the public endpoint, in one transaction;
+    /// returns their sequence numbers in order.
+    pub async fn append_public(
+        &self,
+        signed: &[vigil_types::SignedCheckpoint],
+        now_ms: u64,
+    ) -> Result<Vec<u64>> {
+        let now = to_i64("nowMs", now_ms)?;
+        let mut tx = self.begin_write().await?;
+        let mut out = Vec::with_capacity(signed.len());
+        for s in signed {
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO public_feed (signed, received_at_ms) VALUES ($1, $2) RETURNING seq",
+            )
+            .bind(serde_json::to_string(s)?)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            out.push(u64::try_from(seq).map_err(|_| Error::CorruptRow { what: "seq" })?);
+        }
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Up to `limit` public submissions after `after`, in order.
+    pub async fn public_after(
+        &self,
+        after: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, vigil_types::SignedCheckpoint)>> {
+        let rows =
+            sqlx::query("SELECT seq, signed FROM public_feed WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(to_i64("after", after)?)
+                .bind(i64::from(limit))
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|row| {
+                let seq: u64 = get_u(row, "seq")?;
+                let signed = serde_json::from_str(&row.try_get::<String, _>("signed")?)?;
+                Ok((seq, signed))
+            })
+            .collect()
     }
 }

@@ -25,6 +25,13 @@ pub enum OffenceState {
         /// The transaction.
         tx_hash: B256,
     },
+    /// The contract recorded the offence and queued the slash behind its veto window.
+    Queued {
+        /// The transaction that recorded the offence.
+        tx_hash: B256,
+        /// The first block in which the slash can be executed.
+        executable_at: u64,
+    },
     /// The contract slashed the operator.
     Slashed {
         /// The transaction.
@@ -49,6 +56,7 @@ impl OffenceState {
         match self {
             Self::Pending => StateKind::Pending,
             Self::Submitted { .. } => StateKind::Submitted,
+            Self::Queued { .. } => StateKind::Queued,
             Self::Slashed { .. } => StateKind::Slashed,
             Self::AlreadySlashed => StateKind::AlreadySlashed,
             Self::Vetoed => StateKind::Vetoed,
@@ -64,6 +72,8 @@ pub enum StateKind {
     Pending,
     /// [`OffenceState::Submitted`].
     Submitted,
+    /// [`OffenceState::Queued`].
+    Queued,
     /// [`OffenceState::Slashed`].
     Slashed,
     /// [`OffenceState::AlreadySlashed`].
@@ -76,9 +86,10 @@ pub enum StateKind {
 
 impl StateKind {
     /// Every kind.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Pending,
         Self::Submitted,
+        Self::Queued,
         Self::Slashed,
         Self::AlreadySlashed,
         Self::Vetoed,
@@ -90,6 +101,7 @@ impl StateKind {
         match self {
             Self::Pending => "pending",
             Self::Submitted => "submitted",
+            Self::Queued => "queued",
             Self::Slashed => "slashed",
             Self::AlreadySlashed => "already_slashed",
             Self::Vetoed => "vetoed",
@@ -99,7 +111,7 @@ impl StateKind {
 
     /// Whether an offence in this state may still be slashed (pruning keeps it).
     pub const fn is_open(self) -> bool {
-        matches!(self, Self::Pending | Self::Submitted)
+        matches!(self, Self::Pending | Self::Submitted | Self::Queued)
     }
 }
 

@@ -9,4 +9,5 @@
 //! evidence store on SQLite and PostgreSQL.
 
 mod detector;
+mod feed;
 mod store;

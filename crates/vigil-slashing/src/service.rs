@@ -1,0 +1,245 @@
+//! The slasher's ingest path: signed checkpoints from every source go through one
+//! [`Ingestor`], which owns the [`Detector`] and writes evidence and cursors to the
+//! [`EvidenceStore`] in one transaction per batch (the outbox rule).
+//!
+//! # Sources and cursors
+//! Each source (an aggregator feed by its configured name, and `public` for the public
+//! endpoint) has two cursors in the store:
+//! - `<source>`: the last sequence number whose evidence is durably recorded;
+//! - `<source>#window`: the sequence number after which every entry still in the index (at a
+//!   height the index has not pruned) can be found again.
+//!
+//! After a restart each source is replayed from its window cursor: entries up to the detection
+//! cursor rebuild the index (the evidence they produce again is already stored; recording is
+//! idempotent per offence), later ones are new work. No conflict is missed: nothing after the
+//! detection cursor was acknowledged, and nothing inside the window was dropped.
+//!
+//! # Bounded memory
+//! For every rollup the index keeps `retain_heights` heights below the highest it has seen;
+//! older heights are pruned and refused from then on.
+
+use std::{collections::HashMap, time::Duration};
+
+use tracing::{debug, info, warn};
+use vigil_types::{Evidence, SignedCheckpoint};
+
+use crate::{Detector, EvidenceStore, Ingested, Result, metrics, now_ms};
+
+/// The public endpoint's source name.
+pub const PUBLIC_SOURCE: &str = "public";
+
+/// Log target of the ingest path.
+const TARGET: &str = "vigil::slasher::ingest";
+
+/// The cursor naming the start of `source`'s index window.
+pub fn window_cursor(source: &str) -> String {
+    format!("{source}#window")
+}
+
+/// What ingesting one signed checkpoint led to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IngestResult {
+    /// What the detector made of it.
+    Detected(Ingested),
+    /// It proved an offence; this is the offence's id in the store and whether it was new.
+    Offence {
+        /// The store's offence id.
+        offence_id: i64,
+        /// First proof of this offence.
+        new: bool,
+    },
+}
+
+impl IngestResult {
+    /// A short label (`new`, `duplicate`, `replaced`, `equivocation`, `invalid`,
+    /// `below_pruned`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Detected(i) => label(i),
+            Self::Offence { .. } => "equivocation",
+        }
+    }
+}
+
+fn label(i: &Ingested) -> &'static str {
+    match i {
+        Ingested::New => "new",
+        Ingested::Duplicate => "duplicate",
+        Ingested::Replaced => "replaced",
+        Ingested::Equivocation(_) => "equivocation",
+        Ingested::InvalidSignature => "invalid",
+        Ingested::BelowPruned => "below_pruned",
+    }
+}
+
+/// The one owner of the index. See the module docs.
+#[derive(Debug)]
+pub struct Ingestor {
+    detector: Detector,
+    store: EvidenceStore,
+    retain_heights: u64,
+    /// Per source: the lowest sequence number indexed at each `(rollup, height)`.
+    windows: HashMap<String, HashMap<(u64, u64), u64>>,
+    /// Per source: the detection cursor and the window cursor as last written.
+    cursors: HashMap<String, (u64, u64)>,
+    /// Highest height seen per rollup.
+    max_height: HashMap<u64, u64>,
+}
+
+impl Ingestor {
+    /// An empty index over `store`, keeping `retain_heights` heights per rollup.
+    pub fn new(store: EvidenceStore, retain_heights: u64) -> Self {
+        Self {
+            detector: Detector::new(),
+            store,
+            retain_heights: retain_heights.max(1),
+            windows: HashMap::new(),
+            cursors: HashMap::new(),
+            max_height: HashMap::new(),
+        }
+    }
+
+    /// Where to replay `source` from after a restart (its window cursor, 0 if none) and its
+    /// detection cursor.
+    pub async fn resume_point(&mut self, source: &str) -> Result<(u64, u64)> {
+        let detected = self.store.cursor(source).await?.unwrap_or(0);
+        let window = self.store.cursor(&window_cursor(source)).await?.unwrap_or(0).min(detected);
+        self.cursors.insert(source.to_owned(), (detected, window));
+        Ok((window, detected))
+    }
+
+    /// The index.
+    pub fn detector(&self) -> &Detector {
+        &self.detector
+    }
+
+    /// Ingests one batch of `(seq, signed checkpoint)` from `source`, in order: detects,
+    /// records the evidence found and advances the source's cursor to the batch's last
+    /// sequence number in one transaction, then prunes. On a store error nothing is recorded
+    /// and the cursor stays: ingest the same batch again (the detector reports the same
+    /// offences again).
+    pub async fn ingest(
+        &mut self,
+        source: &str,
+        batch: &[(u64, SignedCheckpoint)],
+    ) -> Result<Vec<IngestResult>> {
+        let Some(last_seq) = batch.iter().map(|(seq, _)| *seq).max() else {
+            return Ok(Vec::new());
+        };
+        let mut results = Vec::with_capacity(batch.len());
+        let mut evidence: Vec<Evidence> = Vec::new();
+        let mut evidence_at = Vec::new();
+        let window = self.windows.entry(source.to_owned()).or_default();
+        for (seq, signed) in batch {
+            let cp = &signed.checkpoint;
+            let outcome = self.detector.ingest(signed);
+            metrics::signature(source, label(&outcome));
+            match &outcome {
+                Ingested::New => {
+                    let at = window.entry((cp.rollup_id, cp.height)).or_insert(*seq);
+                    *at = (*at).min(*seq);
+                }
+                Ingested::Replaced => {
+                    window.entry((cp.rollup_id, cp.height)).or_insert(*seq);
+                }
+                Ingested::Equivocation(e) => {
+                    metrics::conflict(source);
+                    evidence_at.push(results.len());
+                    evidence.push((**e).clone());
+                }
+                _ => {}
+            }
+            let max = self.max_height.entry(cp.rollup_id).or_insert(cp.height);
+            *max = (*max).max(cp.height);
+            results.push(IngestResult::Detected(outcome));
+        }
+        let recorded =
+            self.store.record_batch_with_cursor(&evidence, source, last_seq, now_ms()).await?;
+        let mut new_offences = 0u64;
+        for (at, rec) in evidence_at.into_iter().zip(recorded) {
+            if rec.new {
+                new_offences = new_offences.saturating_add(1);
+                warn!(target: TARGET, source, offence_id = rec.offence_id, "equivocation detected: evidence recorded");
+            } else {
+                debug!(target: TARGET, source, offence_id = rec.offence_id, "further proof of a known offence");
+            }
+            if let Some(slot) = results.get_mut(at) {
+                *slot = IngestResult::Offence { offence_id: rec.offence_id, new: rec.new };
+            }
+        }
+        metrics::recorded(new_offences);
+        metrics::feed_seq(source, last_seq);
+        let cursors = self.cursors.entry(source.to_owned()).or_insert((0, 0));
+        cursors.0 = cursors.0.max(last_seq);
+        self.prune().await?;
+        metrics::index_entries(self.detector.len());
+        Ok(results)
+    }
+
+    /// Prunes every rollup to `retain_heights` below its highest height, and moves the window
+    /// cursors past what left the index.
+    async fn prune(&mut self) -> Result<()> {
+        let mut pruned = false;
+        for (rollup, max) in &self.max_height {
+            let floor = max.saturating_sub(self.retain_heights);
+            if floor > self.detector.floor(*rollup) {
+                let dropped = self.detector.prune_below(*rollup, floor);
+                for window in self.windows.values_mut() {
+                    window.retain(|(r, h), _| r != rollup || *h >= floor);
+                }
+                debug!(target: TARGET, rollup, floor, dropped, "index pruned");
+                pruned = true;
+            }
+        }
+        if !pruned {
+            return Ok(());
+        }
+        for (source, (detected, window_after)) in &mut self.cursors {
+            let lowest = self.windows.get(source).and_then(|w| w.values().min().copied());
+            let new_window = lowest.map_or(*detected, |seq| seq.saturating_sub(1)).min(*detected);
+            if new_window > *window_after {
+                self.store.set_cursor(&window_cursor(source), new_window).await?;
+                *window_after = new_window;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replays the public submissions after the public window (after a restart).
+    pub async fn replay_public(&mut self) -> Result<u64> {
+        let (mut after, _) = self.resume_point(PUBLIC_SOURCE).await?;
+        let mut n = 0u64;
+        loop {
+            let page = self.store.public_after(after, 1_000).await?;
+            let Some((last, _)) = page.last() else { break };
+            after = *last;
+            n = n.saturating_add(u64::try_from(page.len()).unwrap_or(u64::MAX));
+            self.ingest(PUBLIC_SOURCE, &page).await?;
+        }
+        if n > 0 {
+            info!(target: TARGET, entries = n, "public submissions replayed into the index");
+        }
+        Ok(n)
+    }
+}
+
+/// Ingests `batch` from `source`, retrying on store errors (with backoff up to 5 s) until it
+/// is recorded: a batch is never dropped.
+pub async fn ingest_until_recorded(
+    ingestor: &mut Ingestor,
+    source: &str,
+    batch: &[(u64, SignedCheckpoint)],
+) -> Vec<IngestResult> {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match ingestor.ingest(source, batch).await {
+            Ok(results) => return results,
+            Err(err) => {
+                warn!(target: TARGET, source, %err, retry_in_ms = backoff.as_millis() as u64, "recording a batch failed; retrying");
+                metrics::feed_trouble(source, "store");
+                tokio::time::sleep(backoff).await;
+                backoff = backoff.saturating_mul(2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}

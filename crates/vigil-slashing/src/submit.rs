@@ -1,0 +1,950 @@
+//! Taking stored evidence to the slasher contract until the offence is slashed, vetoed, found
+//! already slashed, or given up on.
+//!
+//! An [`EvidenceSubmitter`] makes passes over the open offences (pending, submitted, queued).
+//! Each pass [claims](EvidenceStore::claim_next) them one by one under a lease, so that two
+//! replicas on one PostgreSQL database never work on the same offence, looks at each once and
+//! releases it. Nothing waits inside a pass: a transaction still pending, a veto window still
+//! open or confirmations still missing are simply looked at again on the next pass.
+//!
+//! # Never twice
+//!
+//! - **The chain first.** Every look starts with the contract's own record of the offence
+//!   (`slashes(offenceId)`): recorded means nothing more is sent (queued: wait for the veto
+//!   window, then `execute`; executed: slashed, by us or by someone else's evidence; vetoed).
+//!   "Other evidence of the same offence" is the same offence id, so it is never sent either.
+//! - **Write-ahead.** A transaction is signed locally, its hash recorded as
+//!   [`OffenceState::Submitted`], and only then broadcast. A slasher killed at any instant
+//!   leaves nothing sent, or a hash the next look finds mined, pending (replaced with the same
+//!   nonce and higher fees after `receipt_timeout`) or unknown to the node (sent again, after
+//!   the chain check above).
+//! - **Simulation.** Before sending, the call is estimated; a revert is decoded: the contract
+//!   already has the offence (`AlreadyPunished`: look again next pass), or the evidence is bad
+//!   for good (`NotConflicting`, `InvalidOperatorSignature`, …: failed with the reason).
+//!
+//! # Reorgs
+//! Slashed, already slashed and vetoed are final only once the block that made them is
+//! `confirmations` deep; until then the offence stays open and is re-read. A transaction that a
+//! reorg drops is sent again.
+//!
+//! # The deadline
+//! EigenLayer refuses to slash an operator that is no longer slashable (`slashableUntil`,
+//! `DEALLOCATION_DELAY` blocks after it left the operator set). For every open offence the
+//! submitter reads how many blocks are left; fewer than `alarm_blocks` raises an alarm (an
+//! error log and `vigil_slasher_slashable_blocks_left`); none left fails the offence.
+
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use alloy::{
+    consensus::Transaction as ConsensusTx,
+    network::{Ethereum, EthereumWallet, NetworkWallet, TransactionBuilder},
+    primitives::{Address, B256, Bytes, keccak256},
+    providers::Provider,
+    rpc::types::{Filter, TransactionRequest},
+    sol_types::{SolCall, SolEvent, SolInterface, SolValue},
+};
+use tracing::{debug, error, info, warn};
+use vigil_chain::{
+    bindings::{
+        VigilSlasher::{self, VigilSlasherErrors},
+        VigilVerifier,
+        eigenlayer::AllocationManager::{self, OperatorSet},
+    },
+    checkpoint_for_slasher,
+};
+use vigil_crypto::{PublicKey, Signature};
+use vigil_types::{Certificate, Evidence, Offence, SignedCheckpoint, SigningDomain};
+
+use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms};
+
+/// Log target of the submitter.
+const TARGET: &str = "vigil::slasher::submit";
+
+/// How an [`EvidenceSubmitter`] works.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmitterConfig {
+    /// This replica's name in the store's leases: unique among replicas sharing a database.
+    pub owner: String,
+    /// How long a claim lasts (a pass must finish well inside it).
+    pub lease: Duration,
+    /// Time between passes.
+    pub poll: Duration,
+    /// How long a transaction may stay pending before it is replaced with higher fees.
+    pub receipt_timeout: Duration,
+    /// Evidence transactions per offence (first send, replacements, resends) before it is
+    /// given up on. Counted per process life.
+    pub max_attempts: u32,
+    /// How much a replacement raises both EIP-1559 fees, in percent (nodes require ≥ 10).
+    pub fee_bump_percent: u64,
+    /// Blocks on top of the one that slashed (or queued, or vetoed) before it counts.
+    pub confirmations: u64,
+    /// Raise the alarm when an offender has fewer blocks than this left to be slashed.
+    pub alarm_blocks: u64,
+}
+
+impl Default for SubmitterConfig {
+    fn default() -> Self {
+        Self {
+            owner: format!("slasher-{}", std::process::id()),
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(2),
+            receipt_timeout: Duration::from_secs(36),
+            max_attempts: 5,
+            fee_bump_percent: 20,
+            confirmations: 2,
+            alarm_blocks: 7_200,
+        }
+    }
+}
+
+/// What one look at an offence did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing to do yet (a transaction pending, confirmations missing, the veto window open).
+    Waiting,
+    /// An evidence transaction was sent.
+    Submitted {
+        /// The transaction.
+        tx_hash: B256,
+    },
+    /// `execute` was sent for a slash whose veto window has passed.
+    ExecuteSent {
+        /// The transaction.
+        tx_hash: B256,
+    },
+    /// The contract recorded the offence and queued the slash.
+    Queued {
+        /// First block in which it can be executed.
+        executable_at: u64,
+    },
+    /// The operator was slashed through our evidence (final).
+    Slashed {
+        /// The transaction that slashed (the evidence, or `execute`).
+        tx_hash: B256,
+        /// Its block.
+        block: u64,
+        /// Gas it used.
+        gas_used: u64,
+        /// From the offence's detection to the slash being final.
+        latency: Duration,
+    },
+    /// The contract already had this offence from someone else's evidence (final).
+    AlreadySlashed,
+    /// The slash was vetoed (final).
+    Vetoed,
+    /// Given up on (final).
+    Failed {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// A short label for metrics.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Submitted { .. } => "submitted",
+            Self::ExecuteSent { .. } => "execute_sent",
+            Self::Queued { .. } => "queued",
+            Self::Slashed { .. } => "slashed",
+            Self::AlreadySlashed => "already_slashed",
+            Self::Vetoed => "vetoed",
+            Self::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// Why a look at an offence could not be completed (it is retried on the next pass).
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    /// An RPC request failed.
+    #[error("{what}: {reason}")]
+    Rpc {
+        /// Which request.
+        what: &'static str,
+        /// The transport's error.
+        reason: String,
+    },
+    /// Signing a transaction failed.
+    #[error("signing a transaction: {0}")]
+    Sign(String),
+    /// The evidence store failed.
+    #[error(transparent)]
+    Store(#[from] crate::Error),
+}
+
+impl SubmitError {
+    /// A short label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Rpc { .. } => "rpc",
+            Self::Sign(_) => "sign",
+            Self::Store(_) => "store",
+        }
+    }
+}
+
+fn rpc<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> SubmitError {
+    move |e| SubmitError::Rpc { what, reason: e.to_string() }
+}
+
+/// The contract's view of one offence (`VigilSlasher.slashes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChainStatus {
+    None,
+    Queued { executable_at: u64 },
+    Vetoed,
+    Executed,
+}
+
+/// Takes evidence from the store to the slasher contract. See the module docs.
+pub struct EvidenceSubmitter<P> {
+    store: EvidenceStore,
+    provider: P,
+    wallet: EthereumWallet,
+    sender: Address,
+    domain: SigningDomain,
+    slasher: Address,
+    allocation_manager: Address,
+    operator_set: OperatorSet,
+    config: SubmitterConfig,
+    /// Transactions sent per offence in this process life.
+    attempts: Mutex<HashMap<i64, u32>>,
+}
+
+impl<P> std::fmt::Debug for EvidenceSubmitter<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EvidenceSubmitter")
+            .field("sender", &self.sender)
+            .field("slasher", &self.slasher)
+            .field("owner", &self.config.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<P: Provider> EvidenceSubmitter<P> {
+    /// A submitter for evidence in `domain` (Vigil's verifier on one chain), sending to
+    /// `slasher` through `provider`, signing with `wallet`'s default signer.
+    /// `allocation_manager` and `avs` name EigenLayer's AllocationManager and Vigil's service
+    /// manager (the operator set is `(avs, domain.operatorSetId)`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: EvidenceStore,
+        provider: P,
+        wallet: EthereumWallet,
+        domain: SigningDomain,
+        slasher: Address,
+        allocation_manager: Address,
+        avs: Address,
+        config: SubmitterConfig,
+    ) -> Self {
+        let sender = NetworkWallet::<Ethereum>::default_signer_address(&wallet);
+        let operator_set = OperatorSet { avs, id: domain.operator_set_id };
+        Self {
+            store,
+            provider,
+            wallet,
+            sender,
+            domain,
+            slasher,
+            allocation_manager,
+            operator_set,
+            config,
+            attempts: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The address transactions are sent from.
+    pub fn sender(&self) -> Address {
+        self.sender
+    }
+
+    /// Makes passes until `shutdown` completes, one `poll` apart. Errors are logged, counted
+    /// and retried on the next pass. Stopping at any instant is safe (see the module docs).
+    pub async fn run<F: std::future::Future>(self, shutdown: F) {
+        tokio::pin!(shutdown);
+        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender, slasher = %self.slasher, "evidence submitter started");
+        loop {
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                outcomes = self.pass() => {
+                    if let Err(err) = outcomes {
+                        metrics::submit_error(err.kind());
+                        warn!(target: TARGET, %err, "evidence submission pass failed; retrying");
+                    }
+                }
+            }
+            tokio::select! {
+                biased;
+                _ = &mut shutdown => break,
+                () = tokio::time::sleep(self.config.poll) => {}
+            }
+        }
+        info!(target: TARGET, owner = %self.config.owner, "evidence submitter stopped");
+    }
+
+    /// One pass: claims every open offence in turn, looks at it once, and releases it.
+    /// Returns what happened to each (offence id, outcome).
+    pub async fn pass(&self) -> Result<Vec<(i64, Outcome)>, SubmitError> {
+        let started = Instant::now();
+        let lease_ms = u64::try_from(self.config.lease.as_millis()).unwrap_or(u64::MAX);
+        let mut claimed = Vec::new();
+        let mut out = Vec::new();
+        let mut first_error = None;
+        // Stop claiming well before the first claim's lease could run out.
+        while started.elapsed() < self.config.lease.checked_div(2).unwrap_or_default() {
+            let Some(record) =
+                self.store.claim_next(&self.config.owner, now_ms(), lease_ms).await?
+            else {
+                break;
+            };
+            claimed.push(record.id);
+            match self.look(&record).await {
+                Ok(outcome) => {
+                    metrics::submit_outcome(outcome.label());
+                    if outcome != Outcome::Waiting {
+                        debug!(target: TARGET, offence_id = record.id, outcome = outcome.label(), "offence looked at");
+                    }
+                    out.push((record.id, outcome));
+                }
+                Err(err) => {
+                    warn!(target: TARGET, offence_id = record.id, %err, "looking at an offence failed; retrying next pass");
+                    first_error.get_or_insert(err);
+                }
+            }
+        }
+        for id in claimed {
+            self.store.release(id, &self.config.owner).await?;
+        }
+        match first_error {
+            Some(err) if out.is_empty() => Err(err),
+            Some(err) => {
+                metrics::submit_error(err.kind());
+                Ok(out)
+            }
+            None => Ok(out),
+        }
+    }
+
+    /// One look at one claimed offence.
+    async fn look(&self, record: &OffenceRecord) -> Result<Outcome, SubmitError> {
+        let offence = record.offence;
+        if offence.domain != self.domain {
+            let reason = format!(
+                "evidence for another domain (chain {}, verifier {})",
+                offence.domain.l1_chain_id, offence.domain.verifier
+            );
+            return self
+                .finish(
+                    record,
+                    OffenceState::Failed { reason: reason.clone() },
+                    Outcome::Failed { reason },
+                )
+                .await;
+        }
+        let Ok(pk) = PublicKey::from_wire(&offence.pubkey) else {
+            let reason = "the offender's key does not decode".to_owned();
+            return self
+                .finish(
+                    record,
+                    OffenceState::Failed { reason: reason.clone() },
+                    Outcome::Failed { reason },
+                )
+                .await;
+        };
+        let verifier = VigilVerifier::new(self.domain.verifier, &self.provider);
+        let operator = verifier
+            .operatorOfKey(keccak256(pk.to_eip2537()))
+            .call()
+            .await
+            .map_err(rpc("VigilVerifier.operatorOfKey"))?;
+        if operator == Address::ZERO {
+            let reason = "the offender's key is not registered with the verifier".to_owned();
+            return self
+                .finish(
+                    record,
+                    OffenceState::Failed { reason: reason.clone() },
+                    Outcome::Failed { reason },
+                )
+                .await;
+        }
+        let id = offence_id(operator, offence.rollup_id, offence.height);
+        let head = self.provider.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+
+        match self.chain_status(id).await? {
+            ChainStatus::Executed => self.executed(record, id, head).await,
+            ChainStatus::Vetoed => {
+                info!(target: TARGET, offence_id = record.id, operator = %operator, "slash vetoed by the committee");
+                self.finish(record, OffenceState::Vetoed, Outcome::Vetoed).await
+            }
+            ChainStatus::Queued { executable_at } => {
+                self.queued(record, id, operator, executable_at, head).await
+            }
+            ChainStatus::None => self.not_recorded(record, operator, head).await,
+        }
+    }
+
+    /// `slashes(id).status`.
+    async fn chain_status(&self, id: B256) -> Result<ChainStatus, SubmitError> {
+        let slasher = VigilSlasher::new(self.slasher, &self.provider);
+        let p = slasher.slashes(id).call().await.map_err(rpc("VigilSlasher.slashes"))?;
+        Ok(match p.status {
+            1 => ChainStatus::Queued { executable_at: u64::from(p.executableAt) },
+            2 => ChainStatus::Vetoed,
+            3 => ChainStatus::Executed,
+            _ => ChainStatus::None,
+        })
+    }
+
+    /// The contract slashed the operator for this offence: by whose evidence, and is it deep?
+    async fn executed(
+        &self,
+        record: &OffenceRecord,
+        id: B256,
+        head: u64,
+    ) -> Result<Outcome, SubmitError> {
+        let Some((slash_tx, slash_block)) =
+            self.find_log(VigilSlasher::OperatorSlashed::SIGNATURE_HASH, id).await?
+        else {
+            // The node no longer has the log (or not yet): trust the status alone.
+            return self
+                .finish(record, OffenceState::AlreadySlashed, Outcome::AlreadySlashed)
+                .await;
+        };
+        if head.saturating_sub(slash_block) < self.config.confirmations {
+            return Ok(Outcome::Waiting);
+        }
+        // Ours if the offence was recorded by a transaction from our key.
+        let recorder =
+            match self.find_log(VigilSlasher::OffenceRecorded::SIGNATURE_HASH, id).await? {
+                Some((tx, _)) => self
+                    .provider
+                    .get_transaction_by_hash(tx)
+                    .await
+                    .map_err(rpc("eth_getTransactionByHash"))?
+                    .map(|t| alloy::network::TransactionResponse::from(&t)),
+                None => None,
+            };
+        if recorder != Some(self.sender) {
+            info!(target: TARGET, offence_id = record.id, tx = %slash_tx, "offence already slashed through someone else's evidence");
+            return self
+                .finish(record, OffenceState::AlreadySlashed, Outcome::AlreadySlashed)
+                .await;
+        }
+        let gas_used = self
+            .provider
+            .get_transaction_receipt(slash_tx)
+            .await
+            .map_err(rpc("eth_getTransactionReceipt"))?
+            .map_or(0, |r| r.gas_used);
+        let latency = Duration::from_millis(now_ms().saturating_sub(record.created_at_ms));
+        info!(target: TARGET, offence_id = record.id, tx = %slash_tx, block = slash_block, gas_used, latency_ms = latency.as_millis() as u64, "operator slashed");
+        metrics::slashed(gas_used, latency);
+        let state = OffenceState::Slashed { tx_hash: slash_tx, block: slash_block };
+        self.finish(
+            record,
+            state,
+            Outcome::Slashed { tx_hash: slash_tx, block: slash_block, gas_used, latency },
+        )
+        .await
+    }
+
+    /// Recorded and queued: wait for the veto window, then execute.
+    async fn queued(
+        &self,
+        record: &OffenceRecord,
+        id: B256,
+        operator: Address,
+        executable_at: u64,
+        head: u64,
+    ) -> Result<Outcome, SubmitError> {
+        self.alarm(record, operator, head).await?;
+        // `execute` runs in the block after `head`.
+        if head.saturating_add(1) < executable_at {
+            if !matches!(record.state, OffenceState::Queued { .. }) {
+                let tx = self
+                    .find_log(VigilSlasher::SlashQueued::SIGNATURE_HASH, id)
+                    .await?
+                    .map_or(B256::ZERO, |(tx, _)| tx);
+                info!(target: TARGET, offence_id = record.id, executable_at, "slash queued behind the veto window");
+                self.store
+                    .update_state_leased(
+                        record.id,
+                        &self.config.owner,
+                        &OffenceState::Queued { tx_hash: tx, executable_at },
+                        now_ms(),
+                    )
+                    .await?;
+                return Ok(Outcome::Queued { executable_at });
+            }
+            return Ok(Outcome::Waiting);
+        }
+        if let OffenceState::Submitted { tx_hash } = record.state {
+            // Our `execute` may be on its way.
+            if self.still_pending(record, tx_hash).await?.is_some() {
+                return Ok(Outcome::Waiting);
+            }
+        }
+        let input = VigilSlasher::executeCall { id }.abi_encode();
+        let gas = VigilSlasher::new(self.slasher, &self.provider)
+            .execute(id)
+            .from(self.sender)
+            .estimate_gas()
+            .await;
+        let gas = match gas {
+            Ok(gas) => gas,
+            Err(err) => {
+                // Vetoed or executed in the meantime, or the window not yet over at the
+                // node's head: the next pass reads the status again.
+                debug!(target: TARGET, offence_id = record.id, %err, "execute would revert now");
+                return Ok(Outcome::Waiting);
+            }
+        };
+        let tx_hash = self.send_new(record, input.into(), gas).await?;
+        info!(target: TARGET, offence_id = record.id, tx = %tx_hash, "veto window over; execute sent");
+        Ok(Outcome::ExecuteSent { tx_hash })
+    }
+
+    /// The contract has no record of the offence: send the evidence (or wait for ours).
+    async fn not_recorded(
+        &self,
+        record: &OffenceRecord,
+        operator: Address,
+        head: u64,
+    ) -> Result<Outcome, SubmitError> {
+        if !self.alarm(record, operator, head).await? {
+            let reason =
+                "the operator is no longer slashable (its slashableUntil has passed)".to_owned();
+            error!(target: TARGET, offence_id = record.id, operator = %operator, "evidence came too late: {reason}");
+            return self
+                .finish(
+                    record,
+                    OffenceState::Failed { reason: reason.clone() },
+                    Outcome::Failed { reason },
+                )
+                .await;
+        }
+        let mut replace = None;
+        if let OffenceState::Submitted { tx_hash } = record.state {
+            match self.still_pending(record, tx_hash).await? {
+                Some(Pending::Young) => return Ok(Outcome::Waiting),
+                Some(Pending::Old(tx)) => replace = Some(tx),
+                None => {}
+            }
+        }
+        let input = match evidence_call(operator, &record.evidence) {
+            Ok(input) => input,
+            Err(reason) => {
+                return self
+                    .finish(
+                        record,
+                        OffenceState::Failed { reason: reason.clone() },
+                        Outcome::Failed { reason },
+                    )
+                    .await;
+            }
+        };
+        // Simulate: the contract decides whether the evidence is good.
+        let estimate = self
+            .provider
+            .estimate_gas(
+                TransactionRequest::default()
+                    .with_from(self.sender)
+                    .with_to(self.slasher)
+                    .with_input(input.clone()),
+            )
+            .await;
+        let gas = match estimate {
+            Ok(gas) => gas,
+            Err(err) => {
+                let Some((name, detail)) = err
+                    .as_error_resp()
+                    .and_then(|e| e.as_revert_data())
+                    .and_then(|d| decode_revert(&d))
+                else {
+                    return Err(SubmitError::Rpc {
+                        what: "eth_estimateGas",
+                        reason: err.to_string(),
+                    });
+                };
+                if name == "AlreadyPunished" {
+                    // Recorded since our status read: the next pass settles it.
+                    return Ok(Outcome::Waiting);
+                }
+                let reason = format!("the slasher contract refuses the evidence: {detail}");
+                warn!(target: TARGET, offence_id = record.id, %reason, "evidence refused");
+                return self
+                    .finish(
+                        record,
+                        OffenceState::Failed { reason: reason.clone() },
+                        Outcome::Failed { reason },
+                    )
+                    .await;
+            }
+        };
+        let tx_hash = match replace {
+            Some(pending) => self.replace(record, &pending).await?,
+            None => self.send_new(record, input, gas.saturating_add(gas / 5)).await?,
+        };
+        Ok(Outcome::Submitted { tx_hash })
+    }
+
+    /// Whether our transaction `tx_hash` is still waiting to be mined: young (leave it), old
+    /// (replace it), or not pending at all (mined, reverted, dropped: `None`).
+    async fn still_pending(
+        &self,
+        record: &OffenceRecord,
+        tx_hash: B256,
+    ) -> Result<Option<Pending>, SubmitError> {
+        let receipt = self
+            .provider
+            .get_transaction_receipt(tx_hash)
+            .await
+            .map_err(rpc("eth_getTransactionReceipt"))?;
+        if let Some(receipt) = receipt {
+            if !receipt.status() {
+                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, "our transaction reverted");
+            }
+            return Ok(None);
+        }
+        let tx = self
+            .provider
+            .get_transaction_by_hash(tx_hash)
+            .await
+            .map_err(rpc("eth_getTransactionByHash"))?;
+        match tx {
+            Some(tx) if tx.block_number.is_some() => Ok(Some(Pending::Young)),
+            Some(tx) => {
+                let age = now_ms().saturating_sub(record.updated_at_ms);
+                if u128::from(age) < self.config.receipt_timeout.as_millis() {
+                    Ok(Some(Pending::Young))
+                } else {
+                    Ok(Some(Pending::Old(Box::new(tx))))
+                }
+            }
+            None => {
+                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, "our transaction is unknown to the node (never broadcast, or dropped); sending again");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Checks how long the operator stays slashable; raises the alarm when it is short.
+    /// Returns `false` if it is no longer slashable at all.
+    async fn alarm(
+        &self,
+        record: &OffenceRecord,
+        operator: Address,
+        head: u64,
+    ) -> Result<bool, SubmitError> {
+        let am = AllocationManager::new(self.allocation_manager, &self.provider);
+        let slashable = am
+            .isOperatorSlashable(operator, self.operator_set.clone())
+            .call()
+            .await
+            .map_err(rpc("AllocationManager.isOperatorSlashable"))?;
+        if !slashable {
+            metrics::slashable_blocks_left(operator, 0);
+            return Ok(false);
+        }
+        let member = am
+            .isMemberOfOperatorSet(operator, self.operator_set.clone())
+            .call()
+            .await
+            .map_err(rpc("AllocationManager.isMemberOfOperatorSet"))?;
+        if member {
+            metrics::slashable_blocks_left(operator, u64::MAX);
+            return Ok(true);
+        }
+        // It left the set: slashable until its removal block + DEALLOCATION_DELAY.
+        let delay = u64::from(
+            am.DEALLOCATION_DELAY()
+                .call()
+                .await
+                .map_err(rpc("AllocationManager.DEALLOCATION_DELAY"))?,
+        );
+        let filter = Filter::new()
+            .address(self.allocation_manager)
+            .event_signature(AllocationManager::OperatorRemovedFromOperatorSet::SIGNATURE_HASH)
+            .topic1(operator.into_word())
+            .from_block(head.saturating_sub(delay.saturating_add(1)))
+            .to_block(head);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+        let removed_at = logs.iter().filter(|l| !l.removed).filter_map(|l| l.block_number).max();
+        let left = removed_at.map_or(0, |b| b.saturating_add(delay).saturating_sub(head));
+        metrics::slashable_blocks_left(operator, left);
+        if left < self.config.alarm_blocks {
+            metrics::alarm();
+            error!(
+                target: TARGET,
+                offence_id = record.id, operator = %operator, blocks_left = left,
+                state = %record.state.kind(),
+                "ALARM: the operator stops being slashable soon and its evidence has not landed"
+            );
+        }
+        Ok(true)
+    }
+
+    /// Sends `input` to the slasher in a new transaction (next pending nonce, current fees).
+    async fn send_new(
+        &self,
+        record: &OffenceRecord,
+        input: Bytes,
+        gas: u64,
+    ) -> Result<B256, SubmitError> {
+        self.count_attempt(record)?;
+        let nonce = self
+            .provider
+            .get_transaction_count(self.sender)
+            .pending()
+            .await
+            .map_err(rpc("eth_getTransactionCount"))?;
+        let fees = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
+        self.sign_record_broadcast(
+            record,
+            input,
+            nonce,
+            gas,
+            (fees.max_fee_per_gas, fees.max_priority_fee_per_gas),
+        )
+        .await
+    }
+
+    /// Replaces our pending transaction with the same nonce and input and fees raised by
+    /// `fee_bump_percent` (at least the current estimate).
+    async fn replace(
+        &self,
+        record: &OffenceRecord,
+        pending: &alloy::rpc::types::Transaction,
+    ) -> Result<B256, SubmitError> {
+        self.count_attempt(record)?;
+        let now = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
+        let old_max = ConsensusTx::max_fee_per_gas(pending);
+        let old_tip = ConsensusTx::max_priority_fee_per_gas(pending).unwrap_or(old_max);
+        let tip = bump(old_tip, self.config.fee_bump_percent).max(now.max_priority_fee_per_gas);
+        let max = bump(old_max, self.config.fee_bump_percent).max(now.max_fee_per_gas).max(tip);
+        info!(target: TARGET, offence_id = record.id, nonce = pending.nonce(), old_max_fee = old_max, max_fee = max, "evidence transaction pending too long; replacing it with higher fees");
+        metrics::fee_bump();
+        self.sign_record_broadcast(
+            record,
+            pending.input().clone(),
+            pending.nonce(),
+            pending.gas_limit(),
+            (max, tip),
+        )
+        .await
+    }
+
+    fn count_attempt(&self, record: &OffenceRecord) -> Result<(), SubmitError> {
+        let mut attempts = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = attempts.entry(record.id).or_insert(0);
+        if *n >= self.config.max_attempts {
+            return Err(SubmitError::Sign(format!(
+                "offence {} reached {} transactions in this life; waiting for one of them",
+                record.id, self.config.max_attempts
+            )));
+        }
+        *n = n.saturating_add(1);
+        Ok(())
+    }
+
+    /// Signs, records as submitted (the write-ahead), then broadcasts.
+    async fn sign_record_broadcast(
+        &self,
+        record: &OffenceRecord,
+        input: Bytes,
+        nonce: u64,
+        gas: u64,
+        (max_fee, tip): (u128, u128),
+    ) -> Result<B256, SubmitError> {
+        let request = TransactionRequest::default()
+            .with_from(self.sender)
+            .with_to(self.slasher)
+            .with_input(input)
+            .with_chain_id(self.domain.l1_chain_id)
+            .with_nonce(nonce)
+            .with_gas_limit(gas)
+            .with_max_fee_per_gas(max_fee)
+            .with_max_priority_fee_per_gas(tip);
+        let envelope = request
+            .build::<EthereumWallet>(&self.wallet)
+            .await
+            .map_err(|e| SubmitError::Sign(e.to_string()))?;
+        let tx_hash = *envelope.tx_hash();
+        self.store
+            .update_state_leased(
+                record.id,
+                &self.config.owner,
+                &OffenceState::Submitted { tx_hash },
+                now_ms(),
+            )
+            .await?;
+        metrics::submitted();
+        match self.provider.send_tx_envelope(envelope).await {
+            Ok(_) => {
+                info!(target: TARGET, offence_id = record.id, tx = %tx_hash, nonce, gas, max_fee, "evidence transaction sent");
+            }
+            Err(err) => {
+                // The next pass finds it pending, mined, or unknown and sends again.
+                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, %err, "broadcasting the transaction failed");
+            }
+        }
+        Ok(tx_hash)
+    }
+
+    /// The first live log of `event` from the slasher with `id` as its first topic.
+    async fn find_log(&self, event: B256, id: B256) -> Result<Option<(B256, u64)>, SubmitError> {
+        let filter =
+            Filter::new().address(self.slasher).event_signature(event).topic1(id).from_block(0u64);
+        let logs = self.provider.get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+        Ok(logs
+            .iter()
+            .filter(|l| !l.removed)
+            .find_map(|l| Some((l.transaction_hash?, l.block_number?))))
+    }
+
+    async fn finish(
+        &self,
+        record: &OffenceRecord,
+        state: OffenceState,
+        outcome: Outcome,
+    ) -> Result<Outcome, SubmitError> {
+        if record.state != state {
+            self.store.update_state_leased(record.id, &self.config.owner, &state, now_ms()).await?;
+        }
+        Ok(outcome)
+    }
+}
+
+/// The evidence as calldata for the slasher contract, or why it cannot be sent.
+pub(crate) fn evidence_call(operator: Address, evidence: &Evidence) -> Result<Bytes, String> {
+    match evidence {
+        Evidence::DoubleSign { first, second } => {
+            let a = signed_for_contract(first)?;
+            let b = signed_for_contract(second)?;
+            Ok(VigilSlasher::submitDoubleSignCall { operator, a, b }.abi_encode().into())
+        }
+        Evidence::CertificateConflict { recorded, conflicting, .. } => {
+            let recorded_non_signers = non_signers(recorded)?;
+            let conflicting = VigilSlasher::Aggregate {
+                checkpoint: checkpoint_for_slasher(&conflicting.checkpoint),
+                nonSignerPubkeys: non_signers(conflicting)?,
+                signature: signature_bytes(&conflicting.aggregate_signature)?,
+            };
+            Ok(VigilSlasher::submitCertificateConflictCall {
+                operator,
+                recorded: checkpoint_for_slasher(&recorded.checkpoint),
+                recordedNonSigners: recorded_non_signers,
+                conflicting,
+            }
+            .abi_encode()
+            .into())
+        }
+    }
+}
+
+/// A transaction of ours not yet mined.
+enum Pending {
+    /// Sent less than `receipt_timeout` ago (or mined, receipt on its way).
+    Young,
+    /// Pending longer: replace it.
+    Old(Box<alloy::rpc::types::Transaction>),
+}
+
+/// The contract's offence id: `keccak256(abi.encode(operator, rollupId, height))`.
+pub fn offence_id(operator: Address, rollup_id: u64, height: u64) -> B256 {
+    keccak256((operator, rollup_id, height).abi_encode())
+}
+
+/// The offence a piece of evidence proves, as the contract names it, for an operator address.
+pub fn offence_id_of(operator: Address, offence: &Offence) -> B256 {
+    offence_id(operator, offence.rollup_id, offence.height)
+}
+
+fn signature_bytes(sig: &vigil_types::SignatureBytes) -> Result<Bytes, String> {
+    let sig = Signature::from_wire(sig).map_err(|e| format!("a signature does not decode: {e}"))?;
+    Ok(Bytes::from(sig.to_eip2537().to_vec()))
+}
+
+fn signed_for_contract(s: &SignedCheckpoint) -> Result<VigilSlasher::SignedCheckpoint, String> {
+    Ok(VigilSlasher::SignedCheckpoint {
+        checkpoint: checkpoint_for_slasher(&s.checkpoint),
+        signature: signature_bytes(&s.signature)?,
+    })
+}
+
+fn non_signers(cert: &Certificate) -> Result<Bytes, String> {
+    let keys = cert
+        .non_signers
+        .iter()
+        .map(PublicKey::from_wire)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("a non-signer key does not decode: {e}"))?;
+    Ok(vigil_chain::non_signer_bytes(&keys))
+}
+
+/// A slasher revert as `(error name, readable detail)`.
+pub(crate) fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    let name = VigilSlasherErrors::name_by_selector(selector)?;
+    use VigilSlasherErrors as E;
+    let detail = match VigilSlasherErrors::abi_decode(data) {
+        Ok(E::UnknownOperator(e)) => format!("{name}(operator {})", e.operator),
+        Ok(E::NotInSignerSet(e)) => format!("{name}(operator {})", e.operator),
+        Ok(E::NoRecordedCertificate(e)) => {
+            format!("{name}(rollupId {}, height {})", e.rollupId, e.height)
+        }
+        Ok(E::AlreadyPunished(e)) => format!("{name}(offenceId {})", e.offenceId),
+        _ => name.to_owned(),
+    };
+    Some((name, detail))
+}
+
+/// `fee` raised by `percent`, rounded up.
+fn bump(fee: u128, percent: u64) -> u128 {
+    fee.saturating_mul(u128::from(percent).saturating_add(100)).div_ceil(100)
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy::sol_types::SolError;
+
+    use super::*;
+
+    #[test]
+    fn offence_id_matches_abi_encode() {
+        let op = Address::repeat_byte(0x11);
+        let mut expected = vec![0u8; 12];
+        expected.extend_from_slice(op.as_slice());
+        expected.extend_from_slice(&[0u8; 24]);
+        expected.extend_from_slice(&7u64.to_be_bytes());
+        expected.extend_from_slice(&[0u8; 24]);
+        expected.extend_from_slice(&9u64.to_be_bytes());
+        assert_eq!(offence_id(op, 7, 9), keccak256(&expected));
+    }
+
+    #[test]
+    fn decodes_slasher_errors_by_name() {
+        let data = VigilSlasher::AlreadyPunished { offenceId: B256::repeat_byte(1) }.abi_encode();
+        let (name, detail) = decode_revert(&data).unwrap();
+        assert_eq!(name, "AlreadyPunished");
+        assert!(detail.contains("0x0101"), "{detail}");
+        let data = VigilSlasher::NotConflicting {}.abi_encode();
+        assert_eq!(decode_revert(&data).unwrap().0, "NotConflicting");
+        assert!(decode_revert(&[0xde, 0xad, 0xbe, 0xef]).is_none());
+        assert!(decode_revert(&[1]).is_none());
+    }
+
+    #[test]
+    fn bump_rounds_up_and_saturates() {
+        assert_eq!(bump(100, 20), 120);
+        assert_eq!(bump(101, 10), 112);
+        assert_eq!(bump(u128::MAX, 20), u128::MAX.div_ceil(100));
+    }
+}
