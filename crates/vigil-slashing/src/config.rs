@@ -136,6 +136,9 @@ pub struct SourcesConfig {
     pub chain_poll_ms: u64,
     /// Longest wait between reconnection attempts to a feed, in milliseconds.
     pub reconnect_max_ms: u64,
+    /// A feed that sends nothing (not even a keep-alive) for this long, in milliseconds, is
+    /// reconnected. Keep it above the aggregator's keep-alive interval (15 s).
+    pub feed_idle_timeout_ms: u64,
     /// Feed events per durable commit (evidence and cursor in one transaction).
     pub batch: usize,
     /// Longest wait before committing a partial batch, in milliseconds.
@@ -152,6 +155,7 @@ impl Default for SourcesConfig {
             chain_events: true,
             chain_poll_ms: 2_000,
             reconnect_max_ms: 10_000,
+            feed_idle_timeout_ms: 45_000,
             batch: 1_024,
             flush_ms: 50,
         }

@@ -120,7 +120,7 @@ pub async fn run(
         let client = FeedClient::new(
             source.name.clone(),
             &source.url,
-            timeout,
+            Duration::from_millis(config.sources.feed_idle_timeout_ms),
             Duration::from_millis(config.sources.reconnect_max_ms),
         )
         .map_err(|e| cfg(&format!("source {}: {e}", source.name)))?;

@@ -269,6 +269,16 @@ impl<P: Provider> EvidenceSubmitter<P> {
     pub async fn run<F: std::future::Future>(self, shutdown: F) {
         tokio::pin!(shutdown);
         info!(target: TARGET, owner = %self.config.owner, sender = %self.sender, slasher = %self.slasher, "evidence submitter started");
+        // Leases under this replica's name are left over from a life that was killed mid-pass.
+        match self.store.release_all(&self.config.owner).await {
+            Ok(0) => {}
+            Ok(n) => {
+                info!(target: TARGET, owner = %self.config.owner, leases = n, "released leases of an earlier life")
+            }
+            Err(err) => {
+                warn!(target: TARGET, %err, "cannot release earlier leases; they expire by themselves")
+            }
+        }
         loop {
             tokio::select! {
                 biased;

@@ -292,9 +292,9 @@ impl EvidenceStore {
     }
 
     /// Leases the oldest open offence (pending, submitted or queued) that no live lease holds
-    /// (this owner's included: claiming repeatedly walks through the open offences) to `owner`
-    /// until `now_ms + lease_ms`. Two replicas never hold one offence at once: the claim is one
-    /// statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers).
+    /// (this owner's included, so claiming repeatedly walks through the open offences) to
+    /// `owner` until `now_ms + lease_ms`. Two replicas never hold one offence at once: the claim
+    /// is one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers).
     pub async fn claim_next(
         &self,
         owner: &str,
@@ -310,8 +310,7 @@ impl EvidenceStore {
         let sql = format!(
             "UPDATE offences SET lease_owner = $1, lease_until_ms = $2 WHERE id = (\
              SELECT id FROM offences WHERE state IN ('pending', 'submitted', 'queued') \
-             AND (lease_until_ms IS NULL OR lease_until_ms <= $3 OR lease_owner = $1) \
-             AND (state = 'pending' OR updated_at_ms <= $4) \
+             AND (lease_until_ms IS NULL OR lease_until_ms <= $3) \
              ORDER BY updated_at_ms, id LIMIT 1{lock}) RETURNING {COLUMNS}"
         );
         let mut tx = self.begin_write().await?;
@@ -323,6 +322,19 @@ impl EvidenceStore {
             .await?;
         tx.commit().await?;
         row.as_ref().map(offence_record).transpose()
+    }
+
+    /// Gives up every lease `owner` holds: what a replica does when it starts, since leases
+    /// held under its name are left over from a life that ended without releasing them.
+    /// Returns how many were released.
+    pub async fn release_all(&self, owner: &str) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE offences SET lease_owner = NULL, lease_until_ms = NULL WHERE lease_owner = $1",
+        )
+        .bind(owner.to_owned())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Gives up `owner`'s lease on an offence (a no-op if it holds none).

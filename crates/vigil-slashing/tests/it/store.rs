@@ -23,6 +23,7 @@ vigil_test_utils::on_both_backends!(
     evidence_and_cursor_are_atomic,
     pending_list_and_pruning_keeps_open_offences,
     newer_schema_is_refused,
+    leases_keep_replicas_apart,
 );
 
 const NOW: u64 = 1_764_000_000_000;
@@ -241,4 +242,59 @@ async fn newer_schema_is_refused(db: &TestDb) {
         ),
         "{err}"
     );
+}
+
+/// Two replicas claim open offences: a pass walks through each once, never one another's while
+/// the lease lives; an expired lease is taken over; only the holder may change the state; a
+/// restarted replica frees the leases of its earlier life.
+async fn leases_keep_replicas_apart(db: &TestDb) {
+    let store = open(db).await;
+    let mut ids = Vec::new();
+    for height in 1..=3 {
+        ids.push(store.record(&double_sign(0, height, 1, 2), NOW).await.unwrap().offence_id);
+    }
+    let lease = 1_000;
+    let a1 = store.claim_next("a", NOW, lease).await.unwrap().unwrap();
+    let b1 = store.claim_next("b", NOW, lease).await.unwrap().unwrap();
+    let a2 = store.claim_next("a", NOW, lease).await.unwrap().unwrap();
+    assert!(store.claim_next("b", NOW, lease).await.unwrap().is_none(), "all three are leased");
+    let mut claimed = vec![a1.id, b1.id, a2.id];
+    claimed.sort_unstable();
+    assert_eq!(claimed, ids, "each offence claimed exactly once");
+
+    // Only the holder writes; a write after the lease ran out is refused.
+    let submitted = OffenceState::Submitted { tx_hash: B256::repeat_byte(9) };
+    assert!(matches!(
+        store.update_state_leased(a1.id, "b", &submitted, NOW + 1).await,
+        Err(Error::LeaseLost { .. })
+    ));
+    store.update_state_leased(a1.id, "a", &submitted, NOW + 1).await.unwrap();
+    assert!(matches!(
+        store.update_state_leased(a2.id, "a", &submitted, NOW + lease).await,
+        Err(Error::LeaseLost { .. })
+    ));
+
+    // A lease is released only by its holder; a released offence is free at once.
+    store.release(b1.id, "a").await.unwrap();
+    assert!(store.claim_next("c", NOW + 1, lease).await.unwrap().is_none(), "still b's");
+    store.release(b1.id, "b").await.unwrap();
+    assert_eq!(store.claim_next("c", NOW + 1, lease).await.unwrap().unwrap().id, b1.id);
+
+    // Expired leases are taken over (a's two); a live one is not (c's).
+    let mut taken = Vec::new();
+    while let Some(r) = store.claim_next("d", NOW + lease, lease).await.unwrap() {
+        taken.push(r.id);
+    }
+    taken.sort_unstable();
+    let mut want = vec![a1.id, a2.id];
+    want.sort_unstable();
+    assert_eq!(taken, want);
+
+    // Closed offences are never claimed; a restarted replica drops its old leases.
+    store.update_state(b1.id, &OffenceState::Vetoed, NOW + 2).await.unwrap();
+    assert_eq!(store.release_all("c").await.unwrap(), 1);
+    assert_eq!(store.release_all("c").await.unwrap(), 0);
+    assert!(store.claim_next("e", NOW + lease, lease).await.unwrap().is_none());
+    assert_eq!(store.release_all("d").await.unwrap(), 2);
+    assert!(store.claim_next("e", NOW + lease, lease).await.unwrap().is_some());
 }
