@@ -18,15 +18,19 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# PostgreSQL server binaries: the aggregator's and slasher's tests start private servers
-# (vigil-test-utils). Debian's package; nothing is started here.
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# Debian packages the tests need; nothing is started here.
+# - postgresql: the aggregator's and slasher's tests start private servers (vigil-test-utils);
+# - prometheus (with promtool): the monitoring test scrapes a running devnet with it.
+missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if [ "${#missing[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    echo "setup: installing PostgreSQL (apt-get install postgresql)"
+    echo "setup: installing ${missing[*]} (apt-get install)"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   else
-    echo "setup: PostgreSQL is missing; run: sudo apt-get install postgresql" >&2
+    echo "setup: missing Debian packages; run: sudo apt-get install ${missing[*]}" >&2
     exit 1
   fi
 fi

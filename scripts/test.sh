@@ -16,9 +16,10 @@ cargo run --quiet -p vigil-testgen -- checkpoints --check testdata/checkpoints.j
 cargo run --quiet -p vigil-testgen -- eigenlayer --check testdata/fixtures/eigenlayer-v1.3.0.json
 (cd contracts && node_modules/.bin/forge build --quiet && node script/export-artifacts.mjs --check)
 
-step "release operator binary (for the crash test)"
-cargo build --release --quiet -p vigil-operator --bin vigil-operator
+step "release binaries (the operator crash test, the devnet and the monitoring test use them)"
+cargo build --release --quiet -p vigil-operator -p vigil-aggregator -p vigil-slasher -p vigil-devnet
 export VIGIL_CRASH_BIN="$CARGO_TARGET_DIR/release/vigil-operator"
+export VIGIL_BIN_DIR="$CARGO_TARGET_DIR/release"
 
 step "Rust tests"
 cargo test --workspace
@@ -28,3 +29,8 @@ cargo bench --workspace --no-run
 
 step "forge tests"
 (cd contracts && node_modules/.bin/forge test)
+
+step "devnet end to end (README: scripts/devnet.sh, unattended, byzantine)"
+devnet_dir=$(mktemp -d)
+trap 'rm -rf "$devnet_dir"' EXIT
+scripts/devnet.sh --dir "$devnet_dir" --fresh --byzantine --exit-after 8 --timeout-secs 300

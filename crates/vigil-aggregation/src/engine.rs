@@ -299,6 +299,12 @@ impl Engine {
             if stored {
                 metrics::certificate_event(key.0, "built");
                 metrics::non_signers(key.0, cert.certificate.non_signers.len());
+                metrics::certificate_stake(
+                    key.0,
+                    cert.signed_weight,
+                    cert.total_weight,
+                    group.threshold_bps,
+                );
                 tracing::info!(target: "vigil::aggregator", rollup = key.0, height = key.1, signers = cert.signers, non_signers = cert.certificate.non_signers.len(), signed_weight = %cert.signed_weight, total_weight = %cert.total_weight, "certificate built");
                 built.push(key);
             }

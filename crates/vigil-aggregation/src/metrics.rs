@@ -5,7 +5,8 @@
 
 use std::{sync::LazyLock, time::Duration};
 
-use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
+use alloy_primitives::U256;
+use prometheus::{GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
 
 fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
     // A second registration (tests in one process) keeps the first; the collector still works.
@@ -119,6 +120,44 @@ static LAST_CERTIFIED: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+static CERT_SIGNED_WEIGHT: LazyLock<GaugeVec> = LazyLock::new(|| {
+    register(
+        GaugeVec::new(
+            Opts::new(
+                "vigil_aggregator_certificate_signed_weight",
+                "Stake weight (whole tokens) that signed the latest built certificate",
+            ),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static CERT_TOTAL_WEIGHT: LazyLock<GaugeVec> = LazyLock::new(|| {
+    register(
+        GaugeVec::new(
+            Opts::new(
+                "vigil_aggregator_certificate_total_weight",
+                "Total stake weight (whole tokens) of the operator set at the latest built \
+                 certificate's l1Block",
+            ),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+static THRESHOLD_BPS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    register(
+        IntGaugeVec::new(
+            Opts::new(
+                "vigil_aggregator_threshold_bps",
+                "Certification threshold of the rollup, in basis points of total weight",
+            ),
+            &["rollup"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
+
 #[cold]
 fn unreachable_metric() -> ! {
     // Metric definitions are constants; a failure here is a programming error caught by tests.
@@ -172,19 +211,51 @@ pub fn set_last_certified(rollup: u64, height: u64) {
         .set(i64::try_from(height).unwrap_or(i64::MAX));
 }
 
+/// Records the stake behind a built certificate: weights in whole tokens (weight / 10^18) and
+/// the threshold it had to meet.
+pub fn certificate_stake(rollup: u64, signed: U256, total: U256, threshold_bps: u16) {
+    let tokens = |w: U256| w.to_string().parse::<f64>().unwrap_or(f64::MAX) / 1e18;
+    let r = rollup.to_string();
+    CERT_SIGNED_WEIGHT.with_label_values(&[&r]).set(tokens(signed));
+    CERT_TOTAL_WEIGHT.with_label_values(&[&r]).set(tokens(total));
+    THRESHOLD_BPS.with_label_values(&[&r]).set(i64::from(threshold_bps));
+}
+
+/// Most rollups [`observe_rollup`] creates series for.
+pub const MAX_ROLLUP_SERIES: usize = 1_024;
+
+/// Creates every per-rollup series of `rollup` at zero the first time it is seen (cheap after
+/// that): the aggregator learns its rollups from registered operators' signatures. At most
+/// [`MAX_ROLLUP_SERIES`] rollups get series this way, so label cardinality stays bounded.
+pub fn observe_rollup(rollup: u64) {
+    static SEEN: LazyLock<std::sync::Mutex<std::collections::HashSet<u64>>> =
+        LazyLock::new(Default::default);
+    let first = SEEN
+        .lock()
+        .map(|mut seen| seen.len() < MAX_ROLLUP_SERIES && seen.insert(rollup))
+        .unwrap_or(false);
+    if first {
+        init_rollup(rollup);
+    }
+}
+
+fn init_rollup(r: u64) {
+    set_open_rounds(r, 0);
+    for e in ["built", "submitted", "mined", "failed", "already_recorded"] {
+        CERTIFICATES.with_label_values(&[&r.to_string(), e]);
+    }
+    INVALID.with_label_values(&[&r.to_string()]);
+    EQUIVOCATIONS.with_label_values(&[&r.to_string()]);
+    TIME_TO_QUORUM.with_label_values(&[&r.to_string()]);
+    NON_SIGNERS.with_label_values(&[&r.to_string()]);
+    GAS_USED.with_label_values(&[&r.to_string()]);
+}
+
 /// Touches every metric so each series exists (zero) before the first event; dashboards and
 /// alerts then see the series from the start.
 pub fn init(rollups: &[u64]) {
     for r in rollups {
-        set_open_rounds(*r, 0);
-        for e in ["built", "submitted", "mined", "failed", "already_recorded"] {
-            CERTIFICATES.with_label_values(&[&r.to_string(), e]);
-        }
-        INVALID.with_label_values(&[&r.to_string()]);
-        EQUIVOCATIONS.with_label_values(&[&r.to_string()]);
-        TIME_TO_QUORUM.with_label_values(&[&r.to_string()]);
-        NON_SIGNERS.with_label_values(&[&r.to_string()]);
-        GAS_USED.with_label_values(&[&r.to_string()]);
+        init_rollup(*r);
     }
     for s in ["ready", "submitted", "mined", "failed"] {
         set_certificates_in_state(s, 0);

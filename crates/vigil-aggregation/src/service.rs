@@ -221,6 +221,7 @@ impl Aggregator {
             .await
             .map_err(|e| IntakeError::Unavailable(e.to_string()))?
             .ok_or_else(|| IntakeError::UnknownOperator(hex_key(&signed)))?;
+        metrics::observe_rollup(cp.rollup_id);
         let sig = Signature::from_bytes_unchecked_subgroup(signed.signature.as_slice())
             .map_err(|e| IntakeError::MalformedSignature(e.to_string()))?;
         if sig.is_identity() {

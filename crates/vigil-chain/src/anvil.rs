@@ -30,6 +30,8 @@ pub struct AnvilConfig {
     pub state: Option<PathBuf>,
     /// Number of funded dev accounts.
     pub accounts: u32,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
 }
 
 impl Default for AnvilConfig {
@@ -40,6 +42,7 @@ impl Default for AnvilConfig {
             block_time: None,
             state: None,
             accounts: 10,
+            port: 0,
         }
     }
 }
@@ -70,9 +73,16 @@ impl Anvil {
     pub async fn start(config: AnvilConfig) -> Result<Self> {
         let binary = anvil_binary();
         let mut cmd = Command::new(&binary);
-        cmd.args(["--port", "0", "--host", "127.0.0.1", "--hardfork", HARDFORK])
-            .args(["--chain-id", &config.chain_id.to_string()])
-            .args(["--accounts", &config.accounts.to_string()]);
+        cmd.args([
+            "--port",
+            &config.port.to_string(),
+            "--host",
+            "127.0.0.1",
+            "--hardfork",
+            HARDFORK,
+        ])
+        .args(["--chain-id", &config.chain_id.to_string()])
+        .args(["--accounts", &config.accounts.to_string()]);
         if let Some(slots) = config.slots_in_an_epoch {
             cmd.args(["--slots-in-an-epoch", &slots.to_string()]);
         }

@@ -339,6 +339,22 @@ pub fn set_registered_stake(quorum_number: u32, quorum_name: &str, stake: f64) {
     });
 }
 
+/// Creates every per-rollup series of `rollup` at zero, so dashboards and alerts see them before
+/// the first event (a refusal, say) and `increase()` counts that first event.
+pub fn init_rollup(rollup: u64) {
+    with(|m| {
+        let rollup = rollup.to_string();
+        m.checkpoints_observed_total.with_label_values(&[&rollup]);
+        m.checkpoints_signed_total.with_label_values(&[&rollup]);
+        for reason in RefusalReason::ALL {
+            m.checkpoints_refused_total.with_label_values(&[&rollup, reason.as_str()]);
+        }
+        for result in DaCheckResult::ALL {
+            m.da_checks_total.with_label_values(&[&rollup, result.as_str()]);
+        }
+    });
+}
+
 /// Counts a checkpoint read from the operator's L2 node for `rollup` (its chain id).
 pub fn record_observed(rollup: u64) {
     with(|m| m.checkpoints_observed_total.with_label_values(&[&rollup.to_string()]).inc());
@@ -407,6 +423,20 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(sorted.len(), METRIC_NAMES.len());
+    }
+
+    #[test]
+    fn init_rollup_exports_every_refusal_reason_at_zero() {
+        init_rollup(77);
+        let text = encode();
+        for reason in RefusalReason::ALL {
+            let line = format!(
+                "vigil_operator_checkpoints_refused_total{{reason=\"{}\",rollup=\"77\"}} 0",
+                reason.as_str()
+            );
+            assert!(text.contains(&line), "{line} missing from:\n{text}");
+        }
+        assert!(text.contains("vigil_operator_checkpoints_signed_total{rollup=\"77\"} 0"));
     }
 
     #[test]

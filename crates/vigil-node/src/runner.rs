@@ -64,6 +64,7 @@ pub async fn run(
     };
     let mut rollups = Vec::new();
     for r in &config.rollups {
+        metrics::init_rollup(r.rollup_id);
         rollups.push(RollupState {
             id: r.rollup_id,
             tag: r.tag,

@@ -52,13 +52,17 @@ pub struct SlashingDatabase {
 }
 
 impl SlashingDatabase {
-    /// Opens (creating if needed) the database at `path`, takes its lock, checks the schema
+    /// Opens (creating it and its folder if needed) the database at `path`, takes its lock, checks the schema
     /// version and runs the migrations.
     ///
     /// Fails with [`Error::AlreadyLocked`] if another process (or another handle in this
     /// process) has it open, and with [`Error::UnsupportedSchema`] if a newer build wrote it.
     pub async fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|source| Error::Folder { path: dir.to_path_buf(), source })?;
+        }
         let lock = LockFile::acquire(path)?;
         let options = SqliteConnectOptions::new()
             .filename(path)

@@ -15,6 +15,15 @@ pub enum Error {
         /// The lock file next to the database.
         path: PathBuf,
     },
+    /// The database's folder does not exist and cannot be created.
+    #[error("slashing-protection folder {path}: {source}")]
+    Folder {
+        /// The folder.
+        path: PathBuf,
+        /// The underlying I/O error.
+        #[source]
+        source: std::io::Error,
+    },
     /// Creating, opening or locking the lock file failed for a reason other than contention.
     #[error("lock file {path}: {source}")]
     LockFile {

@@ -22,12 +22,13 @@
 //! | `vigil_slasher_slashable_blocks_left` | `operator` | blocks until an offender with open evidence stops being slashable (absent while it is a member) |
 //! | `vigil_slasher_alarms_total` | | deadline alarms raised |
 //! | `vigil_slasher_public_total` | `kind`, `result` | public submissions (signatures, evidence) by result |
+//! | `vigil_slasher_slash_fraction` | | share of allocated stake one slash takes (from the contract's `slashingParams`) |
 
 use std::{sync::LazyLock, time::Duration};
 
 use alloy::primitives::Address;
 use prometheus::{
-    Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
 };
 
 use crate::StateKind;
@@ -155,6 +156,22 @@ static PUBLIC: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+static SLASH_FRACTION: LazyLock<Gauge> = LazyLock::new(|| {
+    register(
+        Gauge::new(
+            "vigil_slasher_slash_fraction",
+            "Share of an offender's allocated stake one slash takes (the slasher contract's \
+             largest wadsToSlash / 1e18)",
+        )
+        .unwrap_or_else(|_| unreachable()),
+    )
+});
+
+/// Sets the share of allocated stake one slash takes, as read from the slasher contract.
+pub fn set_slash_fraction(fraction: f64) {
+    SLASH_FRACTION.set(fraction);
+}
+
 /// Touches every metric so that it is exported (with zeros) from the start.
 pub fn init(sources: &[String]) {
     for source in sources {
@@ -162,6 +179,19 @@ pub fn init(sources: &[String]) {
             SIGNATURES.with_label_values(&[source.as_str(), result]);
         }
         CONFLICTS.with_label_values(&[source.as_str()]);
+        for kind in [
+            "gap",
+            "store",
+            "connect",
+            "status",
+            "timeout",
+            "disconnected",
+            "closed",
+            "malformed",
+            "oversize",
+        ] {
+            FEED_TROUBLES.with_label_values(&[source.as_str(), kind]);
+        }
         FEED_SEQ.with_label_values(&[source.as_str()]);
         FEED_HEAD.with_label_values(&[source.as_str()]);
     }
@@ -180,6 +210,7 @@ pub fn init(sources: &[String]) {
     LazyLock::force(&SLASHES);
     LazyLock::force(&ALARMS);
     LazyLock::force(&BLOCKS_LEFT);
+    LazyLock::force(&SLASH_FRACTION);
     SUBMIT_ERRORS.with_label_values(&["rpc"]);
     for (kind, result) in [("signature", "accepted"), ("evidence", "accepted")] {
         PUBLIC.with_label_values(&[kind, result]);

@@ -12,7 +12,7 @@ use tokio::{
     task::JoinSet,
 };
 use tracing::{info, warn};
-use vigil_chain::Deployment;
+use vigil_chain::{Deployment, bindings::VigilSlasher};
 use vigil_keystore::{Password, V3Keystore};
 
 use crate::{
@@ -74,6 +74,18 @@ pub async fn run(
         config.sources.aggregators.iter().map(|a| a.name.clone()).collect();
     sources.push(PUBLIC_SOURCE.to_owned());
     metrics::init(&sources);
+
+    // What one slash takes, for the economic-security dashboard (best effort).
+    match VigilSlasher::new(deployment.vigil.slasher, &provider).slashingParams().call().await {
+        Ok(params) => {
+            let max = params._1.iter().max().copied().unwrap_or_default();
+            let wad = max.to_string().parse::<f64>().unwrap_or(0.0) / 1e18;
+            metrics::set_slash_fraction(wad);
+        }
+        Err(e) => {
+            warn!(target: TARGET, error = %e, "cannot read the slasher contract's slashing parameters")
+        }
+    }
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = {

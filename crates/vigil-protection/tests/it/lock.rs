@@ -67,3 +67,20 @@ async fn child_worker() {
     writeln!(out, "CHILD {verdict}").unwrap();
     out.flush().unwrap();
 }
+
+/// A fresh node's `data/` folder does not exist yet: opening creates it. A folder that cannot
+/// be created (its parent is a file) is a typed error naming it.
+#[tokio::test]
+async fn missing_folder_is_created_and_an_impossible_one_is_a_typed_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("data/deeper/protection.sqlite");
+    let db = SlashingDatabase::open(&nested).await.unwrap();
+    db.register_key(&key(0)).await.unwrap();
+    db.close().await;
+    assert!(nested.exists());
+
+    let file = dir.path().join("not-a-folder");
+    std::fs::write(&file, b"x").unwrap();
+    let err = SlashingDatabase::open(file.join("protection.sqlite")).await.unwrap_err();
+    assert!(matches!(&err, Error::Folder { path, .. } if *path == file), "{err}");
+}

@@ -1,0 +1,521 @@
+//! Vigil's devnet: the whole system on one machine, from one command.
+//!
+//! [`run`] starts an L1 anvil (Osaka, pinned) and an L2 anvil (the rollup, `safe` following the
+//! head), deploys EigenLayer's core and Vigil, makes and funds the operators and registers them
+//! through `vigil-operator register`, starts `vigil-aggregator`, `vigil-slasher` and one
+//! `vigil-operator run` per operator as child processes, and runs the rollup's batcher, which
+//! posts L2 blocks to L1 as blobs. It prints where everything listens and every certificate as
+//! it lands on L1.
+//!
+//! - **State** lives in one directory ([`layout`]); a second run resumes it (anvil state files,
+//!   databases, keys) unless asked to start fresh.
+//! - **Byzantine mode** ([`byzantine`]): the devnet signs, with one operator's key, checkpoints
+//!   that conflict with a certified one, and shows the evidence, the slash and the reduced stake.
+//! - **Unattended mode**: exits by itself once `exit_after` heights are certified (and, in
+//!   byzantine mode, the slash happened), with an error unless everything happened as expected
+//!   ([`watch::check_every_height`], [`watch::check_slashes`]).
+
+pub mod batcher;
+pub mod byzantine;
+mod error;
+pub mod layout;
+pub mod procs;
+pub mod setup;
+pub mod watch;
+
+use std::{
+    collections::BTreeMap,
+    future::Future,
+    path::PathBuf,
+    time::{Duration, Instant},
+};
+
+use alloy::{primitives::Address, providers::Provider, signers::local::PrivateKeySigner};
+pub use error::{Error, Result};
+use tracing::warn;
+use vigil_chain::{Anvil, AnvilConfig, HARDFORK, WAD, signing_provider};
+
+use crate::{
+    batcher::Batcher,
+    byzantine::Equivocator,
+    layout::{Layout, Ports},
+    procs::{Supervisor, binary, wait_http},
+    setup::{L1_CHAIN_ID, Manifest},
+    watch::{ChainWatch, Slashed, short, tokens},
+};
+
+/// Private key of anvil's first dev account, funded on the L2: the devnet's L2 traffic sender.
+const L2_TRAFFIC_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+/// How to run the devnet.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The state directory.
+    pub dir: PathBuf,
+    /// Delete the state directory first.
+    pub fresh: bool,
+    /// Operators to create (a fresh devnet only).
+    pub operators: usize,
+    /// Stake each operator deposits and allocates, in whole tokens.
+    pub stake_tokens: u64,
+    /// The rollup's chain id.
+    pub rollup_id: u64,
+    /// Added to every default port.
+    pub port_offset: u16,
+    /// The last operator equivocates (signed by the devnet, never by the operator binary).
+    pub byzantine: bool,
+    /// Unattended: exit once heights `1..=n` are certified (and the slash happened).
+    pub exit_after: Option<u64>,
+    /// Unattended: give up after this long.
+    pub timeout: Duration,
+    /// L1 block time in seconds.
+    pub l1_block_time: u64,
+    /// L2 block time in seconds.
+    pub l2_block_time: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from(".devnet"),
+            fresh: false,
+            operators: 4,
+            stake_tokens: 100,
+            rollup_id: 42_069,
+            port_offset: 0,
+            byzantine: false,
+            exit_after: None,
+            timeout: Duration::from_secs(600),
+            l1_block_time: 1,
+            l2_block_time: 1,
+        }
+    }
+}
+
+/// How a run ended (errors aside).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Stopped by the user (Ctrl-C, SIGTERM).
+    Stopped,
+    /// Unattended mode: everything it waited for happened, and the checks passed.
+    Completed {
+        /// Heights `1..=certified` are certified on L1.
+        certified: u64,
+        /// Operators slashed (byzantine mode: exactly one).
+        slashed: Vec<Address>,
+    },
+}
+
+/// Runs the devnet until `shutdown` resolves, or (unattended) until done. `say` receives every
+/// line meant for the person watching.
+pub async fn run(
+    opts: &Options,
+    shutdown: impl Future<Output = ()>,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<Outcome> {
+    let layout = Layout::new(&opts.dir);
+    let ports = Ports::with_offset(opts.port_offset);
+    prepare_dir(&layout, opts, say)?;
+    let resume = layout.manifest().exists();
+
+    let l1 = Anvil::start(AnvilConfig {
+        chain_id: L1_CHAIN_ID,
+        port: ports.l1,
+        state: Some(layout.l1_state()),
+        ..Default::default()
+    })
+    .await
+    .map_err(Error::chain("start the L1 anvil"))?;
+    let l2 = Anvil::start(AnvilConfig {
+        chain_id: opts.rollup_id,
+        port: ports.l2,
+        slots_in_an_epoch: Some(1),
+        block_time: Some(opts.l2_block_time.max(1) as f64),
+        state: Some(layout.l2_state()),
+        ..Default::default()
+    })
+    .await
+    .map_err(Error::chain("start the L2 anvil"))?;
+    say(format!("L1  {} (chain {L1_CHAIN_ID}, {HARDFORK})", l1.endpoint()));
+    say(format!("L2  {} (rollup {}, safe follows the head)", l2.endpoint(), opts.rollup_id));
+
+    let manifest = if resume {
+        let m = Manifest::read(&layout)?;
+        say(format!("resuming the devnet in {}", layout.dir().display()));
+        setup::write_configs(&layout, &m, &ports)?;
+        m
+    } else {
+        say(format!("fresh devnet in {}", layout.dir().display()));
+        setup::provision(&layout, &ports, l1.url(), opts, say).await?
+    };
+    if manifest.rollup_id != opts.rollup_id {
+        return Err(Error::State {
+            path: layout.manifest(),
+            reason: format!(
+                "provisioned for rollup {}, asked for {}: start fresh",
+                manifest.rollup_id, opts.rollup_id
+            ),
+        });
+    }
+    let deployment = setup::deployment(&layout)?;
+
+    // Setup ran on automine (fast); from here L1 makes a block every l1_block_time seconds.
+    let l1_owner = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
+    l1_owner
+        .raw_request::<_, serde_json::Value>(
+            "evm_setIntervalMining".into(),
+            (opts.l1_block_time.max(1),),
+        )
+        .await
+        .map_err(Error::chain("evm_setIntervalMining"))?;
+
+    let mut procs = Supervisor::new();
+    let result = async {
+        start_services(&mut procs, &layout, &ports, &manifest).await?;
+        banner(&layout, &ports, &manifest, opts, say);
+        follow(opts, &layout, &manifest, &deployment, &l1, &l2, &mut procs, shutdown, say).await
+    }
+    .await;
+    say("stopping: operators, slasher, aggregator, then the chains (state is kept)".into());
+    procs.stop_all(Duration::from_secs(10)).await;
+    if let Err(e) = l2.stop().await {
+        warn!(target: "vigil::devnet", error = %e, "L2 anvil did not stop cleanly");
+    }
+    if let Err(e) = l1.stop().await {
+        warn!(target: "vigil::devnet", error = %e, "L1 anvil did not stop cleanly");
+    }
+    result
+}
+
+/// Fresh: delete. A directory without a manifest was never fully provisioned: start over.
+fn prepare_dir(layout: &Layout, opts: &Options, say: &(dyn Fn(String) + Sync)) -> Result<()> {
+    let dir = layout.dir();
+    if dir.exists() && (opts.fresh || !layout.manifest().exists()) {
+        if !opts.fresh {
+            say(format!("{} was never fully provisioned: starting fresh", dir.display()));
+        }
+        std::fs::remove_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    for sub in ["l1", "l2", "logs"] {
+        let path = dir.join(sub);
+        std::fs::create_dir_all(&path).map_err(Error::io(path))?;
+    }
+    Ok(())
+}
+
+async fn start_services(
+    procs: &mut Supervisor,
+    layout: &Layout,
+    ports: &Ports,
+    manifest: &Manifest,
+) -> Result<()> {
+    let ready = Duration::from_secs(60);
+    let info = [("RUST_LOG", "info")];
+    let agg_config = layout.aggregator_dir().join("aggregator.toml");
+    procs.spawn(
+        "aggregator",
+        &binary("vigil-aggregator"),
+        &["--config", &agg_config.display().to_string(), "run"],
+        &info,
+        &layout.log("aggregator"),
+    )?;
+    wait_http(
+        procs,
+        "aggregator",
+        &format!("http://127.0.0.1:{}/v1/health", ports.aggregator_api),
+        ready,
+    )
+    .await?;
+    let slasher_config = layout.slasher_dir().join("slasher.toml");
+    procs.spawn(
+        "slasher",
+        &binary("vigil-slasher"),
+        &["--config", &slasher_config.display().to_string(), "run"],
+        &info,
+        &layout.log("slasher"),
+    )?;
+    wait_http(
+        procs,
+        "slasher",
+        &format!("http://127.0.0.1:{}/v1/health", ports.slasher_api),
+        ready,
+    )
+    .await?;
+    for (i, op) in manifest.operators.iter().enumerate() {
+        let config = layout.operator_config(i);
+        procs.spawn(
+            &op.name,
+            &binary("vigil-operator"),
+            &["--config", &config.display().to_string(), "run"],
+            &info,
+            &layout.log(&op.name),
+        )?;
+    }
+    for (i, op) in manifest.operators.iter().enumerate() {
+        wait_http(
+            procs,
+            &op.name,
+            &format!("http://127.0.0.1:{}/eigen/node/health", ports.operator_api(i)),
+            ready,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+fn banner(
+    layout: &Layout,
+    ports: &Ports,
+    manifest: &Manifest,
+    opts: &Options,
+    say: &(dyn Fn(String) + Sync),
+) {
+    say(String::new());
+    say("Vigil devnet is up".into());
+    say(format!(
+        "  aggregator  http://127.0.0.1:{}  (metrics :{}; try /v1/checkpoints/{}/latest)",
+        ports.aggregator_api, ports.aggregator_metrics, manifest.rollup_id
+    ));
+    say(format!(
+        "  slasher     http://127.0.0.1:{}  (metrics :{}; try /v1/offences)",
+        ports.slasher_api, ports.slasher_metrics
+    ));
+    let byzantine = byzantine_index(manifest, opts);
+    for (i, op) in manifest.operators.iter().enumerate() {
+        say(format!(
+            "  {:<10}  http://127.0.0.1:{}/eigen/node  (metrics :{})  {} stake {}{}",
+            op.name,
+            ports.operator_api(i),
+            ports.operator_metrics(i),
+            short(&op.address),
+            tokens(op.stake),
+            if Some(i) == byzantine { "  BYZANTINE" } else { "" }
+        ));
+    }
+    say(format!(
+        "  state {}  logs {}  prometheus config {}",
+        layout.dir().display(),
+        layout.dir().join("logs").display(),
+        layout.prometheus_dir().join("prometheus.yml").display()
+    ));
+    say(String::new());
+    say(format!(
+        "{:>6}  {:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}",
+        "time", "height", "block", "state root", "L1 block", "stake signed", "certificate tx"
+    ));
+}
+
+fn byzantine_index(manifest: &Manifest, opts: &Options) -> Option<usize> {
+    opts.byzantine.then(|| manifest.operators.len().saturating_sub(1))
+}
+
+/// The live part: batches, certificates, byzantine behaviour, slashes, until done or stopped.
+#[allow(clippy::too_many_arguments)]
+async fn follow(
+    opts: &Options,
+    layout: &Layout,
+    manifest: &Manifest,
+    deployment: &vigil_chain::Deployment,
+    l1: &Anvil,
+    l2: &Anvil,
+    procs: &mut Supervisor,
+    shutdown: impl Future<Output = ()>,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<Outcome> {
+    let started = Instant::now();
+    let clock = || {
+        let s = started.elapsed().as_secs();
+        format!("{:02}:{:02}", s / 60, s % 60)
+    };
+    let batcher_key = setup::account(layout, "batcher")?;
+    let l2_key: PrivateKeySigner = L2_TRAFFIC_KEY.parse().map_err(Error::chain("L2 key"))?;
+    let batcher = Batcher {
+        l1: signing_provider(l1.url(), batcher_key),
+        l2: signing_provider(l2.url(), l2_key),
+        rollup_id: manifest.rollup_id,
+        inbox: manifest.inbox,
+        layout: layout.clone(),
+    };
+    let l1_reader = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
+    let l2_reader = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
+    let mut watch = ChainWatch::new(l1_reader, deployment.clone(), manifest.rollup_id);
+    let byzantine = byzantine_index(manifest, opts);
+    let equivocator = match byzantine {
+        Some(i) => Some(Equivocator::new(
+            setup::operator_bls(layout, i)?,
+            deployment.domain(),
+            format!("http://127.0.0.1:{}", Ports::with_offset(opts.port_offset).aggregator_api),
+        )),
+        None => None,
+    };
+    let slasher_api =
+        format!("http://127.0.0.1:{}", Ports::with_offset(opts.port_offset).slasher_api);
+    let operators: Vec<Address> = manifest.operators.iter().map(|o| o.address).collect();
+    let name_of = |a: Address| {
+        manifest
+            .operators
+            .iter()
+            .find(|o| o.address == a)
+            .map_or_else(|| a.to_string(), |o| o.name.clone())
+    };
+
+    let mut certified: BTreeMap<u64, watch::Certified> = BTreeMap::new();
+    let mut slashes: Vec<Slashed> = Vec::new();
+    let mut equivocated = false;
+    let mut offence_states: BTreeMap<i64, String> = BTreeMap::new();
+    let mut last_batch = Instant::now().checked_sub(batcher::INTERVAL).unwrap_or_else(Instant::now);
+    let mut batch_errors = 0u32;
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => return Ok(Outcome::Stopped),
+            () = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+        procs.check()?;
+
+        if last_batch.elapsed() >= batcher::INTERVAL {
+            last_batch = Instant::now();
+            batcher.traffic().await;
+            match batcher.step().await {
+                Ok(Some(p)) => {
+                    batch_errors = 0;
+                    tracing::info!(target: "vigil::devnet::batcher", first = p.first, last = p.last, l1_block = p.l1_block, "batch posted");
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    batch_errors = batch_errors.saturating_add(1);
+                    say(format!("{}  batcher: {e} (retrying)", clock()));
+                }
+            }
+        }
+
+        let (new_certs, new_slashes) = match watch.poll().await {
+            Ok(x) => x,
+            Err(e) => {
+                say(format!("{}  cannot read L1: {e} (retrying)", clock()));
+                continue;
+            }
+        };
+        for c in new_certs {
+            let pct = if c.total_weight.is_zero() {
+                0.0
+            } else {
+                let bps =
+                    c.signed_weight * alloy::primitives::U256::from(10_000u32) / c.total_weight;
+                bps.to::<u64>() as f64 / 100.0
+            };
+            say(format!(
+                "{:>6}  {:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}",
+                clock(),
+                c.checkpoint.height,
+                short(&c.checkpoint.block_hash),
+                short(&c.checkpoint.state_root),
+                c.block,
+                format!("{}/{} ({pct:.1}%)", tokens(c.signed_weight), tokens(c.total_weight)),
+                short(&c.tx)
+            ));
+            certified.insert(c.checkpoint.height, c);
+        }
+        for s in new_slashes {
+            let magnitude = watch.magnitude(s.operator).await.unwrap_or_default();
+            say(format!(
+                "{}  SLASHED {} ({}) in L1 block {}, tx {}: \"{}\"; magnitude now {:.3} (was 1.000)",
+                clock(),
+                name_of(s.operator),
+                short(&s.operator),
+                s.block,
+                short(&s.tx),
+                s.description,
+                magnitude as f64 / WAD as f64
+            ));
+            slashes.push(s);
+        }
+
+        // Byzantine: once a height ≥ 2 is certified, sign two other blocks for it.
+        if let (Some(e), false) = (&equivocator, equivocated)
+            && let Some(target) = certified.values().find(|c| c.checkpoint.height >= 2)
+        {
+            let posted = e.equivocate(&target.checkpoint).await?;
+            equivocated = true;
+            let name =
+                byzantine.and_then(|i| manifest.operators.get(i)).map_or("?", |o| o.name.as_str());
+            for p in &posted {
+                say(format!(
+                    "{}  BYZANTINE {name} signs height {} again with block {} (certified: {})",
+                    clock(),
+                    p.checkpoint.height,
+                    short(&p.checkpoint.block_hash),
+                    short(&target.checkpoint.block_hash)
+                ));
+            }
+        }
+        if equivocated {
+            for (id, state, detail) in offences(&slasher_api).await {
+                if offence_states.get(&id) != Some(&state) {
+                    say(format!("{}  slasher: offence #{id} {state}{detail}", clock()));
+                    offence_states.insert(id, state);
+                }
+            }
+        }
+
+        // Unattended: done?
+        if let Some(n) = opts.exit_after {
+            let contiguous = (1..).take_while(|h| certified.contains_key(h)).last().unwrap_or(0);
+            let slash_done = byzantine.is_none() || !slashes.is_empty();
+            if contiguous >= n && slash_done {
+                // Give a second slash (if the system were wrong) time to show up.
+                if byzantine.is_some() {
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    let (_, more) = watch.poll().await?;
+                    slashes.extend(more);
+                }
+                watch::check_every_height(&watch, &l2_reader, n).await?;
+                let expected: Vec<Address> =
+                    byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
+                watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
+                say(format!(
+                    "{}  done: heights 1..={n} certified on L1, each with the L2's own block; {}",
+                    clock(),
+                    if expected.is_empty() {
+                        "no operator slashed".to_owned()
+                    } else {
+                        format!(
+                            "{} slashed exactly once, honest operators untouched",
+                            expected.iter().map(|a| name_of(*a)).collect::<Vec<_>>().join(", ")
+                        )
+                    }
+                ));
+                return Ok(Outcome::Completed { certified: n, slashed: expected });
+            }
+            if started.elapsed() > opts.timeout {
+                return Err(Error::Check(format!(
+                    "timed out after {:?}: certified heights 1..={contiguous} of {n}; slashes: {}; \
+                     batcher errors in a row: {batch_errors}; logs in {}",
+                    opts.timeout,
+                    slashes.len(),
+                    layout.dir().join("logs").display()
+                )));
+            }
+        }
+    }
+}
+
+/// The slasher's offences: (id, state, detail), best effort.
+async fn offences(api: &str) -> Vec<(i64, String, String)> {
+    let Ok(r) = reqwest::get(format!("{api}/v1/offences")).await else { return Vec::new() };
+    let Ok(list) = r.json::<Vec<serde_json::Value>>().await else { return Vec::new() };
+    list.iter()
+        .filter_map(|o| {
+            let id = o["id"].as_i64()?;
+            let state = o["state"].as_str()?.to_owned();
+            let detail = format!(
+                " (rollup {}, height {}, {} proof(s){})",
+                o["offence"]["rollupId"].as_str().unwrap_or("?"),
+                o["offence"]["height"].as_str().unwrap_or("?"),
+                o["proofs"],
+                o["txHash"].as_str().map(|t| format!(", tx {}", short(&t))).unwrap_or_default()
+            );
+            Some((id, state, detail))
+        })
+        .collect()
+}

@@ -1,0 +1,382 @@
+//! Provisioning a fresh devnet (deploy, accounts, keys, stake, registration through the operator
+//! CLI) and writing every binary's config for the devnet's ports.
+
+use std::{path::Path, process::Stdio};
+
+use alloy::{
+    primitives::{Address, U256, address},
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
+use serde::{Deserialize, Serialize};
+use vigil_chain::{
+    CoreParams, Deployment, VigilParams, WAD, bindings::TestToken, deploy_core, deploy_vigil, send,
+    signing_provider,
+};
+use vigil_crypto::SecretKey;
+use vigil_keystore::{Eip2335Keystore, KdfStrength, Password, V3Keystore};
+
+use crate::{
+    Error, Options, Result,
+    layout::{Layout, Ports, operator_name},
+    procs,
+};
+
+/// The L1's chain id.
+pub const L1_CHAIN_ID: u64 = 31_337;
+/// The rollup's inbox on L1 (an address with no code, as on the OP Stack).
+pub const INBOX: Address = address!("0xff00000000000000000000000000000000042069");
+/// Private key of anvil's first dev account: the devnet's deployer and token owner. Public
+/// knowledge; only ever used on this local chain.
+const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/// Manifest format version.
+const MANIFEST_VERSION: u32 = 1;
+
+/// What a provisioned devnet holds: read back to resume it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+    /// Format version.
+    pub version: u32,
+    /// The rollup's chain id (the L2 anvil's).
+    pub rollup_id: u64,
+    /// The rollup's inbox on L1.
+    pub inbox: Address,
+    /// The batcher's account.
+    pub batcher: Address,
+    /// The aggregator's submitter account.
+    pub aggregator_account: Address,
+    /// The slasher's submitter account.
+    pub slasher_account: Address,
+    /// The operators, in order.
+    pub operators: Vec<OperatorEntry>,
+}
+
+/// One operator of the devnet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OperatorEntry {
+    /// `op0`, `op1`, …
+    pub name: String,
+    /// Its EigenLayer operator address.
+    pub address: Address,
+    /// Its BLS public key (compressed, hex).
+    pub bls_pubkey: String,
+    /// Stake it deposited and allocated (token base units).
+    pub stake: U256,
+}
+
+impl Manifest {
+    /// Reads `layout`'s manifest.
+    pub fn read(layout: &Layout) -> Result<Self> {
+        let path = layout.manifest();
+        let text = std::fs::read_to_string(&path).map_err(Error::io(&path))?;
+        let manifest: Self = serde_json::from_str(&text)
+            .map_err(|e| Error::State { path: path.clone(), reason: e.to_string() })?;
+        if manifest.version != MANIFEST_VERSION {
+            return Err(Error::State {
+                path,
+                reason: format!(
+                    "manifest version {} (this devnet writes {MANIFEST_VERSION}): start fresh",
+                    manifest.version
+                ),
+            });
+        }
+        Ok(manifest)
+    }
+
+    fn write(&self, layout: &Layout) -> Result<()> {
+        let path = layout.manifest();
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| Error::State { path: path.clone(), reason: e.to_string() })?;
+        write_file(&path, &json)
+    }
+}
+
+/// Writes `contents` to `path`, creating folders.
+pub(crate) fn write_file(path: &Path, contents: &str) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    std::fs::write(path, contents).map_err(Error::io(path))
+}
+
+/// The devnet's keystore password.
+pub fn password(layout: &Layout) -> Result<Password> {
+    let path = layout.password();
+    Password::from_file(&path).map_err(|e| Error::Keystore { path, reason: e.to_string() })
+}
+
+/// Decrypts a service account's keystore (`batcher`, …).
+pub fn account(layout: &Layout, name: &str) -> Result<PrivateKeySigner> {
+    let path = layout.account_keystore(name);
+    let pw = password(layout)?;
+    V3Keystore::from_file(&path)
+        .and_then(|ks| ks.decrypt(&pw))
+        .map_err(|e| Error::Keystore { path, reason: e.to_string() })
+}
+
+/// Decrypts operator `i`'s BLS keystore.
+pub fn operator_bls(layout: &Layout, i: usize) -> Result<SecretKey> {
+    let path = layout.operator_dir(i).join("keys/bls.json");
+    let pw = password(layout)?;
+    Eip2335Keystore::from_file(&path)
+        .and_then(|ks| ks.decrypt(&pw))
+        .map_err(|e| Error::Keystore { path, reason: e.to_string() })
+}
+
+async fn set_balance(p: &DynProvider, who: Address, ether: u64) -> Result<()> {
+    p.raw_request::<_, serde_json::Value>(
+        "anvil_setBalance".into(),
+        (who, U256::from(ether) * U256::from(WAD)),
+    )
+    .await
+    .map(drop)
+    .map_err(Error::chain("anvil_setBalance"))
+}
+
+fn write_v3(layout: &Layout, path: &Path, signer: &PrivateKeySigner) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    V3Keystore::encrypt(signer, &password(layout)?, KdfStrength::Light.scrypt())
+        .and_then(|ks| ks.write(path))
+        .map_err(|e| Error::Keystore { path: path.to_path_buf(), reason: e.to_string() })
+}
+
+/// Provisions a fresh devnet on the L1 at `l1_url`: deploys EigenLayer's core and Vigil, makes
+/// and funds the service accounts and the operators, writes every config, and registers each
+/// operator through `vigil-operator register`. Writes the manifest last.
+pub async fn provision(
+    layout: &Layout,
+    ports: &Ports,
+    l1_url: alloy::transports::http::reqwest::Url,
+    opts: &Options,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<Manifest> {
+    let deployer: PrivateKeySigner = DEPLOYER_KEY.parse().map_err(Error::chain("deployer key"))?;
+    let owner = signing_provider(l1_url.clone(), deployer.clone());
+    say("deploying EigenLayer core (v1.3.0) and Vigil on L1".into());
+    let core = deploy_core(&owner, deployer.address(), CoreParams::default())
+        .await
+        .map_err(Error::chain("deploy EigenLayer core"))?;
+    let deployment = deploy_vigil(&owner, &core, &VigilParams::default())
+        .await
+        .map_err(Error::chain("deploy Vigil"))?;
+    let deployment_file = layout.deployment();
+    if let Some(dir) = deployment_file.parent() {
+        std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    }
+    deployment.write(&deployment_file).map_err(Error::chain("write the deployment file"))?;
+    say(format!(
+        "  verifier {}  slasher {}  AllocationManager {}",
+        deployment.vigil.verifier,
+        deployment.vigil.slasher,
+        deployment.eigenlayer.allocation_manager
+    ));
+
+    // One random password for every devnet keystore, in a file only the user can read.
+    let pw: String = hex::encode(rand::random::<[u8; 16]>());
+    write_file(&layout.password(), &pw)?;
+    restrict(&layout.password());
+
+    let mut accounts = Vec::new();
+    for name in ["aggregator", "slasher", "batcher"] {
+        let signer = PrivateKeySigner::random();
+        write_v3(layout, &layout.account_keystore(name), &signer)?;
+        set_balance(&owner, signer.address(), 1_000).await?;
+        accounts.push(signer.address());
+    }
+
+    let token = TestToken::new(core.token, owner.clone());
+    let stake = U256::from(opts.stake_tokens) * U256::from(WAD);
+    let mut operators = Vec::new();
+    for i in 0..opts.operators {
+        let name = operator_name(i);
+        let ecdsa = PrivateKeySigner::random();
+        let bls = SecretKey::random();
+        let dir = layout.operator_dir(i);
+        write_v3(layout, &dir.join("keys/ecdsa.json"), &ecdsa)?;
+        let bls_path = dir.join("keys/bls.json");
+        Eip2335Keystore::encrypt(
+            &bls,
+            &password(layout)?,
+            KdfStrength::Light.pbkdf2(),
+            "m/12381/60/0/0",
+        )
+        .and_then(|ks| ks.write(&bls_path))
+        .map_err(|e| Error::Keystore { path: bls_path.clone(), reason: e.to_string() })?;
+        set_balance(&owner, ecdsa.address(), 10).await?;
+        send(format!("stake tokens for {name}"), token.transfer(ecdsa.address(), stake))
+            .await
+            .map_err(Error::chain("fund an operator with stake tokens"))?;
+        operators.push(OperatorEntry {
+            name,
+            address: ecdsa.address(),
+            bls_pubkey: format!("0x{}", hex::encode(bls.public_key().to_compressed())),
+            stake,
+        });
+    }
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        rollup_id: opts.rollup_id,
+        inbox: INBOX,
+        batcher: accounts.get(2).copied().unwrap_or_default(),
+        aggregator_account: accounts.first().copied().unwrap_or_default(),
+        slasher_account: accounts.get(1).copied().unwrap_or_default(),
+        operators,
+    };
+    write_configs(layout, &manifest, ports)?;
+
+    // Registration is what a real operator does: through the operator's own CLI.
+    for (i, op) in manifest.operators.iter().enumerate() {
+        say(format!("registering {} ({}) through `vigil-operator register`", op.name, op.address));
+        let log = layout.log(&format!("{}-register", op.name));
+        let out = tokio::process::Command::new(procs::binary("vigil-operator"))
+            .arg("--config")
+            .arg(layout.operator_config(i))
+            .args(["register", "--deposit", &op.stake.to_string()])
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .map_err(|e| Error::Process {
+                name: op.name.clone(),
+                reason: format!("cannot run vigil-operator register: {e}"),
+            })?;
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        write_file(&log, &text)?;
+        if !out.status.success() {
+            return Err(Error::Process {
+                name: op.name.clone(),
+                reason: format!("vigil-operator register failed: {}", text.trim()),
+            });
+        }
+        for line in text.lines().filter(|l| l.contains(':')) {
+            say(format!("  {}", line.trim()));
+        }
+    }
+    manifest.write(layout)?;
+    Ok(manifest)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path) {}
+
+/// Writes every binary's config for `ports` (again on every start: ports may change).
+pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Result<()> {
+    let l1 = format!("http://127.0.0.1:{}", ports.l1);
+    let l2 = format!("http://127.0.0.1:{}", ports.l2);
+    let aggregator = format!("http://127.0.0.1:{}", ports.aggregator_api);
+    let deployment = layout.deployment().display().to_string();
+    let password = layout.password().display().to_string();
+    for (i, op) in manifest.operators.iter().enumerate() {
+        write_file(
+            &layout.operator_config(i),
+            &format!(
+                "# {name}: written by the devnet on every start.\n\
+                 [chain]\nl1_rpc = \"{l1}\"\ndeployment = \"{deployment}\"\n\n\
+                 [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_file = \"{password}\"\n\
+                 ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_file = \"{password}\"\n\n\
+                 [node]\nprotection_db = \"data/protection.sqlite\"\npoll_interval_ms = 500\n\
+                 rpc_timeout_ms = 5000\nstatus_interval_ms = 5000\n\
+                 api_address = \"127.0.0.1:{api}\"\nmetrics_address = \"127.0.0.1:{metrics}\"\n\n\
+                 [submission]\naggregators = [\"{aggregator}\"]\n\n\
+                 [[rollups]]\nrollup_id = {rollup}\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
+                 batcher = \"{batcher}\"\ninbox = \"{inbox}\"\n",
+                name = op.name,
+                api = ports.operator_api(i),
+                metrics = ports.operator_metrics(i),
+                rollup = manifest.rollup_id,
+                batcher = manifest.batcher,
+                inbox = manifest.inbox,
+            ),
+        )?;
+    }
+    let agg_dir = layout.aggregator_dir();
+    write_file(
+        &agg_dir.join("aggregator.toml"),
+        &format!(
+            "# Written by the devnet on every start.\n\
+             [chain]\nl1_rpc = \"{l1}\"\ndeployment = \"{deployment}\"\n\n\
+             [submitter]\nkeystore = \"{keystore}\"\npassword_file = \"{password}\"\n\
+             replica_id = \"devnet\"\npoll_ms = 200\nconfirmations = 0\n\n\
+             [database]\nurl = \"sqlite://{db}\"\n\n\
+             [api]\naddress = \"127.0.0.1:{api}\"\n\n\
+             [aggregation]\nwindow_ms = 300\n\n\
+             [metrics]\naddress = \"127.0.0.1:{metrics}\"\n",
+            keystore = layout.account_keystore("aggregator").display(),
+            db = agg_dir.join("aggregator.sqlite").display(),
+            api = ports.aggregator_api,
+            metrics = ports.aggregator_metrics,
+        ),
+    )?;
+    let slasher_dir = layout.slasher_dir();
+    write_file(
+        &slasher_dir.join("slasher.toml"),
+        &format!(
+            "# Written by the devnet on every start.\n\
+             [chain]\nl1_rpc = \"{l1}\"\ndeployment = \"{deployment}\"\nrpc_timeout_ms = 5000\n\n\
+             [submitter]\nkeystore = \"{keystore}\"\npassword_file = \"{password}\"\n\
+             replica_id = \"devnet\"\npoll_ms = 500\nconfirmations = 1\n\n\
+             [database]\nurl = \"sqlite://{db}\"\n\n\
+             [sources]\nflush_ms = 20\n\n\
+             [[sources.aggregators]]\nname = \"devnet\"\nurl = \"{aggregator}\"\n\n\
+             [api]\naddress = \"127.0.0.1:{api}\"\n\n\
+             [metrics]\naddress = \"127.0.0.1:{metrics}\"\n",
+            keystore = layout.account_keystore("slasher").display(),
+            db = slasher_dir.join("slasher.sqlite").display(),
+            api = ports.slasher_api,
+            metrics = ports.slasher_metrics,
+        ),
+    )?;
+    write_prometheus(layout, manifest, ports)
+}
+
+/// A Prometheus config scraping this devnet, next to a copy of the repository's alert rules.
+fn write_prometheus(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Result<()> {
+    let mut operators = String::new();
+    for (i, op) in manifest.operators.iter().enumerate() {
+        operators.push_str(&format!(
+            "      - targets: [\"127.0.0.1:{}\"]\n        labels: {{operator: {}}}\n",
+            ports.operator_metrics(i),
+            op.name
+        ));
+    }
+    let dir = layout.prometheus_dir();
+    write_file(
+        &dir.join("prometheus.yml"),
+        &format!(
+            "# Written by the devnet for its ports; rules.yml is dashboards/prometheus/rules.yml.\n\
+             global:\n  scrape_interval: 5s\n  evaluation_interval: 5s\n\
+             rule_files: [rules.yml]\n\
+             scrape_configs:\n\
+             \x20 - job_name: vigil-operator\n    static_configs:\n{operators}\
+             \x20 - job_name: vigil-aggregator\n    static_configs:\n\
+             \x20     - targets: [\"127.0.0.1:{agg}\"]\n\
+             \x20 - job_name: vigil-slasher\n    static_configs:\n\
+             \x20     - targets: [\"127.0.0.1:{slasher}\"]\n",
+            agg = ports.aggregator_metrics,
+            slasher = ports.slasher_metrics,
+        ),
+    )?;
+    write_file(&dir.join("rules.yml"), RULES)
+}
+
+/// The repository's alert rules, embedded so the devnet writes them wherever it runs.
+pub const RULES: &str = include_str!("../../../dashboards/prometheus/rules.yml");
+
+/// Reads the deployment of a provisioned devnet.
+pub fn deployment(layout: &Layout) -> Result<Deployment> {
+    Deployment::read(&layout.deployment()).map_err(Error::chain("read the deployment file"))
+}

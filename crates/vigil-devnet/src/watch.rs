@@ -1,0 +1,231 @@
+//! What the devnet shows and checks: certificates as they land on L1, slashes, and (in unattended
+//! mode) the final verdict, all read from the chain itself.
+
+use alloy::{
+    eips::BlockNumberOrTag,
+    primitives::{Address, B256, U256},
+    providers::{DynProvider, Provider},
+    rpc::types::Filter,
+    sol_types::SolEvent,
+};
+use vigil_chain::{
+    Deployment, WAD,
+    bindings::{VigilSlasher, VigilVerifier, eigenlayer::AllocationManager},
+};
+use vigil_types::Checkpoint;
+
+use crate::{Error, Result};
+
+/// A certificate recorded by the verifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Certified {
+    /// The certified checkpoint.
+    pub checkpoint: Checkpoint,
+    /// Stake weight that signed (whole tokens × 10^18).
+    pub signed_weight: U256,
+    /// Total weight of the set at `l1Block`.
+    pub total_weight: U256,
+    /// The transaction that recorded it.
+    pub tx: B256,
+    /// Its L1 block.
+    pub block: u64,
+}
+
+/// A slash by Vigil's slasher contract.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Slashed {
+    /// The offence id.
+    pub offence_id: B256,
+    /// The operator.
+    pub operator: Address,
+    /// The slashing transaction.
+    pub tx: B256,
+    /// Its L1 block.
+    pub block: u64,
+    /// What the contract said.
+    pub description: String,
+}
+
+/// Reads Vigil's events from L1, from where it last stopped.
+#[derive(Debug)]
+pub struct ChainWatch {
+    l1: DynProvider,
+    deployment: Deployment,
+    rollup_id: u64,
+    next_block: u64,
+}
+
+impl ChainWatch {
+    /// A watcher of `rollup_id`'s certificates and of slashes, from block 0.
+    pub fn new(l1: DynProvider, deployment: Deployment, rollup_id: u64) -> Self {
+        Self { l1, deployment, rollup_id, next_block: 0 }
+    }
+
+    /// New certificates and slashes since the last call.
+    pub async fn poll(&mut self) -> Result<(Vec<Certified>, Vec<Slashed>)> {
+        let head = self.l1.get_block_number().await.map_err(Error::chain("L1 head"))?;
+        if head < self.next_block {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let range = |address: Address, sig: B256| {
+            Filter::new()
+                .address(address)
+                .event_signature(sig)
+                .from_block(self.next_block)
+                .to_block(head)
+        };
+        let logs = self
+            .l1
+            .get_logs(&range(
+                self.deployment.vigil.verifier,
+                VigilVerifier::CheckpointCertified::SIGNATURE_HASH,
+            ))
+            .await
+            .map_err(Error::chain("certificate events"))?;
+        let mut certified = Vec::new();
+        for log in &logs {
+            let Ok(e) = VigilVerifier::CheckpointCertified::decode_log(&log.inner) else {
+                continue;
+            };
+            if e.data.rollupId != self.rollup_id {
+                continue;
+            }
+            certified.push(Certified {
+                checkpoint: Checkpoint {
+                    rollup_id: e.data.rollupId,
+                    height: e.data.height,
+                    block_hash: e.data.blockHash,
+                    state_root: e.data.stateRoot,
+                    da_commitment: e.data.daCommitment,
+                    l1_block: e.data.l1Block,
+                },
+                signed_weight: U256::from(e.data.signedWeight),
+                total_weight: U256::from(e.data.totalWeight),
+                tx: log.transaction_hash.unwrap_or_default(),
+                block: log.block_number.unwrap_or_default(),
+            });
+        }
+        let logs = self
+            .l1
+            .get_logs(&range(
+                self.deployment.vigil.slasher,
+                VigilSlasher::OperatorSlashed::SIGNATURE_HASH,
+            ))
+            .await
+            .map_err(Error::chain("slash events"))?;
+        let slashed = logs
+            .iter()
+            .filter_map(|log| {
+                let e = VigilSlasher::OperatorSlashed::decode_log(&log.inner).ok()?;
+                Some(Slashed {
+                    offence_id: e.data.offenceId,
+                    operator: e.data.operator,
+                    tx: log.transaction_hash.unwrap_or_default(),
+                    block: log.block_number.unwrap_or_default(),
+                    description: e.data.description.clone(),
+                })
+            })
+            .collect();
+        self.next_block = head.saturating_add(1);
+        Ok((certified, slashed))
+    }
+
+    /// An operator's magnitude for the core's strategy (WAD = nothing slashed).
+    pub async fn magnitude(&self, operator: Address) -> Result<u64> {
+        AllocationManager::new(self.deployment.eigenlayer.allocation_manager, &self.l1)
+            .getMaxMagnitude(operator, self.deployment.eigenlayer.strategy)
+            .call()
+            .await
+            .map_err(Error::chain("AllocationManager.getMaxMagnitude"))
+    }
+
+    /// Whether the verifier holds a certificate for exactly `(height, blockHash, stateRoot)`.
+    pub async fn is_certified(
+        &self,
+        height: u64,
+        block_hash: B256,
+        state_root: B256,
+    ) -> Result<bool> {
+        VigilVerifier::new(self.deployment.vigil.verifier, &self.l1)
+            .isBlockCertified(self.rollup_id, height, block_hash, state_root)
+            .call()
+            .await
+            .map_err(Error::chain("VigilVerifier.isBlockCertified"))
+    }
+}
+
+/// Checks that every L2 height `1..=n` is certified on L1 with exactly the block the L2 holds.
+pub async fn check_every_height(watch: &ChainWatch, l2: &DynProvider, n: u64) -> Result<()> {
+    for height in 1..=n {
+        let block = l2
+            .get_block_by_number(BlockNumberOrTag::Number(height))
+            .await
+            .map_err(Error::chain("L2 block"))?
+            .ok_or_else(|| Error::Check(format!("L2 has no block {height}")))?;
+        if !watch.is_certified(height, block.header.hash, block.header.state_root).await? {
+            return Err(Error::Check(format!(
+                "L2 height {height} (block {}) has no certificate on L1",
+                block.header.hash
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the slashes: exactly `expected` operators slashed, each exactly once; every other
+/// operator's magnitude untouched. Returns the magnitudes of the slashed.
+pub async fn check_slashes(
+    watch: &ChainWatch,
+    slashes: &[Slashed],
+    operators: &[Address],
+    expected: &[Address],
+) -> Result<()> {
+    let mut got: Vec<Address> = slashes.iter().map(|s| s.operator).collect();
+    got.sort();
+    let mut want = expected.to_vec();
+    want.sort();
+    if got != want {
+        return Err(Error::Check(format!("slashed {got:?}, expected exactly {want:?} once each")));
+    }
+    for op in operators {
+        let m = watch.magnitude(*op).await?;
+        let slashed = expected.contains(op);
+        if slashed && m >= WAD {
+            return Err(Error::Check(format!("{op} was slashed but its magnitude is still {m}")));
+        }
+        if !slashed && m != WAD {
+            return Err(Error::Check(format!("honest operator {op} lost magnitude: {m}")));
+        }
+    }
+    Ok(())
+}
+
+/// `0x1234…abcd`.
+pub fn short(h: &impl std::fmt::Display) -> String {
+    let s = h.to_string();
+    match (s.get(..6), s.get(s.len().saturating_sub(4)..)) {
+        (Some(a), Some(b)) if s.len() > 12 => format!("{a}…{b}"),
+        _ => s,
+    }
+}
+
+/// Whole tokens, one decimal.
+pub fn tokens(weight: U256) -> String {
+    let tenth = weight / U256::from(WAD / 10);
+    let whole = tenth / U256::from(10u8);
+    let frac = tenth % U256::from(10u8);
+    format!("{whole}.{frac}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(tokens(U256::from(WAD) * U256::from(400u64)), "400.0");
+        assert_eq!(tokens(U256::from(WAD / 20) * U256::from(19u64)), "0.9");
+        assert_eq!(short(&B256::repeat_byte(0xab)), "0xabab…abab");
+        assert_eq!(short(&"0x12"), "0x12");
+    }
+}
