@@ -504,16 +504,20 @@ async fn follow(
 async fn offences(api: &str) -> Vec<(i64, String, String)> {
     let Ok(r) = reqwest::get(format!("{api}/v1/offences")).await else { return Vec::new() };
     let Ok(list) = r.json::<Vec<serde_json::Value>>().await else { return Vec::new() };
+    let text = |o: &serde_json::Value, at: &str| {
+        o.pointer(at).and_then(serde_json::Value::as_str).unwrap_or("?").to_owned()
+    };
     list.iter()
         .filter_map(|o| {
-            let id = o["id"].as_i64()?;
-            let state = o["state"].as_str()?.to_owned();
+            let id = o.get("id")?.as_i64()?;
+            let state = o.get("state")?.as_str()?.to_owned();
+            let tx = o.get("txHash").and_then(serde_json::Value::as_str);
             let detail = format!(
                 " (rollup {}, height {}, {} proof(s){})",
-                o["offence"]["rollupId"].as_str().unwrap_or("?"),
-                o["offence"]["height"].as_str().unwrap_or("?"),
-                o["proofs"],
-                o["txHash"].as_str().map(|t| format!(", tx {}", short(&t))).unwrap_or_default()
+                text(o, "/offence/rollupId"),
+                text(o, "/offence/height"),
+                o.get("proofs").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                tx.map(|t| format!(", tx {}", short(&t))).unwrap_or_default()
             );
             Some((id, state, detail))
         })
