@@ -6,7 +6,7 @@ pub mod config;
 pub mod engine;
 pub mod intake;
 pub mod metrics;
-pub mod operator_set;
+pub use vigil_chain::operator_set;
 pub mod runner;
 pub mod service;
 pub mod store;

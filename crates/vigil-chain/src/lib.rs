@@ -6,6 +6,7 @@ mod anvil;
 pub mod bindings;
 mod eigenlayer;
 mod error;
+pub mod operator_set;
 mod provider;
 mod tx;
 mod vigil;

@@ -113,14 +113,24 @@ impl Prometheus {
         Self { child, url: format!("http://127.0.0.1:{port}") }
     }
 
+    /// A JSON answer; while Prometheus starts (refused connections, 503 text) it asks again.
     async fn get(&self, path: &str, query: &[(&str, &str)]) -> serde_json::Value {
-        let r = reqwest::Client::new()
-            .get(format!("{}{path}", self.url))
-            .query(query)
-            .send()
-            .await
-            .unwrap();
-        r.json().await.unwrap()
+        let http = reqwest::Client::new();
+        let mut last = String::new();
+        for _ in 0..120 {
+            match http.get(format!("{}{path}", self.url)).query(query).send().await {
+                Ok(r) => match r.text().await {
+                    Ok(text) => match serde_json::from_str(&text) {
+                        Ok(v) => return v,
+                        Err(_) => last = text,
+                    },
+                    Err(e) => last = e.to_string(),
+                },
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        panic!("Prometheus at {} never answered {path} with JSON: {last}", self.url);
     }
 
     /// Evaluates `expr` now: `Ok(number of series)` or the error Prometheus gave.

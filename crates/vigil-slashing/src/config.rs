@@ -134,6 +134,9 @@ pub struct SourcesConfig {
     pub chain_events: bool,
     /// How often to poll the chain for new events, in milliseconds.
     pub chain_poll_ms: u64,
+    /// First L1 block to scan for certificates when no cursor is stored yet (the verifier's
+    /// deployment block saves scanning history it cannot have).
+    pub chain_from_block: u64,
     /// Longest wait between reconnection attempts to a feed, in milliseconds.
     pub reconnect_max_ms: u64,
     /// A feed that sends nothing (not even a keep-alive) for this long, in milliseconds, is
@@ -154,6 +157,7 @@ impl Default for SourcesConfig {
             }],
             chain_events: true,
             chain_poll_ms: 2_000,
+            chain_from_block: 0,
             reconnect_max_ms: 10_000,
             feed_idle_timeout_ms: 45_000,
             batch: 1_024,

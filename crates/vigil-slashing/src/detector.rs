@@ -2,11 +2,10 @@
 //!
 //! # What is indexed
 //! One entry per `(domain, pubkey, rollupId, height)`, keyed by the keccak-256 of those fields
-//! (32 bytes), holding the first signed block seen for it: `blockHash`, `stateRoot`, and what
-//! is needed to rebuild that signed checkpoint as evidence (`daCommitment`, `l1Block`, the
-//! signature bytes as received). The domain, key, rollup and height are not stored again: a
-//! conflicting checkpoint has the same ones. An entry is about 240 bytes plus the hash table's
-//! overhead. Entries are grouped per rollup and height, so [`Detector::prune_below`] drops whole
+//! (32 bytes), holding the first signed checkpoint seen for it (all but its rollup and height,
+//! which are the index's levels): enough to rebuild it as evidence, and to find, for a
+//! certificate recorded on chain, every indexed signature of another block at its height
+//! ([`Detector::conflicting`]). An entry is about 370 bytes plus the hash table's overhead. Entries are grouped per rollup and height, so [`Detector::prune_below`] drops whole
 //! heights without scanning.
 //!
 //! # Signatures are verified only on conflict
@@ -52,7 +51,9 @@ use std::{
 
 use alloy_primitives::{B256, Keccak256};
 use vigil_crypto::{PublicKey, Signature, batch_verify, verify};
-use vigil_types::{Checkpoint, Evidence, SignatureBytes, SignedCheckpoint};
+use vigil_types::{
+    Checkpoint, Evidence, PublicKeyBytes, SignatureBytes, SignedCheckpoint, SigningDomain,
+};
 
 /// What [`Detector::ingest`] made of one signed checkpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,10 +124,12 @@ impl Hasher for KeyHasher {
 /// One height's entries.
 type HeightIndex = HashMap<Key, Entry, BuildHasherDefault<KeyHasher>>;
 
-/// The first signed block seen for one key: enough, with the key fields of a conflicting
-/// checkpoint, to rebuild the signed checkpoint as evidence.
+/// The first signed block seen for one key: the whole signed checkpoint but its rollup and
+/// height (the index's levels), so it can be rebuilt as evidence.
 #[derive(Clone, Copy)]
 struct Entry {
+    domain: SigningDomain,
+    pubkey: PublicKeyBytes,
     block_hash: B256,
     state_root: B256,
     da_commitment: B256,
@@ -140,6 +143,8 @@ impl Entry {
     fn new(signed: &SignedCheckpoint, verified: bool) -> Self {
         let cp = &signed.checkpoint;
         Self {
+            domain: signed.domain,
+            pubkey: signed.pubkey,
             block_hash: cp.block_hash,
             state_root: cp.state_root,
             da_commitment: cp.da_commitment,
@@ -162,17 +167,22 @@ impl Entry {
 
     /// The indexed signed checkpoint, with the key fields taken from `other` (same key).
     fn signed(&self, other: &SignedCheckpoint) -> SignedCheckpoint {
+        self.at(other.checkpoint.rollup_id, other.checkpoint.height)
+    }
+
+    /// The indexed signed checkpoint at its `(rollup, height)`.
+    fn at(&self, rollup_id: u64, height: u64) -> SignedCheckpoint {
         SignedCheckpoint {
-            domain: other.domain,
+            domain: self.domain,
             checkpoint: Checkpoint {
-                rollup_id: other.checkpoint.rollup_id,
-                height: other.checkpoint.height,
+                rollup_id,
+                height,
                 block_hash: self.block_hash,
                 state_root: self.state_root,
                 da_commitment: self.da_commitment,
                 l1_block: self.l1_block,
             },
-            pubkey: other.pubkey,
+            pubkey: self.pubkey,
             signature: self.signature,
         }
     }
@@ -248,6 +258,29 @@ impl Detector {
         let removed = dropped.values().map(HashMap::len).fold(0usize, usize::saturating_add);
         self.len = self.len.saturating_sub(removed);
         removed
+    }
+
+    /// Every indexed signed checkpoint in `domain` at `(rollup_id, height)` whose block differs
+    /// from `(block_hash, state_root)`: what conflicts with a certificate for that block. Their
+    /// signatures are not verified here.
+    pub fn conflicting(
+        &self,
+        domain: &SigningDomain,
+        rollup_id: u64,
+        height: u64,
+        block_hash: B256,
+        state_root: B256,
+    ) -> Vec<SignedCheckpoint> {
+        let Some(level) = self.rollups.get(&rollup_id).and_then(|r| r.heights.get(&height)) else {
+            return Vec::new();
+        };
+        level
+            .values()
+            .filter(|e| {
+                e.domain == *domain && (e.block_hash != block_hash || e.state_root != state_root)
+            })
+            .map(|e| e.at(rollup_id, height))
+            .collect()
     }
 
     /// The prune mark of `rollup_id`: heights below it are refused.

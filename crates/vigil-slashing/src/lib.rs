@@ -15,6 +15,7 @@
 #![deny(clippy::arithmetic_side_effects)]
 
 pub mod api;
+pub mod chain;
 pub mod config;
 mod detector;
 mod error;
@@ -28,8 +29,8 @@ pub mod submit;
 pub use detector::{Detector, Ingested};
 pub use error::{Error, Result};
 pub use store::{
-    Backend, EvidenceStore, MAX_PROOFS, OffenceRecord, OffenceState, POSTGRES_MIGRATOR, Recorded,
-    SQLITE_MIGRATOR, StateKind, UnknownState,
+    Backend, CHAIN_CURSOR, EvidenceStore, MAX_PROOFS, OffenceRecord, OffenceState,
+    POSTGRES_MIGRATOR, Recorded, RecordedCertificate, SQLITE_MIGRATOR, StateKind, UnknownState,
 };
 
 /// Wall-clock unix milliseconds (the store's clock).

@@ -22,6 +22,9 @@
 //! | `vigil_slasher_slashable_blocks_left` | `operator` | blocks until an offender with open evidence stops being slashable (absent while it is a member) |
 //! | `vigil_slasher_alarms_total` | | deadline alarms raised |
 //! | `vigil_slasher_public_total` | `kind`, `result` | public submissions (signatures, evidence) by result |
+//! | `vigil_slasher_chain_certificates_total` | `result` | certificates found on chain (recorded, undecodable) |
+//! | `vigil_slasher_chain_scanned_block` | | last L1 block scanned for certificates |
+//! | `vigil_slasher_certificate_checks_total` | `result` | signatures of another block checked against a recorded certificate |
 //! | `vigil_slasher_slash_fraction` | | share of allocated stake one slash takes (from the contract's `slashingParams`) |
 
 use std::{sync::LazyLock, time::Duration};
@@ -167,6 +170,43 @@ static SLASH_FRACTION: LazyLock<Gauge> = LazyLock::new(|| {
     )
 });
 
+static CHAIN_CERTIFICATES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "vigil_slasher_chain_certificates_total",
+        "Certificates found on chain: recorded, or undecodable (not a direct submitCertificate)",
+        &["result"],
+    )
+});
+static CHAIN_SCANNED: LazyLock<IntGauge> = LazyLock::new(|| {
+    register(
+        IntGauge::new(
+            "vigil_slasher_chain_scanned_block",
+            "Last L1 block scanned for certificates",
+        )
+        .unwrap_or_else(|_| unreachable()),
+    )
+});
+static CERTIFICATE_CHECKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    counter_vec(
+        "vigil_slasher_certificate_checks_total",
+        "Signatures of another block than a recorded certificate's, checked against it: evidence, \
+         not_a_signer, invalid_signature, error",
+        &["result"],
+    )
+});
+
+pub(crate) fn chain_certificate(result: &str) {
+    CHAIN_CERTIFICATES.with_label_values(&[result]).inc();
+}
+
+pub(crate) fn chain_scanned(block: u64) {
+    CHAIN_SCANNED.set(i64::try_from(block).unwrap_or(i64::MAX));
+}
+
+pub(crate) fn certificate_check(result: &str) {
+    CERTIFICATE_CHECKS.with_label_values(&[result]).inc();
+}
+
 /// Sets the share of allocated stake one slash takes, as read from the slasher contract.
 pub fn set_slash_fraction(fraction: f64) {
     SLASH_FRACTION.set(fraction);
@@ -211,6 +251,13 @@ pub fn init(sources: &[String]) {
     LazyLock::force(&ALARMS);
     LazyLock::force(&BLOCKS_LEFT);
     LazyLock::force(&SLASH_FRACTION);
+    LazyLock::force(&CHAIN_SCANNED);
+    for result in ["recorded", "undecodable"] {
+        CHAIN_CERTIFICATES.with_label_values(&[result]);
+    }
+    for result in ["evidence", "not_a_signer", "invalid_signature", "error"] {
+        CERTIFICATE_CHECKS.with_label_values(&[result]);
+    }
     SUBMIT_ERRORS.with_label_values(&["rpc"]);
     for (kind, result) in [("signature", "accepted"), ("evidence", "accepted")] {
         PUBLIC.with_label_values(&[kind, result]);

@@ -2,7 +2,7 @@
 //! path (one [`Ingestor`] fed by every aggregator feed and the public endpoint), the evidence
 //! submitter, the HTTP API and the metrics endpoint.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use alloy::{network::EthereumWallet, providers::Provider};
 use futures_util::StreamExt as _;
@@ -12,16 +12,17 @@ use tokio::{
     task::JoinSet,
 };
 use tracing::{info, warn};
-use vigil_chain::{Deployment, bindings::VigilSlasher};
+use vigil_chain::{Deployment, bindings::VigilSlasher, operator_set::OperatorSetView};
 use vigil_keystore::{Password, V3Keystore};
 
 use crate::{
-    EvidenceStore,
+    CHAIN_CURSOR, EvidenceStore, RecordedCertificate,
     api::{self, ApiLimits, ApiState, ChainChecker, IngestRequest},
+    chain::CertificateSource,
     config::SlasherConfig,
     feed::{FeedClient, FeedItem},
     metrics,
-    service::{Ingestor, PUBLIC_SOURCE, ingest_until_recorded},
+    service::{CHAIN_SOURCE, Ingestor, PUBLIC_SOURCE, ingest_until_recorded},
     submit::{EvidenceSubmitter, SubmitterConfig},
 };
 
@@ -52,6 +53,7 @@ pub struct Listening {
 enum Input {
     Feed { source: String, batch: Vec<(u64, vigil_types::SignedCheckpoint)> },
     Public(IngestRequest),
+    Certificates { found: Vec<RecordedCertificate>, scanned: u64 },
 }
 
 /// Runs the slasher until `shutdown` resolves. `on_listening` is told the bound addresses
@@ -73,6 +75,9 @@ pub async fn run(
     let mut sources: Vec<String> =
         config.sources.aggregators.iter().map(|a| a.name.clone()).collect();
     sources.push(PUBLIC_SOURCE.to_owned());
+    if config.sources.chain_events {
+        sources.push(CHAIN_SOURCE.to_owned());
+    }
     metrics::init(&sources);
 
     // What one slash takes, for the economic-security dashboard (best effort).
@@ -101,7 +106,13 @@ pub async fn run(
 
     // The ingest path: replay first (public submissions; feeds replay through their
     // followers), then serve feeds and the API.
-    let mut ingestor = Ingestor::new(store.clone(), config.index.retain_heights);
+    let set = Arc::new(OperatorSetView::new(provider.clone(), domain.verifier));
+    let mut ingestor =
+        Ingestor::new(store.clone(), config.index.retain_heights).with_operator_set(set);
+    let certificates = ingestor.load_certificates().await.map_err(|e| start(&e))?;
+    if certificates > 0 {
+        info!(target: TARGET, certificates, "recorded certificates loaded");
+    }
     let mut follow_from = Vec::new();
     for source in &config.sources.aggregators {
         let (window, detected) =
@@ -122,6 +133,15 @@ pub async fn run(
                         ingest_until_recorded(&mut ingestor, PUBLIC_SOURCE, &request.items).await;
                     let _ = request.reply.send(results);
                 }
+                Input::Certificates { found, scanned } => {
+                    let mut backoff = Duration::from_millis(100);
+                    while let Err(err) = ingestor.ingest_certificates(&found, scanned).await {
+                        warn!(target: TARGET, %err, "recording certificates failed; retrying");
+                        metrics::feed_trouble(CHAIN_SOURCE, "store");
+                        tokio::time::sleep(backoff).await;
+                        backoff = backoff.saturating_mul(2).min(Duration::from_secs(5));
+                    }
+                }
             }
         }
     });
@@ -141,6 +161,43 @@ pub async fn run(
         tasks.spawn(async move {
             tokio::select! {
                 () = follow(client, after, tx, batch_max, flush) => {}
+                () = stop => {}
+            }
+        });
+    }
+
+    // Certificates recorded on chain.
+    if config.sources.chain_events {
+        let scanned = store.cursor(CHAIN_CURSOR).await.map_err(|e| start(&e))?;
+        let mut after =
+            scanned.unwrap_or_else(|| config.sources.chain_from_block.saturating_sub(1));
+        let source = CertificateSource::new(provider.clone(), domain);
+        let poll = Duration::from_millis(config.sources.chain_poll_ms.max(100));
+        let tx = input_tx.clone();
+        let stop = stopped();
+        info!(target: TARGET, verifier = %domain.verifier, after, "following certificates on chain");
+        tasks.spawn(async move {
+            let scan = async {
+                loop {
+                    match source.scan(after).await {
+                        Ok((found, scanned)) => {
+                            if scanned != after || !found.is_empty() {
+                                if tx.send(Input::Certificates { found, scanned }).await.is_err() {
+                                    return;
+                                }
+                                after = scanned;
+                            }
+                        }
+                        Err(err) => {
+                            metrics::feed_trouble(CHAIN_SOURCE, "connect");
+                            warn!(target: TARGET, %err, "scanning the chain for certificates failed; retrying");
+                        }
+                    }
+                    tokio::time::sleep(poll).await;
+                }
+            };
+            tokio::select! {
+                () = scan => {}
                 () = stop => {}
             }
         });

@@ -18,15 +18,20 @@
 //! For every rollup the index keeps `retain_heights` heights below the highest it has seen;
 //! older heights are pruned and refused from then on.
 
-use std::{collections::HashMap, time::Duration};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
-use tracing::{debug, info, warn};
-use vigil_types::{Evidence, SignedCheckpoint};
+use tracing::{debug, error, info, warn};
+use vigil_chain::operator_set::OperatorSetView;
+use vigil_crypto::{PublicKey, Signature, verify};
+use vigil_types::{Certificate, Evidence, SignedCheckpoint};
 
-use crate::{Detector, EvidenceStore, Ingested, Result, metrics, now_ms};
+use crate::{Detector, EvidenceStore, Ingested, RecordedCertificate, Result, metrics, now_ms};
 
 /// The public endpoint's source name.
 pub const PUBLIC_SOURCE: &str = "public";
+
+/// The chain's source name (certificates recorded by the verifier).
+pub const CHAIN_SOURCE: &str = "chain";
 
 /// Log target of the ingest path.
 const TARGET: &str = "vigil::slasher::ingest";
@@ -84,6 +89,10 @@ pub struct Ingestor {
     cursors: HashMap<String, (u64, u64)>,
     /// Highest height seen per rollup.
     max_height: HashMap<u64, u64>,
+    /// Certificates the verifier recorded, by `(rollup, height)` (pruned with the index).
+    certified: HashMap<(u64, u64), Certificate>,
+    /// The operator set, to tell a certificate's signers; `None`: certificates are not used.
+    set: Option<Arc<OperatorSetView>>,
 }
 
 impl Ingestor {
@@ -96,7 +105,163 @@ impl Ingestor {
             windows: HashMap::new(),
             cursors: HashMap::new(),
             max_height: HashMap::new(),
+            certified: HashMap::new(),
+            set: None,
         }
+    }
+
+    /// Compares signatures with certificates recorded on chain, reading signer sets from `set`.
+    pub fn with_operator_set(mut self, set: Arc<OperatorSetView>) -> Self {
+        self.set = Some(set);
+        self
+    }
+
+    /// Loads the stored certificates into memory (after a restart). Returns how many.
+    pub async fn load_certificates(&mut self) -> Result<usize> {
+        let stored = self.store.certificates().await?;
+        for rc in &stored {
+            let cp = &rc.certificate.checkpoint;
+            self.certified.insert((cp.rollup_id, cp.height), rc.certificate.clone());
+            let max = self.max_height.entry(cp.rollup_id).or_insert(cp.height);
+            *max = (*max).max(cp.height);
+        }
+        Ok(stored.len())
+    }
+
+    /// Ingests certificates recorded on chain up to L1 block `scanned`: each is compared with
+    /// every indexed signature of another block at its height; the certificates, the evidence
+    /// found and the chain cursor are stored in one transaction.
+    pub async fn ingest_certificates(
+        &mut self,
+        certificates: &[RecordedCertificate],
+        scanned: u64,
+    ) -> Result<usize> {
+        let mut new = Vec::new();
+        let mut candidates = Vec::new();
+        for rc in certificates {
+            let cp = rc.certificate.checkpoint;
+            let key = (cp.rollup_id, cp.height);
+            if cp.height < self.detector.floor(cp.rollup_id) || self.certified.contains_key(&key) {
+                continue;
+            }
+            self.certified.insert(key, rc.certificate.clone());
+            new.push(rc.clone());
+            for signed in self.detector.conflicting(
+                &rc.certificate.domain,
+                cp.rollup_id,
+                cp.height,
+                cp.block_hash,
+                cp.state_root,
+            ) {
+                candidates.push((signed, rc.certificate.clone()));
+            }
+            let max = self.max_height.entry(cp.rollup_id).or_insert(cp.height);
+            *max = (*max).max(cp.height);
+        }
+        let evidence: Vec<Evidence> =
+            self.certificate_evidence(&candidates).await.into_iter().flatten().collect();
+        for _ in &evidence {
+            metrics::conflict(CHAIN_SOURCE);
+        }
+        let recorded =
+            self.store.record_certificates_with_cursor(&new, &evidence, scanned, now_ms()).await?;
+        let fresh = recorded.iter().filter(|r| r.new).count();
+        metrics::recorded(u64::try_from(fresh).unwrap_or(u64::MAX));
+        for r in recorded.iter().filter(|r| r.new) {
+            warn!(target: TARGET, source = CHAIN_SOURCE, offence_id = r.offence_id, "a signer of a recorded certificate signed another block: evidence recorded");
+        }
+        if !new.is_empty() {
+            debug!(target: TARGET, certificates = new.len(), scanned, "certificates recorded");
+        }
+        self.prune().await?;
+        Ok(new.len())
+    }
+
+    /// For each `(signature, certificate)` pair, the `CertificateConflict` evidence it proves,
+    /// if any (aligned with `candidates`).
+    async fn certificate_evidence(
+        &self,
+        candidates: &[(SignedCheckpoint, Certificate)],
+    ) -> Vec<Option<Evidence>> {
+        let mut out = Vec::with_capacity(candidates.len());
+        for (signed, cert) in candidates {
+            let mut attempt = 0u32;
+            let mut found = None;
+            loop {
+                match self.certificate_conflict(signed, cert).await {
+                    Ok(Some(e)) => {
+                        metrics::certificate_check("evidence");
+                        found = Some(e);
+                    }
+                    Ok(None) => {}
+                    Err(err) if attempt < 2 => {
+                        attempt = attempt.saturating_add(1);
+                        warn!(target: TARGET, %err, attempt, "reading the operator set failed; retrying");
+                        tokio::time::sleep(Duration::from_millis(200)).await;
+                        continue;
+                    }
+                    Err(err) => {
+                        metrics::certificate_check("error");
+                        error!(target: TARGET, %err, rollup = signed.checkpoint.rollup_id, height = signed.checkpoint.height, "cannot compare a signature with a recorded certificate: skipped (double-sign detection still applies)");
+                    }
+                }
+                break;
+            }
+            out.push(found);
+        }
+        out
+    }
+
+    /// Whether `signed` (another block than `cert`'s) proves its signer equivocated against
+    /// `cert`: its signature is valid and its key is among `cert`'s signers and a member at its
+    /// own `l1Block`. The conflicting aggregate is the signature alone, every other member of
+    /// the set at its `l1Block` a non-signer.
+    async fn certificate_conflict(
+        &self,
+        signed: &SignedCheckpoint,
+        cert: &Certificate,
+    ) -> std::result::Result<Option<Evidence>, vigil_chain::operator_set::SetError> {
+        let Some(set) = &self.set else { return Ok(None) };
+        if signed.domain != cert.domain
+            || !signed.checkpoint.conflicts_with(&cert.checkpoint)
+            || cert.non_signers.contains(&signed.pubkey)
+        {
+            metrics::certificate_check("not_a_signer");
+            return Ok(None);
+        }
+        let valid =
+            match (PublicKey::from_wire(&signed.pubkey), Signature::from_wire(&signed.signature)) {
+                (Ok(pk), Ok(sig)) => verify(&pk, signed.digest().as_slice(), &sig).is_ok(),
+                _ => false,
+            };
+        if !valid {
+            metrics::certificate_check("invalid_signature");
+            return Ok(None);
+        }
+        let recorded_set = set.at(cert.checkpoint.l1_block).await?;
+        let own_set = set.at(signed.checkpoint.l1_block).await?;
+        if recorded_set.member(&signed.pubkey).is_none() || own_set.member(&signed.pubkey).is_none()
+        {
+            metrics::certificate_check("not_a_signer");
+            return Ok(None);
+        }
+        let non_signers = own_set
+            .members
+            .iter()
+            .filter(|m| m.pubkey != signed.pubkey)
+            .map(|m| m.pubkey)
+            .collect();
+        let evidence = Evidence::CertificateConflict {
+            offender: signed.pubkey,
+            recorded: cert.clone(),
+            conflicting: Certificate {
+                domain: signed.domain,
+                checkpoint: signed.checkpoint,
+                non_signers,
+                aggregate_signature: signed.signature,
+            },
+        };
+        Ok(evidence.offence().is_ok().then_some(evidence))
     }
 
     /// Where to replay `source` from after a restart (its window cursor, 0 if none) and its
@@ -129,10 +294,17 @@ impl Ingestor {
         let mut results = Vec::with_capacity(batch.len());
         let mut evidence: Vec<Evidence> = Vec::new();
         let mut evidence_at = Vec::new();
+        let mut candidates = Vec::new();
         let window = self.windows.entry(source.to_owned()).or_default();
         for (seq, signed) in batch {
             let cp = &signed.checkpoint;
             let outcome = self.detector.ingest(signed);
+            if !matches!(outcome, Ingested::InvalidSignature | Ingested::BelowPruned)
+                && let Some(cert) = self.certified.get(&(cp.rollup_id, cp.height))
+                && cert.checkpoint.conflicts_with(cp)
+            {
+                candidates.push((results.len(), (*signed, cert.clone())));
+            }
             metrics::signature(source, label(&outcome));
             match &outcome {
                 Ingested::New => {
@@ -152,6 +324,15 @@ impl Ingestor {
             let max = self.max_height.entry(cp.rollup_id).or_insert(cp.height);
             *max = (*max).max(cp.height);
             results.push(IngestResult::Detected(outcome));
+        }
+        let pairs: Vec<_> = candidates.iter().map(|(_, pair)| pair.clone()).collect();
+        let found = self.certificate_evidence(&pairs).await;
+        for ((at, _), e) in candidates.iter().zip(found) {
+            if let Some(e) = e {
+                metrics::conflict(source);
+                evidence_at.push(*at);
+                evidence.push(e);
+            }
         }
         let recorded =
             self.store.record_batch_with_cursor(&evidence, source, last_seq, now_ms()).await?;
@@ -186,6 +367,11 @@ impl Ingestor {
                 let dropped = self.detector.prune_below(*rollup, floor);
                 for window in self.windows.values_mut() {
                     window.retain(|(r, h), _| r != rollup || *h >= floor);
+                }
+                let before = self.certified.len();
+                self.certified.retain(|(r, h), _| r != rollup || *h >= floor);
+                if self.certified.len() != before {
+                    self.store.prune_certificates(*rollup, floor).await?;
                 }
                 debug!(target: TARGET, rollup, floor, dropped, "index pruned");
                 pruned = true;

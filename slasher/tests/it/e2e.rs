@@ -158,3 +158,108 @@ async fn equivocation_is_slashed_exactly_once() {
     slasher.terminate();
     aggregator.stop().await;
 }
+
+/// A certificate recorded on chain, signed by operators 0, 1 and 2, whose individual signatures
+/// never reach the slasher. Operator 2 signed another block *before* the certificate landed,
+/// operator 1 *after*: both are found from the certificate (`CertificateConflict` evidence, the
+/// offender's own signature as the conflicting aggregate) and slashed once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signers_of_a_recorded_certificate_that_sign_another_block_are_slashed() {
+    use alloy::primitives::Bytes;
+    use vigil_chain::{bindings::VigilVerifier, checkpoint_sol, non_signer_bytes, send};
+    use vigil_crypto::{Signature, aggregate_signatures};
+
+    let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
+    let ops: Vec<_> = net.operators.iter().map(|o| o.address()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let aggregator = Aggregator::start(&net, dir.path()).await;
+    let db_url = format!("sqlite://{}", dir.path().join("slasher.sqlite").display());
+    let mut slasher = Slasher::new(SlasherSetup {
+        dir: dir.path(),
+        net: &net,
+        aggregator: &aggregator.api,
+        db_url,
+    })
+    .await;
+    slasher.start().await;
+    let verifier = VigilVerifier::new(net.deployment.vigil.verifier, net.owner.clone());
+    let domain = net.deployment.domain();
+    let certify = |cp: vigil_types::Checkpoint| {
+        let digest = cp.digest(&domain);
+        let sigs: Vec<Signature> =
+            (0..3).map(|i| net.operators[i].bls.sign(digest.as_slice())).collect();
+        VigilVerifier::Certificate {
+            checkpoint: checkpoint_sol(&cp),
+            nonSignerPubkeys: non_signer_bytes(&[net.operators[3].bls.public_key()]),
+            signature: Bytes::from(aggregate_signatures(&sigs).unwrap().to_eip2537().to_vec()),
+        }
+    };
+    let recorded = "vigil_slasher_chain_certificates_total{result=\"recorded\"}";
+    let wait_recorded = |n: f64| {
+        let slasher = &slasher;
+        async move {
+            for _ in 0..200 {
+                if slasher.metric(recorded).await >= n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            panic!("the slasher never saw {n} certificates: {}", slasher.logs());
+        }
+    };
+    let l1 = net.l1_block().await.unwrap();
+
+    // Height 21: operator 2's other block reaches the slasher first (it is only indexed), then
+    // the certificate lands.
+    let (status, body) =
+        slasher.post("/v1/signatures", &sign(&net, 2, &checkpoint(21, "b", l1))).await;
+    assert_eq!((status, body[0]["result"].as_str()), (200, Some("new")), "{body}");
+    send("certificate 21", verifier.submitCertificate(certify(checkpoint(21, "a", l1))))
+        .await
+        .unwrap();
+    wait_recorded(1.0).await;
+
+    // Height 20: the certificate lands first; operator 1's other block comes after.
+    send("certificate 20", verifier.submitCertificate(certify(checkpoint(20, "a", l1))))
+        .await
+        .unwrap();
+    wait_recorded(2.0).await;
+    let (status, body) =
+        slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(20, "b", l1))).await;
+    assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
+
+    // Operator 3 signed another block too, but it is not a signer of either certificate.
+    let (status, body) =
+        slasher.post("/v1/signatures", &sign(&net, 3, &checkpoint(20, "c", l1))).await;
+    assert_eq!((status, body[0]["result"].as_str()), (200, Some("new")), "{body}");
+
+    let list = slasher.wait_final(2, Duration::from_secs(60)).await;
+    assert_eq!(list.len(), 2, "{list:#?}");
+    for o in &list {
+        assert_eq!(o["state"], "slashed", "{o:#}");
+        assert_eq!(o["evidence"]["kind"], "certificateConflict", "{o:#}");
+    }
+    let mut events = slash_events(&net).await;
+    events.sort();
+    let mut want =
+        vec![(offence_id(ops[1], ROLLUP, 20), ops[1]), (offence_id(ops[2], ROLLUP, 21), ops[2])];
+    want.sort();
+    assert_eq!(events, want);
+    for (i, op) in ops.iter().enumerate() {
+        let expected = if i == 1 || i == 2 { SLASHED } else { WAD };
+        assert_eq!(magnitude(&net, *op).await, expected, "operator {i}");
+    }
+
+    // After a restart (certificates reloaded from the store), another block by operator 0 at
+    // height 20 is still caught.
+    slasher.kill();
+    slasher.start().await;
+    let (status, body) =
+        slasher.post("/v1/signatures", &sign(&net, 0, &checkpoint(20, "d", l1))).await;
+    assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
+    let list = slasher.wait_final(3, Duration::from_secs(60)).await;
+    assert!(list.iter().all(|o| o["state"] == "slashed"), "{list:#?}");
+    assert_eq!(magnitude(&net, ops[0]).await, SLASHED);
+    slasher.terminate();
+    aggregator.stop().await;
+}

@@ -146,6 +146,7 @@ pub struct SlasherSetup<'a> {
 pub struct Slasher {
     pub config: PathBuf,
     pub api: String,
+    pub metrics: String,
     pub log: PathBuf,
     /// The account that pays for its transactions.
     pub sender: Address,
@@ -163,6 +164,7 @@ impl Slasher {
         std::fs::write(dir.join("slasher-password"), PASSWORD).unwrap();
         net.deployment.write(&dir.join("deployment.json")).unwrap();
         let port = free_port();
+        let metrics_port = free_port();
         let config = dir.join("slasher.toml");
         std::fs::write(
             &config,
@@ -173,10 +175,10 @@ impl Slasher {
                  password_file = \"slasher-password\"\nreplica_id = \"test\"\nlease_ms = 5000\n\
                  poll_ms = 100\nreceipt_timeout_ms = 60000\nconfirmations = 0\n\
                  [database]\nurl = \"{db_url}\"\n\
-                 [sources]\nchain_poll_ms = 200\nreconnect_max_ms = 500\nflush_ms = 20\n\
+                 [sources]\nchain_poll_ms = 100\nreconnect_max_ms = 500\nflush_ms = 20\n\
                  [[sources.aggregators]]\nname = \"agg\"\nurl = \"{aggregator}\"\n\
                  [api]\naddress = \"127.0.0.1:{port}\"\n\
-                 [metrics]\naddress = \"127.0.0.1:0\"\n",
+                 [metrics]\naddress = \"127.0.0.1:{metrics_port}\"\n",
                 rpc = net.anvil.endpoint(),
             ),
         )
@@ -184,6 +186,7 @@ impl Slasher {
         Self {
             config,
             api: format!("http://127.0.0.1:{port}"),
+            metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
             log: dir.join("slasher.log"),
             sender: signer.address(),
             child: None,
@@ -282,6 +285,14 @@ impl Slasher {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The value of one metric line (`name{labels}`), 0 if absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = reqwest::get(&self.metrics).await.unwrap().text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(series).and_then(|v| v.trim().parse().ok()))
+            .unwrap_or(0.0)
     }
 
     /// POSTs JSON to the slasher's API; returns status and body.

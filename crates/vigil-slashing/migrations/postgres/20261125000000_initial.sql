@@ -57,3 +57,16 @@ CREATE TABLE public_feed (
     signed TEXT NOT NULL,
     received_at_ms BIGINT NOT NULL CHECK (received_at_ms >= 0)
 );
+
+-- Certificates the verifier recorded (from its CheckpointCertified events and the certificate in
+-- the transaction's calldata), one per (rollup, height): a signature of another block by one
+-- of its signers is evidence. Pruned with the in-memory index; the cursor 'chain' is the last
+-- L1 block scanned.
+CREATE TABLE certificates (
+    rollup_id BIGINT NOT NULL CHECK (rollup_id >= 0),
+    height BIGINT NOT NULL CHECK (height >= 0),
+    certificate TEXT NOT NULL,
+    tx_hash BYTEA NOT NULL CHECK (octet_length(tx_hash) = 32),
+    block_number BIGINT NOT NULL CHECK (block_number >= 0),
+    PRIMARY KEY (rollup_id, height)
+);

@@ -32,6 +32,7 @@ use tracing::info;
 pub use vigil_db::Backend;
 use vigil_db::{Db, Migrations};
 
+pub use offences::{CHAIN_CURSOR, RecordedCertificate};
 pub use types::{OffenceRecord, OffenceState, Recorded, StateKind, UnknownState};
 
 use crate::Result;

@@ -536,3 +536,89 @@ impl EvidenceStore {
             .collect()
     }
 }
+
+/// A certificate the verifier recorded, as the slasher keeps it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordedCertificate {
+    /// The certificate (checkpoint, non-signers, aggregate signature) from the calldata.
+    pub certificate: vigil_types::Certificate,
+    /// The transaction that recorded it.
+    pub tx_hash: B256,
+    /// Its L1 block.
+    pub block: u64,
+}
+
+/// The cursor naming the last L1 block scanned for certificates.
+pub const CHAIN_CURSOR: &str = "chain";
+
+impl EvidenceStore {
+    /// Stores recorded certificates (a `(rollup, height)` already stored is kept), the evidence
+    /// they revealed, and the chain cursor (`scanned`: the last L1 block looked at), in one
+    /// transaction.
+    pub async fn record_certificates_with_cursor(
+        &self,
+        certificates: &[RecordedCertificate],
+        evidence: &[Evidence],
+        scanned: u64,
+        now_ms: u64,
+    ) -> Result<Vec<Recorded>> {
+        let now = to_i64("nowMs", now_ms)?;
+        let mut tx = self.begin_write().await?;
+        for c in certificates {
+            let cp = &c.certificate.checkpoint;
+            sqlx::query(
+                "INSERT INTO certificates (rollup_id, height, certificate, tx_hash, block_number) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (rollup_id, height) DO NOTHING",
+            )
+            .bind(to_i64("rollupId", cp.rollup_id)?)
+            .bind(to_i64("height", cp.height)?)
+            .bind(serde_json::to_string(&c.certificate)?)
+            .bind(c.tx_hash.to_vec())
+            .bind(to_i64("block", c.block)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut out = Vec::with_capacity(evidence.len());
+        for e in evidence {
+            out.push(record_on(&mut tx, e, now).await?);
+        }
+        sqlx::query(
+            "INSERT INTO cursors (source, seq) VALUES ($1, $2) \
+             ON CONFLICT (source) DO UPDATE SET seq = excluded.seq",
+        )
+        .bind(CHAIN_CURSOR)
+        .bind(to_i64("scanned", scanned)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(out)
+    }
+
+    /// Every stored certificate (bounded by [`EvidenceStore::prune_certificates`]).
+    pub async fn certificates(&self) -> Result<Vec<RecordedCertificate>> {
+        let rows = sqlx::query(
+            "SELECT certificate, tx_hash, block_number FROM certificates ORDER BY rollup_id, height",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RecordedCertificate {
+                    certificate: serde_json::from_str(&row.try_get::<String, _>("certificate")?)?,
+                    tx_hash: B256::from(get_fixed::<32>(row, "tx_hash")?),
+                    block: get_u(row, "block_number")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Forgets the certificates of `rollup_id` below `height`; returns how many.
+    pub async fn prune_certificates(&self, rollup_id: u64, height: u64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM certificates WHERE rollup_id = $1 AND height < $2")
+            .bind(to_i64("rollupId", rollup_id)?)
+            .bind(to_i64("height", height)?)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}

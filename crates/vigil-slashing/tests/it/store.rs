@@ -24,6 +24,7 @@ vigil_test_utils::on_both_backends!(
     pending_list_and_pruning_keeps_open_offences,
     newer_schema_is_refused,
     leases_keep_replicas_apart,
+    certificates_evidence_and_chain_cursor_are_atomic,
 );
 
 const NOW: u64 = 1_764_000_000_000;
@@ -297,4 +298,43 @@ async fn leases_keep_replicas_apart(db: &TestDb) {
     assert!(store.claim_next("e", NOW + lease, lease).await.unwrap().is_none());
     assert_eq!(store.release_all("d").await.unwrap(), 2);
     assert!(store.claim_next("e", NOW + lease, lease).await.unwrap().is_some());
+}
+
+/// Certificates, the evidence they revealed and the chain cursor go in together; a certificate
+/// stored twice is kept once; pruning drops only the rollup's lower heights.
+async fn certificates_evidence_and_chain_cursor_are_atomic(db: &TestDb) {
+    use vigil_slashing::{CHAIN_CURSOR, RecordedCertificate};
+    let store = open(db).await;
+    let cert = |rollup: u64, height: u64| RecordedCertificate {
+        certificate: vigil_types::Certificate {
+            domain: domain(),
+            checkpoint: Checkpoint { rollup_id: rollup, ..signed(0, height, 1).checkpoint },
+            non_signers: vec![KEYS[2].public_key().to_wire()],
+            aggregate_signature: signed(0, height, 1).signature,
+        },
+        tx_hash: B256::repeat_byte(u8::try_from(height).unwrap()),
+        block: 100 + height,
+    };
+    let first = [cert(42, 5), cert(42, 6), cert(43, 5)];
+    let recorded = store
+        .record_certificates_with_cursor(&first, &[double_sign(1, 5, 1, 2)], 120, NOW)
+        .await
+        .unwrap();
+    assert!(recorded[0].new);
+    assert_eq!(store.cursor(CHAIN_CURSOR).await.unwrap(), Some(120));
+    // A rescan stores nothing twice and may move the cursor back (a reorg rescan).
+    store.record_certificates_with_cursor(&first[..1], &[], 110, NOW).await.unwrap();
+    assert_eq!(store.cursor(CHAIN_CURSOR).await.unwrap(), Some(110));
+    let all = store.certificates().await.unwrap();
+    assert_eq!(all, first.to_vec());
+    assert_eq!(store.prune_certificates(42, 6).await.unwrap(), 1);
+    let left: Vec<_> = store
+        .certificates()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| (c.certificate.checkpoint.rollup_id, c.certificate.checkpoint.height))
+        .collect();
+    assert_eq!(left, vec![(42, 6), (43, 5)]);
+    assert_eq!(store.list(10, None).await.unwrap().len(), 1);
 }

@@ -1,4 +1,4 @@
-//! The aggregator's view of Vigil's operator set, read from the verifier contract (which is also
+//! A view of Vigil's operator set (the aggregator's and the slasher's), read from the verifier contract (which is also
 //! the registrar): which keys are registered and to whom, and who was in the set with what weight
 //! at a given L1 block (the certificate's stake reference block).
 //!
@@ -15,9 +15,11 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy::providers::DynProvider;
-use alloy_primitives::{Address, B256, U256};
-use vigil_chain::bindings::VigilVerifier;
+use crate::bindings::VigilVerifier;
+use alloy::{
+    primitives::{Address, B256, U256},
+    providers::DynProvider,
+};
 use vigil_crypto::PublicKey;
 use vigil_types::PublicKeyBytes;
 
@@ -132,7 +134,7 @@ impl OperatorSetView {
         let Ok(key) = PublicKey::from_wire(pubkey) else {
             return Ok(None);
         };
-        let key_hash = vigil_chain::key_hash(&key);
+        let key_hash = crate::key_hash(&key);
         let operator =
             self.verifier.operatorOfKey(key_hash).call().await.map_err(rpc("operatorOfKey"))?;
         if operator == Address::ZERO {

@@ -1,0 +1,218 @@
+//! Certificates from the chain: the verifier's `CheckpointCertified` events, with the
+//! certificate itself (non-signers, aggregate signature) decoded from the calldata of the
+//! transaction that recorded it.
+//!
+//! A recorded certificate is evidence against each of its signers that also signed another block
+//! for the same `(rollup, height)`, even when the signer's individual signature of the certified
+//! block never reached any feed (say, the certificate came from an aggregator this slasher does
+//! not follow). The [`Ingestor`](crate::service::Ingestor) makes the comparison both ways: a
+//! signature that arrives after the certificate, and a certificate that arrives after the
+//! signature. The evidence is `CertificateConflict`: the recorded certificate and, as the
+//! conflicting aggregate, the offender's own signature with every other member of the set at its
+//! `l1Block` as a non-signer.
+//!
+//! Scans resume from the durable cursor [`CHAIN_CURSOR`](crate::CHAIN_CURSOR) and always look
+//! again at the last `reorg_depth` blocks; storing a certificate twice is a no-op.
+
+use alloy::{
+    primitives::{Address, B256},
+    providers::Provider,
+    rpc::types::Filter,
+    sol_types::{SolCall, SolEvent},
+};
+use tracing::{debug, warn};
+use vigil_chain::bindings::VigilVerifier;
+use vigil_crypto::{PublicKey, Signature};
+use vigil_types::{Certificate, Checkpoint, SigningDomain};
+
+use crate::{RecordedCertificate, metrics};
+
+/// Log target.
+const TARGET: &str = "vigil::slasher::chain";
+
+/// Reads recorded certificates from the verifier.
+#[derive(Clone, Debug)]
+pub struct CertificateSource<P> {
+    provider: P,
+    domain: SigningDomain,
+    /// Blocks looked at again on every scan (reorgs).
+    pub reorg_depth: u64,
+    /// Blocks per `eth_getLogs` request.
+    pub chunk: u64,
+    /// Most chunks per scan (a long history is caught up over several scans).
+    pub max_chunks: u64,
+}
+
+/// Why a scan failed (it is retried).
+#[derive(Debug, thiserror::Error)]
+#[error("L1 RPC: {what}: {reason}")]
+pub struct ScanError {
+    /// What was being read.
+    pub what: &'static str,
+    /// The RPC's error.
+    pub reason: String,
+}
+
+fn rpc<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> ScanError {
+    move |e| ScanError { what, reason: e.to_string() }
+}
+
+impl<P: Provider> CertificateSource<P> {
+    /// A source of the certificates recorded by `domain`'s verifier.
+    pub fn new(provider: P, domain: SigningDomain) -> Self {
+        Self { provider, domain, reorg_depth: 12, chunk: 2_000, max_chunks: 16 }
+    }
+
+    /// Certificates recorded after block `scanned` (minus the reorg depth) up to the head, or
+    /// as far as one scan goes; returns them and the last block looked at.
+    pub async fn scan(&self, scanned: u64) -> Result<(Vec<RecordedCertificate>, u64), ScanError> {
+        let head = self.provider.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+        let mut from = scanned.saturating_add(1).saturating_sub(self.reorg_depth).min(head);
+        let mut out = Vec::new();
+        let mut to = scanned.min(head);
+        for _ in 0..self.max_chunks {
+            if from > head {
+                break;
+            }
+            to = from.saturating_add(self.chunk.saturating_sub(1)).min(head);
+            let filter = Filter::new()
+                .address(self.domain.verifier)
+                .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
+                .from_block(from)
+                .to_block(to);
+            let logs = self.provider.get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+            for log in logs {
+                let (Some(tx_hash), Some(block)) = (log.transaction_hash, log.block_number) else {
+                    continue;
+                };
+                let Ok(event) = VigilVerifier::CheckpointCertified::decode_log(&log.inner) else {
+                    continue;
+                };
+                match self.certificate(tx_hash, event.data.digest).await? {
+                    Some(certificate) => {
+                        metrics::chain_certificate("recorded");
+                        out.push(RecordedCertificate { certificate, tx_hash, block });
+                    }
+                    None => {
+                        metrics::chain_certificate("undecodable");
+                        warn!(target: TARGET, tx = %tx_hash, rollup = event.data.rollupId, height = event.data.height, "certificate recorded by a transaction whose calldata is not submitCertificate (called through a contract?): it cannot serve as evidence");
+                    }
+                }
+            }
+            from = to.saturating_add(1);
+        }
+        metrics::chain_scanned(to);
+        debug!(target: TARGET, scanned = to, certificates = out.len(), "chain scanned");
+        Ok((out, to))
+    }
+
+    /// The certificate in `tx`'s calldata, if it is a direct `submitCertificate` whose
+    /// checkpoint has the event's `digest`.
+    async fn certificate(&self, tx: B256, digest: B256) -> Result<Option<Certificate>, ScanError> {
+        let Some(t) = self
+            .provider
+            .get_transaction_by_hash(tx)
+            .await
+            .map_err(rpc("eth_getTransactionByHash"))?
+        else {
+            return Ok(None);
+        };
+        let input = alloy::consensus::Transaction::input(t.inner.inner());
+        Ok(decode_submit_certificate(self.domain, input)
+            .filter(|c| c.checkpoint.digest(&self.domain) == digest))
+    }
+}
+
+/// The certificate in `submitCertificate` calldata, in `vigil-types` form.
+pub fn decode_submit_certificate(domain: SigningDomain, input: &[u8]) -> Option<Certificate> {
+    let call = VigilVerifier::submitCertificateCall::abi_decode(input).ok()?;
+    let cert = call.cert;
+    let cp = cert.checkpoint;
+    let checkpoint = Checkpoint {
+        rollup_id: cp.rollupId,
+        height: cp.height,
+        block_hash: cp.blockHash,
+        state_root: cp.stateRoot,
+        da_commitment: cp.daCommitment,
+        l1_block: cp.l1Block,
+    };
+    let keys = cert.nonSignerPubkeys.as_ref();
+    if keys.len() % vigil_crypto::G2_EIP2537_LEN != 0 {
+        return None;
+    }
+    let non_signers = keys
+        .chunks_exact(vigil_crypto::G2_EIP2537_LEN)
+        .map(|chunk| {
+            let raw: &[u8; vigil_crypto::G2_EIP2537_LEN] = chunk.try_into().ok()?;
+            PublicKey::from_eip2537(raw).ok().map(|k| k.to_wire())
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let raw: &[u8; vigil_crypto::G1_EIP2537_LEN] = cert.signature.as_ref().try_into().ok()?;
+    let signature = Signature::from_eip2537(raw).ok()?;
+    Some(Certificate {
+        domain,
+        checkpoint,
+        non_signers,
+        aggregate_signature: signature.to_wire(false),
+    })
+}
+
+/// The verifier's address, for logs.
+pub fn verifier(domain: &SigningDomain) -> Address {
+    domain.verifier
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use alloy::primitives::Bytes;
+    use vigil_chain::{checkpoint_sol, non_signer_bytes};
+    use vigil_crypto::{SecretKey, aggregate_signatures};
+
+    use super::*;
+
+    #[test]
+    fn submit_certificate_calldata_round_trips_and_garbage_is_none() {
+        let domain = SigningDomain {
+            l1_chain_id: 31_337,
+            verifier: Address::repeat_byte(7),
+            operator_set_id: 0,
+        };
+        let keys: Vec<SecretKey> =
+            (1..=4u8).map(|i| SecretKey::from_ikm(&[i; 32]).unwrap()).collect();
+        let cp = Checkpoint {
+            rollup_id: 9,
+            height: 12,
+            block_hash: B256::repeat_byte(1),
+            state_root: B256::repeat_byte(2),
+            da_commitment: B256::repeat_byte(3),
+            l1_block: 40,
+        };
+        let digest = cp.digest(&domain);
+        let sigs: Vec<_> = keys[..3].iter().map(|k| k.sign(digest.as_slice())).collect();
+        let agg = aggregate_signatures(&sigs).unwrap();
+        let call = VigilVerifier::submitCertificateCall {
+            cert: VigilVerifier::Certificate {
+                checkpoint: checkpoint_sol(&cp),
+                nonSignerPubkeys: non_signer_bytes(&[keys[3].public_key()]),
+                signature: Bytes::from(agg.to_eip2537().to_vec()),
+            },
+        };
+        let input = call.abi_encode();
+        let cert = decode_submit_certificate(domain, &input).unwrap();
+        assert_eq!(cert.checkpoint, cp);
+        assert_eq!(cert.non_signers, vec![keys[3].public_key().to_wire()]);
+        assert_eq!(cert.aggregate_signature, agg.to_wire(false));
+        assert_eq!(cert.domain, domain);
+
+        // Not submitCertificate, truncated, or a key that is not on the curve: none.
+        assert!(decode_submit_certificate(domain, &input[..input.len() - 32]).is_none());
+        assert!(decode_submit_certificate(domain, &[0u8; 4]).is_none());
+        let mut bad = call.clone();
+        bad.cert.nonSignerPubkeys = Bytes::from(vec![0x11; vigil_crypto::G2_EIP2537_LEN]);
+        assert!(decode_submit_certificate(domain, &bad.abi_encode()).is_none());
+        let mut short = call;
+        short.cert.nonSignerPubkeys = Bytes::from(vec![0; 100]);
+        assert!(decode_submit_certificate(domain, &short.abi_encode()).is_none());
+    }
+}
