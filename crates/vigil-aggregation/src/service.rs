@@ -256,8 +256,23 @@ impl Aggregator {
         if too_old || inner.engine.is_done(cp.rollup_id, cp.height) {
             return Ok(Accepted { seq: inserted.seq, duplicate: inserted.duplicate, stale: true });
         }
-        let snapshot =
-            inner.set.at(cp.l1_block).await.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+        let snapshot = match inner.set.at(cp.l1_block).await {
+            Ok(snapshot) => snapshot,
+            Err(e) => {
+                // A node without the state of an old block (a pruned full node, or a chain
+                // restored from a state dump) cannot tell the set at `l1Block`. If the height is
+                // certified on chain already, the signature is stale anyway: say so rather than
+                // turn the operator away.
+                if let Ok(Some(_)) = inner.set.recorded(cp.rollup_id, cp.height).await {
+                    return Ok(Accepted {
+                        seq: inserted.seq,
+                        duplicate: inserted.duplicate,
+                        stale: true,
+                    });
+                }
+                return Err(IntakeError::Unavailable(e.to_string()));
+            }
+        };
         let threshold = self
             .threshold(cp.rollup_id)
             .await

@@ -40,7 +40,8 @@ impl Progress {
         }
     }
 
-    fn write(&self, layout: &Layout) -> Result<()> {
+    /// Writes the progress file.
+    pub fn write(&self, layout: &Layout) -> Result<()> {
         let json = serde_json::to_string(self)
             .map_err(|e| Error::State { path: layout.batcher_state(), reason: e.to_string() })?;
         write_file(&layout.batcher_state(), &json)

@@ -45,6 +45,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A port the devnet needs is taken (another devnet, or another program).
+    #[error("port {port} ({what}) is in use: stop what holds it, or pass --port-offset")]
+    PortInUse {
+        /// The port.
+        port: u16,
+        /// What the devnet wanted it for.
+        what: String,
+    },
     /// Unattended mode: what it waited for did not happen in time, or happened wrongly.
     #[error("devnet check failed: {0}")]
     Check(String),

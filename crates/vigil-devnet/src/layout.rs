@@ -53,6 +53,23 @@ impl Ports {
         }
     }
 
+    /// Every port with what it is for, for `operators` operators.
+    pub fn all(&self, operators: usize) -> Vec<(u16, String)> {
+        let mut out = vec![
+            (self.l1, "L1 RPC".to_owned()),
+            (self.l2, "L2 RPC".to_owned()),
+            (self.aggregator_api, "aggregator API".to_owned()),
+            (self.aggregator_metrics, "aggregator metrics".to_owned()),
+            (self.slasher_api, "slasher API".to_owned()),
+            (self.slasher_metrics, "slasher metrics".to_owned()),
+        ];
+        for i in 0..operators {
+            out.push((self.operator_api(i), format!("{} node API", operator_name(i))));
+            out.push((self.operator_metrics(i), format!("{} metrics", operator_name(i))));
+        }
+        out
+    }
+
     /// Operator `i`'s node API port.
     pub fn operator_api(&self, i: usize) -> u16 {
         self.operator_api.saturating_add(u16::try_from(i).unwrap_or(u16::MAX))

@@ -117,6 +117,12 @@ pub async fn run(
     let ports = Ports::with_offset(opts.port_offset);
     prepare_dir(&layout, opts, say)?;
     let resume = layout.manifest().exists();
+    let operators = if resume { Manifest::read(&layout)?.operators.len() } else { opts.operators };
+    for (port, what) in ports.all(operators) {
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            return Err(Error::PortInUse { port, what });
+        }
+    }
 
     let l1 = Anvil::start(AnvilConfig {
         chain_id: L1_CHAIN_ID,
@@ -363,6 +369,42 @@ async fn follow(
     let mut slashes: Vec<Slashed> = Vec::new();
     let mut equivocated = false;
     let mut offence_states: BTreeMap<i64, String> = BTreeMap::new();
+    // What earlier runs of this devnet certified and slashed: summarised, not replayed.
+    let (history, old_slashes) = watch.poll().await?;
+    if !history.is_empty() {
+        for c in history {
+            certified.insert(c.checkpoint.height, c);
+        }
+        let contiguous = (1..).take_while(|h| certified.contains_key(h)).last().unwrap_or(0);
+        let highest = certified.keys().next_back().copied().unwrap_or(0);
+        say(format!(
+            "{}  {} certificates from earlier runs: heights 1..={contiguous} (highest {highest})",
+            clock(),
+            certified.len()
+        ));
+        // A chain restored from its state file has no state for the blocks before the restart,
+        // so batches posted then and never certified cannot be aggregated any more: post those
+        // heights again (operators may sign a block again with another daCommitment).
+        let progress = batcher::Progress::read(layout)?;
+        if progress.posted > contiguous {
+            batcher::Progress { posted: contiguous }.write(layout)?;
+            say(format!(
+                "{}  batcher: posting heights {}..={} again (not certified before the restart)",
+                clock(),
+                contiguous.saturating_add(1),
+                progress.posted
+            ));
+        }
+    }
+    for s in old_slashes {
+        say(format!(
+            "{}  earlier run: {} slashed in L1 block {}",
+            clock(),
+            name_of(s.operator),
+            s.block
+        ));
+        slashes.push(s);
+    }
     let mut last_batch = Instant::now().checked_sub(batcher::INTERVAL).unwrap_or_else(Instant::now);
     let mut batch_errors = 0u32;
     tokio::pin!(shutdown);

@@ -3,14 +3,6 @@
 //! rules; then every PromQL expression of every dashboard panel must return data, every alert
 //! rule must evaluate cleanly, every metric name they use must be one the binaries export, and
 //! `promtool` must accept the committed config and rules.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
-
 use std::{
     collections::BTreeSet,
     path::{Path, PathBuf},
@@ -20,6 +12,8 @@ use std::{
 };
 
 use vigil_devnet::{Options, Outcome, layout::Ports};
+
+use crate::{ONE_DEVNET_AT_A_TIME, port_offset};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -159,8 +153,9 @@ async fn every_dashboard_and_alert_expression_evaluates_against_a_running_devnet
     }
 
     // A byzantine devnet on its own ports.
+    let _one = ONE_DEVNET_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir().unwrap();
-    let offset = 1_000 + (std::process::id() % 500) as u16 * 2;
+    let offset = port_offset(0);
     let opts = Options {
         dir: dir.path().join("devnet"),
         byzantine: true,
