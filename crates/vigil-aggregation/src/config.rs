@@ -187,22 +187,12 @@ impl AggregatorConfig {
 
     /// Resolves relative paths (and a relative SQLite URL) against `base`.
     pub fn resolve_paths(mut self, base: &Path) -> Self {
-        let fix = |p: &mut PathBuf| {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
-        };
-        fix(&mut self.chain.deployment);
-        fix(&mut self.submitter.keystore);
+        vigil_cli::resolve_path(base, &mut self.chain.deployment);
+        vigil_cli::resolve_path(base, &mut self.submitter.keystore);
         if let Some(p) = self.submitter.password_file.as_mut() {
-            fix(p);
+            vigil_cli::resolve_path(base, p);
         }
-        if let Some(rest) = self.database.url.strip_prefix("sqlite://") {
-            let path = Path::new(rest.split('?').next().unwrap_or(rest));
-            if path.is_relative() && !rest.starts_with(':') {
-                self.database.url = format!("sqlite://{}", base.join(rest).display());
-            }
-        }
+        self.database.url = vigil_cli::resolve_sqlite_url(base, &self.database.url);
         self
     }
 }

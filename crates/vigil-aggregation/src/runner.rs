@@ -1,7 +1,7 @@
 //! The whole aggregator process, wired from an [`AggregatorConfig`]: database, chain view,
 //! intake and aggregation, certificate submission, the HTTP API and the metrics endpoint.
 
-use std::{future::Future, net::SocketAddr, time::Duration};
+use std::{future::Future, time::Duration};
 
 use alloy::{
     network::EthereumWallet,
@@ -20,25 +20,7 @@ use crate::{
     submit::{CertificateSubmitter, Outcome, SubmitterConfig},
 };
 
-/// Why the aggregator could not start (or stopped).
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The configuration is unusable.
-    #[error("configuration: {0}")]
-    Config(String),
-    /// A component failed to start.
-    #[error("{0}")]
-    Start(String),
-}
-
-/// Where a running aggregator listens.
-#[derive(Clone, Copy, Debug)]
-pub struct Listening {
-    /// The HTTP API.
-    pub api: SocketAddr,
-    /// `GET /metrics`.
-    pub metrics: SocketAddr,
-}
+pub use vigil_cli::{Listening, RunError};
 
 /// Runs the aggregator until `shutdown` resolves. `on_listening` is told the bound addresses
 /// (useful with port 0).

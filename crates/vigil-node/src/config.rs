@@ -175,11 +175,7 @@ impl OperatorConfig {
 
     /// Resolves relative paths in the config against `base` (the config file's folder).
     pub fn resolve_paths(mut self, base: &Path) -> Self {
-        let fix = |p: &mut PathBuf| {
-            if p.is_relative() {
-                *p = base.join(&*p);
-            }
-        };
+        let fix = |p: &mut PathBuf| vigil_cli::resolve_path(base, p);
         fix(&mut self.chain.deployment);
         fix(&mut self.node.protection_db);
         fix(&mut self.keys.bls_keystore);

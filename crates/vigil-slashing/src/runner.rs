@@ -2,7 +2,7 @@
 //! path (one [`Ingestor`] fed by every aggregator feed and the public endpoint), the evidence
 //! submitter, the HTTP API and the metrics endpoint.
 
-use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use alloy::{network::EthereumWallet, providers::Provider};
 use futures_util::StreamExt as _;
@@ -29,25 +29,7 @@ use crate::{
 /// Log target of the runner.
 const TARGET: &str = "vigil::slasher";
 
-/// Why the slasher could not start (or stopped).
-#[derive(Debug, thiserror::Error)]
-pub enum RunError {
-    /// The configuration is unusable.
-    #[error("configuration: {0}")]
-    Config(String),
-    /// A component failed to start.
-    #[error("{0}")]
-    Start(String),
-}
-
-/// Where a running slasher listens.
-#[derive(Clone, Copy, Debug)]
-pub struct Listening {
-    /// The HTTP API.
-    pub api: SocketAddr,
-    /// `GET /metrics`.
-    pub metrics: SocketAddr,
-}
+pub use vigil_cli::{Listening, RunError};
 
 /// What the ingest task receives.
 enum Input {
