@@ -42,7 +42,7 @@ impl Store {
         let cert = &c.certificate;
         let cp = CheckpointCols::new(&cert.domain, &cert.checkpoint)?;
         let created = to_i64("createdAtMs", c.created_at_ms)?;
-        let done = sqlx::query(
+        let query = sqlx::query(
             "INSERT INTO certificates (rollup_id, height, l1_chain_id, verifier, operator_set_id, \
              block_hash, state_root, da_commitment, l1_block, digest, non_signers, \
              aggregate_signature, signed_weight, total_weight, signers, state, attempts, \
@@ -66,9 +66,9 @@ impl Store {
         .bind(u256_text(&c.signed_weight))
         .bind(u256_text(&c.total_weight))
         .bind(i64::from(c.signers))
-        .bind(created)
-        .execute(&self.pool)
-        .await?;
+        .bind(created);
+        let _gate = self.gate().await;
+        let done = query.execute(&self.pool).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -196,7 +196,10 @@ impl Store {
             ))
             .bind(reason.clone()),
         };
-        let done = query.execute(&self.pool).await?;
+        let done = {
+            let _gate = self.gate().await;
+            query.execute(&self.pool).await?
+        };
         if done.rows_affected() == 1 {
             debug!(target: "aggregator::store", owner, rollup = rollup_id, height, %state, "certificate state");
             return Ok(());

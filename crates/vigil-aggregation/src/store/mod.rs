@@ -34,6 +34,8 @@ mod feed;
 mod ingest;
 mod types;
 
+use std::sync::Arc;
+
 use sqlx::{Any, AnyPool, Transaction, migrate::Migrator};
 use tracing::info;
 pub use vigil_db::Backend;
@@ -66,6 +68,38 @@ const MIGRATIONS: Migrations =
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite: one writer at a time, queued here. SQLite allows one writer per database; a second
+    /// one gets `SQLITE_BUSY` and the busy handler sleeps (1, 2, 5 … up to 100 ms) before trying
+    /// again, so the aggregator's own writers (group commit, certificates, submitter) would
+    /// stall one another. Waiting in this async queue costs nothing of the kind.
+    write_gate: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// A write transaction: on SQLite it also holds the write gate until it ends.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Any>,
+    _gate: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    /// Commits (and releases the write gate).
+    pub(crate) async fn commit(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
 }
 
 impl Store {
@@ -79,7 +113,7 @@ impl Store {
         let db = Db::open(url, MIGRATIONS, MAX_CONNECTIONS).await?;
         let backend = db.backend;
         info!(target: "aggregator::store", %backend, "store open");
-        Ok(Self { pool: db.pool, backend })
+        Ok(Self { pool: db.pool, backend, write_gate: Arc::default() })
     }
 
     /// Which database this is.
@@ -92,8 +126,19 @@ impl Store {
         self.pool.close().await;
     }
 
-    /// Begins a transaction that will write ([`Db::begin_write`]).
-    async fn begin_write(&self) -> Result<Transaction<'static, Any>> {
-        Ok(Db { pool: self.pool.clone(), backend: self.backend }.begin_write().await?)
+    /// Begins a transaction that will write ([`Db::begin_write`]), after the write gate on
+    /// SQLite.
+    async fn begin_write(&self) -> Result<WriteTx> {
+        let gate = self.gate().await;
+        let tx = Db { pool: self.pool.clone(), backend: self.backend }.begin_write().await?;
+        Ok(WriteTx { tx, _gate: gate })
+    }
+
+    /// The write gate, on SQLite (hold it across a single autocommit write).
+    async fn gate(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.backend {
+            Backend::Sqlite => Some(Arc::clone(&self.write_gate).lock_owned().await),
+            Backend::Postgres => None,
+        }
     }
 }
