@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/vigil/target}"
-scripts/setup.sh >&2
+scripts/setup.sh --devnet-only >&2
 echo "devnet: building Vigil (release; the first build takes a while)" >&2
 cargo build --release --quiet -p vigil-operator -p vigil-aggregator -p vigil-slasher -p vigil-devnet
 export VIGIL_BIN_DIR="$CARGO_TARGET_DIR/release"

@@ -18,6 +18,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# The devnet needs nothing more (scripts/devnet.sh passes --devnet-only).
+if [ "${1:-}" = "--devnet-only" ]; then
+  exit 0
+fi
+
 # Debian packages the tests need; nothing is started here.
 # - postgresql: the aggregator's and slasher's tests start private servers (vigil-test-utils);
 # - prometheus (with promtool): the monitoring test scrapes a running devnet with it.
