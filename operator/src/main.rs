@@ -52,6 +52,54 @@ enum Command {
     /// Export or import the slashing-protection database (JSON in the spirit of EIP-3076).
     #[command(subcommand)]
     Protection(ProtectionCommand),
+    /// Data availability tools.
+    #[command(subcommand)]
+    Da(DaCommand),
+}
+
+#[derive(Subcommand)]
+enum DaCommand {
+    /// Decode a rollup batch and judge it: the channel, its frames and batches, the L2 block
+    /// range and transaction counts, and (with --l2-rpc) the DA verdict the node would reach.
+    /// Inputs are read in the order given and assembled as the node does.
+    Inspect(InspectArgs),
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    /// The rollup's chain file (superchain-registry TOML).
+    #[arg(long)]
+    rollup_config: PathBuf,
+    /// The batcher, if it changed since genesis.
+    #[arg(long)]
+    batcher: Option<alloy_primitives::Address>,
+    /// A file holding a batcher transaction's calldata (hex, or raw bytes).
+    #[arg(long)]
+    calldata: Vec<PathBuf>,
+    /// A file holding one blob (hex, or the raw 131,072 bytes).
+    #[arg(long)]
+    blob: Vec<PathBuf>,
+    /// A file holding a signed batcher transaction (EIP-2718; hex or raw bytes).
+    #[arg(long)]
+    raw_tx: Vec<PathBuf>,
+    /// An L1 transaction hash (needs --l1-rpc, and --beacon for blob transactions).
+    #[arg(long)]
+    tx: Vec<alloy_primitives::B256>,
+    /// L1 JSON-RPC endpoint.
+    #[arg(long)]
+    l1_rpc: Option<String>,
+    /// Beacon API base URL (repeatable: failover).
+    #[arg(long)]
+    beacon: Vec<String>,
+    /// Beacon dialect: standard, or anvil (the devnet).
+    #[arg(long, default_value = "standard")]
+    beacon_dialect: String,
+    /// The L2 node to judge the channels against.
+    #[arg(long)]
+    l2_rpc: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -243,17 +291,137 @@ async fn main() -> Result<()> {
             run_node(&config, keys).await?;
         }
         Command::Protection(cmd) => protection_command(cli.config.as_deref(), cmd).await?,
+        Command::Da(DaCommand::Inspect(args)) => da_inspect(args).await?,
+    }
+    Ok(())
+}
+
+/// Reads a file as hex (optionally `0x`-prefixed, whitespace ignored) or, failing that, as raw
+/// bytes.
+fn read_bytes(path: &Path) -> Result<Vec<u8>> {
+    let raw = std::fs::read(path).wrap_err_with(|| format!("cannot read {}", path.display()))?;
+    if let Ok(text) = std::str::from_utf8(&raw) {
+        let compact: String = text.split_whitespace().collect();
+        if let Ok(bytes) = hex::decode(compact.trim_start_matches("0x")) {
+            return Ok(bytes);
+        }
+    }
+    Ok(raw)
+}
+
+async fn da_inspect(args: InspectArgs) -> Result<()> {
+    use vigil_da::op::inspect::{Endpoints, Input, inspect};
+    let mut config = vigil_da::op::OpRollupConfig::read(&args.rollup_config)?;
+    if let Some(batcher) = args.batcher {
+        config.batcher = batcher;
+    }
+    let mut inputs = Vec::new();
+    for path in &args.calldata {
+        inputs.push(Input::Calldata(read_bytes(path)?));
+    }
+    for path in &args.blob {
+        inputs.push(Input::Blob(read_bytes(path)?));
+    }
+    for path in &args.raw_tx {
+        inputs.push(Input::RawTransaction(read_bytes(path)?));
+    }
+    inputs.extend(args.tx.iter().map(|h| Input::TxHash(*h)));
+    if inputs.is_empty() {
+        bail!("nothing to inspect: give --calldata, --blob, --raw-tx or --tx");
+    }
+    let timeout = std::time::Duration::from_secs(30);
+    let l1 = match &args.l1_rpc {
+        Some(url) => Some(vigil_node::rpc::provider(url, "--l1-rpc", timeout).await?),
+        None => None,
+    };
+    let l2 = match &args.l2_rpc {
+        Some(url) => {
+            Some(vigil_da::op::L2Node::new(vigil_node::rpc::provider(url, "--l2-rpc", timeout).await?))
+        }
+        None => None,
+    };
+    let dialect = match args.beacon_dialect.as_str() {
+        "standard" => vigil_da::BeaconDialect::Standard,
+        "anvil" => vigil_da::BeaconDialect::Anvil,
+        other => bail!("unknown beacon dialect {other:?}: standard or anvil"),
+    };
+    let beacon = if args.beacon.is_empty() {
+        None
+    } else {
+        Some(vigil_da::BeaconClient::new(args.beacon.clone(), dialect, timeout)?)
+    };
+    let report = inspect(
+        &config,
+        &inputs,
+        Endpoints { l1: l1.as_ref(), beacon: beacon.as_ref(), l2: l2.as_ref() },
+    )
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    println!("rollup {} (chain {})", report.rollup, report.chain_id);
+    for f in &report.frames {
+        println!(
+            "frame   input {} channel {} #{} {} bytes{}",
+            f.input,
+            f.channel,
+            f.number,
+            f.len,
+            if f.is_last { " (last)" } else { "" }
+        );
+    }
+    for c in &report.channels {
+        let ch = &c.channel;
+        let (first, last) = ch.range().unwrap_or_default();
+        println!(
+            "channel {}: {} frame(s), {:?}, {} -> {} bytes, completed in L1 block {}",
+            ch.id, ch.frames, ch.compression, ch.compressed_len, ch.decompressed_len, ch.l1_block
+        );
+        for b in &ch.batches {
+            println!("  batch  {:?} {}..={} ({} txs)", b.kind, b.first, b.last, b.txs);
+        }
+        println!(
+            "  L2 blocks {first}..={last} ({} blocks, {} txs), L1 origins {}..={}",
+            ch.blocks.len(),
+            ch.tx_count(),
+            ch.blocks.first().map_or(0, |b| b.epoch_num),
+            ch.blocks.last().map_or(0, |b| b.epoch_num)
+        );
+        println!("  daCommitment {} (over {} carrier(s))", ch.da_commitment, ch.carriers.len());
+        let verdict = match &c.verdict {
+            None => "not checked (no --l2-rpc)".to_owned(),
+            Some(vigil_da::op::ChannelVerdict::Available { blocks }) => {
+                format!("AVAILABLE: all {} blocks reproduced from L1 data", blocks.len())
+            }
+            Some(vigil_da::op::ChannelVerdict::Pending { head }) => {
+                format!("PENDING: the L2 node's head is {head}")
+            }
+            Some(vigil_da::op::ChannelVerdict::Refused { refusal }) => {
+                format!("REFUSED ({}): {refusal}", refusal.label())
+            }
+        };
+        println!("  verdict {verdict}");
+    }
+    for r in &report.refusals {
+        println!("refused ({}): {r}", r.label());
+    }
+    if let Some(incomplete) = &report.incomplete {
+        println!("incomplete channel {incomplete}");
     }
     Ok(())
 }
 
 /// Serves the node API and metrics, and runs the node until Ctrl-C or SIGTERM.
 async fn run_node(config: &OperatorConfig, keys: OperatorKeys) -> Result<()> {
-    let state = vigil_node::api::NodeState::new(
-        "vigil-operator",
-        env!("CARGO_PKG_VERSION"),
-        config.rollups.iter().map(|r| r.rollup_id),
-    );
+    let rollup_ids = config
+        .rollups
+        .iter()
+        .map(|r| r.op_config().map(|c| c.chain_id))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .wrap_err("cannot read a rollup's config")?;
+    let state =
+        vigil_node::api::NodeState::new("vigil-operator", env!("CARGO_PKG_VERSION"), rollup_ids);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut servers = Vec::new();
     for (address, router) in [

@@ -407,6 +407,12 @@ impl BeaconClient {
     /// The blobs of `block` whose versioned hashes are `versioned_hashes`, in that order, each
     /// verified by recomputed KZG commitment. `tx` (the transaction carrying them) only names
     /// the culprit in a [`DaError::MissingBlob`].
+    ///
+    /// Verdicts (not retryable): [`DaError::MissingBlob`] when no served blob hashes to a
+    /// requested versioned hash (a tampered or absent blob), [`DaError::CommitmentMismatch`] and
+    /// [`DaError::WrongBeaconBlock`] when sidecars contradict their blobs or the block asked
+    /// for, [`DaError::BlobsPruned`] past the retention window. Retryable:
+    /// [`DaError::BlobsNotYetServed`], and [`DaError::Beacon`] when every endpoint failed.
     pub async fn blobs(
         &self,
         block: &L1BlockRef,

@@ -159,6 +159,11 @@ impl Layout {
         self.dir.join("batcher.json")
     }
 
+    /// The rollup's chain file (superchain-registry TOML), which operators read.
+    pub fn rollup_config(&self) -> PathBuf {
+        self.dir.join("rollup.toml")
+    }
+
     /// A process's log.
     pub fn log(&self, name: &str) -> PathBuf {
         self.dir.join(format!("logs/{name}.log"))

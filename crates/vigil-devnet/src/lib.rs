@@ -4,8 +4,12 @@
 //! head), deploys EigenLayer's core and Vigil, makes and funds the operators and registers them
 //! through `vigil-operator register`, starts `vigil-aggregator`, `vigil-slasher` and one
 //! `vigil-operator run` per operator as child processes, and runs the rollup's batcher, which
-//! posts L2 blocks to L1 as blobs. It prints where everything listens and every certificate as
-//! it lands on L1.
+//! posts L2 blocks to L1 as an OP Stack batcher does (span batches in brotli or zlib channels,
+//! frames in blobs or calldata, [`batcher`]). The L2 is an OP-Stack-shaped chain: blocks every
+//! `l2_block_time` seconds with timestamps exactly `genesis + n × block_time`, described to the
+//! operators by a superchain-registry chain file (`rollup.toml` in the state directory). It
+//! prints where everything listens and every certificate as it lands on L1, with the channel it
+//! attests.
 //!
 //! - **State** lives in one directory ([`layout`]); a second run resumes it (anvil state files,
 //!   databases, keys) unless asked to start fresh.
@@ -13,7 +17,7 @@
 //!   that conflict with a certified one, and shows the evidence, the slash and the reduced stake.
 //! - **Unattended mode**: exits by itself once `exit_after` heights are certified (and, in
 //!   byzantine mode, the slash happened), with an error unless everything happened as expected
-//!   ([`watch::check_every_height`], [`watch::check_slashes`]).
+//!   ([`watch::check_certified_channels`], [`watch::check_slashes`]).
 
 pub mod batcher;
 pub mod byzantine;
@@ -136,12 +140,24 @@ pub async fn run(
         chain_id: opts.rollup_id,
         port: ports.l2,
         slots_in_an_epoch: Some(1),
-        block_time: Some(opts.l2_block_time.max(1) as f64),
         state: Some(layout.l2_state()),
         ..Default::default()
     })
     .await
     .map_err(Error::chain("start the L2 anvil"))?;
+    // An OP Stack L2 has a block every block_time seconds, its timestamp exactly
+    // genesis + n × block_time (span batches carry only the first timestamp). Anvil keeps that
+    // spacing once told; blocks are mined on an interval from here on.
+    let l2_block_time = opts.l2_block_time.max(1);
+    let l2_admin = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
+    for (method, arg) in
+        [("anvil_setBlockTimestampInterval", l2_block_time), ("evm_setIntervalMining", l2_block_time)]
+    {
+        l2_admin
+            .raw_request::<_, serde_json::Value>(method.into(), (arg,))
+            .await
+            .map_err(Error::chain("configure the L2 anvil"))?;
+    }
     say(format!("L1  {} (chain {L1_CHAIN_ID}, {HARDFORK})", l1.endpoint()));
     say(format!("L2  {} (rollup {}, safe follows the head)", l2.endpoint(), opts.rollup_id));
 
@@ -152,7 +168,16 @@ pub async fn run(
         m
     } else {
         say(format!("fresh devnet in {}", layout.dir().display()));
-        setup::provision(&layout, &ports, l1.url(), opts, say).await?
+        let genesis = l2_admin
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
+            .await
+            .map_err(Error::chain("L2 genesis"))?
+            .ok_or_else(|| Error::Check("the L2 has no genesis block".into()))?;
+        let manifest = setup::provision(&layout, &ports, l1.url(), opts, say).await?;
+        let rollup = setup::rollup_config(&manifest, genesis.header.timestamp, l2_block_time);
+        setup::write_file(&layout.rollup_config(), &rollup.to_superchain_toml())?;
+        setup::write_configs(&layout, &manifest, &ports)?;
+        manifest
     };
     if manifest.rollup_id != opts.rollup_id {
         return Err(Error::State {
@@ -338,8 +363,8 @@ async fn follow(
     let batcher = Batcher {
         l1: signing_provider(l1.url(), batcher_key),
         l2: signing_provider(l2.url(), l2_key),
-        rollup_id: manifest.rollup_id,
-        inbox: manifest.inbox,
+        config: vigil_da::op::OpRollupConfig::read(&layout.rollup_config())
+            .map_err(|e| Error::Check(format!("rollup config: {e}")))?,
         layout: layout.clone(),
     };
     let l1_reader = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
@@ -375,24 +400,25 @@ async fn follow(
         for c in history {
             certified.insert(c.checkpoint.height, c);
         }
-        let contiguous = (1..).take_while(|h| certified.contains_key(h)).last().unwrap_or(0);
+        let mut progress = batcher::Progress::read(layout)?;
+        let contiguous = covered_through(&progress.channels, &certified);
         let highest = certified.keys().next_back().copied().unwrap_or(0);
         say(format!(
-            "{}  {} certificates from earlier runs: heights 1..={contiguous} (highest {highest})",
+            "{}  {} certificates from earlier runs: heights 1..={contiguous} covered (highest {highest})",
             clock(),
             certified.len()
         ));
         // A chain restored from its state file has no state for the blocks before the restart,
-        // so batches posted then and never certified cannot be aggregated any more: post those
+        // so channels posted then and never certified cannot be aggregated any more: post those
         // heights again (operators may sign a block again with another daCommitment).
-        let progress = batcher::Progress::read(layout)?;
         if progress.posted > contiguous {
-            batcher::Progress { posted: contiguous }.write(layout)?;
+            let was = progress.posted;
+            progress.rewind_to(contiguous);
+            progress.write(layout)?;
             say(format!(
-                "{}  batcher: posting heights {}..={} again (not certified before the restart)",
+                "{}  batcher: posting heights {}..={was} again (not certified before the restart)",
                 clock(),
-                contiguous.saturating_add(1),
-                progress.posted
+                progress.posted.saturating_add(1),
             ));
         }
     }
@@ -405,6 +431,12 @@ async fn follow(
         ));
         slashes.push(s);
     }
+    let mut channels: BTreeMap<u64, batcher::Posted> = batcher::Progress::read(layout)?
+        .channels
+        .into_iter()
+        .map(|p| (p.last, p))
+        .collect();
+    let mut last_hundred = 0u64;
     let mut last_batch = Instant::now().checked_sub(batcher::INTERVAL).unwrap_or_else(Instant::now);
     let mut batch_errors = 0u32;
     tokio::pin!(shutdown);
@@ -421,7 +453,8 @@ async fn follow(
             match batcher.step().await {
                 Ok(Some(p)) => {
                     batch_errors = 0;
-                    tracing::info!(target: "vigil::devnet::batcher", first = p.first, last = p.last, l1_block = p.l1_block, "batch posted");
+                    tracing::info!(target: "vigil::devnet::batcher", first = p.first, last = p.last, l1_block = p.l1_block, shape = p.shape.describe(), "channel posted");
+                    channels.insert(p.last, p);
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -439,6 +472,10 @@ async fn follow(
             }
         };
         for c in new_certs {
+            let why = channels.get(&c.checkpoint.height).map_or_else(
+                || "not a channel-final block".to_owned(),
+                |p| format!("channel {}..={} final ({})", p.first, p.last, p.shape.describe()),
+            );
             let pct = if c.total_weight.is_zero() {
                 0.0
             } else {
@@ -447,16 +484,26 @@ async fn follow(
                 bps.to::<u64>() as f64 / 100.0
             };
             say(format!(
-                "{:>6}  {:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}",
+                "{:>6}  {:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}  {why}",
                 clock(),
                 c.checkpoint.height,
                 short(&c.checkpoint.block_hash),
                 short(&c.checkpoint.state_root),
-                c.block,
+                c.checkpoint.l1_block,
                 format!("{}/{} ({pct:.1}%)", tokens(c.signed_weight), tokens(c.total_weight)),
                 short(&c.tx)
             ));
             certified.insert(c.checkpoint.height, c);
+            let height = c.checkpoint.height;
+            if height / 100 > last_hundred {
+                last_hundred = height / 100;
+                let per_100 = certified.len() as f64 * 100.0 / height.max(1) as f64;
+                say(format!(
+                    "{}  {} certificates for L2 heights 1..={height}: {per_100:.1} per 100 L2 blocks",
+                    clock(),
+                    certified.len()
+                ));
+            }
         }
         for s in new_slashes {
             let magnitude = watch.magnitude(s.operator).await.unwrap_or_default();
@@ -502,7 +549,8 @@ async fn follow(
 
         // Unattended: done?
         if let Some(n) = opts.exit_after {
-            let contiguous = (1..).take_while(|h| certified.contains_key(h)).last().unwrap_or(0);
+            let posted: Vec<batcher::Posted> = channels.values().cloned().collect();
+            let contiguous = covered_through(&posted, &certified);
             let slash_done = byzantine.is_none() || !slashes.is_empty();
             if contiguous >= n && slash_done {
                 // Give a second slash (if the system were wrong) time to show up.
@@ -511,12 +559,14 @@ async fn follow(
                     let (_, more) = watch.poll().await?;
                     slashes.extend(more);
                 }
-                watch::check_every_height(&watch, &l2_reader, n).await?;
+                watch::check_certified_channels(&watch, &l2_reader, &posted, &certified, n)
+                    .await?;
                 let expected: Vec<Address> =
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
+                let finals = posted.iter().take_while(|p| p.first <= n).count();
                 say(format!(
-                    "{}  done: heights 1..={n} certified on L1, each with the L2's own block; {}",
+                    "{}  done: heights 1..={n} covered by {finals} certified channel-final blocks, each the L2's own block with its channel's daCommitment; {}",
                     clock(),
                     if expected.is_empty() {
                         "no operator slashed".to_owned()
@@ -540,6 +590,18 @@ async fn follow(
             }
         }
     }
+}
+
+/// The highest L2 height up to which every posted channel's final block is certified.
+fn covered_through(channels: &[batcher::Posted], certified: &BTreeMap<u64, watch::Certified>) -> u64 {
+    let mut covered = 0u64;
+    for c in channels {
+        if c.first != covered.saturating_add(1) || !certified.contains_key(&c.last) {
+            break;
+        }
+        covered = c.last;
+    }
+    covered
 }
 
 /// The slasher's offences: (id, state, detail), best effort.

@@ -273,6 +273,22 @@ fn restrict(path: &Path) {
 #[cfg(not(unix))]
 fn restrict(_path: &Path) {}
 
+/// The devnet rollup's chain file, in the superchain registry's shape: Granite and Holocene
+/// active from genesis, as on every OP Stack chain today.
+pub fn rollup_config(manifest: &Manifest, genesis_time: u64, block_time: u64) -> vigil_da::op::OpRollupConfig {
+    vigil_da::op::OpRollupConfig {
+        name: "Vigil devnet rollup".into(),
+        chain_id: manifest.rollup_id,
+        batch_inbox: manifest.inbox,
+        batcher: manifest.batcher,
+        block_time,
+        genesis_l2_time: genesis_time,
+        genesis_l2_number: 0,
+        granite_time: Some(0),
+        holocene_time: Some(0),
+    }
+}
+
 /// Writes every binary's config for `ports` (again on every start: ports may change).
 pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Result<()> {
     let l1 = format!("http://127.0.0.1:{}", ports.l1);
@@ -289,17 +305,16 @@ pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Res
                  [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_file = \"{password}\"\n\
                  ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_file = \"{password}\"\n\n\
                  [node]\nprotection_db = \"data/protection.sqlite\"\npoll_interval_ms = 500\n\
+                 beacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
                  rpc_timeout_ms = 5000\nstatus_interval_ms = 5000\n\
                  api_address = \"127.0.0.1:{api}\"\nmetrics_address = \"127.0.0.1:{metrics}\"\n\n\
                  [submission]\naggregators = [\"{aggregator}\"]\n\n\
-                 [[rollups]]\nrollup_id = {rollup}\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
-                 batcher = \"{batcher}\"\ninbox = \"{inbox}\"\n",
+                 [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
+                 rollup_config = \"{rollup_config}\"\n",
                 name = op.name,
                 api = ports.operator_api(i),
                 metrics = ports.operator_metrics(i),
-                rollup = manifest.rollup_id,
-                batcher = manifest.batcher,
-                inbox = manifest.inbox,
+                rollup_config = layout.rollup_config().display(),
             ),
         )?;
     }

@@ -154,20 +154,64 @@ impl ChainWatch {
     }
 }
 
-/// Checks that every L2 height `1..=n` is certified on L1 with exactly the block the L2 holds.
-pub async fn check_every_height(watch: &ChainWatch, l2: &DynProvider, n: u64) -> Result<()> {
-    for height in 1..=n {
-        let block = l2
-            .get_block_by_number(BlockNumberOrTag::Number(height))
-            .await
-            .map_err(Error::chain("L2 block"))?
-            .ok_or_else(|| Error::Check(format!("L2 has no block {height}")))?;
-        if !watch.is_certified(height, block.header.hash, block.header.state_root).await? {
+/// The unattended check of what was certified against what the batcher posted: every L2
+/// height up to `n` lies in a channel whose final block is certified; every certified height is
+/// a channel-final block; each certificate names the L2's own block, the L1 block that completed
+/// the channel, and a `daCommitment` over exactly the channel's blobs (or calldata transactions).
+pub async fn check_certified_channels(
+    watch: &ChainWatch,
+    l2: &DynProvider,
+    channels: &[crate::batcher::Posted],
+    certified: &std::collections::BTreeMap<u64, Certified>,
+    n: u64,
+) -> Result<()> {
+    let finals: std::collections::BTreeMap<u64, &crate::batcher::Posted> =
+        channels.iter().map(|c| (c.last, c)).collect();
+    for height in certified.keys() {
+        if !finals.contains_key(height) {
             return Err(Error::Check(format!(
-                "L2 height {height} (block {}) has no certificate on L1",
-                block.header.hash
+                "height {height} is certified but is not the last block of a posted channel"
             )));
         }
+    }
+    let mut covered = 0;
+    for channel in channels {
+        if channel.first > n {
+            break;
+        }
+        let Some(c) = certified.get(&channel.last) else {
+            return Err(Error::Check(format!(
+                "channel {}..={} has no certificate for its final block",
+                channel.first, channel.last
+            )));
+        };
+        let block = l2
+            .get_block_by_number(BlockNumberOrTag::Number(channel.last))
+            .await
+            .map_err(Error::chain("L2 block"))?
+            .ok_or_else(|| Error::Check(format!("L2 has no block {}", channel.last)))?;
+        if !watch.is_certified(channel.last, block.header.hash, block.header.state_root).await? {
+            return Err(Error::Check(format!(
+                "L2 height {} (block {}) is not certified with the L2's own block",
+                channel.last, block.header.hash
+            )));
+        }
+        if c.checkpoint.da_commitment != channel.da_commitment {
+            return Err(Error::Check(format!(
+                "height {}: certified daCommitment {} is not the channel's ({})",
+                channel.last, c.checkpoint.da_commitment, channel.da_commitment
+            )));
+        }
+        if c.checkpoint.l1_block != channel.l1_block {
+            return Err(Error::Check(format!(
+                "height {}: certified l1Block {} is not the block that completed the channel ({})",
+                channel.last, c.checkpoint.l1_block, channel.l1_block
+            )));
+        }
+        covered = channel.last;
+    }
+    if covered < n {
+        return Err(Error::Check(format!("heights certified through {covered}, wanted {n}")));
     }
     Ok(())
 }

@@ -33,9 +33,13 @@ pub struct OperatorConfig {
 pub struct NodeConfig {
     /// The slashing-protection database (SQLite). Back it up; never share it between processes.
     pub protection_db: PathBuf,
-    /// Beacon API base URL serving `/eth/v1/beacon/blobs/{block}` (anvil serves it on its RPC
-    /// port; empty means "same as chain.l1_rpc").
-    pub l1_beacon: String,
+    /// Beacon API base URLs (standard beacon API), tried in order with failover. Blobs are read
+    /// with `/eth/v1/beacon/blobs/{slot}` (falling back to `blob_sidecars`). Empty: blob batches
+    /// cannot be checked and are refused; calldata batches still are.
+    pub beacon_urls: Vec<String>,
+    /// `standard` (every real network) or `anvil` (the devnet's L1, which reads a `block_id` as
+    /// an execution block number).
+    pub beacon_dialect: vigil_da::BeaconDialect,
     /// How often to look for new L1 blocks and L2 heads, in milliseconds.
     pub poll_interval_ms: u64,
     /// On start, rescan this many L1 blocks before the head for batches (signing them again is
@@ -60,7 +64,8 @@ impl Default for NodeConfig {
     fn default() -> Self {
         Self {
             protection_db: PathBuf::from("data/protection.sqlite"),
-            l1_beacon: String::new(),
+            beacon_urls: Vec::new(),
+            beacon_dialect: vigil_da::BeaconDialect::Standard,
             poll_interval_ms: 1_000,
             scan_lookback_blocks: 64,
             rpc_timeout_ms: 10_000,
@@ -82,21 +87,53 @@ pub struct SubmissionConfig {
     pub retry: crate::submit::RetryPolicy,
 }
 
-/// One rollup: its chain id, the operator's own L2 node, and where its batches are posted.
+/// The rollup adapters Vigil has (`kind` of a `[[rollups]]` table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum RollupKind {
+    /// OP Stack chains (OP Mainnet, Base, Unichain, …): frames of compressed channels in blobs
+    /// or calldata.
+    #[default]
+    OpStack,
+}
+
+/// One rollup: its adapter, the operator's own L2 node, and the rollup's published config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollupConfig {
-    /// The L2's chain id.
-    pub rollup_id: u64,
+    /// The adapter: `op-stack`.
+    #[serde(default)]
+    pub kind: RollupKind,
     /// The operator's own L2 node (JSON-RPC).
     pub l2_rpc: String,
     /// Which L2 head to trust: `safe` or `finalized`.
     #[serde(default)]
     pub tag: crate::watcher::L2Tag,
-    /// The rollup's batcher address (only its batches count).
-    pub batcher: alloy::primitives::Address,
-    /// The rollup's inbox address on L1.
-    pub inbox: alloy::primitives::Address,
+    /// The rollup's chain file as the superchain registry publishes it
+    /// (`superchain/configs/<network>/<chain>.toml`): chain id (the `rollupId`), batch inbox,
+    /// genesis, block time, hardforks.
+    pub rollup_config: PathBuf,
+    /// The current batcher, if it changed since genesis (the registry file names the genesis
+    /// batcher; the current one is SystemConfig's `batcherHash` on L1).
+    #[serde(default)]
+    pub batcher: Option<alloy::primitives::Address>,
+    /// Also sign every block whose number is a multiple of this (0: only the last block of each
+    /// channel, the default). Every operator of the rollup must use the same value, or their
+    /// signatures do not aggregate.
+    #[serde(default)]
+    pub checkpoint_interval: u64,
+}
+
+impl RollupConfig {
+    /// Reads the rollup's chain file and applies the batcher override.
+    pub fn op_config(&self) -> Result<vigil_da::op::OpRollupConfig> {
+        let mut config = vigil_da::op::OpRollupConfig::read(&self.rollup_config)
+            .map_err(|e| Error::Config(e.to_string()))?;
+        if let Some(batcher) = self.batcher {
+            config.batcher = batcher;
+        }
+        Ok(config)
+    }
 }
 
 /// L1 access.
@@ -185,6 +222,9 @@ impl OperatorConfig {
         }
         if let Some(p) = self.keys.ecdsa_password_file.as_mut() {
             fix(p);
+        }
+        for rollup in &mut self.rollups {
+            fix(&mut rollup.rollup_config);
         }
         self
     }

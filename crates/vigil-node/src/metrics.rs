@@ -28,6 +28,9 @@ pub const CHECKPOINTS_SIGNED_TOTAL: &str = "vigil_operator_checkpoints_signed_to
 pub const CHECKPOINTS_REFUSED_TOTAL: &str = "vigil_operator_checkpoints_refused_total";
 /// `vigil_operator_da_checks_total`: counter by `rollup`, `result`.
 pub const DA_CHECKS_TOTAL: &str = "vigil_operator_da_checks_total";
+/// `vigil_operator_da_refusals_total`: counter by `rollup`, `reason` (the OP Stack adapter's
+/// refusal labels: `wrong_sender`, `blob_commitment`, `frame_repeated`, `channel_timeout`, …).
+pub const DA_REFUSALS_TOTAL: &str = "vigil_operator_da_refusals_total";
 /// `vigil_operator_submission_seconds`: histogram by `aggregator`.
 pub const SUBMISSION_SECONDS: &str = "vigil_operator_submission_seconds";
 /// `vigil_operator_submissions_total`: counter by `aggregator`, `result`.
@@ -39,7 +42,7 @@ pub const SLASHED: &str = "vigil_operator_slashed";
 
 /// Every metric this module defines. Dashboards and alerts may query only these (plus
 /// [`vigil_protection::DECISIONS_TOTAL_NAME`], which [`registry`] also exports).
-pub const METRIC_NAMES: [&str; 12] = [
+pub const METRIC_NAMES: [&str; 13] = [
     PERFORMANCE_SCORE,
     RPC_REQUEST_DURATION_SECONDS,
     RPC_REQUESTS_TOTAL,
@@ -48,6 +51,7 @@ pub const METRIC_NAMES: [&str; 12] = [
     CHECKPOINTS_SIGNED_TOTAL,
     CHECKPOINTS_REFUSED_TOTAL,
     DA_CHECKS_TOTAL,
+    DA_REFUSALS_TOTAL,
     SUBMISSION_SECONDS,
     SUBMISSIONS_TOTAL,
     LAST_SIGNED_HEIGHT,
@@ -151,6 +155,7 @@ struct Metrics {
     checkpoints_signed_total: IntCounterVec,
     checkpoints_refused_total: IntCounterVec,
     da_checks_total: IntCounterVec,
+    da_refusals_total: IntCounterVec,
     submission_seconds: HistogramVec,
     submissions_total: IntCounterVec,
     last_signed_height: IntGaugeVec,
@@ -209,6 +214,11 @@ impl Metrics {
                  id and result",
                 &["rollup", "result"],
             )?,
+            da_refusals_total: counter(
+                DA_REFUSALS_TOTAL,
+                "Batcher data or L2 blocks refused by the rollup adapter, by rollup id and reason",
+                &["rollup", "reason"],
+            )?,
             submission_seconds: HistogramVec::new(
                 HistogramOpts::new(
                     SUBMISSION_SECONDS,
@@ -236,7 +246,7 @@ impl Metrics {
         })
     }
 
-    fn collectors(&self) -> [Box<dyn prometheus::core::Collector>; 12] {
+    fn collectors(&self) -> [Box<dyn prometheus::core::Collector>; 13] {
         [
             Box::new(self.performance_score.clone()),
             Box::new(self.rpc_request_duration_seconds.clone()),
@@ -246,6 +256,7 @@ impl Metrics {
             Box::new(self.checkpoints_signed_total.clone()),
             Box::new(self.checkpoints_refused_total.clone()),
             Box::new(self.da_checks_total.clone()),
+            Box::new(self.da_refusals_total.clone()),
             Box::new(self.submission_seconds.clone()),
             Box::new(self.submissions_total.clone()),
             Box::new(self.last_signed_height.clone()),
@@ -352,7 +363,15 @@ pub fn init_rollup(rollup: u64) {
         for result in DaCheckResult::ALL {
             m.da_checks_total.with_label_values(&[&rollup, result.as_str()]);
         }
+        for reason in vigil_da::op::Refusal::LABELS {
+            m.da_refusals_total.with_label_values(&[&rollup, reason]);
+        }
     });
+}
+
+/// Counts batcher data or an L2 block the rollup adapter refused, by its reason label.
+pub fn record_da_refusal(rollup: u64, reason: &str) {
+    with(|m| m.da_refusals_total.with_label_values(&[&rollup.to_string(), reason]).inc());
 }
 
 /// Counts a checkpoint read from the operator's L2 node for `rollup` (its chain id).

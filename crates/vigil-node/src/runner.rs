@@ -5,7 +5,10 @@ use std::{collections::HashSet, future::Future, time::Duration};
 
 use alloy::providers::{DynProvider, Provider};
 use vigil_chain::Deployment;
-use vigil_da::{BlobDa, DaSource, RollupInbox, VerifiedBatch};
+use vigil_da::{
+    BeaconClient,
+    op::{ChannelVerdict, DecodedChannel, L2Node, OpStackSource, Refusal, check_channel},
+};
 use vigil_protection::SlashingDatabase;
 use vigil_types::Checkpoint;
 
@@ -16,16 +19,20 @@ use crate::{
     metrics::{self, DaCheckResult, RefusalReason, SubmissionResult},
     signer::CheckpointSigner,
     submit::{Delivery, Submitter},
-    watcher::{L2Tag, Skip, checkpoints_for_batch},
+    watcher::{Cadence, L2Tag, checkpoints},
 };
 
 struct RollupState {
     id: u64,
     tag: L2Tag,
-    l2: DynProvider,
-    da: BlobDa<DynProvider>,
-    /// Verified batches with blocks the L2 node does not trust yet.
-    pending: Vec<VerifiedBatch>,
+    interval: u64,
+    l2: L2Node<DynProvider>,
+    source: OpStackSource<DynProvider>,
+    /// The next L1 block this rollup's adapter scans (each rollup keeps its own, so a failure
+    /// for one never makes another scan a block twice).
+    next_l1: u64,
+    /// Channels decoded from L1 whose blocks the L2 node does not trust yet.
+    pending: Vec<DecodedChannel>,
     /// Checkpoints signed and delivered in this process (re-signing is safe, resending is noise).
     done: HashSet<Checkpoint>,
 }
@@ -57,31 +64,36 @@ pub async fn run(
     let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
     let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
     let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc", timeout).await?;
-    let beacon = if config.node.l1_beacon.is_empty() {
-        config.chain.l1_rpc.clone()
+    let beacon = if config.node.beacon_urls.is_empty() {
+        tracing::warn!(target: "vigil::node", "no beacon API configured (node.beacon_urls): blob batches will be refused");
+        None
     } else {
-        config.node.l1_beacon.clone()
+        Some(
+            BeaconClient::new(config.node.beacon_urls.clone(), config.node.beacon_dialect, timeout)
+                .map_err(|e| Error::Config(e.to_string()))?,
+        )
     };
+    let head = l1.get_block_number().await.map_err(|e| rpc("L1 head", e))?;
+    let from = head.saturating_sub(config.node.scan_lookback_blocks);
     let mut rollups = Vec::new();
     for r in &config.rollups {
-        metrics::init_rollup(r.rollup_id);
+        let op = r.op_config()?;
+        let id = op.chain_id;
+        metrics::init_rollup(id);
+        let l2 = http(&r.l2_rpc, "rollups.l2_rpc", timeout).await?;
+        tracing::info!(target: "vigil::node", rollup = id, name = %op.name, kind = ?r.kind, inbox = %op.batch_inbox, batcher = %op.batcher, "following rollup");
         rollups.push(RollupState {
-            id: r.rollup_id,
+            id,
             tag: r.tag,
-            l2: http(&r.l2_rpc, "rollups.l2_rpc", timeout).await?,
-            da: BlobDa::new(
-                l1.clone(),
-                beacon.clone(),
-                RollupInbox { rollup_id: r.rollup_id, batcher: r.batcher, inbox: r.inbox },
-            )
-            .with_timeout(timeout),
+            interval: r.checkpoint_interval,
+            l2: L2Node::new(l2),
+            source: OpStackSource::new(l1.clone(), beacon.clone(), op),
+            next_l1: from,
             pending: Vec::new(),
             done: HashSet::new(),
         });
     }
-    let head = l1.get_block_number().await.map_err(|e| rpc("L1 head", e))?;
-    let mut next_l1 = head.saturating_sub(config.node.scan_lookback_blocks);
-    tracing::info!(target: "vigil::node", operator = %signer.pubkey(), verifier = %domain.verifier, rollups = rollups.len(), from_l1_block = next_l1, "node started");
+    tracing::info!(target: "vigil::node", operator = %signer.pubkey(), verifier = %domain.verifier, rollups = rollups.len(), from_l1_block = from, "node started");
 
     let poll = Duration::from_millis(config.node.poll_interval_ms.max(10));
     let status_every = Duration::from_millis(config.node.status_interval_ms.max(100));
@@ -92,7 +104,7 @@ pub async fn run(
             next_status = tokio::time::Instant::now() + status_every;
             report_stake(&l1, &deployment, operator, bls_key_hash).await;
         }
-        if let Err(e) = tick(&l1, &mut next_l1, &mut rollups, &signer, &submitter, &state).await {
+        if let Err(e) = tick(&l1, &mut rollups, &signer, &submitter, &state).await {
             tracing::warn!(target: "vigil::node", error = %e, "tick failed; retrying");
         }
         state.update_health_from_services();
@@ -134,14 +146,14 @@ fn rpc(what: &str, e: impl std::fmt::Display) -> Error {
 
 async fn tick(
     l1: &DynProvider,
-    next_l1: &mut u64,
     rollups: &mut [RollupState],
     signer: &CheckpointSigner,
     submitter: &Submitter,
     state: &NodeState,
 ) -> Result<()> {
-    // 1. New L1 blocks: collect verified batches. A block is done only when every rollup's
-    //    DA check for it succeeded, so a failing RPC never skips a batch.
+    // 1. New L1 blocks: each rollup's adapter reads its batcher data and assembles channels. A
+    //    block counts as scanned only when the scan succeeded, so a failing endpoint never
+    //    skips a batch.
     let head = match l1.get_block_number().await {
         Ok(head) => head,
         Err(e) => {
@@ -151,96 +163,134 @@ async fn tick(
             return Err(rpc("L1 head", e));
         }
     };
-    while *next_l1 <= head {
-        for r in rollups.iter_mut() {
-            match r.da.batches_at(*next_l1).await {
-                Ok(batches) => {
-                    for _ in &batches {
-                        metrics::record_da_check(r.id, DaCheckResult::Available);
+    let mut failed = None;
+    for r in rollups.iter_mut() {
+        while r.next_l1 <= head {
+            match r.source.scan(r.next_l1).await {
+                Ok(outcome) => {
+                    for refusal in &outcome.refusals {
+                        record_refusal(r.id, r.next_l1, refusal);
                     }
-                    r.pending.extend(batches);
-                }
-                Err(e) if e.is_retryable() => {
-                    metrics::record_da_check(r.id, DaCheckResult::Error);
-                    let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
-                    return Err(rpc("DA", e));
+                    r.pending.extend(outcome.channels);
+                    r.next_l1 = r.next_l1.saturating_add(1);
                 }
                 Err(e) => {
-                    // The data is not available as claimed: nothing from it is ever signed.
-                    let result = if matches!(e, vigil_da::DaError::MissingBlob { .. }) {
-                        DaCheckResult::Missing
-                    } else {
-                        DaCheckResult::Mismatch
-                    };
-                    metrics::record_da_check(r.id, result);
-                    metrics::record_refused(r.id, RefusalReason::DataUnavailable);
-                    tracing::warn!(target: "vigil::node", rollup = r.id, l1_block = *next_l1, error = %e, "batch refused");
+                    metrics::record_da_check(r.id, DaCheckResult::Error);
+                    if !e.is_retryable() {
+                        // Blobs past the retention window: no standard beacon node serves them.
+                        tracing::error!(target: "vigil::node", rollup = r.id, l1_block = r.next_l1, error = %e, "L1 block's batcher data cannot be read; skipping it");
+                        metrics::record_da_refusal(r.id, e.label());
+                        r.next_l1 = r.next_l1.saturating_add(1);
+                        continue;
+                    }
+                    let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
+                    failed = Some(rpc("DA", e));
+                    break;
                 }
             }
         }
-        *next_l1 = next_l1.saturating_add(1);
     }
-    // 2. Attest what the own L2 node confirms; keep batches with blocks not yet trusted.
+    // 2. Attest what the own L2 node confirms; keep channels whose blocks it does not trust yet.
     for r in rollups.iter_mut() {
-        let mut still_pending = Vec::new();
-        for batch in std::mem::take(&mut r.pending) {
-            let (checkpoints, skipped) = checkpoints_for_batch(&r.l2, r.tag, &batch).await;
-            let l2_failed = skipped.iter().any(|s| matches!(s, Skip::Rpc(_)));
-            let _ = state.set_rollup_status(
-                r.id,
-                if l2_failed { ServiceStatus::Down } else { ServiceStatus::Up },
-            );
-            for skip in &skipped {
-                if matches!(skip, Skip::Mismatch { .. }) {
-                    metrics::record_refused(r.id, RefusalReason::BlockMismatch);
-                }
+        if r.pending.is_empty() {
+            continue;
+        }
+        let head = match r.l2.head(r.tag.into()).await {
+            Ok(head) => head,
+            Err(e) => {
+                let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
+                tracing::warn!(target: "vigil::node", rollup = r.id, error = %e, "L2 node unreachable");
+                continue;
             }
-            for cp in checkpoints {
-                if r.done.contains(&cp) {
+        };
+        let mut still_pending = Vec::new();
+        let mut l2_up = true;
+        for channel in std::mem::take(&mut r.pending) {
+            let verdict = match check_channel(&r.l2, Some(l1), &channel, head).await {
+                Ok(verdict) => verdict,
+                Err(e) => {
+                    l2_up = false;
+                    tracing::warn!(target: "vigil::node", rollup = r.id, channel = %channel.id, error = %e, "L2 check failed; retrying");
+                    still_pending.push(channel);
                     continue;
                 }
-                metrics::record_observed(r.id);
-                match signer.sign(&cp).await {
-                    Ok((safe, signed)) => {
-                        metrics::record_signed(r.id, cp.height);
-                        tracing::info!(target: "vigil::node", rollup = r.id, height = cp.height, l1_block = cp.l1_block, ?safe, "signed checkpoint");
-                        let started = std::time::Instant::now();
-                        let deliveries = submitter.submit(&signed).await;
-                        let elapsed = started.elapsed();
-                        let mut any_accepted = false;
-                        for (aggregator, delivery) in deliveries {
-                            let result = match &delivery {
-                                Delivery::Accepted => SubmissionResult::Accepted,
-                                Delivery::Refused { .. } => SubmissionResult::Rejected,
-                                Delivery::Failed { .. } => SubmissionResult::Error,
-                            };
-                            metrics::record_submission(&aggregator, result, elapsed);
-                            any_accepted |= delivery == Delivery::Accepted;
-                            if let Delivery::Failed { error, .. } = delivery {
-                                tracing::warn!(target: "vigil::node", %aggregator, %error, "undelivered");
-                            }
-                        }
-                        state.set_aggregator_status(if any_accepted {
-                            ServiceStatus::Up
-                        } else {
-                            ServiceStatus::Down
-                        });
-                        r.done.insert(cp);
-                    }
-                    Err(not_safe) => {
-                        metrics::record_refused(r.id, RefusalReason::SlashingProtection);
-                        tracing::error!(target: "vigil::node", rollup = r.id, height = cp.height, reason = %not_safe, "slashing protection refused to sign");
-                        r.done.insert(cp);
+            };
+            match verdict {
+                ChannelVerdict::Pending { .. } => still_pending.push(channel),
+                ChannelVerdict::Refused { refusal } => {
+                    metrics::record_da_check(r.id, DaCheckResult::Mismatch);
+                    metrics::record_refused(r.id, RefusalReason::BlockMismatch);
+                    record_refusal(r.id, channel.l1_block, &refusal);
+                }
+                ChannelVerdict::Available { blocks } => {
+                    metrics::record_da_check(r.id, DaCheckResult::Available);
+                    let (first, last) = channel.range().unwrap_or_default();
+                    tracing::info!(target: "vigil::node", rollup = r.id, channel = %channel.id, first, last, l1_block = channel.l1_block, blobs = channel.carriers.iter().map(|c| c.versioned_hashes.len()).sum::<usize>(), "channel reproduced from L1 data");
+                    for (cp, cadence) in checkpoints(r.id, &channel, &blocks, r.interval) {
+                        sign_and_deliver(r, cp, cadence, signer, submitter, state).await;
                     }
                 }
             }
-            if skipped.iter().any(|s| matches!(s, Skip::NotYetTrusted { .. } | Skip::Rpc(_))) {
-                still_pending.push(batch);
-            }
         }
+        let _ = state.set_rollup_status(r.id, if l2_up { ServiceStatus::Up } else { ServiceStatus::Down });
         r.pending = still_pending;
     }
-    Ok(())
+    failed.map_or(Ok(()), Err)
+}
+
+fn record_refusal(rollup: u64, l1_block: u64, refusal: &Refusal) {
+    metrics::record_da_refusal(rollup, refusal.label());
+    if !matches!(refusal, Refusal::BlockMismatch { .. }) {
+        metrics::record_refused(rollup, RefusalReason::DataUnavailable);
+    }
+    tracing::warn!(target: "vigil::node", rollup, l1_block, reason = refusal.label(), %refusal, "refused");
+}
+
+async fn sign_and_deliver(
+    r: &mut RollupState,
+    cp: Checkpoint,
+    cadence: Cadence,
+    signer: &CheckpointSigner,
+    submitter: &Submitter,
+    state: &NodeState,
+) {
+    if r.done.contains(&cp) {
+        return;
+    }
+    metrics::record_observed(r.id);
+    match signer.sign(&cp).await {
+        Ok((safe, signed)) => {
+            metrics::record_signed(r.id, cp.height);
+            tracing::info!(target: "vigil::node", rollup = r.id, height = cp.height, l1_block = cp.l1_block, cadence = cadence.as_str(), ?safe, "signed checkpoint");
+            let started = std::time::Instant::now();
+            let deliveries = submitter.submit(&signed).await;
+            let elapsed = started.elapsed();
+            let mut any_accepted = false;
+            for (aggregator, delivery) in deliveries {
+                let result = match &delivery {
+                    Delivery::Accepted => SubmissionResult::Accepted,
+                    Delivery::Refused { .. } => SubmissionResult::Rejected,
+                    Delivery::Failed { .. } => SubmissionResult::Error,
+                };
+                metrics::record_submission(&aggregator, result, elapsed);
+                any_accepted |= delivery == Delivery::Accepted;
+                if let Delivery::Failed { error, .. } = delivery {
+                    tracing::warn!(target: "vigil::node", %aggregator, %error, "undelivered");
+                }
+            }
+            state.set_aggregator_status(if any_accepted {
+                ServiceStatus::Up
+            } else {
+                ServiceStatus::Down
+            });
+            r.done.insert(cp);
+        }
+        Err(not_safe) => {
+            metrics::record_refused(r.id, RefusalReason::SlashingProtection);
+            tracing::error!(target: "vigil::node", rollup = r.id, height = cp.height, reason = %not_safe, "slashing protection refused to sign");
+            r.done.insert(cp);
+        }
+    }
 }
 
 /// `eigen_performance_score`: the share of the node's services that are up, 0–100.

@@ -67,49 +67,6 @@ pub enum Error {
     /// Invalid hex in a JSON field.
     #[error("invalid hex: {0}")]
     Hex(String),
-    /// A batch did not start with [`crate::BATCH_MAGIC`].
-    #[error("not a Vigil batch: bad magic {found:02x?}")]
-    BadMagic {
-        /// The first four bytes.
-        found: [u8; 4],
-    },
-    /// A batch header named a height range that is empty or reversed.
-    #[error("batch range {first}..={last} is empty or reversed")]
-    InvalidRange {
-        /// First height.
-        first: u64,
-        /// Last height.
-        last: u64,
-    },
-    /// A batch has no blocks.
-    #[error("a batch must contain at least one block")]
-    EmptyBatch,
-    /// A batch's blocks do not carry the heights its header announces.
-    #[error("batch block {index} has height {found}, expected {expected}")]
-    BlockNumberMismatch {
-        /// Position of the block in the batch.
-        index: usize,
-        /// The height the header implies.
-        expected: u64,
-        /// The height in the block header.
-        found: u64,
-    },
-    /// The batch header announces more blocks than the payload holds, or fewer.
-    #[error("batch header announces {announced} blocks, payload holds {found}")]
-    BlockCountMismatch {
-        /// Blocks announced by the header's range.
-        announced: u64,
-        /// Blocks found in the payload.
-        found: u64,
-    },
-    /// Malformed RLP inside a batch.
-    #[error("malformed RLP in {what}: {reason}")]
-    Rlp {
-        /// Where in the batch.
-        what: &'static str,
-        /// What the RLP decoder said.
-        reason: String,
-    },
     /// Evidence whose two checkpoints do not conflict (or are in different domains).
     #[error("evidence does not show a conflict: {reason}")]
     NotAConflict {

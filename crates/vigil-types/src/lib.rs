@@ -5,8 +5,9 @@
 //!   different `blockHash` or `stateRoot`. A different `daCommitment` or `l1Block` alone is *not*
 //!   a conflict;
 //! - the proof-of-possession message ([`pop_message`], tag `VIGIL_POP_V1`);
-//! - the DA commitment over EIP-4844 versioned hashes ([`da_commitment`]);
-//! - the batch format batchers post in blobs ([`Batch`]);
+//! - the DA commitment ([`da_commitment`]): keccak256 over the EIP-4844 versioned hashes of the
+//!   blobs that carried a batch's channel (for a calldata frame, its transaction hash), in L1
+//!   order;
 //! - wire types: [`SignedCheckpoint`], [`Certificate`] and [`Evidence`], as serde JSON (integers
 //!   as decimal strings, bytes as `0x` hex, camelCase names matching the Solidity) and as a compact
 //!   binary form ([`Compact`]).
@@ -15,7 +16,6 @@
 //! `vigil-crypto`. The Solidity side implements the same digests and is tested against the same
 //! vector file (`testdata/checkpoints.json`).
 
-mod batch;
 mod checkpoint;
 mod codec;
 mod error;
@@ -24,7 +24,6 @@ pub mod serde_helpers;
 mod wire;
 
 pub use alloy_primitives::{Address, B256, Bytes};
-pub use batch::{BATCH_MAGIC, BATCH_VERSION, Batch, BatchBlock, BatchHeader};
 pub use checkpoint::{
     CHECKPOINT_TAG, Checkpoint, Relation, SigningDomain, checkpoint_typehash, da_commitment,
 };

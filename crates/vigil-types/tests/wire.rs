@@ -245,7 +245,6 @@ proptest! {
         if let Ok(v) = SignedCheckpoint::from_compact(&bytes) { prop_assert_eq!(v.to_compact(), bytes.clone()); }
         if let Ok(v) = Certificate::from_compact(&bytes) { prop_assert_eq!(v.to_compact(), bytes.clone()); }
         if let Ok(v) = Evidence::from_compact(&bytes) { prop_assert_eq!(v.to_compact(), bytes.clone()); }
-        let _ = vigil_types::Batch::decode(&bytes);
         let _ = serde_json::from_slice::<SignedCheckpoint>(&bytes);
     }
 

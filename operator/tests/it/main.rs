@@ -11,3 +11,4 @@
 mod crash;
 mod protection;
 mod register;
+mod inspect;

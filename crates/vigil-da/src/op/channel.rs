@@ -1,8 +1,6 @@
 //! A complete channel to the L2 blocks it commits to: decompression (zlib or brotli), batches
 //! (singular or span), and each block's timestamp, L1 origin and transactions.
 
-use std::io::Read;
-
 use alloy::primitives::{B256, FixedBytes, keccak256};
 use alloy_rlp::Decodable;
 use kona_protocol::{RawSpanBatch, SingleBatch};
@@ -149,21 +147,48 @@ pub fn decompress(data: &[u8], limit: usize) -> Result<Decompressed, DecompressE
         return Ok(Decompressed { compression: Compression::Zlib, data, complete });
     }
     if first == 1 {
-        let stream = data.get(1..).unwrap_or_default();
-        let mut out = Vec::new();
-        let mut reader = brotli::Decompressor::new(stream, 4096)
-            .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1));
-        let complete = match reader.read_to_end(&mut out) {
-            Ok(_) => true,
-            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => false,
-            Err(e) => return Err(DecompressError::Corrupt(format!("brotli: {e}"))),
-        };
+        let (data, complete) = inflate_brotli(data.get(1..).unwrap_or_default(), limit)?;
+        return Ok(Decompressed { compression: Compression::Brotli, data, complete });
+    }
+    Err(DecompressError::UnknownVersion(first))
+}
+
+/// Inflates a brotli stream, keeping what was inflated when the stream ends early. The
+/// streaming decoder is driven directly: brotli's `Read` adapter reports a stream that ends
+/// early as `InvalidData`, the same as a corrupt one.
+fn inflate_brotli(stream: &[u8], limit: usize) -> Result<(Vec<u8>, bool), DecompressError> {
+    use brotli::{BrotliDecompressStream, BrotliResult, BrotliState, enc::StandardAlloc};
+    let alloc = StandardAlloc::default;
+    let mut state = BrotliState::new(alloc(), alloc(), alloc());
+    let mut out = Vec::new();
+    let mut chunk = vec![0u8; 4096];
+    let (mut available_in, mut in_pos, mut total_out) = (stream.len(), 0usize, 0usize);
+    loop {
+        let (mut available_out, mut out_pos) = (chunk.len(), 0usize);
+        let result = BrotliDecompressStream(
+            &mut available_in,
+            &mut in_pos,
+            stream,
+            &mut available_out,
+            &mut out_pos,
+            &mut chunk,
+            &mut total_out,
+            &mut state,
+        );
+        out.extend_from_slice(chunk.get(..out_pos).unwrap_or_default());
         if out.len() > limit {
             return Err(DecompressError::TooLarge);
         }
-        return Ok(Decompressed { compression: Compression::Brotli, data: out, complete });
+        match result {
+            BrotliResult::ResultSuccess => return Ok((out, true)),
+            BrotliResult::NeedsMoreOutput => {}
+            // Every input byte was consumed: the stream ends early.
+            BrotliResult::NeedsMoreInput => return Ok((out, false)),
+            BrotliResult::ResultFailure => {
+                return Err(DecompressError::Corrupt(format!("brotli: {:?}", state.error_code)));
+            }
+        }
     }
-    Err(DecompressError::UnknownVersion(first))
 }
 
 /// Inflates a zlib stream, keeping what was inflated when the stream ends early (miniz's

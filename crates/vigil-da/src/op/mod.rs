@@ -11,9 +11,11 @@
 
 pub mod blob_codec;
 mod channel;
+pub mod batcher;
 mod check;
 mod config;
 mod frames;
+pub mod inspect;
 mod source;
 
 pub use channel::{

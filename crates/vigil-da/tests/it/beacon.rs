@@ -535,6 +535,48 @@ async fn fails_over_to_a_serving_endpoint() {
     assert!(!debug.contains("127.0.0.1"), "{debug}");
 }
 
+/// An endpoint that accepts connections and never answers.
+async fn hung_url() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn hung_endpoint_times_out_and_fails_over() {
+    let recorded = Recorded::load(GOERLI);
+    let pairs = recorded.pairs();
+    let hung = hung_url().await;
+    let good = Server::standard(move |path, query| {
+        if path.starts_with("/eth/v1/beacon/blobs/") {
+            (200, blobs_body(&pairs, query))
+        } else {
+            not_found()
+        }
+    })
+    .await;
+    let beacon = BeaconClient::new(
+        vec![hung, good.url.clone()],
+        BeaconDialect::Standard,
+        Duration::from_millis(200),
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let blobs = beacon
+        .blobs(&block_at_slot(GOERLI_SLOT), TX, &recorded.versioned_hashes[..2])
+        .await
+        .unwrap();
+    assert_eq!(blobs.len(), 2);
+    // One timeout (genesis); everything after starts at the endpoint that answered.
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
 #[tokio::test]
 async fn all_endpoints_dead_is_retryable_and_names_no_url() {
     let (a, b) = (dead_url().await, dead_url().await);

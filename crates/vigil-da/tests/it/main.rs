@@ -2,4 +2,5 @@
 
 mod beacon;
 mod blob_codec;
+mod op_anvil;
 mod op_realdata;
