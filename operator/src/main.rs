@@ -335,9 +335,9 @@ async fn da_inspect(args: InspectArgs) -> Result<()> {
         None => None,
     };
     let l2 = match &args.l2_rpc {
-        Some(url) => {
-            Some(vigil_da::op::L2Node::new(vigil_node::rpc::provider(url, "--l2-rpc", timeout).await?))
-        }
+        Some(url) => Some(vigil_da::op::L2Node::new(
+            vigil_node::rpc::provider(url, "--l2-rpc", timeout).await?,
+        )),
         None => None,
     };
     let dialect = match args.beacon_dialect.as_str() {

@@ -342,13 +342,13 @@ impl BeaconClient {
         self.timing
             .get_or_try_init(|| async {
                 let genesis: Genesis = self
-                    .failover("genesis", async |ep| {
+                    .failover("genesis", |ep| async move {
                         self.get_json(ep.url(&["eth", "v1", "beacon", "genesis"], None), "genesis")
                             .await
                     })
                     .await?;
                 let spec: Spec = self
-                    .failover("spec", async |ep| {
+                    .failover("spec", |ep| async move {
                         let spec: Spec = self
                             .get_json(ep.url(&["eth", "v1", "config", "spec"], None), "spec")
                             .await?;
@@ -425,10 +425,13 @@ impl BeaconClient {
         let id = self.block_id(block).await?;
         let hashes: Vec<String> = versioned_hashes.iter().map(ToString::to_string).collect();
         let query = format!("versioned_hashes={}", hashes.join(","));
+        let query = query.as_str();
         let served = self
-            .failover("blobs", async |ep| match self.dialect {
-                BeaconDialect::Standard => self.fetch_standard(ep, id, &query).await,
-                BeaconDialect::Anvil => self.fetch_anvil(ep, id, &query).await,
+            .failover("blobs", |ep| async move {
+                match self.dialect {
+                    BeaconDialect::Standard => self.fetch_standard(ep, id, query).await,
+                    BeaconDialect::Anvil => self.fetch_anvil(ep, id, query).await,
+                }
             })
             .await?;
         let blobs = match served {
@@ -459,11 +462,19 @@ impl BeaconClient {
 
     /// Asks each endpoint in turn, starting from the one that answered last, until one gives a
     /// definitive answer; `Err(reason)` from `attempt` moves on to the next.
-    async fn failover<T>(
-        &self,
+    ///
+    /// `attempt` is a closure returning a future, not an `AsyncFn`: the future of a
+    /// higher-ranked async closure cannot be proven `Send` (a rustc limitation), and this one
+    /// must be, or no caller of [`BeaconClient::blobs`] (the operator's run loop) can be
+    /// spawned on a multi-threaded runtime.
+    async fn failover<'a, T, F>(
+        &'a self,
         what: &str,
-        attempt: impl AsyncFn(&Endpoint) -> Result<T, String>,
-    ) -> Result<T> {
+        attempt: impl Fn(&'a Endpoint) -> F,
+    ) -> Result<T>
+    where
+        F: std::future::Future<Output = Result<T, String>>,
+    {
         let n = self.endpoints.len();
         let start = self.preferred.load(Ordering::Relaxed);
         let mut last = String::new();

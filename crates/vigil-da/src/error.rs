@@ -63,7 +63,9 @@ pub enum DaError {
         index: u64,
     },
     /// The beacon node answered for another block than the one asked for.
-    #[error("beacon API answered {block_id} with a block at slot {found} (expected slot {expected})")]
+    #[error(
+        "beacon API answered {block_id} with a block at slot {found} (expected slot {expected})"
+    )]
     WrongBeaconBlock {
         /// The beacon `block_id` asked for.
         block_id: String,
@@ -87,7 +89,10 @@ impl DaError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            Self::Rpc(_) | Self::Beacon(_) | Self::BlockNotFound(_) | Self::BlobsNotYetServed { .. }
+            Self::Rpc(_)
+                | Self::Beacon(_)
+                | Self::BlockNotFound(_)
+                | Self::BlobsNotYetServed { .. }
         )
     }
 

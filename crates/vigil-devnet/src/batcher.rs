@@ -157,9 +157,8 @@ impl Batcher {
         }
         let first = progress.posted.saturating_add(1);
         let last = safe.min(progress.posted.saturating_add(MAX_BLOCKS_PER_CHANNEL));
-        let blocks = batcher::read_blocks(&self.l2, first, last)
-            .await
-            .map_err(chain("read L2 blocks"))?;
+        let blocks =
+            batcher::read_blocks(&self.l2, first, last).await.map_err(chain("read L2 blocks"))?;
         // The L1 origin: the L1 head now (epochs never go backwards, as the head does not).
         let origin = self
             .l1
@@ -188,9 +187,11 @@ impl Batcher {
         for frame in &frames {
             let item = batcher::data_item(std::slice::from_ref(frame));
             let receipt = match shape {
-                Shape::ZlibCalldata => batcher::post_calldata(&self.l1, self.config.batch_inbox, item)
-                    .await
-                    .map_err(chain("post calldata"))?,
+                Shape::ZlibCalldata => {
+                    batcher::post_calldata(&self.l1, self.config.batch_inbox, item)
+                        .await
+                        .map_err(chain("post calldata"))?
+                }
                 Shape::BrotliBlob | Shape::BrotliTwoBlobTxs => {
                     let blobs = batcher::blobs(&[item]).map_err(chain("encode a blob"))?;
                     let receipt = batcher::post_blobs(&self.l1, self.config.batch_inbox, &blobs)
@@ -203,8 +204,9 @@ impl Batcher {
                         .map_err(Error::chain("read the blob transaction"))?
                         .ok_or_else(|| Error::Check("blob transaction vanished".into()))?;
                     use alloy::consensus::Transaction as _;
-                    versioned_hashes
-                        .extend(tx.inner.blob_versioned_hashes().unwrap_or_default().iter().copied());
+                    versioned_hashes.extend(
+                        tx.inner.blob_versioned_hashes().unwrap_or_default().iter().copied(),
+                    );
                     receipt
                 }
             };
@@ -217,7 +219,8 @@ impl Batcher {
             txs.push(receipt.transaction_hash);
             l1_block = receipt.block_number.unwrap_or_default();
         }
-        let items = if versioned_hashes.is_empty() { txs.clone() } else { versioned_hashes.clone() };
+        let items =
+            if versioned_hashes.is_empty() { txs.clone() } else { versioned_hashes.clone() };
         let posted = Posted {
             first,
             last,

@@ -150,9 +150,10 @@ pub async fn run(
     // spacing once told; blocks are mined on an interval from here on.
     let l2_block_time = opts.l2_block_time.max(1);
     let l2_admin = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
-    for (method, arg) in
-        [("anvil_setBlockTimestampInterval", l2_block_time), ("evm_setIntervalMining", l2_block_time)]
-    {
+    for (method, arg) in [
+        ("anvil_setBlockTimestampInterval", l2_block_time),
+        ("evm_setIntervalMining", l2_block_time),
+    ] {
         l2_admin
             .raw_request::<_, serde_json::Value>(method.into(), (arg,))
             .await
@@ -431,11 +432,8 @@ async fn follow(
         ));
         slashes.push(s);
     }
-    let mut channels: BTreeMap<u64, batcher::Posted> = batcher::Progress::read(layout)?
-        .channels
-        .into_iter()
-        .map(|p| (p.last, p))
-        .collect();
+    let mut channels: BTreeMap<u64, batcher::Posted> =
+        batcher::Progress::read(layout)?.channels.into_iter().map(|p| (p.last, p)).collect();
     let mut last_hundred = 0u64;
     let mut last_batch = Instant::now().checked_sub(batcher::INTERVAL).unwrap_or_else(Instant::now);
     let mut batch_errors = 0u32;
@@ -559,8 +557,7 @@ async fn follow(
                     let (_, more) = watch.poll().await?;
                     slashes.extend(more);
                 }
-                watch::check_certified_channels(&watch, &l2_reader, &posted, &certified, n)
-                    .await?;
+                watch::check_certified_channels(&watch, &l2_reader, &posted, &certified, n).await?;
                 let expected: Vec<Address> =
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
@@ -593,7 +590,10 @@ async fn follow(
 }
 
 /// The highest L2 height up to which every posted channel's final block is certified.
-fn covered_through(channels: &[batcher::Posted], certified: &BTreeMap<u64, watch::Certified>) -> u64 {
+fn covered_through(
+    channels: &[batcher::Posted],
+    certified: &BTreeMap<u64, watch::Certified>,
+) -> u64 {
     let mut covered = 0u64;
     for c in channels {
         if c.first != covered.saturating_add(1) || !certified.contains_key(&c.last) {

@@ -275,7 +275,11 @@ fn restrict(_path: &Path) {}
 
 /// The devnet rollup's chain file, in the superchain registry's shape: Granite and Holocene
 /// active from genesis, as on every OP Stack chain today.
-pub fn rollup_config(manifest: &Manifest, genesis_time: u64, block_time: u64) -> vigil_da::op::OpRollupConfig {
+pub fn rollup_config(
+    manifest: &Manifest,
+    genesis_time: u64,
+    block_time: u64,
+) -> vigil_da::op::OpRollupConfig {
     vigil_da::op::OpRollupConfig {
         name: "Vigil devnet rollup".into(),
         chain_id: manifest.rollup_id,

@@ -232,7 +232,8 @@ async fn tick(
                 }
             }
         }
-        let _ = state.set_rollup_status(r.id, if l2_up { ServiceStatus::Up } else { ServiceStatus::Down });
+        let _ = state
+            .set_rollup_status(r.id, if l2_up { ServiceStatus::Up } else { ServiceStatus::Down });
         r.pending = still_pending;
     }
     failed.map_or(Ok(()), Err)

@@ -134,7 +134,11 @@ mod tests {
             (100, 250, 100, vec![(100, Interval), (200, Interval), (250, ChannelFinal)]),
         ];
         for (first, last, interval, want) in cases {
-            assert_eq!(cadence_heights(&channel(first, last), interval), want, "{first}..={last}/{interval}");
+            assert_eq!(
+                cadence_heights(&channel(first, last), interval),
+                want,
+                "{first}..={last}/{interval}"
+            );
         }
     }
 

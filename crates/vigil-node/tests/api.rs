@@ -234,6 +234,7 @@ async fn metrics_endpoint_exposes_every_metric() {
     metrics::record_signed(4242, 1_000);
     metrics::record_refused(4242, RefusalReason::BlockMismatch);
     metrics::record_da_check(4242, DaCheckResult::Available);
+    metrics::record_da_refusal(4242, "frame_repeated");
     metrics::record_submission(
         "http://agg:8080",
         SubmissionResult::Accepted,
@@ -251,7 +252,7 @@ async fn metrics_endpoint_exposes_every_metric() {
         [("method", "eth_blockNumber"), ("client_type", "anvil"), ("client_version", "1.4.0")];
     let rollup = [("rollup", "4242")];
     // (metric, type, one series it must have, with the sample name's suffix for histograms)
-    let expected: [Expected<'_>; 12] = [
+    let expected: [Expected<'_>; 13] = [
         ("eigen_performance_score", "gauge", "", vec![]),
         ("eigen_rpc_request_duration_seconds", "histogram", "_count", rpc.to_vec()),
         ("eigen_rpc_requests_total", "counter", "", rpc.to_vec()),
@@ -274,6 +275,12 @@ async fn metrics_endpoint_exposes_every_metric() {
             "counter",
             "",
             vec![("rollup", "4242"), ("result", "available")],
+        ),
+        (
+            "vigil_operator_da_refusals_total",
+            "counter",
+            "",
+            vec![("rollup", "4242"), ("reason", "frame_repeated")],
         ),
         (
             "vigil_operator_submission_seconds",

@@ -1,6 +1,7 @@
 //! A hostile L2: the operator's own L2 node rewrites heights the operator already signed, and a
-//! batch of the rewritten blocks lands on L1. The node must refuse (typed, logged, counted) and
-//! deliver no conflicting signature. Real anvils, real SQLite, real HTTP.
+//! channel of the rewritten blocks lands on L1. The node must refuse (typed, logged, counted) and
+//! deliver no conflicting signature; a channel of the blocks the node has since replaced is
+//! refused too. Real anvils (blobs through anvil's beacon emulation), real SQLite, real HTTP.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,8 +14,8 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use alloy::{
     network::TransactionBuilder,
-    primitives::{Address, B256, U256},
-    providers::Provider,
+    primitives::{Address, B256, U256, address},
+    providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
@@ -22,14 +23,25 @@ use axum::{Json, Router, http::StatusCode, routing::post};
 use tokio::sync::Mutex;
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 use vigil_crypto::SecretKey;
-use vigil_da::{batch_from_l2, post_batch};
+use vigil_da::{
+    BeaconDialect,
+    op::{
+        Compression, OpRollupConfig,
+        batcher::{self, Carry, MAX_FRAME_DATA_PER_BLOB, post_channel},
+    },
+};
 use vigil_node::{
-    OperatorConfig, api::NodeState, config::RollupConfig, keys::OperatorKeys, watcher::L2Tag,
+    OperatorConfig,
+    api::NodeState,
+    config::{RollupConfig, RollupKind},
+    keys::OperatorKeys,
+    watcher::L2Tag,
 };
 use vigil_types::SignedCheckpoint;
 
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROLLUP: u64 = 902;
+const INBOX: Address = address!("ff00000000000000000000000000000000000902");
 
 async fn l2_tx(p: &impl Provider, value: u64) {
     let tx = TransactionRequest::default()
@@ -50,6 +62,12 @@ async fn wait_for(received: &Mutex<Vec<SignedCheckpoint>>, n: usize) {
     }
 }
 
+/// The L1 head as an L1 origin.
+async fn origin(l1: &DynProvider) -> (u64, B256) {
+    let head = l1.get_block_by_number(Default::default()).await.unwrap().unwrap();
+    (head.header.number, head.header.hash)
+}
+
 #[tokio::test]
 async fn rewritten_l2_heights_are_refused_not_signed() {
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
@@ -62,6 +80,12 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     .await
     .unwrap();
     let l2p = signing_provider(l2.url(), DEV_KEY.parse().unwrap());
+    // OP Stack timestamps: one block per second from block 0 (also after `evm_revert`, which
+    // resets anvil's clock to the snapshot).
+    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
+        .await
+        .unwrap();
+    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
     let batcher = PrivateKeySigner::random();
     l1p.raw_request::<_, serde_json::Value>(
         "anvil_setBalance".into(),
@@ -70,12 +94,23 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     .await
     .unwrap();
     let batcher_p = signing_provider(l1.url(), batcher.clone());
-    let inbox = Address::repeat_byte(0xfe);
+    let rollup = OpRollupConfig {
+        name: "hostile".into(),
+        chain_id: ROLLUP,
+        batch_inbox: INBOX,
+        batcher: batcher.address(),
+        block_time: 1,
+        genesis_l2_time: genesis,
+        genesis_l2_number: 0,
+        granite_time: Some(0),
+        holocene_time: Some(0),
+    };
 
     // The run loop needs only the signing domain from the deployment (it does not call contracts).
     let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
     let dir = tempfile::tempdir().unwrap();
     deployment.write(&dir.path().join("deployment.json")).unwrap();
+    std::fs::write(dir.path().join("rollup.toml"), rollup.to_superchain_toml()).unwrap();
 
     let received: Arc<Mutex<Vec<SignedCheckpoint>>> = Arc::default();
     let sink = received.clone();
@@ -98,13 +133,18 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     config.chain.deployment = dir.path().join("deployment.json");
     config.node.protection_db = dir.path().join("protection.sqlite");
     config.node.poll_interval_ms = 100;
+    config.node.beacon_urls = vec![l1.endpoint().to_owned()];
+    config.node.beacon_dialect = BeaconDialect::Anvil;
     config.submission.aggregators = vec![aggregator];
+    // Every block of a channel is attested (`checkpoint_interval = 1`), so the rewrite tempts
+    // the node at every height it changed, and the unchanged height shows a re-sign is allowed.
     config.rollups = vec![RollupConfig {
-        rollup_id: ROLLUP,
+        kind: RollupKind::OpStack,
         l2_rpc: l2.endpoint().to_owned(),
         tag: L2Tag::Safe,
-        batcher: batcher.address(),
-        inbox,
+        rollup_config: dir.path().join("rollup.toml"),
+        batcher: None,
+        checkpoint_interval: 1,
     }];
     let keys = OperatorKeys {
         bls: SecretKey::from_ikm(&[31u8; 32]).unwrap(),
@@ -120,12 +160,26 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
         .await
     });
 
-    // Honest history: blocks 1..=3, batched, signed and delivered.
+    // Honest history: blocks 1..=3, posted as a channel, signed and delivered.
     l2_tx(&l2p, 1).await;
     let snapshot: U256 = l2p.raw_request("evm_snapshot".into(), ()).await.unwrap();
     l2_tx(&l2p, 2).await;
     l2_tx(&l2p, 3).await;
-    post_batch(&batcher_p, inbox, &batch_from_l2(&l2p, ROLLUP, 1, 3).await.unwrap()).await.unwrap();
+    let honest_blocks = batcher::read_blocks(&l2p, 1, 3).await.unwrap();
+    let channel = |id: u8| [id; 16];
+    post_channel(
+        &batcher_p,
+        &l2p,
+        &rollup,
+        (1, 3),
+        origin(&l1p).await,
+        channel(1),
+        Compression::Brotli,
+        1,
+        Carry::Blobs,
+    )
+    .await
+    .unwrap();
     l2p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(3),)).await.unwrap();
     wait_for(&received, 3).await;
     let signed_hashes: HashMap<u64, B256> = received
@@ -134,22 +188,55 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
         .iter()
         .map(|s| (s.checkpoint.height, s.checkpoint.block_hash))
         .collect();
+    assert_eq!(signed_hashes.len(), 3);
 
-    // The L2 node rewrites heights 2 and 3, and a batch of the rewritten chain lands on L1.
-    let refused_before = refused_by_protection();
+    // The L2 node rewrites heights 2 and 3, and a channel of the rewritten chain lands on L1.
+    let refused_before = refused(&[("reason", "slashing_protection")]);
+    let mismatch_before = refused(&[("reason", "block_mismatch")]);
     let _: bool = l2p.raw_request("evm_revert".into(), (snapshot,)).await.unwrap();
     l2_tx(&l2p, 20).await;
     l2_tx(&l2p, 30).await;
-    let rewritten = batch_from_l2(&l2p, ROLLUP, 1, 3).await.unwrap();
-    assert_ne!(rewritten.blocks()[1].hash(), signed_hashes[&2], "height 2 really differs");
-    assert_eq!(rewritten.blocks()[0].hash(), signed_hashes[&1], "height 1 is unchanged");
-    post_batch(&batcher_p, inbox, &rewritten).await.unwrap();
+    let rewritten = batcher::read_blocks(&l2p, 1, 3).await.unwrap();
+    assert_ne!(rewritten[1].hash, signed_hashes[&2], "height 2 really differs");
+    assert_eq!(rewritten[0].hash, signed_hashes[&1], "height 1 is unchanged");
+    assert_eq!(
+        rewritten.iter().map(|b| b.timestamp).collect::<Vec<_>>(),
+        honest_blocks.iter().map(|b| b.timestamp).collect::<Vec<_>>(),
+        "the rewritten blocks keep their heights' timestamps"
+    );
+    post_channel(
+        &batcher_p,
+        &l2p,
+        &rollup,
+        (1, 3),
+        origin(&l1p).await,
+        channel(2),
+        Compression::Brotli,
+        1,
+        Carry::Blobs,
+    )
+    .await
+    .unwrap();
+    // And the honest blocks, posted again: the node no longer has them.
+    let batch = batcher::span_batch(&rollup, &honest_blocks, origin(&l1p).await).unwrap();
+    let data = batcher::compress(&[batch], Compression::Brotli);
+    let blobs = batcher::blobs(&[batcher::data_item(&batcher::frames(
+        channel(3),
+        &data,
+        MAX_FRAME_DATA_PER_BLOB,
+    ))])
+    .unwrap();
+    batcher::post_blobs(&batcher_p, INBOX, &blobs).await.unwrap();
     l2p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(3),)).await.unwrap();
 
     // Height 1 is the same block under a new daCommitment: re-signed and delivered (allowed).
+    // Heights 2 and 3 of the rewritten channel: slashing protection refuses them. The stale
+    // channel: refused at height 2 by the comparison with the node, before any signing.
     wait_for(&received, 4).await;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    while refused_by_protection() < refused_before + 2 {
+    while refused(&[("reason", "slashing_protection")]) < refused_before + 2
+        || refused(&[("reason", "block_mismatch")]) < mismatch_before + 1
+    {
         assert!(tokio::time::Instant::now() < deadline, "refusals not counted");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -162,18 +249,39 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
         );
     }
     assert_eq!(all.len(), 4, "nothing for the rewritten heights");
-    assert_eq!(refused_by_protection(), refused_before + 2);
+    assert_eq!(all[3].checkpoint.height, 1);
+    assert_ne!(all[3].checkpoint.da_commitment, all[0].checkpoint.da_commitment);
+    assert_eq!(refused(&[("reason", "slashing_protection")]), refused_before + 2);
+    assert_eq!(refused(&[("reason", "block_mismatch")]), mismatch_before + 1);
+    assert_eq!(counter("vigil_operator_da_refusals_total", &[("reason", "tx_mismatch")]), 1);
+    assert_eq!(
+        counter("vigil_operator_da_checks_total", &[("result", "mismatch")]),
+        1,
+        "one channel contradicted the node"
+    );
+    assert_eq!(counter("vigil_operator_da_checks_total", &[("result", "available")]), 2);
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();
 }
 
-fn refused_by_protection() -> u64 {
+/// The rollup's `vigil_operator_checkpoints_refused_total` series with these labels.
+fn refused(labels: &[(&str, &str)]) -> u64 {
+    counter("vigil_operator_checkpoints_refused_total", labels)
+}
+
+/// The sum of the rollup's series of counter `name` that carry every label in `labels`.
+fn counter(name: &str, labels: &[(&str, &str)]) -> u64 {
+    let rollup = ROLLUP.to_string();
     let text = vigil_node::metrics::encode();
     text.lines()
-        .find(|l| l.starts_with(&format!("vigil_operator_checkpoints_refused_total{{reason=\"slashing_protection\",rollup=\"{ROLLUP}\"}}"))
-            || l.starts_with(&format!("vigil_operator_checkpoints_refused_total{{rollup=\"{ROLLUP}\",reason=\"slashing_protection\"}}")))
-        .and_then(|l| l.rsplit(' ').next())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+        .filter_map(|l| l.strip_prefix(name)?.strip_prefix('{'))
+        .filter(|l| {
+            labels
+                .iter()
+                .chain(&[("rollup", rollup.as_str())])
+                .all(|(k, v)| l.contains(&format!("{k}=\"{v}\"")))
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
 }

@@ -1,5 +1,6 @@
-//! The node end to end: a registered operator observes L2 blocks, finds and verifies their
-//! blobs on L1, signs, and delivers to an HTTP endpoint. Real anvils, contracts and SQLite.
+//! The node end to end: a registered operator reads OP Stack channels from L1 blobs (anvil's
+//! beacon emulation), checks them against its own L2 node, signs each channel's final block, and
+//! delivers to an HTTP endpoint. Real anvils, contracts and SQLite.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -13,7 +14,7 @@ use std::{sync::Arc, time::Duration};
 use alloy::{
     consensus::Transaction as _,
     network::TransactionBuilder,
-    primitives::{Address, U256, keccak256},
+    primitives::{Address, U256, address, keccak256},
     providers::Provider,
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -25,12 +26,24 @@ use vigil_chain::{
     deploy_vigil, register_operator, send, signing_provider,
 };
 use vigil_crypto::{SecretKey, Signature, verify};
-use vigil_da::{batch_from_l2, post_batch};
-use vigil_node::{OperatorConfig, config::RollupConfig, keys::OperatorKeys, watcher::L2Tag};
+use vigil_da::{
+    BeaconDialect,
+    op::{
+        Compression, OpRollupConfig,
+        batcher::{Carry, post_channel},
+    },
+};
+use vigil_node::{
+    OperatorConfig,
+    config::{RollupConfig, RollupKind},
+    keys::OperatorKeys,
+    watcher::L2Tag,
+};
 use vigil_types::{SignedCheckpoint, da_commitment};
 
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROLLUP: u64 = 901;
+const INBOX: Address = address!("ff00000000000000000000000000000000000901");
 
 async fn fund(p: &impl Provider, who: Address) {
     p.raw_request::<_, serde_json::Value>(
@@ -42,7 +55,7 @@ async fn fund(p: &impl Provider, who: Address) {
 }
 
 #[tokio::test]
-async fn node_signs_verified_l2_blocks_and_delivers_them() {
+async fn node_signs_channel_final_blocks_and_delivers_them() {
     // L1 with EigenLayer and Vigil; a registered operator.
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
     let owner: PrivateKeySigner = DEV_KEY.parse().unwrap();
@@ -59,7 +72,8 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     let op = signing_provider(l1.url(), ecdsa.clone());
     register_operator(&op, &deployment, ecdsa.address(), &bls, stake, WAD).await.unwrap();
 
-    // The rollup: an L2 anvil whose safe head follows closely, and its batcher.
+    // The rollup: an L2 anvil whose safe head follows closely and whose blocks are one second
+    // apart from block 0 (OP Stack timestamps), its batcher, and its superchain-registry file.
     let l2 = Anvil::start(AnvilConfig {
         chain_id: ROLLUP,
         slots_in_an_epoch: Some(1),
@@ -68,10 +82,24 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     .await
     .unwrap();
     let l2p = signing_provider(l2.url(), owner.clone());
+    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
+        .await
+        .unwrap();
+    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
     let batcher = PrivateKeySigner::random();
     fund(&l1p, batcher.address()).await;
     let batcher_p = signing_provider(l1.url(), batcher.clone());
-    let inbox = Address::repeat_byte(0xfe);
+    let rollup = OpRollupConfig {
+        name: "run".into(),
+        chain_id: ROLLUP,
+        batch_inbox: INBOX,
+        batcher: batcher.address(),
+        block_time: 1,
+        genesis_l2_time: genesis,
+        genesis_l2_number: 0,
+        granite_time: Some(0),
+        holocene_time: Some(0),
+    };
 
     // An "aggregator" that records what it receives.
     let received: Arc<Mutex<Vec<SignedCheckpoint>>> = Arc::default();
@@ -91,6 +119,8 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
 
     let dir = tempfile::tempdir().unwrap();
+    let rollup_file = dir.path().join("rollup.toml");
+    std::fs::write(&rollup_file, rollup.to_superchain_toml()).unwrap();
     let deployment_file = dir.path().join("deployment.json");
     deployment.write(&deployment_file).unwrap();
     let mut config = OperatorConfig::default();
@@ -99,13 +129,16 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
     config.node.protection_db = dir.path().join("protection.sqlite");
     config.node.poll_interval_ms = 100;
     config.node.status_interval_ms = 100;
+    config.node.beacon_urls = vec![l1.endpoint().to_owned()];
+    config.node.beacon_dialect = BeaconDialect::Anvil;
     config.submission.aggregators = vec![aggregator];
     config.rollups = vec![RollupConfig {
-        rollup_id: ROLLUP,
+        kind: RollupKind::OpStack,
         l2_rpc: l2.endpoint().to_owned(),
         tag: L2Tag::Safe,
-        batcher: batcher.address(),
-        inbox,
+        rollup_config: rollup_file,
+        batcher: None,
+        checkpoint_interval: 0,
     }];
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let keys = OperatorKeys { bls: bls.clone(), ecdsa: ecdsa.clone() };
@@ -119,22 +152,41 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
         .await
     });
 
-    // L2 produces three blocks with transactions; the batcher posts them; L2 moves on so that
+    // L2 produces six blocks with transactions; the batcher posts them as two channels (1..=3
+    // in one blob, 4..=6 in two blob transactions), the way op-batcher does; L2 moves on so that
     // its safe head covers them.
-    for i in 0..3u64 {
+    for i in 0..6u64 {
         let tx = TransactionRequest::default()
             .with_to(Address::repeat_byte(5))
             .with_value(U256::from(i + 1));
         l2p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     }
-    let batch = batch_from_l2(&l2p, ROLLUP, 1, 3).await.unwrap();
-    let receipt = post_batch(&batcher_p, inbox, &batch).await.unwrap();
-    l2p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(4),)).await.unwrap();
+    let mut posted = Vec::new();
+    for (id, range, frames) in [(1u8, (1, 3), 1), (2, (4, 6), 2)] {
+        let head = l1p.get_block_by_number(Default::default()).await.unwrap().unwrap();
+        let channel = post_channel(
+            &batcher_p,
+            &l2p,
+            &rollup,
+            range,
+            (head.header.number, head.header.hash),
+            [id; 16],
+            Compression::Brotli,
+            frames,
+            Carry::Blobs,
+        )
+        .await
+        .unwrap();
+        assert_eq!(channel.receipts.len(), frames);
+        posted.push((range.1, channel));
+    }
+    l2p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(2),)).await.unwrap();
 
-    // Wait (bounded) for three delivered signatures.
+    // Wait (bounded) for the two channel-final signatures, then a little longer: nothing else
+    // may arrive.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        if received.lock().await.len() >= 3 {
+        if received.lock().await.len() >= 2 {
             break;
         }
         assert!(
@@ -144,33 +196,68 @@ async fn node_signs_verified_l2_blocks_and_delivers_them() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let tx = l1p.get_transaction_by_hash(receipt.transaction_hash).await.unwrap().unwrap();
-    let hashes = tx.inner.inner().blob_versioned_hashes().unwrap().to_vec();
+    tokio::time::sleep(Duration::from_secs(1)).await;
     let mut got = received.lock().await.clone();
     got.sort_by_key(|s| s.checkpoint.height);
-    assert_eq!(got.len(), 3, "each block signed and delivered once");
-    for (s, height) in got.iter().zip(1u64..) {
-        let block = l2p.get_block_by_number(height.into()).await.unwrap().unwrap();
+    assert_eq!(
+        got.iter().map(|s| s.checkpoint.height).collect::<Vec<_>>(),
+        [3, 6],
+        "each channel's final block signed and delivered once, nothing else"
+    );
+    for (s, (height, channel)) in got.iter().zip(&posted) {
+        let block = l2p.get_block_by_number((*height).into()).await.unwrap().unwrap();
+        // daCommitment: over the versioned hashes the channel's L1 transactions carry.
+        let mut hashes = Vec::new();
+        for receipt in &channel.receipts {
+            let tx = l1p.get_transaction_by_hash(receipt.transaction_hash).await.unwrap().unwrap();
+            hashes.extend_from_slice(tx.inner.inner().blob_versioned_hashes().unwrap());
+        }
+        assert_eq!(hashes, channel.versioned_hashes);
         assert_eq!(s.domain, deployment.domain());
         assert_eq!(s.checkpoint.rollup_id, ROLLUP);
-        assert_eq!(s.checkpoint.height, height);
+        assert_eq!(s.checkpoint.height, *height);
         assert_eq!(s.checkpoint.block_hash, block.header.hash);
         assert_eq!(s.checkpoint.state_root, block.header.state_root);
         assert_eq!(s.checkpoint.da_commitment, da_commitment(&hashes));
+        assert_eq!(s.checkpoint.da_commitment, channel.da_commitment);
         assert_ne!(s.checkpoint.da_commitment, keccak256([]));
-        assert_eq!(s.checkpoint.l1_block, receipt.block_number.unwrap());
+        // l1Block: the block of the channel's last frame.
+        assert_eq!(s.checkpoint.l1_block, channel.receipts.last().unwrap().block_number.unwrap());
+        assert_eq!(s.checkpoint.l1_block, channel.l1_block);
         let sig = Signature::from_wire(&s.signature).unwrap();
         verify(&bls.public_key(), s.digest().as_slice(), &sig).unwrap();
     }
+    assert!(got[1].checkpoint.l1_block > got[0].checkpoint.l1_block + 1, "two frames, two blocks");
 
     // What the node reports: metrics and service health.
     let text = vigil_node::metrics::encode();
     assert!(
-        text.contains(&format!("vigil_operator_checkpoints_signed_total{{rollup=\"{ROLLUP}\"}} 3")),
+        text.contains(&format!("vigil_operator_checkpoints_signed_total{{rollup=\"{ROLLUP}\"}} 2")),
         "{text}"
     );
-    assert!(text.contains(&format!("vigil_operator_last_signed_height{{rollup=\"{ROLLUP}\"}} 3")));
-    assert!(text.contains("vigil_operator_protection_decisions_total{outcome=\"valid\"} 3"));
+    assert!(text.contains(&format!("vigil_operator_last_signed_height{{rollup=\"{ROLLUP}\"}} 6")));
+    assert!(text.contains("vigil_operator_protection_decisions_total{outcome=\"valid\"} 2"));
+    // One DA check per channel, both available; nothing refused.
+    let rollup_series = |name: &str| -> Vec<(String, f64)> {
+        text.lines()
+            .filter(|l| l.starts_with(&format!("{name}{{")))
+            .filter(|l| l.contains(&format!("rollup=\"{ROLLUP}\"")))
+            .map(|l| {
+                let (series, value) = l.rsplit_once(' ').unwrap();
+                (series.to_owned(), value.parse().unwrap())
+            })
+            .collect()
+    };
+    for (series, value) in rollup_series("vigil_operator_da_checks_total") {
+        let want = if series.contains("result=\"available\"") { 2.0 } else { 0.0 };
+        assert_eq!(value, want, "{series}");
+    }
+    let refusals = rollup_series("vigil_operator_da_refusals_total");
+    assert_eq!(refusals.len(), vigil_da::op::Refusal::LABELS.len(), "{text}");
+    assert!(refusals.iter().all(|(_, v)| *v == 0.0), "{refusals:?}");
+    for (series, value) in rollup_series("vigil_operator_checkpoints_refused_total") {
+        assert_eq!(value, 0.0, "{series}");
+    }
     assert_eq!(
         state.service_status("slashing-protection"),
         Some(vigil_node::api::ServiceStatus::Up)

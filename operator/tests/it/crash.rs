@@ -1,7 +1,9 @@
 //! Crash test: the release `vigil-operator run` is killed with SIGKILL at random instants while it
 //! signs, hundreds of times, and restarted on the same slashing-protection database. Halfway
-//! through, its own L2 node rewrites heights it already signed and batches of the rewritten chain
-//! land on L1, so every later life is tempted to sign a conflicting checkpoint.
+//! through, its own L2 node rewrites heights it already signed and OP Stack channels of the
+//! rewritten chain land on L1 (as blobs), so every later life is tempted to sign a conflicting
+//! checkpoint. The operator attests every block of a channel (`checkpoint_interval = 1`), so
+//! every height is signed and every rewritten height is a temptation.
 //!
 //! Checked afterwards: every signature any life delivered verifies; no two delivered signatures
 //! for one (rollup, height) name different blocks; the protection database (exported through the
@@ -35,13 +37,17 @@ use rand::{Rng, SeedableRng, rngs::StdRng};
 use tokio::sync::Mutex;
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 use vigil_crypto::{PublicKey, Signature};
-use vigil_da::{batch_from_l2, post_batch};
+use vigil_da::op::{
+    Compression, OpRollupConfig,
+    batcher::{Carry, post_channel},
+};
 use vigil_protection::Interchange;
 use vigil_types::SignedCheckpoint;
 
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const PASSWORD_VAR: &str = "VIGIL_CRASH_KEYSTORE_PASSWORD";
 const ROLLUP: u64 = 77;
+/// L2 blocks per channel.
 const BATCH: u64 = 3;
 
 /// The release binary: from the environment, or built here.
@@ -81,8 +87,12 @@ struct Delivery {
 
 struct L2 {
     provider: DynProvider,
+    /// L1, signing as the batcher.
     batcher: DynProvider,
-    inbox: Address,
+    /// The rollup's config (the operator reads the same, from its superchain-registry file).
+    config: OpRollupConfig,
+    /// Channels posted so far (each gets its own channel id).
+    channels: u64,
     /// Next height not yet batched.
     next_batched: u64,
     /// Heights of the last batch posted: the last a full pass signs.
@@ -106,15 +116,31 @@ impl L2 {
         self.provider.get_block_number().await.unwrap()
     }
 
-    /// Posts every not-yet-batched block up to the head, `BATCH` blocks a blob transaction, then
-    /// mines two empty L2 blocks so the batched ones are `safe`.
+    /// Posts every not-yet-batched block up to the head, `BATCH` blocks a channel in one blob
+    /// transaction (L1 origin: the L1 head), then mines two empty L2 blocks so the batched ones
+    /// are `safe`.
     async fn batch_all(&mut self) {
         let head = self.head().await;
         while self.next_batched <= head {
             let last = (self.next_batched + BATCH - 1).min(head);
-            let batch =
-                batch_from_l2(&self.provider, ROLLUP, self.next_batched, last).await.unwrap();
-            post_batch(&self.batcher, self.inbox, &batch).await.unwrap();
+            let l1_head = self.batcher.get_block_by_number(Default::default()).await.unwrap();
+            let l1_head = l1_head.unwrap().header;
+            self.channels += 1;
+            let mut id = [0u8; 16];
+            id[..8].copy_from_slice(&self.channels.to_be_bytes());
+            post_channel(
+                &self.batcher,
+                &self.provider,
+                &self.config,
+                (self.next_batched, last),
+                (l1_head.number, l1_head.hash),
+                id,
+                Compression::Brotli,
+                1,
+                Carry::Blobs,
+            )
+            .await
+            .unwrap();
             self.last_batch = (self.next_batched, last);
             self.next_batched = last + 1;
         }
@@ -241,6 +267,12 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     })
     .await
     .unwrap();
+    let l2p = signing_provider(l2a.url(), DEV_KEY.parse().unwrap());
+    // OP Stack timestamps: one L2 block per second from block 0 (the rollup's genesis).
+    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
+        .await
+        .unwrap();
+    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
     let batcher = PrivateKeySigner::random();
     l1p.raw_request::<_, serde_json::Value>(
         "anvil_setBalance".into(),
@@ -248,10 +280,22 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     )
     .await
     .unwrap();
+    let rollup = OpRollupConfig {
+        name: "crash".into(),
+        chain_id: ROLLUP,
+        batch_inbox: Address::repeat_byte(0xfe),
+        batcher: batcher.address(),
+        block_time: 1,
+        genesis_l2_time: genesis,
+        genesis_l2_number: 0,
+        granite_time: Some(0),
+        holocene_time: Some(0),
+    };
     let mut l2 = L2 {
-        provider: signing_provider(l2a.url(), DEV_KEY.parse().unwrap()),
+        provider: l2p,
         batcher: signing_provider(l1.url(), batcher.clone()),
-        inbox: Address::repeat_byte(0xfe),
+        config: rollup.clone(),
+        channels: 0,
         next_batched: 1,
         last_batch: (0, 0),
         nonce: 0,
@@ -261,6 +305,7 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     let dir = tempfile::tempdir().unwrap();
     let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
     deployment.write(&dir.path().join("deployment.json")).unwrap();
+    std::fs::write(dir.path().join("rollup.toml"), rollup.to_superchain_toml()).unwrap();
     let domain = deployment.domain();
 
     // The capture aggregator outlives every operator life and tags what each life delivered.
@@ -291,15 +336,14 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
              ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n\
              [node]\nprotection_db = \"protection.sqlite\"\npoll_interval_ms = 50\n\
              scan_lookback_blocks = 12\nstatus_interval_ms = 3600000\n\
+             beacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
              api_address = \"127.0.0.1:0\"\nmetrics_address = \"127.0.0.1:0\"\n\
              [submission]\naggregators = [\"{aggregator}\"]\n\
              [submission.retry]\nattempts = 1\ninitial_backoff_ms = 10\nmax_backoff_ms = 10\ntimeout_ms = 2000\n\
-             [[rollups]]\nrollup_id = {ROLLUP}\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
-             batcher = \"{batcher}\"\ninbox = \"{inbox}\"\n",
+             [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
+             rollup_config = \"rollup.toml\"\ncheckpoint_interval = 1\n",
             l1 = l1.endpoint(),
             l2 = l2a.endpoint(),
-            batcher = batcher.address(),
-            inbox = l2.inbox,
         ),
     )
     .unwrap();

@@ -29,7 +29,10 @@ fn inspects_a_real_op_mainnet_span_batch_as_text_and_json() {
     let tx = realdata("op-batches/op-mainnet-calldata-span-zlib/raw_batcher_tx.hex");
     let (ok, text, err) = inspect(&["--rollup-config", &config, "--raw-tx", &tx]);
     assert!(ok, "{err}");
-    assert!(text.contains("channel 0xac329933f5efdcc35ccd284232a376d3: 1 frame(s), Zlib"), "{text}");
+    assert!(
+        text.contains("channel 0xac329933f5efdcc35ccd284232a376d3: 1 frame(s), Zlib"),
+        "{text}"
+    );
     assert!(text.contains("batch  Span 117369690..=117369716 (209 txs)"), "{text}");
     assert!(text.contains("L2 blocks 117369690..=117369716 (27 blocks, 209 txs)"), "{text}");
     assert!(text.contains("L1 origins 19426582..=19426585"), "{text}");
@@ -80,7 +83,6 @@ fn a_transaction_from_another_sender_is_refused_with_its_reason() {
     assert!(ok, "{err}");
     assert!(text.contains("refused (wrong_sender)"), "{text}");
     assert!(!text.contains("channel 0x"), "nothing decoded from it: {text}");
-    let (ok, _, err) =
-        inspect(&["--rollup-config", &realdata("rollup-configs/mainnet-op.toml")]);
+    let (ok, _, err) = inspect(&["--rollup-config", &realdata("rollup-configs/mainnet-op.toml")]);
     assert!(!ok && err.contains("nothing to inspect"), "{err}");
 }

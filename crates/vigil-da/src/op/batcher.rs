@@ -77,10 +77,10 @@ pub fn span_batch(
         ..Default::default()
     };
     for (i, block) in blocks.iter().enumerate() {
-        if let Some(prev) = i.checked_sub(1).and_then(|p| blocks.get(p)) {
-            if block.timestamp < prev.timestamp {
-                return Err(DaError::Config("blocks out of order".into()));
-            }
+        if let Some(prev) = i.checked_sub(1).and_then(|p| blocks.get(p))
+            && block.timestamp < prev.timestamp
+        {
+            return Err(DaError::Config("blocks out of order".into()));
         }
         let single = SingleBatch {
             parent_hash: block.parent_hash,
@@ -201,10 +201,8 @@ pub async fn post_blobs<P: Provider>(
     .await
     .map_err(|e| DaError::InvalidBlob(format!("KZG task failed: {e}")))?
     .map_err(|e| DaError::InvalidBlob(e.to_string()))?;
-    let blob_fee = provider
-        .get_blob_base_fee()
-        .await
-        .map_err(|e| DaError::Rpc(crate::redact(&e)))?;
+    let blob_fee =
+        provider.get_blob_base_fee().await.map_err(|e| DaError::Rpc(crate::redact(&e)))?;
     let tx = TransactionRequest::default()
         .with_to(inbox)
         .with_blob_sidecar(sidecar)
@@ -271,7 +269,9 @@ pub async fn post_channel<L1: Provider, L2: Provider>(
             Carry::Calldata => post_calldata(l1, config.batch_inbox, item).await?,
             Carry::Blobs => {
                 let encoded = blobs(&[item])?;
-                for blob in crate::recompute(encoded.iter().map(|b| Bytes::from(b.clone())).collect())? {
+                for blob in
+                    crate::recompute(encoded.iter().map(|b| Bytes::from(b.clone())).collect())?
+                {
                     versioned_hashes.push(blob.versioned_hash);
                 }
                 post_blobs(l1, config.batch_inbox, &encoded).await?

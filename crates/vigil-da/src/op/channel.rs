@@ -247,7 +247,10 @@ pub enum DecompressError {
 
 /// Decodes a complete channel into the L2 blocks it commits to. Never panics, whatever the
 /// bytes (the third-party batch decoder runs under `catch_unwind` as a last guard).
-pub fn decode_channel(raw: &RawChannel, config: &OpRollupConfig) -> Result<DecodedChannel, Refusal> {
+pub fn decode_channel(
+    raw: &RawChannel,
+    config: &OpRollupConfig,
+) -> Result<DecodedChannel, Refusal> {
     let channel = hex_id(&raw.id);
     let Decompressed { compression, data, complete } =
         decompress(&raw.data, MAX_RLP_BYTES_PER_CHANNEL).map_err(|e| match e {
@@ -273,13 +276,17 @@ pub fn decode_channel(raw: &RawChannel, config: &OpRollupConfig) -> Result<Decod
         Err(BatchesError::Invalid(reason)) => return Err(bad(reason)),
     };
     if blocks.is_empty() {
+        // A stream that stopped before its first batch is cut short, not empty.
+        if !complete {
+            return Err(Refusal::TruncatedChannel { channel: channel.clone() });
+        }
         return Err(bad("no blocks".into()));
     }
     for pair in blocks.windows(2) {
-        if let [a, b] = pair {
-            if b.number != a.number.saturating_add(1) {
-                return Err(bad(format!("blocks {} and {} are not consecutive", a.number, b.number)));
-            }
+        if let [a, b] = pair
+            && b.number != a.number.saturating_add(1)
+        {
+            return Err(bad(format!("blocks {} and {} are not consecutive", a.number, b.number)));
         }
     }
     let items: Vec<B256> = raw.carriers.iter().flat_map(Carrier::commitment_items).collect();
@@ -332,7 +339,8 @@ fn batches(mut data: &[u8], config: &OpRollupConfig) -> Result<Decoded, BatchesE
         let (kind, mut body) = item.split_first().ok_or("empty batch")?;
         let new_blocks = match kind {
             0 => {
-                let single = SingleBatch::decode(&mut body).map_err(|e| format!("singular: {e}"))?;
+                let single =
+                    SingleBatch::decode(&mut body).map_err(|e| format!("singular: {e}"))?;
                 vec![single_block(&single, config)?]
             }
             1 => {
@@ -356,9 +364,9 @@ fn batches(mut data: &[u8], config: &OpRollupConfig) -> Result<Decoded, BatchesE
 }
 
 fn number_at(config: &OpRollupConfig, timestamp: u64) -> Result<u64, String> {
-    config.block_number_at(timestamp).ok_or_else(|| {
-        format!("timestamp {timestamp} is not an L2 block time of {}", config.name)
-    })
+    config
+        .block_number_at(timestamp)
+        .ok_or_else(|| format!("timestamp {timestamp} is not an L2 block time of {}", config.name))
 }
 
 fn single_block(batch: &SingleBatch, config: &OpRollupConfig) -> Result<ExpectedBlock, String> {
@@ -376,7 +384,10 @@ fn single_block(batch: &SingleBatch, config: &OpRollupConfig) -> Result<Expected
 fn span_blocks(raw: &RawSpanBatch, config: &OpRollupConfig) -> Result<Vec<ExpectedBlock>, String> {
     let count = usize::try_from(raw.payload.block_count).map_err(|e| e.to_string())?;
     if count == 0 || raw.payload.block_tx_counts.len() != count {
-        return Err(format!("span batch of {count} blocks has {} tx counts", raw.payload.block_tx_counts.len()));
+        return Err(format!(
+            "span batch of {count} blocks has {} tx counts",
+            raw.payload.block_tx_counts.len()
+        ));
     }
     // L1 origins, walking back from the last block's: a set origin bit at i > 0 means block i
     // starts a new epoch.
@@ -392,20 +403,24 @@ fn span_blocks(raw: &RawSpanBatch, config: &OpRollupConfig) -> Result<Vec<Expect
         }
     }
     let txs = raw.payload.txs.full_txs(config.chain_id).map_err(|e| format!("span txs: {e}"))?;
-    let total: u64 = raw.payload.block_tx_counts.iter().try_fold(0u64, |a, n| a.checked_add(*n)).ok_or("tx count overflow")?;
+    let total: u64 = raw
+        .payload
+        .block_tx_counts
+        .iter()
+        .try_fold(0u64, |a, n| a.checked_add(*n))
+        .ok_or("tx count overflow")?;
     if u64::try_from(txs.len()).ok() != Some(total) {
         return Err(format!("span batch declares {total} transactions and carries {}", txs.len()));
     }
-    let start = config
-        .genesis_l2_time
-        .checked_add(raw.prefix.rel_timestamp)
-        .ok_or("timestamp overflow")?;
+    let start =
+        config.genesis_l2_time.checked_add(raw.prefix.rel_timestamp).ok_or("timestamp overflow")?;
     let mut txs = txs.iter();
     let mut out = Vec::with_capacity(count);
     for (i, (n, epoch_num)) in raw.payload.block_tx_counts.iter().zip(origins).enumerate() {
         let offset = u64::try_from(i).ok().and_then(|i| i.checked_mul(config.block_time));
         let timestamp = offset.and_then(|o| start.checked_add(o)).ok_or("timestamp overflow")?;
-        let tx_hashes: Vec<B256> = txs.by_ref().take(usize::try_from(*n).unwrap_or(usize::MAX)).map(keccak256).collect();
+        let tx_hashes: Vec<B256> =
+            txs.by_ref().take(usize::try_from(*n).unwrap_or(usize::MAX)).map(keccak256).collect();
         out.push(ExpectedBlock {
             number: number_at(config, timestamp)?,
             timestamp,

@@ -159,7 +159,12 @@ pub enum ChannelVerdict {
     },
 }
 
-fn mismatch(channel: &DecodedChannel, height: u64, field: &'static str, detail: String) -> ChannelVerdict {
+fn mismatch(
+    channel: &DecodedChannel,
+    height: u64,
+    field: &'static str,
+    detail: String,
+) -> ChannelVerdict {
     ChannelVerdict::Refused {
         refusal: Refusal::BlockMismatch { channel: channel.id.clone(), height, field, detail },
     }
@@ -205,7 +210,12 @@ async fn compare<Q: Provider>(
 ) -> Result<Option<ChannelVerdict>> {
     let height = expected.number;
     if node.number != height {
-        return Ok(Some(mismatch(channel, height, "parent", format!("node answered block {}", node.number))));
+        return Ok(Some(mismatch(
+            channel,
+            height,
+            "parent",
+            format!("node answered block {}", node.number),
+        )));
     }
     if node.timestamp != expected.timestamp {
         return Ok(Some(mismatch(
@@ -235,10 +245,10 @@ async fn compare<Q: Provider>(
     }
     // Parent: within the channel, the node's own chain must link; at a batch's start, the
     // batch's parent check must hold against the node's parent.
-    if let Some(prev) = previous {
-        if node.parent_hash != prev.hash {
-            return Ok(Some(mismatch(channel, height, "parent", "node's chain does not link".into())));
-        }
+    if let Some(prev) = previous
+        && node.parent_hash != prev.hash
+    {
+        return Ok(Some(mismatch(channel, height, "parent", "node's chain does not link".into())));
     }
     match expected.parent {
         Some(ParentCheck::Hash(hash)) if hash != node.parent_hash => {
@@ -249,7 +259,9 @@ async fn compare<Q: Provider>(
                 format!("batch {hash}, node {}", node.parent_hash),
             )));
         }
-        Some(ParentCheck::Prefix(prefix)) if node.parent_hash.get(..20) != Some(prefix.as_slice()) => {
+        Some(ParentCheck::Prefix(prefix))
+            if node.parent_hash.get(..20) != Some(prefix.as_slice()) =>
+        {
             return Ok(Some(mismatch(
                 channel,
                 height,
@@ -269,15 +281,15 @@ async fn compare<Q: Provider>(
                 format!("batch epoch {}, node {number} ({hash})", expected.epoch_num),
             )));
         }
-        if let Some(prefix) = expected.origin_prefix {
-            if hash.get(..20) != Some(prefix.as_slice()) {
-                return Ok(Some(mismatch(
-                    channel,
-                    height,
-                    "l1_origin",
-                    format!("batch origin prefix {prefix}, node {hash}"),
-                )));
-            }
+        if let Some(prefix) = expected.origin_prefix
+            && hash.get(..20) != Some(prefix.as_slice())
+        {
+            return Ok(Some(mismatch(
+                channel,
+                height,
+                "l1_origin",
+                format!("batch origin prefix {prefix}, node {hash}"),
+            )));
         }
     }
     // A span batch's L1-origin check, against L1 itself.

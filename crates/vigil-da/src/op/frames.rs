@@ -28,7 +28,11 @@ impl Carrier {
     /// The values this carrier contributes to the channel's `daCommitment`: its blobs' versioned
     /// hashes, or, for calldata (whose bytes L1 itself keeps available), its transaction hash.
     pub fn commitment_items(&self) -> Vec<B256> {
-        if self.versioned_hashes.is_empty() { vec![self.tx_hash] } else { self.versioned_hashes.clone() }
+        if self.versioned_hashes.is_empty() {
+            vec![self.tx_hash]
+        } else {
+            self.versioned_hashes.clone()
+        }
     }
 }
 
@@ -176,17 +180,17 @@ impl ChannelAssembler {
         if s.carriers.last().is_none_or(|c| c.tx_hash != carrier.tx_hash) {
             s.carriers.push(carrier.clone());
         }
-        if frame.is_last {
-            if let Some(s) = self.staging.take() {
-                out.push(Assembled::Channel(RawChannel {
-                    id: s.id,
-                    opened_l1: s.opened_l1,
-                    completed_l1: carrier.l1_block,
-                    carriers: s.carriers,
-                    frames: usize::from(s.next_number),
-                    data: s.data,
-                }));
-            }
+        if frame.is_last
+            && let Some(s) = self.staging.take()
+        {
+            out.push(Assembled::Channel(RawChannel {
+                id: s.id,
+                opened_l1: s.opened_l1,
+                completed_l1: carrier.l1_block,
+                carriers: s.carriers,
+                frames: usize::from(s.next_number),
+                data: s.data,
+            }));
         }
     }
 }

@@ -99,16 +99,18 @@ pub async fn inspect<P: Provider, Q: Provider>(
     let mut frames = Vec::new();
     for (index, input) in inputs.iter().enumerate() {
         let item = match input {
-            Input::Calldata(bytes) => {
-                Some(BatcherData { carrier: synthetic(index, 0, vec![]), items: vec![bytes.clone()] })
-            }
+            Input::Calldata(bytes) => Some(BatcherData {
+                carrier: synthetic(index, 0, vec![]),
+                items: vec![bytes.clone()],
+            }),
             Input::Blob(bytes) => {
                 let verified = crate::recompute(vec![Bytes::from(bytes.clone())])?;
                 let hashes: Vec<B256> = verified.iter().map(|b| b.versioned_hash).collect();
                 match blob_codec::decode(bytes) {
-                    Ok(decoded) => {
-                        Some(BatcherData { carrier: synthetic(index, 0, hashes), items: vec![decoded] })
-                    }
+                    Ok(decoded) => Some(BatcherData {
+                        carrier: synthetic(index, 0, hashes),
+                        items: vec![decoded],
+                    }),
                     Err(e) => {
                         refusals.push(Refusal::BadBlobEncoding {
                             tx: B256::ZERO,
@@ -120,8 +122,9 @@ pub async fn inspect<P: Provider, Q: Provider>(
                 }
             }
             Input::RawTransaction(bytes) => {
-                let tx = TxEnvelope::decode_2718(&mut bytes.as_slice())
-                    .map_err(|e| DaError::Config(format!("input {index}: not a signed transaction: {e}")))?;
+                let tx = TxEnvelope::decode_2718(&mut bytes.as_slice()).map_err(|e| {
+                    DaError::Config(format!("input {index}: not a signed transaction: {e}"))
+                })?;
                 envelope_data(config, &tx, 0, &mut refusals)
             }
             Input::TxHash(hash) => {
@@ -174,7 +177,9 @@ pub async fn inspect<P: Provider, Q: Provider>(
         frames,
         channels: inspected,
         refusals,
-        incomplete: assembler.staging().map(|(id, _, n)| format!("{} ({n} frame(s) so far)", crate::op::hex_id(&id))),
+        incomplete: assembler
+            .staging()
+            .map(|(id, _, n)| format!("{} ({n} frame(s) so far)", crate::op::hex_id(&id))),
     })
 }
 
@@ -197,13 +202,15 @@ fn envelope_data(
         return None;
     }
     if tx.to() != Some(config.batch_inbox) {
-        refusals.push(Refusal::BadFrames { tx: hash, reason: "not sent to the batch inbox".into() });
+        refusals
+            .push(Refusal::BadFrames { tx: hash, reason: "not sent to the batch inbox".into() });
         return None;
     }
     if tx.ty() == 3 {
         refusals.push(Refusal::BlobUnavailable {
             tx: hash,
-            reason: "a blob transaction's blobs are not in its raw bytes: give --tx or --blob".into(),
+            reason: "a blob transaction's blobs are not in its raw bytes: give --tx or --blob"
+                .into(),
         });
         return None;
     }

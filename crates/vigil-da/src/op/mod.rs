@@ -9,9 +9,9 @@
 //! blocks derived with overflow checks (a hostile span batch is an error, never a panic), and
 //! the OP blob codec ([`blob_codec`]), whose reference lives in op-node and kona-derive.
 
+pub mod batcher;
 pub mod blob_codec;
 mod channel;
-pub mod batcher;
 mod check;
 mod config;
 mod frames;
@@ -20,8 +20,7 @@ mod source;
 
 pub use channel::{
     BatchKind, BatchSummary, Compression, DecodedChannel, DecompressError, Decompressed,
-    ExpectedBlock,
-    ParentCheck, decode_channel, decompress,
+    ExpectedBlock, ParentCheck, decode_channel, decompress,
 };
 pub use check::{
     BlockVerdict, ChannelVerdict, DEPOSIT_TX_TYPE, L1_BLOCK_PREDEPLOY, L2Block, L2Node, L2Tx,
@@ -110,7 +109,9 @@ pub enum Refusal {
         frames: u16,
     },
     /// A channel not completed within the channel timeout (dropped).
-    #[error("channel {channel} opened in L1 block {opened_l1} timed out at {l1_block} ({timeout} blocks)")]
+    #[error(
+        "channel {channel} opened in L1 block {opened_l1} timed out at {l1_block} ({timeout} blocks)"
+    )]
     ChannelTimedOut {
         /// The channel id.
         channel: String,

@@ -101,7 +101,8 @@ pub async fn batcher_data_in_block<P: Provider>(
         }
         let tx = f.carrier.tx_hash;
         let Some(beacon) = beacon else {
-            refusals.push(Refusal::BlobUnavailable { tx, reason: "no beacon API configured".into() });
+            refusals
+                .push(Refusal::BlobUnavailable { tx, reason: "no beacon API configured".into() });
             continue;
         };
         let blobs = match beacon.blobs(&reference, tx, &f.carrier.versioned_hashes).await {

@@ -8,8 +8,10 @@
 use std::time::Duration;
 
 use alloy::{
-    consensus::{SignableTransaction as _, Transaction as _, TxEip1559, TxEnvelope},
-    eips::eip2718::Encodable2718 as _,
+    consensus::{
+        SignableTransaction as _, Transaction as _, TxEip1559, TxEnvelope, Typed2718 as _,
+    },
+    eips::{BlockNumberOrTag, eip2718::Encodable2718 as _},
     network::{TransactionBuilder as _, TxSignerSync as _},
     primitives::{Address, B256, Bytes, TxKind, U256, address},
     providers::{DynProvider, Provider},
@@ -117,7 +119,7 @@ impl Rollup {
                 let second = TransactionRequest::default()
                     .with_to(Address::repeat_byte(0x42))
                     .with_value(U256::from(1000 + n));
-                // Blocks 2, 5: a legacy (EIP-155) transfer, which span batches encode apart.
+                // Blocks 2, 5: a legacy (EIP-155) transfer; span batches encode its signature apart.
                 let second = if n % 3 == 2 { second.with_gas_price(3_000_000_000) } else { second };
                 pending.push(l2_sender.send_transaction(second).await.unwrap());
             }
@@ -128,6 +130,12 @@ impl Rollup {
                 assert!(receipt.status());
             }
         }
+
+        let block_2 = l2_reader.get_block_by_number(2.into()).full().await.unwrap().unwrap();
+        let mut block_2_types: Vec<u8> =
+            block_2.transactions.txns().map(|tx| tx.inner.inner().ty()).collect();
+        block_2_types.sort_unstable();
+        assert_eq!(block_2_types, [0, 2], "a legacy and an EIP-1559 transfer");
 
         // Genesis: the first block from which timestamps are exactly one second apart.
         let mut timestamps = Vec::new();
@@ -205,7 +213,8 @@ impl Rollup {
 
     /// The latest L1 block as an L1 origin `(number, hash)`.
     async fn origin(&self) -> (u64, B256) {
-        let block = self.l1_reader.get_block_by_number(Default::default()).await.unwrap().unwrap();
+        let block =
+            self.l1_reader.get_block_by_number(BlockNumberOrTag::Latest).await.unwrap().unwrap();
         (block.header.number, block.header.hash)
     }
 
@@ -368,13 +377,13 @@ async fn channel_split_across_two_blob_transactions() {
 async fn zlib_span_and_singular_batches_in_calldata() {
     let rollup = Rollup::start().await;
     let span = rollup.span_channel(1, 3, Compression::Zlib).await;
-    let span_posted = rollup.post_calldata(single_frame(3, &span)).await;
+    let span_posted = rollup.post_calldata(single_frame(1, &span)).await;
 
     let origin = rollup.origin().await;
     let singles: Vec<Vec<u8>> =
         rollup.blocks(4, L2_BLOCKS).await.iter().map(|b| singular_batch(b, origin)).collect();
     let singles = compress(&singles, Compression::Zlib);
-    let singles_posted = rollup.post_calldata(single_frame(4, &singles)).await;
+    let singles_posted = rollup.post_calldata(single_frame(2, &singles)).await;
 
     let mut source = rollup.source();
     let scanned = rollup.scan(&mut source, 1, rollup.l1_head().await).await;
@@ -416,7 +425,7 @@ async fn span_batch_with_other_transactions_is_refused() {
     let mut dropped = honest.clone();
     assert_eq!(dropped[3].transactions.len(), 2);
     dropped[3].transactions.remove(0);
-    for (id, blocks) in [(5, &replaced), (6, &dropped)] {
+    for (id, blocks) in [(1, &replaced), (2, &dropped)] {
         let batch = span_batch(&rollup.config, blocks, origin).unwrap();
         let data = compress(&[batch], Compression::Brotli);
         rollup.post_calldata(single_frame(id, &data)).await;
@@ -438,23 +447,25 @@ async fn span_batch_with_other_transactions_is_refused() {
     assert_eq!(replaced.blocks[1].tx_hashes[1], alloy::primitives::keccak256(foreign_tx(1_000)));
 }
 
-/// 4b, 4c. A brotli stream cut in half (sent as a complete channel), and one with bytes
-/// flipped in the middle.
+/// 4b, 4c. Brotli streams cut short (in half, and before the first batch), each sent as a
+/// complete channel, and one with bytes flipped in the middle.
 #[tokio::test]
 async fn truncated_and_corrupt_brotli_channels_are_refused() {
     let rollup = Rollup::start().await;
     let data = rollup.span_channel(1, L2_BLOCKS, Compression::Brotli).await;
-    let truncated = rollup.post_blob(single_frame(7, &data[..data.len() / 2])).await;
+    let half = rollup.post_calldata(single_frame(1, &data[..data.len() / 2])).await;
+    // The version byte and two bytes of brotli header: nothing inflates at all.
+    let header_only = rollup.post_calldata(single_frame(2, &data[..3])).await;
 
     // The corrupt stream is built from fixed bytes (synthetic blocks, locally signed
-    // transactions, fixed parent and origin), so the flipped stream, and what brotli makes of
-    // it, is the same on every run.
+    // transactions, fixed parent and origin, timestamps relative to genesis), so the flipped
+    // stream, and brotli's verdict on it, is the same on every run.
     let synthetic: Vec<BatchBlock> = (1..=L2_BLOCKS)
         .map(|n| BatchBlock {
             number: n,
             hash: B256::ZERO,
             parent_hash: B256::repeat_byte(0xaa),
-            timestamp: rollup.config.timestamp_of(n).unwrap(),
+            timestamp: rollup.config.genesis_l2_time + n,
             transactions: vec![foreign_tx(n), foreign_tx(100 + n)],
         })
         .collect();
@@ -464,14 +475,19 @@ async fn truncated_and_corrupt_brotli_channels_are_refused() {
     for byte in &mut corrupt[middle..middle + 4] {
         *byte ^= 0xff;
     }
-    let corrupted = rollup.post_blob(single_frame(8, &corrupt)).await;
+    let corrupted = rollup.post_calldata(single_frame(3, &corrupt)).await;
 
     let mut source = rollup.source();
     let scanned = rollup.scan(&mut source, 1, rollup.l1_head().await).await;
     assert!(scanned.channels.is_empty(), "{:?}", scanned.channels);
+    assert_eq!(scanned.batcher_txs, 3);
     assert_eq!(
         scanned.labels(),
-        [(truncated.block, "truncated_channel"), (corrupted.block, "corrupt_compression")]
+        [
+            (half.block, "truncated_channel"),
+            (header_only.block, "truncated_channel"),
+            (corrupted.block, "corrupt_compression"),
+        ]
     );
 }
 
@@ -483,12 +499,12 @@ async fn repeated_and_out_of_order_frames() {
     let data = rollup.span_channel(1, L2_BLOCKS, Compression::Brotli).await;
     let split = data.len().div_ceil(2);
 
-    let a = frames(channel_id(9), &data, split);
+    let a = frames(channel_id(1), &data, split);
     let first = rollup.post_calldata(data_item(&a[..1])).await;
     let repeat = rollup.post_calldata(data_item(&a[..1])).await;
     let last = rollup.post_calldata(data_item(&a[1..])).await;
 
-    let b = frames(channel_id(10), &data, split);
+    let b = frames(channel_id(2), &data, split);
     let early = rollup.post_calldata(data_item(&b[1..])).await;
     let b0 = rollup.post_calldata(data_item(&b[..1])).await;
     let b1 = rollup.post_calldata(data_item(&b[1..])).await;
@@ -526,13 +542,13 @@ async fn channel_timeout() {
     let data = rollup.span_channel(1, L2_BLOCKS, Compression::Brotli).await;
     let split = data.len().div_ceil(2);
 
-    let in_time = frames(channel_id(11), &data, split);
+    let in_time = frames(channel_id(1), &data, split);
     let opened = rollup.post_calldata(data_item(&in_time[..1])).await;
     rpc(&rollup.l1_reader, "anvil_mine", (49,)).await;
     let closed = rollup.post_calldata(data_item(&in_time[1..])).await;
     assert_eq!(closed.block, opened.block + 50);
 
-    let late = frames(channel_id(12), &data, split);
+    let late = frames(channel_id(2), &data, split);
     let late_opened = rollup.post_calldata(data_item(&late[..1])).await;
     rpc(&rollup.l1_reader, "anvil_mine", (50,)).await;
     let late_closed = rollup.post_calldata(data_item(&late[1..])).await;
@@ -560,7 +576,7 @@ async fn channel_timeout() {
 async fn tampered_blob_is_refused() {
     let rollup = Rollup::start().await;
     let data = rollup.span_channel(1, L2_BLOCKS, Compression::Brotli).await;
-    let posted = rollup.post_blob(single_frame(13, &data)).await;
+    let posted = rollup.post_blob(single_frame(1, &data)).await;
 
     let upstream = rollup.l1.endpoint().to_owned();
     let app = Router::new().route(
@@ -602,7 +618,7 @@ async fn tampered_blob_is_refused() {
 async fn calldata_from_another_sender_is_ignored() {
     let rollup = Rollup::start().await;
     let data = rollup.span_channel(1, L2_BLOCKS, Compression::Zlib).await;
-    let posted = rollup.post_calldata_as(&rollup.stranger, single_frame(14, &data)).await;
+    let posted = rollup.post_calldata_as(&rollup.stranger, single_frame(1, &data)).await;
 
     let mut source = rollup.source();
     let scanned = rollup.scan(&mut source, 1, rollup.l1_head().await).await;
@@ -629,7 +645,7 @@ async fn block_above_the_node_head_is_pending() {
         transactions: vec![],
     });
     let batch = span_batch(&rollup.config, &blocks, rollup.origin().await).unwrap();
-    rollup.post_calldata(single_frame(15, &compress(&[batch], Compression::Brotli))).await;
+    rollup.post_calldata(single_frame(1, &compress(&[batch], Compression::Brotli))).await;
 
     let mut source = rollup.source();
     let channel = rollup.scan(&mut source, 1, rollup.l1_head().await).await.only_channel();
