@@ -335,7 +335,7 @@ fn bench(c: &mut Criterion, input: &Input) {
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3))
+        .measurement_time(Duration::from_secs(4))
         .throughput(Throughput::Bytes(BLOB_BYTES as u64));
     group.bench_function("kzg_recompute", |b| {
         b.iter(|| recompute(black_box(input.blobs.clone())).unwrap())
@@ -353,17 +353,16 @@ fn bench(c: &mut Criterion, input: &Input) {
     group.finish();
 }
 
-/// Median wall time of `runs` calls.
-fn median(runs: usize, mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
+/// Wall time of one call.
+fn time(f: impl FnOnce()) -> Duration {
+    let start = Instant::now();
+    f();
+    start.elapsed()
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
-    times[runs / 2]
+    times[times.len() / 2]
 }
 
 /// `y` to four significant figures.
@@ -377,29 +376,40 @@ fn four_sig(y: f64) -> String {
     format!("{rounded:.decimals$}")
 }
 
+/// Times every path itself, round by round (each round runs each path once, memcpy
+/// `COPIES` times), so a busy machine slows all paths alike; reports medians.
 fn summary(input: &Input, quick: bool) {
-    let (runs, copies) = if quick { (3, 11) } else { (31, 1001) };
-    let full = median(runs, || {
-        black_box(decode_full(black_box(input)));
-    });
-    let without_kzg = median(runs, || {
-        black_box(decode_without_kzg(black_box(input)));
-    });
-    let kzg = median(runs, || {
-        black_box(recompute(black_box(input.blobs.clone())).unwrap());
-    });
-    let brotli = median(runs, || {
-        black_box(decompress(black_box(&input.channel), MAX_RLP_BYTES_PER_CHANNEL).unwrap());
-    });
+    const COPIES: usize = 32;
+    let runs = if quick { 3 } else { 31 };
     let mut dst = vec![0u8; BLOB_BYTES];
     memcpy(input, &mut dst);
-    let copy = median(copies, || memcpy(input, &mut dst));
+    let [mut full, mut without_kzg, mut kzg, mut brotli, mut copies] = [(); 5].map(|()| vec![]);
+    for _ in 0..runs {
+        full.push(time(|| {
+            black_box(decode_full(black_box(input)));
+        }));
+        without_kzg.push(time(|| {
+            black_box(decode_without_kzg(black_box(input)));
+        }));
+        kzg.push(time(|| {
+            black_box(recompute(black_box(input.blobs.clone())).unwrap());
+        }));
+        brotli.push(time(|| {
+            black_box(decompress(black_box(&input.channel), MAX_RLP_BYTES_PER_CHANNEL).unwrap());
+        }));
+        copies.extend((0..COPIES).map(|_| time(|| memcpy(input, &mut dst))));
+    }
+    let [full, without_kzg, kzg, brotli, copy] =
+        [full, without_kzg, kzg, brotli, copies].map(median);
 
     let ms = |d: Duration| d.as_secs_f64() * 1e3;
     let share = |d: Duration| 100.0 * d.as_secs_f64() / full.as_secs_f64();
     let mb_per_s = BLOB_BYTES as f64 / full.as_secs_f64() / 1e6;
     let ratio = copy.as_secs_f64() / full.as_secs_f64();
-    println!("\none channel of {BLOBS} blobs, median of {runs} runs (memcpy {copies}), this run:");
+    println!(
+        "\none channel of {BLOBS} blobs, median of {runs} interleaved runs (memcpy {}), this run:",
+        runs * COPIES
+    );
     println!(
         "  full {:.2} ms | without KZG {:.2} ms | KZG alone {:.2} ms ({:.0}%) | brotli alone \
          {:.2} ms ({:.0}%) | memcpy {:.1} us",

@@ -126,7 +126,9 @@ mod tests {
     #[test]
     fn cadence_is_the_channel_final_block_plus_multiples() {
         use Cadence::*;
-        let cases: [(u64, u64, u64, Vec<(u64, Cadence)>); 5] = [
+        /// First and last block of the channel, the interval, and the heights to attest.
+        type Case = (u64, u64, u64, Vec<(u64, Cadence)>);
+        let cases: [Case; 5] = [
             (1, 16, 0, vec![(16, ChannelFinal)]),
             (1, 16, 5, vec![(5, Interval), (10, Interval), (15, Interval), (16, ChannelFinal)]),
             (5, 10, 5, vec![(5, Interval), (10, ChannelFinal)]),
