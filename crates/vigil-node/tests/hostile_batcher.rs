@@ -22,7 +22,7 @@ use std::{
 
 use alloy::{
     network::TransactionBuilder,
-    primitives::{Address, B256, U256},
+    primitives::{Address, U256},
     providers::{DynProvider, Provider},
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
@@ -81,7 +81,12 @@ async fn fund(p: &impl Provider, who: Address) {
 }
 
 /// Posts `frames` in one transaction from `p`: calldata, or one blob per frame.
-async fn post(p: &DynProvider, inbox: Address, frames: &[kona_protocol::Frame], blob: bool) -> u64 {
+async fn send_frames(
+    p: &DynProvider,
+    inbox: Address,
+    frames: &[kona_protocol::Frame],
+    blob: bool,
+) -> u64 {
     let receipt = if blob {
         let items: Vec<Vec<u8>> =
             frames.iter().map(|f| batcher::data_item(std::slice::from_ref(f))).collect();
@@ -257,42 +262,47 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
     // 1. A span batch whose transactions differ from the L2 node's block 2.
     let mut altered = blocks.clone();
     altered[1].transactions.clear();
-    post(&batcher_p, inbox, &batcher::frames([1; 16], &brotli(&altered), usize::MAX), true).await;
+    send_frames(&batcher_p, inbox, &batcher::frames([1; 16], &brotli(&altered), usize::MAX), true)
+        .await;
     // 2. A truncated channel: the compressed stream cut in half.
     let good = brotli(&blocks);
     let cut = good[..good.len() / 2].to_vec();
-    post(&batcher_p, inbox, &batcher::frames([2; 16], &cut, usize::MAX), false).await;
+    send_frames(&batcher_p, inbox, &batcher::frames([2; 16], &cut, usize::MAX), false).await;
     // 3. A corrupt brotli stream.
     let mut corrupt = good.clone();
     for b in corrupt.iter_mut().skip(4).take(16) {
         *b ^= 0x5a;
     }
-    post(&batcher_p, inbox, &batcher::frames([3; 16], &corrupt, usize::MAX), false).await;
+    send_frames(&batcher_p, inbox, &batcher::frames([3; 16], &corrupt, usize::MAX), false).await;
     // 4. A frame repeated, then 5. a frame out of order (frame 1 of a channel never opened).
     let two = batcher::frames([4; 16], &good, good.len().div_ceil(2));
     assert_eq!(two.len(), 2);
-    post(&batcher_p, inbox, &two[..1], false).await;
-    post(&batcher_p, inbox, &two[..1], false).await;
+    send_frames(&batcher_p, inbox, &two[..1], false).await;
+    send_frames(&batcher_p, inbox, &two[..1], false).await;
     let other = batcher::frames([5; 16], &good, good.len().div_ceil(2));
-    post(&batcher_p, inbox, &other[1..], false).await;
+    send_frames(&batcher_p, inbox, &other[1..], false).await;
     // 6. A channel that times out: frame 0, then 60 L1 blocks (channel timeout 50), then frame 1.
     let late = batcher::frames([6; 16], &good, good.len().div_ceil(2));
-    post(&batcher_p, inbox, &late[..1], false).await;
+    send_frames(&batcher_p, inbox, &late[..1], false).await;
     l1p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (60u64,)).await.unwrap();
-    post(&batcher_p, inbox, &late[1..], false).await;
+    send_frames(&batcher_p, inbox, &late[1..], false).await;
     // 7. A blob whose served bytes do not match its versioned hash (the proxy flips a byte).
     let next = l1p.get_block_number().await.unwrap() + 1;
     tamper_block.store(next, Ordering::SeqCst);
     let tampered_block =
-        post(&batcher_p, inbox, &batcher::frames([7; 16], &good, usize::MAX), true).await;
+        send_frames(&batcher_p, inbox, &batcher::frames([7; 16], &good, usize::MAX), true).await;
     assert_eq!(tampered_block, next);
     // 8. A valid channel in calldata from someone other than the batcher.
-    post(&stranger_p, inbox, &batcher::frames([8; 16], &good, usize::MAX), false).await;
+    send_frames(&stranger_p, inbox, &batcher::frames([8; 16], &good, usize::MAX), false).await;
     // The honest channel: blocks 4..=6 in a blob.
     let honest = batcher::read_blocks(&l2p, 4, 6).await.unwrap();
-    let honest_block =
-        post(&batcher_p, inbox, &batcher::frames([9; 16], &brotli(&honest), usize::MAX), true)
-            .await;
+    let honest_block = send_frames(
+        &batcher_p,
+        inbox,
+        &batcher::frames([9; 16], &brotli(&honest), usize::MAX),
+        true,
+    )
+    .await;
 
     // L2 moves on so that its safe head covers 1..=6.
     for i in 0..4u64 {
