@@ -179,15 +179,14 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
                 let response = reqwest::get(url).await.unwrap();
                 let status = response.status().as_u16();
                 let mut body: serde_json::Value = response.json().await.unwrap_or_default();
-                if id.parse::<u64>().ok() == Some(target.load(Ordering::SeqCst)) {
-                    if let Some(blobs) = body["data"].as_array_mut() {
-                        for blob in blobs {
-                            let mut bytes =
-                                hex::decode(blob.as_str().unwrap().trim_start_matches("0x"))
-                                    .unwrap();
-                            bytes[1000] ^= 0x01;
-                            *blob = format!("0x{}", hex::encode(bytes)).into();
-                        }
+                if id.parse::<u64>().ok() == Some(target.load(Ordering::SeqCst))
+                    && let Some(blobs) = body["data"].as_array_mut()
+                {
+                    for blob in blobs {
+                        let mut bytes =
+                            hex::decode(blob.as_str().unwrap().trim_start_matches("0x")).unwrap();
+                        bytes[1000] ^= 0x01;
+                        *blob = format!("0x{}", hex::encode(bytes)).into();
                     }
                 }
                 (StatusCode::from_u16(status).unwrap(), Json(body))

@@ -9,6 +9,6 @@
 )]
 
 mod crash;
+mod inspect;
 mod protection;
 mod register;
-mod inspect;

@@ -9,8 +9,8 @@ use alloy::{
     primitives::{Address, B256, keccak256},
 };
 use vigil_da::op::{
-    BatchKind, BatcherData, Carrier, ChannelAssembler, Compression, DecodedChannel,
-    OpRollupConfig, ParentCheck, assemble, blob_codec,
+    BatchKind, BatcherData, Carrier, ChannelAssembler, Compression, DecodedChannel, OpRollupConfig,
+    ParentCheck, assemble, blob_codec,
 };
 
 fn realdata(path: &str) -> PathBuf {
@@ -43,12 +43,15 @@ fn b20(hex: &str) -> alloy::primitives::FixedBytes<20> {
 #[test]
 fn op_mainnet_calldata_span_batch() {
     // A real EIP-2718 batcher transaction (kona's testdata).
-    let raw = std::fs::read(realdata("op-batches/op-mainnet-calldata-span-zlib/raw_batcher_tx.hex"))
-        .unwrap();
+    let raw =
+        std::fs::read(realdata("op-batches/op-mainnet-calldata-span-zlib/raw_batcher_tx.hex"))
+            .unwrap();
     let tx = TxEnvelope::decode_2718(&mut raw.as_slice()).unwrap();
     assert_eq!(
         *tx.tx_hash(),
-        "0xe69d94330faafb4f716f7ad9b3b50ea8ff5ce57aea6d2f8be07afb7fe49cd6cf".parse::<B256>().unwrap()
+        "0xe69d94330faafb4f716f7ad9b3b50ea8ff5ce57aea6d2f8be07afb7fe49cd6cf"
+            .parse::<B256>()
+            .unwrap()
     );
     let mut cfg = config("mainnet-op.toml");
     let from = alloy::consensus::transaction::SignerRecoverable::recover_signer(&tx).unwrap();
@@ -57,7 +60,8 @@ fn op_mainnet_calldata_span_batch() {
     assert_eq!(tx.input().len(), 119_823);
     cfg.batcher = from;
 
-    let carrier = Carrier { tx_hash: *tx.tx_hash(), l1_block: 19_426_590, versioned_hashes: vec![] };
+    let carrier =
+        Carrier { tx_hash: *tx.tx_hash(), l1_block: 19_426_590, versioned_hashes: vec![] };
     let c = one_channel(&cfg, carrier.clone(), tx.input().to_vec());
     assert_eq!(c.id, "0xac329933f5efdcc35ccd284232a376d3");
     assert_eq!((c.frames, c.compression, c.decompressed_len), (1, Compression::Zlib, 240_308));
@@ -90,7 +94,8 @@ fn op_mainnet_calldata_span_batch() {
 fn op_mainnet_calldata_singular_batches() {
     let cfg = config("mainnet-op.toml");
     let data = hex_file("op-batches/op-mainnet-calldata-singular-zlib/calldata.txt");
-    let carrier = Carrier { tx_hash: B256::repeat_byte(1), l1_block: 18_976_430, versioned_hashes: vec![] };
+    let carrier =
+        Carrier { tx_hash: B256::repeat_byte(1), l1_block: 18_976_430, versioned_hashes: vec![] };
     let c = one_channel(&cfg, carrier, data);
     assert_eq!(c.id, "0xdc0da7c1a3f3c429b8668e2ca31014d9");
     assert_eq!((c.compression, c.decompressed_len), (Compression::Zlib, 248_253));
@@ -115,7 +120,10 @@ fn op_mainnet_calldata_singular_batches() {
         ))
     );
     let epochs: std::collections::BTreeSet<u64> = c.blocks.iter().map(|b| b.epoch_num).collect();
-    assert_eq!(epochs.into_iter().collect::<Vec<_>>(), (18_976_424..=18_976_429).collect::<Vec<_>>());
+    assert_eq!(
+        epochs.into_iter().collect::<Vec<_>>(),
+        (18_976_424..=18_976_429).collect::<Vec<_>>()
+    );
     // Singular batches name their epoch's full hash; the README gives its first bytes.
     let first_epoch = c.blocks.iter().find(|b| b.epoch_num == 18_976_424).unwrap();
     assert!(format!("{}", first_epoch.epoch_hash.unwrap()).starts_with("0x479a8a41"));
@@ -128,7 +136,9 @@ fn op_sepolia_blob_span_batch() {
     let verified = vigil_da::recompute(vec![blob.clone().into()]).unwrap();
     assert_eq!(
         verified[0].versioned_hash,
-        "0x012b58d372c2db56265bcf57392027acf6fb5b85ae14336e116b08e13c194e16".parse::<B256>().unwrap()
+        "0x012b58d372c2db56265bcf57392027acf6fb5b85ae14336e116b08e13c194e16"
+            .parse::<B256>()
+            .unwrap()
     );
     let data = blob_codec::decode(&blob).unwrap();
     assert_eq!(data, hex_file("op-batches/op-sepolia-blob-span-zlib/blob9_decode.txt"));
@@ -184,10 +194,14 @@ fn real_l1_attributes_deposit_gives_the_l1_origin() {
                 to: Some(vigil_da::op::L1_BLOCK_PREDEPLOY),
                 input: input.into(),
             },
-            vigil_da::op::L2Tx { hash: B256::repeat_byte(2), ty: 2, to: None, input: Default::default() },
+            vigil_da::op::L2Tx {
+                hash: B256::repeat_byte(2),
+                ty: 2,
+                to: None,
+                input: Default::default(),
+            },
         ],
     };
     assert_eq!(block.l1_origin(), Some((origin, hash)));
     assert_eq!(block.user_tx_hashes(), vec![B256::repeat_byte(2)]);
 }
-
