@@ -434,8 +434,9 @@ fn summary(input: &Input, quick: bool) {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let listing = args.iter().any(|a| a == "--list");
-    // Criterion's test mode runs each benchmark once; the summary then times a few runs only.
-    let quick = args.iter().any(|a| a == "--test");
+    // Criterion's test mode (`-- --test`, or `cargo test --benches`, which passes no `--bench`)
+    // runs each benchmark once; the summary then times a few rounds only.
+    let quick = args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench");
     let mut c = Criterion::default().configure_from_args();
 
     let start = Instant::now();
