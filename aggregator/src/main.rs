@@ -2,11 +2,12 @@
 //! rollup's threshold is met, and submits certificates to Vigil's verifier. Thin by design: CLI,
 //! config and logging here; everything else in `vigil-aggregation`.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
 use vigil_aggregation::{config::AggregatorConfig, runner};
+use vigil_cli::UsageError;
 
 #[derive(Parser)]
 #[command(name = "vigil-aggregator", version, about = "Vigil aggregator")]
@@ -26,30 +27,32 @@ struct Cli {
 enum Command {
     /// Run the aggregator until Ctrl-C or SIGTERM.
     Run,
-    /// Print the effective configuration as JSON (defaults, file and environment merged).
+    /// Print the effective configuration as JSON (defaults, file and environment merged; URL
+    /// credentials masked).
     Config,
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     vigil_cli::init_logs(cli.json_logs);
-    let config = AggregatorConfig::load(cli.config.as_deref())?;
+    vigil_cli::exit(run(cli))
+}
+
+#[tokio::main]
+async fn run(cli: Cli) -> Result<()> {
+    let config = AggregatorConfig::load(cli.config.as_deref()).map_err(UsageError::new)?;
     match cli.command {
         Command::Config => {
-            println!("{}", json_string(&config)?);
+            let json =
+                vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
+            println!("{json}");
         }
         Command::Run => {
             runner::run(&config, vigil_cli::shutdown_signal(), |l| {
                 tracing::info!(target: "vigil::aggregator", api = %l.api, metrics = %l.metrics, "listening");
             })
-            .await
-            .wrap_err("aggregator failed")?;
+            .await?;
         }
     }
     Ok(())
-}
-
-fn json_string(config: &AggregatorConfig) -> Result<String> {
-    serde_json::to_string_pretty(config).wrap_err("cannot render the configuration")
 }

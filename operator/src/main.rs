@@ -1,11 +1,15 @@
 //! `vigil-operator`: the node an EigenLayer operator runs for Vigil. Thin by design: CLI parsing,
 //! configuration and output; the logic lives in `vigil-node`.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use eyre::{Result, WrapErr, bail};
+use vigil_cli::UsageError;
 use vigil_keystore::{Kdf, KdfStrength};
 use vigil_node::{
     OperatorConfig,
@@ -17,8 +21,9 @@ use vigil_node::{
 #[command(name = "vigil-operator", version, about = "Vigil operator node")]
 struct Cli {
     /// Configuration file (see config/operator.toml). Relative paths in it are resolved against
-    /// its folder.
-    #[arg(long, short, global = true, env = "VIGIL_OPERATOR_CONFIG")]
+    /// its folder. Fields can also come from VIGIL_OPERATOR_<SECTION>__<FIELD> environment
+    /// variables.
+    #[arg(long, short, global = true, env = "VIGIL_CONFIG_OPERATOR")]
     config: Option<PathBuf>,
     /// Log as JSON lines instead of text.
     #[arg(long, global = true)]
@@ -55,6 +60,9 @@ enum Command {
     /// Data availability tools.
     #[command(subcommand)]
     Da(DaCommand),
+    /// Print the effective configuration as JSON (defaults, file and environment merged; URL
+    /// credentials masked).
+    Config,
 }
 
 #[derive(Subcommand)]
@@ -205,17 +213,21 @@ fn kdf(light: bool) -> Kdf {
 }
 
 fn load_config(path: Option<&Path>) -> Result<OperatorConfig> {
-    let config = OperatorConfig::load(path)?;
+    let config = OperatorConfig::load(path).map_err(UsageError::new)?;
     Ok(match path.and_then(Path::parent) {
         Some(base) => config.resolve_paths(base),
         None => config,
     })
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     vigil_cli::init_logs(cli.log_json);
+    vigil_cli::exit(run(cli))
+}
+
+#[tokio::main]
+async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Keys(cmd) => keys_command(cmd)?,
         Command::Register { deposit } => {
@@ -292,6 +304,12 @@ async fn main() -> Result<()> {
         }
         Command::Protection(cmd) => protection_command(cli.config.as_deref(), cmd).await?,
         Command::Da(DaCommand::Inspect(args)) => da_inspect(args).await?,
+        Command::Config => {
+            let config = load_config(cli.config.as_deref())?;
+            let json =
+                vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
+            println!("{json}");
+        }
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! operators that signed two conflicting checkpoints, and submits the evidence to Vigil's slasher
 //! contract. Thin by design: CLI, config and logging here; everything else in `vigil-slashing`.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
@@ -26,31 +26,33 @@ struct Cli {
 enum Command {
     /// Run the slasher until Ctrl-C or SIGTERM.
     Run,
-    /// Print the effective configuration as JSON (defaults, file and environment merged).
+    /// Print the effective configuration as JSON (defaults, file and environment merged; URL
+    /// credentials masked).
     Config,
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     vigil_cli::init_logs(cli.json_logs);
+    vigil_cli::exit(run(cli))
+}
+
+#[tokio::main]
+async fn run(cli: Cli) -> Result<()> {
     let config =
         SlasherConfig::load(cli.config.as_deref()).wrap_err("cannot load the slasher config")?;
     match cli.command {
         Command::Config => {
-            println!("{}", json_string(&config)?);
+            let json =
+                vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
+            println!("{json}");
         }
         Command::Run => {
             runner::run(&config, vigil_cli::shutdown_signal(), |l| {
                 tracing::info!(target: "vigil::slasher", api = %l.api, metrics = %l.metrics, "listening");
             })
-            .await
-            .wrap_err("slasher failed")?;
+            .await?;
         }
     }
     Ok(())
-}
-
-fn json_string(config: &SlasherConfig) -> Result<String> {
-    serde_json::to_string_pretty(config).wrap_err("cannot render the configuration")
 }

@@ -1,13 +1,15 @@
 //! The aggregator's configuration: `config/aggregator.toml` documents every field (and equals
 //! the defaults, which a test checks). Every field can be overridden from the environment:
-//! `VIGIL_AGGREGATOR_<SECTION>__<FIELD>`, e.g. `VIGIL_AGGREGATOR_DATABASE__URL=postgres://…`.
+//! `VIGIL_AGGREGATOR_<SECTION>__<FIELD>`, e.g. `VIGIL_AGGREGATOR_DATABASE__URL=postgres://…`;
+//! any other variable under that prefix is refused, so the keystore password lives outside it
+//! (`VIGIL_PASSWORD_AGGREGATOR` by default).
 
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 /// Prefix of environment overrides.
-pub const ENV_PREFIX: &str = "VIGIL_AGGREGATOR_";
+pub const ENV_PREFIX: &str = vigil_cli::AGGREGATOR_ENV_PREFIX;
 
 /// The whole aggregator configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -53,6 +55,7 @@ pub struct SubmitterSection {
     /// Web3 secret-storage (V3) keystore of the submitting account.
     pub keystore: PathBuf,
     /// Environment variable holding the keystore password (used when `password_file` is unset).
+    /// Never under an override prefix (`VIGIL_AGGREGATOR_…`): the loader would refuse it.
     pub password_env: String,
     /// File holding the keystore password.
     pub password_file: Option<PathBuf>,
@@ -68,7 +71,9 @@ pub struct SubmitterSection {
     pub max_attempts: u32,
     /// Fee increase of each replacement, in percent (at least 10, the node's replacement rule).
     pub fee_bump_percent: u64,
-    /// Blocks on top of the including block before a certificate counts as mined.
+    /// Blocks on top of the including block before a certificate counts as mined. A mined
+    /// certificate is final for the aggregator (served as `latest`, never re-checked), so 0
+    /// trusts a block a reorg can still remove.
     pub confirmations: u64,
 }
 
@@ -76,7 +81,7 @@ impl Default for SubmitterSection {
     fn default() -> Self {
         Self {
             keystore: PathBuf::from("keys/aggregator.json"),
-            password_env: "VIGIL_AGGREGATOR_KEYSTORE_PASSWORD".into(),
+            password_env: "VIGIL_PASSWORD_AGGREGATOR".into(),
             password_file: None,
             replica_id: String::new(),
             lease_ms: 30_000,
@@ -84,7 +89,7 @@ impl Default for SubmitterSection {
             receipt_timeout_ms: 30_000,
             max_attempts: 10,
             fee_bump_percent: 20,
-            confirmations: 0,
+            confirmations: 2,
         }
     }
 }
@@ -124,7 +129,7 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
-            address: "127.0.0.1:9100".into(),
+            address: "127.0.0.1:7720".into(),
             max_body_bytes: 16 * 1024,
             per_key_rate: 50,
             per_key_burst: 200,
@@ -159,7 +164,7 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        Self { address: "127.0.0.1:9101".into() }
+        Self { address: "127.0.0.1:7721".into() }
     }
 }
 
@@ -176,13 +181,20 @@ impl From<vigil_cli::ConfigError> for ConfigError {
 }
 
 impl AggregatorConfig {
-    /// Defaults, then the file (if any), then the environment.
+    /// Defaults, then the file (if any), then the environment; then [`validate`](Self::validate).
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
         let config: Self = vigil_cli::load_config(path, ENV_PREFIX)?;
+        config.validate()?;
         Ok(match path.and_then(Path::parent) {
             Some(base) => config.resolve_paths(base),
             None => config,
         })
+    }
+
+    /// Refuses a `submitter.password_env` under an override prefix: the loader would take the
+    /// variable for an unknown override and refuse to start.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        Ok(vigil_cli::check_env_name("submitter.password_env", &self.submitter.password_env)?)
     }
 
     /// Resolves relative paths (and a relative SQLite URL) against `base`.
@@ -214,6 +226,15 @@ mod tests {
         let config: AggregatorConfig =
             Figment::from(Toml::file(&sample)).extract().expect("config/aggregator.toml parses");
         assert_eq!(config, AggregatorConfig::default());
+        config.validate().expect("the defaults are valid");
+    }
+
+    #[test]
+    fn password_variable_outside_every_override_prefix() {
+        let mut c = AggregatorConfig::default();
+        c.submitter.password_env = format!("{ENV_PREFIX}KEY_PASSWORD");
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("submitter.password_env"), "{err}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use alloy::{
 };
 use vigil_chain::Deployment;
 use vigil_keystore::{Password, V3Keystore};
+use vigil_types::redact::{redact, redact_url};
 
 use crate::{
     api::{self, ApiLimits, ApiState},
@@ -43,11 +44,12 @@ pub async fn run(
             cfg(&format!("submitter keystore {}: {e}", config.submitter.keystore.display()))
         })?;
     let url = config.chain.l1_rpc.parse().map_err(|e| cfg(&format!("chain.l1_rpc: {e}")))?;
-    let reader = ProviderBuilder::new().connect_http(url).erased();
-    let chain_id = reader
-        .get_chain_id()
-        .await
-        .map_err(|e| RunError::Start(format!("L1 RPC {}: {e}", config.chain.l1_rpc)))?;
+    // Transport errors name the endpoint redacted (API keys stay out of logs and the database).
+    let reader =
+        ProviderBuilder::new().connect_client(vigil_chain::http_client(url, None)).erased();
+    let chain_id = reader.get_chain_id().await.map_err(|e| {
+        RunError::Start(format!("L1 RPC {}: {e}", redact_url(&config.chain.l1_rpc)))
+    })?;
     if chain_id != deployment.chain_id {
         return Err(RunError::Config(format!(
             "the L1 RPC serves chain {chain_id} but the deployment is for chain {}",
@@ -57,7 +59,7 @@ pub async fn run(
 
     let store = Store::open(&config.database.url)
         .await
-        .map_err(|e| RunError::Start(format!("database: {e}")))?;
+        .map_err(|e| RunError::Start(format!("database: {}", redact(&e))))?;
     let aggregator = Aggregator::new(
         reader.clone(),
         domain,

@@ -14,7 +14,10 @@ mod vigil;
 pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary};
 pub use eigenlayer::{CoreParams, EIGENLAYER_VERSION, EigenLayerCore, deploy_core};
 pub use error::{Error, Result};
-pub use provider::{http_provider, signing_provider};
+pub use provider::{
+    RedactUrls, RedactUrlsLayer, http_client, http_provider, redact_transport_error,
+    signing_provider,
+};
 pub use tx::send;
 pub use vigil::{
     Deployment, RegistrationReport, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,

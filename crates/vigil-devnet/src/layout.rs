@@ -11,7 +11,8 @@
 //! <dir>/slasher/                slasher.toml, slasher.sqlite
 //! <dir>/prometheus/             prometheus.yml for this devnet's ports, rules.yml
 //! <dir>/batcher.json            last L2 height posted to L1
-//! <dir>/logs/                   one log per process
+//! <dir>/logs/                   one log per process (appended to across restarts; anvils: stderr)
+//! <dir>/run/<name>.pid          pid of each running service (rewritten on restart)
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -167,6 +168,17 @@ impl Layout {
     /// A process's log.
     pub fn log(&self, name: &str) -> PathBuf {
         self.dir.join(format!("logs/{name}.log"))
+    }
+
+    /// Where each running service's pid is, as `<name>.pid` (rewritten when it is restarted,
+    /// removed when the devnet stops).
+    pub fn pid_dir(&self) -> PathBuf {
+        self.dir.join("run")
+    }
+
+    /// The pid file of the service named `name` (`aggregator`, `slasher`, `op0`, …).
+    pub fn pid_file(&self, name: &str) -> PathBuf {
+        self.pid_dir().join(format!("{name}.pid"))
     }
 }
 

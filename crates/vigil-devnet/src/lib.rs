@@ -18,9 +18,22 @@
 //! - **Unattended mode**: exits by itself once `exit_after` heights are certified (and, in
 //!   byzantine mode, the slash happened), with an error unless everything happened as expected
 //!   ([`watch::check_certified_channels`], [`watch::check_slashes`]).
+//! - **Supervision** ([`procs`]): once the devnet is up, a service that exits (a crash, an OOM
+//!   kill, a SIGKILL) is started again with backoff (1 s doubling to 30 s, from 1 s again once
+//!   it stayed up 60 s), its output appended to the same log, and the live display says so
+//!   (`00:42  op3 restarted after SIGKILL (exit: signal 9), attempt 1`). More than 5 restarts in
+//!   2 minutes is named as a crash loop, and the service is still restarted every 30 s: the rest
+//!   of the devnet stays up. The devnet stops only when asked (Ctrl-C, SIGTERM) or, unattended,
+//!   when it is done or timed out. An exit while starting up is still fatal (a broken binary or
+//!   config). Each service's pid is in `run/<name>.pid` ([`layout`]).
+//! - **Children die with the devnet**, even when it is killed with SIGKILL: each child, the two
+//!   anvils ([`chain`]) included, is started with a parent-death signal (`PR_SET_PDEATHSIG`,
+//!   Linux), SIGKILL for the services and SIGTERM for anvil, which writes its state file on the
+//!   way out ([`procs`] says why this and not a process group).
 
 pub mod batcher;
 pub mod byzantine;
+pub mod chain;
 mod error;
 pub mod layout;
 pub mod procs;
@@ -37,11 +50,12 @@ use std::{
 use alloy::{primitives::Address, providers::Provider, signers::local::PrivateKeySigner};
 pub use error::{Error, Result};
 use tracing::warn;
-use vigil_chain::{Anvil, AnvilConfig, HARDFORK, WAD, signing_provider};
+use vigil_chain::{HARDFORK, WAD, signing_provider};
 
 use crate::{
     batcher::Batcher,
     byzantine::Equivocator,
+    chain::{Chain, ChainConfig},
     layout::{Layout, Ports},
     procs::{Supervisor, binary, wait_http},
     setup::{L1_CHAIN_ID, Manifest},
@@ -128,23 +142,24 @@ pub async fn run(
         }
     }
 
-    let l1 = Anvil::start(AnvilConfig {
+    let l1 = Chain::start(ChainConfig {
+        name: "L1 anvil",
         chain_id: L1_CHAIN_ID,
         port: ports.l1,
-        state: Some(layout.l1_state()),
-        ..Default::default()
+        slots_in_an_epoch: None,
+        state: layout.l1_state(),
+        log: layout.log("l1-anvil"),
     })
-    .await
-    .map_err(Error::chain("start the L1 anvil"))?;
-    let l2 = Anvil::start(AnvilConfig {
+    .await?;
+    let l2 = Chain::start(ChainConfig {
+        name: "L2 anvil",
         chain_id: opts.rollup_id,
         port: ports.l2,
         slots_in_an_epoch: Some(1),
-        state: Some(layout.l2_state()),
-        ..Default::default()
+        state: layout.l2_state(),
+        log: layout.log("l2-anvil"),
     })
-    .await
-    .map_err(Error::chain("start the L2 anvil"))?;
+    .await?;
     // An OP Stack L2 has a block every block_time seconds, its timestamp exactly
     // genesis + n × block_time (span batches carry only the first timestamp). Anvil keeps that
     // spacing once told; blocks are mined on an interval from here on.
@@ -201,7 +216,7 @@ pub async fn run(
         .await
         .map_err(Error::chain("evm_setIntervalMining"))?;
 
-    let mut procs = Supervisor::new();
+    let mut procs = Supervisor::new().with_pid_dir(layout.pid_dir());
     let result = async {
         start_services(&mut procs, &layout, &ports, &manifest).await?;
         banner(&layout, &ports, &manifest, opts, say);
@@ -232,6 +247,8 @@ fn prepare_dir(layout: &Layout, opts: &Options, say: &(dyn Fn(String) + Sync)) -
         let path = dir.join(sub);
         std::fs::create_dir_all(&path).map_err(Error::io(path))?;
     }
+    // Pid files a devnet killed with SIGKILL left behind (its children died with it).
+    let _ = std::fs::remove_dir_all(layout.pid_dir());
     Ok(())
 }
 
@@ -348,8 +365,8 @@ async fn follow(
     layout: &Layout,
     manifest: &Manifest,
     deployment: &vigil_chain::Deployment,
-    l1: &Anvil,
-    l2: &Anvil,
+    l1: &Chain,
+    l2: &Chain,
     procs: &mut Supervisor,
     shutdown: impl Future<Output = ()>,
     say: &(dyn Fn(String) + Sync),
@@ -440,10 +457,14 @@ async fn follow(
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
+            biased;
             () = &mut shutdown => return Ok(Outcome::Stopped),
             () = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
-        procs.check()?;
+        // A child that exited is started again (with backoff); the devnet stays up.
+        for event in procs.supervise() {
+            say(format!("{}  {event}", clock()));
+        }
 
         if last_batch.elapsed() >= batcher::INTERVAL {
             last_batch = Instant::now();
@@ -522,7 +543,15 @@ async fn follow(
         if let (Some(e), false) = (&equivocator, equivocated)
             && let Some(target) = certified.values().find(|c| c.checkpoint.height >= 2)
         {
-            let posted = e.equivocate(&target.checkpoint).await?;
+            let posted = match e.equivocate(&target.checkpoint).await {
+                Ok(posted) => posted,
+                // The aggregator is down (restarting): sign again on the next round.
+                Err(e @ Error::Chain { .. }) => {
+                    say(format!("{}  byzantine: {e} (retrying)", clock()));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             equivocated = true;
             let name =
                 byzantine.and_then(|i| manifest.operators.get(i)).map_or("?", |o| o.name.as_str());

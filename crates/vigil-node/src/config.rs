@@ -7,7 +7,8 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result};
 
 /// Prefix of environment overrides: `VIGIL_OPERATOR_CHAIN__L1_RPC=http://…` sets `chain.l1_rpc`.
-pub const ENV_PREFIX: &str = "VIGIL_OPERATOR_";
+/// Any other variable under it is refused, so password variables live outside it.
+pub const ENV_PREFIX: &str = vigil_cli::OPERATOR_ENV_PREFIX;
 
 /// The whole operator configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -71,8 +72,8 @@ impl Default for NodeConfig {
             rpc_timeout_ms: 10_000,
             compressed_signatures: false,
             status_interval_ms: 60_000,
-            api_address: "127.0.0.1:9010".to_owned(),
-            metrics_address: "127.0.0.1:9090".to_owned(),
+            api_address: "127.0.0.1:7710".to_owned(),
+            metrics_address: "127.0.0.1:7711".to_owned(),
         }
     }
 }
@@ -164,13 +165,15 @@ pub struct KeysConfig {
     pub bls_keystore: PathBuf,
     /// File holding the BLS keystore password (takes precedence over `bls_password_env`).
     pub bls_password_file: Option<PathBuf>,
-    /// Environment variable holding the BLS keystore password.
+    /// Environment variable holding the BLS keystore password (never under an override prefix
+    /// such as `VIGIL_OPERATOR_`: the loader would refuse it).
     pub bls_password_env: String,
     /// V3 keystore of the ECDSA operator key (the EigenLayer operator address).
     pub ecdsa_keystore: PathBuf,
     /// File holding the ECDSA keystore password (takes precedence over `ecdsa_password_env`).
     pub ecdsa_password_file: Option<PathBuf>,
-    /// Environment variable holding the ECDSA keystore password.
+    /// Environment variable holding the ECDSA keystore password (never under an override
+    /// prefix).
     pub ecdsa_password_env: String,
 }
 
@@ -205,9 +208,25 @@ impl Default for RegistrationConfig {
 }
 
 impl OperatorConfig {
-    /// Loads defaults, then `file` (if given), then `VIGIL_OPERATOR_*` environment overrides.
+    /// Loads defaults, then `file` (if given), then `VIGIL_OPERATOR_*` environment overrides;
+    /// then [`validate`](Self::validate).
     pub fn load(file: Option<&Path>) -> Result<Self> {
-        vigil_cli::load_config(file, ENV_PREFIX).map_err(|e| Error::Config(e.to_string()))
+        let config: Self =
+            vigil_cli::load_config(file, ENV_PREFIX).map_err(|e| Error::Config(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses password variables under an override prefix: the loader would take them for
+    /// unknown overrides and refuse to start.
+    pub fn validate(&self) -> Result<()> {
+        for (field, name) in [
+            ("keys.bls_password_env", &self.keys.bls_password_env),
+            ("keys.ecdsa_password_env", &self.keys.ecdsa_password_env),
+        ] {
+            vigil_cli::check_env_name(field, name).map_err(|e| Error::Config(e.to_string()))?;
+        }
+        Ok(())
     }
 
     /// Resolves relative paths in the config against `base` (the config file's folder).
@@ -246,6 +265,15 @@ mod tests {
         let config: OperatorConfig =
             Figment::from(Toml::file(&sample)).extract().expect("config/operator.toml parses");
         assert_eq!(config, OperatorConfig::default());
+        config.validate().expect("the defaults are valid");
+    }
+
+    #[test]
+    fn password_variables_outside_every_override_prefix() {
+        let mut c = OperatorConfig::default();
+        c.keys.ecdsa_password_env = format!("{ENV_PREFIX}ECDSA_PASSWORD");
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("keys.ecdsa_password_env"), "{err}");
     }
 
     #[test]

@@ -6,11 +6,10 @@ use vigil_chain::{Deployment, RegistrationReport, signing_provider};
 use crate::{Error, OperatorConfig, Result, keys::OperatorKeys};
 
 fn url(config: &OperatorConfig) -> Result<alloy::transports::http::reqwest::Url> {
-    config
-        .chain
-        .l1_rpc
-        .parse()
-        .map_err(|e| Error::Config(format!("chain.l1_rpc {:?}: {e}", config.chain.l1_rpc)))
+    config.chain.l1_rpc.parse().map_err(|e| {
+        let url = vigil_types::redact::redact_url(&config.chain.l1_rpc);
+        Error::Config(format!("chain.l1_rpc {url:?}: {e}"))
+    })
 }
 
 fn deployment(config: &OperatorConfig) -> Result<Deployment> {

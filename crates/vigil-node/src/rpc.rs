@@ -17,6 +17,8 @@ use alloy::{
     transports::{TransportError, TransportFut, http::reqwest},
 };
 use tower::{Layer, Service};
+use vigil_chain::RedactUrlsLayer;
+use vigil_types::redact::redact_url;
 
 use crate::{Error, Result, metrics};
 
@@ -95,13 +97,15 @@ pub fn split_client_version(version: &str) -> (String, String) {
 /// `web3_clientVersion` at start is labelled `unknown`; the node still starts.
 pub async fn provider(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
     let url: reqwest::Url =
-        url.parse().map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+        url.parse().map_err(|e| Error::Config(format!("{what} {:?}: {e}", redact_url(url))))?;
     let http = reqwest::Client::builder()
         .timeout(timeout)
         .build()
         .map_err(|e| Error::Config(format!("{what}: HTTP client: {e}")))?;
-    let bare = ProviderBuilder::new()
-        .connect_client(ClientBuilder::default().http_with_client(http.clone(), url.clone()));
+    // Every error names the endpoint without its credentials (RPC URLs often carry API keys).
+    let bare = ProviderBuilder::new().connect_client(
+        ClientBuilder::default().layer(RedactUrlsLayer).http_with_client(http.clone(), url.clone()),
+    );
     let (client_type, client_version) = match bare.get_client_version().await {
         Ok(v) => split_client_version(&v),
         Err(e) => {
@@ -111,6 +115,7 @@ pub async fn provider(url: &str, what: &str, timeout: Duration) -> Result<DynPro
     };
     let client = ClientBuilder::default()
         .layer(RpcMetricsLayer { client_type, client_version })
+        .layer(RedactUrlsLayer)
         .http_with_client(http, url);
     Ok(ProviderBuilder::new().connect_client(client).erased())
 }

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use vigil_types::SignedCheckpoint;
+use vigil_types::{
+    SignedCheckpoint,
+    redact::{redact, redact_url},
+};
 
 /// The path aggregators take signed checkpoints on.
 pub const SIGNATURES_PATH: &str = "/v1/signatures";
@@ -68,14 +71,15 @@ impl Submitter {
         Self { http, aggregators, policy }
     }
 
-    /// Delivers `signed` to every aggregator concurrently; one result per aggregator, in order.
+    /// Delivers `signed` to every aggregator concurrently; one result per aggregator, in order,
+    /// each named by its URL without credentials (it ends up in logs and metric labels).
     pub async fn submit(&self, signed: &SignedCheckpoint) -> Vec<(String, Delivery)> {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, base) in self.aggregators.iter().enumerate() {
             let (this, base, signed) = (self.clone(), base.clone(), *signed);
             tasks.spawn(async move {
                 let delivery = this.submit_one(&base, &signed).await;
-                (index, base, delivery)
+                (index, redact_url(&base), delivery)
             });
         }
         let mut out = Vec::with_capacity(self.aggregators.len());
@@ -93,6 +97,8 @@ impl Submitter {
 
     async fn submit_one(&self, base: &str, signed: &SignedCheckpoint) -> Delivery {
         let url = format!("{base}{SIGNATURES_PATH}");
+        let base = redact_url(base);
+        let base = base.as_str();
         let mut backoff = Duration::from_millis(self.policy.initial_backoff_ms);
         let mut last_error = String::new();
         let attempts = self.policy.attempts.max(1);
@@ -106,7 +112,7 @@ impl Submitter {
                     return Delivery::Refused { status, reason };
                 }
                 Ok(response) => last_error = format!("HTTP {}", response.status()),
-                Err(e) => last_error = e.to_string(),
+                Err(e) => last_error = redact(&e),
             }
             if attempt < attempts {
                 tracing::debug!(target: "vigil::submit", aggregator = base, attempt, error = %last_error, "retrying");

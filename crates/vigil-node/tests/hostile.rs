@@ -10,7 +10,7 @@
     missing_docs
 )]
 
-use std::{collections::HashMap, sync::Arc, time::Duration};
+use std::{collections::HashMap, time::Duration};
 
 use alloy::{
     network::TransactionBuilder,
@@ -19,8 +19,6 @@ use alloy::{
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
-use axum::{Json, Router, http::StatusCode, routing::post};
-use tokio::sync::Mutex;
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 use vigil_crypto::SecretKey;
 use vigil_da::{
@@ -37,11 +35,12 @@ use vigil_node::{
     keys::OperatorKeys,
     watcher::L2Tag,
 };
-use vigil_types::SignedCheckpoint;
+use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROLLUP: u64 = 902;
 const INBOX: Address = address!("ff00000000000000000000000000000000000902");
+/// How long the node may take to deliver what the test waits for.
+const DELIVERY: Duration = Duration::from_secs(60);
 
 async fn l2_tx(p: &impl Provider, value: u64) {
     let tx = TransactionRequest::default()
@@ -50,61 +49,47 @@ async fn l2_tx(p: &impl Provider, value: u64) {
     p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
 }
 
-async fn wait_for(received: &Mutex<Vec<SignedCheckpoint>>, n: usize) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while received.lock().await.len() < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "only {} delivered",
-            received.lock().await.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// The L1 head as an L1 origin.
 async fn origin(l1: &DynProvider) -> (u64, B256) {
     let head = l1.get_block_by_number(Default::default()).await.unwrap().unwrap();
     (head.header.number, head.header.hash)
 }
 
+/// Posts L2 blocks 1..=3 of `l2` as channel `[id; 16]` in one blob from `batcher` (on L1), with
+/// the L1 head as L1 origin.
+async fn post_blocks_1_to_3(
+    batcher: &DynProvider,
+    l2: &DynProvider,
+    rollup: &OpRollupConfig,
+    id: u8,
+) {
+    post_channel(
+        batcher,
+        l2,
+        rollup,
+        (1, 3),
+        origin(batcher).await,
+        [id; 16],
+        Compression::Brotli,
+        1,
+        Carry::Blobs,
+    )
+    .await
+    .unwrap();
+}
+
 #[tokio::test]
 async fn rewritten_l2_heights_are_refused_not_signed() {
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
     let l1p = signing_provider(l1.url(), DEV_KEY.parse().unwrap());
-    let l2 = Anvil::start(AnvilConfig {
-        chain_id: ROLLUP,
-        slots_in_an_epoch: Some(1),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let l2p = signing_provider(l2.url(), DEV_KEY.parse().unwrap());
     // OP Stack timestamps: one block per second from block 0 (also after `evm_revert`, which
     // resets anvil's clock to the snapshot).
-    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
-        .await
-        .unwrap();
-    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
+    let l2 = OpL2::start(ROLLUP, Some(1)).await.unwrap();
+    let l2p = l2.provider.clone();
     let batcher = PrivateKeySigner::random();
-    l1p.raw_request::<_, serde_json::Value>(
-        "anvil_setBalance".into(),
-        (batcher.address(), U256::from(10u128.pow(20))),
-    )
-    .await
-    .unwrap();
+    set_balance(&l1p, batcher.address(), 100).await.unwrap();
     let batcher_p = signing_provider(l1.url(), batcher.clone());
-    let rollup = OpRollupConfig {
-        name: "hostile".into(),
-        chain_id: ROLLUP,
-        batch_inbox: INBOX,
-        batcher: batcher.address(),
-        block_time: 1,
-        genesis_l2_time: genesis,
-        genesis_l2_number: 0,
-        granite_time: Some(0),
-        holocene_time: Some(0),
-    };
+    let rollup = l2.rollup_config("hostile", INBOX, batcher.address());
 
     // The run loop needs only the signing domain from the deployment (it does not call contracts).
     let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
@@ -112,21 +97,7 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     deployment.write(&dir.path().join("deployment.json")).unwrap();
     std::fs::write(dir.path().join("rollup.toml"), rollup.to_superchain_toml()).unwrap();
 
-    let received: Arc<Mutex<Vec<SignedCheckpoint>>> = Arc::default();
-    let sink = received.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let aggregator = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new().route(
-        "/v1/signatures",
-        post(move |Json(s): Json<SignedCheckpoint>| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().await.push(s);
-                StatusCode::ACCEPTED
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let aggregator = CaptureAggregator::start().await.unwrap();
 
     let mut config = OperatorConfig::default();
     config.chain.l1_rpc = l1.endpoint().to_owned();
@@ -135,12 +106,12 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     config.node.poll_interval_ms = 100;
     config.node.beacon_urls = vec![l1.endpoint().to_owned()];
     config.node.beacon_dialect = BeaconDialect::Anvil;
-    config.submission.aggregators = vec![aggregator];
+    config.submission.aggregators = vec![aggregator.url.clone()];
     // Every block of a channel is attested (`checkpoint_interval = 1`), so the rewrite tempts
     // the node at every height it changed, and the unchanged height shows a re-sign is allowed.
     config.rollups = vec![RollupConfig {
         kind: RollupKind::OpStack,
-        l2_rpc: l2.endpoint().to_owned(),
+        l2_rpc: l2.anvil.endpoint().to_owned(),
         tag: L2Tag::Safe,
         rollup_config: dir.path().join("rollup.toml"),
         batcher: None,
@@ -166,23 +137,11 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     l2_tx(&l2p, 2).await;
     l2_tx(&l2p, 3).await;
     let honest_blocks = batcher::read_blocks(&l2p, 1, 3).await.unwrap();
-    let channel = |id: u8| [id; 16];
-    post_channel(
-        &batcher_p,
-        &l2p,
-        &rollup,
-        (1, 3),
-        origin(&l1p).await,
-        channel(1),
-        Compression::Brotli,
-        1,
-        Carry::Blobs,
-    )
-    .await
-    .unwrap();
+    post_blocks_1_to_3(&batcher_p, &l2p, &rollup, 1).await;
     l2p.raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(3),)).await.unwrap();
-    wait_for(&received, 3).await;
-    let signed_hashes: HashMap<u64, B256> = received
+    aggregator.wait_for(3, DELIVERY).await.unwrap();
+    let signed_hashes: HashMap<u64, B256> = aggregator
+        .received
         .lock()
         .await
         .iter()
@@ -204,24 +163,12 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
         honest_blocks.iter().map(|b| b.timestamp).collect::<Vec<_>>(),
         "the rewritten blocks keep their heights' timestamps"
     );
-    post_channel(
-        &batcher_p,
-        &l2p,
-        &rollup,
-        (1, 3),
-        origin(&l1p).await,
-        channel(2),
-        Compression::Brotli,
-        1,
-        Carry::Blobs,
-    )
-    .await
-    .unwrap();
+    post_blocks_1_to_3(&batcher_p, &l2p, &rollup, 2).await;
     // And the honest blocks, posted again: the node no longer has them.
     let batch = batcher::span_batch(&rollup, &honest_blocks, origin(&l1p).await).unwrap();
     let data = batcher::compress(&[batch], Compression::Brotli);
     let blobs = batcher::blobs(&[batcher::data_item(&batcher::frames(
-        channel(3),
+        [3; 16],
         &data,
         MAX_FRAME_DATA_PER_BLOB,
     ))])
@@ -232,7 +179,7 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     // Height 1 is the same block under a new daCommitment: re-signed and delivered (allowed).
     // Heights 2 and 3 of the rewritten channel: slashing protection refuses them. The stale
     // channel: refused at height 2 by the comparison with the node, before any signing.
-    wait_for(&received, 4).await;
+    aggregator.wait_for(4, DELIVERY).await.unwrap();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while refused(&[("reason", "slashing_protection")]) < refused_before + 2
         || refused(&[("reason", "block_mismatch")]) < mismatch_before + 1
@@ -241,7 +188,7 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let all = received.lock().await.clone();
+    let all = aggregator.received.lock().await.clone();
     for s in &all {
         assert_eq!(
             s.checkpoint.block_hash, signed_hashes[&s.checkpoint.height],

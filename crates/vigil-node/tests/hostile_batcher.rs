@@ -31,13 +31,12 @@ use axum::{
     Json, Router,
     extract::{Path, RawQuery},
     http::StatusCode,
-    routing::{get, post},
+    routing::get,
 };
-use tokio::sync::Mutex;
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 use vigil_crypto::SecretKey;
 use vigil_da::op::{
-    Compression, OpRollupConfig,
+    Compression,
     batcher::{self, BatchBlock},
 };
 use vigil_node::{
@@ -46,9 +45,8 @@ use vigil_node::{
     keys::OperatorKeys,
     watcher::L2Tag,
 };
-use vigil_types::SignedCheckpoint;
+use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROLLUP: u64 = 903;
 
 /// Log lines, captured for the assertions.
@@ -69,15 +67,6 @@ impl Logs {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
-}
-
-async fn fund(p: &impl Provider, who: Address) {
-    p.raw_request::<_, serde_json::Value>(
-        "anvil_setBalance".into(),
-        (who, U256::from(10u128.pow(20))),
-    )
-    .await
-    .unwrap();
 }
 
 /// Posts `frames` in one transaction from `p`: calldata, or one blob per frame.
@@ -122,20 +111,9 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
 
     // Chains: L1, and an L2 with OP-shaped timestamps whose safe head follows closely.
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
-    let owner: PrivateKeySigner = DEV_KEY.parse().unwrap();
-    let l1p = signing_provider(l1.url(), owner.clone());
-    let l2 = Anvil::start(AnvilConfig {
-        chain_id: ROLLUP,
-        slots_in_an_epoch: Some(1),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let l2p = signing_provider(l2.url(), owner.clone());
-    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1u64,))
-        .await
-        .unwrap();
-    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
+    let l1p = signing_provider(l1.url(), DEV_KEY.parse().unwrap());
+    let l2 = OpL2::start(ROLLUP, Some(1)).await.unwrap();
+    let l2p = l2.provider.clone();
     for i in 0..9u64 {
         let tx = TransactionRequest::default()
             .with_to(Address::repeat_byte(5))
@@ -144,21 +122,12 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
     }
     let batcher_key = PrivateKeySigner::random();
     let stranger_key = PrivateKeySigner::random();
-    fund(&l1p, batcher_key.address()).await;
-    fund(&l1p, stranger_key.address()).await;
+    set_balance(&l1p, batcher_key.address(), 100).await.unwrap();
+    set_balance(&l1p, stranger_key.address(), 100).await.unwrap();
     let batcher_p = signing_provider(l1.url(), batcher_key.clone());
     let stranger_p = signing_provider(l1.url(), stranger_key.clone());
-    let config = OpRollupConfig {
-        name: "hostile test rollup".into(),
-        chain_id: ROLLUP,
-        batch_inbox: Address::repeat_byte(0xfe),
-        batcher: batcher_key.address(),
-        block_time: 1,
-        genesis_l2_time: genesis,
-        genesis_l2_number: 0,
-        granite_time: Some(0),
-        holocene_time: Some(0),
-    };
+    let config =
+        l2.rollup_config("hostile test rollup", Address::repeat_byte(0xfe), batcher_key.address());
     let inbox = config.batch_inbox;
 
     // A beacon proxy in front of anvil's beacon endpoint that flips a byte of every blob of one
@@ -198,21 +167,7 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
     tokio::spawn(async move { axum::serve(listener, proxy).await.unwrap() });
 
     // The capture aggregator.
-    let received: Arc<Mutex<Vec<SignedCheckpoint>>> = Arc::default();
-    let capture = received.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let aggregator = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new().route(
-        "/v1/signatures",
-        post(move |Json(s): Json<SignedCheckpoint>| {
-            let capture = capture.clone();
-            async move {
-                capture.lock().await.push(s);
-                StatusCode::ACCEPTED
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let aggregator = CaptureAggregator::start().await.unwrap();
 
     // The operator node.
     let dir = tempfile::tempdir().unwrap();
@@ -228,10 +183,10 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
     node_config.node.status_interval_ms = 60_000;
     node_config.node.beacon_urls = vec![beacon];
     node_config.node.beacon_dialect = vigil_da::BeaconDialect::Anvil;
-    node_config.submission.aggregators = vec![aggregator];
+    node_config.submission.aggregators = vec![aggregator.url.clone()];
     node_config.rollups = vec![RollupConfig {
         kind: RollupKind::OpStack,
-        l2_rpc: l2.endpoint().to_owned(),
+        l2_rpc: l2.anvil.endpoint().to_owned(),
         tag: L2Tag::Safe,
         rollup_config: rollup_file,
         batcher: None,
@@ -310,18 +265,12 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
             .with_value(U256::from(i + 1));
         l2p.send_transaction(tx).await.unwrap().get_receipt().await.unwrap();
     }
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while received.lock().await.is_empty() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the honest channel was never signed:\n{}",
-            logs.text()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    if let Err(e) = aggregator.wait_for(1, Duration::from_secs(60)).await {
+        panic!("the honest channel was never signed ({e}):\n{}", logs.text());
     }
     // Give the node a few more polls: nothing else may arrive.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let signed = received.lock().await.clone();
+    let signed = aggregator.received.lock().await.clone();
     let heights: Vec<u64> = signed.iter().map(|s| s.checkpoint.height).collect();
     assert_eq!(heights, vec![6], "only the honest channel's final block is signed");
     assert_eq!(signed[0].checkpoint.l1_block, honest_block);

@@ -44,9 +44,9 @@ use vigil_node::{
     watcher::{Cadence, L2Tag, checkpoints},
 };
 use vigil_protection::{NotSafe, Safe, SlashingDatabase};
+use vigil_test_utils::{OpL2, set_balance};
 use vigil_types::{Checkpoint, SignatureBytes, SignedCheckpoint, SigningDomain};
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROLLUP: u64 = 901;
 const INBOX: Address = address!("ff00000000000000000000000000000000000901");
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,22 +64,6 @@ fn cp(height: u64, block: u8, da: u8) -> Checkpoint {
         da_commitment: B256::repeat_byte(da),
         l1_block: 10,
     }
-}
-
-/// An L2 anvil with OP Stack timestamps (one block per second from block 0), signing as the
-/// dev account, and the timestamp of its block 0 (the rollup's `genesis_l2_time`).
-async fn op_l2(slots_in_an_epoch: Option<u64>) -> (Anvil, DynProvider, u64) {
-    let anvil =
-        Anvil::start(AnvilConfig { chain_id: ROLLUP, slots_in_an_epoch, ..Default::default() })
-            .await
-            .unwrap();
-    let provider = signing_provider(anvil.url(), DEV_KEY.parse().unwrap());
-    provider
-        .raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
-        .await
-        .unwrap();
-    let genesis = provider.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
-    (anvil, provider, genesis)
 }
 
 /// Appends one block per value, each with one transfer to `to`.
@@ -109,27 +93,19 @@ struct Rollup {
 impl Rollup {
     async fn start(slots_in_an_epoch: Option<u64>) -> Self {
         let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
-        let (l2, l2p, genesis) = op_l2(slots_in_an_epoch).await;
+        let l2 = OpL2::start(ROLLUP, slots_in_an_epoch).await.unwrap();
         let l1p = http_provider(l1.url(), TIMEOUT);
         let batcher = PrivateKeySigner::random();
-        l1p.raw_request::<_, serde_json::Value>(
-            "anvil_setBalance".into(),
-            (batcher.address(), U256::from(10u128.pow(21))),
-        )
-        .await
-        .unwrap();
-        let config = OpRollupConfig {
-            name: "pipeline".into(),
-            chain_id: ROLLUP,
-            batch_inbox: INBOX,
-            batcher: batcher.address(),
-            block_time: 1,
-            genesis_l2_time: genesis,
-            genesis_l2_number: 0,
-            granite_time: Some(0),
-            holocene_time: Some(0),
-        };
-        Self { batcher: signing_provider(l1.url(), batcher), l1, _l2: l2, l1p, l2p, config }
+        set_balance(&l1p, batcher.address(), 1000).await.unwrap();
+        let config = l2.rollup_config("pipeline", INBOX, batcher.address());
+        Self {
+            batcher: signing_provider(l1.url(), batcher),
+            l1,
+            _l2: l2.anvil,
+            l1p,
+            l2p: l2.provider,
+            config,
+        }
     }
 
     /// Posts L2 blocks `first..=last` of `l2` (built with `config`) as one channel, with the
@@ -283,10 +259,11 @@ async fn watcher_refuses_channels_the_own_node_contradicts() {
 
     // 1. Blocks of another L2 chain with the same chain id. Its config gives its own genesis
     //    time, so its blocks decode to the same heights 1..=3 with this node's timestamps.
-    let (_other, other_l2, other_genesis) = op_l2(None).await;
-    grow(&other_l2, Address::repeat_byte(8), &[7, 7, 7]).await;
-    let other_config = OpRollupConfig { genesis_l2_time: other_genesis, ..rollup.config.clone() };
-    let foreign = rollup.post(&other_l2, &other_config, (1, 3), 1, Carry::Calldata).await;
+    let other = OpL2::start(ROLLUP, None).await.unwrap();
+    grow(&other.provider, Address::repeat_byte(8), &[7, 7, 7]).await;
+    let other_config =
+        OpRollupConfig { genesis_l2_time: other.genesis_time, ..rollup.config.clone() };
+    let foreign = rollup.post(&other.provider, &other_config, (1, 3), 1, Carry::Calldata).await;
 
     // 2. This node's blocks 1..=3, posted; then the node rewrites heights 2 and 3.
     let stale = rollup.post(&rollup.l2p, &rollup.config, (1, 3), 2, Carry::Blobs).await;

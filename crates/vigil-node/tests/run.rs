@@ -9,7 +9,7 @@
     missing_docs
 )]
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
 use alloy::{
     consensus::Transaction as _,
@@ -19,8 +19,6 @@ use alloy::{
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
-use axum::{Json, Router, http::StatusCode, routing::post};
-use tokio::sync::Mutex;
 use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, VigilParams, WAD, bindings::TestToken, deploy_core,
     deploy_vigil, register_operator, send, signing_provider,
@@ -29,7 +27,7 @@ use vigil_crypto::{SecretKey, Signature, verify};
 use vigil_da::{
     BeaconDialect,
     op::{
-        Compression, OpRollupConfig,
+        Compression,
         batcher::{Carry, post_channel},
     },
 };
@@ -39,20 +37,11 @@ use vigil_node::{
     keys::OperatorKeys,
     watcher::L2Tag,
 };
-use vigil_types::{SignedCheckpoint, da_commitment};
+use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
+use vigil_types::da_commitment;
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const ROLLUP: u64 = 901;
 const INBOX: Address = address!("ff00000000000000000000000000000000000901");
-
-async fn fund(p: &impl Provider, who: Address) {
-    p.raw_request::<_, serde_json::Value>(
-        "anvil_setBalance".into(),
-        (who, U256::from(WAD) * U256::from(10u64)),
-    )
-    .await
-    .unwrap();
-}
 
 #[tokio::test]
 async fn node_signs_channel_final_blocks_and_delivers_them() {
@@ -64,7 +53,7 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
     let deployment = deploy_vigil(&l1p, &core, &VigilParams::default()).await.unwrap();
     let ecdsa = PrivateKeySigner::random();
     let bls = SecretKey::from_ikm(&[21u8; 32]).unwrap();
-    fund(&l1p, ecdsa.address()).await;
+    set_balance(&l1p, ecdsa.address(), 10).await.unwrap();
     let stake = U256::from(10u64) * U256::from(WAD);
     send("fund", TestToken::new(core.token, l1p.clone()).transfer(ecdsa.address(), stake))
         .await
@@ -74,49 +63,15 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
 
     // The rollup: an L2 anvil whose safe head follows closely and whose blocks are one second
     // apart from block 0 (OP Stack timestamps), its batcher, and its superchain-registry file.
-    let l2 = Anvil::start(AnvilConfig {
-        chain_id: ROLLUP,
-        slots_in_an_epoch: Some(1),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let l2p = signing_provider(l2.url(), owner.clone());
-    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
-        .await
-        .unwrap();
-    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
+    let l2 = OpL2::start(ROLLUP, Some(1)).await.unwrap();
+    let l2p = l2.provider.clone();
     let batcher = PrivateKeySigner::random();
-    fund(&l1p, batcher.address()).await;
+    set_balance(&l1p, batcher.address(), 10).await.unwrap();
     let batcher_p = signing_provider(l1.url(), batcher.clone());
-    let rollup = OpRollupConfig {
-        name: "run".into(),
-        chain_id: ROLLUP,
-        batch_inbox: INBOX,
-        batcher: batcher.address(),
-        block_time: 1,
-        genesis_l2_time: genesis,
-        genesis_l2_number: 0,
-        granite_time: Some(0),
-        holocene_time: Some(0),
-    };
+    let rollup = l2.rollup_config("run", INBOX, batcher.address());
 
     // An "aggregator" that records what it receives.
-    let received: Arc<Mutex<Vec<SignedCheckpoint>>> = Arc::default();
-    let sink = received.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let aggregator = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new().route(
-        "/v1/signatures",
-        post(move |Json(s): Json<SignedCheckpoint>| {
-            let sink = sink.clone();
-            async move {
-                sink.lock().await.push(s);
-                StatusCode::ACCEPTED
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let aggregator = CaptureAggregator::start().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
     let rollup_file = dir.path().join("rollup.toml");
@@ -131,10 +86,10 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
     config.node.status_interval_ms = 100;
     config.node.beacon_urls = vec![l1.endpoint().to_owned()];
     config.node.beacon_dialect = BeaconDialect::Anvil;
-    config.submission.aggregators = vec![aggregator];
+    config.submission.aggregators = vec![aggregator.url.clone()];
     config.rollups = vec![RollupConfig {
         kind: RollupKind::OpStack,
-        l2_rpc: l2.endpoint().to_owned(),
+        l2_rpc: l2.anvil.endpoint().to_owned(),
         tag: L2Tag::Safe,
         rollup_config: rollup_file,
         batcher: None,
@@ -184,20 +139,9 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
 
     // Wait (bounded) for the two channel-final signatures, then a little longer: nothing else
     // may arrive.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        if received.lock().await.len() >= 2 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "node delivered {:?}",
-            received.lock().await.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    aggregator.wait_for(2, Duration::from_secs(60)).await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let mut got = received.lock().await.clone();
+    let mut got = aggregator.received.lock().await.clone();
     got.sort_by_key(|s| s.checkpoint.height);
     assert_eq!(
         got.iter().map(|s| s.checkpoint.height).collect::<Vec<_>>(),

@@ -1,6 +1,8 @@
 //! The slasher's configuration: `config/slasher.toml` documents every field (and equals the
 //! defaults, which a test checks). Every field can be overridden from the environment:
-//! `VIGIL_SLASHER_<SECTION>__<FIELD>`, e.g. `VIGIL_SLASHER_SOURCES__CHAIN_EVENTS=false`.
+//! `VIGIL_SLASHER_<SECTION>__<FIELD>`, e.g. `VIGIL_SLASHER_SOURCES__CHAIN_EVENTS=false`; any
+//! other variable under that prefix is refused, so the keystore password lives outside it
+//! (`VIGIL_PASSWORD_SLASHER` by default).
 
 use std::{
     collections::HashSet,
@@ -12,11 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use vigil_cli::ConfigError;
 
 /// Prefix of environment overrides.
-pub const ENV_PREFIX: &str = "VIGIL_SLASHER_";
-
-/// Environment keys under [`ENV_PREFIX`] that are not overrides: `VIGIL_SLASHER_PASSWORD` is the
-/// default `submitter.password_env`, and a secret is never configuration.
-const ENV_NOT_CONFIG: &[&str] = &["password"];
+pub const ENV_PREFIX: &str = vigil_cli::SLASHER_ENV_PREFIX;
 
 /// The whole slasher configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -69,6 +67,7 @@ pub struct SubmitterSection {
     /// Web3 secret-storage (V3) keystore of the submitting account.
     pub keystore: PathBuf,
     /// Environment variable holding the keystore password (used when `password_file` is unset).
+    /// Never under an override prefix (`VIGIL_SLASHER_…`): the loader would refuse it.
     pub password_env: String,
     /// File holding the keystore password.
     pub password_file: Option<PathBuf>,
@@ -96,7 +95,7 @@ impl Default for SubmitterSection {
         Self {
             enabled: true,
             keystore: PathBuf::from("keys/slasher.json"),
-            password_env: "VIGIL_SLASHER_PASSWORD".into(),
+            password_env: "VIGIL_PASSWORD_SLASHER".into(),
             password_file: None,
             replica_id: String::new(),
             lease_ms: 60_000,
@@ -153,7 +152,7 @@ impl Default for SourcesConfig {
         Self {
             aggregators: vec![AggregatorSource {
                 name: "local".into(),
-                url: "http://127.0.0.1:9100".into(),
+                url: "http://127.0.0.1:7720".into(),
             }],
             chain_events: true,
             chain_poll_ms: 2_000,
@@ -204,7 +203,7 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { address: "127.0.0.1:9200".into(), max_body_bytes: 262_144, max_batch: 256 }
+        Self { address: "127.0.0.1:7730".into(), max_body_bytes: 262_144, max_batch: 256 }
     }
 }
 
@@ -218,7 +217,7 @@ pub struct MetricsConfig {
 
 impl Default for MetricsConfig {
     fn default() -> Self {
-        Self { address: "127.0.0.1:9201".into() }
+        Self { address: "127.0.0.1:7731".into() }
     }
 }
 
@@ -226,7 +225,7 @@ impl SlasherConfig {
     /// Defaults, then the file (if any), then the environment; relative paths resolved against
     /// the file's folder; then [`validate`](Self::validate).
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        let config: Self = vigil_cli::load_config_ignoring(path, ENV_PREFIX, ENV_NOT_CONFIG)?;
+        let config: Self = vigil_cli::load_config(path, ENV_PREFIX)?;
         let config = match path.and_then(Path::parent) {
             Some(base) => config.resolve_paths(base),
             None => config,
@@ -236,10 +235,12 @@ impl SlasherConfig {
     }
 
     /// Refuses values that parse but cannot work: source names that are empty or repeated (each
-    /// is a cursor key), an empty batch, a fee bump nodes would reject, unparsable addresses.
+    /// is a cursor key), an empty batch, a fee bump nodes would reject, unparsable addresses, a
+    /// password variable under an override prefix (the loader would refuse it).
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid =
             |field: &str, reason: String| ConfigError::Invalid { field: field.into(), reason };
+        vigil_cli::check_env_name("submitter.password_env", &self.submitter.password_env)?;
         let mut names = HashSet::new();
         for source in &self.sources.aggregators {
             if source.name.is_empty() {
@@ -321,8 +322,8 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("VIGIL_SLASHER_SOURCES__CHAIN_EVENTS", "false");
             jail.set_env("VIGIL_SLASHER_SUBMITTER__FEE_BUMP_PERCENT", "25");
-            // The default password variable shares the prefix; it is not an override.
-            jail.set_env("VIGIL_SLASHER_PASSWORD", "secret");
+            // The default password variable lives outside the prefix.
+            jail.set_env("VIGIL_PASSWORD_SLASHER", "secret");
             let c = SlasherConfig::load(Some(&file)).map_err(|e| e.to_string())?;
             assert!(!c.sources.chain_events);
             assert_eq!(c.submitter.fee_bump_percent, 25);
@@ -372,5 +373,9 @@ mod tests {
         let mut c = SlasherConfig::default();
         c.metrics.address = "127.0.0.1".into();
         assert!(c.validate().unwrap_err().to_string().contains("metrics.address"));
+
+        let mut c = SlasherConfig::default();
+        c.submitter.password_env = format!("{ENV_PREFIX}PASSWORD");
+        assert!(c.validate().unwrap_err().to_string().contains("submitter.password_env"));
     }
 }

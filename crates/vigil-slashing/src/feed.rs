@@ -11,6 +11,7 @@ use futures_util::{Stream, stream};
 use reqwest::{StatusCode, Url, header};
 use tracing::{debug, warn};
 use vigil_client::FeedEvent;
+use vigil_types::redact::{redact_url, redact_urls};
 
 /// The SSE event name of a feed entry (the aggregator's `FEED_EVENT`).
 pub const FEED_EVENT: &str = "signature";
@@ -137,8 +138,9 @@ impl FeedClient {
         timeout: Duration,
         reconnect_max: Duration,
     ) -> Result<Self, FeedError> {
-        let invalid =
-            |why: &dyn std::fmt::Display| FeedError::InvalidUrl(format!("{base_url}: {why}"));
+        let invalid = |why: &dyn std::fmt::Display| {
+            FeedError::InvalidUrl(format!("{}: {why}", redact_url(base_url)))
+        };
         let base = Url::parse(base_url).map_err(|e| invalid(&e))?;
         if !matches!(base.scheme(), "http" | "https") {
             return Err(invalid(&"not an http(s) URL"));
@@ -351,6 +353,7 @@ impl Follower {
 }
 
 /// An error and its sources, `: `-separated (reqwest's own message alone says little).
+/// `error` and its causes, URLs redacted (reqwest names the URL it failed on).
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
@@ -359,7 +362,7 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         text.push_str(&e.to_string());
         source = e.source();
     }
-    text
+    redact_urls(&text)
 }
 
 /// At most the first 64 characters of `s`, for messages about untrusted input.

@@ -14,6 +14,7 @@ use tokio::{
 use tracing::{info, warn};
 use vigil_chain::{Deployment, bindings::VigilSlasher, operator_set::OperatorSetView};
 use vigil_keystore::{Password, V3Keystore};
+use vigil_types::redact::{redact, redact_url};
 
 use crate::{
     CHAIN_CURSOR, EvidenceStore, RecordedCertificate,
@@ -53,7 +54,7 @@ pub async fn run(
     let timeout = Duration::from_millis(config.chain.rpc_timeout_ms);
     let provider = vigil_chain::http_provider(l1_url, timeout);
 
-    let store = EvidenceStore::open(&config.database.url).await.map_err(|e| start(&e))?;
+    let store = EvidenceStore::open(&config.database.url).await.map_err(|e| start(&redact(&e)))?;
     let mut sources: Vec<String> =
         config.sources.aggregators.iter().map(|a| a.name.clone()).collect();
     sources.push(PUBLIC_SOURCE.to_owned());
@@ -99,7 +100,7 @@ pub async fn run(
     for source in &config.sources.aggregators {
         let (window, detected) =
             ingestor.resume_point(&source.name).await.map_err(|e| start(&e))?;
-        info!(target: TARGET, source = %source.name, url = %source.url, replay_after = window, detected_up_to = detected, "following aggregator feed");
+        info!(target: TARGET, source = %source.name, url = %redact_url(&source.url), replay_after = window, detected_up_to = detected, "following aggregator feed");
         follow_from.push((source.clone(), window));
     }
     ingestor.replay_public().await.map_err(|e| start(&e))?;

@@ -1,12 +1,17 @@
-//! Test scaffolding shared by Vigil crates: private PostgreSQL servers ([`postgres::PgServer`])
-//! and well-known development keys. A dev-dependency only; nothing here belongs in a binary.
+//! Test scaffolding shared by Vigil crates: private PostgreSQL servers ([`postgres::PgServer`]),
+//! local chains ([`TestNetwork`], [`OpL2`]), a capture aggregator ([`CaptureAggregator`]) and
+//! well-known development keys. A dev-dependency only; nothing here belongs in a binary.
 
+pub mod capture;
 pub mod db;
 pub mod network;
+pub mod op;
 pub mod postgres;
 
+pub use capture::CaptureAggregator;
 pub use db::{TestBackend, TestDb};
-pub use network::{TestNetwork, TestOperator, domain_only_deployment};
+pub use network::{TestNetwork, TestOperator, domain_only_deployment, set_balance};
+pub use op::OpL2;
 pub use postgres::PgServer;
 
 /// Private key of anvil's first dev account (`0xf39F…2266`), funded on every anvil chain.

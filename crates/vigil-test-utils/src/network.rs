@@ -47,8 +47,22 @@ pub struct TestNetwork {
     pub operators: Vec<TestOperator>,
 }
 
-fn other<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> io::Error {
+/// Maps an error to an `io::Error` that says what failed.
+pub(crate) fn other<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> io::Error {
     move |e| io::Error::other(format!("{what}: {e}"))
+}
+
+/// Gives `who` a balance of `ether` whole ether (×10^18 wei) on the anvil behind `provider`
+/// (`anvil_setBalance`).
+pub async fn set_balance(provider: &impl Provider, who: Address, ether: u64) -> io::Result<()> {
+    provider
+        .raw_request::<_, serde_json::Value>(
+            "anvil_setBalance".into(),
+            (who, U256::from(ether) * U256::from(WAD)),
+        )
+        .await
+        .map(drop)
+        .map_err(other("anvil_setBalance"))
 }
 
 impl TestNetwork {
@@ -69,13 +83,7 @@ impl TestNetwork {
         for (i, whole) in stakes.iter().enumerate() {
             let stake = U256::from(*whole) * U256::from(WAD);
             let signer = PrivateKeySigner::random();
-            owner
-                .raw_request::<_, serde_json::Value>(
-                    "anvil_setBalance".into(),
-                    (signer.address(), U256::from(10u64) * U256::from(WAD)),
-                )
-                .await
-                .map_err(other("fund operator"))?;
+            set_balance(&owner, signer.address(), 10).await?;
             send("fund operator", token.transfer(signer.address(), stake))
                 .await
                 .map_err(other("token transfer"))?;
@@ -94,13 +102,7 @@ impl TestNetwork {
     /// A provider signing with a fresh funded account (for a submitter or a slasher).
     pub async fn funded_account(&self) -> io::Result<(PrivateKeySigner, DynProvider)> {
         let signer = PrivateKeySigner::random();
-        self.owner
-            .raw_request::<_, serde_json::Value>(
-                "anvil_setBalance".into(),
-                (signer.address(), U256::from(100u64) * U256::from(WAD)),
-            )
-            .await
-            .map_err(other("fund account"))?;
+        set_balance(&self.owner, signer.address(), 100).await?;
         Ok((signer.clone(), signing_provider(self.anvil.url(), signer)))
     }
 

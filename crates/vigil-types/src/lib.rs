@@ -12,6 +12,9 @@
 //!   as decimal strings, bytes as `0x` hex, camelCase names matching the Solidity) and as a compact
 //!   binary form ([`Compact`]).
 //!
+//! Also [`redact`]: the one rule for showing a URL (an RPC endpoint, a database) without its
+//! credentials, shared by every crate that logs or prints one.
+//!
 //! Nothing here does elliptic-curve work: points travel as bytes and are decoded and checked by
 //! `vigil-crypto`. The Solidity side implements the same digests and is tested against the same
 //! vector file (`testdata/checkpoints.json`).
@@ -20,6 +23,7 @@ mod checkpoint;
 mod codec;
 mod error;
 mod pop;
+pub mod redact;
 pub mod serde_helpers;
 mod wire;
 

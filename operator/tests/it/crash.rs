@@ -32,7 +32,6 @@ use alloy::{
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
-use axum::{Json, Router, http::StatusCode, routing::post};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use tokio::sync::Mutex;
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
@@ -42,9 +41,9 @@ use vigil_da::op::{
     batcher::{Carry, post_channel},
 };
 use vigil_protection::Interchange;
+use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 use vigil_types::SignedCheckpoint;
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const PASSWORD_VAR: &str = "VIGIL_CRASH_KEYSTORE_PASSWORD";
 const ROLLUP: u64 = 77;
 /// L2 blocks per channel.
@@ -260,39 +259,13 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     // Chains: an L1 that carries the batches as blobs and an L2 whose safe head follows its head.
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
     let l1p = signing_provider(l1.url(), DEV_KEY.parse().unwrap());
-    let l2a = Anvil::start(AnvilConfig {
-        chain_id: ROLLUP,
-        slots_in_an_epoch: Some(1),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let l2p = signing_provider(l2a.url(), DEV_KEY.parse().unwrap());
     // OP Stack timestamps: one L2 block per second from block 0 (the rollup's genesis).
-    l2p.raw_request::<_, serde_json::Value>("anvil_setBlockTimestampInterval".into(), (1,))
-        .await
-        .unwrap();
-    let genesis = l2p.get_block_by_number(0.into()).await.unwrap().unwrap().header.timestamp;
+    let l2a = OpL2::start(ROLLUP, Some(1)).await.unwrap();
     let batcher = PrivateKeySigner::random();
-    l1p.raw_request::<_, serde_json::Value>(
-        "anvil_setBalance".into(),
-        (batcher.address(), U256::from(10u128.pow(21))),
-    )
-    .await
-    .unwrap();
-    let rollup = OpRollupConfig {
-        name: "crash".into(),
-        chain_id: ROLLUP,
-        batch_inbox: Address::repeat_byte(0xfe),
-        batcher: batcher.address(),
-        block_time: 1,
-        genesis_l2_time: genesis,
-        genesis_l2_number: 0,
-        granite_time: Some(0),
-        holocene_time: Some(0),
-    };
+    set_balance(&l1p, batcher.address(), 1000).await.unwrap();
+    let rollup = l2a.rollup_config("crash", Address::repeat_byte(0xfe), batcher.address());
     let mut l2 = L2 {
-        provider: l2p,
+        provider: l2a.provider.clone(),
         batcher: signing_provider(l1.url(), batcher.clone()),
         config: rollup.clone(),
         channels: 0,
@@ -309,23 +282,16 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     let domain = deployment.domain();
 
     // The capture aggregator outlives every operator life and tags what each life delivered.
-    let deliveries: Arc<Mutex<Vec<Delivery>>> = Arc::default();
     let life = Arc::new(AtomicUsize::new(0));
-    let (sink, current) = (deliveries.clone(), life.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let aggregator = format!("http://{}", listener.local_addr().unwrap());
-    let app = Router::new().route(
-        "/v1/signatures",
-        post(move |Json(signed): Json<SignedCheckpoint>| {
-            let (sink, current) = (sink.clone(), current.clone());
-            async move {
-                let life = current.load(Ordering::SeqCst);
-                sink.lock().await.push(Delivery { life, at: Instant::now(), signed });
-                StatusCode::ACCEPTED
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let current = life.clone();
+    let capture = CaptureAggregator::start_with(move |signed| Delivery {
+        life: current.load(Ordering::SeqCst),
+        at: Instant::now(),
+        signed,
+    })
+    .await
+    .unwrap();
+    let (aggregator, deliveries) = (capture.url, capture.received);
 
     let config = dir.path().join("operator.toml");
     std::fs::write(
@@ -343,7 +309,7 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
              [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
              rollup_config = \"rollup.toml\"\ncheckpoint_interval = 1\n",
             l1 = l1.endpoint(),
-            l2 = l2a.endpoint(),
+            l2 = l2a.anvil.endpoint(),
         ),
     )
     .unwrap();

@@ -5,9 +5,11 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    missing_docs
+    missing_docs,
+    unreachable_pub
 )]
 
+mod cli;
 mod crash;
 mod inspect;
 mod protection;

@@ -1,17 +1,46 @@
-//! The built binary: `config` shows the file and the environment merged; bad files are refused.
+//! The built binary: `config` shows the file and the environment merged, URL credentials
+//! masked; the README's start loads; bad files and stray variables are refused in one paragraph.
 
-use std::process::Command;
+use std::{
+    path::Path,
+    process::{Command, Output},
+};
 
 fn slasher() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-slasher"));
     // Only what a test sets: no stray overrides from the caller's environment.
     for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("VIGIL_SLASHER_") {
+        if key.to_string_lossy().to_ascii_uppercase().starts_with("VIGIL_SLASHER_") {
             cmd.env_remove(key);
         }
     }
-    cmd.env("RUST_LOG", "warn");
+    // As many shells and CI set it: user errors still get no stack trace.
+    cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "1").env_remove("RUST_LIB_BACKTRACE");
     cmd
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// From the `error:` line on, only `caused by:` lines and indented continuations; no source
+/// locations, no backtrace, no stack frames.
+fn assert_one_paragraph(stderr: &str) {
+    let report: Vec<&str> = stderr.lines().skip_while(|l| !l.starts_with("error: ")).collect();
+    assert!(!report.is_empty(), "no `error:` line:\n{stderr}");
+    for line in &report[1..] {
+        assert!(
+            line.starts_with("  caused by: ") || line.starts_with("    "),
+            "{line:?}\n{stderr}"
+        );
+    }
+    assert!(!stderr.to_lowercase().contains("backtrace") && !stderr.contains("Location:"));
+    for line in stderr.lines() {
+        let t = line.trim_start();
+        let frame = t.split_once(": ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+            || (t.starts_with("at ") && t.contains(".rs:"));
+        assert!(!frame, "a stack frame: {line:?}\n{stderr}");
+    }
 }
 
 #[test]
@@ -26,7 +55,6 @@ fn config_merges_file_and_environment() {
         .arg("config")
         .env("VIGIL_SLASHER_SOURCES__CHAIN_EVENTS", "false")
         .env("VIGIL_SLASHER_CHAIN__L1_RPC", "http://env:2")
-        .env("VIGIL_SLASHER_PASSWORD", "not configuration")
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -34,7 +62,7 @@ fn config_merges_file_and_environment() {
     assert_eq!(json["index"]["retain_heights"], 7, "from the file");
     assert_eq!(json["chain"]["l1_rpc"], "http://env:2", "the environment beats the file");
     assert_eq!(json["sources"]["chain_events"], false, "from the environment");
-    assert_eq!(json["api"]["address"], "127.0.0.1:9200", "a default");
+    assert_eq!(json["api"]["address"], "127.0.0.1:7730", "a default");
     assert_eq!(
         json["chain"]["deployment"],
         dir.path().join("deployments/31337.json").display().to_string(),
@@ -48,8 +76,63 @@ fn unknown_field_is_refused_by_name() {
     let file = dir.path().join("slasher.toml");
     std::fs::write(&file, "[submitter]\nfee_bump_prcent = 30\n").unwrap();
     let out = slasher().arg("--config").arg(&file).arg("config").output().unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("fee_bump_prcent"), "{stderr}");
+    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)));
+    let stderr = stderr(&out);
+    assert!(stderr.contains("submitter.fee_bump_prcent"), "{stderr}");
     assert!(out.stdout.is_empty());
+    assert_one_paragraph(&stderr);
+}
+
+/// A variable under the override prefix that is no field (the old default password variable,
+/// a typo) is refused by name, never silently ignored, and its value is not echoed.
+#[test]
+fn stray_variables_under_the_prefix_are_refused_by_name() {
+    for name in [format!("{}PASSWORD", "VIGIL_SLASHER_"), "VIGIL_SLASHER_API__ADRESS".to_owned()] {
+        let out = slasher().arg("config").env(&name, "hunter2").output().unwrap();
+        assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{name}");
+        let stderr = stderr(&out);
+        assert!(stderr.contains(&name) && !stderr.contains("hunter2"), "{stderr}");
+        assert_one_paragraph(&stderr);
+    }
+}
+
+/// `slasher/README.md`'s start: its variables set, `config/slasher.toml` loads and names the
+/// exported password variable.
+#[test]
+fn the_readme_start_loads() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let readme = std::fs::read_to_string(repo.join("slasher/README.md")).unwrap();
+    let exports: Vec<&str> = readme
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("export "))
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim()))
+        .collect();
+    assert!(!exports.is_empty());
+    let mut cmd = slasher();
+    for name in &exports {
+        cmd.env(name, "hunter2");
+    }
+    let out = cmd.arg("--config").arg(repo.join("config/slasher.toml")).arg("config").output();
+    let out = out.unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let password_env = json["submitter"]["password_env"].as_str().unwrap();
+    assert!(exports.contains(&password_env), "{password_env} not in {exports:?}");
+}
+
+/// `config` prints database and RPC URLs without their secrets.
+#[test]
+fn config_output_masks_credentials() {
+    let out = slasher()
+        .arg("config")
+        .env("VIGIL_SLASHER_CHAIN__L1_RPC", "https://eth.example/v3/KEY?apikey=SECRET")
+        .env("VIGIL_SLASHER_DATABASE__URL", "postgres://u:secret@h/db")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for secret in ["secret", "KEY", "SECRET"] {
+        assert!(!stdout.contains(secret), "{secret} in {stdout}");
+    }
+    assert!(stdout.contains("postgres://u:***@h/db"), "{stdout}");
 }

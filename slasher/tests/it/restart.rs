@@ -64,11 +64,11 @@ async fn killed_anywhere_slashes_exactly_once(db_url: String) {
     // 3. Mid-stream: signatures keep arriving at the aggregator while the slasher is killed at
     // random instants. Operator 0 signs every height; at some heights operator 1 signs two
     // blocks (below the threshold: no certificates, only evidence).
-    let seed: u64 = std::env::var("VIGIL_SLASHER_KILL_SEED")
+    let seed: u64 = std::env::var("VIGIL_TEST_KILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random);
-    println!("slasher restart test: seed {seed} (VIGIL_SLASHER_KILL_SEED reproduces it)");
+    println!("slasher restart test: seed {seed} (VIGIL_TEST_KILL_SEED reproduces it)");
     let mut rng = StdRng::seed_from_u64(seed);
     let heights: Vec<u64> = (100..260).collect();
     let conflicts: BTreeSet<u64> =

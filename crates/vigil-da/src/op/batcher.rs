@@ -82,14 +82,7 @@ pub fn span_batch(
         {
             return Err(DaError::Config("blocks out of order".into()));
         }
-        let single = SingleBatch {
-            parent_hash: block.parent_hash,
-            epoch_num: origin.0,
-            epoch_hash: origin.1,
-            timestamp: block.timestamp,
-            transactions: block.transactions.clone(),
-        };
-        span.append_singular_batch(single, u64::from(i != 0))
+        span.append_singular_batch(single(block, origin), u64::from(i != 0))
             .map_err(|e| DaError::Config(format!("span batch: {e}")))?;
     }
     let raw = span.to_raw_span_batch().map_err(|e| DaError::Config(format!("span batch: {e}")))?;
@@ -100,16 +93,20 @@ pub fn span_batch(
 
 /// The batch bytes of one singular batch for `block`.
 pub fn singular_batch(block: &BatchBlock, origin: (u64, B256)) -> Vec<u8> {
-    let single = SingleBatch {
+    let mut out = vec![0u8];
+    alloy_rlp::Encodable::encode(&single(block, origin), &mut out);
+    out
+}
+
+/// `block` as a batch with L1 origin `origin` (number, hash).
+fn single(block: &BatchBlock, origin: (u64, B256)) -> SingleBatch {
+    SingleBatch {
         parent_hash: block.parent_hash,
         epoch_num: origin.0,
         epoch_hash: origin.1,
         timestamp: block.timestamp,
         transactions: block.transactions.clone(),
-    };
-    let mut out = vec![0u8];
-    alloy_rlp::Encodable::encode(&single, &mut out);
-    out
+    }
 }
 
 /// Channel data: each batch as an RLP byte string, compressed. Brotli channels start with the

@@ -80,6 +80,30 @@ struct RegistrySystemConfig {
 }
 
 impl OpRollupConfig {
+    /// A chain born at L2 block 0 with timestamp `genesis_l2_time`, with Granite and Holocene
+    /// active from genesis: a devnet's or a test's rollup. Batches are sent by `batcher` to
+    /// `batch_inbox`.
+    pub fn devnet(
+        name: impl Into<String>,
+        chain_id: u64,
+        batch_inbox: Address,
+        batcher: Address,
+        block_time: u64,
+        genesis_l2_time: u64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            chain_id,
+            batch_inbox,
+            batcher,
+            block_time,
+            genesis_l2_time,
+            genesis_l2_number: 0,
+            granite_time: Some(0),
+            holocene_time: Some(0),
+        }
+    }
+
     /// Parses a superchain-registry chain file (TOML). Unknown keys are ignored: the registry
     /// grows fields Vigil does not need.
     pub fn from_superchain_toml(text: &str) -> Result<Self> {
@@ -211,6 +235,19 @@ mod tests {
     fn round_trips_through_its_own_toml() {
         let op = registry("sepolia-op.toml");
         assert_eq!(OpRollupConfig::from_superchain_toml(&op.to_superchain_toml()).unwrap(), op);
+    }
+
+    #[test]
+    fn devnet_chain_starts_at_block_zero_with_every_fork() {
+        let (inbox, batcher) = (Address::repeat_byte(0xfe), Address::repeat_byte(0xba));
+        let devnet = OpRollupConfig::devnet("dev", 901, inbox, batcher, 2, 1_000);
+        assert_eq!((devnet.chain_id, devnet.batch_inbox, devnet.batcher), (901, inbox, batcher));
+        assert_eq!(devnet.timestamp_of(0), Some(1_000));
+        assert_eq!(devnet.block_number_at(1_004), Some(2));
+        assert_eq!(devnet.channel_timeout(0), CHANNEL_TIMEOUT_GRANITE);
+        assert_eq!(devnet.holocene_time, Some(0));
+        let toml = devnet.to_superchain_toml();
+        assert_eq!(OpRollupConfig::from_superchain_toml(&toml).unwrap(), devnet);
     }
 
     #[test]

@@ -218,67 +218,74 @@ mod tests {
         Frame::new([id; 16], number, data.to_vec(), last)
     }
 
-    /// Table of Holocene frame-order cases: the frames fed, in order, and what must come out.
+    /// One Holocene frame-order case: the frames fed, in order, and what must come out.
+    struct Case {
+        name: &'static str,
+        frames: Vec<Frame>,
+        complete: Option<&'static [u8]>,
+        refusals: &'static [&'static str],
+    }
+
+    /// A [`Case`], one line of the table.
+    fn case(
+        name: &'static str,
+        frames: Vec<Frame>,
+        complete: Option<&'static [u8]>,
+        refusals: &'static [&'static str],
+    ) -> Case {
+        Case { name, frames, complete, refusals }
+    }
+
+    /// Table of Holocene frame-order cases.
     #[test]
     fn holocene_frame_rules() {
-        struct Case {
-            name: &'static str,
-            frames: Vec<Frame>,
-            complete: Option<&'static [u8]>,
-            refusals: &'static [&'static str],
-        }
         let cases = [
-            Case {
-                name: "in order",
-                frames: vec![frame(1, 0, b"ab", false), frame(1, 1, b"cd", true)],
-                complete: Some(b"abcd"),
-                refusals: &[],
-            },
-            Case {
-                name: "single frame",
-                frames: vec![frame(1, 0, b"x", true)],
-                complete: Some(b"x"),
-                refusals: &[],
-            },
-            Case {
-                name: "repeated frame dropped",
-                frames: vec![
+            case(
+                "in order",
+                vec![frame(1, 0, b"ab", false), frame(1, 1, b"cd", true)],
+                Some(b"abcd"),
+                &[],
+            ),
+            case("single frame", vec![frame(1, 0, b"x", true)], Some(b"x"), &[]),
+            case(
+                "repeated frame dropped",
+                vec![
                     frame(1, 0, b"ab", false),
                     frame(1, 0, b"ab", false),
                     frame(1, 1, b"cd", true),
                 ],
-                complete: Some(b"abcd"),
-                refusals: &["frame_repeated"],
-            },
-            Case {
-                name: "gap dropped, channel never completes",
-                frames: vec![frame(1, 0, b"ab", false), frame(1, 2, b"ef", true)],
-                complete: None,
-                refusals: &["frame_out_of_order"],
-            },
-            Case {
-                name: "out of order then in order",
-                frames: vec![
+                Some(b"abcd"),
+                &["frame_repeated"],
+            ),
+            case(
+                "gap dropped, channel never completes",
+                vec![frame(1, 0, b"ab", false), frame(1, 2, b"ef", true)],
+                None,
+                &["frame_out_of_order"],
+            ),
+            case(
+                "out of order then in order",
+                vec![
                     frame(1, 0, b"ab", false),
                     frame(1, 2, b"ef", true),
                     frame(1, 1, b"cd", false),
                     frame(1, 2, b"ef", true),
                 ],
-                complete: Some(b"abcdef"),
-                refusals: &["frame_out_of_order"],
-            },
-            Case {
-                name: "frame of an unknown channel",
-                frames: vec![frame(2, 1, b"zz", true)],
-                complete: None,
-                refusals: &["frame_out_of_order"],
-            },
-            Case {
-                name: "new channel replaces an unfinished one",
-                frames: vec![frame(1, 0, b"ab", false), frame(2, 0, b"new", true)],
-                complete: Some(b"new"),
-                refusals: &["channel_replaced"],
-            },
+                Some(b"abcdef"),
+                &["frame_out_of_order"],
+            ),
+            case(
+                "frame of an unknown channel",
+                vec![frame(2, 1, b"zz", true)],
+                None,
+                &["frame_out_of_order"],
+            ),
+            case(
+                "new channel replaces an unfinished one",
+                vec![frame(1, 0, b"ab", false), frame(2, 0, b"new", true)],
+                Some(b"new"),
+                &["channel_replaced"],
+            ),
         ];
         for case in cases {
             let mut asm = ChannelAssembler::new();

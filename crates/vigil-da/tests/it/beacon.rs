@@ -178,6 +178,30 @@ async fn handle(
     (StatusCode::from_u16(status).unwrap(), body).into_response()
 }
 
+/// A standard node serving `pairs` on `/blobs/` for any block_id, 404 elsewhere.
+async fn serving_blobs(pairs: Vec<(B256, String)>) -> Server {
+    Server::standard(move |path, query| {
+        if path.starts_with("/eth/v1/beacon/blobs/") {
+            (200, blobs_body(&pairs, query))
+        } else {
+            not_found()
+        }
+    })
+    .await
+}
+
+/// Serves `sidecars` like a client without `/blobs/`: 404 there, `sidecars` for any block_id.
+async fn sidecars_only(sidecars: Body) -> Server {
+    Server::standard(move |path, _| {
+        if path.starts_with("/eth/v1/beacon/blob_sidecars/") {
+            (200, sidecars.clone())
+        } else {
+            not_found()
+        }
+    })
+    .await
+}
+
 /// A URL nothing listens on.
 async fn dead_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -250,19 +274,6 @@ async fn maps_real_l1_block_to_block_id() {
 
 // ---- 2. every recorded sidecar verifies (Deneb fallback) ----
 
-/// Serves `recorded` like a client without `/blobs/`: 404 there, the sidecars for any block_id.
-async fn sidecars_only(recorded: &Recorded) -> Server {
-    let raw = recorded.raw.clone();
-    Server::standard(move |path, _| {
-        if path.starts_with("/eth/v1/beacon/blob_sidecars/") {
-            (200, raw.clone())
-        } else {
-            not_found()
-        }
-    })
-    .await
-}
-
 #[tokio::test]
 async fn sidecars_fallback_verifies_every_recorded_commitment() {
     for (file, slot, root) in
@@ -270,7 +281,7 @@ async fn sidecars_fallback_verifies_every_recorded_commitment() {
     {
         let recorded = Recorded::load(file);
         assert_eq!(recorded.slot, slot);
-        let server = sidecars_only(&recorded).await;
+        let server = sidecars_only(recorded.raw.clone()).await;
         let beacon = client(&[&server.url]).with_clock(clock_recent);
         let block = block_at_slot(slot);
 
@@ -359,14 +370,7 @@ async fn tampered_blob_is_missing_and_not_retryable() {
     let mut pairs = recorded.pairs();
     // The node serves a tampered blob under the block's real versioned hash.
     pairs[2].1 = tamper_blob(&pairs[2].1);
-    let server = Server::standard(move |path, query| {
-        if path.starts_with("/eth/v1/beacon/blobs/") {
-            (200, blobs_body(&pairs, query))
-        } else {
-            not_found()
-        }
-    })
-    .await;
+    let server = serving_blobs(pairs).await;
     let beacon = client(&[&server.url]);
     let err = beacon
         .blobs(&block_at_slot(GOERLI_SLOT), TX, &recorded.versioned_hashes)
@@ -388,15 +392,7 @@ async fn tampered_declared_commitment_is_a_mismatch() {
     let mut json = recorded.json.clone();
     // Another valid commitment (sidecar 0's) declared for sidecar 1's blob.
     json["data"][1]["kzg_commitment"] = json!(recorded.commitments[0]);
-    let body = Body::from(json.to_string());
-    let server = Server::standard(move |path, _| {
-        if path.starts_with("/eth/v1/beacon/blob_sidecars/") {
-            (200, body.clone())
-        } else {
-            not_found()
-        }
-    })
-    .await;
+    let server = sidecars_only(Body::from(json.to_string())).await;
     let beacon = client(&[&server.url]);
     let err = beacon
         .blobs(&block_at_slot(GOERLI_SLOT), TX, &recorded.versioned_hashes[..1])
@@ -508,14 +504,7 @@ async fn fails_over_to_a_serving_endpoint() {
     let dead = dead_url().await;
     let failing = Server::start(|_, _| reply(500, "internal error")).await;
     let malformed = Server::standard(|_, _| reply(200, "{\"data\": [\"0x00")).await;
-    let good = Server::standard(move |path, query| {
-        if path.starts_with("/eth/v1/beacon/blobs/") {
-            (200, blobs_body(&pairs, query))
-        } else {
-            not_found()
-        }
-    })
-    .await;
+    let good = serving_blobs(pairs).await;
     let beacon = client(&[&dead, &failing.url, &malformed.url, &good.url]);
     let block = block_at_slot(GOERLI_SLOT);
     let blobs = beacon.blobs(&block, TX, &recorded.versioned_hashes).await.unwrap();
@@ -553,14 +542,7 @@ async fn hung_endpoint_times_out_and_fails_over() {
     let recorded = Recorded::load(GOERLI);
     let pairs = recorded.pairs();
     let hung = hung_url().await;
-    let good = Server::standard(move |path, query| {
-        if path.starts_with("/eth/v1/beacon/blobs/") {
-            (200, blobs_body(&pairs, query))
-        } else {
-            not_found()
-        }
-    })
-    .await;
+    let good = serving_blobs(pairs).await;
     let beacon = BeaconClient::new(
         vec![hung, good.url.clone()],
         BeaconDialect::Standard,
@@ -637,14 +619,7 @@ async fn hildr_blob_has_its_published_versioned_hash() {
     let blob = read("hildr/verify_blob.txt").trim().to_owned();
     let versioned_hash = b256!("0117c47bf5c7f09ff5bf881d102ed3896050fdd3eccda6f46d94698d77b20331");
     let pairs = vec![(versioned_hash, blob.clone())];
-    let server = Server::standard(move |path, query| {
-        if path.starts_with("/eth/v1/beacon/blobs/") {
-            (200, blobs_body(&pairs, query))
-        } else {
-            not_found()
-        }
-    })
-    .await;
+    let server = serving_blobs(pairs).await;
     let beacon = client(&[&server.url]);
     let blobs = beacon.blobs(&block_at_slot(100), TX, &[versioned_hash]).await.unwrap();
     assert_eq!(blobs[0].versioned_hash, versioned_hash);

@@ -1,6 +1,7 @@
 //! The devnet as a user runs it (through `vigil_devnet::run`, with the release binaries of
-//! `VIGIL_BIN_DIR` or the workspace's own): resuming a stopped devnet, and the monitoring files
-//! against a running one.
+//! `VIGIL_BIN_DIR` or the workspace's own): resuming a stopped devnet, surviving killed services
+//! (and taking its children along when killed itself), and the monitoring files against a
+//! running one.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,6 +12,7 @@
 
 mod monitoring;
 mod resume;
+mod survive;
 
 /// Devnets are heavy (two chains, six processes) and this machine has two cores: one at a time.
 pub static ONE_DEVNET_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());

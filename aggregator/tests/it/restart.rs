@@ -2,13 +2,6 @@
 //! the same database: no accepted signature is lost, the feed has no gap, and no certificate is
 //! submitted twice. Real anvil with EigenLayer and Vigil, four registered operators, real HTTP,
 //! SQLite (and the same on PostgreSQL).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::{
     path::{Path, PathBuf},

@@ -1,0 +1,241 @@
+//! The built binary as a newcomer meets it: the README's start, errors as one paragraph, URL
+//! credentials never printed.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Command, Output},
+};
+
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
+use vigil_chain::{CoreParams, Deployment, EigenLayerCore, VigilContracts, VigilParams};
+use vigil_keystore::{KdfStrength, Password, V3Keystore};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The binary with none of the caller's overrides, and `RUST_BACKTRACE=1` as many shells and CI
+/// set it (the setting that used to turn a config error into 40 stack frames).
+fn aggregator() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-aggregator"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().to_ascii_uppercase().starts_with("VIGIL_AGGREGATOR_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "1").env_remove("RUST_LIB_BACKTRACE");
+    cmd
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The error report: from the `error:` line on, only `caused by:` lines and indented
+/// continuations; no source locations, no backtrace, no stack frames.
+fn assert_one_paragraph(stderr: &str) {
+    let report: Vec<&str> = stderr.lines().skip_while(|l| !l.starts_with("error: ")).collect();
+    assert!(!report.is_empty(), "no `error:` line:\n{stderr}");
+    for line in &report[1..] {
+        assert!(
+            line.starts_with("  caused by: ") || line.starts_with("    "),
+            "{line:?}\n{stderr}"
+        );
+    }
+    let lower = stderr.to_lowercase();
+    assert!(!lower.contains("backtrace") && !stderr.contains("Location:"), "{stderr}");
+    for line in stderr.lines() {
+        let t = line.trim_start();
+        let frame = t.split_once(": ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())
+            || (t.starts_with("at ") && t.contains(".rs:"));
+        assert!(!frame, "a stack frame: {line:?}\n{stderr}");
+    }
+}
+
+/// The variables the README's start block exports.
+fn readme_exports() -> Vec<String> {
+    let readme = std::fs::read_to_string(repo().join("aggregator/README.md")).unwrap();
+    readme
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("export "))
+        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim().to_owned()))
+        .collect()
+}
+
+/// `aggregator/README.md`'s start, exactly: its variable set, `config/aggregator.toml`. The
+/// configuration loads (no override prefix swallows the password variable), names that variable,
+/// and `run` gets as far as the files the sample points at (not in the repository).
+#[test]
+fn the_readme_start_gets_past_configuration() {
+    let exports = readme_exports();
+    assert!(!exports.is_empty(), "the README exports the password variable");
+    let sample = repo().join("config/aggregator.toml");
+    let with_exports = |cmd: &mut Command| {
+        for name in &exports {
+            cmd.env(name, "hunter2");
+        }
+    };
+
+    let mut config = aggregator();
+    with_exports(&mut config);
+    let out = config.arg("--config").arg(&sample).arg("config").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let password_env = json["submitter"]["password_env"].as_str().unwrap();
+    assert!(exports.iter().any(|e| e == password_env), "{password_env} not in {exports:?}");
+
+    let mut run = aggregator();
+    with_exports(&mut run);
+    let out = run.arg("--config").arg(&sample).arg("run").output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{err}");
+    // The first file the sample names that this checkout lacks: the deployment (or, once a
+    // deployer has written one, the keystore).
+    assert!(
+        err.contains("deployments/31337.json") || err.contains("keys/aggregator.json"),
+        "{err}"
+    );
+    assert!(!err.contains("environment variable"), "{err}");
+    assert_one_paragraph(&err);
+}
+
+/// What a newcomer gets wrong, each answered in one paragraph that names it, exit status 2.
+#[test]
+fn user_errors_are_one_paragraph() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("typo.toml");
+    std::fs::write(&typo, "[api]\nadress = \"127.0.0.1:1\"\n").unwrap();
+    let stale_name = format!("{}KEYSTORE_PASSWORD", "VIGIL_AGGREGATOR_");
+    let (config, keystore) = runnable_config(dir.path(), "http://127.0.0.1:1");
+    std::fs::remove_file(&keystore).unwrap();
+
+    let missing = dir.path().join("missing.toml");
+    let cases: [(&str, Command, &str); 4] = [
+        ("a missing config file", with_args(aggregator(), &[&missing], "config"), "missing.toml"),
+        ("a typo in the file", with_args(aggregator(), &[&typo], "config"), "api.adress"),
+        (
+            "a variable under the override prefix",
+            {
+                let mut cmd = with_args(aggregator(), &[&typo], "config");
+                cmd.env(&stale_name, "hunter2");
+                cmd
+            },
+            stale_name.as_str(),
+        ),
+        ("a missing keystore", with_args(aggregator(), &[&config], "run"), "submitter.json"),
+    ];
+    for (what, mut cmd, named) in cases {
+        let out = cmd.env("VIGIL_TEST_PASSWORD", "pw").output().unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{what}: {err}");
+        assert!(err.contains(named), "{what} names {named}: {err}");
+        assert!(!err.contains("hunter2"), "{what}: {err}");
+        assert_one_paragraph(&err);
+    }
+
+    // Asked for, the backtrace is there.
+    let out = with_args(aggregator(), &[&missing], "config")
+        .env("RUST_LIB_BACKTRACE", "1")
+        .output()
+        .unwrap();
+    assert!(stderr(&out).contains("Location:"), "{}", stderr(&out));
+}
+
+/// `config` prints database and RPC URLs without their secrets.
+#[test]
+fn config_output_masks_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("aggregator.toml");
+    std::fs::write(
+        &file,
+        "[chain]\nl1_rpc = \"https://eth.example/v3/KEY?apikey=SECRET\"\n\
+         [database]\nurl = \"postgres://u:secret@h/db\"\n",
+    )
+    .unwrap();
+    let out = aggregator().arg("--config").arg(&file).arg("config").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    for secret in ["secret", "KEY", "SECRET"] {
+        assert!(!stdout.contains(secret), "{secret} in {stdout}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["database"]["url"], "postgres://u:***@h/db");
+    assert_eq!(json["chain"]["l1_rpc"], "https://eth.example/v3/***?apikey=***");
+}
+
+/// An L1 endpoint that does not answer, its URL full of credentials: the error names the
+/// endpoint and the cause, never the credentials (nor do the logs).
+#[test]
+fn a_dead_rpc_is_reported_without_its_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let rpc = format!("http://user:secret@127.0.0.1:{port}/v3/KEY?apikey=SECRET");
+    let (config, _) = runnable_config(dir.path(), &rpc);
+    let out = with_args(aggregator(), &[&config], "run")
+        .env("VIGIL_TEST_PASSWORD", "pw")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_FAILURE)), "{err}");
+    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
+    for secret in ["secret", "KEY", "SECRET"] {
+        assert!(!err.contains(secret), "{secret} in {err}");
+    }
+    assert_one_paragraph(&err);
+}
+
+fn with_args(mut cmd: Command, config: &[&Path], sub: &str) -> Command {
+    for c in config {
+        cmd.arg("--config").arg(c);
+    }
+    cmd.arg(sub);
+    cmd
+}
+
+/// A config that gets as far as the L1: a deployment file (no contracts behind it), a keystore
+/// with its password in `VIGIL_TEST_PASSWORD`, SQLite, free ports. Returns it and the keystore.
+fn runnable_config(dir: &Path, l1_rpc: &str) -> (PathBuf, PathBuf) {
+    let a = Address::ZERO;
+    let deployment = Deployment {
+        chain_id: 31337,
+        eigenlayer: EigenLayerCore {
+            owner: a,
+            proxy_admin: a,
+            pauser_registry: a,
+            permission_controller: a,
+            allocation_manager: a,
+            delegation_manager: a,
+            strategy_manager: a,
+            avs_directory: a,
+            eigen_pod_manager: a,
+            token: a,
+            strategy: a,
+            params: CoreParams::default(),
+        },
+        vigil: VigilContracts { service_manager: a, verifier: a, slasher: a, operator_set_id: 0 },
+        params: VigilParams::default(),
+    };
+    deployment.write(&dir.join("deployment.json")).unwrap();
+    let keystore = dir.join("submitter.json");
+    V3Keystore::encrypt(
+        &PrivateKeySigner::random(),
+        &Password::new("pw"),
+        KdfStrength::Light.scrypt(),
+    )
+    .unwrap()
+    .write(&keystore)
+    .unwrap();
+    let config = dir.join("aggregator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[chain]\nl1_rpc = \"{l1_rpc}\"\ndeployment = \"deployment.json\"\n\
+             [submitter]\nkeystore = \"submitter.json\"\npassword_env = \"VIGIL_TEST_PASSWORD\"\n\
+             [database]\nurl = \"sqlite://aggregator.sqlite\"\n\
+             [api]\naddress = \"127.0.0.1:0\"\n[metrics]\naddress = \"127.0.0.1:0\"\n"
+        ),
+    )
+    .unwrap();
+    (config, keystore)
+}
