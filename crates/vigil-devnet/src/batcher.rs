@@ -87,6 +87,10 @@ pub struct Progress {
     /// Every channel posted, in order.
     #[serde(default)]
     pub channels: Vec<Posted>,
+    /// Channels (first, last) to post again before any new one (see
+    /// [`Progress::requeue_uncertified`]).
+    #[serde(default)]
+    pub repost: Vec<(u64, u64)>,
 }
 
 impl Progress {
@@ -108,10 +112,19 @@ impl Progress {
         write_file(&layout.batcher_state(), &json)
     }
 
-    /// Forgets channels after height `height` (they are posted again).
-    pub fn rewind_to(&mut self, height: u64) {
-        self.channels.retain(|c| c.last <= height);
-        self.posted = self.channels.last().map_or(0, |c| c.last);
+    /// Moves every channel whose final block `certified` says is not certified to the repost
+    /// queue, keeping its boundaries; returns what was queued.
+    pub fn requeue_uncertified(&mut self, certified: impl Fn(u64) -> bool) -> Vec<(u64, u64)> {
+        let mut queued = Vec::new();
+        self.channels.retain(|c| {
+            let keep = certified(c.last);
+            if !keep {
+                queued.push((c.first, c.last));
+            }
+            keep
+        });
+        self.repost.extend(queued.iter().copied());
+        queued
     }
 }
 
@@ -152,11 +165,15 @@ impl Batcher {
             .await
             .map_err(Error::chain("L2 safe head"))?
             .map_or(0, |b| b.header.number);
-        if safe <= progress.posted {
-            return Ok(None);
-        }
-        let first = progress.posted.saturating_add(1);
-        let last = safe.min(progress.posted.saturating_add(MAX_BLOCKS_PER_CHANNEL));
+        let repost = progress.repost.first().copied();
+        let (first, last) = match repost {
+            Some(range) => range,
+            None if safe <= progress.posted => return Ok(None),
+            None => (
+                progress.posted.saturating_add(1),
+                safe.min(progress.posted.saturating_add(MAX_BLOCKS_PER_CHANNEL)),
+            ),
+        };
         let blocks =
             batcher::read_blocks(&self.l2, first, last).await.map_err(chain("read L2 blocks"))?;
         // The L1 origin: the L1 head now (epochs never go backwards, as the head does not).
@@ -230,7 +247,11 @@ impl Batcher {
             versioned_hashes,
             da_commitment: vigil_types::da_commitment(&items),
         };
-        progress.posted = last;
+        if repost.is_some() {
+            progress.repost.remove(0);
+        } else {
+            progress.posted = last;
+        }
         progress.channels.push(posted.clone());
         progress.write(&self.layout)?;
         Ok(Some(posted))

@@ -162,10 +162,18 @@ pub async fn run(
     .await?;
     // An OP Stack L2 has a block every block_time seconds, its timestamp exactly
     // genesis + n × block_time (span batches carry only the first timestamp). Anvil keeps that
-    // spacing once told; blocks are mined on an interval from here on.
+    // spacing once told; blocks are mined on an interval from here on. A chain restored from its
+    // state file would stamp its first new block with the wall clock: its clock is set back to
+    // the head's timestamp first, so the next block is exactly one block time later.
     let l2_block_time = opts.l2_block_time.max(1);
     let l2_admin = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
+    let l2_head = l2_admin
+        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+        .await
+        .map_err(Error::chain("L2 head"))?
+        .ok_or_else(|| Error::Check("the L2 has no head block".into()))?;
     for (method, arg) in [
+        ("evm_setTime", l2_head.header.timestamp),
         ("anvil_setBlockTimestampInterval", l2_block_time),
         ("evm_setIntervalMining", l2_block_time),
     ] {
@@ -419,6 +427,7 @@ async fn follow(
             certified.insert(c.checkpoint.height, c);
         }
         let mut progress = batcher::Progress::read(layout)?;
+        progress.channels.sort_by_key(|c| c.first);
         let contiguous = covered_through(&progress.channels, &certified);
         let highest = certified.keys().next_back().copied().unwrap_or(0);
         say(format!(
@@ -427,16 +436,17 @@ async fn follow(
             certified.len()
         ));
         // A chain restored from its state file has no state for the blocks before the restart,
-        // so channels posted then and never certified cannot be aggregated any more: post those
-        // heights again (operators may sign a block again with another daCommitment).
-        if progress.posted > contiguous {
-            let was = progress.posted;
-            progress.rewind_to(contiguous);
+        // so channels posted then and never certified cannot be aggregated any more: post them
+        // again, with the same boundaries (certificates of later channels stay channel-final;
+        // operators may sign a block again with another daCommitment and l1Block).
+        let again = progress.requeue_uncertified(|last| certified.contains_key(&last));
+        if !again.is_empty() {
             progress.write(layout)?;
+            let ranges: Vec<String> = again.iter().map(|(f, l)| format!("{f}..={l}")).collect();
             say(format!(
-                "{}  batcher: posting heights {}..={was} again (not certified before the restart)",
+                "{}  batcher: posting channel(s) {} again (not certified before the restart)",
                 clock(),
-                progress.posted.saturating_add(1),
+                ranges.join(", ")
             ));
         }
     }
@@ -591,6 +601,14 @@ async fn follow(
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
                 let finals = posted.iter().take_while(|p| p.first <= n).count();
+                let covered =
+                    posted.iter().take_while(|p| p.first <= n).last().map_or(n, |p| p.last);
+                say(format!(
+                    "{}  {} certificates for L2 heights 1..={covered}: {:.1} per 100 L2 blocks",
+                    clock(),
+                    finals,
+                    finals as f64 * 100.0 / covered.max(1) as f64
+                ));
                 say(format!(
                     "{}  done: heights 1..={n} covered by {finals} certified channel-final blocks, each the L2's own block with its channel's daCommitment; {}",
                     clock(),
