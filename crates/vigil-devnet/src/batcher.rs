@@ -91,6 +91,10 @@ pub struct Progress {
     /// [`Progress::requeue_uncertified`]).
     #[serde(default)]
     pub repost: Vec<(u64, u64)>,
+    /// Earlier postings of channels that were posted again: a certificate for one of them may
+    /// still land (from signatures gathered before a restart) and is as valid.
+    #[serde(default)]
+    pub superseded: Vec<Posted>,
 }
 
 impl Progress {
@@ -116,13 +120,16 @@ impl Progress {
     /// queue, keeping its boundaries; returns what was queued.
     pub fn requeue_uncertified(&mut self, certified: impl Fn(u64) -> bool) -> Vec<(u64, u64)> {
         let mut queued = Vec::new();
+        let mut superseded = Vec::new();
         self.channels.retain(|c| {
             let keep = certified(c.last);
             if !keep {
                 queued.push((c.first, c.last));
+                superseded.push(c.clone());
             }
             keep
         });
+        self.superseded.extend(superseded);
         self.repost.extend(queued.iter().copied());
         queued
     }

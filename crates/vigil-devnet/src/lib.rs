@@ -596,7 +596,15 @@ async fn follow(
                     let (_, more) = watch.poll().await?;
                     slashes.extend(more);
                 }
-                watch::check_certified_channels(&watch, &l2_reader, &posted, &certified, n).await?;
+                watch::check_certified_channels(
+                    &watch,
+                    &l2_reader,
+                    &posted,
+                    &batcher::Progress::read(layout)?.superseded,
+                    &certified,
+                    n,
+                )
+                .await?;
                 let expected: Vec<Address> =
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;

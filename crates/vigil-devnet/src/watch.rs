@@ -162,6 +162,7 @@ pub async fn check_certified_channels(
     watch: &ChainWatch,
     l2: &DynProvider,
     channels: &[crate::batcher::Posted],
+    superseded: &[crate::batcher::Posted],
     certified: &std::collections::BTreeMap<u64, Certified>,
     n: u64,
 ) -> Result<()> {
@@ -196,16 +197,25 @@ pub async fn check_certified_channels(
                 channel.last, block.header.hash
             )));
         }
-        if c.checkpoint.da_commitment != channel.da_commitment {
-            return Err(Error::Check(format!(
-                "height {}: certified daCommitment {} is not the channel's ({})",
-                channel.last, c.checkpoint.da_commitment, channel.da_commitment
-            )));
+        // The certificate names one posting of this channel (the latest, or an earlier one
+        // posted again after a restart): its blobs' daCommitment and its completing L1 block.
+        let postings = std::iter::once(channel).chain(
+            superseded.iter().filter(|p| (p.first, p.last) == (channel.first, channel.last)),
+        );
+        let mut matched = false;
+        for p in postings {
+            matched |= c.checkpoint.da_commitment == p.da_commitment
+                && c.checkpoint.l1_block == p.l1_block;
         }
-        if c.checkpoint.l1_block != channel.l1_block {
+        if !matched {
             return Err(Error::Check(format!(
-                "height {}: certified l1Block {} is not the block that completed the channel ({})",
-                channel.last, c.checkpoint.l1_block, channel.l1_block
+                "height {}: certified daCommitment {} (l1Block {}) is not that of any posting of \
+                 the channel (latest: {}, l1Block {})",
+                channel.last,
+                c.checkpoint.da_commitment,
+                c.checkpoint.l1_block,
+                channel.da_commitment,
+                channel.l1_block
             )));
         }
         covered = channel.last;
