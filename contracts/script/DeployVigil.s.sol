@@ -1,23 +1,38 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
+import {
+    ITransparentUpgradeableProxy,
+    TransparentUpgradeableProxy
+} from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
+
 import {VigilRegistrar} from "../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../src/VigilSlasher.sol";
 import {VigilVerifier} from "../src/VigilVerifier.sol";
+import {EmptyContract} from "../src/eigenlayer/Proxies.sol";
 import {IAllocationManager} from "../src/interfaces/IAllocationManager.sol";
 import {IPermissionController} from "../src/interfaces/IPermissionController.sol";
 import {Vm} from "../test/utils/Test.sol";
 
 /// @title DeployVigil
 /// @notice Deploys Vigil's contracts against an existing EigenLayer v1.3.0 core and wires them:
-///         service manager (AVS) -> metadata URI -> operator set -> verifier as registrar -> slasher as
-///         slashOperator appointee. Writes the deployment to the repository's
-///         config/deployments/<chainid>.json (see {deploymentJson} for how it relates to the Rust schema).
+///         one ProxyAdmin and three transparent proxies (service manager, verifier, slasher), then
+///         each implementation with its initializer: service manager (AVS, with the slasher proxy as
+///         slashOperator appointee) -> metadata URI -> operator set -> verifier as registrar ->
+///         slasher. Writes the deployment to the repository's config/deployments/<chainid>.json (see
+///         {deploymentJson} for how it relates to the Rust schema).
+///
+///         Ownership: the slasher is initialized with OWNER; the service manager and the verifier,
+///         which the broadcaster still has to configure, are handed to OWNER in two steps: OWNER must
+///         call acceptOwnership() on both. The ProxyAdmin (OpenZeppelin's one-step Ownable) goes to
+///         PROXY_ADMIN_OWNER at once: on a real network, a TimelockController or a multisig (see
+///         contracts/README.md, "Governance").
 /// @dev Environment: ALLOCATION_MANAGER, PERMISSION_CONTROLLER, STRATEGIES (comma-separated);
-///      optional OWNER (default: the broadcaster), OPERATOR_SET_ID (0), MAX_CERTIFICATE_AGE (7200
-///      blocks), SLASH_WAD (5e16 = 5% per offence), VETO_COMMITTEE (none), VETO_WINDOW (0 blocks),
-///      METADATA_URI.
+///      optional OWNER (default: the broadcaster), PROXY_ADMIN_OWNER (default: OWNER),
+///      OPERATOR_SET_ID (0), MAX_CERTIFICATE_AGE (7200 blocks), SLASH_WAD (5e16 = 5% per offence),
+///      VETO_COMMITTEE (none), VETO_WINDOW (0 blocks), GOVERNANCE_DELAY (86400 seconds), METADATA_URI.
 ///        forge script script/DeployVigil.s.sol --rpc-url $RPC --private-key $KEY --broadcast
 contract DeployVigil {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
@@ -27,15 +42,18 @@ contract DeployVigil {
         IPermissionController permissionController;
         address[] strategies;
         address owner;
+        address proxyAdminOwner;
         uint32 operatorSetId;
         uint32 maxCertificateAge;
         uint256 slashWad;
         address vetoCommittee;
         uint32 vetoWindow;
+        uint64 governanceDelay;
         string metadataURI;
     }
 
     struct Deployment {
+        ProxyAdmin proxyAdmin;
         VigilServiceManager serviceManager;
         VigilVerifier verifier;
         VigilSlasher slasher;
@@ -47,11 +65,13 @@ contract DeployVigil {
         p.permissionController = IPermissionController(vm.envAddress("PERMISSION_CONTROLLER"));
         p.strategies = vm.envAddress("STRATEGIES", ",");
         p.owner = vm.envOr("OWNER", address(0));
+        p.proxyAdminOwner = vm.envOr("PROXY_ADMIN_OWNER", address(0));
         p.operatorSetId = uint32(vm.envOr("OPERATOR_SET_ID", uint256(0)));
         p.maxCertificateAge = uint32(vm.envOr("MAX_CERTIFICATE_AGE", uint256(7200)));
         p.slashWad = vm.envOr("SLASH_WAD", uint256(5e16));
         p.vetoCommittee = vm.envOr("VETO_COMMITTEE", address(0));
         p.vetoWindow = uint32(vm.envOr("VETO_WINDOW", uint256(0)));
+        p.governanceDelay = uint64(vm.envOr("GOVERNANCE_DELAY", uint256(1 days)));
         p.metadataURI = vm.envOr("METADATA_URI", string("https://github.com/vigil-avs/vigil"));
 
         vm.startBroadcast();
@@ -74,6 +94,7 @@ contract DeployVigil {
     ///         which deploys the core too, writes the complete file.
     function deploymentJson(Params memory p, Deployment memory d) public returns (string memory) {
         string memory v = "vigil";
+        vm.serializeAddress(v, "proxyAdmin", address(d.proxyAdmin));
         vm.serializeAddress(v, "serviceManager", address(d.serviceManager));
         vm.serializeAddress(v, "verifier", address(d.verifier));
         vm.serializeAddress(v, "slasher", address(d.slasher));
@@ -89,6 +110,7 @@ contract DeployVigil {
         vm.serializeString(q, "wadsToSlash", _toString(p.slashWad));
         vm.serializeAddress(q, "vetoCommittee", p.vetoCommittee);
         vm.serializeUint(q, "vetoWindow", p.vetoWindow);
+        vm.serializeUint(q, "governanceDelay", p.governanceDelay);
         q = vm.serializeString(q, "metadataUri", p.metadataURI);
 
         string memory k = "deployment";
@@ -99,16 +121,34 @@ contract DeployVigil {
     }
 
     /// @notice The deployment itself. `deployer` is the account that makes the calls (the broadcaster,
-    ///         or this contract when called directly); `p.owner` zero means it keeps ownership.
+    ///         or this contract when called directly); `p.owner` zero means it keeps ownership, and
+    ///         `p.proxyAdminOwner` zero means `p.owner`.
     function deploy(Params memory p, address deployer) public returns (Deployment memory d) {
         address[] memory strategies = _sorted(p.strategies);
-        d.serviceManager = new VigilServiceManager(p.allocationManager, p.permissionController, deployer);
+        address owner = p.owner == address(0) ? deployer : p.owner;
+
+        // Proxies first: every address is then known before the implementations that name them.
+        d.proxyAdmin = new ProxyAdmin();
+        address empty = address(new EmptyContract());
+        d.serviceManager = VigilServiceManager(_proxy(d.proxyAdmin, empty));
+        d.verifier = VigilVerifier(_proxy(d.proxyAdmin, empty));
+        d.slasher = VigilSlasher(_proxy(d.proxyAdmin, empty));
+
+        d.proxyAdmin
+            .upgradeAndCall(
+                ITransparentUpgradeableProxy(address(d.serviceManager)),
+                address(new VigilServiceManager(p.allocationManager, p.permissionController)),
+                abi.encodeCall(VigilServiceManager.initialize, (deployer, address(d.slasher), p.governanceDelay))
+            );
         d.serviceManager.updateAVSMetadataURI(p.metadataURI);
         d.serviceManager.createOperatorSet(p.operatorSetId, strategies);
 
-        d.verifier = new VigilVerifier(
-            p.allocationManager, address(d.serviceManager), p.operatorSetId, deployer, p.maxCertificateAge
-        );
+        d.proxyAdmin
+            .upgradeAndCall(
+                ITransparentUpgradeableProxy(address(d.verifier)),
+                address(new VigilVerifier(p.allocationManager, address(d.serviceManager), p.operatorSetId)),
+                abi.encodeCall(VigilVerifier.initialize, (deployer, p.maxCertificateAge, p.governanceDelay))
+            );
         VigilRegistrar.StrategyParams[] memory weights = new VigilRegistrar.StrategyParams[](strategies.length);
         uint256[] memory wads = new uint256[](strategies.length);
         for (uint256 i; i < strategies.length; ++i) {
@@ -118,13 +158,33 @@ contract DeployVigil {
         d.verifier.setStrategies(weights);
         d.serviceManager.setAVSRegistrar(address(d.verifier));
 
-        d.slasher = new VigilSlasher(d.verifier, deployer, strategies, wads, p.vetoCommittee, p.vetoWindow);
-        d.serviceManager.setSlasher(address(d.slasher));
+        _initSlasher(d, p, owner, strategies, wads);
 
-        address owner = p.owner == address(0) ? deployer : p.owner;
-        d.serviceManager.transferOwnership(owner);
-        d.verifier.transferOwnership(owner);
-        d.slasher.transferOwnership(owner);
+        if (owner != deployer) {
+            // Two-step: `owner` accepts with acceptOwnership().
+            d.serviceManager.transferOwnership(owner);
+            d.verifier.transferOwnership(owner);
+        }
+        address adminOwner = p.proxyAdminOwner == address(0) ? owner : p.proxyAdminOwner;
+        if (adminOwner != deployer) d.proxyAdmin.transferOwnership(adminOwner);
+    }
+
+    function _initSlasher(
+        Deployment memory d,
+        Params memory p,
+        address owner,
+        address[] memory strategies,
+        uint256[] memory wads
+    ) internal {
+        bytes memory init = abi.encodeCall(
+            VigilSlasher.initialize, (owner, strategies, wads, p.vetoCommittee, p.vetoWindow, p.governanceDelay)
+        );
+        d.proxyAdmin
+            .upgradeAndCall(ITransparentUpgradeableProxy(address(d.slasher)), address(new VigilSlasher(d.verifier)), init);
+    }
+
+    function _proxy(ProxyAdmin admin, address implementation) internal returns (address) {
+        return address(new TransparentUpgradeableProxy(implementation, address(admin), ""));
     }
 
     /// @dev EigenLayer wants strategies in ascending order when slashing.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {VigilGoverned} from "./VigilGoverned.sol";
 import {IAVSRegistrar} from "./interfaces/IAVSRegistrar.sol";
 import {IAllocationManager, OperatorSet} from "./interfaces/IAllocationManager.sol";
 import {BLS12381} from "./libraries/BLS12381.sol";
@@ -31,7 +31,7 @@ import {CheckpointLib} from "./libraries/CheckpointLib.sol";
 ///      Weights: an operator's weight is sum over configured strategies of
 ///      getMinimumSlashableStake(set, operator, strategy, now) * multiplier / 1e18. They are read at
 ///      registration and whenever anyone calls {updateOperators}; the latest value of each block is kept.
-abstract contract VigilRegistrar is IAVSRegistrar, Ownable {
+abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     /// @notice A key's owner and the number of its history entries.
     struct KeyInfo {
         address operator;
@@ -111,12 +111,23 @@ abstract contract VigilRegistrar is IAVSRegistrar, Ownable {
     StrategyParams[] internal _strategies;
     address[] internal _members;
     mapping(address => uint256) internal _memberIndexPlusOne;
+    /// @dev Every operator that ever registered, in order of first registration; never shrinks, so
+    ///      {membersAt} can answer for any past block from current state.
+    address[] internal _everRegistered;
 
-    constructor(IAllocationManager allocationManager_, address avs_, uint32 operatorSetId_, address owner_) {
+    uint256[40] private __gap;
+
+    constructor(IAllocationManager allocationManager_, address avs_, uint32 operatorSetId_) {
         allocationManager = allocationManager_;
         avs = avs_;
         operatorSetId = operatorSetId_;
-        _transferOwnership(owner_);
+    }
+
+    /// @dev Under a proxy, address(this) is the proxy: the apk contracts are created by the proxy,
+    ///      whose nonce starts at 1 like any contract's, so {_apkAddress} holds (and survives upgrades).
+    // forge-lint: disable-next-line(mixed-case-function)
+    function __VigilRegistrar_init(address owner_, uint64 governanceDelay_) internal onlyInitializing {
+        __VigilGoverned_init(owner_, governanceDelay_);
         // Snapshot 0: the empty set (identity apk, zero weight) from this block on.
         _pushSetSnapshot(_writeApk(new bytes(256)), 0);
     }
@@ -160,6 +171,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, Ownable {
             operatorKeyHash[operator] = keyHash;
             _keys[keyHash].operator = operator;
             _pubkeys[keyHash] = pubkey;
+            _everRegistered.push(operator);
             emit KeyRegistered(operator, keyHash, pubkey);
         }
         if (_latestKeySnapshot(keyHash).active) revert AlreadyRegistered(operator);
@@ -235,6 +247,60 @@ abstract contract VigilRegistrar is IAVSRegistrar, Ownable {
     /// @notice Operators registered now.
     function members() external view returns (address[] memory) {
         return _members;
+    }
+
+    /// @notice Every operator that ever registered (a key), registered now or not.
+    function allOperators() external view returns (address[] memory) {
+        return _everRegistered;
+    }
+
+    /// @notice The set as of block `blockNumber`, from current state only (no archive node needed):
+    ///         the operators active with a nonzero weight, their key hashes and weights, and the set's
+    ///         total weight (as {setStateAt}). Order is unspecified. Reverts with {NoSnapshotAt} before
+    ///         the first snapshot. Cost grows with every operator that ever registered: meant for
+    ///         eth_call, not for other contracts.
+    function membersAt(uint32 blockNumber)
+        external
+        view
+        returns (address[] memory operators, bytes32[] memory keyHashes, uint96[] memory weights, uint96 totalWeight)
+    {
+        totalWeight = _setSnapshotAt(blockNumber, _hot).totalWeight;
+        uint256 n = _everRegistered.length;
+        operators = new address[](n);
+        keyHashes = new bytes32[](n);
+        weights = new uint96[](n);
+        uint256 count;
+        for (uint256 i; i < n; ++i) {
+            address op = _everRegistered[i];
+            bytes32 keyHash = operatorKeyHash[op];
+            KeySnapshot memory k = _keySnapshotAt(keyHash, _keys[keyHash].historyLength, blockNumber);
+            if (!k.active || k.weight == 0) continue;
+            operators[count] = op;
+            keyHashes[count] = keyHash;
+            weights[count] = k.weight;
+            ++count;
+        }
+        assembly ("memory-safe") {
+            mstore(operators, count)
+            mstore(keyHashes, count)
+            mstore(weights, count)
+        }
+    }
+
+    /// @notice Registered operators whose weight, read now from the AllocationManager, differs from
+    ///         their latest recorded weight: pass them to {updateOperators}. An operator whose
+    ///         allocation was still pending when it registered appears here once it takes effect.
+    function outdatedOperators() external view returns (address[] memory outdated) {
+        uint256 n = _members.length;
+        outdated = new address[](n);
+        uint256 count;
+        for (uint256 i; i < n; ++i) {
+            address op = _members[i];
+            if (_computeWeight(op) != _latestKeySnapshot(operatorKeyHash[op]).weight) outdated[count++] = op;
+        }
+        assembly ("memory-safe") {
+            mstore(outdated, count)
+        }
     }
 
     /// @notice The registered G2 key of `keyHash` (empty if unknown).

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-
+import {VigilGoverned} from "./VigilGoverned.sol";
 import {CreateSetParams, CreateSetParamsV2, IAllocationManager} from "./interfaces/IAllocationManager.sol";
 import {IPermissionController} from "./interfaces/IPermissionController.sol";
 
@@ -15,19 +14,33 @@ import {IPermissionController} from "./interfaces/IPermissionController.sol";
 ///        slasher with PermissionController.setAppointee ({createOperatorSet}, then {setSlasher});
 ///      - EigenLayer v1.9+: slashOperator requires msg.sender == the set's slasher, named when the set is
 ///        created ({createOperatorSetWithSlasher}): deploy the slasher first.
-contract VigilServiceManager is Ownable {
+///      Runs behind a proxy; replacing the appointee goes through the timelock ({VigilGoverned}).
+contract VigilServiceManager is VigilGoverned {
+    /// @notice Change id (see {VigilGoverned}) of the slasher appointee.
+    bytes32 public constant SLASHER_CHANGE = keccak256("vigil.slasher");
+
     IAllocationManager public immutable allocationManager;
     IPermissionController public immutable permissionController;
 
     /// @notice The contract currently appointed to slash for this AVS.
     address public slasher;
 
+    uint256[49] private __gap;
+
     event SlasherSet(address indexed previous, address indexed current);
 
-    constructor(IAllocationManager allocationManager_, IPermissionController permissionController_, address owner_) {
+    /// @dev The implementation: immutables only. Proxies are set up with {initialize}.
+    constructor(IAllocationManager allocationManager_, IPermissionController permissionController_) {
         allocationManager = allocationManager_;
         permissionController = permissionController_;
-        _transferOwnership(owner_);
+    }
+
+    /// @notice Sets up a proxy: owner, governance delay (seconds) and, on EigenLayer v1.3.0, the first
+    ///         slasher appointee (zero: none; on v1.9+ use {createOperatorSetWithSlasher}). The
+    ///         appointee may be an address without code yet (a proxy to be set up next).
+    function initialize(address owner_, address slasher_, uint64 governanceDelay_) external initializer {
+        __VigilGoverned_init(owner_, governanceDelay_);
+        if (slasher_ != address(0)) _setSlasher(slasher_);
     }
 
     /// @notice Sets the AVS metadata URI (EigenLayer requires one before operator sets exist).
@@ -68,9 +81,25 @@ contract VigilServiceManager is Ownable {
         allocationManager.setAVSRegistrar(address(this), registrar);
     }
 
-    /// @notice Appoints `newSlasher` (and removes the previous one) as the caller allowed to slash
-    ///         operators of this AVS.
-    function setSlasher(address newSlasher) external onlyOwner {
+    /// @notice Queues the appointment of `newSlasher` (zero: none) as the caller allowed to slash
+    ///         operators of this AVS, replacing the current one after {governanceDelay}.
+    function queueSlasher(address newSlasher) external onlyOwner {
+        _queueChange(SLASHER_CHANGE, abi.encode(newSlasher));
+    }
+
+    /// @notice Applies the queued appointment once due. Anyone may call it.
+    function applySlasher() external {
+        _setSlasher(abi.decode(_takeChange(SLASHER_CHANGE), (address)));
+    }
+
+    /// @notice The queued slasher appointee and its eta (eta 0: none).
+    function pendingSlasher() external view returns (address newSlasher, uint64 eta) {
+        PendingChange storage p = _pendingChanges[SLASHER_CHANGE];
+        if (p.eta != 0) newSlasher = abi.decode(p.value, (address));
+        return (newSlasher, p.eta);
+    }
+
+    function _setSlasher(address newSlasher) internal {
         bytes4 selector = IAllocationManager.slashOperator.selector;
         address previous = slasher;
         if (previous != address(0)) {

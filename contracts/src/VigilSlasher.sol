@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {VigilGoverned} from "./VigilGoverned.sol";
 import {VigilVerifier} from "./VigilVerifier.sol";
 import {IAllocationManager, SlashingParams} from "./interfaces/IAllocationManager.sol";
 import {BLS12381} from "./libraries/BLS12381.sol";
@@ -27,7 +27,10 @@ import {Checkpoint, CheckpointLib} from "./libraries/CheckpointLib.sol";
 /// @dev Needs to be the AVS's PermissionController appointee for slashOperator (see
 ///      VigilServiceManager.setSlasher). EigenLayer refuses to slash an operator that is no longer
 ///      slashable, which reverts the submission: the contract keeps no clock of its own.
-contract VigilSlasher is Ownable {
+///      Runs behind a proxy; the slashing parameters and the veto configuration change only through
+///      the timelock ({VigilGoverned}). Works with EigenLayer v1.3.0's slashOperator (no return
+///      value) and v1.5+'s (returns the slash id and the slashed shares, emitted as {SlashIdRecorded}).
+contract VigilSlasher is VigilGoverned {
     /// @notice A checkpoint and one operator's signature (128-byte G1) of its digest.
     struct SignedCheckpoint {
         Checkpoint checkpoint;
@@ -77,6 +80,14 @@ contract VigilSlasher is Ownable {
     event OperatorSlashed(bytes32 indexed offenceId, address indexed operator, string description);
     event SlashingParamsSet(address[] strategies, uint256[] wadsToSlash);
     event VetoConfigSet(address committee, uint32 windowBlocks);
+    /// @notice EigenLayer v1.5+ only: the id AllocationManager.slashOperator gave the slash of
+    ///         `offenceId`, and the shares it slashed per strategy.
+    event SlashIdRecorded(bytes32 indexed offenceId, uint256 slashId, uint256[] slashedShares);
+
+    /// @notice Change id (see {VigilGoverned}) of the slashing parameters (strategies, wadsToSlash).
+    bytes32 public constant SLASHING_PARAMS_CHANGE = keccak256("vigil.slashingParams");
+    /// @notice Change id of the veto configuration (committee, window).
+    bytes32 public constant VETO_CONFIG_CHANGE = keccak256("vigil.vetoConfig");
 
     VigilVerifier public immutable verifier;
     IAllocationManager public immutable allocationManager;
@@ -92,19 +103,29 @@ contract VigilSlasher is Ownable {
     /// @notice Offence id (see {offenceId}) => pending or executed slash.
     mapping(bytes32 => PendingSlash) public slashes;
 
-    constructor(
-        VigilVerifier verifier_,
-        address owner_,
-        address[] memory strategies_,
-        uint256[] memory wadsToSlash_,
-        address vetoCommittee_,
-        uint32 vetoWindow_
-    ) {
+    uint256[46] private __gap;
+
+    /// @dev The implementation: immutables only, read from `verifier_` (which must already be set
+    ///      up: deploy this after the verifier's proxy points at its implementation). Proxies are set
+    ///      up with {initialize}.
+    constructor(VigilVerifier verifier_) {
         verifier = verifier_;
         allocationManager = verifier_.allocationManager();
         avs = verifier_.avs();
         operatorSetId = verifier_.operatorSetId();
-        _transferOwnership(owner_);
+    }
+
+    /// @notice Sets up a proxy: owner, slashing parameters, veto configuration and governance delay
+    ///         (seconds).
+    function initialize(
+        address owner_,
+        address[] calldata strategies_,
+        uint256[] calldata wadsToSlash_,
+        address vetoCommittee_,
+        uint32 vetoWindow_,
+        uint64 governanceDelay_
+    ) external initializer {
+        __VigilGoverned_init(owner_, governanceDelay_);
         _setSlashingParams(strategies_, wadsToSlash_);
         _setVetoConfig(vetoCommittee_, vetoWindow_);
     }
@@ -183,14 +204,51 @@ contract VigilSlasher is Ownable {
     // Configuration and views
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Strategies (strictly ascending, as EigenLayer requires) and the share of each to slash
-    ///         per offence, in WAD (1e18 = all).
-    function setSlashingParams(address[] calldata strategies_, uint256[] calldata wadsToSlash_) external onlyOwner {
-        _setSlashingParams(strategies_, wadsToSlash_);
+    /// @notice Queues new slashing parameters: strategies (strictly ascending, as EigenLayer
+    ///         requires) and the share of each to slash per offence, in WAD (1e18 = all).
+    function queueSlashingParams(address[] calldata strategies_, uint256[] calldata wadsToSlash_)
+        external
+        onlyOwner
+    {
+        _checkSlashingParams(strategies_, wadsToSlash_);
+        _queueChange(SLASHING_PARAMS_CHANGE, abi.encode(strategies_, wadsToSlash_));
     }
 
-    function setVetoConfig(address committee, uint32 windowBlocks) external onlyOwner {
+    /// @notice Applies the queued slashing parameters once due. Anyone may call it.
+    function applySlashingParams() external {
+        (address[] memory s, uint256[] memory w) =
+            abi.decode(_takeChange(SLASHING_PARAMS_CHANGE), (address[], uint256[]));
+        _setSlashingParams(s, w);
+    }
+
+    /// @notice The queued slashing parameters and their eta (eta 0: none).
+    function pendingSlashingParams()
+        external
+        view
+        returns (address[] memory strategies_, uint256[] memory wadsToSlash_, uint64 eta)
+    {
+        PendingChange storage p = _pendingChanges[SLASHING_PARAMS_CHANGE];
+        if (p.eta != 0) (strategies_, wadsToSlash_) = abi.decode(p.value, (address[], uint256[]));
+        return (strategies_, wadsToSlash_, p.eta);
+    }
+
+    /// @notice Queues a new veto configuration: the committee and the window in blocks (0: slash at
+    ///         once). Slashes already queued keep their window.
+    function queueVetoConfig(address committee, uint32 windowBlocks) external onlyOwner {
+        _queueChange(VETO_CONFIG_CHANGE, abi.encode(committee, windowBlocks));
+    }
+
+    /// @notice Applies the queued veto configuration once due. Anyone may call it.
+    function applyVetoConfig() external {
+        (address committee, uint32 windowBlocks) = abi.decode(_takeChange(VETO_CONFIG_CHANGE), (address, uint32));
         _setVetoConfig(committee, windowBlocks);
+    }
+
+    /// @notice The queued veto configuration and its eta (eta 0: none).
+    function pendingVetoConfig() external view returns (address committee, uint32 windowBlocks, uint64 eta) {
+        PendingChange storage p = _pendingChanges[VETO_CONFIG_CHANGE];
+        if (p.eta != 0) (committee, windowBlocks) = abi.decode(p.value, (address, uint32));
+        return (committee, windowBlocks, p.eta);
     }
 
     function slashingParams() external view returns (address[] memory, uint256[] memory) {
@@ -232,10 +290,25 @@ contract VigilSlasher is Ownable {
         string memory description = string.concat(
             "vigil: conflicting checkpoints, rollup ", Strings.toString(rollupId), " height ", Strings.toString(height)
         );
-        allocationManager.slashOperator(
-            avs, SlashingParams(operator, operatorSetId, _strategies, _wadsToSlash, description)
-        );
+        // A low-level call: v1.3.0's slashOperator returns nothing, v1.5+'s (slashId, shares), and a
+        // high-level call could decode only one of the two.
+        (bool ok, bytes memory ret) = address(allocationManager)
+            .call(
+                abi.encodeCall(
+                    IAllocationManager.slashOperator,
+                    (avs, SlashingParams(operator, operatorSetId, _strategies, _wadsToSlash, description))
+                )
+            );
+        if (!ok) {
+            assembly ("memory-safe") {
+                revert(add(ret, 32), mload(ret))
+            }
+        }
         emit OperatorSlashed(id, operator, description);
+        if (ret.length != 0) {
+            (uint256 slashId, uint256[] memory shares) = abi.decode(ret, (uint256, uint256[]));
+            emit SlashIdRecorded(id, slashId, shares);
+        }
         // The slash lowered the operator's stake: refresh its weight now rather than wait for the
         // aggregator. Best effort: bookkeeping must never block a slash.
         address[] memory ops = new address[](1);
@@ -258,12 +331,16 @@ contract VigilSlasher is Ownable {
         return true;
     }
 
-    function _setSlashingParams(address[] memory strategies_, uint256[] memory wads) internal {
+    function _checkSlashingParams(address[] memory strategies_, uint256[] memory wads) internal pure {
         if (strategies_.length == 0 || strategies_.length != wads.length) revert InvalidSlashingParams();
         for (uint256 i; i < wads.length; ++i) {
             if (wads[i] == 0 || wads[i] > 1e18) revert InvalidSlashingParams();
             if (i > 0 && strategies_[i - 1] >= strategies_[i]) revert InvalidSlashingParams();
         }
+    }
+
+    function _setSlashingParams(address[] memory strategies_, uint256[] memory wads) internal {
+        _checkSlashingParams(strategies_, wads);
         _strategies = strategies_;
         _wadsToSlash = wads;
         emit SlashingParamsSet(strategies_, wads);

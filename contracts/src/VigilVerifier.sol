@@ -66,18 +66,26 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     event MaxCertificateAgeSet(uint32 blocks);
 
     uint16 public constant DEFAULT_THRESHOLD_BPS = 6667;
+    /// @notice Change id (see {VigilGoverned}) of the default threshold.
+    bytes32 public constant DEFAULT_THRESHOLD_CHANGE = keccak256("vigil.defaultThreshold");
+    /// @notice Change id of the maximum certificate age.
+    bytes32 public constant MAX_CERTIFICATE_AGE_CHANGE = keccak256("vigil.maxCertificateAge");
 
     /// @notice Per-rollup threshold in basis points; 0 means the default.
     mapping(uint64 => uint16) public rollupThresholdBps;
     mapping(uint64 => mapping(uint64 => Record)) internal _records;
 
-    constructor(
-        IAllocationManager allocationManager_,
-        address avs_,
-        uint32 operatorSetId_,
-        address owner_,
-        uint32 maxCertificateAge_
-    ) VigilRegistrar(allocationManager_, avs_, operatorSetId_, owner_) {
+    uint256[48] private __gap;
+
+    /// @dev The implementation: immutables only. Proxies are set up with {initialize}.
+    constructor(IAllocationManager allocationManager_, address avs_, uint32 operatorSetId_)
+        VigilRegistrar(allocationManager_, avs_, operatorSetId_)
+    {}
+
+    /// @notice Sets up a proxy: owner, governance delay (seconds), the empty set's snapshot 0 at
+    ///         this block, the default threshold and `maxCertificateAge_` (blocks).
+    function initialize(address owner_, uint32 maxCertificateAge_, uint64 governanceDelay_) external initializer {
+        __VigilRegistrar_init(owner_, governanceDelay_);
         _hot.defaultThresholdBps = DEFAULT_THRESHOLD_BPS;
         _hot.maxCertificateAge = maxCertificateAge_;
         emit DefaultThresholdSet(DEFAULT_THRESHOLD_BPS);
@@ -203,23 +211,70 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
         return _hot.maxCertificateAge;
     }
 
-    function setDefaultThreshold(uint16 bps) external onlyOwner {
+    /// @notice The change id of rollup `rollupId`'s threshold.
+    function rollupThresholdChangeId(uint64 rollupId) public pure returns (bytes32) {
+        return keccak256(abi.encode("vigil.rollupThreshold", rollupId));
+    }
+
+    /// @notice Queues a new default threshold (basis points, 1..10,000), applicable after
+    ///         {governanceDelay}.
+    function queueDefaultThreshold(uint16 bps) external onlyOwner {
         if (bps == 0 || bps > 10_000) revert InvalidThreshold(bps);
+        _queueChange(DEFAULT_THRESHOLD_CHANGE, abi.encode(bps));
+    }
+
+    /// @notice Applies the queued default threshold once due. Anyone may call it.
+    function applyDefaultThreshold() external {
+        uint16 bps = abi.decode(_takeChange(DEFAULT_THRESHOLD_CHANGE), (uint16));
         _hot.defaultThresholdBps = bps;
         emit DefaultThresholdSet(bps);
     }
 
-    /// @param bps 0 returns the rollup to the default.
-    function setRollupThreshold(uint64 rollupId, uint16 bps) external onlyOwner {
+    /// @notice The queued default threshold and its eta (eta 0: none).
+    function pendingDefaultThreshold() external view returns (uint16 bps, uint64 eta) {
+        PendingChange storage p = _pendingChanges[DEFAULT_THRESHOLD_CHANGE];
+        if (p.eta != 0) bps = abi.decode(p.value, (uint16));
+        return (bps, p.eta);
+    }
+
+    /// @notice Queues rollup `rollupId`'s threshold (basis points; 0 returns it to the default).
+    function queueRollupThreshold(uint64 rollupId, uint16 bps) external onlyOwner {
         if (bps > 10_000) revert InvalidThreshold(bps);
+        _queueChange(rollupThresholdChangeId(rollupId), abi.encode(bps));
+    }
+
+    /// @notice Applies rollup `rollupId`'s queued threshold once due. Anyone may call it.
+    function applyRollupThreshold(uint64 rollupId) external {
+        uint16 bps = abi.decode(_takeChange(rollupThresholdChangeId(rollupId)), (uint16));
         rollupThresholdBps[rollupId] = bps;
         if (bps != 0) _hot.rollupThresholdsSet = true;
         emit RollupThresholdSet(rollupId, bps);
     }
 
-    function setMaxCertificateAge(uint32 blocks) external onlyOwner {
+    /// @notice Rollup `rollupId`'s queued threshold and its eta (eta 0: none).
+    function pendingRollupThreshold(uint64 rollupId) external view returns (uint16 bps, uint64 eta) {
+        PendingChange storage p = _pendingChanges[rollupThresholdChangeId(rollupId)];
+        if (p.eta != 0) bps = abi.decode(p.value, (uint16));
+        return (bps, p.eta);
+    }
+
+    /// @notice Queues a new maximum certificate age, in blocks.
+    function queueMaxCertificateAge(uint32 blocks) external onlyOwner {
+        _queueChange(MAX_CERTIFICATE_AGE_CHANGE, abi.encode(blocks));
+    }
+
+    /// @notice Applies the queued maximum certificate age once due. Anyone may call it.
+    function applyMaxCertificateAge() external {
+        uint32 blocks = abi.decode(_takeChange(MAX_CERTIFICATE_AGE_CHANGE), (uint32));
         _hot.maxCertificateAge = blocks;
         emit MaxCertificateAgeSet(blocks);
+    }
+
+    /// @notice The queued maximum certificate age and its eta (eta 0: none).
+    function pendingMaxCertificateAge() external view returns (uint32 blocks, uint64 eta) {
+        PendingChange storage p = _pendingChanges[MAX_CERTIFICATE_AGE_CHANGE];
+        if (p.eta != 0) blocks = abi.decode(p.value, (uint32));
+        return (blocks, p.eta);
     }
 
     // ---------------------------------------------------------------------------------------------

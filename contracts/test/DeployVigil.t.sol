@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
+
 import {DeployVigil} from "../script/DeployVigil.s.sol";
 import {Strategy} from "../src/eigenlayer/Strategy.sol";
 import {TestToken} from "../src/eigenlayer/TestToken.sol";
@@ -29,6 +31,7 @@ contract DeployVigilTest is EigenLayerDeployer {
         p.operatorSetId = 3;
         p.maxCertificateAge = 7200;
         p.slashWad = 5e16;
+        p.governanceDelay = 2 days;
         p.metadataURI = "uri";
         DeployVigil.Deployment memory d = script.deploy(p, address(script));
 
@@ -51,9 +54,22 @@ contract DeployVigilTest is EigenLayerDeployer {
         assertEq(strategies[0], lo, "sorted");
         assertEq(strategies[1], hi, "sorted");
         assertEq(wads[1], 5e16);
+        // Two-step ownership: the service manager and the verifier wait for the owner to accept.
+        assertEq(d.serviceManager.owner(), address(script));
+        assertEq(d.serviceManager.pendingOwner(), address(0x0e));
+        assertEq(d.verifier.pendingOwner(), address(0x0e));
+        vm.startPrank(address(0x0e));
+        d.serviceManager.acceptOwnership();
+        d.verifier.acceptOwnership();
+        vm.stopPrank();
         assertEq(d.serviceManager.owner(), address(0x0e));
         assertEq(d.verifier.owner(), address(0x0e));
         assertEq(d.slasher.owner(), address(0x0e));
+        assertEq(d.proxyAdmin.owner(), address(0x0e));
+        assertEq(d.proxyAdmin.getProxyAdmin(ITransparentUpgradeableProxy(address(d.verifier))), address(d.proxyAdmin));
+        assertEq(uint256(d.verifier.governanceDelay()), 2 days);
+        assertEq(uint256(d.slasher.governanceDelay()), 2 days);
+        assertEq(uint256(d.serviceManager.governanceDelay()), 2 days);
         assertEq(d.verifier.avs(), address(d.serviceManager));
         assertEq(uint256(d.verifier.operatorSetId()), 3);
         assertEq(uint256(d.verifier.maxCertificateAge()), 7200);
@@ -61,6 +77,7 @@ contract DeployVigilTest is EigenLayerDeployer {
         // The JSON it writes uses vigil_chain::Deployment's field names.
         string memory json = script.deploymentJson(p, d);
         assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid);
+        assertEq(vm.parseJsonAddress(json, ".vigil.proxyAdmin"), address(d.proxyAdmin));
         assertEq(vm.parseJsonAddress(json, ".vigil.serviceManager"), address(d.serviceManager));
         assertEq(vm.parseJsonAddress(json, ".vigil.verifier"), address(d.verifier));
         assertEq(vm.parseJsonAddress(json, ".vigil.slasher"), address(d.slasher));
@@ -68,6 +85,7 @@ contract DeployVigilTest is EigenLayerDeployer {
         assertEq(vm.parseJsonAddress(json, ".eigenlayer.allocationManager"), c.allocationManager);
         assertEq(vm.parseJsonAddress(json, ".eigenlayer.permissionController"), c.permissionController);
         assertEq(vm.parseJsonUint(json, ".params.maxCertificateAge"), 7200);
+        assertEq(vm.parseJsonUint(json, ".params.governanceDelay"), 2 days);
         assertEq(vm.parseJsonString(json, ".params.wadsToSlash"), "50000000000000000");
         assertEq(vm.parseJsonString(json, ".params.metadataUri"), "uri");
         assertEq(script.DEPLOYMENTS_DIR(), "../config/deployments/");

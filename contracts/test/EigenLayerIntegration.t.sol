@@ -10,6 +10,7 @@ import {IPermissionController} from "../src/interfaces/IPermissionController.sol
 import {BLS12381} from "../src/libraries/BLS12381.sol";
 import {Checkpoint, CheckpointLib} from "../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./utils/BLSSigner.sol";
+import {VigilProxyDeployer} from "./utils/VigilProxyDeployer.sol";
 import {
     ELDeregisterParams,
     ELRegisterParams,
@@ -20,7 +21,7 @@ import {
 /// @notice Vigil on the real EigenLayer v1.3.0 core: the AllocationManager's registrar callback with
 ///         a proof of possession, weights from real allocations, a certificate, a slash through the
 ///         PermissionController appointee path, and deregistration.
-contract EigenLayerIntegrationTest is EigenLayerDeployer {
+contract EigenLayerIntegrationTest is EigenLayerDeployer, VigilProxyDeployer {
     uint32 internal constant SET_ID = 1;
     uint256 internal constant N = 4;
     uint256 internal constant DEPOSIT = 1000 ether;
@@ -34,20 +35,34 @@ contract EigenLayerIntegrationTest is EigenLayerDeployer {
         vm.roll(100);
         core = deployEigenLayer();
         IAllocationManager am = IAllocationManager(core.allocationManager);
-        avs = new VigilServiceManager(am, IPermissionController(core.permissionController), address(this));
+        avs = VigilServiceManager(_newProxy());
+        verifier = VigilVerifier(_newProxy());
+        slasher = VigilSlasher(_newProxy());
+        _upgradeAndCall(
+            address(avs),
+            address(new VigilServiceManager(am, IPermissionController(core.permissionController))),
+            abi.encodeCall(VigilServiceManager.initialize, (address(this), address(slasher), 1 days))
+        );
         avs.updateAVSMetadataURI("https://vigil.example/avs.json");
         address[] memory s = new address[](1);
         s[0] = address(core.strategy);
         avs.createOperatorSet(SET_ID, s);
-        verifier = new VigilVerifier(am, address(avs), SET_ID, address(this), 100);
+        _upgradeAndCall(
+            address(verifier),
+            address(new VigilVerifier(am, address(avs), SET_ID)),
+            abi.encodeCall(VigilVerifier.initialize, (address(this), 100, 1 days))
+        );
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
         params[0] = VigilRegistrar.StrategyParams(address(core.strategy), 1e18);
         verifier.setStrategies(params);
         avs.setAVSRegistrar(address(verifier));
         uint256[] memory wads = new uint256[](1);
         wads[0] = 5e16;
-        slasher = new VigilSlasher(verifier, address(this), s, wads, address(0), 0);
-        avs.setSlasher(address(slasher));
+        _upgradeAndCall(
+            address(slasher),
+            address(new VigilSlasher(verifier)),
+            abi.encodeCall(VigilSlasher.initialize, (address(this), s, wads, address(0), 0, 1 days))
+        );
 
         for (uint256 i = 1; i <= N; ++i) {
             address op = _operator(i);

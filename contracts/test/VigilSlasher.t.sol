@@ -186,8 +186,15 @@ contract VigilSlasherTest is VigilFixture {
 
     // ------------------------------------------------------------------ veto window
 
+    /// @dev Through the timelock, with the block number unchanged (the veto window counts blocks).
+    function _setVetoConfig(address committee, uint32 window) internal {
+        slasher.queueVetoConfig(committee, window);
+        _afterGovernanceDelay();
+        slasher.applyVetoConfig();
+    }
+
     function test_vetoWindow() public {
-        slasher.setVetoConfig(COMMITTEE, 10);
+        _setVetoConfig(COMMITTEE, 10);
         VigilSlasher.SignedCheckpoint memory sa = _signed(1, _checkpoint(70, "a", 1005));
         VigilSlasher.SignedCheckpoint memory sb = _signed(1, _checkpoint(70, "b", 1005));
         bytes32 id = slasher.submitDoubleSign(_operator(1), sa, sb);
@@ -203,7 +210,7 @@ contract VigilSlasherTest is VigilFixture {
     }
 
     function test_veto() public {
-        slasher.setVetoConfig(COMMITTEE, 10);
+        _setVetoConfig(COMMITTEE, 10);
         VigilSlasher.SignedCheckpoint memory sa = _signed(2, _checkpoint(71, "a", 1005));
         VigilSlasher.SignedCheckpoint memory sb = _signed(2, _checkpoint(71, "b", 1005));
         bytes32 id = slasher.submitDoubleSign(_operator(2), sa, sb);
@@ -222,7 +229,7 @@ contract VigilSlasherTest is VigilFixture {
     }
 
     function test_vetoAfterWindowRefused() public {
-        slasher.setVetoConfig(COMMITTEE, 10);
+        _setVetoConfig(COMMITTEE, 10);
         VigilSlasher.SignedCheckpoint memory sa = _signed(3, _checkpoint(72, "a", 1005));
         VigilSlasher.SignedCheckpoint memory sb = _signed(3, _checkpoint(72, "b", 1005));
         bytes32 id = slasher.submitDoubleSign(_operator(3), sa, sb);
@@ -237,7 +244,10 @@ contract VigilSlasherTest is VigilFixture {
     function test_slasherIsAppointee() public {
         bytes4 sel = IAllocationManager.slashOperator.selector;
         assertTrue(pc.canCall(address(sm), address(slasher), address(am), sel));
-        sm.setSlasher(address(0xabc));
+        sm.queueSlasher(address(0xabc));
+        assertTrue(pc.canCall(address(sm), address(slasher), address(am), sel), "unchanged until applied");
+        _afterGovernanceDelay();
+        sm.applySlasher();
         assertFalse(pc.canCall(address(sm), address(slasher), address(am), sel));
         assertTrue(pc.canCall(address(sm), address(0xabc), address(am), sel));
         // Without the appointment, evidence cannot slash (and so is not recorded either).
@@ -255,16 +265,21 @@ contract VigilSlasherTest is VigilFixture {
         (s[0], s[1]) = (address(2), address(1)); // not ascending
         (w[0], w[1]) = (1e17, 1e17);
         vm.expectRevert(VigilSlasher.InvalidSlashingParams.selector);
-        slasher.setSlashingParams(s, w);
+        slasher.queueSlashingParams(s, w);
         (s[0], s[1]) = (address(1), address(2));
         w[1] = 1e18 + 1;
         vm.expectRevert(VigilSlasher.InvalidSlashingParams.selector);
-        slasher.setSlashingParams(s, w);
+        slasher.queueSlashingParams(s, w);
         w[1] = 1e18;
-        slasher.setSlashingParams(s, w);
+        slasher.queueSlashingParams(s, w);
         vm.prank(address(0xbad));
         vm.expectRevert("Ownable: caller is not the owner");
-        slasher.setSlashingParams(s, w);
+        slasher.queueSlashingParams(s, w);
+        _afterGovernanceDelay();
+        slasher.applySlashingParams();
+        (address[] memory strategies, uint256[] memory wads) = slasher.slashingParams();
+        assertEq(strategies.length, 2);
+        assertEq(wads[1], 1e18);
     }
 }
 
@@ -279,9 +294,21 @@ contract VigilSlasherV19PermissionsTest is VigilFixture {
         AllocationManagerV19Mock mock = new AllocationManagerV19Mock(pc);
         am = IAllocationManager(address(mock));
         strategy = address(core.strategy);
-        sm = new VigilServiceManager(am, pc, address(this));
+        sm = VigilServiceManager(_newProxy());
+        verifier = VigilVerifier(_newProxy());
+        slasher = VigilSlasher(_newProxy());
+        // v1.9: no appointee; the set names the slasher.
+        _upgradeAndCall(
+            address(sm),
+            address(new VigilServiceManager(am, pc)),
+            abi.encodeCall(VigilServiceManager.initialize, (address(this), address(0), GOV_DELAY))
+        );
         sm.updateAVSMetadataURI("uri");
-        verifier = new VigilVerifier(am, address(sm), SET_ID, address(this), MAX_AGE);
+        _upgradeAndCall(
+            address(verifier),
+            address(new VigilVerifier(am, address(sm), SET_ID)),
+            abi.encodeCall(VigilVerifier.initialize, (address(this), MAX_AGE, GOV_DELAY))
+        );
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
         params[0] = VigilRegistrar.StrategyParams(strategy, 1e18);
         verifier.setStrategies(params);
@@ -290,7 +317,11 @@ contract VigilSlasherV19PermissionsTest is VigilFixture {
         uint256[] memory wads = new uint256[](1);
         wads[0] = 5e16;
         // The slasher exists before the set, which names it.
-        slasher = new VigilSlasher(verifier, address(this), strategies, wads, address(0), 0);
+        _upgradeAndCall(
+            address(slasher),
+            address(new VigilSlasher(verifier)),
+            abi.encodeCall(VigilSlasher.initialize, (address(this), strategies, wads, address(0), 0, GOV_DELAY))
+        );
         sm.createOperatorSetWithSlasher(SET_ID, strategies, address(slasher));
         sm.setAVSRegistrar(address(verifier));
         assertEq(sm.slasher(), address(slasher));
@@ -308,6 +339,12 @@ contract VigilSlasherV19PermissionsTest is VigilFixture {
         vm.prank(address(0xbad));
         vm.expectRevert(AllocationManagerV19Mock.InvalidCaller.selector);
         am.slashOperator(address(sm), SlashingParams(_operator(1), SET_ID, strategies, wads, ""));
+        // v1.5+'s slashOperator returns (slashId, shares): the slasher decodes and emits them.
+        uint256[] memory shares = new uint256[](1);
+        shares[0] = STAKE * 5e16 / 1e18;
+        bytes32 id = slasher.offenceId(_operator(1), 901, 9);
+        vm.expectEmit(address(slasher));
+        emit VigilSlasher.SlashIdRecorded(id, 1, shares);
         slasher.submitDoubleSign(_operator(1), a, b);
         assertEq(mock.slashCount(), 1);
         assertEq(mock.slashedOperator(0), _operator(1));

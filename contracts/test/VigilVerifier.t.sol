@@ -190,6 +190,103 @@ contract VigilVerifierTest is VigilFixture {
         assertEq(uint256(total), 1000 ether);
     }
 
+    // ------------------------------------------------------------------ archive-free views
+
+    /// @dev Sorted copy of membersAt(b), as (operator, keyHash, weight) triples keyed by operator.
+    function _membersAt(uint32 b)
+        internal
+        view
+        returns (address[] memory ops, bytes32[] memory keys, uint96[] memory ws, uint96 total)
+    {
+        (ops, keys, ws, total) = verifier.membersAt(b);
+        for (uint256 a = 1; a < ops.length; ++a) {
+            for (uint256 c = a; c > 0 && ops[c] < ops[c - 1]; --c) {
+                (ops[c], ops[c - 1]) = (ops[c - 1], ops[c]);
+                (keys[c], keys[c - 1]) = (keys[c - 1], keys[c]);
+                (ws[c], ws[c - 1]) = (ws[c - 1], ws[c]);
+            }
+        }
+    }
+
+    function _assertMembers(uint32 b, uint256[] memory idx, uint256[] memory weights) internal view {
+        (address[] memory ops, bytes32[] memory keys, uint96[] memory ws, uint96 total) = _membersAt(b);
+        assertEq(ops.length, idx.length, "member count");
+        uint256 sum;
+        for (uint256 j; j < idx.length; ++j) {
+            assertEq(ops[j], _operator(idx[j]));
+            assertEq(keys[j], keccak256(_pk(idx[j])));
+            assertEq(uint256(ws[j]), weights[j]);
+            sum += weights[j];
+        }
+        assertEq(uint256(total), sum, "total");
+        (, uint96 setTotal) = verifier.setStateAt(b);
+        assertEq(total, setTotal, "same as setStateAt");
+    }
+
+    function test_membersAtPastBlocks() public {
+        // 1010: operator 2's weight changes; 1020: operator 4 leaves; 1030: operator 5 joins.
+        _setStake(2, 300 ether);
+        verifier.updateAllOperators();
+        vm.roll(1020);
+        _deregister(4);
+        vm.roll(1030);
+        _register(5);
+        vm.roll(1040);
+
+        _assertMembers(1000, _list(1, 2, 3, 4), _list(STAKE, STAKE, STAKE, STAKE));
+        _assertMembers(1009, _list(1, 2, 3, 4), _list(STAKE, STAKE, STAKE, STAKE));
+        _assertMembers(1010, _list(1, 2, 3, 4), _list(STAKE, 300 ether, STAKE, STAKE));
+        _assertMembers(1019, _list(1, 2, 3, 4), _list(STAKE, 300 ether, STAKE, STAKE));
+        _assertMembers(1020, _list(1, 2, 3), _list(STAKE, 300 ether, STAKE));
+        _assertMembers(1030, _list(1, 2, 3, 5), _list(STAKE, 300 ether, STAKE, STAKE));
+        _assertMembers(1039, _list(1, 2, 3, 5), _list(STAKE, 300 ether, STAKE, STAKE));
+        // Deregistered operators stay in the append-only list; the current member list shrinks.
+        assertEq(verifier.allOperators().length, 5);
+        assertEq(verifier.members().length, 4);
+        vm.expectRevert(abi.encodeWithSelector(VigilRegistrar.NoSnapshotAt.selector, uint256(999)));
+        verifier.membersAt(999);
+    }
+
+    function test_membersAtSkipsZeroWeight() public {
+        // Operator 3's stake goes to zero: active, but not a member that counts.
+        _setStake(3, 0);
+        verifier.updateAllOperators();
+        vm.roll(1011);
+        _assertMembers(1010, _list(1, 2, 4), _list(STAKE, STAKE, STAKE));
+        (bool active,) = verifier.operatorStateAt(_operator(3), 1010);
+        assertTrue(active);
+    }
+
+    function test_outdatedOperators() public {
+        assertEq(verifier.outdatedOperators().length, 0);
+        // An EigenLayer operator that registers before allocating joins with weight 0.
+        address late = _operator(13);
+        makeOperator(core, late, STAKE);
+        _register(13);
+        (bool active, uint96 w) = verifier.operatorStateAt(late, uint32(block.number));
+        assertTrue(active);
+        assertEq(uint256(w), 0);
+        assertEq(verifier.outdatedOperators().length, 0);
+        // Its allocation takes effect, and operator 2 deposits more.
+        allocate(core, late, address(sm), SET_ID, 1e18);
+        _setStake(2, 250 ether);
+        address[] memory outdated = verifier.outdatedOperators();
+        assertEq(outdated.length, 2);
+        bool seenLate;
+        bool seen2;
+        for (uint256 j; j < outdated.length; ++j) {
+            if (outdated[j] == late) seenLate = true;
+            if (outdated[j] == _operator(2)) seen2 = true;
+        }
+        assertTrue(seenLate && seen2, "both listed");
+        verifier.updateOperators(outdated);
+        assertEq(verifier.outdatedOperators().length, 0);
+        (, w) = verifier.operatorStateAt(late, uint32(block.number));
+        assertEq(uint256(w), STAKE);
+        (, w) = verifier.operatorStateAt(_operator(2), uint32(block.number));
+        assertEq(uint256(w), 250 ether);
+    }
+
     // ------------------------------------------------------------------ certificates
 
     function test_certificateAllSigners() public {
@@ -261,14 +358,18 @@ contract VigilVerifierTest is VigilFixture {
     }
 
     function test_rollupThreshold() public {
-        verifier.setRollupThreshold(901, 10_000);
+        verifier.queueRollupThreshold(901, 10_000);
+        _afterGovernanceDelay();
+        verifier.applyRollupThreshold(901);
         Checkpoint memory cp = _checkpoint(8, "b8", 1005);
         Certificate memory cert = _certificate(cp, _list(1, 2, 4), _list(3));
         vm.expectRevert(
             abi.encodeWithSelector(VigilVerifier.InsufficientStake.selector, 3 * STAKE, 4 * STAKE, uint256(10_000))
         );
         verifier.verifyCertificate(cert);
-        verifier.setRollupThreshold(901, 0); // back to the default
+        verifier.queueRollupThreshold(901, 0); // back to the default
+        _afterGovernanceDelay();
+        verifier.applyRollupThreshold(901);
         verifier.verifyCertificate(cert);
     }
 
@@ -435,8 +536,14 @@ contract VigilVerifierTest is VigilFixture {
     function test_onlyOwnerConfig() public {
         vm.prank(address(0xbad));
         vm.expectRevert("Ownable: caller is not the owner");
-        verifier.setDefaultThreshold(5000);
+        verifier.queueDefaultThreshold(5000);
         vm.expectRevert(abi.encodeWithSelector(VigilVerifier.InvalidThreshold.selector, uint256(10_001)));
-        verifier.setDefaultThreshold(10_001);
+        verifier.queueDefaultThreshold(10_001);
+        vm.prank(address(0xbad));
+        vm.expectRevert("Ownable: caller is not the owner");
+        verifier.queueMaxCertificateAge(1);
+        vm.prank(address(0xbad));
+        vm.expectRevert("Ownable: caller is not the owner");
+        verifier.setStrategies(new VigilRegistrar.StrategyParams[](0));
     }
 }

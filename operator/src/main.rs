@@ -13,7 +13,7 @@ use vigil_cli::UsageError;
 use vigil_keystore::{Kdf, KdfStrength};
 use vigil_node::{
     OperatorConfig,
-    keys::{self, KeyKind, OperatorKeys, PasswordSource},
+    keys::{self, KeyKind, NodeKeys, OperatorKeys, PasswordSource},
     registration, status,
 };
 
@@ -37,11 +37,19 @@ enum Command {
     /// Generate, import and list keystores.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Join Vigil's operator set: every EigenLayer step, each skipped when already done.
+    /// Join Vigil's operator set: every EigenLayer step, each skipped when already done. Exits
+    /// with 75 when a step must wait for a future block (it says which): run it again then.
     Register {
-        /// Stake to deposit first, in the token's smallest unit (wei); 0 deposits nothing.
+        /// Stake to deposit first, in the token's smallest unit (wei). Without it nothing is
+        /// deposited: an operator with delegated stake registers with that.
+        #[arg(long)]
+        deposit: Option<U256>,
+        /// Strategy to deposit into (default: the deployment's strategy).
+        #[arg(long, requires = "deposit")]
+        strategy: Option<alloy_primitives::Address>,
+        /// Wait up to this many seconds for EigenLayer's delays before stopping (0: never wait).
         #[arg(long, default_value = "0")]
-        deposit: U256,
+        wait: u64,
     },
     /// Leave Vigil's operator set (stake stays slashable for EigenLayer's deallocation delay).
     Deregister,
@@ -51,6 +59,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check every dependency before running (L1, beacon API, L2 nodes, keys, registration,
+    /// aggregators, ports): one line per check with its fix; exit status 1 if any failed.
+    Doctor,
     /// Run the node: watch the rollups and their data, sign checkpoints, submit them. Stops on
     /// Ctrl-C or SIGTERM.
     Run,
@@ -230,7 +241,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Keys(cmd) => keys_command(cmd)?,
-        Command::Register { deposit } => {
+        Command::Register { deposit, strategy, wait } => {
             let config = load_config(cli.config.as_deref())?;
             let keys =
                 OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
@@ -239,14 +250,59 @@ async fn run(cli: Cli) -> Result<()> {
                 keys.address(),
                 short(&keys.bls.public_key().to_compressed())
             );
-            let report = registration::register(&config, &keys, deposit).await?;
+            let deposit = match deposit {
+                Some(amount) => {
+                    let strategy = match strategy {
+                        Some(s) => s,
+                        None => {
+                            vigil_chain::Deployment::read(&config.chain.deployment)?
+                                .eigenlayer
+                                .strategy
+                        }
+                    };
+                    Some(vigil_chain::Deposit { strategy, amount })
+                }
+                None => None,
+            };
+            let progress = |line: String| println!("{line}");
+            let report = registration::register(
+                &config,
+                &keys,
+                deposit,
+                std::time::Duration::from_secs(wait),
+                &progress,
+            )
+            .await?;
             let mark = |done: bool| if done { "done" } else { "already done, skipped" };
             println!("registerAsOperator:        {}", mark(report.registered_as_operator));
             println!(
                 "deposit:                   {}",
                 if report.deposited { "done" } else { "none requested" }
             );
+            if let Some(vigil_chain::Waiting::AllocationDelay { effect_block }) = report.waiting {
+                let when = effect_block.map_or_else(
+                    || {
+                        "within ALLOCATION_CONFIGURATION_DELAY + 1 blocks of registerAsOperator"
+                            .to_owned()
+                    },
+                    |b| format!("from block {b}"),
+                );
+                println!(
+                    "allocate to Vigil's set:   waiting: your allocation delay is active {when}"
+                );
+                println!("registerForOperatorSets:   not yet");
+                println!(
+                    "registration incomplete: run `vigil-operator register` again then (or pass --wait)"
+                );
+                return Err(vigil_cli::Incomplete.into());
+            }
             println!("allocate to Vigil's set:   {}", mark(report.allocated));
+            for p in &report.pending_allocations {
+                println!(
+                    "  pending: strategy {} magnitude {} -> {} from block {}: stake counts (and is slashable) only then",
+                    p.strategy, p.current, p.target, p.effect_block
+                );
+            }
             println!("registerForOperatorSets:   {}", mark(report.registered_for_set));
         }
         Command::Deregister => {
@@ -267,8 +323,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Status { json } => {
             let config = load_config(cli.config.as_deref())?;
-            let keys =
-                OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
+            let keys = NodeKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
             let s = status::status(&config, &keys).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&s)?);
@@ -291,15 +346,26 @@ async fn run(cli: Cli) -> Result<()> {
                     s.max_magnitude,
                     if s.max_magnitude < 1_000_000_000_000_000_000 { " (slashed)" } else { "" }
                 );
+                for p in &s.pending_allocations {
+                    println!(
+                        "pending allocation:    strategy {} magnitude {} -> {} at block {} (in about {} s)",
+                        p.strategy, p.current, p.target, p.effect_block, p.eta_seconds
+                    );
+                }
             }
+        }
+        Command::Doctor => {
+            let report = vigil_node::doctor::doctor(&load_config(cli.config.as_deref())?).await;
+            print!("{report}");
+            report.result()?;
         }
         Command::Run => {
             let config = load_config(cli.config.as_deref())?;
             if config.rollups.is_empty() {
                 bail!("no [[rollups]] configured: nothing to attest to");
             }
-            let keys =
-                OperatorKeys::load(&config.keys).wrap_err("cannot load the operator keys")?;
+            // The BLS key and the operator's address only: the ECDSA key stays encrypted.
+            let keys = NodeKeys::load(&config.keys).wrap_err("cannot load the BLS key")?;
             run_node(&config, keys).await?;
         }
         Command::Protection(cmd) => protection_command(cli.config.as_deref(), cmd).await?,
@@ -431,7 +497,7 @@ async fn da_inspect(args: InspectArgs) -> Result<()> {
 }
 
 /// Serves the node API and metrics, and runs the node until Ctrl-C or SIGTERM.
-async fn run_node(config: &OperatorConfig, keys: OperatorKeys) -> Result<()> {
+async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
     let rollup_ids = config
         .rollups
         .iter()

@@ -9,5 +9,6 @@
     unreachable_pub
 )]
 
+mod archive;
 mod cli;
 mod restart;

@@ -20,21 +20,21 @@ use vigil_keystore::{KdfStrength, Password, V3Keystore};
 use vigil_test_utils::{PgServer, TestNetwork};
 use vigil_types::{Checkpoint, SignedCheckpoint};
 
-const ROLLUP: u64 = 901;
+pub(crate) const ROLLUP: u64 = 901;
 const PASSWORD_VAR: &str = "VIGIL_TEST_AGGREGATOR_PASSWORD";
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-struct Node {
-    config: PathBuf,
-    api: String,
-    log: PathBuf,
+pub(crate) struct Node {
+    pub(crate) config: PathBuf,
+    pub(crate) api: String,
+    pub(crate) log: PathBuf,
 }
 
 impl Node {
-    fn start(&self) -> Child {
+    pub(crate) fn start(&self) -> Child {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
         Command::new(env!("CARGO_BIN_EXE_vigil-aggregator"))
             .args(["--config", self.config.to_str().unwrap(), "run"])
@@ -46,7 +46,7 @@ impl Node {
             .unwrap()
     }
 
-    async fn wait_ready(&self, child: &mut Child) {
+    pub(crate) async fn wait_ready(&self, child: &mut Child) {
         for _ in 0..300 {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!("aggregator exited ({status}): {}", self.logs());
@@ -62,11 +62,11 @@ impl Node {
         panic!("aggregator not ready: {}", self.logs());
     }
 
-    fn logs(&self) -> String {
+    pub(crate) fn logs(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    async fn post(&self, signed: &SignedCheckpoint) -> serde_json::Value {
+    pub(crate) async fn post(&self, signed: &SignedCheckpoint) -> serde_json::Value {
         let r = reqwest::Client::new()
             .post(format!("{}/v1/signatures", self.api))
             .json(signed)
@@ -77,7 +77,7 @@ impl Node {
         r.json().await.unwrap()
     }
 
-    async fn state(&self, height: u64) -> Option<String> {
+    pub(crate) async fn state(&self, height: u64) -> Option<String> {
         let r =
             reqwest::get(format!("{}/v1/checkpoints/{ROLLUP}/{height}", self.api)).await.ok()?;
         if !r.status().is_success() {
@@ -87,7 +87,7 @@ impl Node {
         v["state"].as_str().map(str::to_owned)
     }
 
-    async fn wait_state(&self, height: u64, want: &str) {
+    pub(crate) async fn wait_state(&self, height: u64, want: &str) {
         for _ in 0..400 {
             if self.state(height).await.as_deref() == Some(want) {
                 return;
@@ -119,7 +119,7 @@ impl Node {
     }
 }
 
-fn sign(net: &TestNetwork, i: usize, cp: &Checkpoint) -> SignedCheckpoint {
+pub(crate) fn sign(net: &TestNetwork, i: usize, cp: &Checkpoint) -> SignedCheckpoint {
     let domain = net.deployment.domain();
     let key = &net.operators[i].bls;
     SignedCheckpoint {
@@ -141,7 +141,7 @@ async fn checkpoint(net: &TestNetwork, height: u64) -> Checkpoint {
     }
 }
 
-async fn certified_events(net: &TestNetwork) -> usize {
+pub(crate) async fn certified_events(net: &TestNetwork) -> usize {
     let filter = Filter::new()
         .address(net.deployment.vigil.verifier)
         .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
@@ -153,7 +153,7 @@ async fn automine(net: &TestNetwork, on: bool) {
     net.owner.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (on,)).await.unwrap();
 }
 
-fn write_config(dir: &Path, net: &TestNetwork, db_url: &str) -> (PathBuf, String) {
+pub(crate) fn write_config(dir: &Path, rpc: &str, db_url: &str) -> (PathBuf, String) {
     let api_port = free_port();
     let config = dir.join("aggregator.toml");
     std::fs::write(
@@ -167,7 +167,6 @@ fn write_config(dir: &Path, net: &TestNetwork, db_url: &str) -> (PathBuf, String
              [api]\naddress = \"127.0.0.1:{api_port}\"\n\
              [aggregation]\nwindow_ms = 100\n\
              [metrics]\naddress = \"127.0.0.1:0\"\n",
-            rpc = net.anvil.endpoint(),
         ),
     )
     .unwrap();
@@ -183,7 +182,7 @@ async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {
         .unwrap()
         .write(&dir.path().join("submitter.json"))
         .unwrap();
-    let (config, api) = write_config(dir.path(), &net, &db_url(dir.path()));
+    let (config, api) = write_config(dir.path(), net.anvil.endpoint(), &db_url(dir.path()));
     let node = Node { config, api, log: dir.path().join("aggregator.log") };
 
     // 1. Killed mid-aggregation: two of four signatures accepted, no certificate yet.

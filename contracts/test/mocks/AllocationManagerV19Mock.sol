@@ -5,7 +5,6 @@ import {IAVSRegistrar} from "../../src/interfaces/IAVSRegistrar.sol";
 import {
     CreateSetParams,
     CreateSetParamsV2,
-    IAllocationManager,
     OperatorSet,
     SlashingParams
 } from "../../src/interfaces/IAllocationManager.sol";
@@ -18,7 +17,9 @@ import {IPermissionController} from "../../src/interfaces/IPermissionController.
 ///         2.0.0 ships v1.3.0), so this path cannot run on the real core here; everything else runs on
 ///         the real v1.3.0 core (test/utils/EigenLayerDeployer.sol). Only what that one test needs:
 ///         set creation, registrar callbacks, slashable stake set by the test, slashes recorded.
-contract AllocationManagerV19Mock is IAllocationManager {
+///         Like v1.5+, slashOperator returns (slashId, shares), which v1.3.0's does not: so this mock
+///         implements IAllocationManager's functions without inheriting the interface.
+contract AllocationManagerV19Mock {
     error InvalidCaller();
     error InvalidPermissions();
     error Unsupported();
@@ -65,11 +66,20 @@ contract AllocationManagerV19Mock is IAllocationManager {
         revert Unsupported();
     }
 
-    /// @dev v1.9: the set's slasher, and no one else, not even the AVS or an appointee.
-    function slashOperator(address avs, SlashingParams calldata params) external {
+    /// @dev v1.9: the set's slasher, and no one else, not even the AVS or an appointee. Returns, as
+    ///      v1.5+ does, the slash id (1, 2, ... per set) and the shares slashed per strategy.
+    function slashOperator(address avs, SlashingParams calldata params)
+        external
+        returns (uint256 slashId, uint256[] memory shares)
+    {
         if (msg.sender != _slasherOf[_key(avs, params.operatorSetId)]) revert InvalidCaller();
         require(isMember[_key(avs, params.operatorSetId)][params.operator], "OperatorNotSlashable");
         _slashed.push(params.operator);
+        slashId = _slashed.length;
+        shares = new uint256[](params.strategies.length);
+        for (uint256 i; i < shares.length; ++i) {
+            shares[i] = slashableStake[params.operator][params.strategies[i]] * params.wadsToSlash[i] / 1e18;
+        }
     }
 
     function getMinimumSlashableStake(

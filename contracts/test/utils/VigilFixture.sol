@@ -10,6 +10,7 @@ import {IPermissionController} from "../../src/interfaces/IPermissionController.
 import {BLS12381} from "../../src/libraries/BLS12381.sol";
 import {Checkpoint, CheckpointLib} from "../../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./BLSSigner.sol";
+import {VigilProxyDeployer} from "./VigilProxyDeployer.sol";
 import {
     ELDeregisterParams,
     ELRegisterParams,
@@ -21,13 +22,15 @@ import {
 /// @dev Vigil on EigenLayer's real v1.3.0 core ({EigenLayerDeployer}), with operators whose keys and
 ///      signatures are made in the EVM (BLSSigner). Operator i has secret key BLSSigner.secretKey(i).
 ///
-///      Timeline of {_deployVigil}: at block 990 the core, the service manager and its operator set are
-///      deployed and operators 1..pool become EigenLayer operators holding STAKE each; at 992 (past the
-///      allocation configuration delay) each allocates all of it to Vigil's set; at 1000 the verifier
-///      (registrar) and the slasher are deployed and wired. Tests then register operators with
-///      {_register}: the real AllocationManager.registerForOperatorSets, whose registrar callback
-///      reads the real slashable stake as the weight.
-abstract contract VigilFixture is EigenLayerDeployer {
+///      Timeline of {_deployVigil}: at block 990 the core, the three (empty) proxies and the service
+///      manager (whose proxy is initialized with the slasher proxy as appointee) and its operator set
+///      are deployed and operators 1..pool become EigenLayer operators holding STAKE each; at 992 (past
+///      the allocation configuration delay) each allocates all of it to Vigil's set; at 1000 the
+///      verifier (registrar) and the slasher proxies get their implementations and are initialized and
+///      wired. Tests then register operators with {_register}: the real
+///      AllocationManager.registerForOperatorSets, whose registrar callback reads the real slashable
+///      stake as the weight. Parameter changes go through the timelock: {_afterGovernanceDelay}.
+abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
     uint32 internal constant SET_ID = 0;
     uint32 internal constant MAX_AGE = 100;
     uint256 internal constant STAKE = 100 ether;
@@ -35,6 +38,8 @@ abstract contract VigilFixture is EigenLayerDeployer {
     uint256 internal constant DEFAULT_POOL = 12;
     /// @dev The block the verifier is deployed at: its first snapshot.
     uint256 internal constant DEPLOY_BLOCK = 1000;
+    /// @dev The governance delay (seconds) the fixture deploys with.
+    uint64 internal constant GOV_DELAY = 1 days;
 
     Core internal core;
     IAllocationManager internal am;
@@ -56,7 +61,14 @@ abstract contract VigilFixture is EigenLayerDeployer {
         am = IAllocationManager(core.allocationManager);
         pc = IPermissionController(core.permissionController);
         strategy = address(core.strategy);
-        sm = new VigilServiceManager(am, pc, address(this));
+        sm = VigilServiceManager(_newProxy());
+        verifier = VigilVerifier(_newProxy());
+        slasher = VigilSlasher(_newProxy());
+        _upgradeAndCall(
+            address(sm),
+            address(new VigilServiceManager(am, pc)),
+            abi.encodeCall(VigilServiceManager.initialize, (address(this), address(slasher), GOV_DELAY))
+        );
         sm.updateAVSMetadataURI("https://vigil.example/avs.json");
         address[] memory strategies = new address[](1);
         strategies[0] = strategy;
@@ -69,15 +81,27 @@ abstract contract VigilFixture is EigenLayerDeployer {
             allocateNoRoll(core, _operator(i), address(sm), SET_ID, 1e18);
         }
         vm.roll(DEPLOY_BLOCK);
-        verifier = new VigilVerifier(am, address(sm), SET_ID, address(this), MAX_AGE);
+        _upgradeAndCall(
+            address(verifier),
+            address(new VigilVerifier(am, address(sm), SET_ID)),
+            abi.encodeCall(VigilVerifier.initialize, (address(this), MAX_AGE, GOV_DELAY))
+        );
         sm.setAVSRegistrar(address(verifier));
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
         params[0] = VigilRegistrar.StrategyParams(strategy, 1e18);
         verifier.setStrategies(params);
         uint256[] memory wads = new uint256[](1);
         wads[0] = 5e16;
-        slasher = new VigilSlasher(verifier, address(this), strategies, wads, address(0), 0);
-        sm.setSlasher(address(slasher));
+        _upgradeAndCall(
+            address(slasher),
+            address(new VigilSlasher(verifier)),
+            abi.encodeCall(VigilSlasher.initialize, (address(this), strategies, wads, address(0), 0, GOV_DELAY))
+        );
+    }
+
+    /// @dev Moves time past the governance delay, so that changes queued now can be applied.
+    function _afterGovernanceDelay() internal {
+        vm.warp(block.timestamp + GOV_DELAY);
     }
 
     function _operator(uint256 i) internal pure returns (address) {

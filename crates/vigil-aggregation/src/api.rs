@@ -9,6 +9,7 @@
 //! | `GET /v1/checkpoints/{rollup}/{height}` | that height's [`CheckpointView`], any state |
 //! | `GET /v1/certificates/{rollup}/{height}` | the full [`CertificateView`] |
 //! | `GET /v1/health` | [`Health`] |
+//! | `GET /v1/domain` | the [`SigningDomain`] it aggregates for: `{l1ChainId, verifier, operatorSetId}` |
 //!
 //! Every error, including an unknown route, a body over the limit or malformed JSON, is an
 //! [`ApiError`]: a status and `{"error": "<code>", "message": "…"}` with no internal detail.
@@ -42,7 +43,7 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
-use vigil_types::SignedCheckpoint;
+use vigil_types::{SignedCheckpoint, SigningDomain};
 
 pub use error::{ApiError, ErrorBody};
 pub use feed::FEED_EVENT;
@@ -102,6 +103,7 @@ pub struct ApiState<I> {
     closing: Option<watch::Receiver<bool>>,
     limits: ApiLimits,
     limiter: Arc<RateLimiter>,
+    domain: Option<SigningDomain>,
 }
 
 impl<I: Clone> Clone for ApiState<I> {
@@ -113,6 +115,7 @@ impl<I: Clone> Clone for ApiState<I> {
             closing: self.closing.clone(),
             limits: self.limits.clone(),
             limiter: Arc::clone(&self.limiter),
+            domain: self.domain,
         }
     }
 }
@@ -131,7 +134,7 @@ impl<I: Intake> ApiState<I> {
             limits.per_key_burst,
             limits.max_tracked_keys,
         ));
-        Self { intake, store, feed_head, closing: None, limits, limiter }
+        Self { intake, store, feed_head, closing: None, limits, limiter, domain: None }
     }
 
     /// Ends every feed stream once `closing` turns `true` (or its sender is dropped). Without
@@ -139,6 +142,14 @@ impl<I: Intake> ApiState<I> {
     /// disconnect. Followers reconnect from their last event id, so nothing is lost.
     pub fn closing_on(mut self, closing: watch::Receiver<bool>) -> Self {
         self.closing = Some(closing);
+        self
+    }
+
+    /// Publishes `domain` at `GET /v1/domain`, so that operators and slashers can check before
+    /// they start that they sign for, or follow, the same deployment (without it the route
+    /// answers 404).
+    pub fn with_domain(mut self, domain: SigningDomain) -> Self {
+        self.domain = Some(domain);
         self
     }
 }
@@ -159,6 +170,7 @@ pub fn router<I: Intake>(state: ApiState<I>) -> Router {
         .route("/v1/checkpoints/{rollup}/{height}", get(checkpoint::<I>))
         .route("/v1/certificates/{rollup}/{height}", get(certificate::<I>))
         .route("/v1/health", get(health::<I>))
+        .route("/v1/domain", get(domain::<I>))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(body_limit))
@@ -400,6 +412,15 @@ async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Heal
         .await
         .map_err(|e| ApiError::Intake(IntakeError::Unavailable(e.to_string())))?;
     Ok(Json(Health { status: "ok".to_owned(), feed_head }))
+}
+
+async fn domain<I: Intake>(
+    State(state): State<ApiState<I>>,
+) -> Result<Json<SigningDomain>, ApiError> {
+    state
+        .domain
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound("this aggregator does not publish its domain".into()))
 }
 
 async fn metrics_text() -> Result<impl IntoResponse, ApiError> {

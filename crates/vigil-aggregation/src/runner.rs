@@ -105,7 +105,8 @@ pub async fn run(
         ..ApiLimits::default()
     };
     let state = ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits)
-        .closing_on(closing);
+        .closing_on(closing)
+        .with_domain(domain);
     let api_task = tokio::spawn(api::serve(api_listener, api::router(state), stopped()));
     let metrics_task = tokio::spawn(api::serve(metrics_listener, api::metrics_router(), stopped()));
 

@@ -131,12 +131,20 @@ struct TestApi {
 
 impl TestApi {
     async fn start(db: TestDb, limits: ApiLimits) -> Self {
+        Self::start_with(db, limits, None).await
+    }
+
+    /// [`TestApi::start`], publishing `domain` at `GET /v1/domain` if given.
+    async fn start_with(db: TestDb, limits: ApiLimits, domain: Option<SigningDomain>) -> Self {
         let store = Store::open(&db.url()).await.unwrap();
         let head = store.feed_head().await.unwrap();
         let (tx, rx) = watch::channel(head);
         let intake = StoreIntake { store: store.clone(), head: Arc::new(tx) };
         let (closing, closing_rx) = watch::channel(false);
-        let state = ApiState::new(intake, store.clone(), rx, limits).closing_on(closing_rx);
+        let mut state = ApiState::new(intake, store.clone(), rx, limits).closing_on(closing_rx);
+        if let Some(domain) = domain {
+            state = state.with_domain(domain);
+        }
         let router = api::router(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -711,4 +719,28 @@ async fn batch_submission_answers_per_item() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     assert_eq!(api.store.feed_head().await.unwrap(), 2, "nothing from refused batches");
+}
+
+/// `GET /v1/domain` names the signing domain (so an operator's `doctor` can compare it with its
+/// own), integers as decimal strings like every other answer; an aggregator built without one
+/// answers a typed 404.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn domain_is_published() {
+    let api = TestApi::start_with(TestDb::sqlite(), ApiLimits::default(), Some(domain())).await;
+    let (status, body) = api.get("/v1/domain").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        body,
+        json!({
+            "l1ChainId": "31337",
+            "verifier": Address::repeat_byte(0x11).to_string(),
+            "operatorSetId": "0",
+        })
+    );
+    assert_eq!(serde_json::from_value::<SigningDomain>(body).unwrap(), domain());
+
+    let bare = TestApi::start(TestDb::sqlite(), ApiLimits::default()).await;
+    let (status, body) = bare.get("/v1/domain").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"], "not_found", "{body}");
 }

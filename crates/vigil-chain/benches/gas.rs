@@ -20,8 +20,8 @@ use eyre::{OptionExt, Result, WrapErr, eyre};
 use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD,
     bindings::{TestToken, VigilSlasher, VigilVerifier},
-    checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, mine, non_signer_bytes,
-    register_operator, send, signing_provider,
+    Deposit, RegistrationPlan, Waiting, anvil_mine, checkpoint_for_slasher, checkpoint_sol,
+    deploy_core, deploy_vigil, non_signer_bytes, register_operator, send, signing_provider,
 };
 use vigil_crypto::{PublicKey, SecretKey, Signature, aggregate_signatures};
 use vigil_types::Checkpoint;
@@ -142,7 +142,18 @@ async fn setup(rows: &mut Vec<(String, u64)>) -> Result<Net> {
         }
         let key = SecretKey::from_ikm(&ikm)?;
         let p = signing_provider(anvil.url(), signer.clone());
-        let report = register_operator(&p, &deployment, signer.address(), &key, stake, WAD).await?;
+        let mut plan = RegistrationPlan {
+            deposit: Some(Deposit { strategy: core.strategy, amount: stake }),
+            magnitude: WAD,
+            metadata_uri: String::new(),
+        };
+        let mut report = register_operator(&p, &deployment, signer.address(), &key, &plan).await?;
+        if let Some(Waiting::AllocationDelay { effect_block }) = report.waiting {
+            let head = owner.get_block_number().await?;
+            anvil_mine(&owner, effect_block.unwrap_or(head + 1).saturating_sub(head)).await?;
+            plan.deposit = None;
+            report = register_operator(&p, &deployment, signer.address(), &key, &plan).await?;
+        }
         if !report.registered_for_set {
             return Err(eyre!("operator {i} was not registered"));
         }
@@ -165,7 +176,7 @@ async fn setup(rows: &mut Vec<(String, u64)>) -> Result<Net> {
         }
         operators.push(Operator { address: signer.address(), key });
     }
-    mine(&owner, 1).await?;
+    anvil_mine(&owner, 1).await?;
     Ok(Net { _anvil: anvil, owner, deployment, operators })
 }
 

@@ -32,6 +32,9 @@ pub struct AnvilConfig {
     pub accounts: u32,
     /// Port to listen on; 0 picks a free one.
     pub port: u16,
+    /// `--prune-history N`: keep the state of the last `N` blocks only, as a full (non-archive)
+    /// node does; a call at an older block fails.
+    pub prune_history: Option<u64>,
 }
 
 impl Default for AnvilConfig {
@@ -43,6 +46,7 @@ impl Default for AnvilConfig {
             state: None,
             accounts: 10,
             port: 0,
+            prune_history: None,
         }
     }
 }
@@ -55,6 +59,16 @@ pub struct Anvil {
     endpoint: String,
     port: u16,
     chain_id: u64,
+}
+
+/// Mines `blocks` blocks (`anvil_mine`): for tests and the devnet only. Production code never
+/// mines; it waits for blocks ([`crate::wait_for_block`]).
+pub async fn anvil_mine<P: alloy::providers::Provider>(provider: &P, blocks: u64) -> Result<()> {
+    provider
+        .raw_request::<_, serde_json::Value>("anvil_mine".into(), (alloy::primitives::U256::from(blocks),))
+        .await
+        .map(drop)
+        .map_err(|e| Error::call("anvil_mine", e))
 }
 
 /// Where the anvil binary is: `$VIGIL_ANVIL`, else the one `scripts/setup.sh` installs under
@@ -85,6 +99,9 @@ impl Anvil {
         .args(["--accounts", &config.accounts.to_string()]);
         if let Some(slots) = config.slots_in_an_epoch {
             cmd.args(["--slots-in-an-epoch", &slots.to_string()]);
+        }
+        if let Some(keep) = config.prune_history {
+            cmd.args(["--prune-history", &keep.to_string()]);
         }
         if let Some(block_time) = config.block_time {
             cmd.args(["--block-time", &block_time.to_string()]);

@@ -95,3 +95,30 @@ pub mod eigenlayer {
         strategy_manager::StrategyManager,
     };
 }
+
+/// The EigenLayer calls that eigensdk's v1.3.0 bindings lack: the v1.9+ AllocationManager views
+/// that tell releases apart, and the ProtocolRegistry (v1.9.0-rc.0+). Written from the published
+/// interfaces; `tests/it/selectors.rs` checks them against `testdata/eigenlayer/`.
+pub mod eigenlayer_v1_9 {
+    alloy::sol! {
+        /// The v1.9+ AllocationManager's per-operator-set slasher views.
+        #[sol(rpc)]
+        interface IAllocationManagerV19 {
+            struct OperatorSet {
+                address avs;
+                uint32 id;
+            }
+            /// The set's effective slasher (zero if the set does not exist); v1.9.0-rc.0+.
+            function getSlasher(OperatorSet memory operatorSet) external view returns (address);
+            /// Blocks before a new slasher takes effect; v1.9.0+ (absent from v1.9.0-rc.0).
+            function SLASHER_CONFIGURATION_DELAY() external view returns (uint32);
+        }
+
+        /// Where the protocol's version lives from v1.9.0 on.
+        #[sol(rpc)]
+        interface IProtocolRegistry {
+            /// The deployed protocol's semantic version.
+            function version() external view returns (string memory);
+        }
+    }
+}

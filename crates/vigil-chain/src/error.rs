@@ -38,6 +38,46 @@ pub enum Error {
         /// What went wrong.
         reason: String,
     },
+    /// No built-in network has this name.
+    #[error("unknown network {name:?}; known networks: {}", .known.join(", "))]
+    UnknownNetwork {
+        /// The name asked for.
+        name: String,
+        /// The built-in networks' names.
+        known: Vec<&'static str>,
+    },
+    /// No built-in network has this chain id.
+    #[error("no built-in network has chain id {chain_id}; known networks: {}", .known.join(", "))]
+    UnknownChainId {
+        /// The chain id asked for.
+        chain_id: u64,
+        /// The built-in networks, as `name (chain id)`.
+        known: Vec<String>,
+    },
+    /// A built-in network file (`config/networks/<name>.json`, embedded at build time) does not
+    /// parse: the build embedded a broken file.
+    #[error("built-in network file {name}.json: {reason}")]
+    NetworkFile {
+        /// The network.
+        name: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// There is no contract at the address given as EigenLayer's AllocationManager (wrong
+    /// address, or wrong chain).
+    #[error("no contract at {address} on this chain (expected EigenLayer's AllocationManager)")]
+    NoContract {
+        /// The address.
+        address: alloy::primitives::Address,
+    },
+    /// The contract answers none of the calls that tell EigenLayer releases apart.
+    #[error("{address} is not an EigenLayer AllocationManager this version knows: {reason}")]
+    UnrecognisedEigenLayer {
+        /// The address.
+        address: alloy::primitives::Address,
+        /// What it answered.
+        reason: String,
+    },
 }
 
 impl Error {

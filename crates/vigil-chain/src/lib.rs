@@ -6,21 +6,31 @@ mod anvil;
 pub mod bindings;
 mod eigenlayer;
 mod error;
+mod network;
 pub mod operator_set;
 mod provider;
+mod registration;
 mod tx;
+mod version;
 mod vigil;
 
-pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary};
+pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary, anvil_mine};
 pub use eigenlayer::{CoreParams, EIGENLAYER_VERSION, EigenLayerCore, deploy_core};
 pub use error::{Error, Result};
+pub use network::{EigenLayerContracts, NamedStrategy, Network};
 pub use provider::{
     RedactUrls, RedactUrlsLayer, http_client, http_provider, redact_transport_error,
     signing_provider,
 };
 pub use tx::send;
+pub use version::{
+    EigenLayerVersion, SlasherModel, detect_eigenlayer, detect_eigenlayer_with,
+};
+pub use registration::{
+    Deposit, PendingAllocation, RegistrationPlan, RegistrationReport, Waiting, deregister_operator,
+    pending_allocations, register_operator, seconds_until, wait_for_block,
+};
 pub use vigil::{
-    Deployment, RegistrationReport, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
-    checkpoint_sol, deploy_vigil, deregister_operator, key_hash, mine, non_signer_bytes,
-    register_operator, registration_data,
+    Deployment, VigilContracts, VigilParams, WAD, checkpoint_for_slasher, checkpoint_sol,
+    deploy_vigil, key_hash, non_signer_bytes, registration_data,
 };

@@ -157,36 +157,27 @@ impl OperatorSetView {
         }
         let block = u32::try_from(l1_block)
             .map_err(|_| SetError::Rpc { what: "l1Block", reason: "beyond uint32".into() })?;
-        let tag = alloy::eips::BlockId::number(l1_block);
-        let operators = self.verifier.members().block(tag).call().await.map_err(rpc("members"))?;
-        let mut members = Vec::with_capacity(operators.len());
-        for operator in operators {
-            let state = self
-                .verifier
-                .operatorStateAt(operator, block)
-                .call()
-                .await
-                .map_err(rpc("operatorStateAt"))?;
-            if !state.active || state.weight.is_zero() {
+        // One call at the latest state: the registrar keeps the history by block number, so a
+        // node that prunes old state (a default full node) answers it for any past block.
+        let at = self.verifier.membersAt(block).call().await.map_err(rpc("membersAt"))?;
+        let mut members = Vec::with_capacity(at.operators.len());
+        for ((operator, key_hash), weight) in
+            at.operators.into_iter().zip(at.keyHashes).zip(at.weights)
+        {
+            if weight.is_zero() {
                 continue;
             }
-            let key_hash = self
-                .verifier
-                .operatorKeyHash(operator)
-                .call()
-                .await
-                .map_err(rpc("operatorKeyHash"))?;
             let key = self.registered_key(key_hash).await?;
             members.push(Member {
                 operator,
                 key_hash,
                 pubkey: key.to_wire(),
                 key,
-                weight: U256::from(state.weight),
+                weight: U256::from(weight),
             });
         }
-        let total = self.verifier.setStateAt(block).call().await.map_err(rpc("setStateAt"))?;
-        let snapshot = Arc::new(SetSnapshot::new(l1_block, members, U256::from(total.totalWeight)));
+        let total = at.totalWeight;
+        let snapshot = Arc::new(SetSnapshot::new(l1_block, members, U256::from(total)));
         let mut snapshots = lock(&self.snapshots);
         if snapshots.len() >= MAX_SNAPSHOTS
             && let Some(oldest) = snapshots.keys().min().copied()

@@ -13,13 +13,7 @@ use vigil_types::{Checkpoint, SigningDomain, pop_message};
 
 use crate::{
     EigenLayerCore, Error, Result,
-    bindings::{
-        TestToken, VigilServiceManager, VigilSlasher, VigilVerifier,
-        eigenlayer::{
-            AllocationManager, DelegationManager, IAllocationManagerTypes, StrategyManager,
-        },
-        vigil_verifier,
-    },
+    bindings::{VigilServiceManager, VigilSlasher, VigilVerifier, vigil_verifier},
     tx::send,
 };
 
@@ -223,110 +217,6 @@ pub fn checkpoint_sol(cp: &Checkpoint) -> VigilVerifier::Checkpoint {
     }
 }
 
-/// Progress of [`register_operator`]: each step says whether it ran or was already done.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegistrationReport {
-    /// `DelegationManager.registerAsOperator` ran.
-    pub registered_as_operator: bool,
-    /// Stake was deposited.
-    pub deposited: bool,
-    /// Magnitude was allocated to Vigil's operator set.
-    pub allocated: bool,
-    /// `registerForOperatorSets` ran.
-    pub registered_for_set: bool,
-}
-
-/// Takes `operator` (the signer of `provider`) from nothing to a registered member of Vigil's
-/// operator set: registerAsOperator (allocation delay 0), deposit `stake` of the core's token
-/// (which the operator must hold), allocate `magnitude` (WAD) to the set, and register with
-/// `sk`'s key and proof of possession. Steps already done are skipped.
-pub async fn register_operator<P: Provider + Clone>(
-    provider: &P,
-    deployment: &Deployment,
-    operator: Address,
-    sk: &SecretKey,
-    stake: U256,
-    magnitude: u64,
-) -> Result<RegistrationReport> {
-    let core = &deployment.eigenlayer;
-    let set = AllocationManager::OperatorSet {
-        avs: deployment.vigil.service_manager,
-        id: deployment.vigil.operator_set_id,
-    };
-    let mut report = RegistrationReport {
-        registered_as_operator: false,
-        deposited: false,
-        allocated: false,
-        registered_for_set: false,
-    };
-    let err = |what: &'static str| move |e| Error::call(what, e);
-    let dm = DelegationManager::new(core.delegation_manager, provider.clone());
-    if !dm.isOperator(operator).call().await.map_err(err("isOperator"))? {
-        tracing::info!(target: "vigil::registration", %operator, "registering as an EigenLayer operator");
-        send("registerAsOperator", dm.registerAsOperator(Address::ZERO, 0, String::new())).await?;
-        report.registered_as_operator = true;
-        // The allocation delay takes effect after ALLOCATION_CONFIGURATION_DELAY blocks.
-        mine(provider, u64::from(core.params.allocation_configuration_delay) + 1).await?;
-    }
-    if !stake.is_zero() {
-        tracing::info!(target: "vigil::registration", %operator, %stake, "depositing stake");
-        let token = TestToken::new(core.token, provider.clone());
-        send("approve stake", token.approve(core.strategy_manager, stake)).await?;
-        let sm = StrategyManager::new(core.strategy_manager, provider.clone());
-        send("deposit stake", sm.depositIntoStrategy(core.strategy, core.token, stake)).await?;
-        report.deposited = true;
-    }
-    let am = AllocationManager::new(core.allocation_manager, provider.clone());
-    let current = am
-        .getAllocation(operator, set.clone(), core.strategy)
-        .call()
-        .await
-        .map_err(err("getAllocation"))?;
-    if current.currentMagnitude != magnitude && current.pendingDiff == 0 {
-        tracing::info!(target: "vigil::registration", %operator, magnitude, "allocating to Vigil's operator set");
-        send(
-            "allocate to Vigil's operator set",
-            am.modifyAllocations(
-                operator,
-                vec![IAllocationManagerTypes::AllocateParams {
-                    operatorSet: set.clone(),
-                    strategies: vec![core.strategy],
-                    newMagnitudes: vec![magnitude],
-                }],
-            ),
-        )
-        .await?;
-        report.allocated = true;
-        mine(provider, 1).await?;
-    }
-    if !am.isMemberOfOperatorSet(operator, set.clone()).call().await.map_err(err("isMember"))? {
-        let data = registration_data(sk, deployment.chain_id, deployment.vigil.verifier, operator);
-        send(
-            "registerForOperatorSets",
-            am.registerForOperatorSets(
-                operator,
-                IAllocationManagerTypes::RegisterParams {
-                    avs: set.avs,
-                    operatorSetIds: vec![set.id],
-                    data,
-                },
-            ),
-        )
-        .await?;
-        report.registered_for_set = true;
-    }
-    Ok(report)
-}
-
-/// Mines `blocks` blocks on anvil (`anvil_mine`).
-pub async fn mine<P: Provider>(provider: &P, blocks: u64) -> Result<()> {
-    provider
-        .raw_request::<_, serde_json::Value>("anvil_mine".into(), (U256::from(blocks),))
-        .await
-        .map(|_| ())
-        .map_err(|e| Error::call("anvil_mine", e))
-}
-
 /// A checkpoint as the slasher's `Checkpoint` struct (the same Solidity type; alloy generates one
 /// Rust type per contract).
 pub fn checkpoint_for_slasher(cp: &Checkpoint) -> VigilSlasher::Checkpoint {
@@ -341,36 +231,3 @@ pub fn checkpoint_for_slasher(cp: &Checkpoint) -> VigilSlasher::Checkpoint {
     }
 }
 
-/// Deregisters `operator` (the signer of `provider`) from Vigil's operator set. Its stake stays
-/// slashable for `DEALLOCATION_DELAY` blocks (EigenLayer's `slashableUntil`). Returns `false` if it
-/// was not a member.
-pub async fn deregister_operator<P: Provider + Clone>(
-    provider: &P,
-    deployment: &Deployment,
-    operator: Address,
-) -> Result<bool> {
-    let am = AllocationManager::new(deployment.eigenlayer.allocation_manager, provider.clone());
-    let set = AllocationManager::OperatorSet {
-        avs: deployment.vigil.service_manager,
-        id: deployment.vigil.operator_set_id,
-    };
-    let member = am
-        .isMemberOfOperatorSet(operator, set.clone())
-        .call()
-        .await
-        .map_err(|e| Error::call("isMemberOfOperatorSet", e))?;
-    if !member {
-        return Ok(false);
-    }
-    tracing::info!(target: "vigil::registration", %operator, "deregistering from Vigil's operator set");
-    send(
-        "deregisterFromOperatorSets",
-        am.deregisterFromOperatorSets(IAllocationManagerTypes::DeregisterParams {
-            operator,
-            avs: set.avs,
-            operatorSetIds: vec![set.id],
-        }),
-    )
-    .await?;
-    Ok(true)
-}

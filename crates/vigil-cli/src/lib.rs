@@ -12,12 +12,15 @@
 //! - [`exit`]: the end of `main`, an error as one paragraph (no stack frames) and exit status 2
 //!   for the user's errors ([`UsageError`]).
 //! - [`RunError`] and [`Listening`]: what a service's `run` reports.
+//! - [`preflight`]: the checks a service runs before it starts (`doctor`, `check`), one line
+//!   each with its fix.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 mod config;
 mod logs;
 mod paths;
+pub mod preflight;
 mod report;
 mod run;
 mod show;
@@ -29,7 +32,9 @@ pub use config::{
 };
 pub use logs::init_logs;
 pub use paths::{resolve_path, resolve_sqlite_url};
-pub use report::{EXIT_FAILURE, EXIT_USAGE, UsageError, exit, paragraph};
+pub use report::{
+    EXIT_FAILURE, EXIT_TEMPFAIL, EXIT_USAGE, Incomplete, UsageError, exit, paragraph,
+};
 pub use run::{Listening, RunError};
 pub use show::config_json;
 pub use signal::shutdown_signal;

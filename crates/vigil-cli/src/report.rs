@@ -20,6 +20,15 @@ use crate::{ConfigError, RunError};
 pub const EXIT_USAGE: u8 = 2;
 /// Exit status of any other failure.
 pub const EXIT_FAILURE: u8 = 1;
+/// Exit status of a command that did all it could for now and must be run again later (a step
+/// waits for a future block): 75, `EX_TEMPFAIL` of sysexits.h.
+pub const EXIT_TEMPFAIL: u8 = 75;
+
+/// A command stopped at a step that can only run later; it has said which. Exit status
+/// [`EXIT_TEMPFAIL`].
+#[derive(Debug, thiserror::Error)]
+#[error("not finished: run the same command again later to resume")]
+pub struct Incomplete;
 
 /// Marks an error as the user's to fix (exit status [`EXIT_USAGE`]); shown as the error it
 /// wraps.
@@ -48,6 +57,9 @@ where
     eprintln!("{}", paragraph(error));
     if backtrace_requested() {
         eprintln!("\n{report:?}");
+    }
+    if error.is::<Incomplete>() {
+        return ExitCode::from(EXIT_TEMPFAIL);
     }
     ExitCode::from(if is_usage(error) { EXIT_USAGE } else { EXIT_FAILURE })
 }

@@ -168,7 +168,12 @@ pub struct KeysConfig {
     /// Environment variable holding the BLS keystore password (never under an override prefix
     /// such as `VIGIL_OPERATOR_`: the loader would refuse it).
     pub bls_password_env: String,
-    /// V3 keystore of the ECDSA operator key (the EigenLayer operator address).
+    /// The EigenLayer operator address. `run` and `status` need only this and the BLS key; when
+    /// unset they read it from the address `ecdsa_keystore` records in the clear, without
+    /// decrypting the key.
+    pub operator_address: Option<alloy::primitives::Address>,
+    /// V3 keystore of the ECDSA operator key (the EigenLayer operator address). Decrypted only by
+    /// `register` and `deregister`.
     pub ecdsa_keystore: PathBuf,
     /// File holding the ECDSA keystore password (takes precedence over `ecdsa_password_env`).
     pub ecdsa_password_file: Option<PathBuf>,
@@ -183,6 +188,7 @@ impl Default for KeysConfig {
             bls_keystore: PathBuf::from("keys/bls.json"),
             bls_password_file: None,
             bls_password_env: "VIGIL_BLS_PASSWORD".to_owned(),
+            operator_address: None,
             ecdsa_keystore: PathBuf::from("keys/ecdsa.json"),
             ecdsa_password_file: None,
             ecdsa_password_env: "VIGIL_ECDSA_PASSWORD".to_owned(),

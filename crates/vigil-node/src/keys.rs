@@ -167,7 +167,52 @@ pub fn list(dir: &Path) -> Result<Vec<KeyEntry>> {
     Ok(out)
 }
 
-/// The decrypted keys a running operator needs.
+/// What a running node needs, and nothing more: the BLS signing key and the operator's address.
+/// The ECDSA operator key (which controls the operator's stake delegation) stays encrypted: the
+/// address comes from `keys.operator_address` or, failing that, from the address the ECDSA
+/// keystore records in the clear.
+pub struct NodeKeys {
+    /// The BLS signing key.
+    pub bls: SecretKey,
+    /// The EigenLayer operator address.
+    pub operator: Address,
+}
+
+impl std::fmt::Debug for NodeKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NodeKeys")
+            .field("bls", &self.bls.public_key())
+            .field("operator", &self.operator)
+            .finish()
+    }
+}
+
+impl NodeKeys {
+    /// Decrypts the BLS keystore and finds the operator's address without decrypting the ECDSA
+    /// key.
+    pub fn load(keys: &KeysConfig) -> Result<Self> {
+        let bls = Eip2335Keystore::from_file(&keys.bls_keystore)?
+            .decrypt(&PasswordSource::bls(keys).read()?)?;
+        Ok(Self { bls, operator: operator_address(keys)? })
+    }
+}
+
+/// The operator's address: `keys.operator_address`, else the address the ECDSA keystore records.
+pub fn operator_address(keys: &KeysConfig) -> Result<Address> {
+    if let Some(address) = keys.operator_address {
+        return Ok(address);
+    }
+    V3Keystore::from_file(&keys.ecdsa_keystore)?.address().ok_or_else(|| {
+        crate::Error::Config(format!(
+            "{} records no address: set keys.operator_address to the operator's address",
+            keys.ecdsa_keystore.display()
+        ))
+    })
+}
+
+/// The decrypted keys registration needs: the BLS key (for the proof of possession) and the
+/// ECDSA operator key that signs EigenLayer's registration transactions. Only `register` and
+/// `deregister` load it.
 pub struct OperatorKeys {
     /// The BLS signing key.
     pub bls: SecretKey,
@@ -185,12 +230,22 @@ impl std::fmt::Debug for OperatorKeys {
 }
 
 impl OperatorKeys {
-    /// Decrypts both keystores named by `keys`.
+    /// Decrypts both keystores named by `keys`. A configured `keys.operator_address` must be the
+    /// ECDSA key's address.
     pub fn load(keys: &KeysConfig) -> Result<Self> {
         let bls = Eip2335Keystore::from_file(&keys.bls_keystore)?
             .decrypt(&PasswordSource::bls(keys).read()?)?;
         let ecdsa = V3Keystore::from_file(&keys.ecdsa_keystore)?
             .decrypt(&PasswordSource::ecdsa(keys).read()?)?;
+        if let Some(configured) = keys.operator_address
+            && configured != ecdsa.address()
+        {
+            return Err(crate::Error::Config(format!(
+                "keys.operator_address is {configured} but {} holds the key of {}",
+                keys.ecdsa_keystore.display(),
+                ecdsa.address()
+            )));
+        }
         Ok(Self { bls, ecdsa })
     }
 

@@ -7,6 +7,7 @@
 //! - [`registration`]: every EigenLayer step an operator needs to join Vigil's operator set,
 //!   each skipped when already done, with reverts turned into advice;
 //! - [`status`]: what the chain says about this operator;
+//! - [`doctor`]: every dependency checked before the node runs (`vigil-operator doctor`);
 //! - [`watcher`], [`signer`], [`submit`], [`runner`]: the running node — batches checked against
 //!   the operator's own L2 node, signed only after slashing protection commits, delivered to
 //!   aggregators;
@@ -14,6 +15,7 @@
 
 pub mod api;
 pub mod config;
+pub mod doctor;
 mod error;
 pub mod keys;
 pub mod metrics;

@@ -1,7 +1,10 @@
 //! Joining and leaving Vigil's operator set through EigenLayer, with reverts turned into advice.
 
-use alloy::primitives::U256;
-use vigil_chain::{Deployment, RegistrationReport, signing_provider};
+use std::time::{Duration, Instant};
+
+use vigil_chain::{
+    Deployment, Deposit, RegistrationPlan, RegistrationReport, Waiting, signing_provider,
+};
 
 use crate::{Error, OperatorConfig, Result, keys::OperatorKeys};
 
@@ -17,26 +20,74 @@ fn deployment(config: &OperatorConfig) -> Result<Deployment> {
 }
 
 /// Runs every registration step for the operator (each skipped when already done): become an
-/// EigenLayer operator, deposit `deposit` of the staking token if non-zero, allocate
-/// `registration.magnitude_wad` to Vigil's operator set, and register the BLS key with its proof
-/// of possession.
+/// EigenLayer operator (publishing `registration.operator_metadata_uri`), deposit `deposit` if
+/// asked, allocate `registration.magnitude_wad` to Vigil's operator set, and register the BLS key
+/// with its proof of possession.
+///
+/// When a step must wait for a future block (EigenLayer's allocation configuration delay), waits
+/// for it by polling the chain if it comes within `wait`, telling `progress` so; otherwise returns
+/// with [`RegistrationReport::waiting`] set, and running it again later resumes.
 pub async fn register(
     config: &OperatorConfig,
     keys: &OperatorKeys,
-    deposit: U256,
+    deposit: Option<Deposit>,
+    wait: Duration,
+    progress: &dyn Fn(String),
 ) -> Result<RegistrationReport> {
     let deployment = deployment(config)?;
     let provider = signing_provider(url(config)?, keys.ecdsa.clone());
-    vigil_chain::register_operator(
-        &provider,
-        &deployment,
-        keys.address(),
-        &keys.bls,
+    let mut plan = RegistrationPlan {
         deposit,
-        config.registration.magnitude_wad,
-    )
-    .await
-    .map_err(chain_error)
+        magnitude: config.registration.magnitude_wad,
+        metadata_uri: config.registration.operator_metadata_uri.clone(),
+    };
+    let started = Instant::now();
+    let mut total = RegistrationReport::default();
+    loop {
+        let report = vigil_chain::register_operator(
+            &provider,
+            &deployment,
+            keys.address(),
+            &keys.bls,
+            &plan,
+        )
+        .await
+        .map_err(chain_error)?;
+        total.registered_as_operator |= report.registered_as_operator;
+        total.deposited |= report.deposited;
+        total.allocated |= report.allocated;
+        total.registered_for_set |= report.registered_for_set;
+        total.pending_allocations = report.pending_allocations;
+        total.waiting = report.waiting;
+        if report.deposited {
+            plan.deposit = None;
+        }
+        let Some(Waiting::AllocationDelay { effect_block }) = report.waiting else {
+            return Ok(total);
+        };
+        let left = wait.saturating_sub(started.elapsed());
+        let poll = Duration::from_secs(1).min(left.max(Duration::from_millis(100)));
+        match effect_block {
+            Some(block) => {
+                let eta =
+                    vigil_chain::seconds_until(&provider, block).await.map_err(chain_error)?;
+                if Duration::from_secs(eta) > left {
+                    return Ok(total);
+                }
+                progress(format!(
+                    "waiting for block {block} (about {eta} s): EigenLayer activates the allocation delay then"
+                ));
+                if !vigil_chain::wait_for_block(&provider, block, poll, left)
+                    .await
+                    .map_err(chain_error)?
+                {
+                    return Ok(total);
+                }
+            }
+            None if left.is_zero() => return Ok(total),
+            None => tokio::time::sleep(poll).await,
+        }
+    }
 }
 
 /// Leaves Vigil's operator set. Returns `false` if the operator was not a member.

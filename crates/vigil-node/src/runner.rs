@@ -15,7 +15,7 @@ use vigil_types::Checkpoint;
 use crate::{
     Error, OperatorConfig, Result,
     api::{NodeState, ServiceStatus},
-    keys::OperatorKeys,
+    keys::NodeKeys,
     metrics::{self, DaCheckResult, RefusalReason, SubmissionResult},
     signer::CheckpointSigner,
     submit::{Delivery, Submitter},
@@ -45,7 +45,7 @@ async fn http(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
 /// node API) and counting everything in [`crate::metrics`].
 pub async fn run(
     config: &OperatorConfig,
-    keys: OperatorKeys,
+    keys: NodeKeys,
     state: NodeState,
     shutdown: impl Future<Output = ()>,
 ) -> Result<()> {
@@ -55,7 +55,7 @@ pub async fn run(
     let db = SlashingDatabase::open(&config.node.protection_db)
         .await
         .map_err(|e| Error::Config(format!("slashing protection: {e}")))?;
-    let operator = keys.address();
+    let operator = keys.operator;
     let bls_key_hash = vigil_chain::key_hash(&keys.bls.public_key());
     let signer = CheckpointSigner::new(keys.bls, domain, db, config.node.compressed_signatures)
         .await

@@ -3,15 +3,15 @@
 use alloy::primitives::{Address, B256, U256};
 use serde::Serialize;
 use vigil_chain::{
-    Deployment,
+    Deployment, PendingAllocation,
     bindings::{
         VigilVerifier,
         eigenlayer::{AllocationManager, DelegationManager},
     },
-    key_hash, signing_provider,
+    http_provider, key_hash,
 };
 
-use crate::{Error, OperatorConfig, Result, keys::OperatorKeys, registration::chain_error};
+use crate::{Error, OperatorConfig, Result, keys::NodeKeys, registration::chain_error};
 
 /// The operator's standing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,16 +37,38 @@ pub struct Status {
     pub max_magnitude: u64,
     /// Stake allocated to Vigil's set in the core's strategy (token units).
     pub allocated_stake: U256,
+    /// Allocations to Vigil's set not in effect yet, each with its effect block and the
+    /// estimated seconds until it.
+    pub pending_allocations: Vec<PendingStatus>,
+}
+
+/// A pending allocation as `status` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingStatus {
+    /// The strategy.
+    pub strategy: Address,
+    /// Magnitude now (WAD).
+    pub current: u64,
+    /// Magnitude from the effect block on (WAD).
+    pub target: u64,
+    /// The block it takes effect in.
+    pub effect_block: u64,
+    /// Estimated seconds until then, from the chain's recent block time.
+    pub eta_seconds: u64,
 }
 
 /// Reads the operator's status from the chain.
-pub async fn status(config: &OperatorConfig, keys: &OperatorKeys) -> Result<Status> {
+pub async fn status(config: &OperatorConfig, keys: &NodeKeys) -> Result<Status> {
     let deployment =
         Deployment::read(&config.chain.deployment).map_err(|e| Error::Config(e.to_string()))?;
-    let url =
-        config.chain.l1_rpc.parse().map_err(|e| Error::Config(format!("chain.l1_rpc: {e}")))?;
-    let provider = signing_provider(url, keys.ecdsa.clone());
-    chain_status(&provider, &deployment, keys.address(), key_hash(&keys.bls.public_key())).await
+    let url = config.chain.l1_rpc.parse().map_err(|e| {
+        let url = vigil_types::redact::redact_url(&config.chain.l1_rpc);
+        Error::Config(format!("chain.l1_rpc {url:?}: {e}"))
+    })?;
+    let provider =
+        http_provider(url, std::time::Duration::from_millis(config.node.rpc_timeout_ms.max(1)));
+    chain_status(&provider, &deployment, keys.operator, key_hash(&keys.bls.public_key())).await
 }
 
 /// Reads the status of `operator` (whose configured BLS key hashes to `bls_key_hash`) from the
@@ -118,5 +140,23 @@ pub async fn chain_status<P: alloy::providers::Provider + Clone>(
             .await
             .map_err(err("getMaxMagnitude"))?,
         allocated_stake,
+        pending_allocations: pending(provider, deployment, operator).await?,
     })
+}
+
+async fn pending<P: alloy::providers::Provider + Clone>(
+    provider: &P,
+    deployment: &Deployment,
+    operator: Address,
+) -> Result<Vec<PendingStatus>> {
+    let found = vigil_chain::pending_allocations(provider, deployment, operator)
+        .await
+        .map_err(chain_error)?;
+    let mut out = Vec::with_capacity(found.len());
+    for PendingAllocation { strategy, current, target, effect_block } in found {
+        let eta_seconds =
+            vigil_chain::seconds_until(provider, effect_block).await.map_err(chain_error)?;
+        out.push(PendingStatus { strategy, current, target, effect_block, eta_seconds });
+    }
+    Ok(out)
 }

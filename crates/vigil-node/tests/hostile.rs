@@ -32,7 +32,7 @@ use vigil_node::{
     OperatorConfig,
     api::NodeState,
     config::{RollupConfig, RollupKind},
-    keys::OperatorKeys,
+    keys::NodeKeys,
     watcher::L2Tag,
 };
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
@@ -117,9 +117,9 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
         batcher: None,
         checkpoint_interval: 1,
     }];
-    let keys = OperatorKeys {
+    let keys = NodeKeys {
         bls: SecretKey::from_ikm(&[31u8; 32]).unwrap(),
-        ecdsa: PrivateKeySigner::random(),
+        operator: PrivateKeySigner::random().address(),
     };
     let state = NodeState::new("vigil-operator", "test", [ROLLUP]);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -42,7 +42,7 @@ use vigil_da::op::{
 use vigil_node::{
     OperatorConfig,
     config::{RollupConfig, RollupKind},
-    keys::OperatorKeys,
+    keys::NodeKeys,
     watcher::L2Tag,
 };
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
@@ -192,9 +192,9 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
         batcher: None,
         checkpoint_interval: 0,
     }];
-    let keys = OperatorKeys {
+    let keys = NodeKeys {
         bls: SecretKey::from_ikm(&[31u8; 32]).unwrap(),
-        ecdsa: PrivateKeySigner::random(),
+        operator: PrivateKeySigner::random().address(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let state = vigil_node::api::NodeState::new("vigil-operator", "test", [ROLLUP]);

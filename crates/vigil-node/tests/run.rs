@@ -21,7 +21,7 @@ use alloy::{
 };
 use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, VigilParams, WAD, bindings::TestToken, deploy_core,
-    deploy_vigil, register_operator, send, signing_provider,
+    deploy_vigil, send, signing_provider,
 };
 use vigil_crypto::{SecretKey, Signature, verify};
 use vigil_da::{
@@ -34,10 +34,10 @@ use vigil_da::{
 use vigil_node::{
     OperatorConfig,
     config::{RollupConfig, RollupKind},
-    keys::OperatorKeys,
+    keys::NodeKeys,
     watcher::L2Tag,
 };
-use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
+use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, register_mining, set_balance};
 use vigil_types::da_commitment;
 
 const ROLLUP: u64 = 901;
@@ -58,8 +58,12 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
     send("fund", TestToken::new(core.token, l1p.clone()).transfer(ecdsa.address(), stake))
         .await
         .unwrap();
-    let op = signing_provider(l1.url(), ecdsa.clone());
-    register_operator(&op, &deployment, ecdsa.address(), &bls, stake, WAD).await.unwrap();
+    let plan = vigil_chain::RegistrationPlan {
+        deposit: Some(vigil_chain::Deposit { strategy: core.strategy, amount: stake }),
+        magnitude: WAD,
+        metadata_uri: String::new(),
+    };
+    register_mining(l1.url(), &deployment, &ecdsa, &bls, &plan).await.unwrap();
 
     // The rollup: an L2 anvil whose safe head follows closely and whose blocks are one second
     // apart from block 0 (OP Stack timestamps), its batcher, and its superchain-registry file.
@@ -96,7 +100,7 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
         checkpoint_interval: 0,
     }];
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let keys = OperatorKeys { bls: bls.clone(), ecdsa: ecdsa.clone() };
+    let keys = NodeKeys { bls: bls.clone(), operator: ecdsa.address() };
     let node_config = config.clone();
     let state = vigil_node::api::NodeState::new("vigil-operator", "test", [ROLLUP]);
     let node_state = state.clone();

@@ -7,12 +7,16 @@ pub mod db;
 pub mod network;
 pub mod op;
 pub mod postgres;
+pub mod proxy;
 
 pub use capture::CaptureAggregator;
 pub use db::{TestBackend, TestDb};
-pub use network::{TestNetwork, TestOperator, domain_only_deployment, set_balance};
+pub use network::{
+    TestNetwork, TestOperator, domain_only_deployment, mine, register_mining, set_balance,
+};
 pub use op::OpL2;
 pub use postgres::PgServer;
+pub use proxy::StandardRpcProxy;
 
 /// Private key of anvil's first dev account (`0xf39F…2266`), funded on every anvil chain.
 ///

@@ -10,7 +10,7 @@ use alloy::{
 };
 use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD, bindings::TestToken, deploy_core,
-    deploy_vigil, register_operator, send, signing_provider,
+    RegistrationPlan, deploy_vigil, register_operator, send, signing_provider,
 };
 use vigil_crypto::SecretKey;
 
@@ -65,11 +65,50 @@ pub async fn set_balance(provider: &impl Provider, who: Address, ether: u64) -> 
         .map_err(other("anvil_setBalance"))
 }
 
+/// Mines `blocks` blocks on the anvil behind `provider` ([`vigil_chain::anvil_mine`]).
+pub async fn mine(provider: &impl Provider, blocks: u64) -> io::Result<()> {
+    vigil_chain::anvil_mine(provider, blocks).await.map_err(other("anvil_mine"))
+}
+
+/// Registers `signer` through [`register_operator`] on anvil, mining past each wait (the
+/// allocation configuration delay) instead of waiting for blocks.
+pub async fn register_mining(
+    anvil_url: alloy::transports::http::reqwest::Url,
+    deployment: &Deployment,
+    signer: &PrivateKeySigner,
+    bls: &SecretKey,
+    plan: &RegistrationPlan,
+) -> io::Result<vigil_chain::RegistrationReport> {
+    let p = signing_provider(anvil_url, signer.clone());
+    let mut plan = plan.clone();
+    for _ in 0..4 {
+        let report = register_operator(&p, deployment, signer.address(), bls, &plan)
+            .await
+            .map_err(other("register operator"))?;
+        match report.waiting {
+            None => return Ok(report),
+            Some(vigil_chain::Waiting::AllocationDelay { effect_block }) => {
+                let head = p.get_block_number().await.map_err(other("block number"))?;
+                let to = effect_block.unwrap_or(head + 1);
+                mine(&p, to.saturating_sub(head).max(1)).await?;
+                plan.deposit = None;
+            }
+        }
+    }
+    Err(io::Error::other("registration still waiting after mining"))
+}
+
 impl TestNetwork {
     /// Starts anvil, deploys everything and registers `stakes.len()` operators, operator `i`
     /// with `stakes[i]` whole tokens (×10^18) of stake.
     pub async fn start(stakes: &[u64]) -> io::Result<Self> {
-        let anvil = Anvil::start(AnvilConfig::default()).await.map_err(other("anvil"))?;
+        Self::start_with(AnvilConfig::default(), stakes).await
+    }
+
+    /// As [`TestNetwork::start`] on an anvil started with `config` (say, one that prunes old
+    /// state with `prune_history`).
+    pub async fn start_with(config: AnvilConfig, stakes: &[u64]) -> io::Result<Self> {
+        let anvil = Anvil::start(config).await.map_err(other("anvil"))?;
         let owner_signer: PrivateKeySigner = DEV_KEY.parse().map_err(other("dev key"))?;
         let owner = signing_provider(anvil.url(), owner_signer.clone());
         let core = deploy_core(&owner, owner_signer.address(), CoreParams::default())
@@ -89,13 +128,15 @@ impl TestNetwork {
                 .map_err(other("token transfer"))?;
             let ikm = [u8::try_from(i + 1).unwrap_or(u8::MAX); 32];
             let bls = SecretKey::from_ikm(&ikm).map_err(other("bls key"))?;
-            let p = signing_provider(anvil.url(), signer.clone());
-            register_operator(&p, &deployment, signer.address(), &bls, stake, WAD)
-                .await
-                .map_err(other("register operator"))?;
+            let plan = RegistrationPlan {
+                deposit: Some(vigil_chain::Deposit { strategy: core.strategy, amount: stake }),
+                magnitude: WAD,
+                metadata_uri: String::new(),
+            };
+            register_mining(anvil.url(), &deployment, &signer, &bls, &plan).await?;
             operators.push(TestOperator { signer, bls, stake });
         }
-        vigil_chain::mine(&owner, 1).await.map_err(other("mine"))?;
+        mine(&owner, 1).await?;
         Ok(Self { anvil, owner, deployment, operators })
     }
 

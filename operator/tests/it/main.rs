@@ -11,6 +11,7 @@
 
 mod cli;
 mod crash;
+mod doctor;
 mod inspect;
 mod protection;
 mod register;

@@ -8,6 +8,8 @@
 )]
 
 mod eigenlayer;
+mod selectors;
+mod version;
 mod vigil;
 
 use alloy::{providers::DynProvider, signers::local::PrivateKeySigner};

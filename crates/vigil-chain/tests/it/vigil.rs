@@ -11,8 +11,8 @@ use vigil_chain::{
         TestToken, VigilSlasher, VigilVerifier,
         eigenlayer::{AllocationManager, IAllocationManagerTypes},
     },
-    checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, non_signer_bytes,
-    register_operator, send,
+    Deposit, RegistrationPlan, Waiting, anvil_mine, checkpoint_for_slasher, checkpoint_sol,
+    deploy_core, deploy_vigil, non_signer_bytes, register_operator, seconds_until, send,
 };
 use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
 use vigil_types::Checkpoint;
@@ -49,18 +49,35 @@ async fn setup() -> Net {
         send("fund operator", token.transfer(signer.address(), stake)).await.unwrap();
         let bls = SecretKey::from_ikm(&[i + 1; 32]).unwrap();
         let p = provider(&anvil, &key);
-        let report =
-            register_operator(&p, &deployment, signer.address(), &bls, stake, WAD).await.unwrap();
-        assert!(report.registered_as_operator && report.deposited && report.allocated);
-        assert!(report.registered_for_set);
+        let plan = RegistrationPlan {
+            deposit: Some(Deposit { strategy: core.strategy, amount: stake }),
+            magnitude: WAD,
+            metadata_uri: format!("https://operator-{i}.invalid/metadata.json"),
+        };
+        // The first run registers and deposits, then stops: the allocation delay is not active
+        // until ALLOCATION_CONFIGURATION_DELAY + 1 blocks later.
+        let first = register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
+        assert!(first.registered_as_operator && first.deposited, "{first:?}");
+        assert!(!first.allocated && !first.registered_for_set, "{first:?}");
+        let Some(Waiting::AllocationDelay { effect_block: Some(effect) }) = first.waiting else {
+            panic!("expected to wait for the allocation delay: {first:?}");
+        };
+        let head = owner.get_block_number().await.unwrap();
+        assert_eq!(effect, head + u64::from(core.params.allocation_configuration_delay) + 1);
+        assert!(seconds_until(&owner, effect).await.unwrap() > 0);
+        anvil_mine(&owner, effect - head).await.unwrap();
+        let plan = RegistrationPlan { deposit: None, ..plan };
+        let report = register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
+        assert!(!report.registered_as_operator && !report.deposited, "{report:?}");
+        assert!(report.allocated && report.registered_for_set && report.is_complete(), "{report:?}");
+        assert!(report.pending_allocations.is_empty(), "delay 0: effective at once");
         // Running it again skips every step already done.
-        let again = register_operator(&p, &deployment, signer.address(), &bls, U256::ZERO, WAD)
-            .await
-            .unwrap();
+        let again = register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
         assert!(!again.registered_as_operator && !again.allocated && !again.registered_for_set);
+        assert!(again.is_complete());
         operators.push((signer.address(), bls));
     }
-    vigil_chain::mine(&owner, 1).await.unwrap();
+    anvil_mine(&owner, 1).await.unwrap();
     Net { _anvil: anvil, owner, deployment, operators, stake }
 }
 

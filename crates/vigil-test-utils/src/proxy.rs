@@ -1,0 +1,205 @@
+//! A JSON-RPC proxy that lets standard Ethereum methods through to a real node and refuses every
+//! non-standard one: the proof that production code needs nothing anvil-specific.
+//!
+//! The test points Vigil's binaries at [`StandardRpcProxy::url`] instead of anvil. Methods named
+//! `anvil_*`, `evm_*`, `hardhat_*`, `debug_*`, `trace_*`, `ots_*` or `txpool_*` get JSON-RPC error
+//! -32601 and are recorded; anything else, and every other HTTP request (the beacon API's `GET`s),
+//! is forwarded unchanged. [`StandardRpcProxy::refused`] lists what was refused, which a test
+//! asserts empty at the end. The test itself talks to anvil directly to prepare the chain.
+
+use std::{
+    io,
+    sync::{Arc, Mutex},
+};
+
+use axum::{
+    Router,
+    body::Bytes,
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+/// Method prefixes a production node may not rely on.
+pub const NON_STANDARD_PREFIXES: [&str; 7] =
+    ["anvil_", "evm_", "hardhat_", "debug_", "trace_", "ots_", "txpool_"];
+
+/// Whether `method` is outside the standard Ethereum JSON-RPC API (by [`NON_STANDARD_PREFIXES`]).
+pub fn is_non_standard(method: &str) -> bool {
+    NON_STANDARD_PREFIXES.iter().any(|p| method.starts_with(p))
+}
+
+#[derive(Clone)]
+struct Shared {
+    upstream: String,
+    http: reqwest::Client,
+    refused: Arc<Mutex<Vec<String>>>,
+    forwarded: Arc<Mutex<u64>>,
+}
+
+/// A running proxy, serving until the test's runtime stops.
+#[derive(Debug, Clone)]
+pub struct StandardRpcProxy {
+    /// `http://127.0.0.1:<port>`: give this to the code under test.
+    pub url: String,
+    refused: Arc<Mutex<Vec<String>>>,
+    forwarded: Arc<Mutex<u64>>,
+}
+
+impl StandardRpcProxy {
+    /// Starts a proxy in front of `upstream` (an `http://` JSON-RPC endpoint).
+    pub async fn start(upstream: &str) -> io::Result<Self> {
+        let shared = Shared {
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            http: reqwest::Client::new(),
+            refused: Arc::default(),
+            forwarded: Arc::default(),
+        };
+        let (refused, forwarded) = (shared.refused.clone(), shared.forwarded.clone());
+        let app = Router::new().fallback(handle).with_state(shared);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}", listener.local_addr()?);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Self { url, refused, forwarded })
+    }
+
+    /// The non-standard methods that were asked for and refused, in order.
+    pub fn refused(&self) -> Vec<String> {
+        self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// How many JSON-RPC calls were forwarded (a test can check the code did go through it).
+    pub fn forwarded(&self) -> u64 {
+        *self.forwarded.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+async fn handle(State(shared): State<Shared>, request: Request) -> Response {
+    let method = request.method().clone();
+    let path_and_query =
+        request.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let Ok(body) = axum::body::to_bytes(request.into_body(), 64 << 20).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+    };
+    if method != axum::http::Method::POST {
+        // The beacon API and anything else that is not JSON-RPC: passed through.
+        let url = format!("{}{path_and_query}", shared.upstream);
+        return match shared.http.request(method, url).body(body).send().await {
+            Ok(r) => relay(r).await,
+            Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+        };
+    }
+    let Ok(parsed) = serde_json::from_slice::<Value>(&body) else {
+        return forward_raw(&shared, body).await;
+    };
+    match parsed {
+        Value::Array(calls) => {
+            let mut answers = Vec::with_capacity(calls.len());
+            for call in calls {
+                answers.push(one(&shared, call).await);
+            }
+            json_response(&Value::Array(answers))
+        }
+        call => json_response(&one(&shared, call).await),
+    }
+}
+
+async fn one(shared: &Shared, call: Value) -> Value {
+    let method = call.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let id = call.get("id").cloned().unwrap_or(Value::Null);
+    if is_non_standard(&method) {
+        shared.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(method.clone());
+        return json!({
+            "jsonrpc": "2.0",
+            "id": id,
+            "error": {"code": -32601, "message": format!("method {method} is not standard JSON-RPC: refused by the test proxy")},
+        });
+    }
+    *shared.forwarded.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+    let answer = shared.http.post(&shared.upstream).json(&call).send().await;
+    match answer {
+        Ok(r) => r.json::<Value>().await.unwrap_or_else(|e| rpc_error(&id, &e.to_string())),
+        Err(e) => rpc_error(&id, &e.to_string()),
+    }
+}
+
+fn rpc_error(id: &Value, message: &str) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "error": {"code": -32603, "message": message}})
+}
+
+async fn forward_raw(shared: &Shared, body: Bytes) -> Response {
+    let sent = shared
+        .http
+        .post(&shared.upstream)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await;
+    match sent {
+        Ok(r) => relay(r).await,
+        Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+    }
+}
+
+async fn relay(r: reqwest::Response) -> Response {
+    let status = StatusCode::from_u16(r.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY);
+    let content_type = r.headers().get(header::CONTENT_TYPE).cloned();
+    let bytes = r.bytes().await.unwrap_or_default();
+    let mut response = (status, bytes).into_response();
+    if let Some(ct) = content_type.and_then(|v| HeaderValue::from_bytes(v.as_bytes()).ok()) {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    response
+}
+
+fn json_response(value: &Value) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn standard_methods_pass_and_anvil_methods_are_refused() {
+        let anvil =
+            vigil_chain::Anvil::start(vigil_chain::AnvilConfig::default()).await.unwrap();
+        let proxy = StandardRpcProxy::start(&anvil.endpoint()).await.unwrap();
+        let http = reqwest::Client::new();
+        let ask = |method: &str| json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": []});
+        let ok: Value =
+            http.post(&proxy.url).json(&ask("eth_chainId")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(ok["result"], "0x7a69");
+        let refused: Value =
+            http.post(&proxy.url).json(&ask("anvil_mine")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(refused["error"]["code"], -32601);
+        assert_eq!(refused["id"], 7);
+        let batch: Value = http
+            .post(&proxy.url)
+            .json(&json!([ask("eth_blockNumber"), ask("evm_increaseTime")]))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(batch[0]["result"].is_string(), "{batch}");
+        assert_eq!(batch[1]["error"]["code"], -32601, "{batch}");
+        assert_eq!(proxy.refused(), ["anvil_mine", "evm_increaseTime"]);
+        assert_eq!(proxy.forwarded(), 2);
+        // anvil really did not mine: the refused call never reached it.
+        let head: Value = http
+            .post(anvil.endpoint())
+            .json(&ask("eth_blockNumber"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(head["result"], "0x0");
+    }
+}
