@@ -27,6 +27,9 @@ struct Cli {
 enum Command {
     /// Run the aggregator until Ctrl-C or SIGTERM.
     Run,
+    /// Check every dependency before running (L1, deployment, database, submitter key and
+    /// gas, ports, …): one line per check with its fix; exit status 1 if any failed.
+    Check,
     /// Print the effective configuration as JSON (defaults, file and environment merged; URL
     /// credentials masked).
     Config,
@@ -46,6 +49,11 @@ async fn run(cli: Cli) -> Result<()> {
             let json =
                 vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
             println!("{json}");
+        }
+        Command::Check => {
+            let report = vigil_aggregation::preflight::check(&config).await;
+            print!("{report}");
+            report.result()?;
         }
         Command::Run => {
             runner::run(&config, vigil_cli::shutdown_signal(), |l| {

@@ -180,7 +180,9 @@ contract DeployVigil {
             VigilSlasher.initialize, (owner, strategies, wads, p.vetoCommittee, p.vetoWindow, p.governanceDelay)
         );
         d.proxyAdmin
-            .upgradeAndCall(ITransparentUpgradeableProxy(address(d.slasher)), address(new VigilSlasher(d.verifier)), init);
+            .upgradeAndCall(
+                ITransparentUpgradeableProxy(address(d.slasher)), address(new VigilSlasher(d.verifier)), init
+            );
     }
 
     function _proxy(ProxyAdmin admin, address implementation) internal returns (address) {

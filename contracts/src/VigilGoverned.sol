@@ -12,32 +12,37 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 ///         the owner queues the new value, which anyone may apply once `governanceDelay` seconds have
 ///         passed, and which the owner may cancel until then.
 ///
-///         Watching it: every queued change emits {ChangeQueued} with its id, the ABI-encoded new value
-///         and its eta (the earliest timestamp it can apply); {pendingChange} returns the same on-chain,
-///         and each contract has typed views (`pending...`) for its parameters. A rollup that does not
-///         accept a queued change has `governanceDelay` seconds to react.
+///         Watching it: every queued change emits {ChangeQueued} with its id, its new value as one
+///         word and its eta (the earliest timestamp it can apply); {pendingChange} returns the same
+///         on-chain, and each contract has typed views (`pending...`) for its parameters. A rollup that
+///         does not accept a queued change has `governanceDelay` seconds to react.
+///
+///         A change's value word is the parameter's ABI word for a number or an address, and
+///         keccak256 of the ABI encoding for a composite parameter (whose contract then emits and
+///         exposes the full value in typed form). One word keeps the verifier, which carries all of
+///         this next to the registrar and the certificate logic, under the 24 KiB code size limit.
 /// @dev Storage: OpenZeppelin 4.9's Ownable2Step (owner, pending owner) and Initializable, then this
 ///      contract's fields and a gap, so later versions can add fields here without moving the
 ///      inheriting contracts' storage.
 abstract contract VigilGoverned is Initializable, Ownable2Step {
     /// @notice A queued parameter change.
     /// @param eta Earliest block timestamp at which it can be applied; 0 if nothing is queued.
-    /// @param value The ABI-encoded new value.
+    /// @param value The new value's word (see the contract's notice).
     struct PendingChange {
         uint64 eta;
-        bytes value;
+        bytes32 value;
     }
 
     error NoPendingChange(bytes32 changeId);
     error ChangeNotReady(bytes32 changeId, uint64 eta);
     error GovernanceDelayTooLong(uint256 delay);
 
-    /// @notice `value` (ABI-encoded) will replace parameter `changeId` from timestamp `eta` on.
-    event ChangeQueued(bytes32 indexed changeId, bytes value, uint64 eta);
+    /// @notice `value` (its word) will replace parameter `changeId` from timestamp `eta` on.
+    event ChangeQueued(bytes32 indexed changeId, bytes32 value, uint64 eta);
     /// @notice The queued change of `changeId` was withdrawn.
     event ChangeCancelled(bytes32 indexed changeId);
     /// @notice The queued change of `changeId` took effect.
-    event ChangeApplied(bytes32 indexed changeId, bytes value);
+    event ChangeApplied(bytes32 indexed changeId, bytes32 value);
     event GovernanceDelaySet(uint64 delay);
 
     /// @notice Longest allowed governance delay: a longer one, queued by mistake, would freeze
@@ -68,8 +73,8 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
     // Timelock
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice The queued change of `changeId`: its ABI-encoded value and eta (eta 0: none queued).
-    function pendingChange(bytes32 changeId) external view returns (bytes memory value, uint64 eta) {
+    /// @notice The queued change of `changeId`: its value word and eta (eta 0: none queued).
+    function pendingChange(bytes32 changeId) external view returns (bytes32 value, uint64 eta) {
         PendingChange storage p = _pendingChanges[changeId];
         return (p.value, p.eta);
     }
@@ -85,19 +90,18 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
     ///         current delay.
     function queueGovernanceDelay(uint64 delay) external onlyOwner {
         if (delay > MAX_GOVERNANCE_DELAY) revert GovernanceDelayTooLong(delay);
-        _queueChange(GOVERNANCE_DELAY_CHANGE, abi.encode(delay));
+        _queueChange(GOVERNANCE_DELAY_CHANGE, bytes32(uint256(delay)));
     }
 
     /// @notice Applies the queued governance delay once its eta has passed. Anyone may call it.
     function applyGovernanceDelay() external {
-        _setGovernanceDelay(abi.decode(_takeChange(GOVERNANCE_DELAY_CHANGE), (uint64)));
+        _setGovernanceDelay(uint64(uint256(_takeChange(GOVERNANCE_DELAY_CHANGE))));
     }
 
     /// @notice The queued governance delay and its eta (eta 0: none).
     function pendingGovernanceDelay() external view returns (uint64 delay, uint64 eta) {
         PendingChange storage p = _pendingChanges[GOVERNANCE_DELAY_CHANGE];
-        if (p.eta != 0) delay = abi.decode(p.value, (uint64));
-        return (delay, p.eta);
+        return (uint64(uint256(p.value)), p.eta);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -105,14 +109,14 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
     // ---------------------------------------------------------------------------------------------
 
     /// @dev Queues `value` for `changeId`, replacing (and restarting the delay of) any queued one.
-    function _queueChange(bytes32 changeId, bytes memory value) internal {
+    function _queueChange(bytes32 changeId, bytes32 value) internal {
         uint64 eta = SafeCast.toUint64(block.timestamp) + governanceDelay;
         _pendingChanges[changeId] = PendingChange(eta, value);
         emit ChangeQueued(changeId, value, eta);
     }
 
     /// @dev Removes and returns the queued value of `changeId`, which must be due.
-    function _takeChange(bytes32 changeId) internal returns (bytes memory value) {
+    function _takeChange(bytes32 changeId) internal returns (bytes32 value) {
         PendingChange storage p = _pendingChanges[changeId];
         uint64 eta = p.eta;
         if (eta == 0) revert NoPendingChange(changeId);

@@ -84,19 +84,18 @@ contract VigilServiceManager is VigilGoverned {
     /// @notice Queues the appointment of `newSlasher` (zero: none) as the caller allowed to slash
     ///         operators of this AVS, replacing the current one after {governanceDelay}.
     function queueSlasher(address newSlasher) external onlyOwner {
-        _queueChange(SLASHER_CHANGE, abi.encode(newSlasher));
+        _queueChange(SLASHER_CHANGE, bytes32(uint256(uint160(newSlasher))));
     }
 
     /// @notice Applies the queued appointment once due. Anyone may call it.
     function applySlasher() external {
-        _setSlasher(abi.decode(_takeChange(SLASHER_CHANGE), (address)));
+        _setSlasher(address(uint160(uint256(_takeChange(SLASHER_CHANGE)))));
     }
 
     /// @notice The queued slasher appointee and its eta (eta 0: none).
     function pendingSlasher() external view returns (address newSlasher, uint64 eta) {
         PendingChange storage p = _pendingChanges[SLASHER_CHANGE];
-        if (p.eta != 0) newSlasher = abi.decode(p.value, (address));
-        return (newSlasher, p.eta);
+        return (address(uint160(uint256(p.value))), p.eta);
     }
 
     function _setSlasher(address newSlasher) internal {

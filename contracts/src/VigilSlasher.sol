@@ -84,9 +84,13 @@ contract VigilSlasher is VigilGoverned {
     ///         `offenceId`, and the shares it slashed per strategy.
     event SlashIdRecorded(bytes32 indexed offenceId, uint256 slashId, uint256[] slashedShares);
 
+    /// @notice New slashing parameters were queued (their change's value word is
+    ///         keccak256(abi.encode(strategies, wadsToSlash)); see {VigilGoverned}).
+    event SlashingParamsQueued(address[] strategies, uint256[] wadsToSlash);
+
     /// @notice Change id (see {VigilGoverned}) of the slashing parameters (strategies, wadsToSlash).
     bytes32 public constant SLASHING_PARAMS_CHANGE = keccak256("vigil.slashingParams");
-    /// @notice Change id of the veto configuration (committee, window).
+    /// @notice Change id of the veto configuration; its value word is committee | window << 160.
     bytes32 public constant VETO_CONFIG_CHANGE = keccak256("vigil.vetoConfig");
 
     VigilVerifier public immutable verifier;
@@ -102,8 +106,10 @@ contract VigilSlasher is VigilGoverned {
 
     /// @notice Offence id (see {offenceId}) => pending or executed slash.
     mapping(bytes32 => PendingSlash) public slashes;
+    address[] internal _pendingStrategies;
+    uint256[] internal _pendingWadsToSlash;
 
-    uint256[46] private __gap;
+    uint256[44] private __gap;
 
     /// @dev The implementation: immutables only, read from `verifier_` (which must already be set
     ///      up: deploy this after the verifier's proxy points at its implementation). Proxies are set
@@ -211,14 +217,18 @@ contract VigilSlasher is VigilGoverned {
         onlyOwner
     {
         _checkSlashingParams(strategies_, wadsToSlash_);
-        _queueChange(SLASHING_PARAMS_CHANGE, abi.encode(strategies_, wadsToSlash_));
+        _pendingStrategies = strategies_;
+        _pendingWadsToSlash = wadsToSlash_;
+        _queueChange(SLASHING_PARAMS_CHANGE, keccak256(abi.encode(strategies_, wadsToSlash_)));
+        emit SlashingParamsQueued(strategies_, wadsToSlash_);
     }
 
     /// @notice Applies the queued slashing parameters once due. Anyone may call it.
     function applySlashingParams() external {
-        (address[] memory s, uint256[] memory w) =
-            abi.decode(_takeChange(SLASHING_PARAMS_CHANGE), (address[], uint256[]));
-        _setSlashingParams(s, w);
+        _takeChange(SLASHING_PARAMS_CHANGE);
+        _setSlashingParams(_pendingStrategies, _pendingWadsToSlash);
+        delete _pendingStrategies;
+        delete _pendingWadsToSlash;
     }
 
     /// @notice The queued slashing parameters and their eta (eta 0: none).
@@ -227,28 +237,27 @@ contract VigilSlasher is VigilGoverned {
         view
         returns (address[] memory strategies_, uint256[] memory wadsToSlash_, uint64 eta)
     {
-        PendingChange storage p = _pendingChanges[SLASHING_PARAMS_CHANGE];
-        if (p.eta != 0) (strategies_, wadsToSlash_) = abi.decode(p.value, (address[], uint256[]));
-        return (strategies_, wadsToSlash_, p.eta);
+        eta = _pendingChanges[SLASHING_PARAMS_CHANGE].eta;
+        if (eta != 0) (strategies_, wadsToSlash_) = (_pendingStrategies, _pendingWadsToSlash);
     }
 
     /// @notice Queues a new veto configuration: the committee and the window in blocks (0: slash at
     ///         once). Slashes already queued keep their window.
     function queueVetoConfig(address committee, uint32 windowBlocks) external onlyOwner {
-        _queueChange(VETO_CONFIG_CHANGE, abi.encode(committee, windowBlocks));
+        _queueChange(VETO_CONFIG_CHANGE, bytes32(uint256(uint160(committee)) | uint256(windowBlocks) << 160));
     }
 
     /// @notice Applies the queued veto configuration once due. Anyone may call it.
     function applyVetoConfig() external {
-        (address committee, uint32 windowBlocks) = abi.decode(_takeChange(VETO_CONFIG_CHANGE), (address, uint32));
+        (address committee, uint32 windowBlocks) = _vetoConfigOf(_takeChange(VETO_CONFIG_CHANGE));
         _setVetoConfig(committee, windowBlocks);
     }
 
     /// @notice The queued veto configuration and its eta (eta 0: none).
     function pendingVetoConfig() external view returns (address committee, uint32 windowBlocks, uint64 eta) {
         PendingChange storage p = _pendingChanges[VETO_CONFIG_CHANGE];
-        if (p.eta != 0) (committee, windowBlocks) = abi.decode(p.value, (address, uint32));
-        return (committee, windowBlocks, p.eta);
+        (committee, windowBlocks) = _vetoConfigOf(p.value);
+        eta = p.eta;
     }
 
     function slashingParams() external view returns (address[] memory, uint256[] memory) {
@@ -344,6 +353,11 @@ contract VigilSlasher is VigilGoverned {
         _strategies = strategies_;
         _wadsToSlash = wads;
         emit SlashingParamsSet(strategies_, wads);
+    }
+
+    function _vetoConfigOf(bytes32 word) internal pure returns (address committee, uint32 windowBlocks) {
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return (address(uint160(uint256(word))), uint32(uint256(word) >> 160)); // packed by queueVetoConfig
     }
 
     function _setVetoConfig(address committee, uint32 windowBlocks) internal {

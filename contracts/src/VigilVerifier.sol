@@ -220,12 +220,12 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     ///         {governanceDelay}.
     function queueDefaultThreshold(uint16 bps) external onlyOwner {
         if (bps == 0 || bps > 10_000) revert InvalidThreshold(bps);
-        _queueChange(DEFAULT_THRESHOLD_CHANGE, abi.encode(bps));
+        _queueChange(DEFAULT_THRESHOLD_CHANGE, bytes32(uint256(bps)));
     }
 
     /// @notice Applies the queued default threshold once due. Anyone may call it.
     function applyDefaultThreshold() external {
-        uint16 bps = abi.decode(_takeChange(DEFAULT_THRESHOLD_CHANGE), (uint16));
+        uint16 bps = uint16(uint256(_takeChange(DEFAULT_THRESHOLD_CHANGE)));
         _hot.defaultThresholdBps = bps;
         emit DefaultThresholdSet(bps);
     }
@@ -233,19 +233,18 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice The queued default threshold and its eta (eta 0: none).
     function pendingDefaultThreshold() external view returns (uint16 bps, uint64 eta) {
         PendingChange storage p = _pendingChanges[DEFAULT_THRESHOLD_CHANGE];
-        if (p.eta != 0) bps = abi.decode(p.value, (uint16));
-        return (bps, p.eta);
+        return (uint16(uint256(p.value)), p.eta);
     }
 
     /// @notice Queues rollup `rollupId`'s threshold (basis points; 0 returns it to the default).
     function queueRollupThreshold(uint64 rollupId, uint16 bps) external onlyOwner {
         if (bps > 10_000) revert InvalidThreshold(bps);
-        _queueChange(rollupThresholdChangeId(rollupId), abi.encode(bps));
+        _queueChange(rollupThresholdChangeId(rollupId), bytes32(uint256(bps)));
     }
 
     /// @notice Applies rollup `rollupId`'s queued threshold once due. Anyone may call it.
     function applyRollupThreshold(uint64 rollupId) external {
-        uint16 bps = abi.decode(_takeChange(rollupThresholdChangeId(rollupId)), (uint16));
+        uint16 bps = uint16(uint256(_takeChange(rollupThresholdChangeId(rollupId))));
         rollupThresholdBps[rollupId] = bps;
         if (bps != 0) _hot.rollupThresholdsSet = true;
         emit RollupThresholdSet(rollupId, bps);
@@ -254,18 +253,17 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice Rollup `rollupId`'s queued threshold and its eta (eta 0: none).
     function pendingRollupThreshold(uint64 rollupId) external view returns (uint16 bps, uint64 eta) {
         PendingChange storage p = _pendingChanges[rollupThresholdChangeId(rollupId)];
-        if (p.eta != 0) bps = abi.decode(p.value, (uint16));
-        return (bps, p.eta);
+        return (uint16(uint256(p.value)), p.eta);
     }
 
     /// @notice Queues a new maximum certificate age, in blocks.
     function queueMaxCertificateAge(uint32 blocks) external onlyOwner {
-        _queueChange(MAX_CERTIFICATE_AGE_CHANGE, abi.encode(blocks));
+        _queueChange(MAX_CERTIFICATE_AGE_CHANGE, bytes32(uint256(blocks)));
     }
 
     /// @notice Applies the queued maximum certificate age once due. Anyone may call it.
     function applyMaxCertificateAge() external {
-        uint32 blocks = abi.decode(_takeChange(MAX_CERTIFICATE_AGE_CHANGE), (uint32));
+        uint32 blocks = uint32(uint256(_takeChange(MAX_CERTIFICATE_AGE_CHANGE)));
         _hot.maxCertificateAge = blocks;
         emit MaxCertificateAgeSet(blocks);
     }
@@ -273,8 +271,7 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice The queued maximum certificate age and its eta (eta 0: none).
     function pendingMaxCertificateAge() external view returns (uint32 blocks, uint64 eta) {
         PendingChange storage p = _pendingChanges[MAX_CERTIFICATE_AGE_CHANGE];
-        if (p.eta != 0) blocks = abi.decode(p.value, (uint32));
-        return (blocks, p.eta);
+        return (uint32(uint256(p.value)), p.eta);
     }
 
     // ---------------------------------------------------------------------------------------------

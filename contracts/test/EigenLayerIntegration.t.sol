@@ -10,13 +10,13 @@ import {IPermissionController} from "../src/interfaces/IPermissionController.sol
 import {BLS12381} from "../src/libraries/BLS12381.sol";
 import {Checkpoint, CheckpointLib} from "../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./utils/BLSSigner.sol";
-import {VigilProxyDeployer} from "./utils/VigilProxyDeployer.sol";
 import {
     ELDeregisterParams,
     ELRegisterParams,
     EigenLayerDeployer,
     IELAllocationManager
 } from "./utils/EigenLayerDeployer.sol";
+import {VigilProxyDeployer} from "./utils/VigilProxyDeployer.sol";
 
 /// @notice Vigil on the real EigenLayer v1.3.0 core: the AllocationManager's registrar callback with
 ///         a proof of possession, weights from real allocations, a certificate, a slash through the

@@ -9,6 +9,7 @@ import {IAllocationManager, OperatorSet, SlashingParams} from "../src/interfaces
 import {IPermissionController} from "../src/interfaces/IPermissionController.sol";
 import {Checkpoint} from "../src/libraries/CheckpointLib.sol";
 import {AllocationManagerV19Mock} from "./mocks/AllocationManagerV19Mock.sol";
+import {Vm} from "./utils/Test.sol";
 import {VigilFixture} from "./utils/VigilFixture.sol";
 
 /// @dev The event EigenLayer v1.3.0's AllocationManager emits for each slash.
@@ -64,6 +65,24 @@ contract VigilSlasherTest is VigilFixture {
         assertEq(uint256(w), 95 ether);
         (, uint96 total) = verifier.setStateAt(1010);
         assertEq(uint256(total), 395 ether);
+    }
+
+    /// @dev EigenLayer v1.3.0's slashOperator returns nothing: the slash goes through and no slash id is
+    ///      emitted (v1.5+'s return values: VigilSlasherV19PermissionsTest).
+    function test_slashOnV130ReturnsNothing() public {
+        VigilSlasher.SignedCheckpoint memory sa = _signed(3, _checkpoint(52, "a", 1005));
+        VigilSlasher.SignedCheckpoint memory sb = _signed(3, _checkpoint(52, "b", 1005));
+        vm.recordLogs();
+        slasher.submitDoubleSign(_operator(3), sa, sb);
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        bool slashed;
+        for (uint256 j; j < logs.length; ++j) {
+            if (logs[j].emitter != address(slasher)) continue;
+            assertTrue(logs[j].topics[0] != VigilSlasher.SlashIdRecorded.selector, "no slash id on v1.3.0");
+            if (logs[j].topics[0] == VigilSlasher.OperatorSlashed.selector) slashed = true;
+        }
+        assertTrue(slashed);
+        assertEq(_slashedWad(3), 5e16);
     }
 
     function test_offencePunishedOnce() public {

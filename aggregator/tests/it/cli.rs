@@ -213,7 +213,13 @@ fn runnable_config(dir: &Path, l1_rpc: &str) -> (PathBuf, PathBuf) {
             strategy: a,
             params: CoreParams::default(),
         },
-        vigil: VigilContracts { service_manager: a, verifier: a, slasher: a, operator_set_id: 0 },
+        vigil: VigilContracts {
+            proxy_admin: a,
+            service_manager: a,
+            verifier: a,
+            slasher: a,
+            operator_set_id: 0,
+        },
         params: VigilParams::default(),
     };
     deployment.write(&dir.join("deployment.json")).unwrap();

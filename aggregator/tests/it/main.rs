@@ -10,5 +10,6 @@
 )]
 
 mod archive;
+mod check;
 mod cli;
 mod restart;

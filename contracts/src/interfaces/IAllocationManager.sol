@@ -49,7 +49,8 @@ interface IAllocationManager {
     function removeStrategiesFromOperatorSet(address avs, uint32 operatorSetId, address[] calldata strategies) external;
 
     /// @dev v1.3.0: callable by the AVS or its PermissionController appointee for this selector.
-    ///      v1.9+: callable only by the set's slasher (and returns a slash id and shares, ignored here).
+    ///      v1.9+: callable only by the set's slasher. From v1.5 on it returns (slashId, shares), which
+    ///      VigilSlasher reads with a low-level call (this declaration matches v1.3.0).
     function slashOperator(address avs, SlashingParams calldata params) external;
 
     /// @notice Per operator, per strategy: the stake slashable by the set that remains slashable

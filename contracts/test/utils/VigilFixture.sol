@@ -10,7 +10,6 @@ import {IPermissionController} from "../../src/interfaces/IPermissionController.
 import {BLS12381} from "../../src/libraries/BLS12381.sol";
 import {Checkpoint, CheckpointLib} from "../../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./BLSSigner.sol";
-import {VigilProxyDeployer} from "./VigilProxyDeployer.sol";
 import {
     ELDeregisterParams,
     ELRegisterParams,
@@ -18,6 +17,7 @@ import {
     IELAllocationManager,
     IELDelegationManager
 } from "./EigenLayerDeployer.sol";
+import {VigilProxyDeployer} from "./VigilProxyDeployer.sol";
 
 /// @dev Vigil on EigenLayer's real v1.3.0 core ({EigenLayerDeployer}), with operators whose keys and
 ///      signatures are made in the EVM (BLSSigner). Operator i has secret key BLSSigner.secretKey(i).

@@ -146,11 +146,14 @@ pub struct AggregationConfig {
     pub window_ms: u64,
     /// How often rounds are checked for a passed window, in milliseconds.
     pub tick_ms: u64,
+    /// How often the registrar's recorded weights are compared with EigenLayer's slashable stake
+    /// (and refreshed with `updateOperators` when stake moved), in milliseconds; 0 never.
+    pub weight_refresh_ms: u64,
 }
 
 impl Default for AggregationConfig {
     fn default() -> Self {
-        Self { window_ms: 500, tick_ms: 20 }
+        Self { window_ms: 500, tick_ms: 20, weight_refresh_ms: 60_000 }
     }
 }
 

@@ -38,6 +38,18 @@ static CERTIFICATES: LazyLock<IntCounterVec> = LazyLock::new(|| {
         .unwrap_or_else(|_| unreachable_metric()),
     )
 });
+static WEIGHT_REFRESHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    register(
+        IntCounterVec::new(
+            Opts::new(
+                "vigil_aggregator_weight_refreshes_total",
+                "Passes over the registrar's recorded weights: current, updated (updateOperators sent), error",
+            ),
+            &["result"],
+        )
+        .unwrap_or_else(|_| unreachable_metric()),
+    )
+});
 static CERTIFICATE_STATES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     register(
         IntGaugeVec::new(
@@ -172,6 +184,11 @@ pub fn set_open_rounds(rollup: u64, n: usize) {
 /// Counts a certificate event (`built`, `submitted`, `mined`, `failed`, `already_recorded`).
 pub fn certificate_event(rollup: u64, event: &str) {
     CERTIFICATES.with_label_values(&[&rollup.to_string(), event]).inc();
+}
+
+/// Counts one pass of the weight refresher (`current`, `updated`, `error`).
+pub fn weight_refresh(result: &str) {
+    WEIGHT_REFRESHES.with_label_values(&[result]).inc();
 }
 
 /// Sets how many stored certificates are in `state`.

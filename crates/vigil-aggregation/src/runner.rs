@@ -115,10 +115,17 @@ pub async fn run(
     } else {
         config.submitter.replica_id.clone()
     };
+    let wallet = EthereumWallet::from(signer);
+    let weights_task = (config.aggregation.weight_refresh_ms > 0).then(|| {
+        let refresher =
+            crate::weights::WeightRefresher::new(reader.clone(), wallet.clone(), domain.verifier);
+        let every = Duration::from_millis(config.aggregation.weight_refresh_ms);
+        tokio::spawn(refresher.run(every, stopped()))
+    });
     let submitter = CertificateSubmitter::new(
         store.clone(),
         reader.clone(),
-        EthereumWallet::from(signer),
+        wallet,
         domain.verifier,
         SubmitterConfig {
             owner,
@@ -143,6 +150,9 @@ pub async fn run(
     let _ = stop_tx.send(true);
     let _ = engine_task.await;
     let _ = submit_task.await;
+    if let Some(task) = weights_task {
+        let _ = task.await;
+    }
     // Feed streams never end by themselves: bound the wait for the HTTP servers.
     let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
     let _ = tokio::time::timeout(Duration::from_secs(5), metrics_task).await;

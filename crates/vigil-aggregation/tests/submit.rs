@@ -24,7 +24,7 @@ use vigil_aggregation::{
     store::{CertState, NewCertificate, Store},
     submit::{CertificateSubmitter, Outcome, SubmitterConfig},
 };
-use vigil_chain::{bindings::VigilVerifier, checkpoint_sol, mine};
+use vigil_chain::{anvil_mine as mine, bindings::VigilVerifier, checkpoint_sol};
 use vigil_crypto::{Signature, aggregate_signatures};
 use vigil_test_utils::{PgServer, TestNetwork};
 use vigil_types::{Certificate, Checkpoint};

@@ -65,7 +65,10 @@ pub struct Anvil {
 /// mines; it waits for blocks ([`crate::wait_for_block`]).
 pub async fn anvil_mine<P: alloy::providers::Provider>(provider: &P, blocks: u64) -> Result<()> {
     provider
-        .raw_request::<_, serde_json::Value>("anvil_mine".into(), (alloy::primitives::U256::from(blocks),))
+        .raw_request::<_, serde_json::Value>(
+            "anvil_mine".into(),
+            (alloy::primitives::U256::from(blocks),),
+        )
         .await
         .map(drop)
         .map_err(|e| Error::call("anvil_mine", e))

@@ -1,6 +1,7 @@
 //! Contract bindings, generated in one place: Vigil's (and the local-chain helpers') from the
 //! forge artifacts exported to `crates/vigil-chain/artifacts/` by
-//! `contracts/script/export-artifacts.mjs`, EigenLayer v1.3.0's from eigensdk's `eigen-utils`.
+//! `contracts/script/export-artifacts.mjs`, EigenLayer v1.3.0's from eigensdk's `eigen-utils`, and
+//! the few v1.9+ EigenLayer views Vigil probes ([`eigenlayer_v1_9`]) from the published interface.
 #![allow(missing_docs, unreachable_pub, clippy::too_many_arguments)]
 
 pub mod pauser_registry {

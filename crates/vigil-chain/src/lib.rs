@@ -8,6 +8,7 @@ mod eigenlayer;
 mod error;
 mod network;
 pub mod operator_set;
+pub mod preflight;
 mod provider;
 mod registration;
 mod tx;
@@ -22,15 +23,13 @@ pub use provider::{
     RedactUrls, RedactUrlsLayer, http_client, http_provider, redact_transport_error,
     signing_provider,
 };
-pub use tx::send;
-pub use version::{
-    EigenLayerVersion, SlasherModel, detect_eigenlayer, detect_eigenlayer_with,
-};
 pub use registration::{
     Deposit, PendingAllocation, RegistrationPlan, RegistrationReport, Waiting, deregister_operator,
     pending_allocations, register_operator, seconds_until, wait_for_block,
 };
+pub use tx::send;
+pub use version::{EigenLayerVersion, SlasherModel, detect_eigenlayer, detect_eigenlayer_with};
 pub use vigil::{
-    Deployment, VigilContracts, VigilParams, WAD, checkpoint_for_slasher, checkpoint_sol,
-    deploy_vigil, key_hash, non_signer_bytes, registration_data,
+    DEFAULT_GOVERNANCE_DELAY, Deployment, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
+    checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, registration_data,
 };

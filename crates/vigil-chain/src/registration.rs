@@ -122,7 +122,10 @@ async fn set_strategies<P: Provider + Clone>(
     am: &AllocationManager::AllocationManagerInstance<P>,
     set: &AllocationManager::OperatorSet,
 ) -> Result<Vec<Address>> {
-    am.getStrategiesInOperatorSet(set.clone()).call().await.map_err(err("getStrategiesInOperatorSet"))
+    am.getStrategiesInOperatorSet(set.clone())
+        .call()
+        .await
+        .map_err(err("getStrategiesInOperatorSet"))
 }
 
 /// Takes `operator` (the signer of `provider`) towards membership of Vigil's operator set, as far

@@ -6,6 +6,7 @@ use std::path::Path;
 use alloy::{
     primitives::{Address, Bytes, U256, aliases::U96, keccak256},
     providers::Provider,
+    sol_types::SolCall,
 };
 use serde::{Deserialize, Serialize};
 use vigil_crypto::{PublicKey, SecretKey};
@@ -13,7 +14,10 @@ use vigil_types::{Checkpoint, SigningDomain, pop_message};
 
 use crate::{
     EigenLayerCore, Error, Result,
-    bindings::{VigilServiceManager, VigilSlasher, VigilVerifier, vigil_verifier},
+    bindings::{
+        EmptyContract, ProxyAdmin, TransparentUpgradeableProxy, VigilServiceManager, VigilSlasher,
+        VigilVerifier, vigil_verifier,
+    },
     tx::send,
 };
 
@@ -38,7 +42,14 @@ pub struct VigilParams {
     pub veto_window: u32,
     /// AVS metadata URI.
     pub metadata_uri: String,
+    /// Seconds between queueing a parameter change (thresholds, certificate age, slashing
+    /// parameters, veto configuration, slasher appointee) and the earliest time it can apply. A
+    /// devnet may use a short delay, but changes still go through the timelock.
+    pub governance_delay: u64,
 }
+
+/// The governance delay of real networks: one day.
+pub const DEFAULT_GOVERNANCE_DELAY: u64 = 86_400;
 
 impl Default for VigilParams {
     fn default() -> Self {
@@ -50,14 +61,20 @@ impl Default for VigilParams {
             veto_committee: Address::ZERO,
             veto_window: 0,
             metadata_uri: "https://vigil.invalid/metadata.json".to_owned(),
+            governance_delay: DEFAULT_GOVERNANCE_DELAY,
         }
     }
 }
 
-/// Addresses of a Vigil deployment.
+/// Addresses of a Vigil deployment. The three contracts are transparent proxies (their
+/// addresses never change across upgrades) administered by `proxy_admin`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct VigilContracts {
+    /// The OpenZeppelin ProxyAdmin that upgrades the three proxies (zero in deployment files
+    /// written before Vigil's contracts were upgradeable).
+    #[serde(default)]
+    pub proxy_admin: Address,
     /// The AVS: VigilServiceManager.
     pub service_manager: Address,
     /// VigilVerifier, which is also the AVSRegistrar and defines the signing domain.
@@ -110,8 +127,11 @@ impl Deployment {
     }
 }
 
-/// Deploys Vigil on `core` and wires it into EigenLayer: metadata, operator set, registrar and
-/// the slasher's permission to call `slashOperator`. `provider` signs as the owner.
+/// Deploys Vigil on `core` and wires it into EigenLayer: a ProxyAdmin and three transparent
+/// proxies (service manager, verifier, slasher), each implementation initialized through its
+/// proxy, then metadata, operator set, registrar and the slasher's permission to call
+/// `slashOperator` (given at the service manager's initialization). `provider` signs as the
+/// owner, which owns the ProxyAdmin and the three contracts.
 pub async fn deploy_vigil<P: Provider + Clone>(
     provider: &P,
     core: &EigenLayerCore,
@@ -119,24 +139,71 @@ pub async fn deploy_vigil<P: Provider + Clone>(
 ) -> Result<Deployment> {
     let owner = core.owner;
     let err = |what: &'static str| move |e| Error::call(what, e);
-    let sm = VigilServiceManager::deploy(
+    let proxy_admin =
+        ProxyAdmin::deploy(provider.clone()).await.map_err(err("deploy Vigil's ProxyAdmin"))?;
+    let empty =
+        EmptyContract::deploy(provider.clone()).await.map_err(err("deploy EmptyContract"))?;
+    // Proxies first: every address is known before the implementations that name them.
+    let mut proxies = [Address::ZERO; 3];
+    for (slot, what) in proxies.iter_mut().zip([
+        "deploy VigilServiceManager proxy",
+        "deploy VigilVerifier proxy",
+        "deploy VigilSlasher proxy",
+    ]) {
+        let proxy = TransparentUpgradeableProxy::deploy(
+            provider.clone(),
+            *empty.address(),
+            *proxy_admin.address(),
+            Bytes::new(),
+        )
+        .await
+        .map_err(err(what))?;
+        *slot = *proxy.address();
+    }
+    let [service_manager, verifier_proxy, slasher_proxy] = proxies;
+
+    let sm_impl = VigilServiceManager::deploy(
         provider.clone(),
         core.allocation_manager,
         core.permission_controller,
-        owner,
     )
     .await
     .map_err(err("deploy VigilServiceManager"))?;
-    let verifier = VigilVerifier::deploy(
+    let init = VigilServiceManager::initializeCall {
+        owner_: owner,
+        slasher_: slasher_proxy,
+        governanceDelay_: params.governance_delay,
+    };
+    send(
+        "initialize VigilServiceManager",
+        proxy_admin.upgradeAndCall(service_manager, *sm_impl.address(), init.abi_encode().into()),
+    )
+    .await?;
+    let sm = VigilServiceManager::new(service_manager, provider.clone());
+
+    let verifier_impl = VigilVerifier::deploy(
         provider.clone(),
         core.allocation_manager,
-        *sm.address(),
+        service_manager,
         params.operator_set_id,
-        owner,
-        params.max_certificate_age,
     )
     .await
     .map_err(err("deploy VigilVerifier"))?;
+    let init = VigilVerifier::initializeCall {
+        owner_: owner,
+        maxCertificateAge_: params.max_certificate_age,
+        governanceDelay_: params.governance_delay,
+    };
+    send(
+        "initialize VigilVerifier",
+        proxy_admin.upgradeAndCall(
+            verifier_proxy,
+            *verifier_impl.address(),
+            init.abi_encode().into(),
+        ),
+    )
+    .await?;
+    let verifier = VigilVerifier::new(verifier_proxy, provider.clone());
     let multiplier = U96::saturating_from(params.strategy_multiplier);
     send(
         "set strategies",
@@ -146,30 +213,42 @@ pub async fn deploy_vigil<P: Provider + Clone>(
         }]),
     )
     .await?;
-    let slasher = VigilSlasher::deploy(
-        provider.clone(),
-        *verifier.address(),
-        owner,
-        vec![core.strategy],
-        vec![params.wads_to_slash],
-        params.veto_committee,
-        params.veto_window,
+
+    // The slasher's implementation reads its immutables from the (now initialized) verifier.
+    let slasher_impl = VigilSlasher::deploy(provider.clone(), verifier_proxy)
+        .await
+        .map_err(err("deploy VigilSlasher"))?;
+    let init = VigilSlasher::initializeCall {
+        owner_: owner,
+        strategies_: vec![core.strategy],
+        wadsToSlash_: vec![params.wads_to_slash],
+        vetoCommittee_: params.veto_committee,
+        vetoWindow_: params.veto_window,
+        governanceDelay_: params.governance_delay,
+    };
+    send(
+        "initialize VigilSlasher",
+        proxy_admin.upgradeAndCall(
+            slasher_proxy,
+            *slasher_impl.address(),
+            init.abi_encode().into(),
+        ),
     )
-    .await
-    .map_err(err("deploy VigilSlasher"))?;
+    .await?;
+
     send("update AVS metadata", sm.updateAVSMetadataURI(params.metadata_uri.clone())).await?;
     send("create operator set", sm.createOperatorSet(params.operator_set_id, vec![core.strategy]))
         .await?;
-    send("set AVS registrar", sm.setAVSRegistrar(*verifier.address())).await?;
-    send("appoint slasher", sm.setSlasher(*slasher.address())).await?;
+    send("set AVS registrar", sm.setAVSRegistrar(verifier_proxy)).await?;
     let chain_id = provider.get_chain_id().await.map_err(|e| Error::call("chain id", e))?;
     Ok(Deployment {
         chain_id,
         eigenlayer: *core,
         vigil: VigilContracts {
-            service_manager: *sm.address(),
-            verifier: *verifier.address(),
-            slasher: *slasher.address(),
+            proxy_admin: *proxy_admin.address(),
+            service_manager,
+            verifier: verifier_proxy,
+            slasher: slasher_proxy,
             operator_set_id: params.operator_set_id,
         },
         params: params.clone(),
@@ -230,4 +309,3 @@ pub fn checkpoint_for_slasher(cp: &Checkpoint) -> VigilSlasher::Checkpoint {
         l1Block: c.l1Block,
     }
 }
-

@@ -14,8 +14,10 @@
 //! dependency; the checks every service shares (the L1 against the deployment file, listen
 //! addresses) are here.
 
-use std::{fmt, net::TcpListener};
+use std::{fmt, net::TcpListener, path::Path};
 
+use alloy_primitives::{Address, U256, utils::format_ether};
+use vigil_keystore::{Error as KeystoreError, Password, PrivateKeySigner, V3Keystore};
 use vigil_types::SigningDomain;
 
 /// How a check came out.
@@ -159,12 +161,7 @@ pub struct PreflightFailed {
 
 /// `L1 chain`: the L1 endpoint `rpc` (shown redacted) against the deployment file's chain id.
 /// `served` is the endpoint's `eth_chainId`, or why it could not be read.
-pub fn l1_chain(
-    rpc: &str,
-    served: Result<u64, String>,
-    deployment: &std::path::Path,
-    expected: u64,
-) -> Check {
+pub fn l1_chain(rpc: &str, served: Result<u64, String>, deployment: &Path, expected: u64) -> Check {
     const NAME: &str = "L1 chain";
     let rpc = vigil_types::redact::redact_url(rpc);
     let file = deployment.display();
@@ -189,7 +186,7 @@ pub fn l1_chain(
 }
 
 /// `deployment`: the deployment file could not be read.
-pub fn deployment_unreadable(path: &std::path::Path, reason: &str) -> Check {
+pub fn deployment_unreadable(path: &Path, reason: &str) -> Check {
     Check::fail(
         "deployment",
         format!("cannot read {}: {reason}", path.display()),
@@ -230,6 +227,83 @@ pub fn ports(addresses: &[(&str, &str)]) -> Check {
             fields.join(", ")
         ),
     )
+}
+
+/// `submitter key`: the V3 keystore of a service's submitting account (the `[<section>]`
+/// fields `keystore`, `password_file`, `password_env`) decrypts. Returns the account too.
+pub fn submitter_key(
+    section: &str,
+    keystore: &Path,
+    password_file: Option<&Path>,
+    password_env: &str,
+) -> (Check, Option<PrivateKeySigner>) {
+    const NAME: &str = "submitter key";
+    let from = match password_file {
+        Some(file) => format!("{section}.password_file ({})", file.display()),
+        None => format!("${password_env}"),
+    };
+    let password = match password_file {
+        Some(file) => Password::from_file(file),
+        None => Password::from_env(password_env),
+    };
+    let opened = password.and_then(|pw| V3Keystore::from_file(keystore)?.decrypt(&pw));
+    let file = keystore.display();
+    let check = match &opened {
+        Ok(signer) => Check::ok(NAME, format!("{file} decrypts (account {})", signer.address())),
+        Err(KeystoreError::WrongPassword) => Check::fail(
+            NAME,
+            format!("{file} does not decrypt with the password from {from}: wrong password"),
+            format!("put the password this keystore was created with in {from}"),
+        ),
+        Err(e @ KeystoreError::Password { .. }) => Check::fail(
+            NAME,
+            e.to_string(),
+            format!(
+                "set the password in {from}, or name another source ({section}.password_file, \
+                 {section}.password_env)"
+            ),
+        ),
+        Err(e @ KeystoreError::Io { .. }) => Check::fail(
+            NAME,
+            e.to_string(),
+            format!("point {section}.keystore at the submitting account's V3 keystore"),
+        ),
+        Err(e) => Check::fail(
+            NAME,
+            format!("{file}: {e}"),
+            "the keystore is damaged or not a V3 keystore: restore it from your backup",
+        ),
+    };
+    (check, opened.ok())
+}
+
+/// Below this balance (0.01 ETH) a submitting account gets a warning.
+const LOW_GAS_WEI: u128 = 10_000_000_000_000_000;
+
+/// `submitter gas`: the submitting account can pay for its transactions. `balance` is its
+/// balance on chain `chain_id`, or why it could not be read.
+pub fn submitter_gas(account: Address, chain_id: u64, balance: Result<U256, String>) -> Check {
+    const NAME: &str = "submitter gas";
+    match balance {
+        Err(e) => Check::fail(
+            NAME,
+            format!("cannot read the balance of {account}: {e}"),
+            "check chain.l1_rpc",
+        ),
+        Ok(b) if b.is_zero() => Check::fail(
+            NAME,
+            format!("{account} has no ETH on chain {chain_id}: it cannot pay for transactions"),
+            format!("send ETH for gas to {account}"),
+        ),
+        Ok(b) if b < U256::from(LOW_GAS_WEI) => Check::warn(
+            NAME,
+            format!("{account} has only {} ETH on chain {chain_id}", format_ether(b)),
+            format!("send ETH for gas to {account}"),
+        ),
+        Ok(b) => {
+            Check::ok(NAME, format!("{account} has {} ETH on chain {chain_id}", format_ether(b)))
+        }
+    }
 }
 
 /// What an aggregator answered to `GET /v1/domain`.

@@ -9,6 +9,8 @@
 //! acknowledged), a busy timeout and foreign keys; write transactions take the lock up front
 //! (`BEGIN IMMEDIATE`), see [`Db::begin_write`].
 
+pub mod preflight;
+
 use std::{fmt, time::Duration};
 
 use sqlx::{
@@ -96,6 +98,19 @@ impl Migrations {
     }
 }
 
+/// What [`Db::inspect`] learns about a database without changing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaStatus {
+    /// Which database it is.
+    pub backend: Backend,
+    /// Whether it exists yet (a missing SQLite file is created at start).
+    pub exists: bool,
+    /// Migrations already applied.
+    pub applied: usize,
+    /// Migrations the next open will apply.
+    pub pending: usize,
+}
+
 /// An open database: a pool and its backend. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -160,10 +175,68 @@ impl Db {
         Ok(db)
     }
 
-    /// Refuses a database whose applied migrations `migrator` does not know.
-    async fn check_schema_version(&self, migrator: &Migrator) -> Result<(), DbError> {
-        let supported = migrator.iter().map(|m| m.version).max().unwrap_or_default();
-        let has_table = match self.backend {
+    /// Connects to the database at `url` without changing it (SQLite: read-only, and a missing
+    /// file is not created) and reports its migrations against `migrations`: a preflight of
+    /// [`Db::open`]. Refuses what `open` would refuse (an unreachable server, a schema written by
+    /// a newer build); a SQLite file whose folder does not exist is a [`DbError::Database`].
+    pub async fn inspect(url: &str, migrations: Migrations) -> Result<SchemaStatus, DbError> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let migrator = migrations.for_backend(backend);
+        let known = migrator.iter().count();
+        let missing = SchemaStatus { backend, exists: false, applied: 0, pending: known };
+        let connect_url = match backend {
+            Backend::Sqlite => {
+                if url.contains(":memory:") || url.contains("mode=memory") {
+                    return Ok(missing);
+                }
+                let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"));
+                let path =
+                    std::path::Path::new(rest.unwrap_or_default().split('?').next().unwrap_or(""));
+                if !path.exists() {
+                    let folder = path.parent().filter(|p| !p.as_os_str().is_empty());
+                    return match folder {
+                        Some(dir) if !dir.is_dir() => {
+                            Err(DbError::Database(sqlx::Error::Configuration(
+                                format!("folder {} does not exist", dir.display()).into(),
+                            )))
+                        }
+                        _ => Ok(missing),
+                    };
+                }
+                if url.contains("mode=") {
+                    url.to_owned()
+                } else if url.contains('?') {
+                    format!("{url}&mode=ro")
+                } else {
+                    format!("{url}?mode=ro")
+                }
+            }
+            Backend::Postgres => url.to_owned(),
+        };
+        let pool = AnyPoolOptions::new().max_connections(1).connect(&connect_url).await?;
+        let db = Self { pool, backend };
+        let checked = db.check_schema_version(migrator).await;
+        let applied = match checked {
+            Ok(()) => db.applied_versions().await,
+            Err(e) => Err(e),
+        };
+        db.close().await;
+        let applied = applied?;
+        let pending = migrator.iter().filter(|m| !applied.contains(&m.version)).count();
+        Ok(SchemaStatus { backend, exists: true, applied: applied.len(), pending })
+    }
+
+    /// The versions in `_sqlx_migrations` (none when the table does not exist yet).
+    async fn applied_versions(&self) -> Result<Vec<i64>, DbError> {
+        if !self.has_migrations_table().await? {
+            return Ok(Vec::new());
+        }
+        Ok(sqlx::query_scalar("SELECT version FROM _sqlx_migrations").fetch_all(&self.pool).await?)
+    }
+
+    async fn has_migrations_table(&self) -> Result<bool, DbError> {
+        let query = match self.backend {
             Backend::Sqlite => {
                 "SELECT COUNT(*) FROM sqlite_master \
                  WHERE type = 'table' AND name = '_sqlx_migrations'"
@@ -173,13 +246,14 @@ impl Db {
                  WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'"
             }
         };
-        let has_table: i64 = sqlx::query_scalar(has_table).fetch_one(&self.pool).await?;
-        if has_table == 0 {
-            return Ok(());
-        }
-        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM _sqlx_migrations")
-            .fetch_all(&self.pool)
-            .await?;
+        let n: i64 = sqlx::query_scalar(query).fetch_one(&self.pool).await?;
+        Ok(n > 0)
+    }
+
+    /// Refuses a database whose applied migrations `migrator` does not know.
+    async fn check_schema_version(&self, migrator: &Migrator) -> Result<(), DbError> {
+        let supported = migrator.iter().map(|m| m.version).max().unwrap_or_default();
+        let applied = self.applied_versions().await?;
         if applied.iter().any(|v| migrator.iter().all(|m| m.version != *v)) {
             let found = applied.iter().copied().max().unwrap_or_default();
             return Err(DbError::UnsupportedSchema { found, supported });
@@ -251,5 +325,37 @@ mod tests {
         let sync: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&db.pool).await.unwrap();
         assert_eq!(sync, 2, "FULL");
         db.close().await;
+    }
+
+    /// `inspect` reports without changing anything: a missing file stays missing, and it refuses
+    /// what `open` refuses (a newer schema, a folder that does not exist).
+    #[tokio::test]
+    async fn inspect_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("t.db");
+        let url = format!("sqlite://{}", file.display());
+        let m = Migrations { sqlite: &EMPTY, postgres: &EMPTY };
+        let status = Db::inspect(&url, m).await.unwrap();
+        assert_eq!(
+            status,
+            SchemaStatus { backend: Backend::Sqlite, exists: false, applied: 0, pending: 0 }
+        );
+        assert!(!file.exists(), "not created");
+
+        let db = Db::open(&url, m, 1).await.unwrap();
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+             execution_time) VALUES (99, 'from the future', TRUE, x'00', 0)",
+        )
+        .execute(&db.pool)
+        .await
+        .unwrap();
+        db.close().await;
+        let err = Db::inspect(&url, m).await.unwrap_err();
+        assert!(matches!(err, DbError::UnsupportedSchema { found: 99, .. }), "{err}");
+
+        let nowhere = format!("sqlite://{}", dir.path().join("no/such/t.db").display());
+        let err = Db::inspect(&nowhere, m).await.unwrap_err().to_string();
+        assert!(err.contains("does not exist"), "{err}");
     }
 }

@@ -228,14 +228,38 @@ pub async fn provision(
     };
     write_configs(layout, &manifest, ports)?;
 
-    // Registration is what a real operator does: through the operator's own CLI.
+    // Registration is what a real operator does: through the operator's own CLI, which waits
+    // for EigenLayer's allocation configuration delay by watching blocks. The devnet's L1 mines
+    // only on transactions, so blocks are mined here meanwhile (a real chain makes its own).
+    let miner = {
+        let owner = owner.clone();
+        tokio::spawn(async move {
+            loop {
+                let _ = vigil_chain::anvil_mine(&owner, 1).await;
+                tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            }
+        })
+    };
+    let registered = register_all(layout, &manifest, say).await;
+    miner.abort();
+    registered?;
+    manifest.write(layout)?;
+    Ok(manifest)
+}
+
+/// Runs `vigil-operator register` for every operator of `manifest`.
+async fn register_all(
+    layout: &Layout,
+    manifest: &Manifest,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<()> {
     for (i, op) in manifest.operators.iter().enumerate() {
         say(format!("registering {} ({}) through `vigil-operator register`", op.name, op.address));
         let log = layout.log(&format!("{}-register", op.name));
         let out = tokio::process::Command::new(procs::binary("vigil-operator"))
             .arg("--config")
             .arg(layout.operator_config(i))
-            .args(["register", "--deposit", &op.stake.to_string()])
+            .args(["register", "--deposit", &op.stake.to_string(), "--wait", "120"])
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .output()
@@ -260,8 +284,7 @@ pub async fn provision(
             say(format!("  {}", line.trim()));
         }
     }
-    manifest.write(layout)?;
-    Ok(manifest)
+    Ok(())
 }
 
 #[cfg(unix)]

@@ -55,25 +55,7 @@ pub async fn doctor(config: &OperatorConfig) -> Report {
     let mut report = Report::default();
     let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
 
-    let deployment = match Deployment::read(&config.chain.deployment) {
-        Ok(d) => {
-            report.push(Check::ok(
-                "deployment",
-                format!(
-                    "{}: chain {}, verifier {}, operator set {}",
-                    config.chain.deployment.display(),
-                    d.chain_id,
-                    d.vigil.verifier,
-                    d.vigil.operator_set_id
-                ),
-            ));
-            Some(d)
-        }
-        Err(e) => {
-            report.push(preflight::deployment_unreadable(&config.chain.deployment, &e.to_string()));
-            None
-        }
-    };
+    let deployment = vigil_chain::preflight::read_deployment(&config.chain.deployment, &mut report);
 
     // L1: the chain the deployment is on.
     let l1 = match config.chain.l1_rpc.parse() {

@@ -46,7 +46,12 @@ const INBOX: Address = address!("ff00000000000000000000000000000000000901");
 #[tokio::test]
 async fn node_signs_channel_final_blocks_and_delivers_them() {
     // L1 with EigenLayer and Vigil; a registered operator.
-    let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
+    // It keeps the state of its last 64 blocks only, like a full node, and the node talks to it
+    // only through a proxy that refuses every non-standard JSON-RPC method.
+    let l1 = Anvil::start(AnvilConfig { prune_history: Some(64), ..AnvilConfig::default() })
+        .await
+        .unwrap();
+    let proxy = vigil_test_utils::StandardRpcProxy::start(l1.endpoint()).await.unwrap();
     let owner: PrivateKeySigner = DEV_KEY.parse().unwrap();
     let l1p = signing_provider(l1.url(), owner.clone());
     let core = deploy_core(&l1p, owner.address(), CoreParams::default()).await.unwrap();
@@ -83,12 +88,12 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
     let deployment_file = dir.path().join("deployment.json");
     deployment.write(&deployment_file).unwrap();
     let mut config = OperatorConfig::default();
-    config.chain.l1_rpc = l1.endpoint().to_owned();
+    config.chain.l1_rpc = proxy.url.clone();
     config.chain.deployment = deployment_file;
     config.node.protection_db = dir.path().join("protection.sqlite");
     config.node.poll_interval_ms = 100;
     config.node.status_interval_ms = 100;
-    config.node.beacon_urls = vec![l1.endpoint().to_owned()];
+    config.node.beacon_urls = vec![proxy.url.clone()];
     config.node.beacon_dialect = BeaconDialect::Anvil;
     config.submission.aggregators = vec![aggregator.url.clone()];
     config.rollups = vec![RollupConfig {
@@ -247,4 +252,6 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
 
     stop.send(()).unwrap();
     tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();
+    assert_eq!(proxy.refused(), Vec::<String>::new(), "the node used only standard JSON-RPC");
+    assert!(proxy.forwarded() > 0, "the node did talk to L1 through the proxy");
 }

@@ -21,6 +21,7 @@ mod detector;
 mod error;
 pub mod feed;
 pub mod metrics;
+pub mod preflight;
 pub mod runner;
 pub mod service;
 mod store;

@@ -180,6 +180,7 @@ pub fn domain_only_deployment(verifier: Address) -> Deployment {
             service_manager: zero,
             verifier,
             slasher: zero,
+            proxy_admin: zero,
             operator_set_id: 0,
         },
         params: VigilParams::default(),

@@ -1,4 +1,7 @@
-//! A fresh operator generates keys and registers through the CLI.
+//! A fresh operator generates keys and registers through the CLI, talking to L1 only through a
+//! proxy that refuses every non-standard JSON-RPC method: `register`, `status` and `deregister`
+//! need nothing anvil-specific. The test prepares the chain directly (funding) and keeps blocks
+//! coming with a background miner, as a real chain would.
 
 use std::{path::Path, process::Command};
 
@@ -7,13 +10,16 @@ use alloy::{
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
+use alloy::sol_types::SolEvent;
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, VigilParams, WAD, bindings::TestToken, deploy_core,
-    deploy_vigil, send, signing_provider,
+    Anvil, AnvilConfig, CoreParams, VigilParams, WAD,
+    bindings::{TestToken, eigenlayer::DelegationManager::OperatorMetadataURIUpdated},
+    deploy_core, deploy_vigil, send, signing_provider,
 };
 
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const PASSWORD_VAR: &str = "VIGIL_TEST_KEYSTORE_PASSWORD";
+const METADATA: &str = "https://operator.example/vigil-metadata.json";
 
 fn cli(config: &Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vigil-operator"))
@@ -36,9 +42,10 @@ fn ok(out: &std::process::Output) -> String {
     stdout
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_operator_registers_through_the_cli() {
     let anvil = Anvil::start(AnvilConfig::default()).await.unwrap();
+    let proxy = vigil_test_utils::StandardRpcProxy::start(anvil.endpoint()).await.unwrap();
     let owner: PrivateKeySigner = DEV_KEY.parse().unwrap();
     let p = signing_provider(anvil.url(), owner.clone());
     let core = deploy_core(&p, owner.address(), CoreParams::default()).await.unwrap();
@@ -52,8 +59,9 @@ async fn fresh_operator_registers_through_the_cli() {
         format!(
             "[chain]\nl1_rpc = \"{}\"\ndeployment = \"deployments/31337.json\"\n\
              [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_env = \"{PASSWORD_VAR}\"\n\
-             ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n",
-            anvil.endpoint()
+             ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n\
+             [registration]\noperator_metadata_uri = \"{METADATA}\"\n",
+            proxy.url
         ),
     )
     .unwrap();
@@ -111,18 +119,58 @@ async fn fresh_operator_registers_through_the_cli() {
     assert!(stderr.contains("wrong password"), "{stderr}");
     assert!(!stderr.contains("panicked"));
 
-    // Register: every step runs.
-    let stdout = ok(&cli(&config, &["register", "--deposit", &stake.to_string()]));
+    // Register without waiting: it becomes an EigenLayer operator and stops (exit 75) because
+    // EigenLayer activates the allocation delay only some blocks later; it says which.
+    let first = cli(&config, &["register"]);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert_eq!(first.status.code(), Some(75), "{stdout}{}", String::from_utf8_lossy(&first.stderr));
+    assert!(stdout.contains("registerAsOperator:        done"), "{stdout}");
+    assert!(stdout.contains("deposit:                   none requested"), "{stdout}");
+    assert!(stdout.contains("waiting: your allocation delay is active from block"), "{stdout}");
+    assert!(stdout.contains("run `vigil-operator register` again"), "{stdout}");
+
+    // Blocks keep coming (mined on anvil directly, not through the proxy), and register with
+    // --wait deposits, waits for the delay by polling the chain, then finishes.
+    let miner = {
+        let direct = p.clone();
+        tokio::spawn(async move {
+            loop {
+                let _ = vigil_chain::anvil_mine(&direct, 1).await;
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+        })
+    };
+    let stdout = ok(&cli(&config, &["register", "--deposit", &stake.to_string(), "--wait", "60"]));
+    miner.abort();
     for step in [
-        "registerAsOperator:        done",
+        "registerAsOperator:        already done, skipped",
+        "deposit:                   done",
         "allocate to Vigil's set:   done",
         "registerForOperatorSets:   done",
     ] {
         assert!(stdout.contains(step), "{stdout}");
     }
+    // The metadata URI was published with registerAsOperator.
+    let published = p
+        .get_logs(
+            &alloy::rpc::types::Filter::new()
+                .address(core.delegation_manager)
+                .event_signature(OperatorMetadataURIUpdated::SIGNATURE_HASH)
+                .from_block(0u64),
+        )
+        .await
+        .unwrap();
+    let uris: Vec<String> = published
+        .iter()
+        .filter_map(|l| OperatorMetadataURIUpdated::decode_log_data(l.data()).ok())
+        .filter(|e| e.operator == address)
+        .map(|e| e.metadataURI)
+        .collect();
+    assert_eq!(uris, [METADATA]);
     let status: serde_json::Value =
         serde_json::from_str(&ok(&cli(&config, &["status", "--json"]))).unwrap();
     assert_eq!(status["isMember"], true);
+    assert_eq!(status["pendingAllocations"], serde_json::json!([]));
     assert_eq!(status["isEigenlayerOperator"], true);
     assert_eq!(status["bls_key_hash"], serde_json::Value::Null);
     assert_eq!(status["blsKeyHash"], status["registeredKeyHash"]);
@@ -139,4 +187,5 @@ async fn fresh_operator_registers_through_the_cli() {
     assert_eq!(status["isMember"], false);
     assert_eq!(status["isSlashable"], true, "still slashable during the deallocation delay");
     assert!(ok(&cli(&config, &["deregister"])).contains("nothing to do"));
+    assert_eq!(proxy.refused(), Vec::<String>::new(), "only standard JSON-RPC");
 }

@@ -29,6 +29,7 @@ async fn equivocation_is_slashed_exactly_once() {
         net: &net,
         aggregator: &aggregator.api,
         db_url,
+        rpc: None,
     })
     .await;
     slasher.start().await;
@@ -179,6 +180,7 @@ async fn signers_of_a_recorded_certificate_that_sign_another_block_are_slashed()
         net: &net,
         aggregator: &aggregator.api,
         db_url,
+        rpc: None,
     })
     .await;
     slasher.start().await;

@@ -61,6 +61,11 @@ pub struct Aggregator {
 
 impl Aggregator {
     pub async fn start(net: &TestNetwork, dir: &Path) -> Self {
+        Self::start_at(net, dir, net.anvil.endpoint()).await
+    }
+
+    /// As [`Aggregator::start`], talking to L1 at `rpc` (say, a proxy in front of the anvil).
+    pub async fn start_at(net: &TestNetwork, dir: &Path, rpc: &str) -> Self {
         let (submitter, _) = net.funded_account().await.unwrap();
         V3Keystore::encrypt(&submitter, &Password::new(PASSWORD), KdfStrength::Light.scrypt())
             .unwrap()
@@ -81,7 +86,7 @@ impl Aggregator {
                  per_key_burst = 100000\n\
                  [aggregation]\nwindow_ms = 100\n\
                  [metrics]\naddress = \"127.0.0.1:0\"\n",
-                rpc = net.anvil.endpoint(),
+                rpc = rpc,
                 db = dir.join("aggregator.sqlite").display(),
             ),
         )
@@ -140,6 +145,8 @@ pub struct SlasherSetup<'a> {
     pub net: &'a TestNetwork,
     pub aggregator: &'a str,
     pub db_url: String,
+    /// L1 endpoint, if not the network's anvil.
+    pub rpc: Option<&'a str>,
 }
 
 /// The `vigil-slasher` binary, started and restarted on one config and database.
@@ -155,7 +162,8 @@ pub struct Slasher {
 
 impl Slasher {
     pub async fn new(setup: SlasherSetup<'_>) -> Self {
-        let SlasherSetup { dir, net, aggregator, db_url } = setup;
+        let SlasherSetup { dir, net, aggregator, db_url, rpc } = setup;
+        let rpc = rpc.unwrap_or(net.anvil.endpoint());
         let (signer, _) = net.funded_account().await.unwrap();
         V3Keystore::encrypt(&signer, &Password::new(PASSWORD), KdfStrength::Light.scrypt())
             .unwrap()
@@ -179,7 +187,7 @@ impl Slasher {
                  [[sources.aggregators]]\nname = \"agg\"\nurl = \"{aggregator}\"\n\
                  [api]\naddress = \"127.0.0.1:{port}\"\n\
                  [metrics]\naddress = \"127.0.0.1:{metrics_port}\"\n",
-                rpc = net.anvil.endpoint(),
+                rpc = rpc,
             ),
         )
         .unwrap();

@@ -10,6 +10,8 @@
     unreachable_pub
 )]
 
+mod archive;
+mod check;
 mod cli;
 mod e2e;
 mod harness;

@@ -36,6 +36,7 @@ async fn killed_anywhere_slashes_exactly_once(db_url: String) {
         net: &net,
         aggregator: &aggregator.api,
         db_url,
+        rpc: None,
     })
     .await;
     let l1 = net.l1_block().await.unwrap();

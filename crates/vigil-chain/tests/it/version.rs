@@ -85,16 +85,14 @@ async fn v1_9_releases_are_told_apart_by_their_views() {
     let anvil = anvil().await;
     let p = provider(&anvil, DEV_KEY);
     let get_slasher = (IAllocationManagerV19::getSlasherCall::SELECTOR, Address::ZERO.abi_encode());
-    let delay = (
-        IAllocationManagerV19::SLASHER_CONFIGURATION_DELAYCall::SELECTOR,
-        126_000u32.abi_encode(),
-    );
+    let delay =
+        (IAllocationManagerV19::SLASHER_CONFIGURATION_DELAYCall::SELECTOR, 126_000u32.abi_encode());
     // What the real v1.9.0-rc.0 and v1.9.0 AllocationManagers answer to the probes:
     // no version(), getSlasher() from rc.0, SLASHER_CONFIGURATION_DELAY() from v1.9.0.
     let rc0 = address!("0x00000000000000000000000000000000000019c0");
     let v190 = address!("0x0000000000000000000000000000000000001900");
     let registry = address!("0x0000000000000000000000000000000000000e1f");
-    set_code(&p, rc0, stub(&[get_slasher.clone()])).await;
+    set_code(&p, rc0, stub(std::slice::from_ref(&get_slasher))).await;
     set_code(&p, v190, stub(&[get_slasher, delay])).await;
     set_code(
         &p,
@@ -155,7 +153,8 @@ async fn absent_contracts_and_reverts_with_data_are_not_absent_functions() {
 async fn rpc_failures_are_errors_not_absent_functions() {
     // Nothing listens on this port.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let dead = http_provider(format!("http://127.0.0.1:{port}").parse().unwrap(), Duration::from_secs(5));
+    let dead =
+        http_provider(format!("http://127.0.0.1:{port}").parse().unwrap(), Duration::from_secs(5));
     let err = detect_eigenlayer(&dead, Address::repeat_byte(1)).await.unwrap_err();
     assert!(matches!(err, Error::Call { revert: None, .. }), "{err}");
 
@@ -203,7 +202,7 @@ async fn rpc_failures_are_errors_not_absent_functions() {
                 let id = text
                     .split("\"id\":")
                     .nth(1)
-                    .and_then(|s| s.split(|c| c == ',' || c == '}').next())
+                    .and_then(|s| s.split([',', '}']).next())
                     .unwrap_or("0")
                     .trim()
                     .to_owned();

@@ -6,13 +6,13 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    CoreParams, Deployment, VigilParams, WAD,
+    CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD, Waiting, anvil_mine,
     bindings::{
-        TestToken, VigilSlasher, VigilVerifier,
+        ProxyAdmin, TestToken, VigilServiceManager, VigilSlasher, VigilVerifier,
         eigenlayer::{AllocationManager, IAllocationManagerTypes},
     },
-    Deposit, RegistrationPlan, Waiting, anvil_mine, checkpoint_for_slasher, checkpoint_sol,
-    deploy_core, deploy_vigil, non_signer_bytes, register_operator, seconds_until, send,
+    checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, non_signer_bytes,
+    register_operator, seconds_until, send,
 };
 use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
 use vigil_types::Checkpoint;
@@ -56,7 +56,8 @@ async fn setup() -> Net {
         };
         // The first run registers and deposits, then stops: the allocation delay is not active
         // until ALLOCATION_CONFIGURATION_DELAY + 1 blocks later.
-        let first = register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
+        let first =
+            register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
         assert!(first.registered_as_operator && first.deposited, "{first:?}");
         assert!(!first.allocated && !first.registered_for_set, "{first:?}");
         let Some(Waiting::AllocationDelay { effect_block: Some(effect) }) = first.waiting else {
@@ -67,12 +68,17 @@ async fn setup() -> Net {
         assert!(seconds_until(&owner, effect).await.unwrap() > 0);
         anvil_mine(&owner, effect - head).await.unwrap();
         let plan = RegistrationPlan { deposit: None, ..plan };
-        let report = register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
+        let report =
+            register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
         assert!(!report.registered_as_operator && !report.deposited, "{report:?}");
-        assert!(report.allocated && report.registered_for_set && report.is_complete(), "{report:?}");
+        assert!(
+            report.allocated && report.registered_for_set && report.is_complete(),
+            "{report:?}"
+        );
         assert!(report.pending_allocations.is_empty(), "delay 0: effective at once");
         // Running it again skips every step already done.
-        let again = register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
+        let again =
+            register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
         assert!(!again.registered_as_operator && !again.allocated && !again.registered_for_set);
         assert!(again.is_complete());
         operators.push((signer.address(), bls));
@@ -208,4 +214,73 @@ async fn register_certify_and_slash_on_real_eigenlayer() {
             .is_err()
     );
     let _ = IAllocationManagerTypes::Allocation::default();
+}
+
+/// Vigil's contracts are proxies under one ProxyAdmin the owner holds, and a parameter changes only
+/// through the timelock: queued, visible with its eta, refused before it, applied after it.
+#[tokio::test]
+async fn parameters_change_only_through_the_timelock() {
+    let anvil = anvil().await;
+    let owner_signer: PrivateKeySigner = DEV_KEY.parse().unwrap();
+    let owner = provider(&anvil, DEV_KEY);
+    let core = deploy_core(&owner, owner_signer.address(), CoreParams::default()).await.unwrap();
+    let params = VigilParams { governance_delay: 3600, ..VigilParams::default() };
+    let deployment = deploy_vigil(&owner, &core, &params).await.unwrap();
+    let vigil = deployment.vigil;
+
+    let admin = ProxyAdmin::new(vigil.proxy_admin, owner.clone());
+    assert_eq!(admin.owner().call().await.unwrap(), owner_signer.address());
+    for proxy in [vigil.service_manager, vigil.verifier, vigil.slasher] {
+        assert_eq!(admin.getProxyAdmin(proxy).call().await.unwrap(), vigil.proxy_admin);
+        let implementation = admin.getProxyImplementation(proxy).call().await.unwrap();
+        assert_ne!(implementation, proxy);
+    }
+
+    let verifier = VigilVerifier::new(vigil.verifier, owner.clone());
+    assert_eq!(verifier.owner().call().await.unwrap(), owner_signer.address());
+    assert_eq!(verifier.governanceDelay().call().await.unwrap(), 3600);
+    assert_eq!(verifier.defaultThresholdBps().call().await.unwrap(), 6667);
+
+    send("queue threshold", verifier.queueDefaultThreshold(8000)).await.unwrap();
+    let pending = verifier.pendingDefaultThreshold().call().await.unwrap();
+    assert_eq!(pending.bps, 8000);
+    let now =
+        owner.get_block(alloy::eips::BlockId::latest()).await.unwrap().unwrap().header.timestamp;
+    assert_eq!(pending.eta, now + 3600);
+    let Err(err) = verifier.applyDefaultThreshold().call().await else {
+        panic!("applied before its eta")
+    };
+    assert!(err.as_decoded_error::<VigilVerifier::ChangeNotReady>().is_some(), "{err}");
+
+    // Test only: anvil's clock moves past the delay.
+    owner.raw_request::<_, serde_json::Value>("evm_increaseTime".into(), (3600u64,)).await.unwrap();
+    anvil_mine(&owner, 1).await.unwrap();
+    send("apply threshold", verifier.applyDefaultThreshold()).await.unwrap();
+    assert_eq!(verifier.defaultThresholdBps().call().await.unwrap(), 8000);
+    assert_eq!(verifier.pendingDefaultThreshold().call().await.unwrap().eta, 0);
+
+    // The slasher and the service manager expose their pending changes the same way.
+    let slasher = VigilSlasher::new(vigil.slasher, owner.clone());
+    send("queue veto", slasher.queueVetoConfig(Address::repeat_byte(0xc0), 10)).await.unwrap();
+    let veto = slasher.pendingVetoConfig().call().await.unwrap();
+    assert_eq!((veto.committee, veto.windowBlocks), (Address::repeat_byte(0xc0), 10));
+    assert!(veto.eta > now);
+    let sm = VigilServiceManager::new(vigil.service_manager, owner.clone());
+    assert_eq!(sm.slasher().call().await.unwrap(), vigil.slasher);
+    assert_eq!(sm.pendingSlasher().call().await.unwrap().eta, 0);
+}
+
+/// Deployment files written before the proxies (no `proxyAdmin`) still read.
+#[test]
+fn deployment_without_proxy_admin_reads() {
+    let zero = Address::ZERO;
+    let json = serde_json::json!({
+        "serviceManager": zero, "verifier": Address::repeat_byte(1), "slasher": zero,
+        "operatorSetId": 0,
+    });
+    let contracts: vigil_chain::VigilContracts = serde_json::from_value(json).unwrap();
+    assert_eq!(contracts.proxy_admin, Address::ZERO);
+    assert_eq!(contracts.verifier, Address::repeat_byte(1));
+    let params: VigilParams = serde_json::from_value(serde_json::json!({})).unwrap();
+    assert_eq!(params.governance_delay, vigil_chain::DEFAULT_GOVERNANCE_DELAY);
 }
