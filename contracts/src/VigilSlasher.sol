@@ -212,10 +212,7 @@ contract VigilSlasher is VigilGoverned {
 
     /// @notice Queues new slashing parameters: strategies (strictly ascending, as EigenLayer
     ///         requires) and the share of each to slash per offence, in WAD (1e18 = all).
-    function queueSlashingParams(address[] calldata strategies_, uint256[] calldata wadsToSlash_)
-        external
-        onlyOwner
-    {
+    function queueSlashingParams(address[] calldata strategies_, uint256[] calldata wadsToSlash_) external onlyOwner {
         _checkSlashingParams(strategies_, wadsToSlash_);
         _pendingStrategies = strategies_;
         _pendingWadsToSlash = wadsToSlash_;

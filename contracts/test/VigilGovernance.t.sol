@@ -133,6 +133,13 @@ contract VigilGovernanceTest is VigilFixture {
         assertEq(current, apk);
     }
 
+    /// @dev forge does not enforce EIP-170 in tests; a real chain refuses the deployment.
+    function test_implementationsFitTheCodeSizeLimit() public view {
+        assertLe(_implementationOf(address(verifier)).code.length, 24_576, "VigilVerifier");
+        assertLe(_implementationOf(address(slasher)).code.length, 24_576, "VigilSlasher");
+        assertLe(_implementationOf(address(sm)).code.length, 24_576, "VigilServiceManager");
+    }
+
     function test_implementationsCannotBeInitialized() public {
         VigilVerifier v = VigilVerifier(_implementationOf(address(verifier)));
         vm.expectRevert("Initializable: contract is already initialized");

@@ -15,15 +15,18 @@ pub async fn database(url: &str, migrations: Migrations, field: &str, binary: &s
         Ok(s) if !s.exists => Check::ok(
             NAME,
             format!(
-                "{shown} ({}) does not exist yet: created at start with {} migrations",
-                s.backend, s.pending
+                "{shown} ({}) does not exist yet: created at start with {}",
+                s.backend,
+                migrations_count(s.pending)
             ),
         ),
         Ok(s) => Check::ok(
             NAME,
             format!(
-                "{shown} ({}) answers: {} migrations applied, {} to apply at start",
-                s.backend, s.applied, s.pending
+                "{shown} ({}) answers: {} applied, {} to apply at start",
+                s.backend,
+                migrations_count(s.applied),
+                s.pending
             ),
         ),
         Err(e @ DbError::UnsupportedSchema { .. }) => Check::fail(
@@ -42,4 +45,8 @@ pub async fn database(url: &str, migrations: Migrations, field: &str, binary: &s
             format!("start the database server, or correct {field}"),
         ),
     }
+}
+
+fn migrations_count(n: usize) -> String {
+    format!("{n} migration{}", if n == 1 { "" } else { "s" })
 }

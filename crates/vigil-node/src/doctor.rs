@@ -631,3 +631,53 @@ async fn aggregator(http: &reqwest::Client, name: &str, url: &str, ours: Signing
     };
     preflight::aggregator_domain(name, url, answer, ours, "submission.aggregators")
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use axum::{Json, Router, routing::get};
+
+    use super::*;
+
+    /// A standard beacon node: genesis at 1000, 12-second slots.
+    async fn standard_beacon() -> String {
+        let app = Router::new()
+            .route(
+                "/eth/v1/beacon/genesis",
+                get(|| async { Json(serde_json::json!({"data": {"genesis_time": "1000"}})) }),
+            )
+            .route(
+                "/eth/v1/config/spec",
+                get(|| async { Json(serde_json::json!({"data": {"SECONDS_PER_SLOT": "12"}})) }),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        url
+    }
+
+    /// The standard dialect's rule: the L1 head is a slot start of the beacon chain.
+    #[tokio::test]
+    async fn standard_beacon_must_have_the_l1_head_on_its_slot_grid() {
+        let url = standard_beacon().await;
+        let http = http_client(Duration::from_secs(5));
+        let head = |timestamp| Some(Head { number: 7, hash: B256::ZERO, timestamp });
+        let cases = [
+            // (L1 head timestamp, passes)
+            (1000 + 12 * 5, true),
+            (1000, true),
+            (1000 + 13, false),
+            (988, false),
+        ];
+        for (timestamp, passes) in cases {
+            let check = beacon(&http, &url, BeaconDialect::Standard, head(timestamp)).await;
+            let ok = check.outcome == preflight::Outcome::Ok;
+            assert_eq!(ok, passes, "{timestamp}: {check}");
+            if !passes {
+                assert!(check.detail.contains("serves another chain"), "{check}");
+            }
+        }
+        let ok = beacon(&http, &url, BeaconDialect::Standard, head(1060)).await;
+        assert!(ok.detail.ends_with("L1 head block 7 is slot 5"), "{ok}");
+    }
+}

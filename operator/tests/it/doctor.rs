@@ -191,6 +191,7 @@ async fn doctor_healthy_setup_is_all_ok() {
     let out = setup.doctor();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    println!("{stdout}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), CHECKS.len(), "{stdout}");
     for (line, name) in lines.iter().zip(CHECKS) {

@@ -96,9 +96,9 @@ const KNOWN_DIFFERENCES: &[Known] = &[
         signature: "slashOperator(address,(address,uint32,address[],uint256[],string))",
         absent_in: &[],
         returns_differ_in: V1_9_ON,
-        why: "returns (slashId, shares) since v1.5.0 with the same selector; VigilSlasher calls it \
-              through the return-less v1.3.0 declaration (Solidity ignores extra return data) and \
-              no Rust code decodes it",
+        why: "returns (slashId, shares) since v1.5.0 with the same selector; VigilSlasher._slash \
+              makes a low-level call and decodes (slashId, shares) only when data comes back \
+              (SlashIdRecorded); no Rust code decodes it",
     },
     Known {
         iface: "IProtocolRegistry",
