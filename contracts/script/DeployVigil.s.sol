@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {TimelockController} from "@openzeppelin/contracts/governance/TimelockController.sol";
 import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
 import {
     ITransparentUpgradeableProxy,
@@ -26,11 +27,13 @@ import {Vm} from "../test/utils/Test.sol";
 ///
 ///         Ownership: the slasher is initialized with OWNER; the service manager and the verifier,
 ///         which the broadcaster still has to configure, are handed to OWNER in two steps: OWNER must
-///         call acceptOwnership() on both. The ProxyAdmin (OpenZeppelin's one-step Ownable) goes to
-///         PROXY_ADMIN_OWNER at once: on a real network, a TimelockController or a multisig (see
-///         contracts/README.md, "Governance").
+///         call acceptOwnership() on both. The ProxyAdmin (OpenZeppelin's one-step Ownable), whose
+///         upgrades bypass the parameter timelock, goes to a new OpenZeppelin TimelockController
+///         whose minimum delay is GOVERNANCE_DELAY and whose only proposer, canceller and executor is
+///         OWNER, so that an upgrade waits as long as a parameter change; or, if PROXY_ADMIN_OWNER is
+///         set, to that address instead (an existing timelock). See contracts/README.md, "Governance".
 /// @dev Environment: ALLOCATION_MANAGER, PERMISSION_CONTROLLER, STRATEGIES (comma-separated);
-///      optional OWNER (default: the broadcaster), PROXY_ADMIN_OWNER (default: OWNER),
+///      optional OWNER (default: the broadcaster), PROXY_ADMIN_OWNER (default: a new timelock),
 ///      OPERATOR_SET_ID (0), MAX_CERTIFICATE_AGE (7200 blocks), SLASH_WAD (5e16 = 5% per offence),
 ///      VETO_COMMITTEE (none), VETO_WINDOW (0 blocks), GOVERNANCE_DELAY (86400 seconds), METADATA_URI.
 ///        forge script script/DeployVigil.s.sol --rpc-url $RPC --private-key $KEY --broadcast
@@ -54,6 +57,8 @@ contract DeployVigil {
 
     struct Deployment {
         ProxyAdmin proxyAdmin;
+        /// @dev The ProxyAdmin's owner when this script made it; zero with PROXY_ADMIN_OWNER.
+        TimelockController upgradeTimelock;
         VigilServiceManager serviceManager;
         VigilVerifier verifier;
         VigilSlasher slasher;
@@ -95,6 +100,7 @@ contract DeployVigil {
     function deploymentJson(Params memory p, Deployment memory d) public returns (string memory) {
         string memory v = "vigil";
         vm.serializeAddress(v, "proxyAdmin", address(d.proxyAdmin));
+        vm.serializeAddress(v, "upgradeTimelock", address(d.upgradeTimelock));
         vm.serializeAddress(v, "serviceManager", address(d.serviceManager));
         vm.serializeAddress(v, "verifier", address(d.verifier));
         vm.serializeAddress(v, "slasher", address(d.slasher));
@@ -122,7 +128,7 @@ contract DeployVigil {
 
     /// @notice The deployment itself. `deployer` is the account that makes the calls (the broadcaster,
     ///         or this contract when called directly); `p.owner` zero means it keeps ownership, and
-    ///         `p.proxyAdminOwner` zero means `p.owner`.
+    ///         `p.proxyAdminOwner` zero means a new TimelockController run by the owner.
     function deploy(Params memory p, address deployer) public returns (Deployment memory d) {
         address[] memory strategies = _sorted(p.strategies);
         address owner = p.owner == address(0) ? deployer : p.owner;
@@ -165,8 +171,20 @@ contract DeployVigil {
             d.serviceManager.transferOwnership(owner);
             d.verifier.transferOwnership(owner);
         }
-        address adminOwner = p.proxyAdminOwner == address(0) ? owner : p.proxyAdminOwner;
-        if (adminOwner != deployer) d.proxyAdmin.transferOwnership(adminOwner);
+        address adminOwner = p.proxyAdminOwner;
+        if (adminOwner == address(0)) {
+            d.upgradeTimelock = _upgradeTimelock(owner, p.governanceDelay);
+            adminOwner = address(d.upgradeTimelock);
+        }
+        d.proxyAdmin.transferOwnership(adminOwner);
+    }
+
+    /// @dev A TimelockController that only `owner` may propose to, cancel and execute, and that
+    ///      administers itself (changing its delay takes the delay).
+    function _upgradeTimelock(address owner, uint64 delay) internal returns (TimelockController) {
+        address[] memory accounts = new address[](1);
+        accounts[0] = owner;
+        return new TimelockController(delay, accounts, accounts, address(0));
     }
 
     function _initSlasher(

@@ -3,12 +3,15 @@ pragma solidity ^0.8.28;
 
 import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 
+import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
+
 import {DeployVigil} from "../script/DeployVigil.s.sol";
 import {Strategy} from "../src/eigenlayer/Strategy.sol";
 import {TestToken} from "../src/eigenlayer/TestToken.sol";
 import {IAllocationManager, OperatorSet} from "../src/interfaces/IAllocationManager.sol";
 import {IPermissionController} from "../src/interfaces/IPermissionController.sol";
 import {IStrategyManager} from "../src/interfaces/IStrategyManager.sol";
+import {VigilVerifierV2} from "./mocks/VigilUpgrades.sol";
 import {EigenLayerDeployer, IELAllocationManager} from "./utils/EigenLayerDeployer.sol";
 
 /// @notice The deploy script against EigenLayer's real v1.3.0 core.
@@ -65,7 +68,14 @@ contract DeployVigilTest is EigenLayerDeployer {
         assertEq(d.serviceManager.owner(), address(0x0e));
         assertEq(d.verifier.owner(), address(0x0e));
         assertEq(d.slasher.owner(), address(0x0e));
-        assertEq(d.proxyAdmin.owner(), address(0x0e));
+        // Upgrades wait for the same delay as parameters: the ProxyAdmin belongs to a timelock that
+        // only the owner drives.
+        assertEq(d.proxyAdmin.owner(), address(d.upgradeTimelock));
+        assertEq(d.upgradeTimelock.getMinDelay(), 2 days);
+        assertTrue(d.upgradeTimelock.hasRole(d.upgradeTimelock.PROPOSER_ROLE(), address(0x0e)));
+        assertTrue(d.upgradeTimelock.hasRole(d.upgradeTimelock.EXECUTOR_ROLE(), address(0x0e)));
+        assertFalse(d.upgradeTimelock.hasRole(d.upgradeTimelock.PROPOSER_ROLE(), address(script)));
+        _upgradeThroughTimelock(d);
         assertEq(d.proxyAdmin.getProxyAdmin(ITransparentUpgradeableProxy(address(d.verifier))), address(d.proxyAdmin));
         assertEq(uint256(d.verifier.governanceDelay()), 2 days);
         assertEq(uint256(d.slasher.governanceDelay()), 2 days);
@@ -78,6 +88,7 @@ contract DeployVigilTest is EigenLayerDeployer {
         string memory json = script.deploymentJson(p, d);
         assertEq(vm.parseJsonUint(json, ".chainId"), block.chainid);
         assertEq(vm.parseJsonAddress(json, ".vigil.proxyAdmin"), address(d.proxyAdmin));
+        assertEq(vm.parseJsonAddress(json, ".vigil.upgradeTimelock"), address(d.upgradeTimelock));
         assertEq(vm.parseJsonAddress(json, ".vigil.serviceManager"), address(d.serviceManager));
         assertEq(vm.parseJsonAddress(json, ".vigil.verifier"), address(d.verifier));
         assertEq(vm.parseJsonAddress(json, ".vigil.slasher"), address(d.slasher));
@@ -94,6 +105,22 @@ contract DeployVigilTest is EigenLayerDeployer {
         vm.writeJson(json, path);
         assertEq(vm.parseJsonAddress(vm.readFile(path), ".vigil.verifier"), address(d.verifier));
         vm.removeFile(path);
+    }
+
+    /// @dev Schedules, then executes after the delay, an upgrade of the verifier through the timelock.
+    function _upgradeThroughTimelock(DeployVigil.Deployment memory d) internal {
+        address v2 =
+            address(new VigilVerifierV2(d.verifier.allocationManager(), d.verifier.avs(), d.verifier.operatorSetId()));
+        bytes memory call = abi.encodeCall(ProxyAdmin.upgrade, (ITransparentUpgradeableProxy(address(d.verifier)), v2));
+        vm.prank(address(0x0e));
+        d.upgradeTimelock.schedule(address(d.proxyAdmin), 0, call, bytes32(0), bytes32(0), 2 days);
+        vm.prank(address(0x0e));
+        vm.expectRevert("TimelockController: operation is not ready");
+        d.upgradeTimelock.execute(address(d.proxyAdmin), 0, call, bytes32(0), bytes32(0));
+        vm.warp(block.timestamp + 2 days);
+        vm.prank(address(0x0e));
+        d.upgradeTimelock.execute(address(d.proxyAdmin), 0, call, bytes32(0), bytes32(0));
+        assertEq(uint256(VigilVerifierV2(address(d.verifier)).version()), 2);
     }
 }
 
