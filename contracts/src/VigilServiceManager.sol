@@ -2,7 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {VigilGoverned} from "./VigilGoverned.sol";
-import {CreateSetParams, CreateSetParamsV2, IAllocationManager} from "./interfaces/IAllocationManager.sol";
+import {CreateSetParams, CreateSetParamsV2, IAllocationManager, OperatorSet} from "./interfaces/IAllocationManager.sol";
 import {IPermissionController} from "./interfaces/IPermissionController.sol";
 
 /// @title VigilServiceManager
@@ -25,7 +25,12 @@ contract VigilServiceManager is VigilGoverned {
     /// @notice The contract currently appointed to slash for this AVS.
     address public slasher;
 
-    uint256[49] private __gap;
+    /// @notice EigenLayer v1.9+: the operator sets created with a per-set slasher
+    ///         ({createOperatorSetWithSlasher}); a slasher change is passed on to each with
+    ///         AllocationManager.updateSlasher.
+    uint32[] public perSetSlasherSets;
+
+    uint256[48] private __gap;
 
     event SlasherSet(address indexed previous, address indexed current);
 
@@ -64,6 +69,7 @@ contract VigilServiceManager is VigilGoverned {
         CreateSetParamsV2[] memory params = new CreateSetParamsV2[](1);
         params[0] = CreateSetParamsV2(id, strategies, slasher_);
         allocationManager.createOperatorSets(address(this), params);
+        perSetSlasherSets.push(id);
         emit SlasherSet(slasher, slasher_);
         slasher = slasher_;
     }
@@ -101,11 +107,19 @@ contract VigilServiceManager is VigilGoverned {
     function _setSlasher(address newSlasher) internal {
         bytes4 selector = IAllocationManager.slashOperator.selector;
         address previous = slasher;
-        if (previous != address(0)) {
+        // A slasher named only by a v1.9 set (createOperatorSetWithSlasher) was never appointed.
+        if (
+            previous != address(0)
+                && permissionController.canCall(address(this), previous, address(allocationManager), selector)
+        ) {
             permissionController.removeAppointee(address(this), previous, address(allocationManager), selector);
         }
         if (newSlasher != address(0)) {
             permissionController.setAppointee(address(this), newSlasher, address(allocationManager), selector);
+        }
+        // v1.9+: the appointee no longer grants slashing; the set's own slasher does.
+        for (uint256 i; i < perSetSlasherSets.length; ++i) {
+            allocationManager.updateSlasher(OperatorSet(address(this), perSetSlasherSets[i]), newSlasher);
         }
         slasher = newSlasher;
         emit SlasherSet(previous, newSlasher);

@@ -367,5 +367,16 @@ contract VigilSlasherV19PermissionsTest is VigilFixture {
         slasher.submitDoubleSign(_operator(1), a, b);
         assertEq(mock.slashCount(), 1);
         assertEq(mock.slashedOperator(0), _operator(1));
+
+        // A new slasher, through the timelock, reaches the set (updateSlasher), not just the
+        // PermissionController: the old one can no longer slash.
+        address next = address(0x5ea5);
+        sm.queueSlasher(next);
+        vm.warp(block.timestamp + GOV_DELAY);
+        sm.applySlasher();
+        assertEq(mock.getSlasher(OperatorSet(address(sm), SET_ID)), next);
+        vm.prank(address(slasher));
+        vm.expectRevert(AllocationManagerV19Mock.InvalidCaller.selector);
+        am.slashOperator(address(sm), SlashingParams(_operator(1), SET_ID, strategies, wads, ""));
     }
 }

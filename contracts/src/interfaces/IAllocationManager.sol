@@ -44,6 +44,10 @@ interface IAllocationManager {
 
     function setAVSRegistrar(address avs, address registrar) external;
 
+    /// @dev EigenLayer v1.9+ only: names the set's next slasher, effective after EigenLayer's slasher
+    ///      configuration delay.
+    function updateSlasher(OperatorSet memory operatorSet, address slasher) external;
+
     function addStrategiesToOperatorSet(address avs, uint32 operatorSetId, address[] calldata strategies) external;
 
     function removeStrategiesFromOperatorSet(address avs, uint32 operatorSetId, address[] calldata strategies) external;

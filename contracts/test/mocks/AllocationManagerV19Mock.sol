@@ -53,6 +53,18 @@ contract AllocationManagerV19Mock {
         }
     }
 
+    /// @dev v1.9's updateSlasher takes effect after SLASHER_CONFIGURATION_DELAY + 1 blocks; the
+    ///      mock applies it at once (the delay is EigenLayer's, not Vigil's, to test).
+    function updateSlasher(OperatorSet memory set, address slasher) external checkCanCall(set.avs) {
+        bytes32 key = _key(set.avs, set.id);
+        if (_slasherOf[key] == address(0)) revert InvalidCaller();
+        _slasherOf[key] = slasher;
+    }
+
+    function getSlasher(OperatorSet memory set) external view returns (address) {
+        return _slasherOf[_key(set.avs, set.id)];
+    }
+
     function setAVSRegistrar(address avs, address registrar) external checkCanCall(avs) {
         require(IAVSRegistrar(registrar).supportsAVS(avs), "InvalidAVSRegistrar");
         registrarOf[avs] = registrar;

@@ -56,6 +56,8 @@ pub async fn run(
             deployment.chain_id
         )));
     }
+    vigil_chain::log_eigenlayer(&reader, deployment.eigenlayer.allocation_manager, "aggregator")
+        .await;
 
     let store = Store::open(&config.database.url)
         .await

@@ -28,7 +28,9 @@ pub use registration::{
     pending_allocations, register_operator, seconds_until, wait_for_block,
 };
 pub use tx::send;
-pub use version::{EigenLayerVersion, SlasherModel, detect_eigenlayer, detect_eigenlayer_with};
+pub use version::{
+    EigenLayerVersion, SlasherModel, detect_eigenlayer, detect_eigenlayer_with, log_eigenlayer,
+};
 pub use vigil::{
     DEFAULT_GOVERNANCE_DELAY, Deployment, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
     checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, registration_data,

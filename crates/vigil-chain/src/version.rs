@@ -345,3 +345,16 @@ mod tests {
         );
     }
 }
+
+/// Detects EigenLayer behind `allocation_manager` and logs which path Vigil takes with it
+/// (`target` names the service). Informational: a failure is logged, not returned.
+pub async fn log_eigenlayer<P: Provider>(provider: &P, allocation_manager: Address, target: &str) {
+    match detect_eigenlayer(provider, allocation_manager).await {
+        Ok(version) => {
+            tracing::info!(target: "vigil::eigenlayer", service = target, eigenlayer = %version.describe(), "EigenLayer detected");
+        }
+        Err(err) => {
+            tracing::warn!(target: "vigil::eigenlayer", service = target, %err, "cannot tell EigenLayer's version");
+        }
+    }
+}

@@ -119,12 +119,79 @@ impl Deployment {
         std::fs::write(path, json + "\n").map_err(|e| err(e.to_string()))
     }
 
-    /// Reads a deployment JSON file.
+    /// Reads a deployment JSON file. A file for a public network may name it instead of listing
+    /// EigenLayer's addresses: `"network": "hoodi"` and `"strategy": "<name or address>"` (the
+    /// strategy Vigil's set counts) fill in `eigenlayer` from the embedded network file
+    /// ([`crate::Network`]); only Vigil's own addresses, which a deployment writes, are needed.
     pub fn read(path: &Path) -> Result<Self> {
         let err = |reason: String| Error::DeploymentFile { path: path.to_owned(), reason };
         let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| err(e.to_string()))
+        let mut json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+        if let Some(name) = json.get("network").and_then(|n| n.as_str()).map(str::to_owned) {
+            let network = crate::Network::by_name(&name)?;
+            let eigenlayer = network_core(&network, &json).map_err(&err)?;
+            let object = json.as_object_mut().ok_or_else(|| err("not a JSON object".into()))?;
+            if object.contains_key("eigenlayer") {
+                return Err(err("name either \"network\" or \"eigenlayer\", not both".into()));
+            }
+            match object.get("chainId").and_then(serde_json::Value::as_u64) {
+                Some(id) if id != network.chain_id => {
+                    return Err(err(format!(
+                        "chainId {id} is not {name}'s ({})",
+                        network.chain_id
+                    )));
+                }
+                Some(_) => {}
+                None => {
+                    object.insert("chainId".into(), network.chain_id.into());
+                }
+            }
+            object.remove("network");
+            object.remove("strategy");
+            object.insert(
+                "eigenlayer".into(),
+                serde_json::to_value(eigenlayer).map_err(|e| err(e.to_string()))?,
+            );
+            object.entry("params").or_insert_with(|| serde_json::json!({}));
+        }
+        serde_json::from_value(json).map_err(|e| err(e.to_string()))
     }
+}
+
+/// EigenLayer's core on a public network, as a deployment names it: the network's proxies and the
+/// strategy the file's `"strategy"` names (by the network file's name or by address). Fields that
+/// exist only on a local chain (owner, proxy admin, pauser registry, token) are zero.
+fn network_core(
+    network: &crate::Network,
+    json: &serde_json::Value,
+) -> std::result::Result<EigenLayerCore, String> {
+    let wanted = json
+        .get("strategy")
+        .and_then(serde_json::Value::as_str)
+        .ok_or("a deployment naming a network must name its \"strategy\" (a name or an address)")?;
+    let strategy = match wanted.parse::<Address>() {
+        Ok(address) => address,
+        Err(_) => network.strategy(wanted).ok_or_else(|| {
+            let known: Vec<&str> = network.strategies.iter().map(|s| s.name.as_str()).collect();
+            format!("{} lists no strategy {wanted:?}; known: {}", network.name, known.join(", "))
+        })?,
+    };
+    let c = &network.eigenlayer;
+    Ok(EigenLayerCore {
+        owner: Address::ZERO,
+        proxy_admin: Address::ZERO,
+        pauser_registry: Address::ZERO,
+        permission_controller: c.permission_controller,
+        allocation_manager: c.allocation_manager,
+        delegation_manager: c.delegation_manager,
+        strategy_manager: c.strategy_manager,
+        avs_directory: c.avs_directory,
+        eigen_pod_manager: c.eigen_pod_manager,
+        token: Address::ZERO,
+        strategy,
+        params: crate::CoreParams::default(),
+    })
 }
 
 /// Deploys Vigil on `core` and wires it into EigenLayer: a ProxyAdmin and three transparent
@@ -237,8 +304,31 @@ pub async fn deploy_vigil<P: Provider + Clone>(
     .await?;
 
     send("update AVS metadata", sm.updateAVSMetadataURI(params.metadata_uri.clone())).await?;
-    send("create operator set", sm.createOperatorSet(params.operator_set_id, vec![core.strategy]))
-        .await?;
+    // EigenLayer v1.9+ names a set's only slasher when the set is created; before v1.9 the
+    // slasher is the PermissionController appointee the service manager installed at
+    // initialisation.
+    let version = crate::detect_eigenlayer(provider, core.allocation_manager).await?;
+    tracing::info!(target: "vigil::deploy", eigenlayer = %version, "creating Vigil's operator set");
+    match version.slasher_model() {
+        crate::SlasherModel::PerOperatorSet => {
+            send(
+                "create operator set with its slasher",
+                sm.createOperatorSetWithSlasher(
+                    params.operator_set_id,
+                    vec![core.strategy],
+                    slasher_proxy,
+                ),
+            )
+            .await?;
+        }
+        crate::SlasherModel::PermissionControllerAppointee => {
+            send(
+                "create operator set",
+                sm.createOperatorSet(params.operator_set_id, vec![core.strategy]),
+            )
+            .await?;
+        }
+    }
     send("set AVS registrar", sm.setAVSRegistrar(verifier_proxy)).await?;
     let chain_id = provider.get_chain_id().await.map_err(|e| Error::call("chain id", e))?;
     Ok(Deployment {

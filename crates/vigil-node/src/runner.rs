@@ -64,6 +64,7 @@ pub async fn run(
     let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
     let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
     let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc", timeout).await?;
+    vigil_chain::log_eigenlayer(&l1, deployment.eigenlayer.allocation_manager, "operator").await;
     let beacon = if config.node.beacon_urls.is_empty() {
         tracing::warn!(target: "vigil::node", "no beacon API configured (node.beacon_urls): blob batches will be refused");
         None

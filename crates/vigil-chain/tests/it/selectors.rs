@@ -85,6 +85,15 @@ const KNOWN_DIFFERENCES: &[Known] = &[
     },
     Known {
         iface: "IAllocationManager",
+        signature: "updateSlasher((address,uint32),address)",
+        absent_in: &["v1.3.0"],
+        returns_differ_in: &[],
+        why: "per-set slasher is new in v1.9.0-rc.0: VigilServiceManager calls it only for sets it \
+              created with createOperatorSetWithSlasher (the v1.9+ path); on v1.3.0 a slasher \
+              change is the PermissionController appointee alone",
+    },
+    Known {
+        iface: "IAllocationManager",
         signature: "SLASHER_CONFIGURATION_DELAY()",
         absent_in: &["v1.3.0", "v1.9.0-rc.0"],
         returns_differ_in: &[],
@@ -98,7 +107,7 @@ const KNOWN_DIFFERENCES: &[Known] = &[
         returns_differ_in: V1_9_ON,
         why: "returns (slashId, shares) since v1.5.0 with the same selector; VigilSlasher._slash \
               makes a low-level call and decodes (slashId, shares) only when data comes back \
-              (SlashIdRecorded); no Rust code decodes it",
+              (event SlashIdRecorded); no Rust code decodes it",
     },
     Known {
         iface: "IProtocolRegistry",

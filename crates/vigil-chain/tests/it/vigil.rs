@@ -49,16 +49,13 @@ async fn setup() -> Net {
         send("fund operator", token.transfer(signer.address(), stake)).await.unwrap();
         let bls = SecretKey::from_ikm(&[i + 1; 32]).unwrap();
         let p = provider(&anvil, &key);
-        let plan = RegistrationPlan {
-            deposit: Some(Deposit { strategy: core.strategy, amount: stake }),
-            magnitude: WAD,
-            metadata_uri: format!("https://operator-{i}.invalid/metadata.json"),
-        };
-        // The first run registers and deposits, then stops: the allocation delay is not active
-        // until ALLOCATION_CONFIGURATION_DELAY + 1 blocks later.
+        let metadata_uri = format!("https://operator-{i}.invalid/metadata.json");
+        let plan = RegistrationPlan { deposit: None, magnitude: WAD, metadata_uri };
+        // The first run registers and stops: the allocation delay is not active until
+        // ALLOCATION_CONFIGURATION_DELAY + 1 blocks later.
         let first =
             register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
-        assert!(first.registered_as_operator && first.deposited, "{first:?}");
+        assert!(first.registered_as_operator && !first.deposited, "{first:?}");
         assert!(!first.allocated && !first.registered_for_set, "{first:?}");
         let Some(Waiting::AllocationDelay { effect_block: Some(effect) }) = first.waiting else {
             panic!("expected to wait for the allocation delay: {first:?}");
@@ -66,11 +63,20 @@ async fn setup() -> Net {
         let head = owner.get_block_number().await.unwrap();
         assert_eq!(effect, head + u64::from(core.params.allocation_configuration_delay) + 1);
         assert!(seconds_until(&owner, effect).await.unwrap() > 0);
-        anvil_mine(&owner, effect - head).await.unwrap();
-        let plan = RegistrationPlan { deposit: None, ..plan };
-        let report =
+        // Run again too early: still waiting, nothing sent.
+        let early =
             register_operator(&p, &deployment, signer.address(), &bls, &plan).await.unwrap();
-        assert!(!report.registered_as_operator && !report.deposited, "{report:?}");
+        assert_eq!(early.waiting, Some(Waiting::AllocationDelay { effect_block: None }));
+        assert!(!early.registered_as_operator && !early.allocated, "{early:?}");
+        anvil_mine(&owner, effect - head).await.unwrap();
+        // Then: deposit, allocate, register.
+        let with_deposit = RegistrationPlan {
+            deposit: Some(Deposit { strategy: core.strategy, amount: stake }),
+            ..plan.clone()
+        };
+        let report =
+            register_operator(&p, &deployment, signer.address(), &bls, &with_deposit).await.unwrap();
+        assert!(!report.registered_as_operator && report.deposited, "{report:?}");
         assert!(
             report.allocated && report.registered_for_set && report.is_complete(),
             "{report:?}"
@@ -271,6 +277,41 @@ async fn parameters_change_only_through_the_timelock() {
 }
 
 /// Deployment files written before the proxies (no `proxyAdmin`) still read.
+#[test]
+fn a_deployment_names_its_network_instead_of_eigenlayers_addresses() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hoodi.json");
+    let vigil = serde_json::json!({
+        "proxyAdmin": Address::repeat_byte(4), "serviceManager": Address::repeat_byte(1),
+        "verifier": Address::repeat_byte(2), "slasher": Address::repeat_byte(3), "operatorSetId": 0,
+    });
+    let write = |v: serde_json::Value| std::fs::write(&file, v.to_string()).unwrap();
+    write(serde_json::json!({"network": "hoodi", "strategy": "WETH Strategy", "vigil": vigil}));
+    let d = Deployment::read(&file).unwrap();
+    let hoodi = vigil_chain::Network::by_name("hoodi").unwrap();
+    assert_eq!(d.chain_id, 560_048);
+    assert_eq!(d.eigenlayer.allocation_manager, hoodi.eigenlayer.allocation_manager);
+    assert_eq!(d.eigenlayer.delegation_manager, hoodi.eigenlayer.delegation_manager);
+    assert_eq!(d.eigenlayer.permission_controller, hoodi.eigenlayer.permission_controller);
+    assert_eq!(Some(d.eigenlayer.strategy), hoodi.strategy("WETH Strategy"));
+    assert_eq!(d.vigil.verifier, Address::repeat_byte(2));
+    assert_eq!(d.domain().l1_chain_id, 560_048);
+
+    // Refused: another chain's id, an unknown strategy, an unknown network, both forms at once.
+    let refused = |v: serde_json::Value| {
+        write(v);
+        Deployment::read(&file).unwrap_err().to_string()
+    };
+    let e = refused(serde_json::json!({"network": "hoodi", "chainId": 1, "strategy": "WETH Strategy", "vigil": vigil}));
+    assert!(e.contains("not hoodi's (560048)"), "{e}");
+    let e = refused(serde_json::json!({"network": "hoodi", "strategy": "DOGE", "vigil": vigil}));
+    assert!(e.contains("no strategy \"DOGE\"") && e.contains("WETH Strategy"), "{e}");
+    let e = refused(serde_json::json!({"network": "goerli", "strategy": "x", "vigil": vigil}));
+    assert!(e.contains("hoodi") && e.contains("mainnet") && e.contains("sepolia"), "{e}");
+    let e = refused(serde_json::json!({"network": "hoodi", "strategy": "WETH Strategy", "vigil": vigil, "eigenlayer": {}}));
+    assert!(e.contains("not both"), "{e}");
+}
+
 #[test]
 fn deployment_without_proxy_admin_reads() {
     let zero = Address::ZERO;
