@@ -10,7 +10,9 @@ use alloy::{
     primitives::{B256, U256, keccak256},
     providers::{Provider, ProviderBuilder},
 };
-use vigil_chain::{AnvilConfig, bindings::VigilVerifier, checkpoint_sol, operator_set::OperatorSetView};
+use vigil_chain::{
+    AnvilConfig, bindings::VigilVerifier, checkpoint_sol, operator_set::OperatorSetView,
+};
 use vigil_keystore::{KdfStrength, Password, V3Keystore};
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 use vigil_types::Checkpoint;
@@ -45,7 +47,10 @@ async fn a_checkpoint_older_than_the_nodes_state_is_certified_restored_and_verif
         .block(l1_block.into())
         .call()
         .await;
-    assert!(at_old.is_err(), "anvil still has the state of block {l1_block}: the test proves nothing");
+    assert!(
+        at_old.is_err(),
+        "anvil still has the state of block {l1_block}: the test proves nothing"
+    );
 
     let dir = tempfile::tempdir().unwrap();
     net.deployment.write(&dir.path().join("deployment.json")).unwrap();
@@ -88,7 +93,8 @@ async fn a_checkpoint_older_than_the_nodes_state_is_certified_restored_and_verif
     assert_eq!(set.members.len(), 3);
     assert_eq!(set.total_weight, U256::from(300u64) * U256::from(vigil_chain::WAD));
     let operators: Vec<_> = set.members.iter().map(|m| (m.key, m.weight)).collect();
-    let verified = vigil_client::verify_certificate(&status.certificate, &operators, 6_667).unwrap();
+    let verified =
+        vigil_client::verify_certificate(&status.certificate, &operators, 6_667).unwrap();
     assert_eq!(verified.signed_weight, verified.total_weight);
 
     assert_eq!(proxy.refused(), Vec::<String>::new(), "only standard JSON-RPC");

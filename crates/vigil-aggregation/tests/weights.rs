@@ -3,11 +3,7 @@
 //! EigenLayer v1.3.0 core, real registrar.
 #![allow(clippy::unwrap_used, clippy::indexing_slicing, missing_docs)]
 
-use alloy::{
-    network::EthereumWallet,
-    primitives::U256,
-    providers::Provider,
-};
+use alloy::{network::EthereumWallet, primitives::U256, providers::Provider};
 use vigil_aggregation::weights::WeightRefresher;
 use vigil_chain::{
     WAD,
@@ -40,7 +36,11 @@ async fn a_deposit_makes_one_weight_stale_and_one_pass_refreshes_it() {
         .unwrap();
     send(
         "deposit",
-        StrategyManager::new(core.strategy_manager, p).depositIntoStrategy(core.strategy, core.token, more),
+        StrategyManager::new(core.strategy_manager, p).depositIntoStrategy(
+            core.strategy,
+            core.token,
+            more,
+        ),
     )
     .await
     .unwrap();

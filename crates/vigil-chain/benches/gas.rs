@@ -18,10 +18,11 @@ use alloy::{
 };
 use eyre::{OptionExt, Result, WrapErr, eyre};
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD,
+    Anvil, AnvilConfig, CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD,
+    Waiting, anvil_mine,
     bindings::{TestToken, VigilSlasher, VigilVerifier},
-    Deposit, RegistrationPlan, Waiting, anvil_mine, checkpoint_for_slasher, checkpoint_sol,
-    deploy_core, deploy_vigil, non_signer_bytes, register_operator, send, signing_provider,
+    checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, non_signer_bytes,
+    register_operator, send, signing_provider,
 };
 use vigil_crypto::{PublicKey, SecretKey, Signature, aggregate_signatures};
 use vigil_types::Checkpoint;

@@ -296,6 +296,19 @@ fn parse_semver(tag: &str) -> Option<(u64, u64, u64, Option<&str>)> {
     Some((major, minor, patch, pre))
 }
 
+/// Detects EigenLayer behind `allocation_manager` and logs which path Vigil takes with it
+/// (`target` names the service). Informational: a failure is logged, not returned.
+pub async fn log_eigenlayer<P: Provider>(provider: &P, allocation_manager: Address, target: &str) {
+    match detect_eigenlayer(provider, allocation_manager).await {
+        Ok(version) => {
+            tracing::info!(target: "vigil::eigenlayer", service = target, eigenlayer = %version.describe(), "EigenLayer detected");
+        }
+        Err(err) => {
+            tracing::warn!(target: "vigil::eigenlayer", service = target, %err, "cannot tell EigenLayer's version");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -343,18 +356,5 @@ mod tests {
             rc.describe()
                 .starts_with("EigenLayer v1.9.0-rc.0: operator set created with its slasher")
         );
-    }
-}
-
-/// Detects EigenLayer behind `allocation_manager` and logs which path Vigil takes with it
-/// (`target` names the service). Informational: a failure is logged, not returned.
-pub async fn log_eigenlayer<P: Provider>(provider: &P, allocation_manager: Address, target: &str) {
-    match detect_eigenlayer(provider, allocation_manager).await {
-        Ok(version) => {
-            tracing::info!(target: "vigil::eigenlayer", service = target, eigenlayer = %version.describe(), "EigenLayer detected");
-        }
-        Err(err) => {
-            tracing::warn!(target: "vigil::eigenlayer", service = target, %err, "cannot tell EigenLayer's version");
-        }
     }
 }

@@ -53,7 +53,8 @@ pub async fn run(
     let l1_url = config.chain.l1_rpc.parse().map_err(|e| cfg(&format!("chain.l1_rpc: {e}")))?;
     let timeout = Duration::from_millis(config.chain.rpc_timeout_ms);
     let provider = vigil_chain::http_provider(l1_url, timeout);
-    vigil_chain::log_eigenlayer(&provider, deployment.eigenlayer.allocation_manager, "slasher").await;
+    vigil_chain::log_eigenlayer(&provider, deployment.eigenlayer.allocation_manager, "slasher")
+        .await;
 
     let store = EvidenceStore::open(&config.database.url).await.map_err(|e| start(&redact(&e)))?;
     let mut sources: Vec<String> =

@@ -9,8 +9,8 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, Deployment, VigilParams, WAD, bindings::TestToken, deploy_core,
-    RegistrationPlan, deploy_vigil, register_operator, send, signing_provider,
+    Anvil, AnvilConfig, CoreParams, Deployment, RegistrationPlan, VigilParams, WAD,
+    bindings::TestToken, deploy_core, deploy_vigil, register_operator, send, signing_provider,
 };
 use vigil_crypto::SecretKey;
 

@@ -111,7 +111,11 @@ async fn one(shared: &Shared, call: Value) -> Value {
     let method = call.get("method").and_then(Value::as_str).unwrap_or_default().to_owned();
     let id = call.get("id").cloned().unwrap_or(Value::Null);
     if is_non_standard(&method) {
-        shared.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(method.clone());
+        shared
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(method.clone());
         return json!({
             "jsonrpc": "2.0",
             "id": id,
@@ -165,16 +169,29 @@ mod tests {
 
     #[tokio::test]
     async fn standard_methods_pass_and_anvil_methods_are_refused() {
-        let anvil =
-            vigil_chain::Anvil::start(vigil_chain::AnvilConfig::default()).await.unwrap();
-        let proxy = StandardRpcProxy::start(&anvil.endpoint()).await.unwrap();
+        let anvil = vigil_chain::Anvil::start(vigil_chain::AnvilConfig::default()).await.unwrap();
+        let proxy = StandardRpcProxy::start(anvil.endpoint()).await.unwrap();
         let http = reqwest::Client::new();
         let ask = |method: &str| json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": []});
-        let ok: Value =
-            http.post(&proxy.url).json(&ask("eth_chainId")).send().await.unwrap().json().await.unwrap();
+        let ok: Value = http
+            .post(&proxy.url)
+            .json(&ask("eth_chainId"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(ok["result"], "0x7a69");
-        let refused: Value =
-            http.post(&proxy.url).json(&ask("anvil_mine")).send().await.unwrap().json().await.unwrap();
+        let refused: Value = http
+            .post(&proxy.url)
+            .json(&ask("anvil_mine"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(refused["error"]["code"], -32601);
         assert_eq!(refused["id"], 7);
         let batch: Value = http

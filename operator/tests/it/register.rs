@@ -5,12 +5,12 @@
 
 use std::{path::Path, process::Command};
 
+use alloy::sol_types::SolEvent;
 use alloy::{
     primitives::{Address, U256},
     providers::Provider,
     signers::local::PrivateKeySigner,
 };
-use alloy::sol_types::SolEvent;
 use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, VigilParams, WAD,
     bindings::{TestToken, eigenlayer::DelegationManager::OperatorMetadataURIUpdated},

@@ -61,7 +61,9 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
     }
     assert!(verifier.isCertified(cp).call().await.unwrap(), "never certified: {}", slasher.logs());
     for _ in 0..200 {
-        if slasher.metric("vigil_slasher_chain_certificates_total{result=\"recorded\"}").await >= 1.0 {
+        if slasher.metric("vigil_slasher_chain_certificates_total{result=\"recorded\"}").await
+            >= 1.0
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -69,7 +71,8 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
 
     // Operator 1 also signs block B at the same height and l1Block: a certificate conflict,
     // judged against the set at the pruned block.
-    let (status, body) = slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(1, "b", l1))).await;
+    let (status, body) =
+        slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(1, "b", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
     let list = slasher.wait_final(1, Duration::from_secs(60)).await;
     assert_eq!(list[0]["state"], "slashed", "{:#}", list[0]);
@@ -79,7 +82,8 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
     // SIGKILL, restart: the certificate is reloaded and checked again, the offence not repeated.
     slasher.kill();
     slasher.start().await;
-    let (status, body) = slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(1, "c", l1))).await;
+    let (status, body) =
+        slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(1, "c", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
     slasher.wait_final(1, Duration::from_secs(30)).await;
     assert_eq!(slash_events(&net).await.len(), 1, "one offence, slashed once");

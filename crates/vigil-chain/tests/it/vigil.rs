@@ -74,8 +74,9 @@ async fn setup() -> Net {
             deposit: Some(Deposit { strategy: core.strategy, amount: stake }),
             ..plan.clone()
         };
-        let report =
-            register_operator(&p, &deployment, signer.address(), &bls, &with_deposit).await.unwrap();
+        let report = register_operator(&p, &deployment, signer.address(), &bls, &with_deposit)
+            .await
+            .unwrap();
         assert!(!report.registered_as_operator && report.deposited, "{report:?}");
         assert!(
             report.allocated && report.registered_for_set && report.is_complete(),
@@ -302,13 +303,17 @@ fn a_deployment_names_its_network_instead_of_eigenlayers_addresses() {
         write(v);
         Deployment::read(&file).unwrap_err().to_string()
     };
-    let e = refused(serde_json::json!({"network": "hoodi", "chainId": 1, "strategy": "WETH Strategy", "vigil": vigil}));
+    let e = refused(
+        serde_json::json!({"network": "hoodi", "chainId": 1, "strategy": "WETH Strategy", "vigil": vigil}),
+    );
     assert!(e.contains("not hoodi's (560048)"), "{e}");
     let e = refused(serde_json::json!({"network": "hoodi", "strategy": "DOGE", "vigil": vigil}));
     assert!(e.contains("no strategy \"DOGE\"") && e.contains("WETH Strategy"), "{e}");
     let e = refused(serde_json::json!({"network": "goerli", "strategy": "x", "vigil": vigil}));
     assert!(e.contains("hoodi") && e.contains("mainnet") && e.contains("sepolia"), "{e}");
-    let e = refused(serde_json::json!({"network": "hoodi", "strategy": "WETH Strategy", "vigil": vigil, "eigenlayer": {}}));
+    let e = refused(
+        serde_json::json!({"network": "hoodi", "strategy": "WETH Strategy", "vigil": vigil, "eigenlayer": {}}),
+    );
     assert!(e.contains("not both"), "{e}");
 }
 
