@@ -27,8 +27,15 @@ cargo test --workspace
 step "benchmarks compile"
 cargo bench --workspace --no-run
 
-step "forge tests"
-(cd contracts && node_modules/.bin/forge test)
+step "forge tests (contracts/README.md's commands, as written)"
+(
+cd contracts
+npm ci
+export PATH="$PWD/node_modules/.bin:$PATH"   # forge, anvil, cast 1.7.1
+forge build
+forge test                                  # CI profile: 64 fuzz runs, 32×16 invariant runs
+forge fmt --check
+)
 
 step "devnet end to end (README: scripts/devnet.sh, unattended, byzantine)"
 devnet_dir=$(mktemp -d)

@@ -954,7 +954,7 @@ fn the_check_fails_on_undeclared_differences() {
     // Declared (absent at v1.3.0, handled): fine.
     assert!(check(&[used("getSlasher((address,uint32))", "(address)")], &published).is_empty());
     // Absent at v1.3.0 and not declared: fails, naming the version.
-    let f = check(&[used("updateSlasher((address,uint32),address)", "()")], &published);
+    let f = check(&[used("migrateSlashers((address,uint32)[])", "()")], &published);
     assert_eq!(f.len(), 1, "{f:?}");
     assert!(f[0].contains("missing at v1.3.0"), "{f:?}");
     // Decoding another return type than published: fails at every version.

@@ -11,6 +11,7 @@
 )]
 
 mod monitoring;
+mod readme;
 mod resume;
 mod survive;
 
