@@ -498,6 +498,8 @@ async fn da_inspect(args: InspectArgs) -> Result<()> {
 
 /// Serves the node API and metrics, and runs the node until Ctrl-C or SIGTERM.
 async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
+    // Before anything starts: a SIGTERM during start-up then still stops the node cleanly.
+    let shutdown = vigil_cli::shutdown_signal();
     let rollup_ids = config
         .rollups
         .iter()
@@ -523,7 +525,7 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
             let _ = stop.changed().await;
         })));
     }
-    let result = vigil_node::runner::run(config, keys, state, vigil_cli::shutdown_signal()).await;
+    let result = vigil_node::runner::run(config, keys, state, shutdown).await;
     let _ = stop_tx.send(true);
     for server in servers {
         let _ = server.await;

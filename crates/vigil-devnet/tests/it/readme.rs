@@ -27,19 +27,32 @@ use crate::{ONE_DEVNET_AT_A_TIME, port_offset};
 /// Blocks the tests below run, by README and the block's first command.
 const RUN_HERE: &[(&str, &str)] = &[
     ("README.md", "scripts/devnet.sh"),
-    ("operator/README.md", "export VIGIL_BLS_PASSWORD='…'  VIGIL_ECDSA_PASSWORD='…'"),
-    ("operator/README.md", "vigil-operator keys import --kind ecdsa --secret-file my-operator.hex --out keys/ecdsa.json --password-file secrets/ecdsa.pass"),
+    ("operator/README.md", "export VIGIL_BLS_PASSWORD='…' VIGIL_ECDSA_PASSWORD='…'"),
+    (
+        "operator/README.md",
+        "vigil-operator keys import --kind ecdsa --secret-file my-operator.hex --out keys/ecdsa.json --password-file secrets/ecdsa.pass",
+    ),
     ("operator/README.md", "vigil-operator --config operator.toml register --wait 600"),
     ("operator/README.md", "vigil-operator --config operator.toml doctor"),
     ("operator/README.md", "vigil-operator --config operator.toml run"),
-    ("operator/README.md", "vigil-operator da inspect --rollup-config testdata/realdata/rollup-configs/mainnet-op.toml --raw-tx testdata/realdata/op-batches/op-mainnet-calldata-span-zlib/raw_batcher_tx.hex"),
+    (
+        "operator/README.md",
+        "vigil-operator da inspect --rollup-config testdata/realdata/rollup-configs/mainnet-op.toml --raw-tx testdata/realdata/op-batches/op-mainnet-calldata-span-zlib/raw_batcher_tx.hex",
+    ),
     ("aggregator/README.md", "export VIGIL_PASSWORD_AGGREGATOR=…"),
     ("slasher/README.md", "export VIGIL_PASSWORD_SLASHER=…"),
     ("dashboards/README.md", "promtool check config dashboards/prometheus/prometheus.yml"),
 ];
 
 /// Blocks CI runs: every command line of the block is a line of `.ci/run` or `scripts/test.sh`.
-const RUN_BY_CI: &[(&str, &str)] = &[("README.md", "scripts/test.sh"), ("contracts/README.md", "cd contracts")];
+const RUN_BY_CI: &[(&str, &str)] = &[
+    ("README.md", "scripts/test.sh"),
+    (
+        "README.md",
+        "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --byzantine --exit-after 8 --timeout-secs 300",
+    ),
+    ("contracts/README.md", "cd contracts"),
+];
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
@@ -242,7 +255,12 @@ impl Background {
     }
 
     /// Waits until `ready` (checked every 200 ms) or panics after `timeout`.
-    async fn wait_until(&mut self, what: &str, timeout: Duration, ready: impl AsyncFn(&str) -> bool) {
+    async fn wait_until(
+        &mut self,
+        what: &str,
+        timeout: Duration,
+        ready: impl AsyncFn(&str) -> bool,
+    ) {
         let deadline = Instant::now() + timeout;
         loop {
             if ready(&self.log()).await {
@@ -256,20 +274,53 @@ impl Background {
         }
     }
 
-    /// Sends `signal` to the whole group and waits for the block to end; its exit status.
-    fn stop(mut self, signal: &str) -> (std::process::ExitStatus, String) {
+    /// Ctrl-C, as a terminal sends it: SIGINT to the whole process group. Waits for the block
+    /// to end; its exit status and output.
+    fn ctrl_c(mut self) -> (std::process::ExitStatus, String) {
         let group = format!("-{}", self.child.id());
-        Command::new("kill").args([signal, "--", &group]).status().unwrap();
+        Command::new("kill").args(["-INT", "--", &group]).status().unwrap();
+        let out = self.wait();
+        std::mem::forget(self);
+        out
+    }
+
+    /// `kill <pid>` of the command the block is running (SIGTERM, as a service manager stops
+    /// it); the block then goes on to its end. Waits for that; its exit status and output.
+    fn terminate(mut self) -> (std::process::ExitStatus, String) {
+        let pid = self.child.id().to_string();
+        // bash runs a one-command block as itself (exec): then the command is the child.
+        if !Command::new("pkill").args(["-TERM", "-P", &pid]).status().unwrap().success() {
+            Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        }
+        let out = self.wait();
+        std::mem::forget(self);
+        out
+    }
+
+    fn wait(&mut self) -> (std::process::ExitStatus, String) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return (status, self.log());
             }
             if Instant::now() > deadline {
+                let group = format!("-{}", self.child.id());
                 let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
-                panic!("still running 60 s after {signal}:\n{}", self.log());
+                panic!("still running 60 s after it was asked to stop:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Background {
+    /// A test that failed midway leaves nothing running.
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .status();
+            let _ = self.child.wait();
         }
     }
 }
@@ -286,16 +337,20 @@ fn env(pairs: &[(&str, String)]) -> Vec<(String, String)> {
 async fn key_inspect_and_monitoring_blocks_run_as_written() {
     // Keys: generated with the passwords the block exports.
     let home = tempfile::tempdir().unwrap();
-    let keys = block("operator/README.md", "export VIGIL_BLS_PASSWORD='…'  VIGIL_ECDSA_PASSWORD='…'");
+    let keys =
+        block("operator/README.md", "export VIGIL_BLS_PASSWORD='…' VIGIL_ECDSA_PASSWORD='…'");
     let out = run_block(&keys, home.path(), &[]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(home.path().join("keys/bls.json").exists() && home.path().join("keys/ecdsa.json").exists());
+    assert!(
+        home.path().join("keys/bls.json").exists() && home.path().join("keys/ecdsa.json").exists()
+    );
     let listed = text(&out);
     assert!(listed.contains("bls") && listed.contains("ecdsa"), "{listed}");
 
     // Import: an existing secret and a password file, where the block says.
     let import = tempfile::tempdir().unwrap();
-    std::fs::write(import.path().join("my-operator.hex"), format!("0x{}\n", "4f".repeat(32))).unwrap();
+    std::fs::write(import.path().join("my-operator.hex"), format!("0x{}\n", "4f".repeat(32)))
+        .unwrap();
     std::fs::create_dir_all(import.path().join("secrets")).unwrap();
     std::fs::write(import.path().join("secrets/ecdsa.pass"), "correct horse battery\n").unwrap();
     let block_text = block(
@@ -317,10 +372,11 @@ async fn key_inspect_and_monitoring_blocks_run_as_written() {
     );
     let out = run_block(&inspect, &repo(), &[]);
     assert!(out.status.success(), "{}", text(&out));
-    assert!(text(&out).contains("span"), "{}", text(&out));
+    assert!(text(&out).contains("batch  Span 117369690..=117369716"), "{}", text(&out));
 
     // Monitoring: promtool checks the config, then Prometheus starts on it and is stopped.
-    let monitoring = block("dashboards/README.md", "promtool check config dashboards/prometheus/prometheus.yml");
+    let monitoring =
+        block("dashboards/README.md", "promtool check config dashboards/prometheus/prometheus.yml");
     let prom_data = tempfile::tempdir().unwrap();
     let mut prom = Background::start(
         &monitoring,
@@ -332,7 +388,7 @@ async fn key_inspect_and_monitoring_blocks_run_as_written() {
         answers("http://127.0.0.1:9090/-/ready").await
     })
     .await;
-    let (_, log) = prom.stop("-TERM");
+    let (_, log) = prom.terminate();
     assert!(log.contains("SUCCESS"), "promtool's verdict: {log}");
     let _ = std::fs::remove_dir_all(repo().join("data"));
 }
@@ -360,11 +416,21 @@ impl Devnet {
         let run_opts = opts.clone();
         let task = tokio::spawn(async move {
             let say = move |l: String| sink.lock().unwrap().push(l);
-            vigil_devnet::run(&run_opts, async { let _ = stopped.await; }, &say).await
+            vigil_devnet::run(
+                &run_opts,
+                async {
+                    let _ = stopped.await;
+                },
+                &say,
+            )
+            .await
         });
         let devnet = Self {
             layout: Layout::new(dir),
-            l1: format!("http://127.0.0.1:{}", vigil_devnet::layout::Ports::with_offset(opts.port_offset).l1),
+            l1: format!(
+                "http://127.0.0.1:{}",
+                vigil_devnet::layout::Ports::with_offset(opts.port_offset).l1
+            ),
             stop: Some(stop),
             task,
             lines,
@@ -384,9 +450,17 @@ impl Devnet {
     }
 
     async fn rpc(&self, method: &str, params: serde_json::Value) -> serde_json::Value {
-        let body = serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
-        let v: serde_json::Value =
-            reqwest::Client::new().post(&self.l1).json(&body).send().await.unwrap().json().await.unwrap();
+        let body =
+            serde_json::json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let v: serde_json::Value = reqwest::Client::new()
+            .post(&self.l1)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert!(v.get("error").is_none(), "{method}: {v}");
         v["result"].clone()
     }
@@ -406,7 +480,8 @@ impl Devnet {
 
 /// The address a V3 keystore records.
 fn keystore_address(path: &Path) -> String {
-    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     format!("0x{}", v["address"].as_str().unwrap().trim_start_matches("0x"))
 }
 
@@ -431,24 +506,23 @@ async fn services_start_from_their_readmes_with_an_environment_password() {
     let home = dir.path().join("operator");
     std::fs::create_dir_all(&home).unwrap();
     let out = run_block(
-        &block("operator/README.md", "export VIGIL_BLS_PASSWORD='…'  VIGIL_ECDSA_PASSWORD='…'"),
+        &block("operator/README.md", "export VIGIL_BLS_PASSWORD='…' VIGIL_ECDSA_PASSWORD='…'"),
         &home,
         &[],
     );
     assert!(out.status.success(), "{}", text(&out));
     sample_config(&devnet, "operator.toml", &home, "operator.toml");
     std::fs::copy(devnet.layout.rollup_config(), home.join("rollup.toml")).unwrap();
-    let l2 = format!("http://127.0.0.1:{}", vigil_devnet::layout::Ports::with_offset(port_offset(3)).l2);
+    let l2 =
+        format!("http://127.0.0.1:{}", vigil_devnet::layout::Ports::with_offset(port_offset(3)).l2);
     let mut toml = std::fs::read_to_string(home.join("operator.toml")).unwrap();
     toml.push_str(&format!(
         "\n[[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\nrollup_config = \"rollup.toml\"\n"
     ));
     std::fs::write(home.join("operator.toml"), toml).unwrap();
     devnet.fund(&keystore_address(&home.join("keys/ecdsa.json"))).await;
-    let passwords = [
-        ("VIGIL_BLS_PASSWORD", "…".to_owned()),
-        ("VIGIL_ECDSA_PASSWORD", "…".to_owned()),
-    ];
+    let passwords =
+        [("VIGIL_BLS_PASSWORD", "…".to_owned()), ("VIGIL_ECDSA_PASSWORD", "…".to_owned())];
     let operator_env = env(&[
         passwords[0].clone(),
         passwords[1].clone(),
@@ -464,9 +538,19 @@ async fn services_start_from_their_readmes_with_an_environment_password() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("registerForOperatorSets:   done"), "{}", text(&out));
 
-    let out = run_block(&block("operator/README.md", "vigil-operator --config operator.toml doctor"), &home, &operator_env);
+    let out = run_block(
+        &block("operator/README.md", "vigil-operator --config operator.toml doctor"),
+        &home,
+        &operator_env,
+    );
     let report = text(&out);
-    for line in ["ok    L1 chain", "ok    BLS keystore", "ok    BLS key on chain", "ok    registration", "ok    ports"] {
+    for line in [
+        "ok    L1 chain",
+        "ok    BLS keystore",
+        "ok    BLS key on chain",
+        "ok    registration",
+        "ok    ports",
+    ] {
         assert!(report.contains(line), "{line:?} not in:\n{report}");
     }
 
@@ -476,10 +560,13 @@ async fn services_start_from_their_readmes_with_an_environment_password() {
         &operator_env,
         dir.path().join("operator.log"),
     );
-    let health = "http://127.0.0.1:7710/v1/health".to_owned();
-    node.wait_until("vigil-operator run", Duration::from_secs(60), async |_| answers(&health).await).await;
-    let (status, log) = node.stop("-TERM");
-    assert!(status.success(), "{log}");
+    let health = "http://127.0.0.1:7710/eigen/node".to_owned();
+    node.wait_until("vigil-operator run", Duration::from_secs(60), async |_| {
+        answers(&health).await
+    })
+    .await;
+    let (status, log) = node.terminate();
+    assert!(status.success(), "vigil-operator run ended with {status:?}: {log}");
 
     // The aggregator, then the slasher: each from its README with the sample config in
     // config/ (the slasher's follows the aggregator's feed at its default address), its
@@ -487,13 +574,34 @@ async fn services_start_from_their_readmes_with_an_environment_password() {
     // exports ('…'). Only the L1 differs from the samples.
     let mut running = Vec::new();
     for (readme, service, keystore, password_var, prefix, api) in [
-        ("aggregator/README.md", "aggregator", "keys/aggregator.json", "VIGIL_PASSWORD_AGGREGATOR", "VIGIL_AGGREGATOR_", 7720),
-        ("slasher/README.md", "slasher", "keys/slasher.json", "VIGIL_PASSWORD_SLASHER", "VIGIL_SLASHER_", 7730),
+        (
+            "aggregator/README.md",
+            "aggregator",
+            "keys/aggregator.json",
+            "VIGIL_PASSWORD_AGGREGATOR",
+            "VIGIL_AGGREGATOR_",
+            7720,
+        ),
+        (
+            "slasher/README.md",
+            "slasher",
+            "keys/slasher.json",
+            "VIGIL_PASSWORD_SLASHER",
+            "VIGIL_SLASHER_",
+            7730,
+        ),
     ] {
         let home = dir.path().join(service);
-        sample_config(&devnet, &format!("{service}.toml"), &home, &format!("config/{service}.toml"));
+        sample_config(
+            &devnet,
+            &format!("{service}.toml"),
+            &home,
+            &format!("config/{service}.toml"),
+        );
         let made = run_block(
-            &format!("vigil-operator keys generate --kind ecdsa --out config/{keystore} --password-env {password_var} --insecure-light-kdf"),
+            &format!(
+                "vigil-operator keys generate --kind ecdsa --out config/{keystore} --password-env {password_var} --insecure-light-kdf"
+            ),
             &home,
             &env(&[(password_var, "…".to_owned())]),
         );
@@ -515,7 +623,7 @@ async fn services_start_from_their_readmes_with_an_environment_password() {
         running.push((service, svc));
     }
     for (service, svc) in running.into_iter().rev() {
-        let (status, log) = svc.stop("-TERM");
+        let (status, log) = svc.terminate();
         assert!(status.success(), "{service}: {log}");
     }
     devnet.stop().await;
@@ -539,9 +647,11 @@ async fn the_devnet_command_runs_as_written_and_stops_on_ctrl_c() {
         logs.path().join("devnet.log"),
     );
     devnet
-        .wait_until("scripts/devnet.sh", Duration::from_secs(900), async |log| log.contains(" final ("))
+        .wait_until("scripts/devnet.sh", Duration::from_secs(900), async |log| {
+            log.contains(" final (")
+        })
         .await;
-    let (status, log) = devnet.stop("-INT");
+    let (status, log) = devnet.ctrl_c();
     let _ = std::fs::remove_dir_all(&state);
     if had_state {
         std::fs::rename(&aside, &state).unwrap();
