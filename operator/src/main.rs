@@ -280,13 +280,16 @@ async fn run(cli: Cli) -> Result<()> {
                 if report.deposited { "done" } else { "none requested" }
             );
             if let Some(vigil_chain::Waiting::AllocationDelay { effect_block }) = report.waiting {
-                let when = effect_block.map_or_else(
-                    || {
+                let when = match effect_block {
+                    Some(b) => {
+                        let eta = registration::seconds_until(&config, b).await?;
+                        format!("from block {b} ({})", registration::human_duration(eta))
+                    }
+                    None => {
                         "within ALLOCATION_CONFIGURATION_DELAY + 1 blocks of registerAsOperator"
                             .to_owned()
-                    },
-                    |b| format!("from block {b}"),
-                );
+                    }
+                };
                 println!(
                     "allocate to Vigil's set:   waiting: your allocation delay is active {when}"
                 );
@@ -298,9 +301,14 @@ async fn run(cli: Cli) -> Result<()> {
             }
             println!("allocate to Vigil's set:   {}", mark(report.allocated));
             for p in &report.pending_allocations {
+                let eta = registration::seconds_until(&config, p.effect_block).await?;
                 println!(
-                    "  pending: strategy {} magnitude {} -> {} from block {}: stake counts (and is slashable) only then",
-                    p.strategy, p.current, p.target, p.effect_block
+                    "  pending: strategy {} magnitude {} -> {} from block {} ({}): stake counts (and is slashable) only then",
+                    p.strategy,
+                    p.current,
+                    p.target,
+                    p.effect_block,
+                    registration::human_duration(eta)
                 );
             }
             println!("registerForOperatorSets:   {}", mark(report.registered_for_set));

@@ -255,7 +255,10 @@ mod tests {
         std::fs::write(&file, "[net]\nadress = \"typo\"\n").unwrap();
         let err = load_config::<Config>(Some(&file), "TEST_UNKNOWN_").unwrap_err().to_string();
         assert!(err.contains("net.adress"), "{err}");
-        assert!(err.contains(&file.display().to_string()), "{err}");
+        // The file by name; figment shows it relative to the working directory, which the
+        // figment::Jail tests running alongside may have moved.
+        let named = format!("{}/c.toml", dir.path().file_name().unwrap().to_string_lossy());
+        assert!(err.contains(&named), "{err}");
         assert!(!err.contains('\n'), "one line: {err}");
     }
 

@@ -90,6 +90,25 @@ pub async fn register(
     }
 }
 
+/// Estimated seconds until L1 block `block` (0 if it is there), from the chain's recent block
+/// time: what `register` and `status` print next to an effect block.
+pub async fn seconds_until(config: &OperatorConfig, block: u64) -> Result<u64> {
+    let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
+    let provider = vigil_chain::http_provider(url(config)?, timeout);
+    vigil_chain::seconds_until(&provider, block).await.map_err(chain_error)
+}
+
+/// `about 2 h 05 min`, `about 40 s`: a duration for people.
+#[allow(clippy::cast_precision_loss)] // days to one decimal
+pub fn human_duration(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("about {seconds} s"),
+        60..3600 => format!("about {} min", seconds.div_ceil(60)),
+        3600..172_800 => format!("about {} h {:02} min", seconds / 3600, (seconds % 3600) / 60),
+        _ => format!("about {:.1} days", seconds as f64 / 86_400.0),
+    }
+}
+
 /// Leaves Vigil's operator set. Returns `false` if the operator was not a member.
 pub async fn deregister(config: &OperatorConfig, keys: &OperatorKeys) -> Result<bool> {
     let deployment = deployment(config)?;
@@ -227,5 +246,20 @@ mod tests {
         };
         let Error::Chain { advice, .. } = chain_error(gas) else { panic!() };
         assert!(advice.unwrap().contains("ETH"));
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::human_duration;
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(human_duration(0), "about 0 s");
+        assert_eq!(human_duration(59), "about 59 s");
+        assert_eq!(human_duration(61), "about 2 min");
+        assert_eq!(human_duration(7_500), "about 2 h 05 min");
+        // Mainnet's allocation configuration delay: 126,000 blocks of 12 s.
+        assert_eq!(human_duration(126_000 * 12), "about 17.5 days");
     }
 }

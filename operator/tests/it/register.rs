@@ -127,6 +127,7 @@ async fn fresh_operator_registers_through_the_cli() {
     assert!(stdout.contains("registerAsOperator:        done"), "{stdout}");
     assert!(stdout.contains("deposit:                   none requested"), "{stdout}");
     assert!(stdout.contains("waiting: your allocation delay is active from block"), "{stdout}");
+    assert!(stdout.contains(" (about "), "an estimated time: {stdout}");
     assert!(stdout.contains("run `vigil-operator register` again"), "{stdout}");
 
     // Blocks keep coming (mined on anvil directly, not through the proxy), and register with
