@@ -2,6 +2,7 @@
 //! eigensdk's EigenLayer bindings), a real anvil harness, and the deployment of EigenLayer's
 //! core plus Vigil's contracts used by the tests and the devnet.
 
+#[cfg(feature = "anvil")]
 mod anvil;
 pub mod bindings;
 mod eigenlayer;
@@ -15,6 +16,7 @@ mod tx;
 mod version;
 mod vigil;
 
+#[cfg(feature = "anvil")]
 pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary, anvil_mine};
 pub use eigenlayer::{CoreParams, EIGENLAYER_VERSION, EigenLayerCore, deploy_core};
 pub use error::{Error, Result};
