@@ -1,13 +1,13 @@
 //! `vigil-aggregator`: collects operators' signed checkpoints, aggregates them by stake once a
 //! rollup's threshold is met, and submits certificates to Vigil's verifier. Thin by design: CLI,
-//! config and logging here; everything else in `vigil-aggregation`.
+//! config and logging here; everything else in `vigil-aggregator`.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
-use vigil_aggregation::{config::AggregatorConfig, runner};
-use vigil_cli::UsageError;
+use vigil_aggregator::{config::AggregatorConfig, runner};
+use vigil_service::UsageError;
 
 #[derive(Parser)]
 #[command(name = "vigil-aggregator", version, about = "Vigil aggregator")]
@@ -37,8 +37,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    vigil_cli::init_logs(cli.json_logs);
-    vigil_cli::exit(run(cli))
+    vigil_service::init_logs(cli.json_logs);
+    vigil_service::exit(run(cli))
 }
 
 #[tokio::main]
@@ -47,16 +47,16 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Config => {
             let json =
-                vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
+                vigil_service::config_json(&config).wrap_err("cannot render the configuration")?;
             println!("{json}");
         }
         Command::Check => {
-            let report = vigil_aggregation::preflight::check(&config).await;
+            let report = vigil_aggregator::preflight::check(&config).await;
             print!("{report}");
             report.result()?;
         }
         Command::Run => {
-            runner::run(&config, vigil_cli::shutdown_signal(), |l| {
+            runner::run(&config, vigil_service::shutdown_signal(), |l| {
                 tracing::info!(target: "vigil::aggregator", api = %l.api, metrics = %l.metrics, "listening");
             })
             .await?;

@@ -1,5 +1,5 @@
 //! `vigil-operator`: the node an EigenLayer operator runs for Vigil. Thin by design: CLI parsing,
-//! configuration and output; the logic lives in `vigil-node`.
+//! configuration and output; the logic lives in `vigil-operator`.
 
 use std::{
     path::{Path, PathBuf},
@@ -9,9 +9,9 @@ use std::{
 use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use eyre::{Result, WrapErr, bail};
-use vigil_cli::UsageError;
+use vigil_service::UsageError;
 use vigil_keystore::{Kdf, KdfStrength};
-use vigil_node::{
+use vigil_operator::{
     OperatorConfig,
     keys::{self, KeyKind, NodeKeys, OperatorKeys, PasswordSource},
     registration, status,
@@ -233,8 +233,8 @@ fn load_config(path: Option<&Path>) -> Result<OperatorConfig> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    vigil_cli::init_logs(cli.log_json);
-    vigil_cli::exit(run(cli))
+    vigil_service::init_logs(cli.log_json);
+    vigil_service::exit(run(cli))
 }
 
 #[tokio::main]
@@ -297,7 +297,7 @@ async fn run(cli: Cli) -> Result<()> {
                 println!(
                     "registration incomplete: run `vigil-operator register` again then (or pass --wait)"
                 );
-                return Err(vigil_cli::Incomplete.into());
+                return Err(vigil_service::Incomplete.into());
             }
             println!("allocate to Vigil's set:   {}", mark(report.allocated));
             for p in &report.pending_allocations {
@@ -363,7 +363,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Doctor => {
-            let report = vigil_node::doctor::doctor(&load_config(cli.config.as_deref())?).await;
+            let report = vigil_operator::doctor::doctor(&load_config(cli.config.as_deref())?).await;
             print!("{report}");
             report.result()?;
         }
@@ -381,7 +381,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Config => {
             let config = load_config(cli.config.as_deref())?;
             let json =
-                vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
+                vigil_service::config_json(&config).wrap_err("cannot render the configuration")?;
             println!("{json}");
         }
     }
@@ -423,12 +423,12 @@ async fn da_inspect(args: InspectArgs) -> Result<()> {
     }
     let timeout = std::time::Duration::from_secs(30);
     let l1 = match &args.l1_rpc {
-        Some(url) => Some(vigil_node::rpc::provider(url, "--l1-rpc", timeout).await?),
+        Some(url) => Some(vigil_operator::rpc::provider(url, "--l1-rpc", timeout).await?),
         None => None,
     };
     let l2 = match &args.l2_rpc {
         Some(url) => Some(vigil_da::op::L2Node::new(
-            vigil_node::rpc::provider(url, "--l2-rpc", timeout).await?,
+            vigil_operator::rpc::provider(url, "--l2-rpc", timeout).await?,
         )),
         None => None,
     };
@@ -507,7 +507,7 @@ async fn da_inspect(args: InspectArgs) -> Result<()> {
 /// Serves the node API and metrics, and runs the node until Ctrl-C or SIGTERM.
 async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
     // Before anything starts: a SIGTERM during start-up then still stops the node cleanly.
-    let shutdown = vigil_cli::shutdown_signal();
+    let shutdown = vigil_service::shutdown_signal();
     let rollup_ids = config
         .rollups
         .iter()
@@ -515,12 +515,12 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
         .collect::<std::result::Result<Vec<_>, _>>()
         .wrap_err("cannot read a rollup's config")?;
     let state =
-        vigil_node::api::NodeState::new("vigil-operator", env!("CARGO_PKG_VERSION"), rollup_ids);
+        vigil_operator::api::NodeState::new("vigil-operator", env!("CARGO_PKG_VERSION"), rollup_ids);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut servers = Vec::new();
     for (address, router) in [
-        (&config.node.api_address, vigil_node::api::router(state.clone())),
-        (&config.node.metrics_address, vigil_node::api::metrics_router()),
+        (&config.node.api_address, vigil_operator::api::router(state.clone())),
+        (&config.node.metrics_address, vigil_operator::api::metrics_router()),
     ] {
         if address.is_empty() {
             continue;
@@ -529,11 +529,11 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
             .await
             .wrap_err_with(|| format!("cannot listen on {address}"))?;
         let mut stop = stop_rx.clone();
-        servers.push(tokio::spawn(vigil_node::api::serve(listener, router, async move {
+        servers.push(tokio::spawn(vigil_operator::api::serve(listener, router, async move {
             let _ = stop.changed().await;
         })));
     }
-    let result = vigil_node::runner::run(config, keys, state, shutdown).await;
+    let result = vigil_operator::runner::run(config, keys, state, shutdown).await;
     let _ = stop_tx.send(true);
     for server in servers {
         let _ = server.await;
@@ -545,7 +545,7 @@ async fn protection_command(config: Option<&Path>, cmd: ProtectionCommand) -> Re
     let config = load_config(config)?;
     let deployment = vigil_chain::Deployment::read(&config.chain.deployment)?;
     let domain = deployment.domain();
-    let db = vigil_protection::SlashingDatabase::open(&config.node.protection_db)
+    let db = vigil_slashing_protection::SlashingDatabase::open(&config.node.protection_db)
         .await
         .wrap_err("cannot open the slashing-protection database (is the node running?)")?;
     match cmd {
@@ -568,7 +568,7 @@ async fn protection_command(config: Option<&Path>, cmd: ProtectionCommand) -> Re
         ProtectionCommand::Import { file } => {
             let text = std::fs::read_to_string(&file)
                 .wrap_err_with(|| format!("cannot read {}", file.display()))?;
-            let interchange = vigil_protection::Interchange::from_json_str(&text)?;
+            let interchange = vigil_slashing_protection::Interchange::from_json_str(&text)?;
             let summary = db.import_interchange(&interchange, &domain).await?;
             println!(
                 "imported {} records ({} already present) for {} keys",

@@ -1,12 +1,12 @@
 //! `vigil-slasher`: follows every signature it can see (aggregator feeds, the chain), detects
 //! operators that signed two conflicting checkpoints, and submits the evidence to Vigil's slasher
-//! contract. Thin by design: CLI, config and logging here; everything else in `vigil-slashing`.
+//! contract. Thin by design: CLI, config and logging here; everything else in `vigil-slasher`.
 
 use std::{path::PathBuf, process::ExitCode};
 
 use clap::{Parser, Subcommand};
 use eyre::{Result, WrapErr};
-use vigil_slashing::{config::SlasherConfig, runner};
+use vigil_slasher::{config::SlasherConfig, runner};
 
 #[derive(Parser)]
 #[command(name = "vigil-slasher", version, about = "Vigil slasher")]
@@ -36,8 +36,8 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    vigil_cli::init_logs(cli.json_logs);
-    vigil_cli::exit(run(cli))
+    vigil_service::init_logs(cli.json_logs);
+    vigil_service::exit(run(cli))
 }
 
 #[tokio::main]
@@ -47,16 +47,16 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Config => {
             let json =
-                vigil_cli::config_json(&config).wrap_err("cannot render the configuration")?;
+                vigil_service::config_json(&config).wrap_err("cannot render the configuration")?;
             println!("{json}");
         }
         Command::Check => {
-            let report = vigil_slashing::preflight::check(&config).await;
+            let report = vigil_slasher::preflight::check(&config).await;
             print!("{report}");
             report.result()?;
         }
         Command::Run => {
-            runner::run(&config, vigil_cli::shutdown_signal(), |l| {
+            runner::run(&config, vigil_service::shutdown_signal(), |l| {
                 tracing::info!(target: "vigil::slasher", api = %l.api, metrics = %l.metrics, "listening");
             })
             .await?;

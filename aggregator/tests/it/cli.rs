@@ -88,7 +88,7 @@ fn the_readme_start_gets_past_configuration() {
     with_exports(&mut run);
     let out = run.arg("--config").arg(&sample).arg("run").output().unwrap();
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{err}");
+    assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_USAGE)), "{err}");
     // The first file the sample names that this checkout lacks: the deployment (or, once a
     // deployer has written one, the keystore).
     assert!(
@@ -127,7 +127,7 @@ fn user_errors_are_one_paragraph() {
     for (what, mut cmd, named) in cases {
         let out = cmd.env("VIGIL_TEST_PASSWORD", "pw").output().unwrap();
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{what}: {err}");
+        assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_USAGE)), "{what}: {err}");
         assert!(err.contains(named), "{what} names {named}: {err}");
         assert!(!err.contains("hunter2"), "{what}: {err}");
         assert_one_paragraph(&err);
@@ -177,7 +177,7 @@ fn a_dead_rpc_is_reported_without_its_credentials() {
         .output()
         .unwrap();
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_FAILURE)), "{err}");
+    assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_FAILURE)), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     for secret in ["secret", "KEY", "SECRET"] {
         assert!(!err.contains(secret), "{secret} in {err}");

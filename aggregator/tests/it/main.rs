@@ -13,3 +13,8 @@ mod archive;
 mod check;
 mod cli;
 mod restart;
+mod aggregate;
+mod api;
+mod store;
+mod submit;
+mod weights;

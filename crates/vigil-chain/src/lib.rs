@@ -9,7 +9,7 @@ mod eigenlayer;
 mod error;
 mod network;
 pub mod operator_set;
-pub mod preflight;
+
 mod provider;
 mod registration;
 mod tx;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use alloy_primitives::{Address, B256, U256, keccak256};
 use tokio::sync::watch;
-use vigil_aggregation::{
+use vigil_aggregator::{
     api::{self, ApiLimits, ApiState},
     intake::{Accepted, Intake, IntakeError},
     store::{NewCertificate, StateUpdate, Store},

@@ -48,7 +48,7 @@ async fn main() -> ExitCode {
         // SAFETY: single-threaded here, before anything reads the environment concurrently.
         unsafe { std::env::set_var("RUST_LOG", "warn") };
     }
-    vigil_cli::init_logs(cli.json_logs);
+    vigil_service::init_logs(cli.json_logs);
     let opts = Options {
         dir: cli.dir,
         fresh: cli.fresh,
@@ -61,7 +61,7 @@ async fn main() -> ExitCode {
         ..Options::default()
     };
     let say = |line: String| println!("{line}");
-    match run(&opts, vigil_cli::shutdown_signal(), &say).await {
+    match run(&opts, vigil_service::shutdown_signal(), &say).await {
         Ok(Outcome::Completed { .. }) | Ok(Outcome::Stopped) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("vigil-devnet: {e}");

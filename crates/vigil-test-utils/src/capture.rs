@@ -8,7 +8,7 @@ use axum::{Json, Router, http::StatusCode, routing::post};
 use tokio::{sync::Mutex, time::Instant};
 use vigil_types::SignedCheckpoint;
 
-/// The aggregator's signature route (`vigil_node::submit::SIGNATURES_PATH`).
+/// The aggregator's signature route (`vigil_operator::submit::SIGNATURES_PATH`).
 const SIGNATURES_PATH: &str = "/v1/signatures";
 
 /// How often [`CaptureAggregator::wait_for`] looks.

@@ -16,7 +16,7 @@ pub enum TestBackend {
 }
 
 impl TestBackend {
-    /// `"sqlite"` or `"postgres"` (as `vigil_db::Backend::as_str` names them).
+    /// `"sqlite"` or `"postgres"` (as `vigil_service::db::Backend::as_str` names them).
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Sqlite => "sqlite",

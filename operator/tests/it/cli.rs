@@ -125,7 +125,7 @@ fn user_errors_are_one_paragraph() {
     ] {
         let out = cmd.output().unwrap();
         let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{err}");
+        assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_USAGE)), "{err}");
         assert!(err.contains(&named), "names {named}: {err}");
         assert_one_paragraph(&err);
     }
@@ -146,7 +146,7 @@ fn a_dead_rpc_is_reported_without_its_credentials() {
         .output()
         .unwrap();
     let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_FAILURE)), "{err}");
+    assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_FAILURE)), "{err}");
     assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
     for secret in ["secret", "KEY", "SECRET"] {
         assert!(!err.contains(secret), "{secret} in {err}");

@@ -40,7 +40,7 @@ use vigil_da::op::{
     Compression, OpRollupConfig,
     batcher::{Carry, post_channel},
 };
-use vigil_protection::Interchange;
+use vigil_slashing_protection::Interchange;
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 use vigil_types::SignedCheckpoint;
 

@@ -15,3 +15,8 @@ mod doctor;
 mod inspect;
 mod protection;
 mod register;
+mod api;
+mod hostile;
+mod hostile_batcher;
+mod pipeline;
+mod run;

@@ -6,7 +6,7 @@ use alloy::{primitives::B256, signers::local::PrivateKeySigner};
 use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, VigilParams, deploy_core, deploy_vigil, signing_provider,
 };
-use vigil_protection::{Interchange, InterchangeCheckpoint, InterchangeKey};
+use vigil_slashing_protection::{Interchange, InterchangeCheckpoint, InterchangeKey};
 use vigil_types::PublicKeyBytes;
 
 const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use alloy::providers::Provider;
 use vigil_chain::{AnvilConfig, WAD, bindings::VigilVerifier};
-use vigil_slashing::submit::offence_id;
+use vigil_slasher::submit::offence_id;
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 
 use crate::harness::{

@@ -76,7 +76,7 @@ fn unknown_field_is_refused_by_name() {
     let file = dir.path().join("slasher.toml");
     std::fs::write(&file, "[submitter]\nfee_bump_prcent = 30\n").unwrap();
     let out = slasher().arg("--config").arg(&file).arg("config").output().unwrap();
-    assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)));
+    assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_USAGE)));
     let stderr = stderr(&out);
     assert!(stderr.contains("submitter.fee_bump_prcent"), "{stderr}");
     assert!(out.stdout.is_empty());
@@ -89,7 +89,7 @@ fn unknown_field_is_refused_by_name() {
 fn stray_variables_under_the_prefix_are_refused_by_name() {
     for name in [format!("{}PASSWORD", "VIGIL_SLASHER_"), "VIGIL_SLASHER_API__ADRESS".to_owned()] {
         let out = slasher().arg("config").env(&name, "hunter2").output().unwrap();
-        assert_eq!(out.status.code(), Some(i32::from(vigil_cli::EXIT_USAGE)), "{name}");
+        assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_USAGE)), "{name}");
         let stderr = stderr(&out);
         assert!(stderr.contains(&name) && !stderr.contains("hunter2"), "{stderr}");
         assert_one_paragraph(&stderr);

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use alloy::primitives::B256;
 use vigil_chain::WAD;
-use vigil_slashing::submit::offence_id;
+use vigil_slasher::submit::offence_id;
 use vigil_test_utils::TestNetwork;
 use vigil_types::{Evidence, SigningDomain};
 

@@ -91,10 +91,10 @@ impl Aggregator {
             ),
         )
         .unwrap();
-        let config = vigil_aggregation::config::AggregatorConfig::load(Some(&file)).unwrap();
+        let config = vigil_aggregator::config::AggregatorConfig::load(Some(&file)).unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            vigil_aggregation::runner::run(
+            vigil_aggregator::runner::run(
                 &config,
                 async {
                     let _ = stopped.await;

@@ -16,3 +16,6 @@ mod cli;
 mod e2e;
 mod harness;
 mod restart;
+mod detector;
+mod feed;
+mod store;

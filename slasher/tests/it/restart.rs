@@ -6,7 +6,7 @@ use std::{collections::BTreeSet, time::Duration};
 
 use alloy::providers::Provider;
 use rand::{Rng, SeedableRng, rngs::StdRng};
-use vigil_slashing::submit::offence_id;
+use vigil_slasher::submit::offence_id;
 use vigil_test_utils::{PgServer, TestNetwork};
 
 use crate::harness::{Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, sign, slash_events};

@@ -194,7 +194,7 @@ fn rust_used() -> Vec<Used> {
     const DM: &str = "IDelegationManager";
     const SM: &str = "IStrategyManager";
     vec![
-        // Registration, status, slashing alarms (vigil-chain, vigil-node, vigil-slashing).
+        // Registration, status, slashing alarms (vigil-chain, vigil-operator, vigil-slasher).
         call::<AllocationManager::getAllocationCall>(AM),
         call::<AllocationManager::getAllocationDelayCall>(AM),
         call::<AllocationManager::getStrategiesInOperatorSetCall>(AM),

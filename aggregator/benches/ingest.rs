@@ -1,0 +1,273 @@
+//! Load generator: sustained HTTP ingest of signed checkpoints into a real aggregator (real
+//! anvil with EigenLayer and Vigil, registered operators, durable store, aggregation and
+//! certificate building running), in signatures per second. Not run in CI.
+//!
+//! ```text
+//! cargo bench -p vigil-aggregator --bench ingest -- [--signatures N] [--operators K]
+//!                                                    [--concurrency C] [--batch B] [--postgres]
+//! ```
+//!
+//! `--batch B` (default 64) posts B signed checkpoints per request to `POST /v1/signatures/batch`;
+//! `--batch 1` posts each alone to `POST /v1/signatures`. The baseline, measured in the same run with the same client and the same request bodies, is an
+//! HTTP endpoint that parses the signed checkpoint and answers 202 without doing anything else:
+//! the ratio says what intake, persistence and aggregation cost on top of HTTP + JSON.
+//! Last line: `ingest_per_s: X`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use alloy::primitives::{B256, keccak256};
+use axum::{Json, Router, http::StatusCode, routing::post};
+use vigil_aggregator::{
+    api::{self, ApiLimits, ApiState},
+    engine::EngineConfig,
+    service::Aggregator,
+    store::Store,
+};
+use vigil_test_utils::{PgServer, TestNetwork};
+use vigil_types::{Checkpoint, SignedCheckpoint};
+
+struct Args {
+    signatures: usize,
+    operators: usize,
+    concurrency: usize,
+    batch: usize,
+    postgres: bool,
+}
+
+fn args() -> Args {
+    let mut a =
+        Args { signatures: 100_000, operators: 64, concurrency: 16, batch: 64, postgres: false };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut num = || it.next().and_then(|v| v.parse().ok()).expect("a number");
+        match arg.as_str() {
+            "--signatures" => a.signatures = num(),
+            "--operators" => a.operators = num(),
+            "--concurrency" => a.concurrency = num(),
+            "--batch" => a.batch = num().max(1),
+            "--postgres" => a.postgres = true,
+            _ => {} // cargo bench passes --bench
+        }
+    }
+    a
+}
+
+/// Posts every body once, `concurrency` requests in flight; returns (elapsed, statuses ≠ 202).
+async fn blast(url: String, bodies: Arc<Vec<Vec<u8>>>, concurrency: usize) -> (Duration, usize) {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().unwrap();
+    let next = Arc::new(AtomicUsize::new(0));
+    let failures = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (client, url, bodies, next, failures) =
+            (client.clone(), url.clone(), bodies.clone(), next.clone(), failures.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(body) = bodies.get(i) else { break };
+                let response = client
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await;
+                match response {
+                    Ok(r) if r.status() == StatusCode::ACCEPTED => {}
+                    Ok(r) if r.status() == StatusCode::OK => {
+                        // A batch: every item must be accepted.
+                        let text = r.text().await.unwrap_or_default();
+                        if text.contains("\"error\"")
+                            && failures.fetch_add(1, Ordering::Relaxed) < 3
+                        {
+                            eprintln!("batch item refused: {text}");
+                        }
+                    }
+                    Ok(r) => {
+                        if failures.fetch_add(1, Ordering::Relaxed) < 3 {
+                            eprintln!(
+                                "status {}: {}",
+                                r.status(),
+                                r.text().await.unwrap_or_default()
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        if failures.fetch_add(1, Ordering::Relaxed) < 3 {
+                            eprintln!("request failed: {e}");
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    (started.elapsed(), failures.load(Ordering::Relaxed))
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let a = args();
+    println!(
+        "ingest load: {} signatures from {} operators, {} requests in flight, {} per request, {} store",
+        a.signatures,
+        a.operators,
+        a.concurrency,
+        a.batch,
+        if a.postgres { "PostgreSQL" } else { "SQLite" }
+    );
+    let t = Instant::now();
+    let net = TestNetwork::start(&vec![100; a.operators]).await.unwrap();
+    println!(
+        "set-up: anvil + EigenLayer + Vigil + {} operators in {:.1?}",
+        a.operators,
+        t.elapsed()
+    );
+
+    // Signed checkpoints, all operators per height, as request bodies (signed before timing).
+    let domain = net.deployment.domain();
+    let l1_block = net.l1_block().await.unwrap();
+    let heights = a.signatures.div_ceil(a.operators);
+    let t = Instant::now();
+    let keys: Vec<_> = net.operators.iter().map(|o| o.bls.clone()).collect();
+    let keys = Arc::new(keys);
+    let per_thread = heights.div_ceil(2);
+    let mut handles = Vec::new();
+    for part in 0..2 {
+        let keys = keys.clone();
+        handles.push(std::thread::spawn(move || {
+            let mut bodies = Vec::new();
+            for h in part * per_thread..((part + 1) * per_thread).min(heights) {
+                let cp = Checkpoint {
+                    rollup_id: 901,
+                    height: h as u64 + 1,
+                    block_hash: keccak256(h.to_be_bytes()),
+                    state_root: keccak256((h + 1).to_be_bytes()),
+                    da_commitment: B256::repeat_byte(0xda),
+                    l1_block,
+                };
+                let digest = cp.digest(&domain);
+                for k in keys.iter() {
+                    let signed = SignedCheckpoint {
+                        domain,
+                        checkpoint: cp,
+                        pubkey: k.public_key().to_wire(),
+                        signature: k.sign(digest.as_slice()).to_wire(false),
+                    };
+                    bodies.push(serde_json::to_vec(&signed).unwrap());
+                }
+            }
+            bodies
+        }));
+    }
+    let mut bodies: Vec<Vec<u8>> = Vec::new();
+    for h in handles {
+        bodies.extend(h.join().unwrap());
+    }
+    bodies.truncate(a.signatures);
+    let n = bodies.len();
+    println!("signed {n} checkpoints in {:.1?}", t.elapsed());
+    let (path, bodies): (&str, Vec<Vec<u8>>) = if a.batch == 1 {
+        ("/v1/signatures", bodies)
+    } else {
+        let batched = bodies
+            .chunks(a.batch)
+            .map(|chunk| {
+                let mut body = b"[".to_vec();
+                body.extend(chunk.join(&b","[..]));
+                body.push(b']');
+                body
+            })
+            .collect();
+        ("/v1/signatures/batch", batched)
+    };
+    let bodies = Arc::new(bodies);
+
+    // Baseline: HTTP + JSON only.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}{path}", listener.local_addr().unwrap());
+    let baseline = Router::new()
+        .route(
+            "/v1/signatures",
+            post(|Json(_): Json<SignedCheckpoint>| async { StatusCode::ACCEPTED }),
+        )
+        .route(
+            "/v1/signatures/batch",
+            post(|Json(_): Json<Vec<SignedCheckpoint>>| async { StatusCode::ACCEPTED }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(64 << 20));
+    let server = tokio::spawn(async move { axum::serve(listener, baseline).await });
+    let (base_took, base_failed) = blast(base_url, bodies.clone(), a.concurrency).await;
+    server.abort();
+    assert_eq!(base_failed, 0);
+    let base_rate = n as f64 / base_took.as_secs_f64();
+    // The batch route's body limit is max_body_bytes per item.
+
+    // The aggregator: durable store, intake, aggregation (and certificate building) running.
+    let tmp = tempfile::tempdir().unwrap();
+    let pg = a.postgres.then(|| PgServer::start().unwrap());
+    let url = match &pg {
+        Some(pg) => pg.url(),
+        None => format!("sqlite://{}", tmp.path().join("agg.sqlite").display()),
+    };
+    let store = Store::open(&url).await.unwrap();
+    let agg = Aggregator::new(
+        net.owner.clone(),
+        domain,
+        store.clone(),
+        EngineConfig { window: Duration::from_millis(100), compressed_certificates: false },
+        1024,
+    )
+    .await
+    .unwrap();
+    let limits =
+        ApiLimits { per_key_rate: 1_000_000, per_key_burst: 1_000_000, ..ApiLimits::default() };
+    let state = ApiState::new(agg.clone(), store.clone(), agg.feed_head(), limits);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let agg_url = format!("http://{}{path}", listener.local_addr().unwrap());
+    tokio::spawn(api::serve(listener, api::router(state), std::future::pending()));
+    let runner = agg.clone();
+    tokio::spawn(
+        async move { runner.run(Duration::from_millis(20), std::future::pending()).await },
+    );
+    let (took, failed) = blast(agg_url, bodies.clone(), a.concurrency).await;
+    let rate = n as f64 / took.as_secs_f64();
+    assert_eq!(failed, 0, "every signature must be accepted");
+    assert_eq!(store.feed_head().await.unwrap(), n as u64, "every signature is durable");
+    // Let the last windows close and the engine catch up, then count certificates.
+    let caught_up = Instant::now();
+    let mut built = 0;
+    while caught_up.elapsed() < Duration::from_secs(60) {
+        built = store.count_by_state().await.unwrap().iter().map(|(_, c)| c).sum::<u64>();
+        if built as usize >= heights {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let backlog = caught_up.elapsed();
+
+    println!(
+        "baseline (HTTP + JSON parse, 202):   {base_rate:>10.0} signatures/s ({base_took:.2?})"
+    );
+    println!("aggregator (intake + store + engine): {rate:>10.0} signatures/s ({took:.2?})");
+    println!("ratio to baseline: {:.2}", rate / base_rate);
+    println!(
+        "certificates built: {built} of {heights} heights ({backlog:.2?} after the last signature)"
+    );
+    println!("ingest_per_s: {rate:.0}");
+}

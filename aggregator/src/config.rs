@@ -1,0 +1,263 @@
+//! The aggregator's configuration: `config/aggregator.toml` documents every field (and equals
+//! the defaults, which a test checks). Every field can be overridden from the environment:
+//! `VIGIL_AGGREGATOR_<SECTION>__<FIELD>`, e.g. `VIGIL_AGGREGATOR_DATABASE__URL=postgres://…`;
+//! any other variable under that prefix is refused, so the keystore password lives outside it
+//! (`VIGIL_PASSWORD_AGGREGATOR` by default).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// Prefix of environment overrides.
+pub const ENV_PREFIX: &str = vigil_service::AGGREGATOR_ENV_PREFIX;
+
+/// The whole aggregator configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct AggregatorConfig {
+    /// The L1 and the Vigil deployment.
+    pub chain: ChainConfig,
+    /// The account that pays for certificate transactions, and how it submits.
+    pub submitter: SubmitterSection,
+    /// Persistence.
+    pub database: DatabaseConfig,
+    /// The HTTP API (signature intake, feed, queries).
+    pub api: ApiConfig,
+    /// Aggregation.
+    pub aggregation: AggregationConfig,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
+}
+
+/// The L1 and the Vigil deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainConfig {
+    /// L1 JSON-RPC endpoint.
+    pub l1_rpc: String,
+    /// Deployment file written by the deployer (`config/deployments/<chain id>.json`).
+    pub deployment: PathBuf,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            l1_rpc: "http://127.0.0.1:8545".into(),
+            deployment: PathBuf::from("deployments/31337.json"),
+        }
+    }
+}
+
+/// The submitting account and its policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubmitterSection {
+    /// Web3 secret-storage (V3) keystore of the submitting account.
+    pub keystore: PathBuf,
+    /// Environment variable holding the keystore password (used when `password_file` is unset).
+    /// Never under an override prefix (`VIGIL_AGGREGATOR_…`): the loader would refuse it.
+    pub password_env: String,
+    /// File holding the keystore password.
+    pub password_file: Option<PathBuf>,
+    /// This replica's name in certificate leases (empty: hostname and process id).
+    pub replica_id: String,
+    /// How long a claimed certificate stays leased to this replica, in milliseconds.
+    pub lease_ms: u64,
+    /// How often to look for certificates to submit, in milliseconds.
+    pub poll_ms: u64,
+    /// How long to wait for a receipt before replacing the transaction with higher fees.
+    pub receipt_timeout_ms: u64,
+    /// Transactions per certificate before giving up.
+    pub max_attempts: u32,
+    /// Fee increase of each replacement, in percent (at least 10, the node's replacement rule).
+    pub fee_bump_percent: u64,
+    /// Blocks on top of the including block before a certificate counts as mined. A mined
+    /// certificate is final for the aggregator (served as `latest`, never re-checked), so 0
+    /// trusts a block a reorg can still remove.
+    pub confirmations: u64,
+}
+
+impl Default for SubmitterSection {
+    fn default() -> Self {
+        Self {
+            keystore: PathBuf::from("keys/aggregator.json"),
+            password_env: "VIGIL_PASSWORD_AGGREGATOR".into(),
+            password_file: None,
+            replica_id: String::new(),
+            lease_ms: 30_000,
+            poll_ms: 200,
+            receipt_timeout_ms: 30_000,
+            max_attempts: 10,
+            fee_bump_percent: 20,
+            confirmations: 2,
+        }
+    }
+}
+
+/// Persistence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` (relative to the config file's folder) or `postgres://user@host/db`.
+    pub url: String,
+    /// Most signatures committed in one transaction by the ingest writer.
+    pub ingest_batch: usize,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://aggregator.sqlite".into(), ingest_batch: 1024 }
+    }
+}
+
+/// The HTTP API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Listen address.
+    pub address: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Sustained signature submissions per second per operator key.
+    pub per_key_rate: u32,
+    /// Burst allowance per operator key.
+    pub per_key_burst: u32,
+    /// Feed entries read from the database per page.
+    pub feed_page: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            address: "127.0.0.1:7720".into(),
+            max_body_bytes: 16 * 1024,
+            per_key_rate: 50,
+            per_key_burst: 200,
+            feed_page: 1000,
+        }
+    }
+}
+
+/// Aggregation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AggregationConfig {
+    /// How long to keep collecting after a checkpoint reaches its threshold, in milliseconds.
+    pub window_ms: u64,
+    /// How often rounds are checked for a passed window, in milliseconds.
+    pub tick_ms: u64,
+    /// How often the registrar's recorded weights are compared with EigenLayer's slashable stake
+    /// (and refreshed with `updateOperators` when stake moved), in milliseconds; 0 never.
+    pub weight_refresh_ms: u64,
+}
+
+impl Default for AggregationConfig {
+    fn default() -> Self {
+        Self { window_ms: 500, tick_ms: 20, weight_refresh_ms: 60_000 }
+    }
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Listen address of `GET /metrics`.
+    pub address: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { address: "127.0.0.1:7721".into() }
+    }
+}
+
+/// A configuration that cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("aggregator config: {0}")]
+pub struct ConfigError(vigil_service::ConfigError);
+
+// Not `#[from]`: that would also make it the `source`, and reports would print it twice.
+impl From<vigil_service::ConfigError> for ConfigError {
+    fn from(e: vigil_service::ConfigError) -> Self {
+        Self(e)
+    }
+}
+
+impl AggregatorConfig {
+    /// Defaults, then the file (if any), then the environment; then [`validate`](Self::validate).
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let config: Self = vigil_service::load_config(path, ENV_PREFIX)?;
+        config.validate()?;
+        Ok(match path.and_then(Path::parent) {
+            Some(base) => config.resolve_paths(base),
+            None => config,
+        })
+    }
+
+    /// Refuses a `submitter.password_env` under an override prefix: the loader would take the
+    /// variable for an unknown override and refuse to start.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        Ok(vigil_service::check_env_name("submitter.password_env", &self.submitter.password_env)?)
+    }
+
+    /// Resolves relative paths (and a relative SQLite URL) against `base`.
+    pub fn resolve_paths(mut self, base: &Path) -> Self {
+        vigil_service::resolve_path(base, &mut self.chain.deployment);
+        vigil_service::resolve_path(base, &mut self.submitter.keystore);
+        if let Some(p) = self.submitter.password_file.as_mut() {
+            vigil_service::resolve_path(base, p);
+        }
+        self.database.url = vigil_service::resolve_sqlite_url(base, &self.database.url);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use figment::{
+        Figment,
+        providers::{Format, Toml},
+    };
+
+    use super::*;
+
+    /// The shipped sample is exactly the defaults, so it documents every field truthfully.
+    #[test]
+    fn sample_config_parses_to_defaults() {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/aggregator.toml");
+        let config: AggregatorConfig =
+            Figment::from(Toml::file(&sample)).extract().expect("config/aggregator.toml parses");
+        assert_eq!(config, AggregatorConfig::default());
+        config.validate().expect("the defaults are valid");
+    }
+
+    #[test]
+    fn password_variable_outside_every_override_prefix() {
+        let mut c = AggregatorConfig::default();
+        c.submitter.password_env = format!("{ENV_PREFIX}KEY_PASSWORD");
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("submitter.password_env"), "{err}");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn environment_overrides_and_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("agg.toml");
+        std::fs::write(&file, "[database]\nurl = \"sqlite://state/agg.sqlite\"\n").unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("VIGIL_AGGREGATOR_AGGREGATION__WINDOW_MS", "7");
+            let c = AggregatorConfig::load(Some(&file)).map_err(|e| e.to_string())?;
+            assert_eq!(c.aggregation.window_ms, 7);
+            assert_eq!(
+                c.database.url,
+                format!("sqlite://{}", dir.path().join("state/agg.sqlite").display())
+            );
+            assert_eq!(c.chain.deployment, dir.path().join("deployments/31337.json"));
+            Ok(())
+        });
+        std::fs::write(&file, "[api]\nadress = \"typo\"\n").unwrap();
+        assert!(AggregatorConfig::load(Some(&file)).is_err(), "unknown fields are refused");
+    }
+}

@@ -1,0 +1,43 @@
+//! Vigil's service kernel: what the binaries (`vigil-operator`, `vigil-aggregator`,
+//! `vigil-slasher`) share, so they start, log, load configuration, store, report errors and stop
+//! the same way:
+//!
+//! - [`init_logs`]: a `tracing` subscriber on stderr, text or JSON lines, filtered by `RUST_LOG`.
+//! - [`shutdown_signal`]: resolves on Ctrl-C or SIGTERM.
+//! - [`load_config`]: defaults, then a TOML file, then `<PREFIX><SECTION>__<FIELD>` environment
+//!   overrides ([`ENV_PREFIXES`]; a variable under a prefix that names no field is refused),
+//!   with [`ConfigError`] when that does not give a valid configuration; [`check_env_name`]
+//!   keeps the variables that hold passwords outside every prefix; [`resolve_path`] and
+//!   [`resolve_sqlite_url`] make a config's relative paths relative to it.
+//! - [`config_json`]: a configuration as JSON for people, URLs without their credentials.
+//! - [`exit`]: the end of `main`, an error as one paragraph (no stack frames) and exit status 2
+//!   for the user's errors ([`UsageError`]).
+//! - [`RunError`] and [`Listening`]: what a service's `run` reports.
+//! - [`preflight`]: the checks a service runs before it starts (`doctor`, `check`), one line
+//!   each with its fix; [`preflight::chain`] and [`preflight::db`] hold the shared ones.
+//! - [`db`]: opening a SQLite or PostgreSQL database with its migrations.
+
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+mod config;
+pub mod db;
+mod logs;
+mod paths;
+pub mod preflight;
+mod report;
+mod run;
+mod show;
+mod signal;
+
+pub use config::{
+    AGGREGATOR_ENV_PREFIX, ConfigError, ENV_PREFIXES, OPERATOR_ENV_PREFIX, SLASHER_ENV_PREFIX,
+    check_env_name, load_config,
+};
+pub use logs::init_logs;
+pub use paths::{resolve_path, resolve_sqlite_url};
+pub use report::{
+    EXIT_FAILURE, EXIT_TEMPFAIL, EXIT_USAGE, Incomplete, UsageError, exit, paragraph,
+};
+pub use run::{Listening, RunError};
+pub use show::config_json;
+pub use signal::shutdown_signal;

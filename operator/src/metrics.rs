@@ -1,0 +1,466 @@
+//! The operator's Prometheus metrics: the EigenLayer node spec's `eigen_*` set and Vigil's own
+//! `vigil_operator_*`, created once as statics and exported from one Vigil [`registry`].
+//!
+//! Callers record through the typed helpers below ([`record_signed`], [`record_refused`], …)
+//! and never spell a metric name or label. Recording works whether or not anything scrapes;
+//! [`encode`] renders the registry in the Prometheus text format for `GET /metrics`.
+
+use std::{sync::LazyLock, time::Duration};
+
+use prometheus::{
+    Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
+};
+
+/// `eigen_performance_score`: gauge, 0–100.
+pub const PERFORMANCE_SCORE: &str = "eigen_performance_score";
+/// `eigen_rpc_request_duration_seconds`: histogram by `method`, `client_type`, `client_version`.
+pub const RPC_REQUEST_DURATION_SECONDS: &str = "eigen_rpc_request_duration_seconds";
+/// `eigen_rpc_requests_total`: counter by `method`, `client_type`, `client_version`.
+pub const RPC_REQUESTS_TOTAL: &str = "eigen_rpc_requests_total";
+/// `eigen_registered_stakes`: gauge by `quorum_number`, `quorum_name`.
+pub const REGISTERED_STAKES: &str = "eigen_registered_stakes";
+/// `vigil_operator_checkpoints_observed_total`: counter by `rollup`.
+pub const CHECKPOINTS_OBSERVED_TOTAL: &str = "vigil_operator_checkpoints_observed_total";
+/// `vigil_operator_checkpoints_signed_total`: counter by `rollup`.
+pub const CHECKPOINTS_SIGNED_TOTAL: &str = "vigil_operator_checkpoints_signed_total";
+/// `vigil_operator_checkpoints_refused_total`: counter by `rollup`, `reason`.
+pub const CHECKPOINTS_REFUSED_TOTAL: &str = "vigil_operator_checkpoints_refused_total";
+/// `vigil_operator_da_checks_total`: counter by `rollup`, `result`.
+pub const DA_CHECKS_TOTAL: &str = "vigil_operator_da_checks_total";
+/// `vigil_operator_da_refusals_total`: counter by `rollup`, `reason` (the OP Stack adapter's
+/// refusal labels: `wrong_sender`, `blob_commitment`, `frame_repeated`, `channel_timeout`, …).
+pub const DA_REFUSALS_TOTAL: &str = "vigil_operator_da_refusals_total";
+/// `vigil_operator_submission_seconds`: histogram by `aggregator`.
+pub const SUBMISSION_SECONDS: &str = "vigil_operator_submission_seconds";
+/// `vigil_operator_submissions_total`: counter by `aggregator`, `result`.
+pub const SUBMISSIONS_TOTAL: &str = "vigil_operator_submissions_total";
+/// `vigil_operator_last_signed_height`: gauge by `rollup`.
+pub const LAST_SIGNED_HEIGHT: &str = "vigil_operator_last_signed_height";
+/// `vigil_operator_slashed`: gauge, 0 or 1.
+pub const SLASHED: &str = "vigil_operator_slashed";
+
+/// Every metric this module defines. Dashboards and alerts may query only these (plus
+/// [`vigil_slashing_protection::DECISIONS_TOTAL_NAME`], which [`registry`] also exports).
+pub const METRIC_NAMES: [&str; 13] = [
+    PERFORMANCE_SCORE,
+    RPC_REQUEST_DURATION_SECONDS,
+    RPC_REQUESTS_TOTAL,
+    REGISTERED_STAKES,
+    CHECKPOINTS_OBSERVED_TOTAL,
+    CHECKPOINTS_SIGNED_TOTAL,
+    CHECKPOINTS_REFUSED_TOTAL,
+    DA_CHECKS_TOTAL,
+    DA_REFUSALS_TOTAL,
+    SUBMISSION_SECONDS,
+    SUBMISSIONS_TOTAL,
+    LAST_SIGNED_HEIGHT,
+    SLASHED,
+];
+
+/// Why the operator declined to sign a checkpoint it observed (`reason` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RefusalReason {
+    /// The slashing-protection database refused it (conflict, low-water mark, unknown key).
+    SlashingProtection,
+    /// The batch carrying the block could not be found or fetched from L1 blobs.
+    DataUnavailable,
+    /// The batch was found but does not match the block the operator's L2 node reports.
+    BlockMismatch,
+    /// An internal or RPC error stopped the checks from completing.
+    Error,
+}
+
+impl RefusalReason {
+    /// Every reason, in label order.
+    pub const ALL: [Self; 4] =
+        [Self::SlashingProtection, Self::DataUnavailable, Self::BlockMismatch, Self::Error];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::SlashingProtection => "slashing_protection",
+            Self::DataUnavailable => "data_unavailable",
+            Self::BlockMismatch => "block_mismatch",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Outcome of one data-availability check (`result` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DaCheckResult {
+    /// The blobs were found, their KZG commitments verified and the batch matched.
+    Available,
+    /// No batch or blob for the block was found on L1.
+    Missing,
+    /// A batch was found but its commitments or contents do not match.
+    Mismatch,
+    /// The check could not complete (RPC or beacon failure); it will be retried.
+    Error,
+}
+
+impl DaCheckResult {
+    /// Every result, in label order.
+    pub const ALL: [Self; 4] = [Self::Available, Self::Missing, Self::Mismatch, Self::Error];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "available",
+            Self::Missing => "missing",
+            Self::Mismatch => "mismatch",
+            Self::Error => "error",
+        }
+    }
+}
+
+/// Outcome of submitting a signature to an aggregator (`result` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubmissionResult {
+    /// The aggregator accepted the signature.
+    Accepted,
+    /// The aggregator answered and refused it.
+    Rejected,
+    /// No usable answer: transport error, timeout or a server error.
+    Error,
+}
+
+impl SubmissionResult {
+    /// Every result, in label order.
+    pub const ALL: [Self; 3] = [Self::Accepted, Self::Rejected, Self::Error];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Error => "error",
+        }
+    }
+}
+
+const RPC_LABELS: [&str; 3] = ["method", "client_type", "client_version"];
+
+/// Signature submissions are one HTTP round trip; slow ones point at the aggregator or network.
+const SUBMISSION_BUCKETS: [f64; 11] =
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+
+struct Metrics {
+    performance_score: IntGauge,
+    rpc_request_duration_seconds: HistogramVec,
+    rpc_requests_total: IntCounterVec,
+    registered_stakes: GaugeVec,
+    checkpoints_observed_total: IntCounterVec,
+    checkpoints_signed_total: IntCounterVec,
+    checkpoints_refused_total: IntCounterVec,
+    da_checks_total: IntCounterVec,
+    da_refusals_total: IntCounterVec,
+    submission_seconds: HistogramVec,
+    submissions_total: IntCounterVec,
+    last_signed_height: IntGaugeVec,
+    slashed: Gauge,
+}
+
+impl Metrics {
+    fn new() -> prometheus::Result<Self> {
+        let counter = |name: &str, help: &str, labels: &[&str]| {
+            IntCounterVec::new(Opts::new(name, help), labels)
+        };
+        Ok(Self {
+            performance_score: IntGauge::new(
+                PERFORMANCE_SCORE,
+                "EigenLayer node spec: the node's own performance score, 0 (down) to 100 (fully \
+                 healthy)",
+            )?,
+            rpc_request_duration_seconds: HistogramVec::new(
+                HistogramOpts::new(
+                    RPC_REQUEST_DURATION_SECONDS,
+                    "EigenLayer node spec: duration of RPC requests to L1/L2 clients, in seconds",
+                ),
+                &RPC_LABELS,
+            )?,
+            rpc_requests_total: counter(
+                RPC_REQUESTS_TOTAL,
+                "EigenLayer node spec: RPC requests made to L1/L2 clients",
+                &RPC_LABELS,
+            )?,
+            registered_stakes: GaugeVec::new(
+                Opts::new(
+                    REGISTERED_STAKES,
+                    "EigenLayer node spec: the operator's registered stake per quorum (Vigil's \
+                     operator set), in the set's weight units",
+                ),
+                &["quorum_number", "quorum_name"],
+            )?,
+            checkpoints_observed_total: counter(
+                CHECKPOINTS_OBSERVED_TOTAL,
+                "Checkpoints read from the operator's own L2 node, by rollup id",
+                &["rollup"],
+            )?,
+            checkpoints_signed_total: counter(
+                CHECKPOINTS_SIGNED_TOTAL,
+                "Checkpoints signed after every check and slashing protection passed, by rollup id",
+                &["rollup"],
+            )?,
+            checkpoints_refused_total: counter(
+                CHECKPOINTS_REFUSED_TOTAL,
+                "Checkpoints observed but not signed, by rollup id and reason",
+                &["rollup", "reason"],
+            )?,
+            da_checks_total: counter(
+                DA_CHECKS_TOTAL,
+                "Data-availability checks of the L1 blobs carrying a checkpoint's batch, by rollup \
+                 id and result",
+                &["rollup", "result"],
+            )?,
+            da_refusals_total: counter(
+                DA_REFUSALS_TOTAL,
+                "Batcher data or L2 blocks refused by the rollup adapter, by rollup id and reason",
+                &["rollup", "reason"],
+            )?,
+            submission_seconds: HistogramVec::new(
+                HistogramOpts::new(
+                    SUBMISSION_SECONDS,
+                    "Time to submit one signature to an aggregator, in seconds",
+                )
+                .buckets(SUBMISSION_BUCKETS.to_vec()),
+                &["aggregator"],
+            )?,
+            submissions_total: counter(
+                SUBMISSIONS_TOTAL,
+                "Signature submissions to an aggregator, by aggregator and result",
+                &["aggregator", "result"],
+            )?,
+            last_signed_height: IntGaugeVec::new(
+                Opts::new(
+                    LAST_SIGNED_HEIGHT,
+                    "L2 block height of the last checkpoint signed, by rollup id",
+                ),
+                &["rollup"],
+            )?,
+            slashed: Gauge::new(
+                SLASHED,
+                "1 if the operator has been slashed by Vigil's slasher, else 0",
+            )?,
+        })
+    }
+
+    fn collectors(&self) -> [Box<dyn prometheus::core::Collector>; 13] {
+        [
+            Box::new(self.performance_score.clone()),
+            Box::new(self.rpc_request_duration_seconds.clone()),
+            Box::new(self.rpc_requests_total.clone()),
+            Box::new(self.registered_stakes.clone()),
+            Box::new(self.checkpoints_observed_total.clone()),
+            Box::new(self.checkpoints_signed_total.clone()),
+            Box::new(self.checkpoints_refused_total.clone()),
+            Box::new(self.da_checks_total.clone()),
+            Box::new(self.da_refusals_total.clone()),
+            Box::new(self.submission_seconds.clone()),
+            Box::new(self.submissions_total.clone()),
+            Box::new(self.last_signed_height.clone()),
+            Box::new(self.slashed.clone()),
+        ]
+    }
+}
+
+/// `None` only if a constant name, label or bucket list were invalid, which a unit test rules out.
+static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
+    Metrics::new()
+        .inspect_err(|e| tracing::error!(target: "node::metrics", error = %e, "creating metrics"))
+        .ok()
+});
+
+static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
+    let registry = Registry::new();
+    if let Some(metrics) = METRICS.as_ref() {
+        for collector in metrics.collectors() {
+            if let Err(e) = registry.register(collector) {
+                tracing::error!(target: "node::metrics", error = %e, "registering a metric");
+            }
+        }
+    }
+    if let Err(e) = vigil_slashing_protection::register_metrics(&registry) {
+        tracing::error!(target: "node::metrics", error = %e, "registering protection metrics");
+    }
+    registry
+});
+
+/// The operator's registry: every metric of this module and of `vigil-slashing-protection`. It is Vigil's
+/// own, not `prometheus::default_registry()`, so a dependency's metrics never leak into it.
+pub fn registry() -> &'static Registry {
+    &REGISTRY
+}
+
+/// The registry in the Prometheus text exposition format. Encoding into a `String` fails only on
+/// a malformed metric family, which cannot come from this module's constants; if it ever does,
+/// the error is logged and an empty exposition returned. Use [`try_encode`] to see the error.
+pub fn encode() -> String {
+    try_encode().unwrap_or_else(|e| {
+        tracing::error!(target: "node::metrics", error = %e, "encoding metrics");
+        String::new()
+    })
+}
+
+/// Like [`encode`], but returns the encoder's error.
+pub fn try_encode() -> prometheus::Result<String> {
+    TextEncoder::new().encode_to_string(&registry().gather())
+}
+
+fn with(f: impl FnOnce(&Metrics)) {
+    if let Some(metrics) = METRICS.as_ref() {
+        f(metrics);
+    }
+}
+
+fn saturating_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Sets `eigen_performance_score`; values above 100 are clamped to 100.
+pub fn set_performance_score(score: u8) {
+    with(|m| m.performance_score.set(i64::from(score.min(100))));
+}
+
+/// Records one RPC request to an L1/L2 client: bumps `eigen_rpc_requests_total` and observes
+/// its duration in `eigen_rpc_request_duration_seconds`.
+///
+/// `method` is the JSON-RPC method (`eth_getBlockByNumber`), `client_type` the client's name
+/// (`reth`, `geth`, `anvil`) and `client_version` its version, as `web3_clientVersion` reports.
+pub fn record_rpc_request(
+    method: &str,
+    client_type: &str,
+    client_version: &str,
+    duration: Duration,
+) {
+    with(|m| {
+        let labels = [method, client_type, client_version];
+        m.rpc_requests_total.with_label_values(&labels).inc();
+        m.rpc_request_duration_seconds.with_label_values(&labels).observe(duration.as_secs_f64());
+    });
+}
+
+/// Sets `eigen_registered_stakes` for one quorum (Vigil's operator set id and its name).
+pub fn set_registered_stake(quorum_number: u32, quorum_name: &str, stake: f64) {
+    with(|m| {
+        m.registered_stakes
+            .with_label_values(&[&quorum_number.to_string(), quorum_name])
+            .set(stake);
+    });
+}
+
+/// Creates every per-rollup series of `rollup` at zero, so dashboards and alerts see them before
+/// the first event (a refusal, say) and `increase()` counts that first event.
+pub fn init_rollup(rollup: u64) {
+    with(|m| {
+        let rollup = rollup.to_string();
+        m.checkpoints_observed_total.with_label_values(&[&rollup]);
+        m.checkpoints_signed_total.with_label_values(&[&rollup]);
+        for reason in RefusalReason::ALL {
+            m.checkpoints_refused_total.with_label_values(&[&rollup, reason.as_str()]);
+        }
+        for result in DaCheckResult::ALL {
+            m.da_checks_total.with_label_values(&[&rollup, result.as_str()]);
+        }
+        for reason in vigil_da::op::Refusal::LABELS {
+            m.da_refusals_total.with_label_values(&[&rollup, reason]);
+        }
+    });
+}
+
+/// Counts batcher data or an L2 block the rollup adapter refused, by its reason label.
+pub fn record_da_refusal(rollup: u64, reason: &str) {
+    with(|m| m.da_refusals_total.with_label_values(&[&rollup.to_string(), reason]).inc());
+}
+
+/// Counts a checkpoint read from the operator's L2 node for `rollup` (its chain id).
+pub fn record_observed(rollup: u64) {
+    with(|m| m.checkpoints_observed_total.with_label_values(&[&rollup.to_string()]).inc());
+}
+
+/// Counts a signed checkpoint for `rollup` and sets its last signed `height`.
+pub fn record_signed(rollup: u64, height: u64) {
+    with(|m| {
+        let rollup = rollup.to_string();
+        m.checkpoints_signed_total.with_label_values(&[&rollup]).inc();
+        m.last_signed_height.with_label_values(&[&rollup]).set(saturating_i64(height));
+    });
+}
+
+/// Counts a checkpoint for `rollup` the operator declined to sign, and why.
+pub fn record_refused(rollup: u64, reason: RefusalReason) {
+    with(|m| {
+        m.checkpoints_refused_total
+            .with_label_values(&[&rollup.to_string(), reason.as_str()])
+            .inc();
+    });
+}
+
+/// Counts one data-availability check for `rollup` and its result.
+pub fn record_da_check(rollup: u64, result: DaCheckResult) {
+    with(|m| {
+        m.da_checks_total.with_label_values(&[&rollup.to_string(), result.as_str()]).inc();
+    });
+}
+
+/// Records one signature submission to `aggregator` (its URL or configured name): its
+/// `duration` in `vigil_operator_submission_seconds` and its `result` in
+/// `vigil_operator_submissions_total`.
+pub fn record_submission(aggregator: &str, result: SubmissionResult, duration: Duration) {
+    with(|m| {
+        m.submission_seconds.with_label_values(&[aggregator]).observe(duration.as_secs_f64());
+        m.submissions_total.with_label_values(&[aggregator, result.as_str()]).inc();
+    });
+}
+
+/// Sets `vigil_operator_slashed` to 1 once the operator is known to be slashed, else 0.
+pub fn set_slashed(slashed: bool) {
+    with(|m| m.slashed.set(if slashed { 1.0 } else { 0.0 }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metrics_are_created_and_registered_once() {
+        assert!(METRICS.is_some(), "a metric name, label or bucket list is invalid");
+        // Registering again into the same registry must be refused, not duplicated.
+        let metrics = METRICS.as_ref().unwrap();
+        for collector in metrics.collectors() {
+            assert!(matches!(registry().register(collector), Err(prometheus::Error::AlreadyReg)));
+        }
+    }
+
+    #[test]
+    fn names_are_conventional() {
+        for name in METRIC_NAMES {
+            assert!(name.starts_with("eigen_") || name.starts_with("vigil_operator_"), "{name}");
+        }
+        let mut sorted = METRIC_NAMES.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), METRIC_NAMES.len());
+    }
+
+    #[test]
+    fn init_rollup_exports_every_refusal_reason_at_zero() {
+        init_rollup(77);
+        let text = encode();
+        for reason in RefusalReason::ALL {
+            let line = format!(
+                "vigil_operator_checkpoints_refused_total{{reason=\"{}\",rollup=\"77\"}} 0",
+                reason.as_str()
+            );
+            assert!(text.contains(&line), "{line} missing from:\n{text}");
+        }
+        assert!(text.contains("vigil_operator_checkpoints_signed_total{rollup=\"77\"} 0"));
+    }
+
+    #[test]
+    fn performance_score_is_clamped() {
+        set_performance_score(250);
+        assert_eq!(METRICS.as_ref().unwrap().performance_score.get(), 100);
+    }
+}

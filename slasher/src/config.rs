@@ -1,0 +1,381 @@
+//! The slasher's configuration: `config/slasher.toml` documents every field (and equals the
+//! defaults, which a test checks). Every field can be overridden from the environment:
+//! `VIGIL_SLASHER_<SECTION>__<FIELD>`, e.g. `VIGIL_SLASHER_SOURCES__CHAIN_EVENTS=false`; any
+//! other variable under that prefix is refused, so the keystore password lives outside it
+//! (`VIGIL_PASSWORD_SLASHER` by default).
+
+use std::{
+    collections::HashSet,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+pub use vigil_service::ConfigError;
+
+/// Prefix of environment overrides.
+pub const ENV_PREFIX: &str = vigil_service::SLASHER_ENV_PREFIX;
+
+/// The whole slasher configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlasherConfig {
+    /// The L1 and the Vigil deployment.
+    pub chain: ChainConfig,
+    /// The account that sends slashing transactions, and how it sends them.
+    pub submitter: SubmitterSection,
+    /// Persistence of evidence, offence states and feed cursors.
+    pub database: DatabaseConfig,
+    /// Where signed checkpoints come from.
+    pub sources: SourcesConfig,
+    /// The in-memory conflict index.
+    pub index: IndexConfig,
+    /// The HTTP API.
+    pub api: ApiConfig,
+    /// Prometheus metrics.
+    pub metrics: MetricsConfig,
+}
+
+/// The L1 and the Vigil deployment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChainConfig {
+    /// L1 JSON-RPC endpoint.
+    pub l1_rpc: String,
+    /// Deployment file written by the deployer (`config/deployments/<chain id>.json`).
+    pub deployment: PathBuf,
+    /// Every L1 request gives up after this many milliseconds.
+    pub rpc_timeout_ms: u64,
+}
+
+impl Default for ChainConfig {
+    fn default() -> Self {
+        Self {
+            l1_rpc: "http://127.0.0.1:8545".into(),
+            deployment: PathBuf::from("deployments/31337.json"),
+            rpc_timeout_ms: 10_000,
+        }
+    }
+}
+
+/// The submitting account and its policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SubmitterSection {
+    /// Send slashing transactions (false: watch and record evidence only, never send).
+    pub enabled: bool,
+    /// Web3 secret-storage (V3) keystore of the submitting account.
+    pub keystore: PathBuf,
+    /// Environment variable holding the keystore password (used when `password_file` is unset).
+    /// Never under an override prefix (`VIGIL_SLASHER_…`): the loader would refuse it.
+    pub password_env: String,
+    /// File holding the keystore password.
+    pub password_file: Option<PathBuf>,
+    /// This replica's name in offence leases (empty: hostname and process id).
+    pub replica_id: String,
+    /// How long a claimed offence stays leased to this replica, in milliseconds.
+    pub lease_ms: u64,
+    /// How often to look for offences to act on, in milliseconds.
+    pub poll_ms: u64,
+    /// How long to wait for a receipt before replacing the transaction with higher fees.
+    pub receipt_timeout_ms: u64,
+    /// Transactions per offence before giving up.
+    pub max_attempts: u32,
+    /// Fee increase of each replacement, in percent (at least 10, the node's replacement rule).
+    pub fee_bump_percent: u64,
+    /// Blocks on top of the including block before a slashing counts as mined.
+    pub confirmations: u64,
+    /// Raise an alarm when an operator with open evidence has fewer blocks than this left before
+    /// it stops being slashable.
+    pub alarm_blocks: u64,
+}
+
+impl Default for SubmitterSection {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            keystore: PathBuf::from("keys/slasher.json"),
+            password_env: "VIGIL_PASSWORD_SLASHER".into(),
+            password_file: None,
+            replica_id: String::new(),
+            lease_ms: 60_000,
+            poll_ms: 2_000,
+            receipt_timeout_ms: 36_000,
+            max_attempts: 5,
+            fee_bump_percent: 20,
+            confirmations: 2,
+            alarm_blocks: 7_200,
+        }
+    }
+}
+
+/// Persistence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://path` (relative to the config file's folder) or `postgres://user@host/db`.
+    pub url: String,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://vigil-slasher.db".into() }
+    }
+}
+
+/// Where signed checkpoints come from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SourcesConfig {
+    /// Aggregators whose signature feeds are followed (`[[sources.aggregators]]` tables).
+    pub aggregators: Vec<AggregatorSource>,
+    /// Also follow the verifier's certificate events on the L1, not only the aggregators' feeds.
+    pub chain_events: bool,
+    /// How often to poll the chain for new events, in milliseconds.
+    pub chain_poll_ms: u64,
+    /// First L1 block to scan for certificates when no cursor is stored yet (the verifier's
+    /// deployment block saves scanning history it cannot have).
+    pub chain_from_block: u64,
+    /// Longest wait between reconnection attempts to a feed, in milliseconds.
+    pub reconnect_max_ms: u64,
+    /// A feed that sends nothing (not even a keep-alive) for this long, in milliseconds, is
+    /// reconnected. Keep it above the aggregator's keep-alive interval (15 s).
+    pub feed_idle_timeout_ms: u64,
+    /// Feed events per durable commit (evidence and cursor in one transaction).
+    pub batch: usize,
+    /// Longest wait before committing a partial batch, in milliseconds.
+    pub flush_ms: u64,
+}
+
+impl Default for SourcesConfig {
+    fn default() -> Self {
+        Self {
+            aggregators: vec![AggregatorSource {
+                name: "local".into(),
+                url: "http://127.0.0.1:7720".into(),
+            }],
+            chain_events: true,
+            chain_poll_ms: 2_000,
+            chain_from_block: 0,
+            reconnect_max_ms: 10_000,
+            feed_idle_timeout_ms: 45_000,
+            batch: 1_024,
+            flush_ms: 50,
+        }
+    }
+}
+
+/// One aggregator feed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AggregatorSource {
+    /// The feed's cursor key in the database: unique, and kept when the URL changes.
+    pub name: String,
+    /// The aggregator's HTTP API base URL.
+    pub url: String,
+}
+
+/// The in-memory conflict index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Heights per rollup kept in the index below the highest seen.
+    pub retain_heights: u64,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self { retain_heights: 50_000 }
+    }
+}
+
+/// The HTTP API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Listen address.
+    pub address: String,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+    /// Most items accepted in one request.
+    pub max_batch: usize,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { address: "127.0.0.1:7730".into(), max_body_bytes: 262_144, max_batch: 256 }
+    }
+}
+
+/// Prometheus metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Listen address of `GET /metrics`.
+    pub address: String,
+}
+
+impl Default for MetricsConfig {
+    fn default() -> Self {
+        Self { address: "127.0.0.1:7731".into() }
+    }
+}
+
+impl SlasherConfig {
+    /// Defaults, then the file (if any), then the environment; relative paths resolved against
+    /// the file's folder; then [`validate`](Self::validate).
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let config: Self = vigil_service::load_config(path, ENV_PREFIX)?;
+        let config = match path.and_then(Path::parent) {
+            Some(base) => config.resolve_paths(base),
+            None => config,
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Refuses values that parse but cannot work: source names that are empty or repeated (each
+    /// is a cursor key), an empty batch, a fee bump nodes would reject, unparsable addresses, a
+    /// password variable under an override prefix (the loader would refuse it).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid =
+            |field: &str, reason: String| ConfigError::Invalid { field: field.into(), reason };
+        vigil_service::check_env_name("submitter.password_env", &self.submitter.password_env)?;
+        let mut names = HashSet::new();
+        for source in &self.sources.aggregators {
+            if source.name.is_empty() {
+                return Err(invalid("sources.aggregators", format!("{} has no name", source.url)));
+            }
+            if !names.insert(source.name.as_str()) {
+                return Err(invalid(
+                    "sources.aggregators",
+                    format!("name {:?} is used twice (names are cursor keys)", source.name),
+                ));
+            }
+        }
+        if self.sources.batch == 0 {
+            return Err(invalid("sources.batch", "must be at least 1".into()));
+        }
+        if self.submitter.fee_bump_percent < 10 {
+            return Err(invalid(
+                "submitter.fee_bump_percent",
+                format!(
+                    "{} is below 10, the smallest bump nodes accept for a replacement",
+                    self.submitter.fee_bump_percent
+                ),
+            ));
+        }
+        for (field, address) in
+            [("api.address", &self.api.address), ("metrics.address", &self.metrics.address)]
+        {
+            if let Err(e) = address.parse::<SocketAddr>() {
+                return Err(invalid(field, format!("{address:?} is not an address: {e}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves relative paths (and a relative SQLite URL) against `base`.
+    pub fn resolve_paths(mut self, base: &Path) -> Self {
+        vigil_service::resolve_path(base, &mut self.chain.deployment);
+        vigil_service::resolve_path(base, &mut self.submitter.keystore);
+        if let Some(p) = self.submitter.password_file.as_mut() {
+            vigil_service::resolve_path(base, p);
+        }
+        self.database.url = vigil_service::resolve_sqlite_url(base, &self.database.url);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use figment::{
+        Figment,
+        providers::{Format, Toml},
+    };
+
+    use super::*;
+
+    /// The shipped sample is exactly the defaults, so it documents every field truthfully.
+    #[test]
+    fn sample_config_parses_to_defaults() {
+        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/slasher.toml");
+        let config: SlasherConfig =
+            Figment::from(Toml::file(&sample)).extract().expect("config/slasher.toml parses");
+        assert_eq!(config, SlasherConfig::default());
+        config.validate().expect("the defaults are valid");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn environment_overrides_and_relative_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("slasher.toml");
+        std::fs::write(
+            &file,
+            "[database]\nurl = \"sqlite://state/slasher.db\"\n[submitter]\n\
+             password_file = \"secrets/pass\"\n[[sources.aggregators]]\nname = \"a\"\n\
+             url = \"http://a:1\"\n[[sources.aggregators]]\nname = \"b\"\nurl = \"http://b:2\"\n",
+        )
+        .unwrap();
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("VIGIL_SLASHER_SOURCES__CHAIN_EVENTS", "false");
+            jail.set_env("VIGIL_SLASHER_SUBMITTER__FEE_BUMP_PERCENT", "25");
+            // The default password variable lives outside the prefix.
+            jail.set_env("VIGIL_PASSWORD_SLASHER", "secret");
+            let c = SlasherConfig::load(Some(&file)).map_err(|e| e.to_string())?;
+            assert!(!c.sources.chain_events);
+            assert_eq!(c.submitter.fee_bump_percent, 25);
+            let names: Vec<_> = c.sources.aggregators.iter().map(|a| a.name.as_str()).collect();
+            assert_eq!(names, ["a", "b"]);
+            assert_eq!(
+                c.database.url,
+                format!("sqlite://{}", dir.path().join("state/slasher.db").display())
+            );
+            assert_eq!(c.chain.deployment, dir.path().join("deployments/31337.json"));
+            assert_eq!(c.submitter.keystore, dir.path().join("keys/slasher.json"));
+            assert_eq!(c.submitter.password_file, Some(dir.path().join("secrets/pass")));
+            Ok(())
+        });
+        std::fs::write(&file, "[api]\nadress = \"typo\"\n").unwrap();
+        let err = SlasherConfig::load(Some(&file)).unwrap_err().to_string();
+        assert!(err.contains("adress"), "unknown fields are refused: {err}");
+        assert!(SlasherConfig::load(Some(&dir.path().join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn validate_refuses_unusable_values() {
+        let source = |name: &str| AggregatorSource { name: name.into(), url: "http://x:1".into() };
+        let mut c = SlasherConfig::default();
+        c.sources.aggregators = vec![source("a"), source("b"), source("a")];
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("sources.aggregators") && err.contains("\"a\""), "{err}");
+
+        let mut c = SlasherConfig::default();
+        c.sources.aggregators = vec![source("")];
+        assert!(c.validate().is_err(), "empty names are refused");
+
+        let mut c = SlasherConfig::default();
+        c.submitter.fee_bump_percent = 9;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("submitter.fee_bump_percent"), "{err}");
+        c.submitter.fee_bump_percent = 10;
+        c.validate().unwrap();
+
+        let mut c = SlasherConfig::default();
+        c.sources.batch = 0;
+        assert!(c.validate().is_err(), "batch must be at least 1");
+
+        let mut c = SlasherConfig::default();
+        c.api.address = "localhost".into();
+        assert!(c.validate().unwrap_err().to_string().contains("api.address"));
+        let mut c = SlasherConfig::default();
+        c.metrics.address = "127.0.0.1".into();
+        assert!(c.validate().unwrap_err().to_string().contains("metrics.address"));
+
+        let mut c = SlasherConfig::default();
+        c.submitter.password_env = format!("{ENV_PREFIX}PASSWORD");
+        assert!(c.validate().unwrap_err().to_string().contains("submitter.password_env"));
+    }
+}

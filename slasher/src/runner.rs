@@ -1,0 +1,372 @@
+//! The whole slasher process, wired from a [`SlasherConfig`]: the evidence store, the ingest
+//! path (one [`Ingestor`] fed by every aggregator feed and the public endpoint), the evidence
+//! submitter, the HTTP API and the metrics endpoint.
+
+use std::{future::Future, sync::Arc, time::Duration};
+
+use alloy::{network::EthereumWallet, providers::Provider};
+use futures_util::StreamExt as _;
+use tokio::{
+    net::TcpListener,
+    sync::{mpsc, watch},
+    task::JoinSet,
+};
+use tracing::{info, warn};
+use vigil_chain::{Deployment, bindings::VigilSlasher, operator_set::OperatorSetView};
+use vigil_keystore::{Password, V3Keystore};
+use vigil_types::redact::{redact, redact_url};
+
+use crate::{
+    CHAIN_CURSOR, EvidenceStore, RecordedCertificate,
+    api::{self, ApiLimits, ApiState, ChainChecker, IngestRequest},
+    chain::CertificateSource,
+    config::SlasherConfig,
+    feed::{FeedClient, FeedItem},
+    metrics,
+    service::{CHAIN_SOURCE, Ingestor, PUBLIC_SOURCE, ingest_until_recorded},
+    submit::{EvidenceSubmitter, SubmitterConfig},
+};
+
+/// Log target of the runner.
+const TARGET: &str = "vigil::slasher";
+
+pub use vigil_service::{Listening, RunError};
+
+/// What the ingest task receives.
+enum Input {
+    Feed { source: String, batch: Vec<(u64, vigil_types::SignedCheckpoint)> },
+    Public(IngestRequest),
+    Certificates { found: Vec<RecordedCertificate>, scanned: u64 },
+}
+
+/// Runs the slasher until `shutdown` resolves. `on_listening` is told the bound addresses
+/// (useful with port 0).
+pub async fn run(
+    config: &SlasherConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(Listening),
+) -> Result<(), RunError> {
+    let cfg = |e: &dyn std::fmt::Display| RunError::Config(e.to_string());
+    let start = |e: &dyn std::fmt::Display| RunError::Start(e.to_string());
+    let deployment = Deployment::read(&config.chain.deployment).map_err(|e| cfg(&e))?;
+    let domain = deployment.domain();
+    let l1_url = config.chain.l1_rpc.parse().map_err(|e| cfg(&format!("chain.l1_rpc: {e}")))?;
+    let timeout = Duration::from_millis(config.chain.rpc_timeout_ms);
+    let provider = vigil_chain::http_provider(l1_url, timeout);
+    vigil_chain::log_eigenlayer(&provider, deployment.eigenlayer.allocation_manager, "slasher")
+        .await;
+
+    let store = EvidenceStore::open(&config.database.url).await.map_err(|e| start(&redact(&e)))?;
+    let mut sources: Vec<String> =
+        config.sources.aggregators.iter().map(|a| a.name.clone()).collect();
+    sources.push(PUBLIC_SOURCE.to_owned());
+    if config.sources.chain_events {
+        sources.push(CHAIN_SOURCE.to_owned());
+    }
+    metrics::init(&sources);
+
+    // What one slash takes, for the economic-security dashboard (best effort).
+    match VigilSlasher::new(deployment.vigil.slasher, &provider).slashingParams().call().await {
+        Ok(params) => {
+            let max = params._1.iter().max().copied().unwrap_or_default();
+            let wad = max.to_string().parse::<f64>().unwrap_or(0.0) / 1e18;
+            metrics::set_slash_fraction(wad);
+        }
+        Err(e) => {
+            warn!(target: TARGET, error = %e, "cannot read the slasher contract's slashing parameters")
+        }
+    }
+
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let stopped = {
+        let rx = stop_rx.clone();
+        move || {
+            let mut rx = rx.clone();
+            async move {
+                let _ = rx.wait_for(|s| *s).await;
+            }
+        }
+    };
+    let mut tasks = JoinSet::new();
+
+    // The ingest path: replay first (public submissions; feeds replay through their
+    // followers), then serve feeds and the API.
+    let set = Arc::new(OperatorSetView::new(provider.clone(), domain.verifier));
+    let mut ingestor =
+        Ingestor::new(store.clone(), config.index.retain_heights).with_operator_set(set);
+    let certificates = ingestor.load_certificates().await.map_err(|e| start(&e))?;
+    if certificates > 0 {
+        info!(target: TARGET, certificates, "recorded certificates loaded");
+    }
+    let mut follow_from = Vec::new();
+    for source in &config.sources.aggregators {
+        let (window, detected) =
+            ingestor.resume_point(&source.name).await.map_err(|e| start(&e))?;
+        info!(target: TARGET, source = %source.name, url = %redact_url(&source.url), replay_after = window, detected_up_to = detected, "following aggregator feed");
+        follow_from.push((source.clone(), window));
+    }
+    ingestor.replay_public().await.map_err(|e| start(&e))?;
+    let (input_tx, mut input_rx) = mpsc::channel::<Input>(64);
+    tasks.spawn(async move {
+        while let Some(input) = input_rx.recv().await {
+            match input {
+                Input::Feed { source, batch } => {
+                    ingest_until_recorded(&mut ingestor, &source, &batch).await;
+                }
+                Input::Public(request) => {
+                    let results =
+                        ingest_until_recorded(&mut ingestor, PUBLIC_SOURCE, &request.items).await;
+                    let _ = request.reply.send(results);
+                }
+                Input::Certificates { found, scanned } => {
+                    let mut backoff = Duration::from_millis(100);
+                    while let Err(err) = ingestor.ingest_certificates(&found, scanned).await {
+                        warn!(target: TARGET, %err, "recording certificates failed; retrying");
+                        metrics::feed_trouble(CHAIN_SOURCE, "store");
+                        tokio::time::sleep(backoff).await;
+                        backoff = backoff.saturating_mul(2).min(Duration::from_secs(5));
+                    }
+                }
+            }
+        }
+    });
+
+    let batch_max = config.sources.batch.max(1);
+    let flush = Duration::from_millis(config.sources.flush_ms.max(1));
+    for (source, after) in follow_from {
+        let client = FeedClient::new(
+            source.name.clone(),
+            &source.url,
+            Duration::from_millis(config.sources.feed_idle_timeout_ms),
+            Duration::from_millis(config.sources.reconnect_max_ms),
+        )
+        .map_err(|e| cfg(&format!("source {}: {e}", source.name)))?;
+        let tx = input_tx.clone();
+        let stop = stopped();
+        tasks.spawn(async move {
+            tokio::select! {
+                () = follow(client, after, tx, batch_max, flush) => {}
+                () = stop => {}
+            }
+        });
+    }
+
+    // Certificates recorded on chain.
+    if config.sources.chain_events {
+        let scanned = store.cursor(CHAIN_CURSOR).await.map_err(|e| start(&e))?;
+        let mut after =
+            scanned.unwrap_or_else(|| config.sources.chain_from_block.saturating_sub(1));
+        let source = CertificateSource::new(provider.clone(), domain);
+        let poll = Duration::from_millis(config.sources.chain_poll_ms.max(100));
+        let tx = input_tx.clone();
+        let stop = stopped();
+        info!(target: TARGET, verifier = %domain.verifier, after, "following certificates on chain");
+        tasks.spawn(async move {
+            let scan = async {
+                loop {
+                    match source.scan(after).await {
+                        Ok((found, scanned)) => {
+                            if scanned != after || !found.is_empty() {
+                                if tx.send(Input::Certificates { found, scanned }).await.is_err() {
+                                    return;
+                                }
+                                after = scanned;
+                            }
+                        }
+                        Err(err) => {
+                            metrics::feed_trouble(CHAIN_SOURCE, "connect");
+                            warn!(target: TARGET, %err, "scanning the chain for certificates failed; retrying");
+                        }
+                    }
+                    tokio::time::sleep(poll).await;
+                }
+            };
+            tokio::select! {
+                () = scan => {}
+                () = stop => {}
+            }
+        });
+    }
+
+    // The submitter.
+    if config.submitter.enabled {
+        let password = match &config.submitter.password_file {
+            Some(file) => Password::from_file(file),
+            None => Password::from_env(&config.submitter.password_env),
+        }
+        .map_err(|e| cfg(&format!("submitter password: {e}")))?;
+        let signer = V3Keystore::from_file(&config.submitter.keystore)
+            .and_then(|ks| ks.decrypt(&password))
+            .map_err(|e| cfg(&format!("submitter keystore: {e}")))?;
+        let wallet = EthereumWallet::from(signer);
+        let chain_id = provider.get_chain_id().await.map_err(|e| start(&format!("L1: {e}")))?;
+        if chain_id != domain.l1_chain_id {
+            return Err(RunError::Config(format!(
+                "L1 chain id {chain_id} does not match the deployment's {}",
+                domain.l1_chain_id
+            )));
+        }
+        let owner = if config.submitter.replica_id.is_empty() {
+            format!("slasher-{}", std::process::id())
+        } else {
+            config.submitter.replica_id.clone()
+        };
+        let submitter = EvidenceSubmitter::new(
+            store.clone(),
+            provider.clone(),
+            wallet,
+            domain,
+            deployment.vigil.slasher,
+            deployment.eigenlayer.allocation_manager,
+            deployment.vigil.service_manager,
+            SubmitterConfig {
+                owner,
+                lease: Duration::from_millis(config.submitter.lease_ms),
+                poll: Duration::from_millis(config.submitter.poll_ms),
+                receipt_timeout: Duration::from_millis(config.submitter.receipt_timeout_ms),
+                max_attempts: config.submitter.max_attempts,
+                fee_bump_percent: config.submitter.fee_bump_percent,
+                confirmations: config.submitter.confirmations,
+                alarm_blocks: config.submitter.alarm_blocks,
+            },
+        );
+        tasks.spawn(submitter.run(stopped()));
+    } else {
+        warn!(target: TARGET, "submitter disabled: evidence is recorded, never sent");
+    }
+
+    // Evidence-state gauges.
+    {
+        let store = store.clone();
+        let stop = stopped();
+        tasks.spawn(async move {
+            let refresh = async {
+                loop {
+                    if let Ok(counts) = store.count_by_state().await {
+                        metrics::evidence_states(&counts);
+                    }
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            };
+            tokio::select! {
+                () = refresh => {}
+                () = stop => {}
+            }
+        });
+    }
+
+    // HTTP.
+    let (public_tx, mut public_rx) = mpsc::channel::<IngestRequest>(16);
+    {
+        let tx = input_tx.clone();
+        tasks.spawn(async move {
+            while let Some(req) = public_rx.recv().await {
+                if tx.send(Input::Public(req)).await.is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    drop(input_tx);
+    let state = ApiState {
+        store: store.clone(),
+        domain,
+        ingest: public_tx,
+        chain: Some(ChainChecker { provider: provider.clone(), slasher: deployment.vigil.slasher }),
+        limits: ApiLimits {
+            max_body_bytes: config.api.max_body_bytes,
+            max_batch: config.api.max_batch,
+        },
+    };
+    let api_listener = TcpListener::bind(&config.api.address)
+        .await
+        .map_err(|e| start(&format!("api.address {}: {e}", config.api.address)))?;
+    let metrics_listener = TcpListener::bind(&config.metrics.address)
+        .await
+        .map_err(|e| start(&format!("metrics.address {}: {e}", config.metrics.address)))?;
+    let listening = Listening {
+        api: api_listener.local_addr().map_err(|e| start(&e))?,
+        metrics: metrics_listener.local_addr().map_err(|e| start(&e))?,
+    };
+    on_listening(listening);
+    let api_server = axum::serve(api_listener, api::router(state))
+        .with_graceful_shutdown(stopped())
+        .into_future();
+    let metrics_server = axum::serve(metrics_listener, api::metrics_router())
+        .with_graceful_shutdown(stopped())
+        .into_future();
+    tasks.spawn(async move {
+        if let Err(e) = api_server.await {
+            warn!(target: TARGET, error = %e, "API server stopped");
+        }
+    });
+    tasks.spawn(async move {
+        if let Err(e) = metrics_server.await {
+            warn!(target: TARGET, error = %e, "metrics server stopped");
+        }
+    });
+
+    info!(target: TARGET, api = %listening.api, metrics = %listening.metrics, sources = ?sources, "slasher running");
+    shutdown.await;
+    info!(target: TARGET, "shutting down");
+    let _ = stop_tx.send(true);
+    // The ingest task ends when every sender is gone (followers stopped, API closed); give it
+    // a bounded time to finish its batch.
+    let drain = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
+        warn!(target: TARGET, "tasks did not stop within 10 s; leaving them");
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Follows one feed, handing batches to the ingest task.
+async fn follow(
+    client: FeedClient,
+    after: u64,
+    tx: mpsc::Sender<Input>,
+    batch_max: usize,
+    flush: Duration,
+) {
+    let source = client.name().to_owned();
+    let stream = client.follow(after);
+    tokio::pin!(stream);
+    let mut batch = Vec::with_capacity(batch_max);
+    loop {
+        let next = if batch.is_empty() {
+            stream.next().await
+        } else {
+            match tokio::time::timeout(flush, stream.next()).await {
+                Ok(item) => item,
+                Err(_) => {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_max));
+                    if tx.send(Input::Feed { source: source.clone(), batch: full }).await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            }
+        };
+        let Some(item) = next else { return };
+        match item {
+            FeedItem::Event(event) => {
+                metrics::feed_head(&source, event.seq);
+                batch.push((event.seq, event.signed));
+                if batch.len() >= batch_max {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_max));
+                    if tx.send(Input::Feed { source: source.clone(), batch: full }).await.is_err() {
+                        return;
+                    }
+                }
+            }
+            FeedItem::Gap { expected, got } => {
+                metrics::feed_trouble(&source, "gap");
+                warn!(target: TARGET, %source, expected, got, "gap in the aggregator feed");
+            }
+            FeedItem::Trouble(err) => {
+                metrics::feed_trouble(&source, err.kind());
+                warn!(target: TARGET, %source, error = %err, "aggregator feed trouble");
+            }
+        }
+    }
+}
