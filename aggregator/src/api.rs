@@ -11,21 +11,24 @@
 //! | `GET /v1/health` | [`Health`] |
 //! | `GET /v1/domain` | the [`SigningDomain`] it aggregates for: `{l1ChainId, verifier, operatorSetId}` |
 //!
+//! | `GET /openapi.json` | the API's OpenAPI document ([`openapi`], committed as `aggregator/openapi.json`) |
+//!
 //! Every error, including an unknown route, a body over the limit or malformed JSON, is an
-//! [`ApiError`]: a status and `{"error": "<code>", "message": "…"}` with no internal detail.
-//! Metrics are served by [`metrics_router`], meant for its own port.
+//! [`ApiError`]: a status and the kernel's [`ErrorBody`], `{"error": "<code>", "message": "…"}`,
+//! with no internal detail. Metrics are served by [`metrics_router`], meant for its own port.
 //!
 //! A signature is its own authentication, so intake is open; it is limited per public key
 //! (a token bucket: [`ApiLimits::per_key_rate`], [`ApiLimits::per_key_burst`]) before the
 //! signature is verified, which is the expensive part.
 
 mod error;
+mod examples;
 mod feed;
 pub mod metrics;
 mod rate_limit;
 mod types;
 
-use std::{future::Future, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -34,7 +37,7 @@ use axum::{
         DefaultBodyLimit, Path, Query, State,
         rejection::{BytesRejection, PathRejection, QueryRejection},
     },
-    http::{HeaderMap, HeaderName, StatusCode, header},
+    http::{HeaderMap, HeaderName, StatusCode},
     response::{
         IntoResponse, Response,
         sse::{KeepAlive, Sse},
@@ -43,20 +46,21 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
+use utoipa::OpenApi;
+use vigil_client::types::schema;
+use vigil_service::http;
 use vigil_types::{SignedCheckpoint, SigningDomain};
 
 pub use error::{ApiError, ErrorBody};
 pub use feed::FEED_EVENT;
 pub use types::{CertificateState, CertificateView, CheckpointView, FeedEvent, Health};
+pub use vigil_service::http::{METRICS_CONTENT_TYPE, serve};
 
 use crate::{
     intake::{Accepted, Intake, IntakeError},
     store::Store,
 };
 use rate_limit::RateLimiter;
-
-/// The `Content-Type` of `GET /metrics`.
-pub const METRICS_CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
 
 /// Limits and pacing of the API. Every field has a default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,11 +158,52 @@ impl<I: Intake> ApiState<I> {
     }
 }
 
+/// The aggregator API's OpenAPI document: the routes of [`router`] and [`metrics_router`].
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "vigil-aggregator API",
+        description = "Signature intake, the feed the slasher follows, certified checkpoints and \
+                       certificates for rollups, and metrics. Integers are decimal strings \
+                       (numbers are accepted on input), bytes `0x` hex. Every error is \
+                       `{\"error\": \"<code>\", \"message\": \"…\"}` (`ErrorBody`); an unknown \
+                       route is 404 `unknown_route`, a known route with another method 405 \
+                       `method_not_allowed`, a body over the limit 413 `body_too_large`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        submit,
+        submit_batch,
+        feed,
+        latest,
+        checkpoint,
+        certificate,
+        health,
+        domain,
+        vigil_service::http::metrics,
+        vigil_service::http::openapi,
+    ),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "intake", description = "Signed checkpoints from operators"),
+        (name = "feed", description = "Every stored signature, in order"),
+        (name = "query", description = "Certified checkpoints and certificates, for rollups"),
+        (name = "meta", description = "Health, domain and this document"),
+        (name = "metrics", description = "Prometheus metrics, on the metrics address"),
+    )
+)]
+struct ApiDoc;
+
+/// The aggregator API's OpenAPI document (committed as `aggregator/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
 /// The API's routes over `state` (see the module docs).
 pub fn router<I: Intake>(state: ApiState<I>) -> Router {
     metrics::init();
     let body_limit = state.limits.max_body_bytes;
-    Router::new()
+    let routes = Router::new()
         .route("/v1/signatures", post(submit::<I>))
         .route(
             "/v1/signatures/batch",
@@ -171,34 +216,43 @@ pub fn router<I: Intake>(state: ApiState<I>) -> Router {
         .route("/v1/certificates/{rollup}/{height}", get(certificate::<I>))
         .route("/v1/health", get(health::<I>))
         .route("/v1/domain", get(domain::<I>))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(body_limit))
         .with_state(state)
+        .merge(http::openapi_router(&openapi()));
+    http::with_fallbacks(routes).layer(DefaultBodyLimit::max(body_limit))
 }
 
 /// `GET /metrics`: [`metrics::registry`] in the Prometheus text format.
 pub fn metrics_router() -> Router {
-    Router::new()
-        .route("/metrics", get(metrics_text))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+    http::metrics_router(metrics::registry())
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting connections
-/// and returns once in-flight requests have finished. Feed streams finish only when the state
-/// was built with [`ApiState::closing_on`]: signal that together with `shutdown`.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(target: "aggregator::api", %addr, "serving HTTP");
-    }
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
-}
-
+/// Submits one signed checkpoint. A signature is its own authentication; submissions are
+/// rate limited per public key before the signature is verified.
+#[utoipa::path(
+    post,
+    path = "/v1/signatures",
+    tag = "intake",
+    request_body(content = schema::SignedCheckpoint, description = "One operator's signed checkpoint",
+        example = json!(examples::signed())),
+    responses(
+        (status = 202, description = "Stored and on the feed", body = types::AcceptedSchema,
+            example = json!(examples::accepted())),
+        (status = 400, description = "`malformed` (not a signed checkpoint) or `malformed_signature`", body = ErrorBody,
+            example = json!(examples::error("malformed", "malformed request: missing field `domain`"))),
+        (status = 403, description = "`wrong_domain`, `unknown_operator` or `invalid_signature`", body = ErrorBody,
+            example = json!(examples::error("invalid_signature", "invalid signature"))),
+        (status = 413, description = "`body_too_large`", body = ErrorBody,
+            example = json!(examples::error("body_too_large", "request body is larger than 16384 bytes"))),
+        (status = 422, description = "`future_l1_block`: `l1Block` is ahead of the aggregator's L1 head", body = ErrorBody,
+            example = json!(examples::error("future_l1_block", "l1Block 10 is ahead of the L1 head 9"))),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody,
+            example = json!(examples::error("rate_limited", "rate limited; retry after 2.5s"))),
+        (status = 503, description = "`unavailable`: retry later", body = ErrorBody,
+            example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn submit<I: Intake>(
     State(state): State<ApiState<I>>,
     body: Result<Bytes, BytesRejection>,
@@ -238,6 +292,23 @@ enum BatchItem {
 /// body limit is `max_body_bytes` per item). Each item goes through the same intake as
 /// `POST /v1/signatures`, concurrently (so the database commits them together); the answer is
 /// 200 with `{"results": [...]}` in request order, each an accepted entry or a typed error.
+#[utoipa::path(
+    post,
+    path = "/v1/signatures/batch",
+    tag = "intake",
+    request_body(content = Vec<schema::SignedCheckpoint>, description = "Up to 256 signed checkpoints",
+        example = json!(examples::batch())),
+    responses(
+        (status = 200, description = "One result per item, in order: accepted, or the error a single submission would get", body = types::BatchAnswer,
+            example = json!(examples::batch_answer())),
+        (status = 400, description = "`malformed`: not an array of signed checkpoints, or too many", body = ErrorBody,
+            example = json!(examples::error("malformed", "malformed request: 300 items; at most 256 per batch"))),
+        (status = 413, description = "`body_too_large`", body = ErrorBody,
+            example = json!(examples::error("body_too_large", "request body is larger than 4194304 bytes"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn submit_batch<I: Intake>(
     State(state): State<ApiState<I>>,
     body: Result<Bytes, BytesRejection>,
@@ -327,6 +398,23 @@ struct FeedQuery {
     after: Option<u64>,
 }
 
+/// Every stored signature after a sequence number, as Server-Sent Events (`id: <seq>`,
+/// `event: signature`, `data: <FeedEvent>`); the stream stays open for new ones. Without
+/// `after`, a reconnecting client's `Last-Event-ID` says where to resume.
+#[utoipa::path(
+    get,
+    path = "/v1/feed",
+    tag = "feed",
+    params(("after" = Option<u64>, Query, description = "Sequence number to start after (default 0)", example = 0)),
+    responses(
+        (status = 200, description = "The event stream; each event's data is a `FeedEvent`", content_type = "text/event-stream", body = FeedEvent,
+            example = json!(examples::feed_stream())),
+        (status = 400, description = "`bad_request`: `after` or `Last-Event-ID` is not a sequence number", body = ErrorBody,
+            example = json!(examples::error("bad_request", "Last-Event-ID is not a sequence number"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn feed<I: Intake>(
     State(state): State<ApiState<I>>,
     query: Result<Query<FeedQuery>, QueryRejection>,
@@ -363,6 +451,25 @@ fn parse_path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
     path.map(|Path(p)| p).map_err(|e| ApiError::BadRequest(e.body_text()))
 }
 
+/// The highest checkpoint of a rollup whose certificate is mined on L1.
+#[utoipa::path(
+    get,
+    path = "/v1/checkpoints/{rollup}/latest",
+    tag = "query",
+    params(("rollup" = u64, Path, description = "The rollup's chain id", example = 901)),
+    responses(
+        (status = 200, description = "The checkpoint and its certificate's state", body = CheckpointView,
+            example = json!(examples::checkpoint_view())),
+        (status = 404, description = "`not_found`: none certified yet", body = ErrorBody,
+            example = json!(examples::error("not_found", "no certified checkpoint for rollup 901 yet"))),
+        (status = 400, description = "`bad_request`: a path parameter is not a number", body = ErrorBody,
+            example = json!(examples::error("bad_request", "bad request: Cannot parse `x` to a `u64`"))),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!(examples::error("internal", "internal error"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn latest<I: Intake>(
     State(state): State<ApiState<I>>,
     rollup: Result<Path<u64>, PathRejection>,
@@ -374,6 +481,25 @@ async fn latest<I: Intake>(
     Ok(Json(types::checkpoint_view(&record)))
 }
 
+/// A rollup's checkpoint at one height and its certificate's state (any state).
+#[utoipa::path(
+    get,
+    path = "/v1/checkpoints/{rollup}/{height}",
+    tag = "query",
+    params(("rollup" = u64, Path, description = "The rollup's chain id", example = 901), ("height" = u64, Path, description = "The checkpoint's L2 height", example = 1)),
+    responses(
+        (status = 200, description = "The checkpoint and its certificate's state", body = CheckpointView,
+            example = json!(examples::checkpoint_view())),
+        (status = 404, description = "`not_found`: no certificate at that height", body = ErrorBody,
+            example = json!(examples::error("not_found", "no certificate for rollup 901 at height 1"))),
+        (status = 400, description = "`bad_request`: a path parameter is not a number", body = ErrorBody,
+            example = json!(examples::error("bad_request", "bad request: Cannot parse `x` to a `u64`"))),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!(examples::error("internal", "internal error"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn checkpoint<I: Intake>(
     State(state): State<ApiState<I>>,
     path: Result<Path<(u64, u64)>, PathRejection>,
@@ -387,6 +513,25 @@ async fn checkpoint<I: Intake>(
     Ok(Json(types::checkpoint_view(&record)))
 }
 
+/// A rollup's full certificate at one height, to verify offline (`vigil-client`).
+#[utoipa::path(
+    get,
+    path = "/v1/certificates/{rollup}/{height}",
+    tag = "query",
+    params(("rollup" = u64, Path, description = "The rollup's chain id", example = 901), ("height" = u64, Path, description = "The checkpoint's L2 height", example = 1)),
+    responses(
+        (status = 200, description = "The certificate and its state", body = CertificateView,
+            example = json!(examples::certificate_view())),
+        (status = 404, description = "`not_found`: no certificate at that height", body = ErrorBody,
+            example = json!(examples::error("not_found", "no certificate for rollup 901 at height 1"))),
+        (status = 400, description = "`bad_request`: a path parameter is not a number", body = ErrorBody,
+            example = json!(examples::error("bad_request", "bad request: Cannot parse `x` to a `u64`"))),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!(examples::error("internal", "internal error"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn certificate<I: Intake>(
     State(state): State<ApiState<I>>,
     path: Result<Path<(u64, u64)>, PathRejection>,
@@ -404,6 +549,19 @@ fn no_certificate(rollup: u64, height: u64) -> ApiError {
     ApiError::NotFound(format!("no certificate for rollup {rollup} at height {height}"))
 }
 
+/// Whether the aggregator and its database answer, and the feed's head.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Up", body = Health, example = json!(examples::health())),
+        (status = 503, description = "`unavailable`: the database does not answer", body = ErrorBody,
+            example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Health>, ApiError> {
     // Reading the head also proves the database answers.
     let feed_head = state
@@ -414,6 +572,19 @@ async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Heal
     Ok(Json(Health { status: "ok".to_owned(), feed_head }))
 }
 
+/// The signing domain this aggregator aggregates for, to check before signing or following it.
+#[utoipa::path(
+    get,
+    path = "/v1/domain",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The domain", body = schema::SigningDomain, example = json!(examples::domain())),
+        (status = 404, description = "`not_found`: this aggregator does not publish its domain", body = ErrorBody,
+            example = json!(examples::error("not_found", "this aggregator does not publish its domain"))),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+    )
+)]
 async fn domain<I: Intake>(
     State(state): State<ApiState<I>>,
 ) -> Result<Json<SigningDomain>, ApiError> {
@@ -423,15 +594,19 @@ async fn domain<I: Intake>(
         .ok_or_else(|| ApiError::NotFound("this aggregator does not publish its domain".into()))
 }
 
-async fn metrics_text() -> Result<impl IntoResponse, ApiError> {
-    let body = metrics::try_encode().map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], body))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-async fn not_found() -> ApiError {
-    ApiError::UnknownRoute
-}
-
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
+    /// The quick check (no chain): the committed document is the one the types derive. The
+    /// integration test `openapi` checks the one a running service serves.
+    #[test]
+    fn committed_openapi_document_is_current() {
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        let regenerate = "VIGIL_BLESS=1 cargo test -p vigil-aggregator --lib openapi";
+        let served = http::openapi_json(&openapi());
+        if let Err(e) = http::conformance::compare_or_bless(&served, &committed, regenerate) {
+            panic!("{e}");
+        }
+    }
 }

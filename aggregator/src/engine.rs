@@ -371,13 +371,8 @@ fn verify_group(mut group: Group) -> (Group, Vec<(PublicKeyBytes, u64)>) {
     (group, removed)
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
+/// Milliseconds since the Unix epoch: the kernel's clock, shared with the store.
+pub use vigil_service::db::now_ms;
 
 #[cfg(test)]
 mod tests {

@@ -6,175 +6,103 @@
 use std::{sync::LazyLock, time::Duration};
 
 use alloy_primitives::U256;
-use prometheus::{GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts};
-
-fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
-    // A second registration (tests in one process) keeps the first; the collector still works.
-    let _ = prometheus::default_registry().register(Box::new(c.clone()));
-    c
-}
+use prometheus::{GaugeVec, HistogramVec, IntCounterVec, IntGaugeVec};
+use vigil_service::metrics;
 
 static ROUNDS_OPEN: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    register(
-        IntGaugeVec::new(
-            Opts::new(
-                "vigil_aggregator_open_rounds",
-                "(rollup, height) rounds still collecting signatures",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::int_gauge_vec(
+        "vigil_aggregator_open_rounds",
+        "(rollup, height) rounds still collecting signatures",
+        &["rollup"],
     )
 });
 static CERTIFICATES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register(
-        IntCounterVec::new(
-            Opts::new(
-                "vigil_aggregator_certificates_total",
-                "Certificates by event: built, submitted, mined, failed, already_recorded",
-            ),
-            &["rollup", "event"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::counter_vec(
+        "vigil_aggregator_certificates_total",
+        "Certificates by event: built, submitted, mined, failed, already_recorded",
+        &["rollup", "event"],
     )
 });
 static WEIGHT_REFRESHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register(
-        IntCounterVec::new(
-            Opts::new(
-                "vigil_aggregator_weight_refreshes_total",
-                "Passes over the registrar's recorded weights: current, updated (updateOperators sent), error",
-            ),
-            &["result"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::counter_vec(
+        "vigil_aggregator_weight_refreshes_total",
+        "Passes over the registrar's recorded weights: current, updated (updateOperators sent), error",
+        &["result"],
     )
 });
 static CERTIFICATE_STATES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    register(
-        IntGaugeVec::new(
-            Opts::new("vigil_aggregator_certificates", "Stored certificates by submission state"),
-            &["state"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::int_gauge_vec(
+        "vigil_aggregator_certificates",
+        "Stored certificates by submission state",
+        &["state"],
     )
 });
 static TIME_TO_QUORUM: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "vigil_aggregator_time_to_quorum_seconds",
-                "From a checkpoint's first signature to reaching its rollup's threshold",
-            )
-            .buckets(vec![0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0]),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::histogram_vec(
+        "vigil_aggregator_time_to_quorum_seconds",
+        "From a checkpoint's first signature to reaching its rollup's threshold",
+        &["rollup"],
+        &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0],
     )
 });
 static NON_SIGNERS: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new("vigil_aggregator_non_signers", "Non-signers per built certificate")
-                .buckets(vec![0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0]),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::histogram_vec(
+        "vigil_aggregator_non_signers",
+        "Non-signers per built certificate",
+        &["rollup"],
+        &[0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0],
     )
 });
 static GAS_USED: LazyLock<HistogramVec> = LazyLock::new(|| {
-    register(
-        HistogramVec::new(
-            HistogramOpts::new(
-                "vigil_aggregator_gas_used",
-                "Gas used by mined certificate transactions",
-            )
-            .buckets(vec![150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6]),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::histogram_vec(
+        "vigil_aggregator_gas_used",
+        "Gas used by mined certificate transactions",
+        &["rollup"],
+        &[150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6],
     )
 });
 static INVALID: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register(
-        IntCounterVec::new(
-            Opts::new(
-                "vigil_aggregator_invalid_signatures_total",
-                "Signatures found invalid during aggregation (bisection or individual check)",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::counter_vec(
+        "vigil_aggregator_invalid_signatures_total",
+        "Signatures found invalid during aggregation (bisection or individual check)",
+        &["rollup"],
     )
 });
 static EQUIVOCATIONS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    register(
-        IntCounterVec::new(
-            Opts::new(
-                "vigil_aggregator_equivocations_total",
-                "Operators seen signing two conflicting checkpoints for one (rollup, height)",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::counter_vec(
+        "vigil_aggregator_equivocations_total",
+        "Operators seen signing two conflicting checkpoints for one (rollup, height)",
+        &["rollup"],
     )
 });
 static LAST_CERTIFIED: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    register(
-        IntGaugeVec::new(
-            Opts::new(
-                "vigil_aggregator_last_certified_height",
-                "Highest height with a mined certificate",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::int_gauge_vec(
+        "vigil_aggregator_last_certified_height",
+        "Highest height with a mined certificate",
+        &["rollup"],
     )
 });
-
 static CERT_SIGNED_WEIGHT: LazyLock<GaugeVec> = LazyLock::new(|| {
-    register(
-        GaugeVec::new(
-            Opts::new(
-                "vigil_aggregator_certificate_signed_weight",
-                "Stake weight (whole tokens) that signed the latest built certificate",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::gauge_vec(
+        "vigil_aggregator_certificate_signed_weight",
+        "Stake weight (whole tokens) that signed the latest built certificate",
+        &["rollup"],
     )
 });
 static CERT_TOTAL_WEIGHT: LazyLock<GaugeVec> = LazyLock::new(|| {
-    register(
-        GaugeVec::new(
-            Opts::new(
-                "vigil_aggregator_certificate_total_weight",
-                "Total stake weight (whole tokens) of the operator set at the latest built \
-                 certificate's l1Block",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::gauge_vec(
+        "vigil_aggregator_certificate_total_weight",
+        "Total stake weight (whole tokens) of the operator set at the latest built certificate's l1Block",
+        &["rollup"],
     )
 });
 static THRESHOLD_BPS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    register(
-        IntGaugeVec::new(
-            Opts::new(
-                "vigil_aggregator_threshold_bps",
-                "Certification threshold of the rollup, in basis points of total weight",
-            ),
-            &["rollup"],
-        )
-        .unwrap_or_else(|_| unreachable_metric()),
+    metrics::int_gauge_vec(
+        "vigil_aggregator_threshold_bps",
+        "Certification threshold of the rollup, in basis points of total weight",
+        &["rollup"],
     )
 });
-
-#[cold]
-fn unreachable_metric() -> ! {
-    // Metric definitions are constants; a failure here is a programming error caught by tests.
-    std::process::abort()
-}
 
 /// Sets the number of open rounds of `rollup`.
 pub fn set_open_rounds(rollup: u64, n: usize) {

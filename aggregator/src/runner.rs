@@ -78,16 +78,8 @@ pub async fn run(
     metrics::init(&[]);
     tracing::info!(target: "vigil::aggregator", restored, backend = store.backend().as_str(), verifier = %domain.verifier, "aggregator starting");
 
-    let api_listener = tokio::net::TcpListener::bind(&config.api.address)
-        .await
-        .map_err(|e| RunError::Start(format!("api.address {}: {e}", config.api.address)))?;
-    let metrics_listener = tokio::net::TcpListener::bind(&config.metrics.address)
-        .await
-        .map_err(|e| RunError::Start(format!("metrics.address {}: {e}", config.metrics.address)))?;
-    let listening = Listening {
-        api: api_listener.local_addr().map_err(|e| RunError::Start(e.to_string()))?,
-        metrics: metrics_listener.local_addr().map_err(|e| RunError::Start(e.to_string()))?,
-    };
+    let (api_listener, metrics_listener, listening) =
+        vigil_service::http::bind_pair(&config.api.address, &config.metrics.address).await?;
     on_listening(listening);
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

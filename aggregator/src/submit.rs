@@ -6,6 +6,11 @@
 //! (a transaction still pending, confirmations still missing) is picked up by the next claim,
 //! by this replica or another.
 //!
+//! The transaction mechanics (chain first, simulation, write-ahead, fee bumps, resends, the
+//! lease deadline, attempts) are the kernel's outbox ([`vigil_service::outbox`]); this module
+//! is the certificate's side of it: the verifier's record, its `CheckpointCertified` log,
+//! confirmations and its revert reasons.
+//!
 //! # Never two transactions for one certificate
 //!
 //! - The lease: only its holder changes a certificate ([`Store::update_state`] refuses anyone
@@ -28,17 +33,14 @@
 use std::{
     fmt,
     future::Future,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use alloy::{
-    consensus::Transaction as ConsensusTx,
-    network::{
-        Ethereum, EthereumWallet, NetworkWallet, TransactionBuilder, TransactionResponse as _,
-    },
+    network::EthereumWallet,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
-    rpc::types::{Filter, TransactionReceipt, TransactionRequest},
+    rpc::types::{Filter, TransactionReceipt},
     sol_types::{SolCall, SolEvent, SolInterface},
 };
 use tracing::{debug, info, warn};
@@ -47,6 +49,12 @@ use vigil_chain::{
     checkpoint_sol,
 };
 use vigil_crypto::{PublicKey, Signature};
+use vigil_service::{
+    db::now_ms,
+    outbox::{
+        Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
+    },
+};
 use vigil_types::Certificate;
 
 use crate::store::{CertState, CertificateRecord, StateUpdate, Store, StoreError};
@@ -82,13 +90,14 @@ pub struct SubmitterConfig {
 
 impl Default for SubmitterConfig {
     fn default() -> Self {
+        let tx = TxConfig::default();
         Self {
             owner: format!("aggregator-{}-{}", std::process::id(), now_ms()),
             lease: Duration::from_secs(60),
             poll: Duration::from_secs(2),
-            receipt_timeout: Duration::from_secs(36),
-            max_attempts: 5,
-            fee_bump_percent: 20,
+            receipt_timeout: tx.receipt_timeout,
+            max_attempts: tx.max_attempts,
+            fee_bump_percent: tx.fee_bump_percent,
             confirmations: 2,
         }
     }
@@ -198,6 +207,18 @@ impl From<StoreError> for SubmitError {
     }
 }
 
+impl From<OutboxError> for SubmitError {
+    fn from(err: OutboxError) -> Self {
+        match err {
+            OutboxError::Rpc { what, reason } => Self::Rpc { what, reason },
+            OutboxError::Sign(reason) => Self::Sign(reason),
+            wrong @ OutboxError::WrongChain { .. } => {
+                Self::Rpc { what: "eth_chainId", reason: wrong.to_string() }
+            }
+        }
+    }
+}
+
 fn rpc(what: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> SubmitError {
     move |e| SubmitError::Rpc { what, reason: e.to_string() }
 }
@@ -210,18 +231,16 @@ fn rpc(what: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> 
 /// record, which the verifier refuses anyway).
 pub struct CertificateSubmitter<P> {
     store: Store,
-    provider: P,
-    wallet: EthereumWallet,
-    sender: Address,
+    tx: TxManager<P>,
     verifier: Address,
     config: SubmitterConfig,
 }
 
 impl<P> fmt::Debug for CertificateSubmitter<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The wallet holds the key: never printed.
+        // The manager holds the key: it never prints it.
         f.debug_struct("CertificateSubmitter")
-            .field("sender", &self.sender)
+            .field("tx", &self.tx)
             .field("verifier", &self.verifier)
             .field("config", &self.config)
             .finish_non_exhaustive()
@@ -241,14 +260,12 @@ struct Claim {
     attempts: u32,
     /// When the last transaction was recorded as submitted (unix ms).
     submitted_at_ms: u64,
-    /// Stop working before this, so as never to write after the lease ends.
-    deadline: Instant,
     /// Passes that found the verifier's record but not the log of the transaction behind it.
     log_misses: u32,
 }
 
 impl Claim {
-    fn new(record: CertificateRecord, deadline: Instant) -> Self {
+    fn new(record: CertificateRecord) -> Self {
         let cp = &record.certificate.checkpoint;
         let block_id = keccak256([cp.block_hash.0, cp.state_root.0].concat());
         Self {
@@ -260,7 +277,6 @@ impl Claim {
             tx_hash: record.tx_hash,
             attempts: record.attempts,
             submitted_at_ms: record.updated_at_ms,
-            deadline,
             log_misses: 0,
         }
     }
@@ -282,14 +298,66 @@ enum Pass {
     Wait,
 }
 
-/// What the verifier says, by simulation, about the certificate right now.
-enum Preflight {
-    /// It would be recorded; the estimated gas.
-    Ok(u64),
-    /// It never will be: the decoded error.
-    Refused(String),
-    /// Not yet (its `l1Block` is not yet in the past).
-    NotYet(String),
+/// A claimed certificate as the outbox's [`Job`].
+struct CertJob<'a, P> {
+    submitter: &'a CertificateSubmitter<P>,
+    claim: &'a mut Claim,
+}
+
+impl<P: Provider> Job for CertJob<'_, P> {
+    type Outcome = Outcome;
+    type Error = SubmitError;
+
+    fn tracked(&self) -> Tracked {
+        let tx_hash = match self.claim.state {
+            CertState::Submitted => self.claim.tx_hash,
+            _ => None,
+        };
+        Tracked {
+            tx_hash,
+            attempts: self.claim.attempts,
+            submitted_at_ms: self.claim.submitted_at_ms,
+        }
+    }
+
+    async fn check(
+        &mut self,
+        ours: Option<&TransactionReceipt>,
+    ) -> Result<Check<Outcome>, SubmitError> {
+        self.submitter.check(self.claim, ours).await
+    }
+
+    fn classify(&self, _call: &Call, revert: Option<&[u8]>) -> Revert {
+        let Some((name, detail)) = revert.and_then(decode_revert) else {
+            return Revert::Unknown;
+        };
+        if name == "L1BlockInFuture" {
+            debug!(target: TARGET, rollup = self.claim.rollup_id, height = self.claim.height, reason = %detail, "verifier not ready for the certificate yet");
+            Revert::NotYet(detail)
+        } else {
+            Revert::Permanent(detail)
+        }
+    }
+
+    async fn record_sent(&mut self, tx: SentTx, now_ms: u64) -> Result<(), SubmitError> {
+        let update = StateUpdate::Submitted { tx_hash: tx.tx_hash, nonce: tx.nonce };
+        self.submitter.update(self.claim, update, now_ms).await?;
+        self.claim.tx_hash = Some(tx.tx_hash);
+        self.claim.attempts = self.claim.attempts.saturating_add(1);
+        self.claim.submitted_at_ms = now_ms;
+        Ok(())
+    }
+
+    async fn fail(&mut self, reason: String) -> Result<Outcome, SubmitError> {
+        match self.submitter.fail(self.claim, reason).await? {
+            Pass::Done(outcome) => Ok(outcome),
+            Pass::Wait => Ok(self.claim.pending()),
+        }
+    }
+
+    fn label(&self) -> String {
+        format!("certificate rollup {} height {}", self.claim.rollup_id, self.claim.height)
+    }
 }
 
 impl<P: Provider> CertificateSubmitter<P> {
@@ -302,13 +370,19 @@ impl<P: Provider> CertificateSubmitter<P> {
         verifier: Address,
         config: SubmitterConfig,
     ) -> Self {
-        let sender = NetworkWallet::<Ethereum>::default_signer_address(&wallet);
-        Self { store, provider, wallet, sender, verifier, config }
+        let tx_config = TxConfig {
+            receipt_timeout: config.receipt_timeout,
+            max_attempts: config.max_attempts,
+            fee_bump_percent: config.fee_bump_percent,
+        };
+        // The chain is the one the node serves; each certificate's domain is checked against it.
+        let tx = TxManager::new(provider, wallet, tx_config, None);
+        Self { store, tx, verifier, config }
     }
 
     /// The address transactions are sent from.
     pub fn sender(&self) -> Address {
-        self.sender
+        self.tx.sender()
     }
 
     /// The configuration.
@@ -327,7 +401,17 @@ impl<P: Provider> CertificateSubmitter<P> {
     /// Stopping in the middle of a step is safe: see the module docs.
     pub async fn run_with<F: Future>(self, shutdown: F, mut on_outcome: impl FnMut(&Outcome)) {
         tokio::pin!(shutdown);
-        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender, verifier = %self.verifier, "certificate submitter started");
+        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender(), verifier = %self.verifier, "certificate submitter started");
+        // Leases under this replica's name are left over from a life that was killed mid-step.
+        match self.store.release_all(&self.config.owner).await {
+            Ok(0) => {}
+            Ok(n) => {
+                info!(target: TARGET, owner = %self.config.owner, leases = n, "released leases of an earlier life")
+            }
+            Err(err) => {
+                warn!(target: TARGET, %err, "cannot release earlier leases; they expire by themselves")
+            }
+        }
         loop {
             let idle = tokio::select! {
                 biased;
@@ -364,16 +448,15 @@ impl<P: Provider> CertificateSubmitter<P> {
         else {
             return Ok(None);
         };
-        let margin = (self.config.lease / 5).min(Duration::from_secs(5));
-        let deadline = started + self.config.lease.saturating_sub(margin);
-        let mut claim = Claim::new(record, deadline);
+        let lease = Lease::new(&self.config.owner, self.config.lease, started);
+        let mut claim = Claim::new(record);
         self.check_domain(&claim).await?;
         debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, state = %claim.state, attempts = claim.attempts, "working on certificate");
         loop {
-            if let Pass::Done(outcome) = self.pass(&mut claim).await? {
+            if let Pass::Done(outcome) = self.pass(&mut claim, &lease).await? {
                 return Ok(Some(outcome));
             }
-            if Instant::now() + self.config.poll >= claim.deadline {
+            if lease.nearly_over(self.config.poll) {
                 debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, state = %claim.state, "lease nearly over; leaving it for the next claim");
                 return Ok(Some(claim.pending()));
             }
@@ -384,7 +467,7 @@ impl<P: Provider> CertificateSubmitter<P> {
     /// Refuses to work on a certificate signed for another verifier or chain.
     async fn check_domain(&self, claim: &Claim) -> Result<(), SubmitError> {
         let domain = &claim.certificate.domain;
-        let chain_id = self.provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+        let chain_id = self.tx.chain_id().await?;
         if domain.verifier != self.verifier || domain.l1_chain_id != chain_id {
             return Err(SubmitError::WrongDomain {
                 chain_id: domain.l1_chain_id,
@@ -396,80 +479,65 @@ impl<P: Provider> CertificateSubmitter<P> {
         Ok(())
     }
 
-    /// One look at the certificate: the chain first, then our transaction, then (if needed) a
-    /// new or replacement transaction.
-    async fn pass(&self, claim: &mut Claim) -> Result<Pass, SubmitError> {
-        // Our transaction's receipt is read before the record, so that if it is mined the
-        // record read after it shows it.
-        let receipt = match (claim.state, claim.tx_hash) {
-            (CertState::Submitted, Some(hash)) => self
-                .provider
-                .get_transaction_receipt(hash)
-                .await
-                .map_err(rpc("eth_getTransactionReceipt"))?,
-            _ => None,
-        };
-        let verifier = VigilVerifier::new(self.verifier, &self.provider);
+    /// One look at the certificate, through the outbox: the chain first, then our transaction,
+    /// then (if needed) a new or replacement transaction.
+    async fn pass(&self, claim: &mut Claim, lease: &Lease) -> Result<Pass, SubmitError> {
+        let (rollup_id, height) = (claim.rollup_id, claim.height);
+        let mut job = CertJob { submitter: self, claim };
+        match self.tx.step(&mut job, lease).await? {
+            Step::Done(outcome) => Ok(Pass::Done(outcome)),
+            Step::Wait => Ok(Pass::Wait),
+            Step::Sent(sent) => {
+                if let Some(old) = sent.replaced {
+                    info!(target: TARGET, rollup = rollup_id, height, tx = %old.tx_hash, nonce = sent.nonce, old_max_fee = old.max_fee, max_fee = sent.max_fee, "transaction pending too long; replacing it with higher fees");
+                }
+                match sent.broadcast_error {
+                    None => {
+                        info!(target: TARGET, rollup = rollup_id, height, tx = %sent.tx_hash, nonce = sent.nonce, gas = sent.gas, max_fee = sent.max_fee, attempt = sent.attempt, "certificate transaction sent");
+                    }
+                    Some(err) => {
+                        // The next pass finds it pending or mined, or unknown and sends again.
+                        warn!(target: TARGET, rollup = rollup_id, height, tx = %sent.tx_hash, %err, "broadcasting the certificate transaction failed");
+                    }
+                }
+                Ok(Pass::Wait)
+            }
+        }
+    }
+
+    /// The chain first: the verifier's record of `(rollupId, height)`. `receipt` is our
+    /// transaction's, read before the record so that if it is mined the record shows it.
+    async fn check(
+        &self,
+        claim: &mut Claim,
+        receipt: Option<&TransactionReceipt>,
+    ) -> Result<Check<Outcome>, SubmitError> {
+        let verifier = VigilVerifier::new(self.verifier, self.tx.provider());
         let recorded =
             verifier.record(claim.rollup_id, claim.height).call().await.map_err(|e| {
                 SubmitError::Rpc { what: "VigilVerifier.record", reason: e.to_string() }
             })?;
         if recorded.blockId != B256::ZERO {
-            return self.recorded(claim, recorded.blockId, receipt).await;
+            return Ok(match self.recorded(claim, recorded.blockId, receipt.cloned()).await? {
+                Pass::Done(outcome) => Check::Done(outcome),
+                Pass::Wait => Check::Wait,
+            });
         }
-
-        if let (CertState::Submitted, Some(hash)) = (claim.state, claim.tx_hash) {
-            match receipt {
-                // Mined between our two reads (or reorged out since): look again.
-                Some(r) if r.status() => return Ok(Pass::Wait),
-                Some(_) => {
-                    // Reverted. The simulation below names the verifier's reason; if it would
-                    // now pass, the certificate is sent again (within max_attempts).
-                    warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, "certificate transaction reverted");
-                }
-                None => {
-                    let tx = self
-                        .provider
-                        .get_transaction_by_hash(hash)
-                        .await
-                        .map_err(rpc("eth_getTransactionByHash"))?;
-                    match tx {
-                        // Mined; its receipt will follow.
-                        Some(tx) if tx.block_number.is_some() => return Ok(Pass::Wait),
-                        Some(tx) => {
-                            let pending_ms = now_ms().saturating_sub(claim.submitted_at_ms);
-                            if u128::from(pending_ms) < self.config.receipt_timeout.as_millis() {
-                                return Ok(Pass::Wait);
-                            }
-                            if tx.from() == self.sender {
-                                return self.replace(claim, hash, &tx).await;
-                            }
-                            // Sent by another replica's key: only it could replace it. Send
-                            // our own; whichever lands second is a no-op in the verifier.
-                            warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, from = %tx.from(), "another key's certificate transaction is pending too long; sending our own");
-                        }
-                        None => {
-                            warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, "certificate transaction unknown to the node (never broadcast or dropped); sending again");
-                        }
-                    }
-                }
-            }
+        if claim.state == CertState::Submitted && receipt.is_some_and(|r| r.status()) {
+            // Mined, yet not recorded: reorged out since; look again.
+            return Ok(Check::Wait);
         }
-
         let Some(cert) = self.solidity_certificate(claim) else {
             let reason = "malformed certificate: a non-signer key or the signature does not \
                           decode"
                 .to_owned();
-            return self.fail(claim, reason).await;
+            return Ok(match self.fail(claim, reason).await? {
+                Pass::Done(outcome) => Check::Done(outcome),
+                Pass::Wait => Check::Wait,
+            });
         };
-        match self.preflight(&cert).await? {
-            Preflight::Refused(reason) => self.fail(claim, reason).await,
-            Preflight::NotYet(reason) => {
-                debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, %reason, "verifier not ready for the certificate yet");
-                Ok(Pass::Wait)
-            }
-            Preflight::Ok(gas) => self.send_new(claim, &cert, gas).await,
-        }
+        let input = VigilVerifier::submitCertificateCall { cert }.abi_encode();
+        Ok(Check::Send(Call { to: self.verifier, input: input.into() }))
     }
 
     /// The verifier has a record for `(rollupId, height)` with `block_id`.
@@ -487,7 +555,7 @@ impl<P: Provider> CertificateSubmitter<P> {
             );
             return self.fail(claim, reason).await;
         }
-        let head = self.provider.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+        let head = self.tx.provider().get_block_number().await.map_err(rpc("eth_blockNumber"))?;
         let mut ours = receipt.filter(|r| self.certified_in(r));
         let found = match ours {
             Some(_) => None,
@@ -498,11 +566,12 @@ impl<P: Provider> CertificateSubmitter<P> {
         {
             // Our key's all the same: the original of a replacement we recorded, say.
             let receipt = self
-                .provider
+                .tx
+                .provider()
                 .get_transaction_receipt(tx)
                 .await
                 .map_err(rpc("eth_getTransactionReceipt"))?;
-            ours = receipt.filter(|r| r.from == self.sender && self.certified_in(r));
+            ours = receipt.filter(|r| r.from == self.tx.sender() && self.certified_in(r));
         }
         if let Some(receipt) = ours {
             let block_number = receipt.block_number.unwrap_or(head);
@@ -511,7 +580,8 @@ impl<P: Provider> CertificateSubmitter<P> {
                 return Ok(Pass::Wait);
             }
             let (tx_hash, gas_used) = (receipt.transaction_hash, receipt.gas_used);
-            self.update(claim, StateUpdate::Mined { tx_hash, block_number, gas_used }).await?;
+            self.update(claim, StateUpdate::Mined { tx_hash, block_number, gas_used }, now_ms())
+                .await?;
             info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %tx_hash, block = block_number, gas_used, "certificate mined");
             return Ok(Pass::Done(Outcome::Mined {
                 rollup_id: claim.rollup_id,
@@ -542,8 +612,8 @@ impl<P: Provider> CertificateSubmitter<P> {
             }
         };
         let stored_hash = tx_hash.or(claim.tx_hash).unwrap_or_default();
-        self.update(claim, StateUpdate::Mined { tx_hash: stored_hash, block_number, gas_used: 0 })
-            .await?;
+        let update = StateUpdate::Mined { tx_hash: stored_hash, block_number, gas_used: 0 };
+        self.update(claim, update, now_ms()).await?;
         info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = ?tx_hash, block = block_number, "certificate already recorded on chain; nothing sent");
         Ok(Pass::Done(Outcome::AlreadyRecorded {
             rollup_id: claim.rollup_id,
@@ -572,7 +642,7 @@ impl<P: Provider> CertificateSubmitter<P> {
             .topic1(B256::from(U256::from(claim.rollup_id)))
             .topic2(B256::from(U256::from(claim.height)))
             .from_block(claim.certificate.checkpoint.l1_block);
-        let logs = match self.provider.get_logs(&filter).await {
+        let logs = match self.tx.provider().get_logs(&filter).await {
             Ok(logs) => logs,
             Err(err) => {
                 // A node may refuse a wide range; the record itself is what matters.
@@ -586,140 +656,22 @@ impl<P: Provider> CertificateSubmitter<P> {
             .find_map(|log| Some((log.transaction_hash?, log.block_number?))))
     }
 
-    /// Simulates the submission (gas estimation) and sorts a revert into for-good or not-yet.
-    async fn preflight(&self, cert: &VigilVerifier::Certificate) -> Result<Preflight, SubmitError> {
-        let verifier = VigilVerifier::new(self.verifier, &self.provider);
-        let call = verifier.submitCertificate(cert.clone()).from(self.sender);
-        match call.estimate_gas().await {
-            Ok(gas) => Ok(Preflight::Ok(gas)),
-            Err(err) => {
-                let Some((name, detail)) =
-                    err.as_revert_data().and_then(|data| decode_revert(&data))
-                else {
-                    return Err(SubmitError::Rpc {
-                        what: "eth_estimateGas submitCertificate",
-                        reason: err.to_string(),
-                    });
-                };
-                if name == "L1BlockInFuture" {
-                    Ok(Preflight::NotYet(detail))
-                } else {
-                    Ok(Preflight::Refused(detail))
-                }
-            }
-        }
-    }
-
-    /// Sends the certificate in a new transaction (next pending nonce, current fees).
-    async fn send_new(
-        &self,
-        claim: &mut Claim,
-        cert: &VigilVerifier::Certificate,
-        gas: u64,
-    ) -> Result<Pass, SubmitError> {
-        if claim.attempts >= self.config.max_attempts {
-            return self.give_up(claim).await;
-        }
-        let nonce = self
-            .provider
-            .get_transaction_count(self.sender)
-            .pending()
-            .await
-            .map_err(rpc("eth_getTransactionCount"))?;
-        let fees = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
-        // Estimation runs against the latest state; leave room for the block it lands in.
-        let gas = gas.saturating_add(gas / 10);
-        let input = VigilVerifier::submitCertificateCall { cert: cert.clone() }.abi_encode();
-        let fees = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
-        self.sign_record_broadcast(claim, input.into(), nonce, gas, fees).await
-    }
-
-    /// Replaces our pending transaction `hash` with one with the same nonce and calldata and
-    /// fees raised by `fee_bump_percent` (at least the current estimate).
-    async fn replace(
-        &self,
-        claim: &mut Claim,
-        hash: B256,
-        pending: &alloy::rpc::types::Transaction,
-    ) -> Result<Pass, SubmitError> {
-        if claim.attempts >= self.config.max_attempts {
-            return self.give_up(claim).await;
-        }
-        let now = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
-        let old_max = ConsensusTx::max_fee_per_gas(pending);
-        let old_tip = ConsensusTx::max_priority_fee_per_gas(pending).unwrap_or(old_max);
-        let tip = bump(old_tip, self.config.fee_bump_percent).max(now.max_priority_fee_per_gas);
-        let max = bump(old_max, self.config.fee_bump_percent).max(now.max_fee_per_gas).max(tip);
-        info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %hash, nonce = pending.nonce(), old_max_fee = old_max, max_fee = max, "transaction pending too long; replacing it with higher fees");
-        let input = pending.input().clone();
-        self.sign_record_broadcast(claim, input, pending.nonce(), pending.gas_limit(), (max, tip))
-            .await
-    }
-
-    /// Signs the transaction, records it as submitted (the write-ahead: from here on, whoever
-    /// holds the certificate can look it up), then broadcasts it.
-    async fn sign_record_broadcast(
-        &self,
-        claim: &mut Claim,
-        input: Bytes,
-        nonce: u64,
-        gas: u64,
-        (max_fee, tip): (u128, u128),
-    ) -> Result<Pass, SubmitError> {
-        let chain_id = self.provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
-        let request = TransactionRequest::default()
-            .with_from(self.sender)
-            .with_to(self.verifier)
-            .with_input(input)
-            .with_chain_id(chain_id)
-            .with_nonce(nonce)
-            .with_gas_limit(gas)
-            .with_max_fee_per_gas(max_fee)
-            .with_max_priority_fee_per_gas(tip);
-        let envelope = request
-            .build::<EthereumWallet>(&self.wallet)
-            .await
-            .map_err(|e| SubmitError::Sign(e.to_string()))?;
-        let tx_hash = *envelope.tx_hash();
-        if Instant::now() >= claim.deadline {
-            // Too close to the end of the lease to record it safely: send nothing.
-            return Ok(Pass::Wait);
-        }
-        self.update(claim, StateUpdate::Submitted { tx_hash, nonce }).await?;
-        claim.state = CertState::Submitted;
-        claim.tx_hash = Some(tx_hash);
-        claim.attempts = claim.attempts.saturating_add(1);
-        claim.submitted_at_ms = now_ms();
-        match self.provider.send_tx_envelope(envelope).await {
-            Ok(_) => {
-                info!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %tx_hash, nonce, gas, max_fee, attempt = claim.attempts, "certificate transaction sent");
-            }
-            Err(err) => {
-                // The next pass finds it pending or mined, or unknown and sends again.
-                warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, tx = %tx_hash, %err, "broadcasting the certificate transaction failed");
-            }
-        }
-        Ok(Pass::Wait)
-    }
-
-    async fn give_up(&self, claim: &mut Claim) -> Result<Pass, SubmitError> {
-        let reason = match claim.tx_hash {
-            Some(tx) => format!("gave up after {} transactions; the last was {tx}", claim.attempts),
-            None => format!("gave up after {} transactions", claim.attempts),
-        };
-        self.fail(claim, reason).await
-    }
-
     async fn fail(&self, claim: &mut Claim, reason: String) -> Result<Pass, SubmitError> {
-        self.update(claim, StateUpdate::Failed { reason: reason.clone() }).await?;
+        self.update(claim, StateUpdate::Failed { reason: reason.clone() }, now_ms()).await?;
         warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, %reason, "certificate failed");
         Ok(Pass::Done(claim.failed(reason)))
     }
 
-    async fn update(&self, claim: &mut Claim, update: StateUpdate) -> Result<(), SubmitError> {
+    /// A state change under the lease (the store refuses it to anyone but the holder).
+    async fn update(
+        &self,
+        claim: &mut Claim,
+        update: StateUpdate,
+        now_ms: u64,
+    ) -> Result<(), SubmitError> {
         let state = update.state();
         self.store
-            .update_state(claim.rollup_id, claim.height, &self.config.owner, update, now_ms())
+            .update_state(claim.rollup_id, claim.height, &self.config.owner, update, now_ms)
             .await?;
         claim.state = state;
         Ok(())
@@ -771,31 +723,11 @@ fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
     Some((name, detail))
 }
 
-/// `fee` raised by `percent`, rounded up.
-fn bump(fee: u128, percent: u64) -> u128 {
-    fee.saturating_mul(u128::from(percent).saturating_add(100)).div_ceil(100)
-}
-
-/// Wall-clock unix milliseconds (the store's clock for leases).
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 #[cfg(test)]
 mod tests {
     use alloy::sol_types::SolError;
 
     use super::*;
-
-    #[test]
-    fn bump_rounds_up_and_saturates() {
-        assert_eq!(bump(100, 20), 120);
-        assert_eq!(bump(7, 10), 8);
-        assert_eq!(bump(0, 50), 0);
-        assert_eq!(bump(u128::MAX, 20), u128::MAX / 100 + 1);
-    }
 
     #[test]
     fn decodes_verifier_errors_by_name() {

@@ -8,11 +8,11 @@ import {
     TransparentUpgradeableProxy
 } from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 
+import {EmptyContract} from "../src/Proxies.sol";
 import {VigilRegistrar} from "../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../src/VigilSlasher.sol";
 import {VigilVerifier} from "../src/VigilVerifier.sol";
-import {EmptyContract} from "../src/eigenlayer/Proxies.sol";
 import {IAllocationManager} from "../src/interfaces/IAllocationManager.sol";
 import {IPermissionController} from "../src/interfaces/IPermissionController.sol";
 import {Vm} from "../test/utils/Test.sol";

@@ -13,8 +13,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 const out = join(here, "..", "out");
 const dest = join(here, "..", "..", "crates", "vigil-chain", "artifacts");
 const names = [
-  "PauserRegistry", "Strategy", "TestToken", "EmptyContract", "ProxyAdmin",
-  "TransparentUpgradeableProxy", "VigilServiceManager", "VigilRegistrar", "VigilVerifier", "VigilSlasher",
+  // Production: Vigil's contracts and the proxies they are deployed behind (src/).
+  "EmptyContract", "ProxyAdmin", "TransparentUpgradeableProxy",
+  "VigilServiceManager", "VigilRegistrar", "VigilVerifier", "VigilSlasher",
+  // Local chains only (dev/, compiled because the forge tests import them): vigil-chain binds them
+  // behind its `anvil` feature.
+  "PauserRegistry", "Strategy", "TestToken",
 ];
 const check = process.argv.includes("--check");
 

@@ -33,16 +33,31 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
         bytes32 value;
     }
 
+    /// @notice Nothing is queued under `changeId`.
+    /// @param changeId The parameter's change id.
     error NoPendingChange(bytes32 changeId);
+    /// @notice The change queued under `changeId` cannot apply before `eta`.
+    /// @param changeId The parameter's change id.
+    /// @param eta The earliest timestamp it applies at.
     error ChangeNotReady(bytes32 changeId, uint64 eta);
+    /// @notice `delay` exceeds {MAX_GOVERNANCE_DELAY}.
+    /// @param delay The refused delay, in seconds.
     error GovernanceDelayTooLong(uint256 delay);
 
     /// @notice `value` (its word) will replace parameter `changeId` from timestamp `eta` on.
+    /// @param changeId The parameter's change id.
+    /// @param value The new value, as a word.
+    /// @param eta The earliest timestamp it applies at.
     event ChangeQueued(bytes32 indexed changeId, bytes32 value, uint64 eta);
     /// @notice The queued change of `changeId` was withdrawn.
+    /// @param changeId The parameter's change id.
     event ChangeCancelled(bytes32 indexed changeId);
     /// @notice The queued change of `changeId` took effect.
+    /// @param changeId The parameter's change id.
+    /// @param value The value now in effect, as a word.
     event ChangeApplied(bytes32 indexed changeId, bytes32 value);
+    /// @notice {governanceDelay} is now `delay`.
+    /// @param delay Seconds between queueing a change and its earliest application.
     event GovernanceDelaySet(uint64 delay);
 
     /// @notice Longest allowed governance delay: a longer one, queued by mistake, would freeze
@@ -74,12 +89,16 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice The queued change of `changeId`: its value word and eta (eta 0: none queued).
+    /// @param changeId The parameter's change id.
+    /// @return value The queued value's word.
+    /// @return eta The earliest timestamp it applies at (0: nothing queued).
     function pendingChange(bytes32 changeId) external view returns (bytes32 value, uint64 eta) {
         PendingChange storage p = _pendingChanges[changeId];
         return (p.value, p.eta);
     }
 
     /// @notice Withdraws the queued change of `changeId`.
+    /// @param changeId The parameter's change id.
     function cancelChange(bytes32 changeId) external onlyOwner {
         if (_pendingChanges[changeId].eta == 0) revert NoPendingChange(changeId);
         delete _pendingChanges[changeId];
@@ -88,6 +107,7 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
 
     /// @notice Queues a new {governanceDelay} (at most {MAX_GOVERNANCE_DELAY}); it applies after the
     ///         current delay.
+    /// @param delay The new delay, in seconds.
     function queueGovernanceDelay(uint64 delay) external onlyOwner {
         if (delay > MAX_GOVERNANCE_DELAY) revert GovernanceDelayTooLong(delay);
         _queueChange(GOVERNANCE_DELAY_CHANGE, bytes32(uint256(delay)));
@@ -99,6 +119,8 @@ abstract contract VigilGoverned is Initializable, Ownable2Step {
     }
 
     /// @notice The queued governance delay and its eta (eta 0: none).
+    /// @return delay The queued delay, in seconds.
+    /// @return eta The earliest timestamp it applies at (0: nothing queued).
     function pendingGovernanceDelay() external view returns (uint64 delay, uint64 eta) {
         PendingChange storage p = _pendingChanges[GOVERNANCE_DELAY_CHANGE];
         return (uint64(uint256(p.value)), p.eta);

@@ -71,26 +71,70 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
         bool rollupThresholdsSet; // lets the common case skip the per-rollup threshold SLOAD
     }
 
+    /// @notice A registrar callback came from another caller than EigenLayer's AllocationManager.
     error OnlyAllocationManager();
+    /// @notice The callback names another AVS than Vigil's service manager.
+    /// @param avs The AVS named.
     error UnsupportedAVS(address avs);
+    /// @notice The callback names operator sets other than exactly Vigil's one.
     error UnsupportedOperatorSets();
+    /// @notice Registration data is not a 256-byte G2 key followed by a 128-byte G1 proof of possession.
     error InvalidRegistrationData();
+    /// @notice The key is the G2 identity (point at infinity).
     error IdentityKey();
+    /// @notice The key belongs to another operator.
+    /// @param keyHash keccak256 of the key's EIP-2537 encoding.
+    /// @param owner The operator that registered it.
     error KeyAlreadyRegistered(bytes32 keyHash, address owner);
+    /// @notice The operator registered another key before; keys are fixed per operator.
+    /// @param registered The hash of the operator's key.
+    /// @param given The hash of the key given now.
     error OperatorKeyMismatch(bytes32 registered, bytes32 given);
+    /// @notice The proof of possession does not verify for the key and operator.
     error InvalidProofOfPossession();
+    /// @notice The operator is already in the set.
+    /// @param operator The operator.
     error AlreadyRegistered(address operator);
+    /// @notice The operator is not in the set.
+    /// @param operator The operator.
     error NotRegistered(address operator);
+    /// @notice No set snapshot exists at or before `blockNumber`.
+    /// @param blockNumber The block asked about.
     error NoSnapshotAt(uint256 blockNumber);
+    /// @notice No operator registered the key.
+    /// @param keyHash keccak256 of the key's EIP-2537 encoding.
     error UnknownKey(bytes32 keyHash);
+    /// @notice Storing an aggregate public key (as a contract's code) failed, or its index is out of order.
     error ApkStorageFailed();
+    /// @notice A strategy's multiplier is zero.
     error InvalidMultiplier();
 
+    /// @notice `operator` registered the BLS key `pubkey`.
+    /// @param operator The operator.
+    /// @param keyHash keccak256 of `pubkey`.
+    /// @param pubkey The G2 key, EIP-2537 encoded (256 bytes).
     event KeyRegistered(address indexed operator, bytes32 indexed keyHash, bytes pubkey);
+    /// @notice `operator` joined the set with `weight`.
+    /// @param operator The operator.
+    /// @param keyHash Its key's hash.
+    /// @param weight Its weight at registration.
     event OperatorRegistered(address indexed operator, bytes32 indexed keyHash, uint96 weight);
+    /// @notice `operator` left the set.
+    /// @param operator The operator.
+    /// @param keyHash Its key's hash.
     event OperatorDeregistered(address indexed operator, bytes32 indexed keyHash);
+    /// @notice `operator`'s recorded weight changed.
+    /// @param operator The operator.
+    /// @param oldWeight The weight recorded before.
+    /// @param newWeight The weight recorded now.
     event OperatorWeightUpdated(address indexed operator, uint96 oldWeight, uint96 newWeight);
+    /// @notice The set's state (aggregate key, total weight) was recorded for `blockNumber`.
+    /// @param blockNumber The block the snapshot holds from.
+    /// @param apkIndex Index of its aggregate public key.
+    /// @param totalWeight The set's total weight.
     event SetSnapshotWritten(uint32 indexed blockNumber, uint32 apkIndex, uint96 totalWeight);
+    /// @notice The strategies counted in weights, and their multipliers, changed.
+    /// @param strategies The new strategies and multipliers.
     event StrategiesSet(StrategyParams[] strategies);
 
     /// @notice EigenLayer's AllocationManager: the only caller of the registrar callbacks.
@@ -215,6 +259,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     /// @notice Re-reads the weights of `operators` from the AllocationManager. Anyone may call it (the
     ///         values come from EigenLayer); the off-chain aggregator calls it when stake moves.
     ///         Unregistered operators are skipped.
+    /// @param operators The operators to update.
     function updateOperators(address[] calldata operators) external {
         _updateOperators(operators);
     }
@@ -226,6 +271,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
 
     /// @notice Sets the strategies counted in weights and their multipliers (1e18 = 1x). Weights
     ///         change only when operators are next updated: call {updateAllOperators} after this.
+    /// @param params The strategies and their multipliers (WAD).
     function setStrategies(StrategyParams[] calldata params) external onlyOwner {
         delete _strategies;
         for (uint256 i; i < params.length; ++i) {
@@ -240,16 +286,19 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice The strategies counted in weights.
+    /// @return The strategies and their multipliers (WAD).
     function strategies() external view returns (StrategyParams[] memory) {
         return _strategies;
     }
 
     /// @notice Operators registered now.
+    /// @return The registered operators.
     function members() external view returns (address[] memory) {
         return _members;
     }
 
     /// @notice Every operator that ever registered (a key), registered now or not.
+    /// @return Every operator that ever registered a key.
     function allOperators() external view returns (address[] memory) {
         return _everRegistered;
     }
@@ -259,6 +308,11 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     ///         total weight (as {setStateAt}). Order is unspecified. Reverts with {NoSnapshotAt} before
     ///         the first snapshot. Cost grows with every operator that ever registered: meant for
     ///         eth_call, not for other contracts.
+    /// @param blockNumber The block.
+    /// @return operators The operators.
+    /// @return keyHashes Their key hashes, in the same order.
+    /// @return weights Their weights, in the same order.
+    /// @return totalWeight The set's total weight.
     function membersAt(uint32 blockNumber)
         external
         view
@@ -290,6 +344,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     /// @notice Registered operators whose weight, read now from the AllocationManager, differs from
     ///         their latest recorded weight: pass them to {updateOperators}. An operator whose
     ///         allocation was still pending when it registered appears here once it takes effect.
+    /// @return outdated The operators whose recorded weight is stale.
     function outdatedOperators() external view returns (address[] memory outdated) {
         uint256 n = _members.length;
         outdated = new address[](n);
@@ -304,22 +359,33 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     }
 
     /// @notice The registered G2 key of `keyHash` (empty if unknown).
+    /// @param keyHash keccak256 of the key's EIP-2537 encoding.
+    /// @return The G2 key, EIP-2537 encoded.
     function pubkeyOf(bytes32 keyHash) external view returns (bytes memory) {
         return _pubkeys[keyHash];
     }
 
     /// @notice The operator owning `keyHash` (zero if unknown).
+    /// @param keyHash keccak256 of the key's EIP-2537 encoding.
+    /// @return The operator.
     function operatorOfKey(bytes32 keyHash) external view returns (address) {
         return _keys[keyHash].operator;
     }
 
     /// @notice The set's aggregate public key and total weight as of block `blockNumber`.
+    /// @param blockNumber The block.
+    /// @return apk The aggregate G2 public key, EIP-2537 encoded.
+    /// @return totalWeight The set's total weight.
     function setStateAt(uint32 blockNumber) external view returns (bytes memory apk, uint96 totalWeight) {
         SetSnapshot memory s = _setSnapshotAt(blockNumber, _hot);
         return (_readApk(s.apkIndex), s.totalWeight);
     }
 
     /// @notice Whether `operator` was in the set as of block `blockNumber`, and with what weight.
+    /// @param operator The operator.
+    /// @param blockNumber The block.
+    /// @return active Whether it was in the set.
+    /// @return weight Its weight then.
     function operatorStateAt(address operator, uint32 blockNumber) external view returns (bool active, uint96 weight) {
         bytes32 keyHash = operatorKeyHash[operator];
         if (keyHash == bytes32(0)) return (false, 0);

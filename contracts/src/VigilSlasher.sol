@@ -59,33 +59,79 @@ contract VigilSlasher is VigilGoverned {
         SlashStatus status;
     }
 
+    /// @notice The two checkpoints do not conflict (same height, different block or state root).
     error NotConflicting();
+    /// @notice `operator` never registered a key with the registrar.
+    /// @param operator The operator.
     error UnknownOperator(address operator);
+    /// @notice A signature does not verify under the operator's key.
     error InvalidOperatorSignature();
+    /// @notice The offence was recorded before; an offence is punished once.
+    /// @param offenceId The offence's id ({offenceId}).
     error AlreadyPunished(bytes32 offenceId);
+    /// @notice The verifier recorded no certificate for (rollupId, height).
+    /// @param rollupId The rollup.
+    /// @param height The L2 block height.
     error NoRecordedCertificate(uint64 rollupId, uint64 height);
+    /// @notice The recorded checkpoint or non-signers given are not those the verifier recorded.
     error RecordMismatch();
+    /// @notice `operator` is not in the signer set of both certificates.
+    /// @param operator The operator.
     error NotInSignerSet(address operator);
+    /// @notice Slashing parameters are empty, of different lengths, not ascending, or a wad is 0 or above 1e18.
     error InvalidSlashingParams();
+    /// @notice Only the veto committee may veto.
     error OnlyVetoCommittee();
+    /// @notice No slash of the offence is queued.
+    /// @param offenceId The offence's id ({offenceId}).
     error NotQueued(bytes32 offenceId);
+    /// @notice The slash cannot execute before its veto window ends.
+    /// @param executableAt The first block it can execute at.
     error VetoWindowOpen(uint32 executableAt);
+    /// @notice The veto window has ended.
+    /// @param executableAt The first block the slash could execute at.
     error VetoWindowClosed(uint32 executableAt);
 
+    /// @notice An offence was proven and recorded.
+    /// @param offenceId The offence's id ({offenceId}).
+    /// @param operator The offender.
+    /// @param rollupId The rollup.
+    /// @param height The L2 block height.
+    /// @param evidenceKind 1: double sign; 2: certificate conflict.
     event OffenceRecorded(
         bytes32 indexed offenceId, address indexed operator, uint64 rollupId, uint64 height, uint8 evidenceKind
     );
+    /// @notice The offence's slash waits for its veto window.
+    /// @param offenceId The offence's id ({offenceId}).
+    /// @param executableAt The first block it can execute at.
     event SlashQueued(bytes32 indexed offenceId, uint32 executableAt);
+    /// @notice The veto committee cancelled the offence's slash.
+    /// @param offenceId The offence's id ({offenceId}).
     event SlashVetoed(bytes32 indexed offenceId);
+    /// @notice EigenLayer slashed the offender.
+    /// @param offenceId The offence's id ({offenceId}).
+    /// @param operator The offender.
+    /// @param description The description passed to slashOperator.
     event OperatorSlashed(bytes32 indexed offenceId, address indexed operator, string description);
+    /// @notice The slashing parameters in effect changed.
+    /// @param strategies The strategies slashed.
+    /// @param wadsToSlash The share of each slashed per offence (WAD).
     event SlashingParamsSet(address[] strategies, uint256[] wadsToSlash);
+    /// @notice The veto configuration in effect changed.
+    /// @param committee The veto committee (zero: none).
+    /// @param windowBlocks The veto window, in blocks (0: slash at once).
     event VetoConfigSet(address committee, uint32 windowBlocks);
     /// @notice EigenLayer v1.5+ only: the id AllocationManager.slashOperator gave the slash of
     ///         `offenceId`, and the shares it slashed per strategy.
+    /// @param offenceId The offence's id ({offenceId}).
+    /// @param slashId The slash id EigenLayer returned.
+    /// @param slashedShares The shares slashed, per strategy.
     event SlashIdRecorded(bytes32 indexed offenceId, uint256 slashId, uint256[] slashedShares);
 
     /// @notice New slashing parameters were queued (their change's value word is
     ///         keccak256(abi.encode(strategies, wadsToSlash)); see {VigilGoverned}).
+    /// @param strategies The strategies to slash.
+    /// @param wadsToSlash The share of each to slash per offence (WAD).
     event SlashingParamsQueued(address[] strategies, uint256[] wadsToSlash);
 
     /// @notice Change id (see {VigilGoverned}) of the slashing parameters (strategies, wadsToSlash).
@@ -93,11 +139,16 @@ contract VigilSlasher is VigilGoverned {
     /// @notice Change id of the veto configuration; its value word is committee | window << 160.
     bytes32 public constant VETO_CONFIG_CHANGE = keccak256("vigil.vetoConfig");
 
+    /// @notice The verifier (and registrar) whose keys, sets and records the evidence is checked against.
     VigilVerifier public immutable verifier;
+    /// @notice EigenLayer's AllocationManager, which slashes.
     IAllocationManager public immutable allocationManager;
+    /// @notice The AVS (Vigil's service manager) whose operator set is slashed.
     address public immutable avs;
+    /// @notice Vigil's operator set id.
     uint32 public immutable operatorSetId;
 
+    /// @notice The address that may veto a queued slash (zero: none).
     address public vetoCommittee;
     /// @notice Blocks between queueing and execution; 0 slashes immediately.
     uint32 public vetoWindow;
@@ -123,6 +174,12 @@ contract VigilSlasher is VigilGoverned {
 
     /// @notice Sets up a proxy: owner, slashing parameters, veto configuration and governance delay
     ///         (seconds).
+    /// @param owner_ The owner (governance).
+    /// @param strategies_ The strategies to slash, strictly ascending.
+    /// @param wadsToSlash_ The share of each to slash per offence (WAD).
+    /// @param vetoCommittee_ The veto committee (zero: none).
+    /// @param vetoWindow_ The veto window, in blocks (0: slash at once).
+    /// @param governanceDelay_ Seconds between queueing a parameter change and its earliest application.
     function initialize(
         address owner_,
         address[] calldata strategies_,
@@ -141,6 +198,10 @@ contract VigilSlasher is VigilGoverned {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Evidence kind 1: `operator` signed both `a` and `b`, which conflict.
+    /// @param operator The offender.
+    /// @param a One signed checkpoint.
+    /// @param b A conflicting signed checkpoint.
+    /// @return id The offence's id.
     function submitDoubleSign(address operator, SignedCheckpoint calldata a, SignedCheckpoint calldata b)
         external
         returns (bytes32 id)
@@ -159,6 +220,11 @@ contract VigilSlasher is VigilGoverned {
     /// @notice Evidence kind 2: the recorded certificate of (rollupId, height) — its checkpoint and
     ///         non-signers, which must match the verifier's record — and a conflicting aggregate; the
     ///         operator is in the signer set of both.
+    /// @param operator The offender.
+    /// @param recorded The checkpoint of the recorded certificate.
+    /// @param recordedNonSigners Its non-signers, as recorded (EIP-2537 keys sorted by hash).
+    /// @param conflicting The conflicting certificate.
+    /// @return id The offence's id.
     function submitCertificateConflict(
         address operator,
         Checkpoint calldata recorded,
@@ -188,6 +254,7 @@ contract VigilSlasher is VigilGoverned {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice Cancels a queued slash during its veto window. The offence stays recorded.
+    /// @param id The offence's id.
     function veto(bytes32 id) external {
         if (msg.sender != vetoCommittee) revert OnlyVetoCommittee();
         PendingSlash storage p = slashes[id];
@@ -198,6 +265,7 @@ contract VigilSlasher is VigilGoverned {
     }
 
     /// @notice Executes a queued slash once its veto window has passed. Anyone may call it.
+    /// @param id The offence's id.
     function execute(bytes32 id) external {
         PendingSlash storage p = slashes[id];
         if (p.status != SlashStatus.Queued) revert NotQueued(id);
@@ -212,6 +280,8 @@ contract VigilSlasher is VigilGoverned {
 
     /// @notice Queues new slashing parameters: strategies (strictly ascending, as EigenLayer
     ///         requires) and the share of each to slash per offence, in WAD (1e18 = all).
+    /// @param strategies_ The strategies to slash, strictly ascending.
+    /// @param wadsToSlash_ The share of each to slash per offence (WAD).
     function queueSlashingParams(address[] calldata strategies_, uint256[] calldata wadsToSlash_) external onlyOwner {
         _checkSlashingParams(strategies_, wadsToSlash_);
         _pendingStrategies = strategies_;
@@ -229,6 +299,9 @@ contract VigilSlasher is VigilGoverned {
     }
 
     /// @notice The queued slashing parameters and their eta (eta 0: none).
+    /// @return strategies_ The queued strategies.
+    /// @return wadsToSlash_ The queued shares (WAD).
+    /// @return eta The earliest timestamp they apply at (0: nothing queued).
     function pendingSlashingParams()
         external
         view
@@ -240,6 +313,8 @@ contract VigilSlasher is VigilGoverned {
 
     /// @notice Queues a new veto configuration: the committee and the window in blocks (0: slash at
     ///         once). Slashes already queued keep their window.
+    /// @param committee The veto committee (zero: none).
+    /// @param windowBlocks The veto window, in blocks (0: slash at once).
     function queueVetoConfig(address committee, uint32 windowBlocks) external onlyOwner {
         _queueChange(VETO_CONFIG_CHANGE, bytes32(uint256(uint160(committee)) | uint256(windowBlocks) << 160));
     }
@@ -251,22 +326,36 @@ contract VigilSlasher is VigilGoverned {
     }
 
     /// @notice The queued veto configuration and its eta (eta 0: none).
+    /// @return committee The queued committee.
+    /// @return windowBlocks The queued window, in blocks.
+    /// @return eta The earliest timestamp it applies at (0: nothing queued).
     function pendingVetoConfig() external view returns (address committee, uint32 windowBlocks, uint64 eta) {
         PendingChange storage p = _pendingChanges[VETO_CONFIG_CHANGE];
         (committee, windowBlocks) = _vetoConfigOf(p.value);
         eta = p.eta;
     }
 
+    /// @notice The slashing parameters in effect.
+    /// @return The strategies slashed.
+    /// @return The share of each slashed per offence (WAD).
     function slashingParams() external view returns (address[] memory, uint256[] memory) {
         return (_strategies, _wadsToSlash);
     }
 
     /// @notice The id of the offence (operator, rollupId, height).
+    /// @param operator The offender.
+    /// @param rollupId The rollup.
+    /// @param height The L2 block height.
+    /// @return The offence's id.
     function offenceId(address operator, uint64 rollupId, uint64 height) public pure returns (bytes32) {
         return keccak256(abi.encode(operator, rollupId, height));
     }
 
     /// @notice True iff the offence has been recorded (queued, vetoed or executed).
+    /// @param operator The offender.
+    /// @param rollupId The rollup.
+    /// @param height The L2 block height.
+    /// @return Whether the offence is recorded.
     function isPunished(address operator, uint64 rollupId, uint64 height) external view returns (bool) {
         return slashes[offenceId(operator, rollupId, height)].status != SlashStatus.None;
     }

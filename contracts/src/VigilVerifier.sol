@@ -41,19 +41,51 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
         uint96 totalWeight;
     }
 
+    /// @notice A threshold outside 1..10,000 basis points (0 allowed for a rollup: back to the default).
+    /// @param bps The refused threshold.
     error InvalidThreshold(uint256 bps);
+    /// @notice The checkpoint's l1Block is not yet in the past.
+    /// @param l1Block The checkpoint's l1Block.
     error L1BlockInFuture(uint64 l1Block);
+    /// @notice The checkpoint's l1Block is older than {maxCertificateAge} blocks.
+    /// @param l1Block The checkpoint's l1Block.
+    /// @param maxAge The maximum age, in blocks.
     error L1BlockTooOld(uint64 l1Block, uint256 maxAge);
+    /// @notice The aggregate signature is not a 128-byte EIP-2537 G1 point.
     error InvalidSignatureLength();
+    /// @notice The non-signers are not a whole number of 256-byte EIP-2537 G2 keys.
     error InvalidNonSignersLength();
+    /// @notice The non-signers are not strictly ascending by key hash.
     error NonSignersNotSorted();
+    /// @notice A non-signer was not in the set at the checkpoint's l1Block.
+    /// @param keyHash The non-signer's key hash.
     error NonSignerNotInSet(bytes32 keyHash);
+    /// @notice The set had no weight at the checkpoint's l1Block.
     error EmptySet();
+    /// @notice Every member of the set is a non-signer.
     error EmptySignerSet();
+    /// @notice The aggregate signature does not verify.
     error InvalidSignature();
+    /// @notice The signers' weight is below the threshold.
+    /// @param signedWeight The signers' weight.
+    /// @param totalWeight The set's total weight.
+    /// @param thresholdBps The threshold, in basis points.
     error InsufficientStake(uint256 signedWeight, uint256 totalWeight, uint256 thresholdBps);
+    /// @notice Another block is recorded for (rollupId, height): evidence for the slasher, not a certificate.
+    /// @param recordedBlockId The recorded block id (keccak256 of blockHash, stateRoot).
+    /// @param givenBlockId The given block id.
     error ConflictingCheckpoint(bytes32 recordedBlockId, bytes32 givenBlockId);
 
+    /// @notice A certificate was verified and its checkpoint recorded.
+    /// @param rollupId The rollup.
+    /// @param height The L2 block height.
+    /// @param digest The signed digest.
+    /// @param blockHash The L2 block hash.
+    /// @param stateRoot The L2 state root.
+    /// @param daCommitment The data-availability commitment.
+    /// @param l1Block The L1 block whose operator set signed.
+    /// @param signedWeight The signers' weight.
+    /// @param totalWeight The set's total weight.
     event CheckpointCertified(
         uint64 indexed rollupId,
         uint64 indexed height,
@@ -65,10 +97,18 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
         uint96 signedWeight,
         uint96 totalWeight
     );
+    /// @notice The default threshold changed.
+    /// @param bps The threshold, in basis points.
     event DefaultThresholdSet(uint16 bps);
+    /// @notice Rollup `rollupId`'s threshold changed.
+    /// @param rollupId The rollup.
+    /// @param bps The threshold, in basis points (0: the default).
     event RollupThresholdSet(uint64 indexed rollupId, uint16 bps);
+    /// @notice The maximum certificate age changed.
+    /// @param blocks The maximum age, in blocks.
     event MaxCertificateAgeSet(uint32 blocks);
 
+    /// @notice The initial default threshold, in basis points (two thirds).
     uint16 public constant DEFAULT_THRESHOLD_BPS = 6667;
     /// @notice Change id (see {VigilGoverned}) of the default threshold.
     bytes32 public constant DEFAULT_THRESHOLD_CHANGE = keccak256("vigil.defaultThreshold");
@@ -88,6 +128,9 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
 
     /// @notice Sets up a proxy: owner, governance delay (seconds), the empty set's snapshot 0 at
     ///         this block, the default threshold and `maxCertificateAge_` (blocks).
+    /// @param owner_ The owner (governance).
+    /// @param maxCertificateAge_ The maximum age of a certificate's l1Block, in blocks.
+    /// @param governanceDelay_ Seconds between queueing a parameter change and its earliest application.
     function initialize(address owner_, uint32 maxCertificateAge_, uint64 governanceDelay_) external initializer {
         __VigilRegistrar_init(owner_, governanceDelay_);
         _hot.defaultThresholdBps = DEFAULT_THRESHOLD_BPS;
@@ -102,6 +145,9 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
 
     /// @notice Checks `cert` completely (age, non-signers, threshold, signature) without recording it.
     ///         Reverts with the reason if it is not valid.
+    /// @param cert The certificate.
+    /// @return signedWeight The signers' weight.
+    /// @return totalWeight The set's total weight.
     function verifyCertificate(Certificate calldata cert)
         public
         view
@@ -122,6 +168,8 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice Verifies `cert` and records its checkpoint if it is the first for (rollupId, height).
     ///         The same block again (even with another daCommitment or l1Block) is a no-op returning
     ///         false; a conflicting block is refused (it is evidence for the slasher, not a certificate).
+    /// @param cert The certificate.
+    /// @return recorded Whether the checkpoint was recorded now.
     function submitCertificate(Certificate calldata cert) external returns (bool recorded) {
         (uint96 signedWeight, uint96 totalWeight) = verifyCertificate(cert);
         Checkpoint calldata cp = cert.checkpoint;
@@ -156,6 +204,11 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice Checks that `signature` is the aggregate signature on `cp` of everyone in the set at
     ///         cp.l1Block except `nonSignerPubkeys`, with no age or threshold rule: what the slasher
     ///         needs to attribute a conflicting aggregate to its signer set.
+    /// @param cp The checkpoint.
+    /// @param nonSignerPubkeys The non-signers' EIP-2537 G2 keys, ascending by key hash.
+    /// @param signature The aggregate signature (EIP-2537 G1).
+    /// @return signedWeight The signers' weight.
+    /// @return totalWeight The set's total weight.
     function checkSignatures(Checkpoint calldata cp, bytes calldata nonSignerPubkeys, bytes calldata signature)
         external
         view
@@ -165,11 +218,16 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     }
 
     /// @notice The digest operators sign for `cp` in this verifier's domain.
+    /// @param cp The checkpoint.
+    /// @return The digest.
     function checkpointDigest(Checkpoint calldata cp) external view returns (bytes32) {
         return CheckpointLib.digestCalldata(cp, block.chainid, address(this), operatorSetId);
     }
 
     /// @notice The record of (rollupId, height); blockId is zero if none.
+    /// @param rollupId The rollup.
+    /// @param height The L2 block height.
+    /// @return The record.
     function record(uint64 rollupId, uint64 height) external view returns (Record memory) {
         return _records[rollupId][height];
     }
@@ -206,22 +264,27 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     // ---------------------------------------------------------------------------------------------
 
     /// @notice The default threshold, in basis points of the total weight.
+    /// @return The threshold, in basis points.
     function defaultThresholdBps() external view returns (uint16) {
         return _hot.defaultThresholdBps;
     }
 
     /// @notice The maximum age of a certificate's l1Block, in blocks.
+    /// @return The maximum age, in blocks.
     function maxCertificateAge() external view returns (uint32) {
         return _hot.maxCertificateAge;
     }
 
     /// @notice The change id of rollup `rollupId`'s threshold.
+    /// @param rollupId The rollup.
+    /// @return The change id.
     function rollupThresholdChangeId(uint64 rollupId) public pure returns (bytes32) {
         return keccak256(abi.encode("vigil.rollupThreshold", rollupId));
     }
 
     /// @notice Queues a new default threshold (basis points, 1..10,000), applicable after
     ///         {governanceDelay}.
+    /// @param bps The threshold, in basis points.
     function queueDefaultThreshold(uint16 bps) external onlyOwner {
         if (bps == 0 || bps > 10_000) revert InvalidThreshold(bps);
         _queueChange(DEFAULT_THRESHOLD_CHANGE, bytes32(uint256(bps)));
@@ -235,18 +298,23 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     }
 
     /// @notice The queued default threshold and its eta (eta 0: none).
+    /// @return bps The queued threshold, in basis points.
+    /// @return eta The earliest timestamp it applies at (0: nothing queued).
     function pendingDefaultThreshold() external view returns (uint16 bps, uint64 eta) {
         PendingChange storage p = _pendingChanges[DEFAULT_THRESHOLD_CHANGE];
         return (uint16(uint256(p.value)), p.eta);
     }
 
     /// @notice Queues rollup `rollupId`'s threshold (basis points; 0 returns it to the default).
+    /// @param rollupId The rollup.
+    /// @param bps The threshold, in basis points (0: the default).
     function queueRollupThreshold(uint64 rollupId, uint16 bps) external onlyOwner {
         if (bps > 10_000) revert InvalidThreshold(bps);
         _queueChange(rollupThresholdChangeId(rollupId), bytes32(uint256(bps)));
     }
 
     /// @notice Applies rollup `rollupId`'s queued threshold once due. Anyone may call it.
+    /// @param rollupId The rollup.
     function applyRollupThreshold(uint64 rollupId) external {
         uint16 bps = uint16(uint256(_takeChange(rollupThresholdChangeId(rollupId))));
         rollupThresholdBps[rollupId] = bps;
@@ -255,12 +323,16 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     }
 
     /// @notice Rollup `rollupId`'s queued threshold and its eta (eta 0: none).
+    /// @param rollupId The rollup.
+    /// @return bps The queued threshold, in basis points.
+    /// @return eta The earliest timestamp it applies at (0: nothing queued).
     function pendingRollupThreshold(uint64 rollupId) external view returns (uint16 bps, uint64 eta) {
         PendingChange storage p = _pendingChanges[rollupThresholdChangeId(rollupId)];
         return (uint16(uint256(p.value)), p.eta);
     }
 
     /// @notice Queues a new maximum certificate age, in blocks.
+    /// @param blocks The maximum age, in blocks.
     function queueMaxCertificateAge(uint32 blocks) external onlyOwner {
         _queueChange(MAX_CERTIFICATE_AGE_CHANGE, bytes32(uint256(blocks)));
     }
@@ -273,6 +345,8 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     }
 
     /// @notice The queued maximum certificate age and its eta (eta 0: none).
+    /// @return blocks The queued maximum age, in blocks.
+    /// @return eta The earliest timestamp it applies at (0: nothing queued).
     function pendingMaxCertificateAge() external view returns (uint32 blocks, uint64 eta) {
         PendingChange storage p = _pendingChanges[MAX_CERTIFICATE_AGE_CHANGE];
         return (uint32(uint256(p.value)), p.eta);

@@ -5,12 +5,12 @@ import {ITransparentUpgradeableProxy} from "@openzeppelin/contracts/proxy/transp
 
 import {ProxyAdmin} from "@openzeppelin/contracts/proxy/transparent/ProxyAdmin.sol";
 
+import {Strategy} from "../dev/Strategy.sol";
+import {TestToken} from "../dev/TestToken.sol";
+import {IStrategyManager} from "../dev/interfaces/IStrategyManager.sol";
 import {DeployVigil} from "../script/DeployVigil.s.sol";
-import {Strategy} from "../src/eigenlayer/Strategy.sol";
-import {TestToken} from "../src/eigenlayer/TestToken.sol";
 import {IAllocationManager, OperatorSet} from "../src/interfaces/IAllocationManager.sol";
 import {IPermissionController} from "../src/interfaces/IPermissionController.sol";
-import {IStrategyManager} from "../src/interfaces/IStrategyManager.sol";
 import {VigilVerifierV2} from "./mocks/VigilUpgrades.sol";
 import {EigenLayerDeployer, IELAllocationManager} from "./utils/EigenLayerDeployer.sol";
 

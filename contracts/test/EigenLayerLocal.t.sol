@@ -3,11 +3,11 @@ pragma solidity ^0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
-import {PauserRegistry} from "../src/eigenlayer/PauserRegistry.sol";
-import {Strategy} from "../src/eigenlayer/Strategy.sol";
-import {TestToken} from "../src/eigenlayer/TestToken.sol";
-import {IPauserRegistry} from "../src/interfaces/IPauserRegistry.sol";
-import {IStrategy} from "../src/interfaces/IStrategy.sol";
+import {PauserRegistry} from "../dev/PauserRegistry.sol";
+import {Strategy} from "../dev/Strategy.sol";
+import {TestToken} from "../dev/TestToken.sol";
+import {IPauserRegistry} from "../dev/interfaces/IPauserRegistry.sol";
+import {IStrategy} from "../dev/interfaces/IStrategy.sol";
 import {ELWithdrawal, EigenLayerDeployer, IELDelegationManager} from "./utils/EigenLayerDeployer.sol";
 
 /// @notice Our local-chain pieces (ERC-20 Strategy, PauserRegistry, TestToken) under EigenLayer's real

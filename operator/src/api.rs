@@ -2,25 +2,27 @@
 //! over a shared [`NodeState`] that the node's tasks update, and `GET /metrics` on its own
 //! router so the two can listen on different ports.
 //!
-//! Every error, including an unknown route, is an [`ApiError`]: a status and a JSON body
-//! `{"error": "…"}` that never carries internal detail (that goes to the log).
+//! Every error, including an unknown route, is a status and the kernel's one JSON body
+//! ([`ErrorBody`]: `{"error": "<code>", "message": "…"}`) that never carries internal detail
+//! (that goes to the log). The API's OpenAPI document ([`openapi`]) is served at
+//! `GET /openapi.json` and committed as `operator/openapi.json`.
 
-use std::{
-    future::Future,
-    sync::{
-        Arc, PoisonError, RwLock,
-        atomic::{AtomicU8, Ordering},
-    },
+use std::sync::{
+    Arc, PoisonError, RwLock,
+    atomic::{AtomicU8, Ordering},
 };
 
 use axum::{
     Json, Router,
     extract::{Path, State, rejection::PathRejection},
-    http::{StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::get,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+use vigil_service::http::{self, HttpError};
+pub use vigil_service::http::{ErrorBody, METRICS_CONTENT_TYPE, serve};
 
 /// The version of the EigenLayer AVS node API spec this node implements.
 pub const SPEC_VERSION: &str = "v0.0.1";
@@ -28,8 +30,6 @@ pub const SPEC_VERSION: &str = "v0.0.1";
 pub const AGGREGATOR_SUBMISSION: &str = "aggregator-submission";
 /// Id of the service backed by the slashing-protection database.
 pub const SLASHING_PROTECTION: &str = "slashing-protection";
-/// The Prometheus text exposition content type served by `GET /metrics`.
-pub const METRICS_CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
 
 /// The service id of the watcher for `rollup` (its chain id): `rollup-<id>`.
 pub fn rollup_service_id(rollup: u64) -> String {
@@ -76,7 +76,7 @@ impl NodeHealth {
 }
 
 /// One service's status, serialized as the spec's `"Up"`, `"Down"` or `"Initializing"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 pub enum ServiceStatus {
     /// Working: 200 on its health endpoint.
     Up,
@@ -98,7 +98,7 @@ impl ServiceStatus {
 }
 
 /// One entry of `GET /eigen/node/services`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Service {
     /// Stable id, used in `/eigen/node/services/{id}/health`.
     pub id: String,
@@ -111,7 +111,7 @@ pub struct Service {
 }
 
 /// Body of `GET /eigen/node`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NodeInfo {
     /// The node software's name.
     pub node_name: String,
@@ -122,7 +122,7 @@ pub struct NodeInfo {
 }
 
 /// Body of `GET /eigen/node/services`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ServiceList {
     /// Every service, in registration order: rollup watchers by id, then
     /// [`AGGREGATOR_SUBMISSION`], then [`SLASHING_PROTECTION`].
@@ -275,88 +275,156 @@ fn derive_health(services: &[Service]) -> NodeHealth {
     }
 }
 
-/// An HTTP error. Its response is a status and `{"error": "<public message>"}`; the detail of
-/// an internal error is logged, never sent.
+/// An HTTP error; its answer is a status and an [`ErrorBody`]. The detail of an internal error
+/// is logged, never sent.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// No such route or resource: 404.
-    #[error("not found")]
+    /// No such service: 404 `not_found`.
+    #[error("no such service")]
     NotFound,
-    /// The route exists but not for this method: 405.
-    #[error("method not allowed")]
-    MethodNotAllowed,
-    /// Something failed inside the node: 500. The string is for the log only.
+    /// Something failed inside the node: 500 `internal`. The string is for the log only.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
-/// The JSON body of every error response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A short public description: `not found`, `method not allowed` or `internal error`.
-    pub error: String,
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        match e {
+            ApiError::NotFound => HttpError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
+            ApiError::Internal(detail) => HttpError::internal(detail),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = match &self {
-            Self::NotFound => (StatusCode::NOT_FOUND, "not found"),
-            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
-            Self::Internal(detail) => {
-                tracing::error!(target: "node::api", error = %detail, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
-            }
-        };
-        (status, Json(ErrorBody { error: message.to_owned() })).into_response()
+        HttpError::from(self).into_response()
     }
 }
 
+/// The node API's OpenAPI document: the routes of [`router`] and [`metrics_router`].
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "vigil-operator node API",
+        description = "The EigenLayer AVS node API (spec v0.0.1) of a Vigil operator, and its \
+                       metrics. Every error is `{\"error\": \"<code>\", \"message\": \"…\"}` \
+                       (`ErrorBody`); an unknown route is 404 `unknown_route`, a known route with \
+                       another method 405 `method_not_allowed`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        node_info,
+        node_health,
+        services,
+        service_health,
+        vigil_service::http::metrics,
+        vigil_service::http::openapi,
+    ),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "node", description = "The EigenLayer AVS node API"),
+        (name = "metrics", description = "Prometheus metrics, on the metrics address"),
+        (name = "meta", description = "This document"),
+    )
+)]
+struct ApiDoc;
+
+/// The node API's OpenAPI document (committed as `operator/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
 /// The EigenLayer node API over `state`: `GET /eigen/node`, `/eigen/node/health`,
-/// `/eigen/node/services` and `/eigen/node/services/{service_id}/health`.
+/// `/eigen/node/services` and `/eigen/node/services/{service_id}/health`, and its OpenAPI
+/// document at `GET /openapi.json`.
 pub fn router(state: NodeState) -> Router {
-    Router::new()
-        .route("/eigen/node", get(node_info))
-        .route("/eigen/node/health", get(node_health))
-        .route("/eigen/node/services", get(services))
-        .route("/eigen/node/services/{service_id}/health", get(service_health))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .with_state(state)
+    http::with_fallbacks(
+        Router::new()
+            .route("/eigen/node", get(node_info))
+            .route("/eigen/node/health", get(node_health))
+            .route("/eigen/node/services", get(services))
+            .route("/eigen/node/services/{service_id}/health", get(service_health))
+            .with_state(state)
+            .merge(http::openapi_router(&openapi())),
+    )
 }
 
 /// `GET /metrics`: [`crate::metrics::registry`] in the Prometheus text format.
 pub fn metrics_router() -> Router {
-    Router::new()
-        .route("/metrics", get(metrics))
-        .fallback(not_found)
-        .method_not_allowed_fallback(method_not_allowed)
+    http::metrics_router(crate::metrics::registry())
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting connections
-/// and returns once in-flight requests have finished.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(target: "node::api", %addr, "serving HTTP");
-    }
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
-}
-
+/// The node's name and versions.
+#[utoipa::path(
+    get,
+    path = "/eigen/node",
+    tag = "node",
+    responses(
+        (status = 200, description = "The node software and the spec version", body = NodeInfo,
+            example = json!({"node_name": "vigil-operator", "spec_version": "v0.0.1", "node_version": "0.1.0"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn node_info(State(state): State<NodeState>) -> Json<NodeInfo> {
     Json(state.info())
 }
 
+/// The node's overall health, as a status with an empty body.
+#[utoipa::path(
+    get,
+    path = "/eigen/node/health",
+    tag = "node",
+    responses(
+        (status = 200, description = "Healthy: every service is up"),
+        (status = 206, description = "Partially healthy: initializing, or some rollups' watchers are down"),
+        (status = 503, description = "Unhealthy: slashing protection or aggregator submission is down, or every rollup's watcher"),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn node_health(State(state): State<NodeState>) -> StatusCode {
     state.health().status_code()
 }
 
+/// Every service and its status: the rollups' watchers by chain id, then aggregator
+/// submission, then slashing protection.
+#[utoipa::path(
+    get,
+    path = "/eigen/node/services",
+    tag = "node",
+    responses(
+        (status = 200, description = "Every service", body = ServiceList,
+            example = json!({"services": [
+                {"id": "rollup-10", "name": "Rollup 10 watcher", "description": "Follows rollup 10 on the operator's L2 node, checks its batches' data availability on L1 and signs its checkpoints", "status": "Up"},
+                {"id": "aggregator-submission", "name": "Aggregator submission", "description": "Submits signed checkpoints to the aggregator", "status": "Up"},
+                {"id": "slashing-protection", "name": "Slashing protection", "description": "The database that records every checkpoint before it is signed and refuses conflicting ones", "status": "Initializing"}
+            ]})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn services(State(state): State<NodeState>) -> Json<ServiceList> {
     Json(ServiceList { services: state.services() })
 }
 
+/// One service's health, as a status with an empty body.
+#[utoipa::path(
+    get,
+    path = "/eigen/node/services/{service_id}/health",
+    tag = "node",
+    params(("service_id" = String, Path, description = "A service id from `GET /eigen/node/services`", example = "slashing-protection")),
+    responses(
+        (status = 200, description = "Up"),
+        (status = 206, description = "Initializing"),
+        (status = 503, description = "Down"),
+        (status = 404, description = "No such service", body = ErrorBody,
+            example = json!({"error": "not_found", "message": "no such service"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn service_health(
     State(state): State<NodeState>,
     id: Result<Path<String>, PathRejection>,
@@ -365,22 +433,21 @@ async fn service_health(
     state.service_status(&id).map(ServiceStatus::status_code).ok_or(ApiError::NotFound)
 }
 
-async fn metrics() -> Result<impl IntoResponse, ApiError> {
-    let body = crate::metrics::try_encode().map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], body))
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound
-}
-
-async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick check (no chain): the committed document is the one the types derive. The
+    /// integration test `openapi` checks the one a running node serves.
+    #[test]
+    fn committed_openapi_document_is_current() {
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        let regenerate = "VIGIL_BLESS=1 cargo test -p vigil-operator --lib openapi";
+        let served = http::openapi_json(&openapi());
+        if let Err(e) = http::conformance::compare_or_bless(&served, &committed, regenerate) {
+            panic!("{e}");
+        }
+    }
 
     fn with_statuses(statuses: &[(&str, ServiceStatus)]) -> Vec<Service> {
         let state = NodeState::new("vigil", "0", [1, 2]);

@@ -13,6 +13,10 @@
 //!   aggregators;
 //! - [`api`] and [`metrics`]: the EigenLayer node API and Prometheus metrics.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+// Dependencies of the `vigil-operator` binary (`src/main.rs`), which shares this package's manifest.
+use {alloy_primitives as _, clap as _, eyre as _};
 pub mod api;
 pub mod config;
 pub mod doctor;

@@ -7,10 +7,8 @@
 
 use std::{sync::LazyLock, time::Duration};
 
-use prometheus::{
-    Gauge, GaugeVec, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
-};
+use prometheus::{Gauge, GaugeVec, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Registry};
+use vigil_service::metrics;
 
 /// `eigen_performance_score`: gauge, 0–100.
 pub const PERFORMANCE_SCORE: &str = "eigen_performance_score";
@@ -163,155 +161,108 @@ struct Metrics {
 }
 
 impl Metrics {
-    fn new() -> prometheus::Result<Self> {
-        let counter = |name: &str, help: &str, labels: &[&str]| {
-            IntCounterVec::new(Opts::new(name, help), labels)
-        };
-        Ok(Self {
-            performance_score: IntGauge::new(
+    fn new() -> Self {
+        Self {
+            performance_score: metrics::int_gauge(
                 PERFORMANCE_SCORE,
                 "EigenLayer node spec: the node's own performance score, 0 (down) to 100 (fully \
                  healthy)",
-            )?,
-            rpc_request_duration_seconds: HistogramVec::new(
-                HistogramOpts::new(
-                    RPC_REQUEST_DURATION_SECONDS,
-                    "EigenLayer node spec: duration of RPC requests to L1/L2 clients, in seconds",
-                ),
+            ),
+            rpc_request_duration_seconds: metrics::histogram_vec(
+                RPC_REQUEST_DURATION_SECONDS,
+                "EigenLayer node spec: duration of RPC requests to L1/L2 clients, in seconds",
                 &RPC_LABELS,
-            )?,
-            rpc_requests_total: counter(
+                prometheus::DEFAULT_BUCKETS,
+            ),
+            rpc_requests_total: metrics::counter_vec(
                 RPC_REQUESTS_TOTAL,
                 "EigenLayer node spec: RPC requests made to L1/L2 clients",
                 &RPC_LABELS,
-            )?,
-            registered_stakes: GaugeVec::new(
-                Opts::new(
-                    REGISTERED_STAKES,
-                    "EigenLayer node spec: the operator's registered stake per quorum (Vigil's \
-                     operator set), in the set's weight units",
-                ),
+            ),
+            registered_stakes: metrics::gauge_vec(
+                REGISTERED_STAKES,
+                "EigenLayer node spec: the operator's registered stake per quorum (Vigil's \
+                 operator set), in the set's weight units",
                 &["quorum_number", "quorum_name"],
-            )?,
-            checkpoints_observed_total: counter(
+            ),
+            checkpoints_observed_total: metrics::counter_vec(
                 CHECKPOINTS_OBSERVED_TOTAL,
                 "Checkpoints read from the operator's own L2 node, by rollup id",
                 &["rollup"],
-            )?,
-            checkpoints_signed_total: counter(
+            ),
+            checkpoints_signed_total: metrics::counter_vec(
                 CHECKPOINTS_SIGNED_TOTAL,
                 "Checkpoints signed after every check and slashing protection passed, by rollup id",
                 &["rollup"],
-            )?,
-            checkpoints_refused_total: counter(
+            ),
+            checkpoints_refused_total: metrics::counter_vec(
                 CHECKPOINTS_REFUSED_TOTAL,
                 "Checkpoints observed but not signed, by rollup id and reason",
                 &["rollup", "reason"],
-            )?,
-            da_checks_total: counter(
+            ),
+            da_checks_total: metrics::counter_vec(
                 DA_CHECKS_TOTAL,
                 "Data-availability checks of the L1 blobs carrying a checkpoint's batch, by rollup \
                  id and result",
                 &["rollup", "result"],
-            )?,
-            da_refusals_total: counter(
+            ),
+            da_refusals_total: metrics::counter_vec(
                 DA_REFUSALS_TOTAL,
                 "Batcher data or L2 blocks refused by the rollup adapter, by rollup id and reason",
                 &["rollup", "reason"],
-            )?,
-            submission_seconds: HistogramVec::new(
-                HistogramOpts::new(
-                    SUBMISSION_SECONDS,
-                    "Time to submit one signature to an aggregator, in seconds",
-                )
-                .buckets(SUBMISSION_BUCKETS.to_vec()),
+            ),
+            submission_seconds: metrics::histogram_vec(
+                SUBMISSION_SECONDS,
+                "Time to submit one signature to an aggregator, in seconds",
                 &["aggregator"],
-            )?,
-            submissions_total: counter(
+                &SUBMISSION_BUCKETS,
+            ),
+            submissions_total: metrics::counter_vec(
                 SUBMISSIONS_TOTAL,
                 "Signature submissions to an aggregator, by aggregator and result",
                 &["aggregator", "result"],
-            )?,
-            last_signed_height: IntGaugeVec::new(
-                Opts::new(
-                    LAST_SIGNED_HEIGHT,
-                    "L2 block height of the last checkpoint signed, by rollup id",
-                ),
+            ),
+            last_signed_height: metrics::int_gauge_vec(
+                LAST_SIGNED_HEIGHT,
+                "L2 block height of the last checkpoint signed, by rollup id",
                 &["rollup"],
-            )?,
-            slashed: Gauge::new(
+            ),
+            slashed: metrics::gauge(
                 SLASHED,
                 "1 if the operator has been slashed by Vigil's slasher, else 0",
-            )?,
-        })
-    }
-
-    fn collectors(&self) -> [Box<dyn prometheus::core::Collector>; 13] {
-        [
-            Box::new(self.performance_score.clone()),
-            Box::new(self.rpc_request_duration_seconds.clone()),
-            Box::new(self.rpc_requests_total.clone()),
-            Box::new(self.registered_stakes.clone()),
-            Box::new(self.checkpoints_observed_total.clone()),
-            Box::new(self.checkpoints_signed_total.clone()),
-            Box::new(self.checkpoints_refused_total.clone()),
-            Box::new(self.da_checks_total.clone()),
-            Box::new(self.da_refusals_total.clone()),
-            Box::new(self.submission_seconds.clone()),
-            Box::new(self.submissions_total.clone()),
-            Box::new(self.last_signed_height.clone()),
-            Box::new(self.slashed.clone()),
-        ]
-    }
-}
-
-/// `None` only if a constant name, label or bucket list were invalid, which a unit test rules out.
-static METRICS: LazyLock<Option<Metrics>> = LazyLock::new(|| {
-    Metrics::new()
-        .inspect_err(|e| tracing::error!(target: "node::metrics", error = %e, "creating metrics"))
-        .ok()
-});
-
-static REGISTRY: LazyLock<Registry> = LazyLock::new(|| {
-    let registry = Registry::new();
-    if let Some(metrics) = METRICS.as_ref() {
-        for collector in metrics.collectors() {
-            if let Err(e) = registry.register(collector) {
-                tracing::error!(target: "node::metrics", error = %e, "registering a metric");
-            }
+            ),
         }
     }
-    if let Err(e) = vigil_slashing_protection::register_metrics(&registry) {
-        tracing::error!(target: "node::metrics", error = %e, "registering protection metrics");
-    }
-    registry
-});
-
-/// The operator's registry: every metric of this module and of `vigil-slashing-protection`. It is Vigil's
-/// own, not `prometheus::default_registry()`, so a dependency's metrics never leak into it.
-pub fn registry() -> &'static Registry {
-    &REGISTRY
 }
 
-/// The registry in the Prometheus text exposition format. Encoding into a `String` fails only on
-/// a malformed metric family, which cannot come from this module's constants; if it ever does,
-/// the error is logged and an empty exposition returned. Use [`try_encode`] to see the error.
+/// Created (and registered in the process's one registry, [`registry`]) on first use.
+static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
+    if let Err(e) = vigil_slashing_protection::register_metrics(metrics::registry()) {
+        tracing::error!(target: "node::metrics", error = %e, "registering protection metrics");
+    }
+    Metrics::new()
+});
+
+/// The process's registry ([`vigil_service::metrics::registry`]): every metric of this module and
+/// of `vigil-slashing-protection`, as the node API's `GET /metrics` serves it.
+pub fn registry() -> &'static Registry {
+    LazyLock::force(&METRICS);
+    metrics::registry()
+}
+
+/// The registry in the Prometheus text exposition format.
 pub fn encode() -> String {
-    try_encode().unwrap_or_else(|e| {
-        tracing::error!(target: "node::metrics", error = %e, "encoding metrics");
-        String::new()
-    })
+    LazyLock::force(&METRICS);
+    metrics::encode()
 }
 
 /// Like [`encode`], but returns the encoder's error.
 pub fn try_encode() -> prometheus::Result<String> {
-    TextEncoder::new().encode_to_string(&registry().gather())
+    prometheus::TextEncoder::new().encode_to_string(&registry().gather())
 }
 
 fn with(f: impl FnOnce(&Metrics)) {
-    if let Some(metrics) = METRICS.as_ref() {
-        f(metrics);
-    }
+    f(&METRICS);
 }
 
 fn saturating_i64(v: u64) -> i64 {
@@ -424,12 +375,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn metrics_are_created_and_registered_once() {
-        assert!(METRICS.is_some(), "a metric name, label or bucket list is invalid");
-        // Registering again into the same registry must be refused, not duplicated.
-        let metrics = METRICS.as_ref().unwrap();
-        for collector in metrics.collectors() {
-            assert!(matches!(registry().register(collector), Err(prometheus::Error::AlreadyReg)));
+    fn every_metric_and_protections_are_exported() {
+        init_rollup(78);
+        set_slashed(false);
+        set_registered_stake(0, "vigil", 1.0);
+        record_rpc_request("eth_chainId", "anvil", "1", Duration::from_millis(1));
+        record_submission("a", SubmissionResult::Accepted, Duration::from_millis(1));
+        record_signed(78, 1);
+        set_performance_score(100);
+        let text = encode();
+        for name in METRIC_NAMES.iter().chain([&vigil_slashing_protection::DECISIONS_TOTAL_NAME]) {
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing from:\n{text}");
         }
     }
 
@@ -461,6 +417,6 @@ mod tests {
     #[test]
     fn performance_score_is_clamped() {
         set_performance_score(250);
-        assert_eq!(METRICS.as_ref().unwrap().performance_score.get(), 100);
+        assert_eq!(METRICS.performance_score.get(), 100);
     }
 }

@@ -7,11 +7,13 @@
 //! | `GET /v1/offences?state=&limit=` | offences, newest first (at most 1,000), optionally in one state |
 //! | `GET /v1/offences/{id}` | one offence with every stored proof |
 //! | `GET /v1/health` | `ok`, the cursors and the index size |
+//! | `GET /openapi.json` | the API's OpenAPI document ([`openapi`], committed as `slasher/openapi.json`) |
 //!
-//! Errors are JSON `{ "error": code, "message": text }` with a 4xx status: `bad_request`
+//! Errors are the kernel's [`ErrorBody`], `{ "error": code, "message": text }`, with a 4xx
+//! status: `bad_request`
 //! (malformed JSON, bad parameter), `body_too_large` (413), `batch_too_large`,
 //! `wrong_domain`, `invalid_signature`, `not_an_offence`, `refused_by_contract`,
-//! `not_found`; 503 `unavailable` when the ingest path is gone, 500 `internal` (details only in
+//! `not_found`, `unknown_route`, `method_not_allowed`; 503 `unavailable` when the ingest path is gone, 500 `internal` (details only in
 //! the log). Nothing secret is ever returned.
 
 use std::{collections::BTreeMap, sync::Arc};
@@ -26,14 +28,17 @@ use axum::{
     body::Bytes,
     extract::{DefaultBodyLimit, Path, Query, State, rejection::BytesRejection},
     http::StatusCode,
-    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
-use tracing::{error, info, warn};
+use tracing::{info, warn};
+use utoipa::{OpenApi, ToSchema};
 use vigil_chain::bindings::VigilVerifier;
+use vigil_client::types::schema::{self, examples};
 use vigil_crypto::{PublicKey, Signature, verify};
+use vigil_service::http;
+pub use vigil_service::http::{ErrorBody, HttpError as ApiError};
 use vigil_types::{Evidence, Offence, SignedCheckpoint, SigningDomain};
 
 use crate::{
@@ -84,41 +89,6 @@ pub struct ApiState {
     pub limits: ApiLimits,
 }
 
-/// The JSON body of every error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A stable code (see the module docs).
-    pub error: String,
-    /// What went wrong, for a person.
-    pub message: String,
-}
-
-/// An API error: status, code, message.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    code: &'static str,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
-    }
-
-    fn internal(err: impl std::fmt::Display) -> Self {
-        error!(target: "vigil::slasher::api", %err, "internal error");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.code.into(), message: self.message }))
-            .into_response()
-    }
-}
-
 fn body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
@@ -138,29 +108,63 @@ fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("JSON: {e}")))
 }
 
-/// The API's routes.
+/// The slasher API's OpenAPI document: the routes of [`router`] and [`metrics_router`].
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "vigil-slasher API",
+        description = "Public submission of signed checkpoints and evidence of equivocation, the \
+                       offences recorded, and metrics. Integers in the wire types are decimal \
+                       strings, bytes `0x` hex. Every error is `{\"error\": \"<code>\", \
+                       \"message\": \"…\"}` (`ErrorBody`); an unknown route is 404 \
+                       `unknown_route`, a known route with another method 405 `method_not_allowed`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        signatures,
+        evidence,
+        offences,
+        offence,
+        health,
+        vigil_service::http::metrics,
+        vigil_service::http::openapi,
+    ),
+    components(schemas(ErrorBody)),
+    tags(
+        (name = "public", description = "Submissions from anyone (fishermen)"),
+        (name = "offences", description = "What the slasher recorded and did"),
+        (name = "meta", description = "Health and this document"),
+        (name = "metrics", description = "Prometheus metrics, on the metrics address"),
+    )
+)]
+struct ApiDoc;
+
+/// The slasher API's OpenAPI document (committed as `slasher/openapi.json`).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The API's routes, and its OpenAPI document at `GET /openapi.json`.
 pub fn router(state: ApiState) -> Router {
     let limit = state.limits.max_body_bytes;
-    Router::new()
+    let routes = Router::new()
         .route("/v1/signatures", post(signatures))
         .route("/v1/evidence", post(evidence))
         .route("/v1/offences", get(offences))
         .route("/v1/offences/{id}", get(offence))
         .route("/v1/health", get(health))
-        .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "unknown_route", "no such route")
-        })
-        .layer(DefaultBodyLimit::max(limit))
         .with_state(Arc::new(state))
+        .merge(http::openapi_router(&openapi()));
+    http::with_fallbacks(routes).layer(DefaultBodyLimit::max(limit))
 }
 
-/// `GET /metrics` on its own port.
+/// `GET /metrics` on its own port: the process's default registry, where [`metrics`] registers.
 pub fn metrics_router() -> Router {
-    Router::new().route("/metrics", get(|| async { metrics::render() }))
+    http::metrics_router(prometheus::default_registry())
 }
 
 /// One item's result in `POST /v1/signatures`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureResult {
     /// `new`, `duplicate`, `replaced`, `equivocation`, `below_pruned`, or a refusal code
@@ -174,13 +178,41 @@ pub struct SignatureResult {
     pub message: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// `POST /v1/signatures`' body: one signed checkpoint or an array.
+#[derive(Deserialize, ToSchema)]
 #[serde(untagged)]
 enum OneOrMany {
+    /// One.
+    #[schema(value_type = schema::SignedCheckpoint)]
     One(Box<SignedCheckpoint>),
+    /// Several, at most `max_batch`.
+    #[schema(value_type = Vec<schema::SignedCheckpoint>)]
     Many(Vec<SignedCheckpoint>),
 }
 
+/// The fisherman's path: signed checkpoints, each checked (this slasher's domain, a valid
+/// signature), stored and run through the detector.
+#[utoipa::path(
+    post,
+    path = "/v1/signatures",
+    tag = "public",
+    request_body(content = OneOrMany, description = "One signed checkpoint or an array of at most `max_batch`",
+        example = json!(examples::signed())),
+    responses(
+        (status = 200, description = "One result per item, in order: `new`, `duplicate`, `replaced`, `equivocation` (with the offence id), `below_pruned`, or a refusal (`wrong_domain`, `invalid_signature`)", body = Vec<SignatureResult>,
+            example = json!([{"result": "equivocation", "offenceId": 7}, {"result": "wrong_domain", "message": "signed for another chain, verifier or operator set"}])),
+        (status = 400, description = "`bad_request` (not JSON, not signed checkpoints) or `batch_too_large`", body = ErrorBody,
+            example = json!({"error": "batch_too_large", "message": "at most 256 signed checkpoints per request"})),
+        (status = 413, description = "`body_too_large`", body = ErrorBody,
+            example = json!({"error": "body_too_large", "message": "request body is larger than 1048576 bytes"})),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!({"error": "internal", "message": "internal error"})),
+        (status = 503, description = "`unavailable`: shutting down", body = ErrorBody,
+            example = json!({"error": "unavailable", "message": "shutting down"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn signatures(
     State(state): State<Arc<ApiState>>,
     raw: Result<Bytes, BytesRejection>,
@@ -258,7 +290,7 @@ fn signature_valid(signed: &SignedCheckpoint) -> bool {
 }
 
 /// `POST /v1/evidence`'s answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EvidenceAccepted {
     /// The offence's id in the store.
@@ -267,6 +299,29 @@ pub struct EvidenceAccepted {
     pub new: bool,
 }
 
+/// Ready evidence of an equivocation: checked (double-sign signatures verified here,
+/// certificate conflicts simulated against the slasher contract) and recorded.
+#[utoipa::path(
+    post,
+    path = "/v1/evidence",
+    tag = "public",
+    request_body(content = EvidenceSchema, description = "Evidence as `vigil-types` encodes it",
+        example = json!(evidence_example())),
+    responses(
+        (status = 202, description = "Recorded", body = EvidenceAccepted,
+            example = json!({"offenceId": 7, "new": true})),
+        (status = 400, description = "`bad_request`: not evidence", body = ErrorBody,
+            example = json!({"error": "bad_request", "message": "JSON: missing field `kind`"})),
+        (status = 413, description = "`body_too_large`", body = ErrorBody,
+            example = json!({"error": "body_too_large", "message": "request body is larger than 1048576 bytes"})),
+        (status = 422, description = "`not_an_offence`, `wrong_domain`, `invalid_signature` or `refused_by_contract`", body = ErrorBody,
+            example = json!({"error": "not_an_offence", "message": "the two checkpoints do not conflict"})),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!({"error": "internal", "message": "internal error"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn evidence(
     State(state): State<Arc<ApiState>>,
     raw: Result<Bytes, BytesRejection>,
@@ -355,17 +410,19 @@ struct ListQuery {
 }
 
 /// One offence as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OffenceView {
     /// Id in the store.
     pub id: i64,
     /// The offence.
+    #[schema(value_type = OffenceSchema)]
     pub offence: Offence,
     /// `pending`, `submitted`, `queued`, `slashed`, `already_slashed`, `vetoed`, `failed`.
     pub state: String,
     /// The state's transaction, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<schema::Bytes32>)]
     pub tx_hash: Option<alloy::primitives::B256>,
     /// Slashed: its block; queued: the first block it can be executed in.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -376,6 +433,7 @@ pub struct OffenceView {
     /// Distinct proofs stored.
     pub proofs: u32,
     /// The proof submitted.
+    #[schema(value_type = EvidenceSchema)]
     pub evidence: Evidence,
     /// First recorded (unix ms).
     pub created_at_ms: u64,
@@ -409,6 +467,25 @@ impl From<OffenceRecord> for OffenceView {
     }
 }
 
+/// Offences, newest first, optionally in one state.
+#[utoipa::path(
+    get,
+    path = "/v1/offences",
+    tag = "offences",
+    params(
+        ("state" = Option<String>, Query, description = "Only offences in this state: `pending`, `submitted`, `queued`, `slashed`, `already_slashed`, `vetoed` or `failed`", example = "slashed"),
+        ("limit" = Option<u32>, Query, description = "At most this many (default 100, at most 1000)", example = 10),
+    ),
+    responses(
+        (status = 200, description = "The offences", body = Vec<OffenceView>, example = json!([offence_example()])),
+        (status = 400, description = "`bad_request`: an unknown state or a bad limit", body = ErrorBody,
+            example = json!({"error": "bad_request", "message": "unknown offence state `asleep`"})),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!({"error": "internal", "message": "internal error"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn offences(
     State(state): State<Arc<ApiState>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -427,16 +504,35 @@ async fn offences(
 }
 
 /// `GET /v1/offences/{id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct OffenceDetail {
     /// The offence.
     #[serde(flatten)]
     pub offence: OffenceView,
     /// Every stored proof, the submitted one first.
+    #[schema(value_type = Vec<EvidenceSchema>)]
     pub all_proofs: Vec<Evidence>,
 }
 
+/// One offence with every stored proof.
+#[utoipa::path(
+    get,
+    path = "/v1/offences/{id}",
+    tag = "offences",
+    params(("id" = i64, Path, description = "The offence's id", example = 1)),
+    responses(
+        (status = 200, description = "The offence", body = OffenceDetail, example = json!(offence_detail_example())),
+        (status = 400, description = "`bad_request`: the id is not a number", body = ErrorBody,
+            example = json!({"error": "bad_request", "message": "Cannot parse `x` to a `i64`"})),
+        (status = 404, description = "`not_found`", body = ErrorBody,
+            example = json!({"error": "not_found", "message": "no offence 1"})),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!({"error": "internal", "message": "internal error"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn offence(
     State(state): State<Arc<ApiState>>,
     id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
@@ -451,7 +547,7 @@ async fn offence(
 }
 
 /// `GET /v1/health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SlasherHealth {
     /// `ok`.
@@ -460,10 +556,123 @@ pub struct SlasherHealth {
     pub offences: BTreeMap<String, u64>,
 }
 
+/// Whether the slasher and its database answer, and its offences per state.
+#[utoipa::path(
+    get,
+    path = "/v1/health",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Up", body = SlasherHealth,
+            example = json!({"status": "ok", "offences": {"pending": 0, "slashed": 1}})),
+        (status = 500, description = "`internal`", body = ErrorBody,
+            example = json!({"error": "internal", "message": "internal error"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
 async fn health(State(state): State<Arc<ApiState>>) -> Result<Json<SlasherHealth>, ApiError> {
     let counts = state.store.count_by_state().await.map_err(ApiError::internal)?;
     Ok(Json(SlasherHealth {
         status: "ok".into(),
         offences: counts.into_iter().map(|(k, n)| (k.as_str().to_owned(), n)).collect(),
     }))
+}
+
+/// The schema of `vigil-types`' `Offence`: a key that signed two conflicting checkpoints for one
+/// `(rollupId, height)` in one domain.
+#[derive(ToSchema)]
+#[schema(as = Offence)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+struct OffenceSchema {
+    /// The domain the conflicting signatures were made in.
+    domain: schema::SigningDomain,
+    /// The offender's key.
+    pubkey: schema::PublicKey,
+    /// The rollup.
+    rollup_id: schema::Quantity,
+    /// The height signed twice.
+    height: schema::Quantity,
+}
+
+/// The schema of `vigil-types`' `Evidence`: proof that an operator equivocated.
+#[derive(ToSchema)]
+#[schema(as = Evidence)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+enum EvidenceSchema {
+    /// Two individually signed, conflicting checkpoints by one key.
+    DoubleSign {
+        /// The first signed checkpoint.
+        first: schema::SignedCheckpoint,
+        /// The second, conflicting one (same key, same domain).
+        second: schema::SignedCheckpoint,
+    },
+    /// A recorded certificate and a conflicting aggregate, both with `offender` among the
+    /// signers.
+    #[serde(rename_all = "camelCase")]
+    CertificateConflict {
+        /// The key blamed.
+        offender: schema::PublicKey,
+        /// The certificate the verifier recorded.
+        recorded: schema::Certificate,
+        /// A conflicting aggregate the offender is part of.
+        conflicting: schema::Certificate,
+    },
+}
+
+/// Double-sign evidence: the example signed checkpoint and a second one (same key, same height,
+/// another block).
+fn evidence_example() -> serde_json::Value {
+    let first = examples::signed();
+    let mut second = first.clone();
+    if let Some(block) = second.pointer_mut("/checkpoint/blockHash") {
+        *block = "0x2222222222222222222222222222222222222222222222222222222222222222".into();
+    }
+    serde_json::json!({"kind": "doubleSign", "first": first, "second": second})
+}
+
+fn offence_example() -> serde_json::Value {
+    let signed = examples::signed();
+    serde_json::json!({
+        "id": 1,
+        "offence": {
+            "domain": examples::domain(),
+            "pubkey": signed.get("pubkey"),
+            "rollupId": "901",
+            "height": "1000"
+        },
+        "state": "slashed",
+        "txHash": "0x5a1e6d3c4b2a19f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170",
+        "block": 120,
+        "proofs": 1,
+        "evidence": evidence_example(),
+        "createdAtMs": 1_764_000_000_000_u64,
+        "updatedAtMs": 1_764_000_012_000_u64
+    })
+}
+
+fn offence_detail_example() -> serde_json::Value {
+    let mut detail = offence_example();
+    if let Some(fields) = detail.as_object_mut() {
+        fields.insert("allProofs".into(), serde_json::json!([evidence_example()]));
+    }
+    detail
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick check (no chain): the committed document is the one the types derive. The
+    /// integration test `openapi` checks the one a running service serves.
+    #[test]
+    fn committed_openapi_document_is_current() {
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+        let regenerate = "VIGIL_BLESS=1 cargo test -p vigil-slasher --lib openapi";
+        let served = http::openapi_json(&openapi());
+        if let Err(e) = http::conformance::compare_or_bless(&served, &committed, regenerate) {
+            panic!("{e}");
+        }
+    }
 }

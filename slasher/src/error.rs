@@ -65,7 +65,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl From<vigil_service::db::DbError> for Error {
     fn from(e: vigil_service::db::DbError) -> Self {
         match e {
-            vigil_service::db::DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
+            vigil_service::db::DbError::UnsupportedUrl { scheme } => {
+                Self::UnsupportedUrl { scheme }
+            }
             vigil_service::db::DbError::UnsupportedSchema { found, supported } => {
                 Self::UnsupportedSchema { found, supported }
             }

@@ -13,6 +13,7 @@
 //! same domain, key, rollup and height with a different `blockHash` or `stateRoot`. A different
 //! `daCommitment` or `l1Block` alone is not an offence.
 #![deny(clippy::arithmetic_side_effects)]
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod api;
 pub mod chain;
@@ -34,9 +35,38 @@ pub use store::{
     POSTGRES_MIGRATOR, Recorded, RecordedCertificate, SQLITE_MIGRATOR, StateKind, UnknownState,
 };
 
-/// Wall-clock unix milliseconds (the store's clock).
-pub(crate) fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+/// Wall-clock unix milliseconds (the store's clock): the kernel's.
+pub(crate) use vigil_service::db::now_ms;
+
+/// The `vigil-slasher` binary as a [`vigil_service::cli::Service`]: its whole `main` is
+/// `vigil_service::cli::service_main::<Slasher>()`.
+#[derive(Debug, Clone, Copy)]
+pub struct Slasher;
+
+impl vigil_service::cli::Service for Slasher {
+    const NAME: &'static str = "vigil-slasher";
+    const ABOUT: &'static str =
+        "Vigil slasher: detects equivocation in every signature it sees and submits the evidence";
+    const SAMPLE: &'static str = "config/slasher.toml";
+    const ENV_PREFIX: &'static str = "VIGIL_SLASHER_";
+    type Config = config::SlasherConfig;
+    type ConfigError = config::ConfigError;
+
+    fn load(
+        path: Option<&std::path::Path>,
+    ) -> std::result::Result<Self::Config, Self::ConfigError> {
+        config::SlasherConfig::load(path)
+    }
+
+    async fn check(config: &Self::Config) -> vigil_service::preflight::Report {
+        preflight::check(config).await
+    }
+
+    async fn run(
+        config: &Self::Config,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+        on_listening: impl FnOnce(vigil_service::Listening) + Send,
+    ) -> std::result::Result<(), vigil_service::RunError> {
+        runner::run(config, shutdown, on_listening).await
+    }
 }

@@ -30,129 +30,105 @@
 use std::{sync::LazyLock, time::Duration};
 
 use alloy::primitives::Address;
-use prometheus::{
-    Gauge, Histogram, HistogramOpts, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-};
+use prometheus::{Gauge, Histogram, IntCounter, IntCounterVec, IntGauge, IntGaugeVec};
+use vigil_service::metrics;
 
 use crate::StateKind;
 
-fn register<C: prometheus::core::Collector + Clone + 'static>(c: C) -> C {
-    // A second registration (tests in one process) keeps the first; the collector still works.
-    let _ = prometheus::default_registry().register(Box::new(c.clone()));
-    c
-}
-
-fn counter_vec(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
-    register(IntCounterVec::new(Opts::new(name, help), labels).unwrap_or_else(|_| unreachable()))
-}
-
-fn gauge_vec(name: &str, help: &str, labels: &[&str]) -> IntGaugeVec {
-    register(IntGaugeVec::new(Opts::new(name, help), labels).unwrap_or_else(|_| unreachable()))
-}
-
-fn counter(name: &str, help: &str) -> IntCounter {
-    register(IntCounter::new(name, help).unwrap_or_else(|_| unreachable()))
-}
-
-fn histogram(name: &str, help: &str, buckets: Vec<f64>) -> Histogram {
-    register(
-        Histogram::with_opts(HistogramOpts::new(name, help).buckets(buckets))
-            .unwrap_or_else(|_| unreachable()),
-    )
-}
-
-/// Metric definitions above are constants: constructing them cannot fail.
-#[allow(clippy::panic)]
-fn unreachable() -> ! {
-    panic!("static metric definition is invalid")
-}
-
 static SIGNATURES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
+    metrics::counter_vec(
         "vigil_slasher_signatures_total",
         "Signed checkpoints ingested, by source and result",
         &["source", "result"],
     )
 });
 static CONFLICTS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec("vigil_slasher_conflicts_total", "Equivocations detected, by source", &["source"])
+    metrics::counter_vec(
+        "vigil_slasher_conflicts_total",
+        "Equivocations detected, by source",
+        &["source"],
+    )
 });
 static RECORDED: LazyLock<IntCounter> = LazyLock::new(|| {
-    counter("vigil_slasher_offences_recorded_total", "Offences newly recorded in the store")
+    metrics::counter(
+        "vigil_slasher_offences_recorded_total",
+        "Offences newly recorded in the store",
+    )
 });
 static EVIDENCE: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    gauge_vec("vigil_slasher_evidence", "Offences in the store, by state", &["state"])
+    metrics::int_gauge_vec("vigil_slasher_evidence", "Offences in the store, by state", &["state"])
 });
 static FEED_SEQ: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    gauge_vec(
+    metrics::int_gauge_vec(
         "vigil_slasher_feed_seq",
         "Last feed sequence number durably processed, by source",
         &["source"],
     )
 });
 static FEED_HEAD: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    gauge_vec(
+    metrics::int_gauge_vec(
         "vigil_slasher_feed_head",
         "Highest feed sequence number seen, by source",
         &["source"],
     )
 });
 static FEED_TROUBLES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
+    metrics::counter_vec(
         "vigil_slasher_feed_troubles_total",
         "Feed connection errors, malformed events and gaps, by source and kind",
         &["source", "kind"],
     )
 });
 static INDEX_ENTRIES: LazyLock<IntGauge> = LazyLock::new(|| {
-    register(
-        IntGauge::new("vigil_slasher_index_entries", "Entries in the in-memory index")
-            .unwrap_or_else(|_| unreachable()),
-    )
+    metrics::int_gauge("vigil_slasher_index_entries", "Entries in the in-memory index")
 });
 static SUBMISSIONS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
+    metrics::counter_vec(
         "vigil_slasher_submissions_total",
         "Outcomes of looks at open offences",
         &["outcome"],
     )
 });
 static TRANSACTIONS: LazyLock<IntCounter> = LazyLock::new(|| {
-    counter("vigil_slasher_transactions_total", "Evidence and execute transactions sent")
+    metrics::counter("vigil_slasher_transactions_total", "Evidence and execute transactions sent")
 });
 static FEE_BUMPS: LazyLock<IntCounter> =
-    LazyLock::new(|| counter("vigil_slasher_fee_bumps_total", "Replacement transactions"));
+    LazyLock::new(|| metrics::counter("vigil_slasher_fee_bumps_total", "Replacement transactions"));
 static SUBMIT_ERRORS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec("vigil_slasher_submit_errors_total", "Failed submission passes, by kind", &["kind"])
+    metrics::counter_vec(
+        "vigil_slasher_submit_errors_total",
+        "Failed submission passes, by kind",
+        &["kind"],
+    )
 });
 static LATENCY: LazyLock<Histogram> = LazyLock::new(|| {
-    histogram(
+    metrics::histogram(
         "vigil_slasher_slash_latency_seconds",
         "From detection to a final slash",
-        vec![1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0],
+        &[1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 300.0, 900.0, 3600.0],
     )
 });
 static GAS: LazyLock<Histogram> = LazyLock::new(|| {
-    histogram(
+    metrics::histogram(
         "vigil_slasher_slash_gas_used",
         "Gas used by the transaction that slashed",
-        vec![100e3, 150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6],
+        &[100e3, 150e3, 200e3, 250e3, 300e3, 400e3, 500e3, 750e3, 1e6, 2e6],
     )
 });
 static SLASHES: LazyLock<IntCounter> = LazyLock::new(|| {
-    counter("vigil_slasher_slashes_total", "Operators slashed through our evidence")
+    metrics::counter("vigil_slasher_slashes_total", "Operators slashed through our evidence")
 });
 static BLOCKS_LEFT: LazyLock<IntGaugeVec> = LazyLock::new(|| {
-    gauge_vec(
+    metrics::int_gauge_vec(
         "vigil_slasher_slashable_blocks_left",
         "Blocks until an offender with open evidence stops being slashable",
         &["operator"],
     )
 });
 static ALARMS: LazyLock<IntCounter> =
-    LazyLock::new(|| counter("vigil_slasher_alarms_total", "Deadline alarms raised"));
+    LazyLock::new(|| metrics::counter("vigil_slasher_alarms_total", "Deadline alarms raised"));
 static PUBLIC: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
+    metrics::counter_vec(
         "vigil_slasher_public_total",
         "Public submissions by kind (signature, evidence) and result",
         &["kind", "result"],
@@ -160,34 +136,27 @@ static PUBLIC: LazyLock<IntCounterVec> = LazyLock::new(|| {
 });
 
 static SLASH_FRACTION: LazyLock<Gauge> = LazyLock::new(|| {
-    register(
-        Gauge::new(
-            "vigil_slasher_slash_fraction",
-            "Share of an offender's allocated stake one slash takes (the slasher contract's \
-             largest wadsToSlash / 1e18)",
-        )
-        .unwrap_or_else(|_| unreachable()),
+    metrics::gauge(
+        "vigil_slasher_slash_fraction",
+        "Share of an offender's allocated stake one slash takes (the slasher contract's largest wadsToSlash / 1e18)",
     )
 });
 
 static CHAIN_CERTIFICATES: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
+    metrics::counter_vec(
         "vigil_slasher_chain_certificates_total",
         "Certificates found on chain: recorded, or undecodable (not a direct submitCertificate)",
         &["result"],
     )
 });
 static CHAIN_SCANNED: LazyLock<IntGauge> = LazyLock::new(|| {
-    register(
-        IntGauge::new(
-            "vigil_slasher_chain_scanned_block",
-            "Last L1 block scanned for certificates",
-        )
-        .unwrap_or_else(|_| unreachable()),
+    metrics::int_gauge(
+        "vigil_slasher_chain_scanned_block",
+        "Last L1 block scanned for certificates",
     )
 });
 static CERTIFICATE_CHECKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
-    counter_vec(
+    metrics::counter_vec(
         "vigil_slasher_certificate_checks_total",
         "Signatures of another block than a recorded certificate's, checked against it: evidence, \
          not_a_signer, invalid_signature, error",

@@ -7,7 +7,6 @@ use std::{future::Future, sync::Arc, time::Duration};
 use alloy::{network::EthereumWallet, providers::Provider};
 use futures_util::StreamExt as _;
 use tokio::{
-    net::TcpListener,
     sync::{mpsc, watch},
     task::JoinSet,
 };
@@ -278,23 +277,12 @@ pub async fn run(
             max_batch: config.api.max_batch,
         },
     };
-    let api_listener = TcpListener::bind(&config.api.address)
-        .await
-        .map_err(|e| start(&format!("api.address {}: {e}", config.api.address)))?;
-    let metrics_listener = TcpListener::bind(&config.metrics.address)
-        .await
-        .map_err(|e| start(&format!("metrics.address {}: {e}", config.metrics.address)))?;
-    let listening = Listening {
-        api: api_listener.local_addr().map_err(|e| start(&e))?,
-        metrics: metrics_listener.local_addr().map_err(|e| start(&e))?,
-    };
+    let (api_listener, metrics_listener, listening) =
+        vigil_service::http::bind_pair(&config.api.address, &config.metrics.address).await?;
     on_listening(listening);
-    let api_server = axum::serve(api_listener, api::router(state))
-        .with_graceful_shutdown(stopped())
-        .into_future();
-    let metrics_server = axum::serve(metrics_listener, api::metrics_router())
-        .with_graceful_shutdown(stopped())
-        .into_future();
+    let api_server = vigil_service::http::serve(api_listener, api::router(state), stopped());
+    let metrics_server =
+        vigil_service::http::serve(metrics_listener, api::metrics_router(), stopped());
     tasks.spawn(async move {
         if let Err(e) = api_server.await {
             warn!(target: TARGET, error = %e, "API server stopped");

@@ -1,6 +1,11 @@
 //! Taking stored evidence to the slasher contract until the offence is slashed, vetoed, found
 //! already slashed, or given up on.
 //!
+//! The transaction mechanics (chain first, simulation, write-ahead, fee bumps, resends, the
+//! lease deadline, attempts) are the kernel's outbox ([`vigil_service::outbox`]); this module
+//! is the offence's side of it: the slasher contract's record, the veto window, `execute`, the
+//! deadline alarms and the contract's revert reasons.
+//!
 //! An [`EvidenceSubmitter`] makes passes over the open offences (pending, submitted, queued).
 //! Each pass [claims](EvidenceStore::claim_next) them one by one under a lease, so that two
 //! replicas on one PostgreSQL database never work on the same offence, looks at each once and
@@ -13,8 +18,9 @@
 //!   (`slashes(offenceId)`): recorded means nothing more is sent (queued: wait for the veto
 //!   window, then `execute`; executed: slashed, by us or by someone else's evidence; vetoed).
 //!   "Other evidence of the same offence" is the same offence id, so it is never sent either.
-//! - **Write-ahead.** A transaction is signed locally, its hash recorded as
-//!   [`OffenceState::Submitted`], and only then broadcast. A slasher killed at any instant
+//! - **Write-ahead.** A transaction is signed locally, its hash and nonce recorded as
+//!   [`OffenceState::Submitted`] (one more attempt, counted in the store), and only then
+//!   broadcast. A slasher killed at any instant
 //!   leaves nothing sent, or a hash the next look finds mined, pending (replaced with the same
 //!   nonce and higher fees after `receipt_timeout`) or unknown to the node (sent again, after
 //!   the chain check above).
@@ -33,18 +39,13 @@
 //! submitter reads how many blocks are left; fewer than `alarm_blocks` raises an alarm (an
 //! error log and `vigil_slasher_slashable_blocks_left`); none left fails the offence.
 
-use std::{
-    collections::HashMap,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use alloy::{
-    consensus::Transaction as ConsensusTx,
-    network::{Ethereum, EthereumWallet, NetworkWallet, TransactionBuilder},
+    network::EthereumWallet,
     primitives::{Address, B256, Bytes, keccak256},
     providers::Provider,
-    rpc::types::{Filter, TransactionRequest},
+    rpc::types::{Filter, TransactionReceipt},
     sol_types::{SolCall, SolEvent, SolInterface, SolValue},
 };
 use tracing::{debug, error, info, warn};
@@ -57,6 +58,9 @@ use vigil_chain::{
     checkpoint_for_slasher,
 };
 use vigil_crypto::{PublicKey, Signature};
+use vigil_service::outbox::{
+    Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
+};
 use vigil_types::{Certificate, Evidence, Offence, SignedCheckpoint, SigningDomain};
 
 use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms};
@@ -75,8 +79,8 @@ pub struct SubmitterConfig {
     pub poll: Duration,
     /// How long a transaction may stay pending before it is replaced with higher fees.
     pub receipt_timeout: Duration,
-    /// Evidence transactions per offence (first send, replacements, resends) before it is
-    /// given up on. Counted per process life.
+    /// Transactions per offence (evidence, `execute`, replacements, resends) before it is
+    /// given up on (failed). Counted in the store.
     pub max_attempts: u32,
     /// How much a replacement raises both EIP-1559 fees, in percent (nodes require ≥ 10).
     pub fee_bump_percent: u64,
@@ -178,6 +182,18 @@ pub enum SubmitError {
     Store(#[from] crate::Error),
 }
 
+impl From<OutboxError> for SubmitError {
+    fn from(err: OutboxError) -> Self {
+        match err {
+            OutboxError::Rpc { what, reason } => Self::Rpc { what, reason },
+            OutboxError::Sign(reason) => Self::Sign(reason),
+            wrong @ OutboxError::WrongChain { .. } => {
+                Self::Rpc { what: "eth_chainId", reason: wrong.to_string() }
+            }
+        }
+    }
+}
+
 impl SubmitError {
     /// A short label for metrics.
     pub fn kind(&self) -> &'static str {
@@ -205,25 +221,106 @@ enum ChainStatus {
 /// Takes evidence from the store to the slasher contract. See the module docs.
 pub struct EvidenceSubmitter<P> {
     store: EvidenceStore,
-    provider: P,
-    wallet: EthereumWallet,
-    sender: Address,
+    tx: TxManager<P>,
     domain: SigningDomain,
     slasher: Address,
     allocation_manager: Address,
     operator_set: OperatorSet,
     config: SubmitterConfig,
-    /// Transactions sent per offence in this process life.
-    attempts: Mutex<HashMap<i64, u32>>,
 }
 
 impl<P> std::fmt::Debug for EvidenceSubmitter<P> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EvidenceSubmitter")
-            .field("sender", &self.sender)
+            .field("tx", &self.tx)
             .field("slasher", &self.slasher)
             .field("owner", &self.config.owner)
             .finish_non_exhaustive()
+    }
+}
+
+/// Which call a look sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sending {
+    /// The evidence (`submitDoubleSign`, `submitCertificateConflict`).
+    Evidence,
+    /// `execute`, once the veto window is over.
+    Execute,
+}
+
+/// A claimed offence as the outbox's [`Job`]: one look.
+struct EvidenceJob<'a, P> {
+    submitter: &'a EvidenceSubmitter<P>,
+    record: &'a OffenceRecord,
+    /// What [`Job::check`] asked to send.
+    sending: Option<Sending>,
+}
+
+impl<P: Provider> Job for EvidenceJob<'_, P> {
+    type Outcome = Outcome;
+    type Error = SubmitError;
+
+    fn tracked(&self) -> Tracked {
+        let tx_hash = match self.record.state {
+            OffenceState::Submitted { tx_hash } => Some(tx_hash),
+            _ => None,
+        };
+        Tracked {
+            tx_hash,
+            attempts: self.record.attempts,
+            submitted_at_ms: self.record.updated_at_ms,
+        }
+    }
+
+    async fn check(
+        &mut self,
+        _ours: Option<&TransactionReceipt>,
+    ) -> Result<Check<Outcome>, SubmitError> {
+        let check = self.submitter.check(self.record).await?;
+        if let Check::Send(call) = &check {
+            self.sending = Some(if call.input.starts_with(&VigilSlasher::executeCall::SELECTOR) {
+                Sending::Execute
+            } else {
+                Sending::Evidence
+            });
+        }
+        Ok(check)
+    }
+
+    fn classify(&self, call: &Call, revert: Option<&[u8]>) -> Revert {
+        let record = self.record;
+        if call.input.starts_with(&VigilSlasher::executeCall::SELECTOR) {
+            // Vetoed or executed in the meantime, or the window not yet over at the node's
+            // head: the next pass reads the status again.
+            debug!(target: TARGET, offence_id = record.id, "execute would revert now");
+            return Revert::NotYet("execute would revert".to_owned());
+        }
+        let Some((name, detail)) = revert.and_then(decode_revert) else {
+            return Revert::Unknown;
+        };
+        if name == "AlreadyPunished" {
+            // Recorded since our status read: the next pass settles it.
+            return Revert::NotYet(detail);
+        }
+        let reason = format!("the slasher contract refuses the evidence: {detail}");
+        warn!(target: TARGET, offence_id = record.id, %reason, "evidence refused");
+        Revert::Permanent(reason)
+    }
+
+    async fn record_sent(&mut self, tx: SentTx, now_ms: u64) -> Result<(), SubmitError> {
+        let s = self.submitter;
+        s.store.record_sent(self.record.id, &s.config.owner, tx.tx_hash, tx.nonce, now_ms).await?;
+        metrics::submitted();
+        Ok(())
+    }
+
+    async fn fail(&mut self, reason: String) -> Result<Outcome, SubmitError> {
+        let state = OffenceState::Failed { reason: reason.clone() };
+        self.submitter.finish(self.record, state, Outcome::Failed { reason }).await
+    }
+
+    fn label(&self) -> String {
+        format!("offence {}", self.record.id)
     }
 }
 
@@ -243,32 +340,26 @@ impl<P: Provider> EvidenceSubmitter<P> {
         avs: Address,
         config: SubmitterConfig,
     ) -> Self {
-        let sender = NetworkWallet::<Ethereum>::default_signer_address(&wallet);
         let operator_set = OperatorSet { avs, id: domain.operator_set_id };
-        Self {
-            store,
-            provider,
-            wallet,
-            sender,
-            domain,
-            slasher,
-            allocation_manager,
-            operator_set,
-            config,
-            attempts: Mutex::new(HashMap::new()),
-        }
+        let tx_config = TxConfig {
+            receipt_timeout: config.receipt_timeout,
+            max_attempts: config.max_attempts,
+            fee_bump_percent: config.fee_bump_percent,
+        };
+        let tx = TxManager::new(provider, wallet, tx_config, Some(domain.l1_chain_id));
+        Self { store, tx, domain, slasher, allocation_manager, operator_set, config }
     }
 
     /// The address transactions are sent from.
     pub fn sender(&self) -> Address {
-        self.sender
+        self.tx.sender()
     }
 
     /// Makes passes until `shutdown` completes, one `poll` apart. Errors are logged, counted
     /// and retried on the next pass. Stopping at any instant is safe (see the module docs).
     pub async fn run<F: std::future::Future>(self, shutdown: F) {
         tokio::pin!(shutdown);
-        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender, slasher = %self.slasher, "evidence submitter started");
+        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender(), slasher = %self.slasher, "evidence submitter started");
         // Leases under this replica's name are left over from a life that was killed mid-pass.
         match self.store.release_all(&self.config.owner).await {
             Ok(0) => {}
@@ -303,19 +394,20 @@ impl<P: Provider> EvidenceSubmitter<P> {
     /// Returns what happened to each (offence id, outcome).
     pub async fn pass(&self) -> Result<Vec<(i64, Outcome)>, SubmitError> {
         let started = Instant::now();
-        let lease_ms = u64::try_from(self.config.lease.as_millis()).unwrap_or(u64::MAX);
         let mut claimed = Vec::new();
         let mut out = Vec::new();
         let mut first_error = None;
         // Stop claiming well before the first claim's lease could run out.
         while started.elapsed() < self.config.lease.checked_div(2).unwrap_or_default() {
+            let claimed_at = Instant::now();
             let Some(record) =
-                self.store.claim_next(&self.config.owner, now_ms(), lease_ms).await?
+                self.store.claim_next(&self.config.owner, self.config.lease, now_ms()).await?
             else {
                 break;
             };
             claimed.push(record.id);
-            match self.look(&record).await {
+            let lease = Lease::new(&self.config.owner, self.config.lease, claimed_at);
+            match self.look(&record, &lease).await {
                 Ok(outcome) => {
                     metrics::submit_outcome(outcome.label());
                     if outcome != Outcome::Waiting {
@@ -342,33 +434,51 @@ impl<P: Provider> EvidenceSubmitter<P> {
         }
     }
 
-    /// One look at one claimed offence.
-    async fn look(&self, record: &OffenceRecord) -> Result<Outcome, SubmitError> {
+    /// One look at one claimed offence, through the outbox.
+    async fn look(&self, record: &OffenceRecord, lease: &Lease) -> Result<Outcome, SubmitError> {
+        let mut job = EvidenceJob { submitter: self, record, sending: None };
+        let step = self.tx.step(&mut job, lease).await?;
+        let sent = match step {
+            Step::Done(outcome) => return Ok(outcome),
+            Step::Wait => return Ok(Outcome::Waiting),
+            Step::Sent(sent) => sent,
+        };
+        if let Some(old) = sent.replaced {
+            info!(target: TARGET, offence_id = record.id, nonce = sent.nonce, old_max_fee = old.max_fee, max_fee = sent.max_fee, "evidence transaction pending too long; replacing it with higher fees");
+            metrics::fee_bump();
+        }
+        let tx_hash = sent.tx_hash;
+        match sent.broadcast_error {
+            None => {
+                info!(target: TARGET, offence_id = record.id, tx = %tx_hash, nonce = sent.nonce, gas = sent.gas, max_fee = sent.max_fee, "evidence transaction sent");
+            }
+            Some(err) => {
+                // The next pass finds it pending, mined, or unknown and sends again.
+                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, %err, "broadcasting the transaction failed");
+            }
+        }
+        if job.sending == Some(Sending::Execute) {
+            info!(target: TARGET, offence_id = record.id, tx = %tx_hash, "veto window over; execute sent");
+            return Ok(Outcome::ExecuteSent { tx_hash });
+        }
+        Ok(Outcome::Submitted { tx_hash })
+    }
+
+    /// The chain first: the domain's checks, then the contract's record of the offence.
+    async fn check(&self, record: &OffenceRecord) -> Result<Check<Outcome>, SubmitError> {
         let offence = record.offence;
         if offence.domain != self.domain {
             let reason = format!(
                 "evidence for another domain (chain {}, verifier {})",
                 offence.domain.l1_chain_id, offence.domain.verifier
             );
-            return self
-                .finish(
-                    record,
-                    OffenceState::Failed { reason: reason.clone() },
-                    Outcome::Failed { reason },
-                )
-                .await;
+            return self.fail(record, reason).await;
         }
         let Ok(pk) = PublicKey::from_wire(&offence.pubkey) else {
             let reason = "the offender's key does not decode".to_owned();
-            return self
-                .finish(
-                    record,
-                    OffenceState::Failed { reason: reason.clone() },
-                    Outcome::Failed { reason },
-                )
-                .await;
+            return self.fail(record, reason).await;
         };
-        let verifier = VigilVerifier::new(self.domain.verifier, &self.provider);
+        let verifier = VigilVerifier::new(self.domain.verifier, self.tx.provider());
         let operator = verifier
             .operatorOfKey(keccak256(pk.to_eip2537()))
             .call()
@@ -376,22 +486,16 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .map_err(rpc("VigilVerifier.operatorOfKey"))?;
         if operator == Address::ZERO {
             let reason = "the offender's key is not registered with the verifier".to_owned();
-            return self
-                .finish(
-                    record,
-                    OffenceState::Failed { reason: reason.clone() },
-                    Outcome::Failed { reason },
-                )
-                .await;
+            return self.fail(record, reason).await;
         }
         let id = offence_id(operator, offence.rollup_id, offence.height);
-        let head = self.provider.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+        let head = self.tx.provider().get_block_number().await.map_err(rpc("eth_blockNumber"))?;
 
         match self.chain_status(id).await? {
-            ChainStatus::Executed => self.executed(record, id, head).await,
+            ChainStatus::Executed => self.executed(record, id, head).await.map(Check::Done),
             ChainStatus::Vetoed => {
                 info!(target: TARGET, offence_id = record.id, operator = %operator, "slash vetoed by the committee");
-                self.finish(record, OffenceState::Vetoed, Outcome::Vetoed).await
+                self.finish(record, OffenceState::Vetoed, Outcome::Vetoed).await.map(Check::Done)
             }
             ChainStatus::Queued { executable_at } => {
                 self.queued(record, id, operator, executable_at, head).await
@@ -402,7 +506,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
 
     /// `slashes(id).status`.
     async fn chain_status(&self, id: B256) -> Result<ChainStatus, SubmitError> {
-        let slasher = VigilSlasher::new(self.slasher, &self.provider);
+        let slasher = VigilSlasher::new(self.slasher, self.tx.provider());
         let p = slasher.slashes(id).call().await.map_err(rpc("VigilSlasher.slashes"))?;
         Ok(match p.status {
             1 => ChainStatus::Queued { executable_at: u64::from(p.executableAt) },
@@ -434,21 +538,23 @@ impl<P: Provider> EvidenceSubmitter<P> {
         let recorder =
             match self.find_log(VigilSlasher::OffenceRecorded::SIGNATURE_HASH, id).await? {
                 Some((tx, _)) => self
-                    .provider
+                    .tx
+                    .provider()
                     .get_transaction_by_hash(tx)
                     .await
                     .map_err(rpc("eth_getTransactionByHash"))?
                     .map(|t| alloy::network::TransactionResponse::from(&t)),
                 None => None,
             };
-        if recorder != Some(self.sender) {
+        if recorder != Some(self.tx.sender()) {
             info!(target: TARGET, offence_id = record.id, tx = %slash_tx, "offence already slashed through someone else's evidence");
             return self
                 .finish(record, OffenceState::AlreadySlashed, Outcome::AlreadySlashed)
                 .await;
         }
         let gas_used = self
-            .provider
+            .tx
+            .provider()
             .get_transaction_receipt(slash_tx)
             .await
             .map_err(rpc("eth_getTransactionReceipt"))?
@@ -473,7 +579,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
         operator: Address,
         executable_at: u64,
         head: u64,
-    ) -> Result<Outcome, SubmitError> {
+    ) -> Result<Check<Outcome>, SubmitError> {
         self.alarm(record, operator, head).await?;
         // `execute` runs in the block after `head`.
         if head.saturating_add(1) < executable_at {
@@ -491,158 +597,43 @@ impl<P: Provider> EvidenceSubmitter<P> {
                         now_ms(),
                     )
                     .await?;
-                return Ok(Outcome::Queued { executable_at });
+                return Ok(Check::Done(Outcome::Queued { executable_at }));
             }
-            return Ok(Outcome::Waiting);
+            return Ok(Check::Done(Outcome::Waiting));
         }
-        if let OffenceState::Submitted { tx_hash } = record.state {
-            // Our `execute` may be on its way.
-            if self.still_pending(record, tx_hash).await?.is_some() {
-                return Ok(Outcome::Waiting);
-            }
-        }
+        // Our `execute` may be on its way: the outbox waits for it, replaces or resends it.
         let input = VigilSlasher::executeCall { id }.abi_encode();
-        let gas = VigilSlasher::new(self.slasher, &self.provider)
-            .execute(id)
-            .from(self.sender)
-            .estimate_gas()
-            .await;
-        let gas = match gas {
-            Ok(gas) => gas,
-            Err(err) => {
-                // Vetoed or executed in the meantime, or the window not yet over at the
-                // node's head: the next pass reads the status again.
-                debug!(target: TARGET, offence_id = record.id, %err, "execute would revert now");
-                return Ok(Outcome::Waiting);
-            }
-        };
-        let tx_hash = self.send_new(record, input.into(), gas).await?;
-        info!(target: TARGET, offence_id = record.id, tx = %tx_hash, "veto window over; execute sent");
-        Ok(Outcome::ExecuteSent { tx_hash })
+        Ok(Check::Send(Call { to: self.slasher, input: input.into() }))
     }
 
-    /// The contract has no record of the offence: send the evidence (or wait for ours).
+    /// The contract has no record of the offence: send the evidence (the outbox waits for ours
+    /// if it is pending).
     async fn not_recorded(
         &self,
         record: &OffenceRecord,
         operator: Address,
         head: u64,
-    ) -> Result<Outcome, SubmitError> {
+    ) -> Result<Check<Outcome>, SubmitError> {
         if !self.alarm(record, operator, head).await? {
             let reason =
                 "the operator is no longer slashable (its slashableUntil has passed)".to_owned();
             error!(target: TARGET, offence_id = record.id, operator = %operator, "evidence came too late: {reason}");
-            return self
-                .finish(
-                    record,
-                    OffenceState::Failed { reason: reason.clone() },
-                    Outcome::Failed { reason },
-                )
-                .await;
+            return self.fail(record, reason).await;
         }
-        let mut replace = None;
-        if let OffenceState::Submitted { tx_hash } = record.state {
-            match self.still_pending(record, tx_hash).await? {
-                Some(Pending::Young) => return Ok(Outcome::Waiting),
-                Some(Pending::Old(tx)) => replace = Some(tx),
-                None => {}
-            }
+        match evidence_call(operator, &record.evidence) {
+            Ok(input) => Ok(Check::Send(Call { to: self.slasher, input })),
+            Err(reason) => self.fail(record, reason).await,
         }
-        let input = match evidence_call(operator, &record.evidence) {
-            Ok(input) => input,
-            Err(reason) => {
-                return self
-                    .finish(
-                        record,
-                        OffenceState::Failed { reason: reason.clone() },
-                        Outcome::Failed { reason },
-                    )
-                    .await;
-            }
-        };
-        // Simulate: the contract decides whether the evidence is good.
-        let estimate = self
-            .provider
-            .estimate_gas(
-                TransactionRequest::default()
-                    .with_from(self.sender)
-                    .with_to(self.slasher)
-                    .with_input(input.clone()),
-            )
-            .await;
-        let gas = match estimate {
-            Ok(gas) => gas,
-            Err(err) => {
-                let Some((name, detail)) = err
-                    .as_error_resp()
-                    .and_then(|e| e.as_revert_data())
-                    .and_then(|d| decode_revert(&d))
-                else {
-                    return Err(SubmitError::Rpc {
-                        what: "eth_estimateGas",
-                        reason: err.to_string(),
-                    });
-                };
-                if name == "AlreadyPunished" {
-                    // Recorded since our status read: the next pass settles it.
-                    return Ok(Outcome::Waiting);
-                }
-                let reason = format!("the slasher contract refuses the evidence: {detail}");
-                warn!(target: TARGET, offence_id = record.id, %reason, "evidence refused");
-                return self
-                    .finish(
-                        record,
-                        OffenceState::Failed { reason: reason.clone() },
-                        Outcome::Failed { reason },
-                    )
-                    .await;
-            }
-        };
-        let tx_hash = match replace {
-            Some(pending) => self.replace(record, &pending).await?,
-            None => self.send_new(record, input, gas.saturating_add(gas / 5)).await?,
-        };
-        Ok(Outcome::Submitted { tx_hash })
     }
 
-    /// Whether our transaction `tx_hash` is still waiting to be mined: young (leave it), old
-    /// (replace it), or not pending at all (mined, reverted, dropped: `None`).
-    async fn still_pending(
+    /// Gives the offence up (failed with `reason`).
+    async fn fail(
         &self,
         record: &OffenceRecord,
-        tx_hash: B256,
-    ) -> Result<Option<Pending>, SubmitError> {
-        let receipt = self
-            .provider
-            .get_transaction_receipt(tx_hash)
-            .await
-            .map_err(rpc("eth_getTransactionReceipt"))?;
-        if let Some(receipt) = receipt {
-            if !receipt.status() {
-                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, "our transaction reverted");
-            }
-            return Ok(None);
-        }
-        let tx = self
-            .provider
-            .get_transaction_by_hash(tx_hash)
-            .await
-            .map_err(rpc("eth_getTransactionByHash"))?;
-        match tx {
-            Some(tx) if tx.block_number.is_some() => Ok(Some(Pending::Young)),
-            Some(tx) => {
-                let age = now_ms().saturating_sub(record.updated_at_ms);
-                if u128::from(age) < self.config.receipt_timeout.as_millis() {
-                    Ok(Some(Pending::Young))
-                } else {
-                    Ok(Some(Pending::Old(Box::new(tx))))
-                }
-            }
-            None => {
-                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, "our transaction is unknown to the node (never broadcast, or dropped); sending again");
-                Ok(None)
-            }
-        }
+        reason: String,
+    ) -> Result<Check<Outcome>, SubmitError> {
+        let state = OffenceState::Failed { reason: reason.clone() };
+        self.finish(record, state, Outcome::Failed { reason }).await.map(Check::Done)
     }
 
     /// Checks how long the operator stays slashable; raises the alarm when it is short.
@@ -653,7 +644,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
         operator: Address,
         head: u64,
     ) -> Result<bool, SubmitError> {
-        let am = AllocationManager::new(self.allocation_manager, &self.provider);
+        let am = AllocationManager::new(self.allocation_manager, self.tx.provider());
         let slashable = am
             .isOperatorSlashable(operator, self.operator_set.clone())
             .call()
@@ -685,7 +676,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .topic1(operator.into_word())
             .from_block(head.saturating_sub(delay.saturating_add(1)))
             .to_block(head);
-        let logs = self.provider.get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+        let logs = self.tx.provider().get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
         let removed_at = logs.iter().filter(|l| !l.removed).filter_map(|l| l.block_number).max();
         let left = removed_at.map_or(0, |b| b.saturating_add(delay).saturating_sub(head));
         metrics::slashable_blocks_left(operator, left);
@@ -701,118 +692,11 @@ impl<P: Provider> EvidenceSubmitter<P> {
         Ok(true)
     }
 
-    /// Sends `input` to the slasher in a new transaction (next pending nonce, current fees).
-    async fn send_new(
-        &self,
-        record: &OffenceRecord,
-        input: Bytes,
-        gas: u64,
-    ) -> Result<B256, SubmitError> {
-        self.count_attempt(record)?;
-        let nonce = self
-            .provider
-            .get_transaction_count(self.sender)
-            .pending()
-            .await
-            .map_err(rpc("eth_getTransactionCount"))?;
-        let fees = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
-        self.sign_record_broadcast(
-            record,
-            input,
-            nonce,
-            gas,
-            (fees.max_fee_per_gas, fees.max_priority_fee_per_gas),
-        )
-        .await
-    }
-
-    /// Replaces our pending transaction with the same nonce and input and fees raised by
-    /// `fee_bump_percent` (at least the current estimate).
-    async fn replace(
-        &self,
-        record: &OffenceRecord,
-        pending: &alloy::rpc::types::Transaction,
-    ) -> Result<B256, SubmitError> {
-        self.count_attempt(record)?;
-        let now = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
-        let old_max = ConsensusTx::max_fee_per_gas(pending);
-        let old_tip = ConsensusTx::max_priority_fee_per_gas(pending).unwrap_or(old_max);
-        let tip = bump(old_tip, self.config.fee_bump_percent).max(now.max_priority_fee_per_gas);
-        let max = bump(old_max, self.config.fee_bump_percent).max(now.max_fee_per_gas).max(tip);
-        info!(target: TARGET, offence_id = record.id, nonce = pending.nonce(), old_max_fee = old_max, max_fee = max, "evidence transaction pending too long; replacing it with higher fees");
-        metrics::fee_bump();
-        self.sign_record_broadcast(
-            record,
-            pending.input().clone(),
-            pending.nonce(),
-            pending.gas_limit(),
-            (max, tip),
-        )
-        .await
-    }
-
-    fn count_attempt(&self, record: &OffenceRecord) -> Result<(), SubmitError> {
-        let mut attempts = self.attempts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let n = attempts.entry(record.id).or_insert(0);
-        if *n >= self.config.max_attempts {
-            return Err(SubmitError::Sign(format!(
-                "offence {} reached {} transactions in this life; waiting for one of them",
-                record.id, self.config.max_attempts
-            )));
-        }
-        *n = n.saturating_add(1);
-        Ok(())
-    }
-
-    /// Signs, records as submitted (the write-ahead), then broadcasts.
-    async fn sign_record_broadcast(
-        &self,
-        record: &OffenceRecord,
-        input: Bytes,
-        nonce: u64,
-        gas: u64,
-        (max_fee, tip): (u128, u128),
-    ) -> Result<B256, SubmitError> {
-        let request = TransactionRequest::default()
-            .with_from(self.sender)
-            .with_to(self.slasher)
-            .with_input(input)
-            .with_chain_id(self.domain.l1_chain_id)
-            .with_nonce(nonce)
-            .with_gas_limit(gas)
-            .with_max_fee_per_gas(max_fee)
-            .with_max_priority_fee_per_gas(tip);
-        let envelope = request
-            .build::<EthereumWallet>(&self.wallet)
-            .await
-            .map_err(|e| SubmitError::Sign(e.to_string()))?;
-        let tx_hash = *envelope.tx_hash();
-        self.store
-            .update_state_leased(
-                record.id,
-                &self.config.owner,
-                &OffenceState::Submitted { tx_hash },
-                now_ms(),
-            )
-            .await?;
-        metrics::submitted();
-        match self.provider.send_tx_envelope(envelope).await {
-            Ok(_) => {
-                info!(target: TARGET, offence_id = record.id, tx = %tx_hash, nonce, gas, max_fee, "evidence transaction sent");
-            }
-            Err(err) => {
-                // The next pass finds it pending, mined, or unknown and sends again.
-                warn!(target: TARGET, offence_id = record.id, tx = %tx_hash, %err, "broadcasting the transaction failed");
-            }
-        }
-        Ok(tx_hash)
-    }
-
     /// The first live log of `event` from the slasher with `id` as its first topic.
     async fn find_log(&self, event: B256, id: B256) -> Result<Option<(B256, u64)>, SubmitError> {
         let filter =
             Filter::new().address(self.slasher).event_signature(event).topic1(id).from_block(0u64);
-        let logs = self.provider.get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+        let logs = self.tx.provider().get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
         Ok(logs
             .iter()
             .filter(|l| !l.removed)
@@ -857,14 +741,6 @@ pub(crate) fn evidence_call(operator: Address, evidence: &Evidence) -> Result<By
             .into())
         }
     }
-}
-
-/// A transaction of ours not yet mined.
-enum Pending {
-    /// Sent less than `receipt_timeout` ago (or mined, receipt on its way).
-    Young,
-    /// Pending longer: replace it.
-    Old(Box<alloy::rpc::types::Transaction>),
 }
 
 /// The contract's offence id: `keccak256(abi.encode(operator, rollupId, height))`.
@@ -916,11 +792,6 @@ pub(crate) fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
     Some((name, detail))
 }
 
-/// `fee` raised by `percent`, rounded up.
-fn bump(fee: u128, percent: u64) -> u128 {
-    fee.saturating_mul(u128::from(percent).saturating_add(100)).div_ceil(100)
-}
-
 #[cfg(test)]
 mod tests {
     use alloy::sol_types::SolError;
@@ -949,12 +820,5 @@ mod tests {
         assert_eq!(decode_revert(&data).unwrap().0, "NotConflicting");
         assert!(decode_revert(&[0xde, 0xad, 0xbe, 0xef]).is_none());
         assert!(decode_revert(&[1]).is_none());
-    }
-
-    #[test]
-    fn bump_rounds_up_and_saturates() {
-        assert_eq!(bump(100, 20), 120);
-        assert_eq!(bump(101, 10), 112);
-        assert_eq!(bump(u128::MAX, 20), u128::MAX.div_ceil(100));
     }
 }

@@ -1,28 +1,19 @@
-//! The one error type of the HTTP API and its JSON body.
+//! The one error type of the HTTP API; its JSON body is the kernel's [`ErrorBody`].
 
 use std::time::Duration;
 
 use axum::{
-    Json,
-    http::{HeaderValue, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
 };
-use serde::{Deserialize, Serialize};
+pub use vigil_service::http::ErrorBody;
+use vigil_service::http::HttpError;
 
 use crate::{intake::IntakeError, store::StoreError};
 
-/// The JSON body of every error response: a stable machine-readable `error` code and a
-/// human-readable `message`. Neither ever carries internal detail (that goes to the log).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A stable code: an [`IntakeError::code`], `body_too_large`, `bad_request`, `not_found`,
-    /// `unknown_route`, `method_not_allowed` or `internal`.
-    pub error: String,
-    /// What went wrong, for a person.
-    pub message: String,
-}
-
 /// An HTTP error: a status, an [`ErrorBody`] and, when rate limited, a `Retry-After` header.
+/// Its `error` codes: an [`IntakeError::code`], `body_too_large`, `bad_request`, `not_found`,
+/// `unknown_route`, `method_not_allowed` or `internal`.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Intake refused the signature (or the API refused it before intake: malformed JSON, rate
@@ -109,17 +100,25 @@ pub(crate) fn retry_after_secs(wait: Duration) -> u64 {
     if wait.subsec_nanos() > 0 || secs == 0 { secs.saturating_add(1) } else { secs }
 }
 
+impl From<ApiError> for HttpError {
+    fn from(e: ApiError) -> Self {
+        let code = e.code();
+        let error = match &e {
+            ApiError::Internal(detail) => return HttpError::internal(detail),
+            _ => HttpError::new(e.status(), code, e.public_message()),
+        };
+        match &e {
+            ApiError::Intake(IntakeError::RateLimited(wait)) => {
+                error.retry_after(retry_after_secs(*wait))
+            }
+            _ => error,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let body = ErrorBody { error: self.code().to_owned(), message: self.public_message() };
-        let mut response = (status, Json(body)).into_response();
-        if let Self::Intake(IntakeError::RateLimited(wait)) = &self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs(*wait)));
-        }
-        response
+        HttpError::from(self).into_response()
     }
 }
 

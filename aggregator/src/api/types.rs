@@ -8,6 +8,39 @@ pub use vigil_client::types::{
 
 use crate::store::{CertState, CertificateRecord, FeedEntry};
 
+/// The schema of `POST /v1/signatures`' answer, the JSON of [`crate::intake::Accepted`].
+#[derive(utoipa::ToSchema)]
+#[schema(as = Accepted)]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+pub(super) struct AcceptedSchema {
+    /// Its feed sequence number.
+    seq: u64,
+    /// The same signature was already stored; nothing new happened.
+    duplicate: bool,
+    /// It joins no aggregation (its height is already certified, or its `l1Block` is past the
+    /// verifier's maximum age) but it is on the feed.
+    stale: bool,
+}
+
+/// One item's outcome in `POST /v1/signatures/batch`: accepted, or refused with an error body.
+#[derive(utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+pub(super) enum BatchResult {
+    /// Accepted.
+    Accepted(AcceptedSchema),
+    /// Refused, with the code and message a single submission would get.
+    Refused(super::ErrorBody),
+}
+
+/// `POST /v1/signatures/batch`' answer.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+pub(super) struct BatchAnswer {
+    /// One per item, in request order.
+    results: Vec<BatchResult>,
+}
+
 /// A feed entry as the feed serves it.
 pub(super) fn feed_event(e: FeedEntry) -> FeedEvent {
     FeedEvent {

@@ -4,36 +4,23 @@ use std::time::Duration;
 
 use sqlx::Row as _;
 use tracing::debug;
+use vigil_service::outbox::LeaseTable;
 
 use super::{
-    Backend, CertState, CertificateRecord, NewCertificate, Result, StateUpdate, Store, StoreError,
+    CertState, CertificateRecord, NewCertificate, Result, StateUpdate, Store, StoreError,
     codec::{
         CERTIFICATE_COLUMNS, CheckpointCols, add_ms, certificate_record, non_signers_blob, to_i64,
         u256_text,
     },
 };
 
-/// The oldest claimable certificate: ready or submitted, lease free or expired.
-macro_rules! claim_candidate {
-    () => {
-        "SELECT rollup_id, height FROM certificates \
-         WHERE state IN ('ready', 'submitted') \
-           AND (lease_until_ms IS NULL OR lease_until_ms <= $1) \
-         ORDER BY created_at_ms, rollup_id, height LIMIT 1"
-    };
-}
-
-/// The lease check every state change carries: `$1..$4` are rollup, height, owner, now.
-macro_rules! lease_guard {
-    () => {
-        "WHERE rollup_id = $1 AND height = $2 AND lease_owner = $3 AND lease_until_ms > $4"
-    };
-}
-
-/// SQLite: the transaction already holds the database's write lock.
-const CLAIM_CANDIDATE_SQLITE: &str = claim_candidate!();
-/// PostgreSQL: lock the row, and skip rows another claimer has locked rather than wait.
-const CLAIM_CANDIDATE_POSTGRES: &str = concat!(claim_candidate!(), " FOR UPDATE SKIP LOCKED");
+/// Certificates under leases: ready or submitted ones are claimable, oldest first.
+const LEASES: LeaseTable = LeaseTable {
+    table: "certificates",
+    key: &["rollup_id", "height"],
+    claimable: "state IN ('ready', 'submitted')",
+    order_by: "created_at_ms, rollup_id, height",
+};
 
 impl Store {
     /// Stores a certificate in state ready. Returns `false`, changing nothing, if a certificate
@@ -105,8 +92,8 @@ impl Store {
     /// Atomically claims the oldest certificate in state ready or submitted whose lease is
     /// free or expired, for `owner` until `now_ms + lease`.
     ///
-    /// PostgreSQL: `SELECT … FOR UPDATE SKIP LOCKED` and the update in one transaction;
-    /// SQLite: one write transaction. Two concurrent claimers never get the same certificate
+    /// One statement ([`LeaseTable::claim_sql`]): `FOR UPDATE SKIP LOCKED` on PostgreSQL, one
+    /// writer at a time on SQLite. Two concurrent claimers never get the same certificate
     /// while a lease is live. A submitter taking over a certificate in state submitted must
     /// first find out what became of its recorded transaction.
     pub async fn claim_next(
@@ -117,36 +104,43 @@ impl Store {
     ) -> Result<Option<CertificateRecord>> {
         let until = add_ms("leaseUntilMs", now_ms, lease)?;
         let now = to_i64("nowMs", now_ms)?;
-        let candidate = match self.backend {
-            Backend::Sqlite => CLAIM_CANDIDATE_SQLITE,
-            Backend::Postgres => CLAIM_CANDIDATE_POSTGRES,
+        let sql = LEASES.claim_sql(self.backend, CERTIFICATE_COLUMNS);
+        let row = {
+            let _gate = self.gate().await;
+            sqlx::query(&sql).bind(owner).bind(until).bind(now).fetch_optional(&self.pool).await?
         };
-        let mut tx = self.begin_write().await?;
-        let Some(row) = sqlx::query(candidate).bind(now).fetch_optional(&mut *tx).await? else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        let (rollup_id, height): (i64, i64) = (row.try_get("rollup_id")?, row.try_get("height")?);
-        sqlx::query(
-            "UPDATE certificates SET lease_owner = $1, lease_until_ms = $2 \
-             WHERE rollup_id = $3 AND height = $4",
-        )
-        .bind(owner)
-        .bind(until)
-        .bind(rollup_id)
-        .bind(height)
-        .execute(&mut *tx)
-        .await?;
-        let sql = format!(
-            "SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE rollup_id = $1 AND height = $2"
-        );
-        let row = sqlx::query(&sql).bind(rollup_id).bind(height).fetch_one(&mut *tx).await?;
         let record = certificate_record(&row)?;
-        tx.commit().await?;
+        let (rollup_id, height) =
+            (record.certificate.checkpoint.rollup_id, record.certificate.checkpoint.height);
         debug!(
             target: "aggregator::store",
             owner, rollup = rollup_id, height, until, state = %record.state, "certificate claimed"
         );
         Ok(Some(record))
+    }
+
+    /// Gives up `owner`'s lease on a certificate (a no-op if it holds none).
+    pub async fn release(&self, rollup_id: u64, height: u64, owner: &str) -> Result<()> {
+        let sql = LEASES.release_sql();
+        let query = sqlx::query(&sql)
+            .bind(to_i64("rollupId", rollup_id)?)
+            .bind(to_i64("height", height)?)
+            .bind(owner);
+        let _gate = self.gate().await;
+        query.execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Gives up every lease `owner` holds: what a replica does when it starts, since leases
+    /// held under its name are left over from a life that ended without releasing them.
+    /// Returns how many were released.
+    pub async fn release_all(&self, owner: &str) -> Result<u64> {
+        let sql = LEASES.release_all_sql();
+        let _gate = self.gate().await;
+        Ok(sqlx::query(&sql).bind(owner).execute(&self.pool).await?.rows_affected())
     }
 
     /// Applies a state change, only while `owner` holds a live lease (`lease_until_ms >
@@ -166,35 +160,37 @@ impl Store {
         let (r, h, now) =
             (to_i64("rollupId", rollup_id)?, to_i64("height", height)?, to_i64("nowMs", now_ms)?);
         let state = update.state();
-        // The guard's parameters come first in every statement: $1..$4.
-        let guarded = |sql| sqlx::query(sql).bind(r).bind(h).bind(owner).bind(now);
+        // The key and the write gate's parameters come first in every statement: $1..$4.
+        let (set, lease) = match &update {
+            StateUpdate::Submitted { .. } => {
+                ("state = 'submitted', tx_hash = $5, nonce = $6, attempts = attempts + 1", "")
+            }
+            StateUpdate::Mined { .. } => (
+                "state = 'mined', tx_hash = $5, block_number = $6, gas_used = $7",
+                ", lease_owner = NULL, lease_until_ms = NULL",
+            ),
+            StateUpdate::Failed { .. } => {
+                ("state = 'failed', last_error = $5", ", lease_owner = NULL, lease_until_ms = NULL")
+            }
+            StateUpdate::Ready { .. } => ("state = 'ready', last_error = $5", ""),
+        };
+        let sql = format!(
+            "UPDATE certificates SET {set}{lease}, updated_at_ms = $4 WHERE {} AND {}",
+            LEASES.key_match(1),
+            LeaseTable::guard(3, 4)
+        );
+        let query = sqlx::query(&sql).bind(r).bind(h).bind(owner).bind(now);
         let query = match &update {
-            StateUpdate::Submitted { tx_hash, nonce } => guarded(concat!(
-                "UPDATE certificates SET state = 'submitted', tx_hash = $5, nonce = $6, \
-                 attempts = attempts + 1, updated_at_ms = $4 ",
-                lease_guard!()
-            ))
-            .bind(tx_hash.to_vec())
-            .bind(to_i64("nonce", *nonce)?),
-            StateUpdate::Mined { tx_hash, block_number, gas_used } => guarded(concat!(
-                "UPDATE certificates SET state = 'mined', tx_hash = $5, block_number = $6, \
-                 gas_used = $7, lease_owner = NULL, lease_until_ms = NULL, updated_at_ms = $4 ",
-                lease_guard!()
-            ))
-            .bind(tx_hash.to_vec())
-            .bind(to_i64("blockNumber", *block_number)?)
-            .bind(to_i64("gasUsed", *gas_used)?),
-            StateUpdate::Failed { reason } => guarded(concat!(
-                "UPDATE certificates SET state = 'failed', last_error = $5, lease_owner = NULL, \
-                 lease_until_ms = NULL, updated_at_ms = $4 ",
-                lease_guard!()
-            ))
-            .bind(reason.clone()),
-            StateUpdate::Ready { reason } => guarded(concat!(
-                "UPDATE certificates SET state = 'ready', last_error = $5, updated_at_ms = $4 ",
-                lease_guard!()
-            ))
-            .bind(reason.clone()),
+            StateUpdate::Submitted { tx_hash, nonce } => {
+                query.bind(tx_hash.to_vec()).bind(to_i64("nonce", *nonce)?)
+            }
+            StateUpdate::Mined { tx_hash, block_number, gas_used } => query
+                .bind(tx_hash.to_vec())
+                .bind(to_i64("blockNumber", *block_number)?)
+                .bind(to_i64("gasUsed", *gas_used)?),
+            StateUpdate::Failed { reason } | StateUpdate::Ready { reason } => {
+                query.bind(reason.clone())
+            }
         };
         let done = {
             let _gate = self.gate().await;

@@ -10,16 +10,7 @@ use vigil_types::{
 
 use super::{CertState, CertificateRecord, FeedEntry, NewSignature, Result, StoreError};
 
-/// `u64` → `i64`, refusing values the signed column cannot hold.
-pub(super) fn to_i64(what: &'static str, value: u64) -> Result<i64> {
-    i64::try_from(value).map_err(|_| StoreError::IntegerOutOfRange { what, value: value.into() })
-}
-
-/// Unix milliseconds `now_ms + by`, checked.
-pub(super) fn add_ms(what: &'static str, now_ms: u64, by: std::time::Duration) -> Result<i64> {
-    let sum = u128::from(now_ms).saturating_add(by.as_millis());
-    i64::try_from(sum).map_err(|_| StoreError::IntegerOutOfRange { what, value: sum })
-}
+pub(super) use vigil_service::db::{add_ms, to_i64};
 
 /// A stored integer back to its unsigned type.
 fn unsigned<T: TryFrom<i64>>(what: &'static str, value: i64) -> Result<T> {

@@ -77,12 +77,20 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 impl From<vigil_service::db::DbError> for StoreError {
     fn from(e: vigil_service::db::DbError) -> Self {
         match e {
-            vigil_service::db::DbError::UnsupportedUrl { scheme } => Self::UnsupportedUrl { scheme },
+            vigil_service::db::DbError::UnsupportedUrl { scheme } => {
+                Self::UnsupportedUrl { scheme }
+            }
             vigil_service::db::DbError::UnsupportedSchema { found, supported } => {
                 Self::UnsupportedSchema { found, supported }
             }
             vigil_service::db::DbError::Migrate(e) => Self::Migrate(e),
             vigil_service::db::DbError::Database(e) => Self::Database(e),
         }
+    }
+}
+
+impl From<vigil_service::db::OutOfRange> for StoreError {
+    fn from(e: vigil_service::db::OutOfRange) -> Self {
+        Self::IntegerOutOfRange { what: e.what, value: e.value }
     }
 }

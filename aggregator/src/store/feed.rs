@@ -140,7 +140,7 @@ impl Store {
         if seqs.is_empty() {
             return Ok(());
         }
-        let seqs = seqs.iter().map(|s| to_i64("seq", *s)).collect::<Result<Vec<_>>>()?;
+        let seqs = seqs.iter().map(|s| to_i64("seq", *s)).collect::<Result<Vec<_>, _>>()?;
         let mut tx = self.begin_write().await?;
         for seq in seqs {
             sqlx::query("UPDATE signatures SET invalid = 1 WHERE seq = $1")

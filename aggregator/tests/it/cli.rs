@@ -3,63 +3,19 @@
 
 use std::{
     path::{Path, PathBuf},
-    process::{Command, Output},
+    process::Command,
 };
 
 use alloy::{primitives::Address, signers::local::PrivateKeySigner};
 use vigil_chain::{CoreParams, Deployment, EigenLayerCore, VigilContracts, VigilParams};
 use vigil_keystore::{KdfStrength, Password, V3Keystore};
+use vigil_test_utils::cli::{
+    assert_one_paragraph, clean_command, readme_exports, repo_root as repo, stderr,
+};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The binary with none of the caller's overrides, and `RUST_BACKTRACE=1` as many shells and CI
-/// set it (the setting that used to turn a config error into 40 stack frames).
+/// The binary with none of the caller's overrides ([`clean_command`]).
 fn aggregator() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-aggregator"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().to_ascii_uppercase().starts_with("VIGIL_AGGREGATOR_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "1").env_remove("RUST_LIB_BACKTRACE");
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// The error report: from the `error:` line on, only `caused by:` lines and indented
-/// continuations; no source locations, no backtrace, no stack frames.
-fn assert_one_paragraph(stderr: &str) {
-    let report: Vec<&str> = stderr.lines().skip_while(|l| !l.starts_with("error: ")).collect();
-    assert!(!report.is_empty(), "no `error:` line:\n{stderr}");
-    for line in &report[1..] {
-        assert!(
-            line.starts_with("  caused by: ") || line.starts_with("    "),
-            "{line:?}\n{stderr}"
-        );
-    }
-    let lower = stderr.to_lowercase();
-    assert!(!lower.contains("backtrace") && !stderr.contains("Location:"), "{stderr}");
-    for line in stderr.lines() {
-        let t = line.trim_start();
-        let frame = t.split_once(": ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-            || (t.starts_with("at ") && t.contains(".rs:"));
-        assert!(!frame, "a stack frame: {line:?}\n{stderr}");
-    }
-}
-
-/// The variables the README's start block exports.
-fn readme_exports() -> Vec<String> {
-    let readme = std::fs::read_to_string(repo().join("aggregator/README.md")).unwrap();
-    readme
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("export "))
-        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim().to_owned()))
-        .collect()
+    clean_command(env!("CARGO_BIN_EXE_vigil-aggregator"), &["VIGIL_AGGREGATOR_"], &[])
 }
 
 /// `aggregator/README.md`'s start, exactly: its variable set, `config/aggregator.toml`. The
@@ -67,7 +23,7 @@ fn readme_exports() -> Vec<String> {
 /// and `run` gets as far as the files the sample points at (not in the repository).
 #[test]
 fn the_readme_start_gets_past_configuration() {
-    let exports = readme_exports();
+    let exports = readme_exports(&repo().join("aggregator/README.md"));
     assert!(!exports.is_empty(), "the README exports the password variable");
     let sample = repo().join("config/aggregator.toml");
     let with_exports = |cmd: &mut Command| {

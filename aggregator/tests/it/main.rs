@@ -15,6 +15,7 @@ mod cli;
 mod restart;
 mod aggregate;
 mod api;
+mod openapi;
 mod store;
 mod submit;
 mod weights;

@@ -7,12 +7,21 @@ pragma solidity ^0.8.28;
 ///         registerOperator and 0x303ca956 for deregisterOperator.
 interface IAVSRegistrar {
     /// @notice Called when `operator` registers for `operatorSetIds` of `avs`; reverting refuses it.
+    /// @param operator The operator.
+    /// @param avs The AVS.
+    /// @param operatorSetIds The operator sets it joins.
+    /// @param data The operator's registration data.
     function registerOperator(address operator, address avs, uint32[] calldata operatorSetIds, bytes calldata data)
         external;
 
     /// @notice Called when `operator` is deregistered from `operatorSetIds` of `avs`.
+    /// @param operator The operator.
+    /// @param avs The AVS.
+    /// @param operatorSetIds The operator sets it leaves.
     function deregisterOperator(address operator, address avs, uint32[] calldata operatorSetIds) external;
 
     /// @notice setAVSRegistrar reverts unless this answers true for the AVS.
+    /// @param avs The AVS.
+    /// @return Whether this registrar serves `avs`.
     function supportsAVS(address avs) external view returns (bool);
 }

@@ -30,10 +30,14 @@ pragma solidity ^0.8.28;
 library BLS12381 {
     /// @notice A precompile call failed or returned an unexpected length (missing precompile, or
     ///         input the precompile rejects, e.g. a point off the curve or outside the subgroup).
+    /// @param precompile The precompile's address.
     error PrecompileFailed(address precompile);
     /// @notice An encoded point or field element had the wrong byte length.
+    /// @param expected The length required.
+    /// @param actual The length given.
     error InvalidEncodingLength(uint256 expected, uint256 actual);
     /// @notice expand_message_xmd was asked for more than 255 * 32 bytes (RFC 9380 §5.3.1).
+    /// @param lenInBytes The length asked for.
     error ExpandLengthTooLarge(uint256 lenInBytes);
 
     /// @notice DST of the min_sig proof-of-possession ciphersuite, for ordinary signatures.

@@ -7,11 +7,11 @@ import {
     TransparentUpgradeableProxy
 } from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 
-import {PauserRegistry} from "../../src/eigenlayer/PauserRegistry.sol";
-import {EmptyContract} from "../../src/eigenlayer/Proxies.sol";
-import {Strategy} from "../../src/eigenlayer/Strategy.sol";
-import {TestToken} from "../../src/eigenlayer/TestToken.sol";
-import {IStrategyManager} from "../../src/interfaces/IStrategyManager.sol";
+import {PauserRegistry} from "../../dev/PauserRegistry.sol";
+import {Strategy} from "../../dev/Strategy.sol";
+import {TestToken} from "../../dev/TestToken.sol";
+import {IStrategyManager} from "../../dev/interfaces/IStrategyManager.sol";
+import {EmptyContract} from "../../src/Proxies.sol";
 import {Test} from "./Test.sol";
 
 /// @dev The EigenLayer v1.3.0 calls the tests make beyond what Vigil's contracts use.

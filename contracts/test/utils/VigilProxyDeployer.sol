@@ -7,7 +7,7 @@ import {
     TransparentUpgradeableProxy
 } from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 
-import {EmptyContract} from "../../src/eigenlayer/Proxies.sol";
+import {EmptyContract} from "../../src/Proxies.sol";
 
 /// @dev Vigil's contracts as they are deployed: each behind an OpenZeppelin 4.9 transparent proxy
 ///      administered by one ProxyAdmin (owned by the test). Proxies start empty so that every address

@@ -1,29 +1,14 @@
-//! EigenLayer v1.3.0's real core on a local chain: the implementations from eigensdk's bytecode,
-//! behind OpenZeppelin 4.9 transparent proxies, with our own PauserRegistry and an ERC-20
-//! strategy. Nothing here is a mock: the same AllocationManager that runs on mainnet (at v1.3.0)
-//! registers, allocates and slashes.
+//! The addresses of an EigenLayer core ([`EigenLayerCore`], part of every deployment file) and,
+//! with the `anvil` feature, EigenLayer v1.3.0's real core on a local chain ([`deploy_core`]): the
+//! implementations from eigensdk's bytecode, behind OpenZeppelin 4.9 transparent proxies, with our
+//! own PauserRegistry and an ERC-20 strategy. Nothing here is a mock: the same AllocationManager
+//! that runs on mainnet (at v1.3.0) registers, allocates and slashes.
 
-use alloy::{
-    primitives::{Address, Bytes, U256},
-    providers::Provider,
-    sol_types::SolCall,
-};
+use alloy::primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    Result,
-    bindings::{
-        EmptyContract, PauserRegistry, ProxyAdmin, Strategy, TestToken,
-        TransparentUpgradeableProxy,
-        eigenlayer::{
-            AVSDirectory, AllocationManager, DelegationManager, EigenPodManager,
-            PermissionController, StrategyManager,
-        },
-    },
-    tx::send,
-};
-
 /// The EigenLayer release whose bytecode `eigen-utils` 2.0.0 carries.
+#[cfg(feature = "anvil")]
 pub const EIGENLAYER_VERSION: &str = "v1.3.0";
 
 /// Core parameters fixed at deployment (constructor immutables).
@@ -82,11 +67,26 @@ pub struct EigenLayerCore {
 }
 
 /// Deploys EigenLayer's core. `provider` must sign as `owner`.
-pub async fn deploy_core<P: Provider + Clone>(
+#[cfg(feature = "anvil")]
+pub async fn deploy_core<P: alloy::providers::Provider + Clone>(
     provider: &P,
     owner: Address,
     params: CoreParams,
-) -> Result<EigenLayerCore> {
+) -> crate::Result<EigenLayerCore> {
+    use alloy::{primitives::Bytes, sol_types::SolCall};
+
+    use crate::{
+        bindings::{
+            EmptyContract, PauserRegistry, ProxyAdmin, Strategy, TestToken,
+            TransparentUpgradeableProxy,
+            eigenlayer_core::{
+                AVSDirectory, AllocationManager, DelegationManager, EigenPodManager,
+                PermissionController, StrategyManager,
+            },
+        },
+        tx::send,
+    };
+
     let pauser_registry = PauserRegistry::deploy(provider.clone(), vec![owner], owner)
         .await
         .map_err(|e| crate::Error::call("deploy PauserRegistry", e))?;

@@ -1,7 +1,9 @@
-//! Vigil's chain side: contract bindings (one module, from the project's forge artifacts and
-//! eigensdk's EigenLayer bindings), a real anvil harness, and the deployment of EigenLayer's
-//! core plus Vigil's contracts used by the tests and the devnet.
+//! Vigil's chain side: contract bindings (one module: Vigil's from the project's forge artifacts,
+//! EigenLayer's by hand from its published interfaces), registration, operator-set reads and
+//! release detection; with the `anvil` feature, a real anvil harness and the deployment of
+//! EigenLayer's core (eigensdk's bytecode) used by the tests and the devnet.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 #[cfg(feature = "anvil")]
 mod anvil;
 pub mod bindings;
@@ -18,7 +20,9 @@ mod vigil;
 
 #[cfg(feature = "anvil")]
 pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary, anvil_mine};
-pub use eigenlayer::{CoreParams, EIGENLAYER_VERSION, EigenLayerCore, deploy_core};
+pub use eigenlayer::{CoreParams, EigenLayerCore};
+#[cfg(feature = "anvil")]
+pub use eigenlayer::{EIGENLAYER_VERSION, deploy_core};
 pub use error::{Error, Result};
 pub use network::{EigenLayerContracts, NamedStrategy, Network};
 pub use provider::{

@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 mod client;
 mod error;
 pub mod types;

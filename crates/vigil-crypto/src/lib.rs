@@ -24,6 +24,7 @@
 //! # Secrets
 //! [`SecretKey`] zeroizes on drop (blst's own `Zeroize` impl) and its `Debug` shows nothing.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 mod aggregate;
 mod eip2537;
 mod error;

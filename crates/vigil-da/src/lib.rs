@@ -51,6 +51,7 @@
 //! kona's decoded types. The OP blob codec is small and pinned by the official vectors, so it is
 //! written here ([`op::blob_codec`]).
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 mod beacon;
 mod error;
 mod kzg;

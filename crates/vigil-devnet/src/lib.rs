@@ -31,6 +31,10 @@
 //!   Linux), SIGKILL for the services and SIGTERM for anvil, which writes its state file on the
 //!   way out ([`procs`] says why this and not a process group).
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+// Dependencies of the `vigil-devnet` binary (`src/main.rs`), which shares this package's manifest.
+use {clap as _, eyre as _, vigil_service as _};
 pub mod batcher;
 pub mod byzantine;
 pub mod chain;

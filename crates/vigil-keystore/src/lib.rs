@@ -22,6 +22,7 @@
 //! [EIP-2335]: https://eips.ethereum.org/EIPS/eip-2335
 //! [V3]: https://ethereum.org/en/developers/docs/data-structures-and-encoding/web3-secret-storage/
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 mod crypto;
 mod eip2335;
 mod error;

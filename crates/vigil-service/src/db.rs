@@ -8,16 +8,48 @@
 //! SQLite connections get WAL, `synchronous = FULL` (a commit is on disk before it is
 //! acknowledged), a busy timeout and foreign keys; write transactions take the lock up front
 //! (`BEGIN IMMEDIATE`), see [`Db::begin_write`].
+//!
+//! Row helpers shared by the stores: [`now_ms`] (their clock), [`to_i64`] and [`add_ms`] (the
+//! checked conversions into their signed 64-bit columns).
 
-
-
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
 
 use sqlx::{
     Any, AnyPool, Transaction,
     any::{AnyConnectOptions, AnyPoolOptions},
     migrate::{MigrateError, Migrator},
 };
+
+/// Wall-clock unix milliseconds: the stores' clock (leases, `created_at_ms`, `updated_at_ms`).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// An integer above `i64::MAX`, which the schemas store as a signed 64-bit integer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{what} = {value} is above the supported maximum {max}", max = i64::MAX)]
+pub struct OutOfRange {
+    /// Which field.
+    pub what: &'static str,
+    /// The value refused.
+    pub value: u128,
+}
+
+/// `u64` → `i64` for a column, refusing values the signed column cannot hold.
+pub fn to_i64(what: &'static str, value: u64) -> Result<i64, OutOfRange> {
+    i64::try_from(value).map_err(|_| OutOfRange { what, value: value.into() })
+}
+
+/// Unix milliseconds `now_ms + by` for a column (a lease's end), checked.
+pub fn add_ms(what: &'static str, now_ms: u64, by: Duration) -> Result<i64, OutOfRange> {
+    let sum = u128::from(now_ms).saturating_add(by.as_millis());
+    i64::try_from(sum).map_err(|_| OutOfRange { what, value: sum })
+}
 
 /// Why a database could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -304,6 +336,15 @@ mod tests {
         let err = Backend::from_url("mysql://root:secret@h/db").unwrap_err();
         assert!(matches!(err, DbError::UnsupportedUrl { ref scheme } if scheme == "mysql"));
         assert!(!err.to_string().contains("secret"), "the password is not echoed");
+    }
+
+    #[test]
+    fn integers_are_checked_into_columns() {
+        assert_eq!(to_i64("x", 7), Ok(7));
+        assert_eq!(to_i64("x", u64::MAX), Err(OutOfRange { what: "x", value: u64::MAX.into() }));
+        assert_eq!(add_ms("until", 1_000, Duration::from_secs(2)), Ok(3_000));
+        assert!(add_ms("until", 0, Duration::MAX).is_err());
+        assert!(now_ms() > 1_700_000_000_000);
     }
 
     #[test]

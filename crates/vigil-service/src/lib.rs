@@ -15,13 +15,24 @@
 //! - [`RunError`] and [`Listening`]: what a service's `run` reports.
 //! - [`preflight`]: the checks a service runs before it starts (`doctor`, `check`), one line
 //!   each with its fix; [`preflight::chain`] and [`preflight::db`] hold the shared ones.
-//! - [`db`]: opening a SQLite or PostgreSQL database with its migrations.
+//! - [`db`]: opening a SQLite or PostgreSQL database with its migrations, and the stores' row
+//!   helpers ([`db::now_ms`], [`db::to_i64`]).
+//! - [`http`]: what the three HTTP APIs share: one error body ([`http::ErrorBody`],
+//!   `{"error": "<code>", "message": "…"}`) and error type ([`http::HttpError`]), the
+//!   `GET /metrics` router, the `GET /openapi.json` route, binding and one graceful [`http::serve`].
+//! - [`outbox`]: the transaction outbox the aggregator and the slasher send through: leases
+//!   ([`outbox::LeaseTable`]), chain-first checks, write-ahead, fee bumps, resends
+//!   ([`outbox::TxManager`] over a domain's [`outbox::Job`]).
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod cli;
 mod config;
 pub mod db;
+pub mod http;
+pub mod metrics;
 mod logs;
+pub mod outbox;
 mod paths;
 pub mod preflight;
 mod report;

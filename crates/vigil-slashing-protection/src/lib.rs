@@ -39,6 +39,7 @@
 //! Integers are stored as SQLite's signed 64-bit integers; rollup ids, heights and chain ids
 //! above `i64::MAX` are refused with [`Error::IntegerOutOfRange`].
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 // Signing-protection code: no silent overflow anywhere (lighthouse does the same in state
 // processing).
 #![cfg_attr(not(test), deny(clippy::arithmetic_side_effects))]

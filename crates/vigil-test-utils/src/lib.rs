@@ -2,7 +2,9 @@
 //! local chains ([`TestNetwork`], [`OpL2`]), a capture aggregator ([`CaptureAggregator`]) and
 //! well-known development keys. A dev-dependency only; nothing here belongs in a binary.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 pub mod capture;
+pub mod cli;
 pub mod db;
 pub mod network;
 pub mod op;

@@ -6,7 +6,7 @@ use eyre::Result;
 use serde_json::json;
 use vigil_chain::{
     EIGENLAYER_VERSION,
-    bindings::eigenlayer::{
+    bindings::eigenlayer_core::{
         AVSDirectory, AllocationManager, DelegationManager, EigenPodManager, PermissionController,
         StrategyManager,
     },

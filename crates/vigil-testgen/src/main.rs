@@ -9,6 +9,7 @@
 //! `--check` regenerates in memory and fails if the committed file differs. Everything is
 //! deterministic: keys come from fixed seeds and BLS signing is deterministic.
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};

@@ -19,6 +19,7 @@
 //! `vigil-crypto`. The Solidity side implements the same digests and is tested against the same
 //! vector file (`testdata/checkpoints.json`).
 
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
 mod checkpoint;
 mod codec;
 mod error;

@@ -139,23 +139,25 @@ async fn service_health_maps_to_status_codes() {
 
 #[tokio::test]
 async fn unknown_services_and_routes_are_json_404s() {
+    let no_service = json!({ "error": "not_found", "message": "no such service" });
+    let no_route = json!({ "error": "unknown_route", "message": "no such route" });
     let node = [
-        "/eigen/node/services/rollup-99/health",
-        "/eigen/node/services/%FF/health",
-        "/eigen/node/services/rollup-10",
-        "/eigen/node/nope",
-        "/",
-        "/metrics",
+        ("/eigen/node/services/rollup-99/health", &no_service),
+        ("/eigen/node/services/%FF/health", &no_service),
+        ("/eigen/node/services/rollup-10", &no_route),
+        ("/eigen/node/nope", &no_route),
+        ("/", &no_route),
+        ("/metrics", &no_route),
     ];
-    for uri in node {
+    for (uri, expected) in node {
         let (status, body) = get_json(api::router(state()), uri).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
-        assert_eq!(body, json!({ "error": "not found" }), "{uri}");
+        assert_eq!(&body, expected, "{uri}");
     }
     for uri in ["/", "/eigen/node", "/metrics/x"] {
         let (status, body) = get_json(api::metrics_router(), uri).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
-        assert_eq!(body, json!({ "error": "not found" }), "{uri}");
+        assert_eq!(body, no_route, "{uri}");
     }
 }
 
@@ -171,7 +173,11 @@ async fn wrong_methods_are_json_405s() {
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{uri}");
         assert_eq!(content_type.as_deref(), Some("application/json"));
         let body: Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(body, json!({ "error": "method not allowed" }), "{uri}");
+        assert_eq!(
+            body,
+            json!({ "error": "method_not_allowed", "message": "method not allowed" }),
+            "{uri}"
+        );
     }
 }
 
@@ -382,7 +388,10 @@ async fn serves_over_a_real_socket_and_shuts_down_gracefully() {
         .await
         .unwrap();
     assert_eq!(unknown.status(), reqwest::StatusCode::NOT_FOUND);
-    assert_eq!(unknown.json::<Value>().await.unwrap(), json!({ "error": "not found" }));
+    assert_eq!(
+        unknown.json::<Value>().await.unwrap(),
+        json!({ "error": "not_found", "message": "no such service" })
+    );
 
     let scrape = client.get(format!("http://{metrics_addr}/metrics")).send().await.unwrap();
     assert_eq!(scrape.status(), reqwest::StatusCode::OK);

@@ -1,64 +1,25 @@
 //! The built binary as a newcomer meets it: the README's start, `config` with URL credentials
 //! masked, errors as one paragraph, a dead endpoint reported without its credentials.
 
-use std::{
-    path::{Path, PathBuf},
-    process::{Command, Output},
+use std::process::Command;
+use vigil_test_utils::cli::{
+    assert_one_paragraph, clean_command, readme_exports, repo_root as repo, stderr,
 };
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-/// The binary with none of the caller's overrides, and `RUST_BACKTRACE=1` as many shells and CI
-/// set it.
+/// The binary with none of the caller's overrides ([`clean_command`]).
 fn operator() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-operator"));
-    for (key, _) in std::env::vars_os() {
-        let key_upper = key.to_string_lossy().to_ascii_uppercase();
-        if key_upper.starts_with("VIGIL_OPERATOR_") || key_upper == "VIGIL_CONFIG_OPERATOR" {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "1").env_remove("RUST_LIB_BACKTRACE");
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// From the `error:` line on, only `caused by:` lines and indented continuations; no source
-/// locations, no backtrace, no stack frames.
-fn assert_one_paragraph(stderr: &str) {
-    let report: Vec<&str> = stderr.lines().skip_while(|l| !l.starts_with("error: ")).collect();
-    assert!(!report.is_empty(), "no `error:` line:\n{stderr}");
-    for line in &report[1..] {
-        assert!(
-            line.starts_with("  caused by: ") || line.starts_with("    "),
-            "{line:?}\n{stderr}"
-        );
-    }
-    assert!(!stderr.to_lowercase().contains("backtrace") && !stderr.contains("Location:"));
-    for line in stderr.lines() {
-        let t = line.trim_start();
-        let frame = t.split_once(": ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-            || (t.starts_with("at ") && t.contains(".rs:"));
-        assert!(!frame, "a stack frame: {line:?}\n{stderr}");
-    }
+    clean_command(
+        env!("CARGO_BIN_EXE_vigil-operator"),
+        &["VIGIL_OPERATOR_"],
+        &["VIGIL_CONFIG_OPERATOR"],
+    )
 }
 
 /// `operator/README.md`'s key step exports the password variables; with them set,
 /// `config/operator.toml` loads (also through `VIGIL_CONFIG_OPERATOR`) and names them.
 #[test]
 fn the_readme_start_loads() {
-    let readme = std::fs::read_to_string(repo().join("operator/README.md")).unwrap();
-    let exports: Vec<&str> = readme
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("export "))
-        .flat_map(str::split_whitespace)
-        .filter_map(|assignment| assignment.split_once('=').map(|(name, _)| name))
-        .collect();
+    let exports = readme_exports(&repo().join("operator/README.md"));
     assert!(exports.len() >= 2, "{exports:?}");
     let sample = repo().join("config/operator.toml");
     for via_env in [false, true] {
@@ -76,7 +37,7 @@ fn the_readme_start_loads() {
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         for field in ["bls_password_env", "ecdsa_password_env"] {
             let name = json["keys"][field].as_str().unwrap();
-            assert!(exports.contains(&name), "{name} not in {exports:?}");
+            assert!(exports.iter().any(|e| e == name), "{name} not in {exports:?}");
         }
         assert_eq!(json["node"]["metrics_address"], "127.0.0.1:7711");
     }

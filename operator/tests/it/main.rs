@@ -20,3 +20,4 @@ mod hostile;
 mod hostile_batcher;
 mod pipeline;
 mod run;
+mod openapi;

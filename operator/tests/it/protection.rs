@@ -7,9 +7,8 @@ use vigil_chain::{
     Anvil, AnvilConfig, CoreParams, VigilParams, deploy_core, deploy_vigil, signing_provider,
 };
 use vigil_slashing_protection::{Interchange, InterchangeCheckpoint, InterchangeKey};
+use vigil_test_utils::DEV_KEY;
 use vigil_types::PublicKeyBytes;
-
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 fn cli(config: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_vigil-operator"))

@@ -16,8 +16,8 @@ use vigil_chain::{
     bindings::{TestToken, eigenlayer::DelegationManager::OperatorMetadataURIUpdated},
     deploy_core, deploy_vigil, send, signing_provider,
 };
+use vigil_test_utils::DEV_KEY;
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 const PASSWORD_VAR: &str = "VIGIL_TEST_KEYSTORE_PASSWORD";
 const METADATA: &str = "https://operator.example/vigil-metadata.json";
 

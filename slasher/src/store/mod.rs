@@ -89,3 +89,9 @@ impl EvidenceStore {
         Ok(Db { pool: self.pool.clone(), backend: self.backend }.begin_write().await?)
     }
 }
+
+impl From<vigil_service::db::OutOfRange> for crate::Error {
+    fn from(e: vigil_service::db::OutOfRange) -> Self {
+        Self::IntegerOutOfRange { what: e.what, value: u64::try_from(e.value).unwrap_or(u64::MAX) }
+    }
+}

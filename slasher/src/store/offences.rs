@@ -1,5 +1,7 @@
 //! Offences, their proofs and states; feed cursors.
 
+use std::time::Duration;
+
 use alloy_primitives::{B256, keccak256};
 use sqlx::{AnyConnection, Row as _, any::AnyRow};
 use tracing::{debug, info};
@@ -7,11 +9,15 @@ use vigil_types::{Evidence, Offence, PUBLIC_KEY_COMPRESSED_LEN, PublicKeyBytes, 
 
 use super::{EvidenceStore, MAX_PROOFS, OffenceRecord, OffenceState, Recorded, StateKind};
 use crate::{Error, Result};
+use vigil_service::{db::to_i64, outbox::LeaseTable};
 
-/// `u64` → `i64`, refusing values the signed column cannot hold.
-fn to_i64(what: &'static str, value: u64) -> Result<i64> {
-    i64::try_from(value).map_err(|_| Error::IntegerOutOfRange { what, value })
-}
+/// Offences under leases: open ones are claimable, the least recently changed first.
+const LEASES: LeaseTable = LeaseTable {
+    table: "offences",
+    key: &["id"],
+    claimable: "state IN ('pending', 'submitted', 'queued')",
+    order_by: "updated_at_ms, id",
+};
 
 /// A stored integer back to its unsigned type.
 fn get_u<T: TryFrom<i64>>(row: &AnyRow, name: &'static str) -> Result<T> {
@@ -53,7 +59,8 @@ const OFFENCE_KEY: &str = "l1_chain_id = $1 AND verifier = $2 AND operator_set_i
 
 /// The columns [`offence_record`] reads.
 const COLUMNS: &str = "id, l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, height, \
-     evidence, proofs, state, tx_hash, block_number, reason, created_at_ms, updated_at_ms";
+     evidence, proofs, state, tx_hash, block_number, reason, attempts, created_at_ms, \
+     updated_at_ms";
 
 /// An `offences` row.
 fn offence_record(row: &AnyRow) -> Result<OffenceRecord> {
@@ -101,6 +108,7 @@ fn offence_record(row: &AnyRow) -> Result<OffenceRecord> {
         evidence,
         proofs: get_u(row, "proofs")?,
         state,
+        attempts: get_u(row, "attempts")?,
         created_at_ms: get_u(row, "created_at_ms")?,
         updated_at_ms: get_u(row, "updated_at_ms")?,
     })
@@ -264,8 +272,10 @@ impl EvidenceStore {
                 (None, None, None)
             }
         };
-        let lease =
-            if owner.is_some() { " AND lease_owner = $7 AND lease_until_ms > $6" } else { "" };
+        let lease = match owner {
+            Some(_) => format!(" AND {}", LeaseTable::guard(7, 6)),
+            None => String::new(),
+        };
         let sql = format!(
             "UPDATE offences SET state = $2, tx_hash = $3, block_number = $4, reason = $5, \
              updated_at_ms = $6 WHERE id = $1{lease}"
@@ -293,26 +303,18 @@ impl EvidenceStore {
 
     /// Leases the oldest open offence (pending, submitted or queued) that no live lease holds
     /// (this owner's included, so claiming repeatedly walks through the open offences) to
-    /// `owner` until `now_ms + lease_ms`. Two replicas never hold one offence at once: the claim
-    /// is one statement (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers).
+    /// `owner` for `lease` from `now_ms`. Two replicas never hold one offence at once: the claim
+    /// is one statement ([`LeaseTable::claim_sql`]: `FOR UPDATE SKIP LOCKED` on PostgreSQL;
+    /// SQLite serialises writers).
     pub async fn claim_next(
         &self,
         owner: &str,
+        lease: Duration,
         now_ms: u64,
-        lease_ms: u64,
     ) -> Result<Option<OffenceRecord>> {
+        let until = vigil_service::db::add_ms("leaseUntil", now_ms, lease)?;
         let now = to_i64("nowMs", now_ms)?;
-        let until = to_i64("leaseUntil", now_ms.saturating_add(lease_ms))?;
-        let lock = match self.backend {
-            super::Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            super::Backend::Sqlite => "",
-        };
-        let sql = format!(
-            "UPDATE offences SET lease_owner = $1, lease_until_ms = $2 WHERE id = (\
-             SELECT id FROM offences WHERE state IN ('pending', 'submitted', 'queued') \
-             AND (lease_until_ms IS NULL OR lease_until_ms <= $3) \
-             ORDER BY updated_at_ms, id LIMIT 1{lock}) RETURNING {COLUMNS}"
-        );
+        let sql = LEASES.claim_sql(self.backend, COLUMNS);
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(&sql)
             .bind(owner.to_owned())
@@ -324,29 +326,59 @@ impl EvidenceStore {
         row.as_ref().map(offence_record).transpose()
     }
 
+    /// The write-ahead: records `tx_hash` (nonce `nonce`) as the offence's transaction, in
+    /// state submitted, and counts one attempt, before the transaction is broadcast. Only by
+    /// the holder of the offence's lease: fails with [`Error::LeaseLost`] (and changes nothing)
+    /// unless `owner` holds it at `now_ms`.
+    pub async fn record_sent(
+        &self,
+        offence_id: i64,
+        owner: &str,
+        tx_hash: B256,
+        nonce: u64,
+        now_ms: u64,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE offences SET state = 'submitted', tx_hash = $2, nonce = $3, block_number = NULL, \
+             reason = NULL, attempts = attempts + 1, updated_at_ms = $4 WHERE id = $1 AND {}",
+            LeaseTable::guard(5, 4)
+        );
+        let done = sqlx::query(&sql)
+            .bind(offence_id)
+            .bind(tx_hash.to_vec())
+            .bind(to_i64("nonce", nonce)?)
+            .bind(to_i64("nowMs", now_ms)?)
+            .bind(owner.to_owned())
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(match self.get_by_id(offence_id).await? {
+                None => Error::OffenceNotFound { id: offence_id },
+                Some(_) => Error::LeaseLost { id: offence_id },
+            });
+        }
+        debug!(target: "slasher::store", offence_id, tx = %tx_hash, nonce, "offence transaction recorded");
+        Ok(())
+    }
+
     /// Gives up every lease `owner` holds: what a replica does when it starts, since leases
     /// held under its name are left over from a life that ended without releasing them.
     /// Returns how many were released.
     pub async fn release_all(&self, owner: &str) -> Result<u64> {
-        let done = sqlx::query(
-            "UPDATE offences SET lease_owner = NULL, lease_until_ms = NULL WHERE lease_owner = $1",
-        )
-        .bind(owner.to_owned())
-        .execute(&self.pool)
-        .await?;
+        let done = sqlx::query(&LEASES.release_all_sql())
+            .bind(owner.to_owned())
+            .execute(&self.pool)
+            .await?;
         Ok(done.rows_affected())
     }
 
     /// Gives up `owner`'s lease on an offence (a no-op if it holds none).
     pub async fn release(&self, offence_id: i64, owner: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE offences SET lease_owner = NULL, lease_until_ms = NULL \
-             WHERE id = $1 AND lease_owner = $2",
-        )
-        .bind(offence_id)
-        .bind(owner.to_owned())
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(&LEASES.release_sql())
+            .bind(offence_id)
+            .bind(owner.to_owned())
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -147,6 +147,8 @@ pub struct OffenceRecord {
     pub proofs: u32,
     /// Its state.
     pub state: OffenceState,
+    /// Transactions recorded for it so far (evidence, `execute`, replacements, resends).
+    pub attempts: u32,
     /// When it was first recorded (unix milliseconds).
     pub created_at_ms: u64,
     /// When its state last changed (unix milliseconds).

@@ -35,13 +35,7 @@ async fn check_reports_each_dependency() {
     .await;
 
     let out = check(&slasher);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    let names: Vec<&str> = stdout
-        .lines()
-        .map(|l| l.strip_prefix("ok    ").unwrap_or_else(|| panic!("{l:?}\n{stdout}")))
-        .map(|l| l.split(": ").next().unwrap())
-        .collect();
+    let (names, stdout) = vigil_test_utils::cli::passed_checks(&out);
     assert_eq!(
         names,
         [

@@ -1,46 +1,14 @@
 //! The built binary: `config` shows the file and the environment merged, URL credentials
 //! masked; the README's start loads; bad files and stray variables are refused in one paragraph.
 
-use std::{
-    path::Path,
-    process::{Command, Output},
+use std::process::Command;
+use vigil_test_utils::cli::{
+    assert_one_paragraph, clean_command, readme_exports, repo_root as repo, stderr,
 };
 
+/// The binary with none of the caller's overrides ([`clean_command`]).
 fn slasher() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-slasher"));
-    // Only what a test sets: no stray overrides from the caller's environment.
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().to_ascii_uppercase().starts_with("VIGIL_SLASHER_") {
-            cmd.env_remove(key);
-        }
-    }
-    // As many shells and CI set it: user errors still get no stack trace.
-    cmd.env("RUST_LOG", "warn").env("RUST_BACKTRACE", "1").env_remove("RUST_LIB_BACKTRACE");
-    cmd
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// From the `error:` line on, only `caused by:` lines and indented continuations; no source
-/// locations, no backtrace, no stack frames.
-fn assert_one_paragraph(stderr: &str) {
-    let report: Vec<&str> = stderr.lines().skip_while(|l| !l.starts_with("error: ")).collect();
-    assert!(!report.is_empty(), "no `error:` line:\n{stderr}");
-    for line in &report[1..] {
-        assert!(
-            line.starts_with("  caused by: ") || line.starts_with("    "),
-            "{line:?}\n{stderr}"
-        );
-    }
-    assert!(!stderr.to_lowercase().contains("backtrace") && !stderr.contains("Location:"));
-    for line in stderr.lines() {
-        let t = line.trim_start();
-        let frame = t.split_once(": ").is_some_and(|(n, _)| n.parse::<u32>().is_ok())
-            || (t.starts_with("at ") && t.contains(".rs:"));
-        assert!(!frame, "a stack frame: {line:?}\n{stderr}");
-    }
+    clean_command(env!("CARGO_BIN_EXE_vigil-slasher"), &["VIGIL_SLASHER_"], &[])
 }
 
 #[test]
@@ -100,13 +68,8 @@ fn stray_variables_under_the_prefix_are_refused_by_name() {
 /// exported password variable.
 #[test]
 fn the_readme_start_loads() {
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let readme = std::fs::read_to_string(repo.join("slasher/README.md")).unwrap();
-    let exports: Vec<&str> = readme
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("export "))
-        .filter_map(|l| l.split_once('=').map(|(name, _)| name.trim()))
-        .collect();
+    let repo = repo();
+    let exports = readme_exports(&repo.join("slasher/README.md"));
     assert!(!exports.is_empty());
     let mut cmd = slasher();
     for name in &exports {
@@ -117,7 +80,7 @@ fn the_readme_start_loads() {
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let password_env = json["submitter"]["password_env"].as_str().unwrap();
-    assert!(exports.contains(&password_env), "{password_env} not in {exports:?}");
+    assert!(exports.iter().any(|e| e == password_env), "{password_env} not in {exports:?}");
 }
 
 /// `config` prints database and RPC URLs without their secrets.

@@ -15,6 +15,7 @@ mod check;
 mod cli;
 mod e2e;
 mod harness;
+mod openapi;
 mod restart;
 mod detector;
 mod feed;

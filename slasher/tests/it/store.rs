@@ -1,7 +1,7 @@
 //! The evidence store, as one suite on SQLite (a file in a tempdir) and on a private
 //! PostgreSQL server per test.
 
-use std::sync::LazyLock;
+use std::{sync::LazyLock, time::Duration};
 
 use alloy_primitives::{Address, B256};
 use vigil_crypto::SecretKey;
@@ -239,7 +239,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
     assert!(
         matches!(
             err,
-            Error::UnsupportedSchema { found: 99_991_231_000_000, supported: 20_261_125_000_000 }
+            Error::UnsupportedSchema { found: 99_991_231_000_000, supported: 20_261_206_000_000 }
         ),
         "{err}"
     );
@@ -254,11 +254,12 @@ async fn leases_keep_replicas_apart(db: &TestDb) {
     for height in 1..=3 {
         ids.push(store.record(&double_sign(0, height, 1, 2), NOW).await.unwrap().offence_id);
     }
-    let lease = 1_000;
-    let a1 = store.claim_next("a", NOW, lease).await.unwrap().unwrap();
-    let b1 = store.claim_next("b", NOW, lease).await.unwrap().unwrap();
-    let a2 = store.claim_next("a", NOW, lease).await.unwrap().unwrap();
-    assert!(store.claim_next("b", NOW, lease).await.unwrap().is_none(), "all three are leased");
+    let lease_ms = 1_000;
+    let lease = Duration::from_millis(lease_ms);
+    let a1 = store.claim_next("a", lease, NOW).await.unwrap().unwrap();
+    let b1 = store.claim_next("b", lease, NOW).await.unwrap().unwrap();
+    let a2 = store.claim_next("a", lease, NOW).await.unwrap().unwrap();
+    assert!(store.claim_next("b", lease, NOW).await.unwrap().is_none(), "all three are leased");
     let mut claimed = vec![a1.id, b1.id, a2.id];
     claimed.sort_unstable();
     assert_eq!(claimed, ids, "each offence claimed exactly once");
@@ -270,20 +271,33 @@ async fn leases_keep_replicas_apart(db: &TestDb) {
         Err(Error::LeaseLost { .. })
     ));
     store.update_state_leased(a1.id, "a", &submitted, NOW + 1).await.unwrap();
+    // The write-ahead (the outbox's) too, and it counts an attempt.
+    let tx = B256::repeat_byte(7);
     assert!(matches!(
-        store.update_state_leased(a2.id, "a", &submitted, NOW + lease).await,
+        store.record_sent(a1.id, "b", tx, 3, NOW + 1).await,
+        Err(Error::LeaseLost { .. })
+    ));
+    assert!(matches!(
+        store.record_sent(a2.id, "a", tx, 3, NOW + lease_ms).await,
+        Err(Error::LeaseLost { .. })
+    ));
+    store.record_sent(a1.id, "a", tx, 3, NOW + 1).await.unwrap();
+    let r = store.get_by_id(a1.id).await.unwrap().unwrap();
+    assert_eq!((r.state, r.attempts), (OffenceState::Submitted { tx_hash: tx }, 1));
+    assert!(matches!(
+        store.update_state_leased(a2.id, "a", &submitted, NOW + lease_ms).await,
         Err(Error::LeaseLost { .. })
     ));
 
     // A lease is released only by its holder; a released offence is free at once.
     store.release(b1.id, "a").await.unwrap();
-    assert!(store.claim_next("c", NOW + 1, lease).await.unwrap().is_none(), "still b's");
+    assert!(store.claim_next("c", lease, NOW + 1).await.unwrap().is_none(), "still b's");
     store.release(b1.id, "b").await.unwrap();
-    assert_eq!(store.claim_next("c", NOW + 1, lease).await.unwrap().unwrap().id, b1.id);
+    assert_eq!(store.claim_next("c", lease, NOW + 1).await.unwrap().unwrap().id, b1.id);
 
     // Expired leases are taken over (a's two); a live one is not (c's).
     let mut taken = Vec::new();
-    while let Some(r) = store.claim_next("d", NOW + lease, lease).await.unwrap() {
+    while let Some(r) = store.claim_next("d", lease, NOW + lease_ms).await.unwrap() {
         taken.push(r.id);
     }
     taken.sort_unstable();
@@ -295,9 +309,9 @@ async fn leases_keep_replicas_apart(db: &TestDb) {
     store.update_state(b1.id, &OffenceState::Vetoed, NOW + 2).await.unwrap();
     assert_eq!(store.release_all("c").await.unwrap(), 1);
     assert_eq!(store.release_all("c").await.unwrap(), 0);
-    assert!(store.claim_next("e", NOW + lease, lease).await.unwrap().is_none());
+    assert!(store.claim_next("e", lease, NOW + lease_ms).await.unwrap().is_none());
     assert_eq!(store.release_all("d").await.unwrap(), 2);
-    assert!(store.claim_next("e", NOW + lease, lease).await.unwrap().is_some());
+    assert!(store.claim_next("e", lease, NOW + lease_ms).await.unwrap().is_some());
 }
 
 /// Certificates, the evidence they revealed and the chain cursor go in together; a certificate

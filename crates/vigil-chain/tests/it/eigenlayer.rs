@@ -10,6 +10,7 @@ use vigil_chain::{
     bindings::{
         TestToken,
         eigenlayer::{AllocationManager, DelegationManager, StrategyManager},
+        eigenlayer_core,
     },
     deploy_core, send,
 };
@@ -26,8 +27,11 @@ async fn core_deploys_and_accepts_operators_and_deposits() {
     let am = AllocationManager::new(core.allocation_manager, p.clone());
     assert_eq!(am.version().call().await.unwrap(), EIGENLAYER_VERSION);
     assert_eq!(am.DEALLOCATION_DELAY().call().await.unwrap(), core.params.deallocation_delay);
+    // Whitelisting is deploy_core's (eigen-utils' full binding); deposits go through the production
+    // interface.
+    let whitelist = eigenlayer_core::StrategyManager::new(core.strategy_manager, p.clone());
+    assert!(whitelist.strategyIsWhitelistedForDeposit(core.strategy).call().await.unwrap());
     let sm = StrategyManager::new(core.strategy_manager, p.clone());
-    assert!(sm.strategyIsWhitelistedForDeposit(core.strategy).call().await.unwrap());
 
     // The owner registers as an operator and deposits: real shares appear in DelegationManager.
     let dm = DelegationManager::new(core.delegation_manager, p.clone());
@@ -49,7 +53,7 @@ async fn core_deploys_and_accepts_operators_and_deposits() {
 #[test]
 fn registrar_callback_abi_matches_v1_3_0_bytecode() {
     use alloy::primitives::keccak256;
-    let code = &AllocationManager::DEPLOYED_BYTECODE;
+    let code = &eigenlayer_core::AllocationManager::DEPLOYED_BYTECODE;
     let has = |sig: &str| {
         let sel = &keccak256(sig.as_bytes())[..4];
         // PUSH4 <selector>

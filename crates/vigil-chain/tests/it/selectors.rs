@@ -3,12 +3,15 @@
 //! local chain), v1.9.0-rc.0 (Sepolia, Hoodi), v1.9.0 and v1.12.0 (mainnet).
 //!
 //! What Vigil uses is collected from:
+//! * every function and event of the hand-written EigenLayer bindings (`bindings::eigenlayer`,
+//!   `bindings::eigenlayer_v1_9`: [`hand_written`]), each of which must also be in [`rust_used`] so
+//!   that its return types are checked too;
 //! * the Rust bindings the code calls ([`rust_used`]: binding types, so selectors, signatures and
 //!   return types are the compiled ones), and a scan of the workspace's Rust sources that fails
 //!   when the code calls an EigenLayer binding function or reads an event that list lacks;
 //! * the Solidity interfaces Vigil's contracts call EigenLayer through
-//!   (`contracts/src/interfaces/*.sol`, parsed here), and, for `IAVSRegistrar`, the callbacks
-//!   EigenLayer makes into Vigil;
+//!   (`contracts/src/interfaces/*.sol`, and `contracts/dev/interfaces/*.sol` for the local chain's
+//!   contracts; parsed here), and, for `IAVSRegistrar`, the callbacks EigenLayer makes into Vigil;
 //! * custom-error signatures written in the Rust sources (revert decoding).
 //!
 //! Each must be in every version with the same selector (and return types, where Vigil decodes
@@ -27,6 +30,7 @@ use alloy::{
 use serde_json::Value;
 use vigil_chain::bindings::{
     eigenlayer::{AllocationManager, DelegationManager, StrategyManager},
+    eigenlayer_core,
     eigenlayer_v1_9::{IAllocationManagerV19, IProtocolRegistry},
 };
 
@@ -165,6 +169,12 @@ fn hex(bytes: &[u8]) -> String {
     format!("0x{}", alloy::hex::encode(bytes))
 }
 
+/// A binding type's path without the crate prefixes (`eigenlayer::AllocationManager::versionCall`).
+fn short_name(full: &str) -> String {
+    full.replace("eigen_utils::slashing::core::", "eigenlayer_core::")
+        .replace("vigil_chain::bindings::", "")
+}
+
 fn call<C: SolCall>(iface: &str) -> Used {
     Used {
         iface: iface.into(),
@@ -172,7 +182,7 @@ fn call<C: SolCall>(iface: &str) -> Used {
         signature: C::SIGNATURE.into(),
         id: hex(&C::SELECTOR),
         returns: Some(<C::ReturnTuple<'static> as SolType>::SOL_NAME.into()),
-        from: std::any::type_name::<C>().replace("eigen_utils::slashing::core::", ""),
+        from: short_name(std::any::type_name::<C>()),
     }
 }
 
@@ -183,7 +193,7 @@ fn event<E: SolEvent>(iface: &str) -> Used {
         signature: E::SIGNATURE.into(),
         id: hex(E::SIGNATURE_HASH.as_slice()),
         returns: None,
-        from: std::any::type_name::<E>().replace("eigen_utils::slashing::core::", ""),
+        from: short_name(std::any::type_name::<E>()),
     }
 }
 
@@ -209,12 +219,12 @@ fn rust_used() -> Vec<Used> {
         call::<AllocationManager::versionCall>(AM),
         event::<AllocationManager::OperatorRemovedFromOperatorSet>(AM),
         event::<AllocationManager::AllocationDelaySet>(AM),
-        // Local-chain deployment (deploy_core) only.
-        call::<AllocationManager::initializeCall>(AM),
-        call::<StrategyManager::initializeCall>(SM),
-        call::<StrategyManager::addStrategiesToDepositWhitelistCall>(SM),
-        call::<StrategyManager::strategyIsWhitelistedForDepositCall>(SM),
         call::<StrategyManager::depositIntoStrategyCall>(SM),
+        // Local-chain deployment (deploy_core) and its test only: eigen-utils' full bindings.
+        call::<eigenlayer_core::AllocationManager::initializeCall>(AM),
+        call::<eigenlayer_core::StrategyManager::initializeCall>(SM),
+        call::<eigenlayer_core::StrategyManager::addStrategiesToDepositWhitelistCall>(SM),
+        call::<eigenlayer_core::StrategyManager::strategyIsWhitelistedForDepositCall>(SM),
         call::<DelegationManager::isOperatorCall>(DM),
         call::<DelegationManager::registerAsOperatorCall>(DM),
         call::<DelegationManager::operatorSharesCall>(DM),
@@ -224,6 +234,98 @@ fn rust_used() -> Vec<Used> {
         call::<IAllocationManagerV19::SLASHER_CONFIGURATION_DELAYCall>(AM),
         call::<IProtocolRegistry::versionCall>("IProtocolRegistry"),
     ]
+}
+
+/// Every function and event declared in the hand-written EigenLayer bindings, from the enums
+/// alloy generates for each interface (so nothing declared can be left out): checked by selector
+/// or topic against every version; [`rust_used`] checks their return types.
+fn hand_written() -> Vec<Used> {
+    use vigil_chain::bindings::eigenlayer::{
+        AllocationManager::{AllocationManagerCalls, AllocationManagerEvents},
+        DelegationManager::{DelegationManagerCalls, DelegationManagerEvents},
+        StrategyManager::StrategyManagerCalls,
+    };
+    use vigil_chain::bindings::eigenlayer_v1_9::{
+        IAllocationManagerV19::IAllocationManagerV19Calls,
+        IProtocolRegistry::IProtocolRegistryCalls,
+    };
+    fn items<const N: usize>(
+        iface: &str,
+        kind: Kind,
+        from: &str,
+        signatures: &[&str],
+        ids: &[[u8; N]],
+    ) -> Vec<Used> {
+        assert_eq!(signatures.len(), ids.len());
+        signatures
+            .iter()
+            .zip(ids)
+            .map(|(signature, id)| Used {
+                iface: iface.into(),
+                kind,
+                signature: (*signature).into(),
+                id: hex(id),
+                returns: None,
+                from: from.into(),
+            })
+            .collect()
+    }
+    const AM: &str = "IAllocationManager";
+    const DM: &str = "IDelegationManager";
+    let f = Kind::Function;
+    let e = Kind::Event;
+    [
+        items(
+            AM,
+            f,
+            "eigenlayer::AllocationManager",
+            AllocationManagerCalls::SIGNATURES,
+            AllocationManagerCalls::SELECTORS,
+        ),
+        items(
+            AM,
+            e,
+            "eigenlayer::AllocationManager",
+            AllocationManagerEvents::SIGNATURES,
+            AllocationManagerEvents::SELECTORS,
+        ),
+        items(
+            DM,
+            f,
+            "eigenlayer::DelegationManager",
+            DelegationManagerCalls::SIGNATURES,
+            DelegationManagerCalls::SELECTORS,
+        ),
+        items(
+            DM,
+            e,
+            "eigenlayer::DelegationManager",
+            DelegationManagerEvents::SIGNATURES,
+            DelegationManagerEvents::SELECTORS,
+        ),
+        items(
+            "IStrategyManager",
+            f,
+            "eigenlayer::StrategyManager",
+            StrategyManagerCalls::SIGNATURES,
+            StrategyManagerCalls::SELECTORS,
+        ),
+        items(
+            AM,
+            f,
+            "eigenlayer_v1_9::IAllocationManagerV19",
+            IAllocationManagerV19Calls::SIGNATURES,
+            IAllocationManagerV19Calls::SELECTORS,
+        ),
+        items(
+            "IProtocolRegistry",
+            f,
+            "eigenlayer_v1_9::IProtocolRegistry",
+            IProtocolRegistryCalls::SIGNATURES,
+            IProtocolRegistryCalls::SELECTORS,
+        ),
+    ]
+    .concat()
 }
 
 fn repo() -> PathBuf {
@@ -475,10 +577,16 @@ fn sol_structs(src: &str, structs: &mut HashMap<String, String>) {
     }
 }
 
-/// Every function, event and error of every interface in `contracts/src/interfaces/*.sol`.
+/// Every function, event and error of every interface in `contracts/src/interfaces/*.sol` and
+/// `contracts/dev/interfaces/*.sol`.
 fn solidity_used() -> Vec<Used> {
-    let dir = repo().join("contracts/src/interfaces");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    // Production's (`src/`) and the local-chain contracts' (`dev/`: IStrategy, which Vigil's local
+    // Strategy implements for EigenLayer v1.3.0).
+    let mut files: Vec<_> = ["contracts/src/interfaces", "contracts/dev/interfaces"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(repo().join(dir)).unwrap())
+        .map(|e| e.unwrap().path())
+        .collect();
     files.sort();
     let sources: Vec<(PathBuf, String)> = files
         .into_iter()
@@ -684,10 +792,11 @@ fn rust_scan(published: &[Published]) -> BTreeSet<(String, Kind, String, String)
     found
 }
 
-/// Custom errors Vigil's own contracts declare (`contracts/src/**/*.sol`), by signature.
+/// Custom errors Vigil's own contracts declare (`contracts/src/**/*.sol`, `contracts/dev/**/*.sol`),
+/// by signature.
 fn vigil_errors() -> BTreeSet<String> {
     let mut files = vec![];
-    let mut dirs = vec![repo().join("contracts/src")];
+    let mut dirs = vec![repo().join("contracts/src"), repo().join("contracts/dev")];
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             let path = entry.path();
@@ -834,6 +943,70 @@ fn rust_bindings_match_every_eigenlayer_version() {
     print_table("Rust bindings (v1.3.0, v1.9.0-rc.0, v1.9.0, v1.12.0)", &used, &published);
     let failures = check(&used, &published);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every hand-written EigenLayer function and event has the published selector or topic in every
+/// version (or a declared difference), and is in [`rust_used`], whose entries carry the return
+/// types Vigil decodes (checked by [`rust_bindings_match_every_eigenlayer_version`]).
+#[test]
+fn hand_written_bindings_match_every_eigenlayer_version() {
+    let published = published();
+    let declared = hand_written();
+    assert!(declared.len() >= 20, "read the generated enums: {}", declared.len());
+    print_table(
+        "hand-written bindings (v1.3.0, v1.9.0-rc.0, v1.9.0, v1.12.0)",
+        &declared,
+        &published,
+    );
+    let mut failures = check(&declared, &published);
+    let used = rust_used();
+    for d in &declared {
+        let listed = used.iter().any(|u| {
+            u.iface == d.iface && u.kind == d.kind && u.signature == d.signature && u.id == d.id
+        });
+        if !listed {
+            failures.push(format!(
+                "{} {:?} {} is declared in {} but not in rust_used(): list it (or drop it if \
+                 nothing uses it)",
+                d.iface, d.kind, d.signature, d.from
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Events decode only if each parameter is indexed as EigenLayer emits it, which the topic does
+/// not show: the hand-written events' topic counts against the published declarations.
+#[test]
+fn hand_written_events_are_indexed_as_published() {
+    use alloy::sol_types::TopicList;
+    fn topics<E: SolEvent>() -> (&'static str, usize) {
+        (E::SIGNATURE, <E::TopicList as TopicList>::COUNT)
+    }
+    let ours = [
+        topics::<AllocationManager::AllocationDelaySet>(),
+        topics::<AllocationManager::OperatorRemovedFromOperatorSet>(),
+        topics::<DelegationManager::OperatorMetadataURIUpdated>(),
+    ];
+    let events = hand_written().into_iter().filter(|u| u.kind == Kind::Event).count();
+    assert_eq!(ours.len(), events, "every hand-written event is listed here");
+    for tag in VERSIONS {
+        let path = repo().join(format!("testdata/eigenlayer/interfaces-{tag}.json"));
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (signature, count) in ours {
+            let human = v
+                .as_object()
+                .unwrap()
+                .values()
+                .filter_map(|i| i.get("events")?.as_array())
+                .flatten()
+                .find(|e| e["signature"] == signature)
+                .and_then(|e| e["human"].as_str())
+                .unwrap_or_else(|| panic!("{signature} is not published at {tag}"));
+            let indexed = human.matches(" indexed ").count();
+            assert_eq!(count, indexed + 1, "{signature} at {tag}: published as {human}");
+        }
+    }
 }
 
 #[test]

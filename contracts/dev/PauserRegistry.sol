@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {IPauserRegistry} from "../interfaces/IPauserRegistry.sol";
+import {IPauserRegistry} from "./interfaces/IPauserRegistry.sol";
 
 /// @title PauserRegistry
 /// @notice Who may pause and unpause EigenLayer's core contracts on a Vigil chain. The unpauser

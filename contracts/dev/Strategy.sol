@@ -5,8 +5,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 
-import {IStrategy} from "../interfaces/IStrategy.sol";
-import {IStrategyManager} from "../interfaces/IStrategyManager.sol";
+import {IStrategy} from "./interfaces/IStrategy.sol";
+import {IStrategyManager} from "./interfaces/IStrategyManager.sol";
 
 /// @title Strategy
 /// @notice A plain ERC-20 strategy for EigenLayer's StrategyManager on local chains (the devnet).

@@ -1,0 +1,233 @@
+//! What the three HTTP APIs share: one error body, the `/metrics` and `/openapi.json` routes,
+//! and one [`serve`].
+//!
+//! Every error any Vigil API answers, an unknown route included, is a status and an
+//! [`ErrorBody`]: `{"error": "<stable code>", "message": "<for a person>"}`. Clients branch on
+//! `error`, never on `message`, and neither carries internal detail ([`HttpError::internal`]
+//! logs it instead).
+
+use std::{borrow::Cow, future::Future, sync::Arc};
+
+use axum::{
+    Json, Router,
+    extract::State,
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use prometheus::{Registry, TextEncoder};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[cfg(feature = "test-utils")]
+pub mod conformance;
+
+/// Where every API serves its OpenAPI document.
+pub const OPENAPI_PATH: &str = "/openapi.json";
+/// Where the metrics port serves Prometheus' text format.
+pub const METRICS_PATH: &str = "/metrics";
+/// The `Content-Type` of `GET /metrics`: Prometheus' text exposition format.
+pub const METRICS_CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
+
+/// The JSON body of every error answer of every Vigil API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"error": "unknown_route", "message": "no such route"}))]
+pub struct ErrorBody {
+    /// A stable machine-readable code, such as `not_found`, `bad_request`, `unknown_route`,
+    /// `method_not_allowed`, `body_too_large` or `internal`; each API documents its own.
+    pub error: String,
+    /// What went wrong, for a person. Never internal detail.
+    pub message: String,
+}
+
+/// An error answer: a status, an [`ErrorBody`] and, when the client should come back later, a
+/// `Retry-After` header. Each API's own error type turns into one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{status} {code}: {message}")]
+pub struct HttpError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    message: String,
+    retry_after_secs: Option<u64>,
+}
+
+impl HttpError {
+    /// An answer with `status`, the stable `code` and a `message` for a person.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code: Cow::Borrowed(code), message: message.into(), retry_after_secs: None }
+    }
+
+    /// 500 `internal`: `detail` goes to the log, the answer says only "internal error".
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(target: "vigil::http", error = %detail, "request failed");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+
+    /// 404 `unknown_route`, so a client with a wrong base URL can tell it from a missing
+    /// resource (`not_found`).
+    pub fn unknown_route() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "unknown_route", "no such route")
+    }
+
+    /// 405 `method_not_allowed`: the route exists, not for this method.
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "method not allowed")
+    }
+
+    /// Adds `Retry-After: <secs>`.
+    #[must_use]
+    pub const fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// The status.
+    pub const fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The body it answers with.
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody { error: self.code.clone().into_owned(), message: self.message.clone() }
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+/// `router` answering [`HttpError::unknown_route`] for unknown paths and
+/// [`HttpError::method_not_allowed`] for a known path with another method.
+pub fn with_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+    router
+        .fallback(|| async { HttpError::unknown_route() })
+        .method_not_allowed_fallback(|| async { HttpError::method_not_allowed() })
+}
+
+/// `GET /metrics`: `registry` in Prometheus' text format (500 `internal` if it cannot be
+/// encoded), with the JSON error fallbacks. Meant for its own port.
+pub fn metrics_router(registry: &'static Registry) -> Router {
+    with_fallbacks(Router::new().route(METRICS_PATH, get(metrics)).with_state(registry))
+}
+
+/// `GET /metrics`, documented in every API's OpenAPI document (list it in `paths(…)`).
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "metrics",
+    description = "Prometheus' text format, on the metrics address (not the API's).",
+    responses(
+        (status = 200, description = "Every metric of the process", content_type = "text/plain; version=0.0.4", body = String,
+            example = "# HELP eigen_performance_score The performance metric is a score between 0 and 100\n# TYPE eigen_performance_score gauge\neigen_performance_score 100\n"),
+        (status = 500, description = "The registry cannot be encoded", body = ErrorBody,
+            example = json!({"error": "internal", "message": "internal error"})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
+pub async fn metrics(State(registry): State<&'static Registry>) -> Result<Response, HttpError> {
+    let text =
+        TextEncoder::new().encode_to_string(&registry.gather()).map_err(HttpError::internal)?;
+    Ok(([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text).into_response())
+}
+
+/// `doc` as the committed file holds it: pretty JSON and a final newline.
+pub fn openapi_json(doc: &utoipa::openapi::OpenApi) -> String {
+    // A document of strings and maps always serializes.
+    let mut json = serde_json::to_string_pretty(doc).unwrap_or_default();
+    json.push('\n');
+    json
+}
+
+/// `GET /openapi.json`: `doc`, encoded once. Merge it into the API's router.
+pub fn openapi_router<S: Clone + Send + Sync + 'static>(
+    doc: &utoipa::openapi::OpenApi,
+) -> Router<S> {
+    let json: Arc<str> = openapi_json(doc).into();
+    Router::new().route(OPENAPI_PATH, get(openapi)).with_state(json)
+}
+
+/// `GET /openapi.json`, documented in every API's OpenAPI document (list it in `paths(…)`).
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    description = "This document (OpenAPI 3.1).",
+    responses(
+        (status = 200, description = "The API's OpenAPI document", body = serde_json::Value,
+            example = json!({"openapi": "3.1.0", "info": {"title": "…", "version": "0.1.0"}, "paths": {}})),
+        (status = 405, description = "Another method", body = ErrorBody,
+            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+    )
+)]
+pub async fn openapi(State(json): State<Arc<str>>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response()
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then stops accepting connections
+/// and returns once in-flight requests have finished (a long-lived stream, such as the
+/// aggregator's feed, must end by itself: bound the wait). Body limits are the router's own
+/// (`DefaultBodyLimit` layers).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(target: "vigil::http", %addr, "serving HTTP");
+    }
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+}
+
+/// Binds `address` for the config field `field` (say `api.address`), the error naming both.
+pub async fn bind(field: &str, address: &str) -> Result<tokio::net::TcpListener, crate::RunError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|e| crate::RunError::Start(format!("{field} {address}: {e}")))
+}
+
+/// Binds the API and metrics addresses and says where they listen.
+pub async fn bind_pair(
+    api: &str,
+    metrics: &str,
+) -> Result<(tokio::net::TcpListener, tokio::net::TcpListener, crate::Listening), crate::RunError> {
+    let api_listener = bind("api.address", api).await?;
+    let metrics_listener = bind("metrics.address", metrics).await?;
+    let local = |l: &tokio::net::TcpListener| {
+        l.local_addr().map_err(|e| crate::RunError::Start(e.to_string()))
+    };
+    let listening =
+        crate::Listening { api: local(&api_listener)?, metrics: local(&metrics_listener)? };
+    Ok((api_listener, metrics_listener, listening))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn errors_have_one_body() {
+        let e = HttpError::new(StatusCode::FORBIDDEN, "wrong_domain", "another chain");
+        let json = serde_json::to_value(e.body()).unwrap();
+        assert_eq!(json, serde_json::json!({"error": "wrong_domain", "message": "another chain"}));
+        let e = HttpError::internal("password=hunter2");
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!e.body().message.contains("hunter2"));
+        let response = HttpError::unknown_route().retry_after(3).into_response();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+    }
+}

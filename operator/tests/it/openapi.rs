@@ -1,0 +1,187 @@
+//! The node API's OpenAPI document against the real `vigil-operator run`: an L1 and an OP Stack
+//! L2 on anvil, keys made with the CLI, an aggregator that records. The document it serves at
+//! `/openapi.json` is the committed `operator/openapi.json`, and every documented route, driven
+//! with its documented example, answers as documented.
+
+use std::{
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use alloy::{primitives::Address, signers::local::PrivateKeySigner};
+use serde_json::Value;
+use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_service::http::conformance::{self, Answer};
+use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
+
+const PASSWORD_VAR: &str = "VIGIL_OPENAPI_TEST_PASSWORD";
+const ROLLUP: u64 = 78;
+const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-operator --test it openapi";
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn committed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json")
+}
+
+fn cli(config: &Path, args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigil-operator"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env(PASSWORD_VAR, "openapi test")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Kills the node when the test ends, however it ends.
+struct Node(Child);
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn the_served_document_is_committed_and_every_route_answers_as_documented() {
+    let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();
+    let l1p = signing_provider(l1.url(), DEV_KEY.parse().unwrap());
+    let l2 = OpL2::start(ROLLUP, Some(1)).await.unwrap();
+    let batcher = PrivateKeySigner::random();
+    set_balance(&l1p, batcher.address(), 10).await.unwrap();
+    let rollup = l2.rollup_config("openapi", Address::repeat_byte(0xfe), batcher.address());
+    let aggregator = CaptureAggregator::start().await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
+    deployment.write(&dir.path().join("deployment.json")).unwrap();
+    std::fs::write(dir.path().join("rollup.toml"), rollup.to_superchain_toml()).unwrap();
+    let (api_port, metrics_port) = (free_port(), free_port());
+    let config = dir.path().join("operator.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[chain]\nl1_rpc = \"{l1}\"\ndeployment = \"deployment.json\"\n\
+             [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_env = \"{PASSWORD_VAR}\"\n\
+             ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n\
+             [node]\nprotection_db = \"protection.sqlite\"\npoll_interval_ms = 100\n\
+             status_interval_ms = 200\nbeacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
+             api_address = \"127.0.0.1:{api_port}\"\n\
+             metrics_address = \"127.0.0.1:{metrics_port}\"\n\
+             [submission]\naggregators = [\"{aggregator}\"]\n\
+             [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
+             rollup_config = \"rollup.toml\"\n",
+            l1 = l1.endpoint(),
+            l2 = l2.anvil.endpoint(),
+            aggregator = aggregator.url,
+        ),
+    )
+    .unwrap();
+    for kind in ["bls", "ecdsa"] {
+        let out = dir.path().join(format!("keys/{kind}.json"));
+        cli(
+            &config,
+            &[
+                "keys",
+                "generate",
+                "--kind",
+                kind,
+                "--out",
+                out.to_str().unwrap(),
+                "--password-env",
+                PASSWORD_VAR,
+                "--insecure-light-kdf",
+            ],
+        );
+    }
+    let log = dir.path().join("operator.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_vigil-operator"))
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env(PASSWORD_VAR, "openapi test")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut node = Node(child);
+    let api = format!("http://127.0.0.1:{api_port}");
+    let metrics = format!("http://127.0.0.1:{metrics_port}");
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+    let served = 'ready: {
+        for _ in 0..300 {
+            if let Some(status) = node.0.try_wait().unwrap() {
+                panic!("operator exited ({status}): {}", std::fs::read_to_string(&log).unwrap());
+            }
+            if let Ok(r) = http.get(format!("{api}/openapi.json")).send().await {
+                assert_eq!(r.status(), 200);
+                break 'ready r.text().await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("operator not ready: {}", std::fs::read_to_string(&log).unwrap());
+    };
+
+    // (a) The served document is the committed one.
+    if let Err(e) = conformance::compare_or_bless(&served, &committed(), REGENERATE) {
+        panic!("{e}");
+    }
+    let doc: Value = serde_json::from_str(&served).unwrap();
+    assert_eq!(doc, serde_json::to_value(vigil_operator::api::openapi()).unwrap());
+
+    // (b) Every route, with its example, answers as documented.
+    let operations = conformance::operations(&doc).unwrap();
+    assert!(operations.len() >= 6, "{operations:?}");
+    for op in &operations {
+        assert!(op.examples > 0, "{} documents no example", op.name());
+        let base = if op.template == "/metrics" { &metrics } else { &api };
+        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+        let mut request = http.request(method, format!("{base}{}", op.uri));
+        if let Some((content_type, body)) = &op.body {
+            request =
+                request.header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let answer = Answer {
+            status: response.status().as_u16(),
+            content_type: response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            body: response.bytes().await.unwrap().to_vec(),
+        };
+        if let Err(e) = conformance::check_answer(&doc, op, &answer) {
+            panic!("{e}: {}", String::from_utf8_lossy(&answer.body));
+        }
+        // Another method on the same route: the documented 405 and the one error body.
+        let wrong = if op.method == "GET" { reqwest::Method::DELETE } else { reqwest::Method::GET };
+        let response = http.request(wrong, format!("{base}{}", op.uri)).send().await.unwrap();
+        let answer = Answer {
+            status: response.status().as_u16(),
+            content_type: response
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .map(|v| v.to_str().unwrap().to_owned()),
+            body: response.bytes().await.unwrap().to_vec(),
+        };
+        assert_eq!(answer.status, 405, "{}", op.name());
+        if let Err(e) = conformance::check_answer(&doc, op, &answer) {
+            panic!("{e}");
+        }
+    }
+
+    // An unknown route on either port is the one error body too.
+    for base in [&api, &metrics] {
+        let r = http.get(format!("{base}/nope")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        let body: vigil_service::http::ErrorBody = r.json().await.unwrap();
+        assert_eq!(body.error, "unknown_route");
+    }
+}
