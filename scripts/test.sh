@@ -35,6 +35,7 @@ export PATH="$PWD/node_modules/.bin:$PATH"   # forge, anvil, cast 1.7.1
 forge build
 forge test                                  # CI profile: 64 fuzz runs, 32×16 invariant runs
 forge fmt --check
+forge fmt --check dev                       # dev/ (local-chain contracts) is outside the default paths
 )
 
 step "devnet end to end (README: scripts/devnet.sh, unattended, byzantine)"

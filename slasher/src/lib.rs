@@ -38,35 +38,17 @@ pub use store::{
 /// Wall-clock unix milliseconds (the store's clock): the kernel's.
 pub(crate) use vigil_service::db::now_ms;
 
-/// The `vigil-slasher` binary as a [`vigil_service::cli::Service`]: its whole `main` is
-/// `vigil_service::cli::service_main::<Slasher>()`.
-#[derive(Debug, Clone, Copy)]
-pub struct Slasher;
-
-impl vigil_service::cli::Service for Slasher {
-    const NAME: &'static str = "vigil-slasher";
-    const ABOUT: &'static str =
-        "Vigil slasher: detects equivocation in every signature it sees and submits the evidence";
-    const SAMPLE: &'static str = "config/slasher.toml";
-    const ENV_PREFIX: &'static str = "VIGIL_SLASHER_";
-    type Config = config::SlasherConfig;
-    type ConfigError = config::ConfigError;
-
-    fn load(
-        path: Option<&std::path::Path>,
-    ) -> std::result::Result<Self::Config, Self::ConfigError> {
-        config::SlasherConfig::load(path)
-    }
-
-    async fn check(config: &Self::Config) -> vigil_service::preflight::Report {
-        preflight::check(config).await
-    }
-
-    async fn run(
-        config: &Self::Config,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-        on_listening: impl FnOnce(vigil_service::Listening) + Send,
-    ) -> std::result::Result<(), vigil_service::RunError> {
-        runner::run(config, shutdown, on_listening).await
+vigil_service::service! {
+    /// The `vigil-slasher` binary as a [`vigil_service::cli::Service`]: its whole `main` is
+    /// `vigil_service::cli::service_main::<Slasher>()`.
+    pub struct Slasher {
+        name: "vigil-slasher",
+        about: "Vigil slasher: detects equivocation in every signature it sees and submits the evidence",
+        sample: "config/slasher.toml",
+        env_prefix: "VIGIL_SLASHER_",
+        config: config::SlasherConfig,
+        config_error: config::ConfigError,
+        check: preflight::check,
+        run: runner::run,
     }
 }

@@ -25,7 +25,9 @@
 //!
 //! A submitter [claims](Store::claim_next) a certificate for a while (a lease), sends it, and
 //! records progress with [`Store::update_state`], which only succeeds while it holds the lease.
-//! A submitter that dies simply lets its lease expire, and another replica takes over.
+//! A submitter that dies simply lets its lease expire, and another replica takes over. The
+//! lease statements (claim, write gate, release) are the kernel outbox's one shape
+//! ([`vigil_service::outbox::LeaseTable`]); the table and its columns are this store's.
 
 mod certificates;
 mod codec;

@@ -9,7 +9,7 @@
 //! four registered operators with equal stake, real BLS certificates, and the aggregator store
 //! on SQLite (and PostgreSQL for the replica race).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use alloy::{
     consensus::Transaction as _,
@@ -26,6 +26,7 @@ use vigil_aggregator::{
 };
 use vigil_chain::{anvil_mine as mine, bindings::VigilVerifier, checkpoint_sol};
 use vigil_crypto::{Signature, aggregate_signatures};
+use vigil_service::db::now_ms;
 use vigil_test_utils::{PgServer, TestNetwork};
 use vigil_types::{Certificate, Checkpoint};
 
@@ -175,10 +176,6 @@ fn config() -> SubmitterConfig {
         fee_bump_percent: 20,
         confirmations: 0,
     }
-}
-
-fn now_ms() -> u64 {
-    u64::try_from(SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_millis()).unwrap()
 }
 
 /// Mines `blocks` blocks after `delay`, in the background.

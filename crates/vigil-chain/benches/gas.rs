@@ -28,7 +28,7 @@ use vigil_crypto::{PublicKey, SecretKey, Signature, aggregate_signatures};
 use vigil_types::Checkpoint;
 
 /// anvil's first dev account (public, well known): deploys and owns everything.
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+use vigil_chain::DEV_KEY;
 /// Operators with 1 ether of stake: the non-signers.
 const SMALL: usize = 50;
 /// Operators with 100 ether of stake.

@@ -17,6 +17,11 @@ use crate::{Error, Result};
 /// The hardfork Vigil pins everywhere (anvil and `foundry.toml`), so gas figures compare.
 pub const HARDFORK: &str = "osaka";
 
+/// Private key of anvil's first dev account (`0xf39F…2266`), funded on every anvil chain.
+///
+/// Public knowledge: use it only against local devnets and tests.
+pub const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
 /// How to start anvil.
 #[derive(Debug, Clone)]
 pub struct AnvilConfig {

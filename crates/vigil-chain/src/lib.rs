@@ -19,7 +19,7 @@ mod version;
 mod vigil;
 
 #[cfg(feature = "anvil")]
-pub use anvil::{Anvil, AnvilConfig, HARDFORK, anvil_binary, anvil_mine};
+pub use anvil::{Anvil, AnvilConfig, DEV_KEY, HARDFORK, anvil_binary, anvil_mine};
 pub use eigenlayer::{CoreParams, EigenLayerCore};
 #[cfg(feature = "anvil")]
 pub use eigenlayer::{EIGENLAYER_VERSION, deploy_core};

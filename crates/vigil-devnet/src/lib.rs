@@ -67,7 +67,7 @@ use crate::{
 };
 
 /// Private key of anvil's first dev account, funded on the L2: the devnet's L2 traffic sender.
-const L2_TRAFFIC_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const L2_TRAFFIC_KEY: &str = vigil_chain::DEV_KEY;
 
 /// How to run the devnet.
 #[derive(Clone, Debug)]

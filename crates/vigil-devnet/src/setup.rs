@@ -28,7 +28,7 @@ pub const L1_CHAIN_ID: u64 = 31_337;
 pub const INBOX: Address = address!("0xff00000000000000000000000000000000042069");
 /// Private key of anvil's first dev account: the devnet's deployer and token owner. Public
 /// knowledge; only ever used on this local chain.
-const DEPLOYER_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+const DEPLOYER_KEY: &str = vigil_chain::DEV_KEY;
 /// Manifest format version.
 const MANIFEST_VERSION: u32 = 1;
 

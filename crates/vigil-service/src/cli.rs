@@ -71,18 +71,17 @@ impl ServiceCli {
     /// Parses the process's arguments for `S` (its name, description and config sample in
     /// `--help`); exits with clap's usage message and status 2 on bad arguments.
     pub fn parse_for<S: Service>() -> Self {
-        let command = Self::command()
-            .name(S::NAME)
-            .bin_name(S::NAME)
-            .about(S::ABOUT)
-            .mut_arg("config", |arg| {
+        let command = Self::command().name(S::NAME).bin_name(S::NAME).about(S::ABOUT).mut_arg(
+            "config",
+            |arg| {
                 arg.help(format!(
                     "Config file (TOML; see {}). Fields can also come from \
                      {}<SECTION>__<FIELD> environment variables.",
                     S::SAMPLE,
                     S::ENV_PREFIX
                 ))
-            });
+            },
+        );
         Self::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit())
     }
 }
@@ -112,4 +111,70 @@ async fn run_command<S: Service>(cli: ServiceCli) -> Result<(), Box<dyn Error + 
         }
     }
     Ok(())
+}
+
+/// Implements [`Service`] for a unit struct from the service's items: its configuration type
+/// (with an associated `load`), its config error, its preflight `check` and its `runner::run`.
+///
+/// ```ignore
+/// vigil_service::service! {
+///     /// The `vigil-slasher` binary.
+///     pub struct Slasher {
+///         name: "vigil-slasher",
+///         about: "Vigil slasher: …",
+///         sample: "config/slasher.toml",
+///         env_prefix: "VIGIL_SLASHER_",
+///         config: config::SlasherConfig,
+///         config_error: config::ConfigError,
+///         check: preflight::check,
+///         run: runner::run,
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! service {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident {
+            name: $name:literal,
+            about: $about:literal,
+            sample: $sample:literal,
+            env_prefix: $prefix:literal,
+            config: $config:ty,
+            config_error: $config_error:ty,
+            check: $check:path,
+            run: $run:path $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $ty;
+
+        impl $crate::cli::Service for $ty {
+            const NAME: &'static str = $name;
+            const ABOUT: &'static str = $about;
+            const SAMPLE: &'static str = $sample;
+            const ENV_PREFIX: &'static str = $prefix;
+            type Config = $config;
+            type ConfigError = $config_error;
+
+            fn load(
+                path: ::std::option::Option<&::std::path::Path>,
+            ) -> ::std::result::Result<Self::Config, Self::ConfigError> {
+                <$config>::load(path)
+            }
+
+            async fn check(config: &Self::Config) -> $crate::preflight::Report {
+                $check(config).await
+            }
+
+            async fn run(
+                config: &Self::Config,
+                shutdown: impl ::std::future::Future<Output = ()> + Send + 'static,
+                on_listening: impl FnOnce($crate::Listening) + Send,
+            ) -> ::std::result::Result<(), $crate::RunError> {
+                $run(config, shutdown, on_listening).await
+            }
+        }
+    };
 }

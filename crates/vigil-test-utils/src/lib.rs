@@ -20,7 +20,4 @@ pub use op::OpL2;
 pub use postgres::PgServer;
 pub use proxy::StandardRpcProxy;
 
-/// Private key of anvil's first dev account (`0xf39F…2266`), funded on every anvil chain.
-///
-/// Public knowledge: use it only against local devnets and tests.
-pub const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub use vigil_chain::DEV_KEY;

@@ -20,6 +20,12 @@
 //! feed cursor in one transaction: after a crash either both happened or neither, so the
 //! slasher never loses evidence it acknowledged and never skips feed entries.
 //!
+//! # Leases
+//! The submitter [claims](EvidenceStore::claim_next) open offences under leases and records its
+//! transactions with [`EvidenceStore::record_sent`] (the write-ahead, counting attempts), both
+//! refused to anyone but the lease holder; the statements are the kernel outbox's one shape
+//! ([`vigil_service::outbox::LeaseTable`]).
+//!
 //! The store checks evidence structurally ([`Evidence::offence`](vigil_types::Evidence::offence))
 //! but does no cryptography: the caller (the [`Detector`](crate::Detector), or the public
 //! submission endpoint) verifies signatures before recording.

@@ -15,9 +15,7 @@ mod vigil;
 use alloy::{providers::DynProvider, signers::local::PrivateKeySigner};
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 
-/// anvil's first dev account (public, well known).
-pub(crate) const DEV_KEY: &str =
-    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+pub(crate) use vigil_chain::DEV_KEY;
 
 pub(crate) async fn anvil() -> Anvil {
     Anvil::start(AnvilConfig::default()).await.expect("anvil starts")

@@ -39,7 +39,7 @@ use vigil_da::{
     },
 };
 
-const DEV_KEY: &str = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+use vigil_chain::DEV_KEY;
 const ROLLUP_ID: u64 = 901;
 const INBOX: Address = address!("ff00000000000000000000000000000000000901");
 /// L2 blocks mined at start: 1..=L2_BLOCKS.

@@ -1,3 +1,4 @@
+#![allow(clippy::indexing_slicing)]
 //! The kernel's transaction outbox, proved once for both of its jobs (the aggregator's
 //! certificates, the slasher's evidence) on both backends (SQLite, PostgreSQL), against a real
 //! anvil with EigenLayer's core and Vigil deployed and four registered operators: a stuck
