@@ -33,11 +33,11 @@ use alloy::{
 };
 use serde::Deserialize;
 use vigil_chain::{Deployment, key_hash};
-use vigil_service::preflight::{self, Check, DomainAnswer, Report};
 use vigil_crypto::SecretKey;
-use vigil_da::BeaconDialect;
+use vigil_da::{BeaconData, BeaconDialect, BeaconGenesis, BeaconSpec};
 use vigil_keystore::{Eip2335Keystore, PrivateKeySigner, V3Keystore};
-use vigil_types::{SigningDomain, redact::redact_url, serde_helpers::quoted_u64};
+use vigil_service::preflight::{self, Check, DomainAnswer, Report};
+use vigil_types::{SigningDomain, redact::redact_url};
 
 use crate::{Error, OperatorConfig, keys::PasswordSource, status};
 
@@ -55,7 +55,8 @@ pub async fn doctor(config: &OperatorConfig) -> Report {
     let mut report = Report::default();
     let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
 
-    let deployment = vigil_service::preflight::chain::read_deployment(&config.chain.deployment, &mut report);
+    let deployment =
+        vigil_service::preflight::chain::read_deployment(&config.chain.deployment, &mut report);
 
     // L1: the chain the deployment is on.
     let l1 = match config.chain.l1_rpc.parse() {
@@ -123,23 +124,6 @@ async fn latest(l1: &DynProvider) -> Option<Head> {
     })
 }
 
-#[derive(Deserialize)]
-struct Data<T> {
-    data: T,
-}
-
-#[derive(Deserialize)]
-struct Genesis {
-    #[serde(with = "quoted_u64")]
-    genesis_time: u64,
-}
-
-#[derive(Deserialize)]
-struct Spec {
-    #[serde(rename = "SECONDS_PER_SLOT", with = "quoted_u64")]
-    seconds_per_slot: u64,
-}
-
 /// Why an HTTP request failed, without its URL (which may carry an API key).
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
@@ -166,7 +150,7 @@ async fn get_data<T: for<'de> Deserialize<'de>>(
         return Err(format!("GET /{path} answered {status}"));
     }
     let body = response.bytes().await.map_err(|e| describe(&e))?;
-    serde_json::from_slice::<Data<T>>(&body)
+    serde_json::from_slice::<BeaconData<T>>(&body)
         .map(|d| d.data)
         .map_err(|e| format!("GET /{path} answered malformed JSON: {e}"))
 }
@@ -208,7 +192,7 @@ async fn beacon(
     let shown = redact_url(url);
     let other_chain_fix = "point node.beacon_urls at the beacon node paired with the L1 node of \
                            chain.l1_rpc";
-    let genesis: Genesis = match get_data(http, url, "eth/v1/beacon/genesis").await {
+    let genesis: BeaconGenesis = match get_data(http, url, "eth/v1/beacon/genesis").await {
         Ok(g) => g,
         Err(e) => {
             return Check::fail(
@@ -229,7 +213,7 @@ async fn beacon(
     };
     match dialect {
         BeaconDialect::Standard => {
-            let spec = match get_data::<Spec>(http, url, "eth/v1/config/spec").await {
+            let spec = match get_data::<BeaconSpec>(http, url, "eth/v1/config/spec").await {
                 Ok(s) if s.seconds_per_slot > 0 => s,
                 Ok(_) => {
                     return Check::fail(
@@ -648,7 +632,9 @@ mod tests {
             )
             .route(
                 "/eth/v1/config/spec",
-                get(|| async { Json(serde_json::json!({"data": {"SECONDS_PER_SLOT": "12"}})) }),
+                get(|| async {
+                    Json(serde_json::json!({"data": {"SECONDS_PER_SLOT": "12", "SLOTS_PER_EPOCH": "32"}}))
+                }),
             );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());

@@ -183,29 +183,37 @@ enum Served {
     NotFound,
 }
 
-#[derive(Deserialize)]
-struct Data<T> {
-    data: T,
+/// The standard beacon API's envelope: `{"data": T}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BeaconData<T> {
+    /// What the endpoint answers.
+    pub data: T,
 }
 
-#[derive(Deserialize)]
-struct Genesis {
+/// `GET /eth/v1/beacon/genesis`, the part Vigil reads.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct BeaconGenesis {
+    /// The beacon chain's genesis, in Unix seconds.
     #[serde(with = "quoted_u64")]
-    genesis_time: u64,
+    pub genesis_time: u64,
 }
 
-#[derive(Deserialize)]
-struct Spec {
+/// `GET /eth/v1/config/spec`, the constants Vigil reads.
+#[derive(Debug, Clone, Copy, Deserialize)]
+pub struct BeaconSpec {
+    /// `SECONDS_PER_SLOT`.
     #[serde(rename = "SECONDS_PER_SLOT", with = "quoted_u64")]
-    seconds_per_slot: u64,
+    pub seconds_per_slot: u64,
+    /// `SLOTS_PER_EPOCH`.
     #[serde(rename = "SLOTS_PER_EPOCH", with = "quoted_u64")]
-    slots_per_epoch: u64,
+    pub slots_per_epoch: u64,
+    /// `MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS`, the Deneb default when a node does not say.
     #[serde(
         rename = "MIN_EPOCHS_FOR_BLOB_SIDECARS_REQUESTS",
         with = "quoted_u64",
         default = "default_min_epochs"
     )]
-    min_epochs_for_blob_sidecars_requests: u64,
+    pub min_epochs_for_blob_sidecars_requests: u64,
 }
 
 fn default_min_epochs() -> u64 {
@@ -341,15 +349,15 @@ impl BeaconClient {
     pub async fn timing(&self) -> Result<ChainTiming> {
         self.timing
             .get_or_try_init(|| async {
-                let genesis: Genesis = self
+                let genesis: BeaconGenesis = self
                     .failover("genesis", |ep| async move {
                         self.get_json(ep.url(&["eth", "v1", "beacon", "genesis"], None), "genesis")
                             .await
                     })
                     .await?;
-                let spec: Spec = self
+                let spec: BeaconSpec = self
                     .failover("spec", |ep| async move {
-                        let spec: Spec = self
+                        let spec: BeaconSpec = self
                             .get_json(ep.url(&["eth", "v1", "config", "spec"], None), "spec")
                             .await?;
                         if spec.seconds_per_slot == 0 || spec.slots_per_epoch == 0 {
@@ -513,7 +521,7 @@ impl BeaconClient {
 
     async fn get_json<T: DeserializeOwned>(&self, url: Url, route: &str) -> Result<T, String> {
         match self.get(url).await? {
-            (StatusCode::OK, body) => Ok(parse::<Data<T>>(route, &body)?.data),
+            (StatusCode::OK, body) => Ok(parse::<BeaconData<T>>(route, &body)?.data),
             (status, _) => Err(format!("{route} answered {status}")),
         }
     }
@@ -532,7 +540,7 @@ impl BeaconClient {
             let url = ep.url(&["eth", "v1", "beacon", "blobs", &id_segment], Some(query));
             match self.get(url).await? {
                 (StatusCode::OK, body) => {
-                    let data: Vec<Bytes> = parse::<Data<_>>("/blobs/", &body)?.data;
+                    let data: Vec<Bytes> = parse::<BeaconData<_>>("/blobs/", &body)?.data;
                     ep.set_route(ROUTE_BLOBS);
                     return Ok(Served::Blobs(data));
                 }
@@ -554,7 +562,7 @@ impl BeaconClient {
         let url = ep.url(&["eth", "v1", "beacon", "blob_sidecars", &id_segment], None);
         match self.get(url).await? {
             (StatusCode::OK, body) => {
-                let sidecars: Vec<Sidecar> = parse::<Data<_>>("/blob_sidecars/", &body)?.data;
+                let sidecars: Vec<Sidecar> = parse::<BeaconData<_>>("/blob_sidecars/", &body)?.data;
                 ep.set_route(ROUTE_SIDECARS);
                 Ok(Served::Sidecars(sidecars))
             }
@@ -578,7 +586,9 @@ impl BeaconClient {
     ) -> Result<Served, String> {
         let url = ep.url(&["eth", "v1", "beacon", "blobs", &id.to_string()], Some(query));
         match self.get(url).await? {
-            (StatusCode::OK, body) => Ok(Served::Blobs(parse::<Data<_>>("/blobs/", &body)?.data)),
+            (StatusCode::OK, body) => {
+                Ok(Served::Blobs(parse::<BeaconData<_>>("/blobs/", &body)?.data))
+            }
             (StatusCode::NOT_FOUND, _) => Ok(Served::NotFound),
             (status, _) => Err(format!("/blobs/ answered {status}")),
         }

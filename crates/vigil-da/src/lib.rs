@@ -57,7 +57,9 @@ mod error;
 mod kzg;
 pub mod op;
 
-pub use beacon::{BeaconBlockId, BeaconClient, BeaconDialect, ChainTiming};
+pub use beacon::{
+    BeaconBlockId, BeaconClient, BeaconData, BeaconDialect, BeaconGenesis, BeaconSpec, ChainTiming,
+};
 pub use error::{DaError, Result};
 pub use kzg::{VerifiedBlob, recompute, recompute_blocking};
 // Errors that carry an endpoint's URL go through the workspace's one redaction rule: RPC and

@@ -20,6 +20,10 @@
 //! - [`http`]: what the three HTTP APIs share: one error body ([`http::ErrorBody`],
 //!   `{"error": "<code>", "message": "…"}`) and error type ([`http::HttpError`]), the
 //!   `GET /metrics` router, the `GET /openapi.json` route, binding and one graceful [`http::serve`].
+//! - [`metrics`]: one way to define metrics (constructors that register in the process's one
+//!   registry, [`metrics::registry`]), and its text encoding.
+//! - [`cli`]: the command line of a long-running service (`run`, `check`, `config`) and its whole
+//!   `main` ([`cli::service_main`] over a [`cli::Service`], implemented with [`service!`]).
 //! - [`outbox`]: the transaction outbox the aggregator and the slasher send through: leases
 //!   ([`outbox::LeaseTable`]), chain-first checks, write-ahead, fee bumps, resends
 //!   ([`outbox::TxManager`] over a domain's [`outbox::Job`]).

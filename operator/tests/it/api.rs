@@ -1,11 +1,4 @@
 //! The node API and metrics endpoint, through `Router::oneshot` and over a real socket.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::{collections::BTreeMap, time::Duration};
 

@@ -318,17 +318,7 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
         cli(
             &bin,
             &config,
-            &[
-                "keys",
-                "generate",
-                "--kind",
-                kind,
-                "--out",
-                out.to_str().unwrap(),
-                "--password-env",
-                PASSWORD_VAR,
-                "--insecure-light-kdf",
-            ],
+            &crate::support::keys_generate(kind, out.to_str().unwrap(), PASSWORD_VAR),
         );
     }
     let harness = Harness {

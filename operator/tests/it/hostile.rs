@@ -2,13 +2,6 @@
 //! channel of the rewritten blocks lands on L1. The node must refuse (typed, logged, counted) and
 //! deliver no conflicting signature; a channel of the blocks the node has since replaced is
 //! refused too. Real anvils (blobs through anvil's beacon emulation), real SQLite, real HTTP.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::{collections::HashMap, time::Duration};
 
@@ -94,42 +87,24 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     // The run loop needs only the signing domain from the deployment (it does not call contracts).
     let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
     let dir = tempfile::tempdir().unwrap();
-    deployment.write(&dir.path().join("deployment.json")).unwrap();
-    std::fs::write(dir.path().join("rollup.toml"), rollup.to_superchain_toml()).unwrap();
-
     let aggregator = CaptureAggregator::start().await.unwrap();
-
-    let mut config = OperatorConfig::default();
-    config.chain.l1_rpc = l1.endpoint().to_owned();
-    config.chain.deployment = dir.path().join("deployment.json");
-    config.node.protection_db = dir.path().join("protection.sqlite");
-    config.node.poll_interval_ms = 100;
-    config.node.beacon_urls = vec![l1.endpoint().to_owned()];
-    config.node.beacon_dialect = BeaconDialect::Anvil;
-    config.submission.aggregators = vec![aggregator.url.clone()];
+    let mut config = crate::support::node_config(
+        dir.path(),
+        &deployment,
+        &rollup,
+        l1.endpoint(),
+        l2.anvil.endpoint(),
+        &aggregator.url,
+    );
     // Every block of a channel is attested (`checkpoint_interval = 1`), so the rewrite tempts
     // the node at every height it changed, and the unchanged height shows a re-sign is allowed.
-    config.rollups = vec![RollupConfig {
-        kind: RollupKind::OpStack,
-        l2_rpc: l2.anvil.endpoint().to_owned(),
-        tag: L2Tag::Safe,
-        rollup_config: dir.path().join("rollup.toml"),
-        batcher: None,
-        checkpoint_interval: 1,
-    }];
+    config.rollups[0].checkpoint_interval = 1;
     let keys = NodeKeys {
         bls: SecretKey::from_ikm(&[31u8; 32]).unwrap(),
         operator: PrivateKeySigner::random().address(),
     };
     let state = NodeState::new("vigil-operator", "test", [ROLLUP]);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let node_config = config.clone();
-    let node = tokio::spawn(async move {
-        vigil_operator::runner::run(&node_config, keys, state, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let node = crate::support::InProcessNode::spawn(config, keys, state);
 
     // Honest history: blocks 1..=3, posted as a channel, signed and delivered.
     l2_tx(&l2p, 1).await;
@@ -208,8 +183,7 @@ async fn rewritten_l2_heights_are_refused_not_signed() {
     );
     assert_eq!(counter("vigil_operator_da_checks_total", &[("result", "available")]), 2);
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();
+    node.stop().await;
 }
 
 /// The rollup's `vigil_operator_checkpoints_refused_total` series with these labels.

@@ -3,13 +3,6 @@
 //! refused with a typed reason, a log line and a labelled metric, and nothing of it is signed;
 //! an honest channel afterwards is signed, so the node was alive throughout. Real anvils, real
 //! SQLite, real HTTP (a capture aggregator and a tampering beacon proxy).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::{
     io::Write as _,
@@ -172,38 +165,22 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
     // The operator node.
     let dir = tempfile::tempdir().unwrap();
     let deployment = vigil_test_utils::domain_only_deployment(Address::repeat_byte(0x99));
-    deployment.write(&dir.path().join("deployment.json")).unwrap();
-    let rollup_file = dir.path().join("rollup.toml");
-    std::fs::write(&rollup_file, config.to_superchain_toml()).unwrap();
-    let mut node_config = OperatorConfig::default();
-    node_config.chain.l1_rpc = l1.endpoint().to_owned();
-    node_config.chain.deployment = dir.path().join("deployment.json");
-    node_config.node.protection_db = dir.path().join("protection.sqlite");
-    node_config.node.poll_interval_ms = 100;
+    let mut node_config = crate::support::node_config(
+        dir.path(),
+        &deployment,
+        &config,
+        l1.endpoint(),
+        l2.anvil.endpoint(),
+        &aggregator.url,
+    );
     node_config.node.status_interval_ms = 60_000;
     node_config.node.beacon_urls = vec![beacon];
-    node_config.node.beacon_dialect = vigil_da::BeaconDialect::Anvil;
-    node_config.submission.aggregators = vec![aggregator.url.clone()];
-    node_config.rollups = vec![RollupConfig {
-        kind: RollupKind::OpStack,
-        l2_rpc: l2.anvil.endpoint().to_owned(),
-        tag: L2Tag::Safe,
-        rollup_config: rollup_file,
-        batcher: None,
-        checkpoint_interval: 0,
-    }];
     let keys = NodeKeys {
         bls: SecretKey::from_ikm(&[31u8; 32]).unwrap(),
         operator: PrivateKeySigner::random().address(),
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let state = vigil_operator::api::NodeState::new("vigil-operator", "test", [ROLLUP]);
-    let node = tokio::spawn(async move {
-        vigil_operator::runner::run(&node_config, keys, state, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let node = crate::support::InProcessNode::spawn(node_config, keys, state);
 
     // The batcher's material: blocks 1..=3 (hostile channels) and 4..=6 (the honest one).
     let head =
@@ -294,7 +271,6 @@ async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_i
             "no log line for {reason}:\n{text}"
         );
     }
-    let _ = stop.send(());
-    node.await.unwrap().unwrap();
+    node.stop().await;
     let _ = std::io::stdout().flush();
 }

@@ -85,20 +85,7 @@ async fn the_served_document_is_committed_and_every_route_answers_as_documented(
     .unwrap();
     for kind in ["bls", "ecdsa"] {
         let out = dir.path().join(format!("keys/{kind}.json"));
-        cli(
-            &config,
-            &[
-                "keys",
-                "generate",
-                "--kind",
-                kind,
-                "--out",
-                out.to_str().unwrap(),
-                "--password-env",
-                PASSWORD_VAR,
-                "--insecure-light-kdf",
-            ],
-        );
+        cli(&config, &crate::support::keys_generate(kind, out.to_str().unwrap(), PASSWORD_VAR));
     }
     let log = dir.path().join("operator.log");
     let child = Command::new(env!("CARGO_BIN_EXE_vigil-operator"))

@@ -2,13 +2,6 @@
 //! its beacon emulation), read back by the OP Stack adapter, checked against an L2 anvil standing
 //! in for the operator's own node, turned into checkpoints and signed through SQLite slashing
 //! protection; and aggregator delivery over HTTP.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::{
     sync::{

@@ -71,17 +71,7 @@ async fn fresh_operator_registers_through_the_cli() {
         let out = dir.path().join(format!("keys/{kind}.json"));
         let stdout = ok(&cli(
             &config,
-            &[
-                "keys",
-                "generate",
-                "--kind",
-                kind,
-                "--out",
-                out.to_str().unwrap(),
-                "--password-env",
-                PASSWORD_VAR,
-                "--insecure-light-kdf",
-            ],
+            &crate::support::keys_generate(kind, out.to_str().unwrap(), PASSWORD_VAR),
         ));
         assert!(stdout.contains(&format!("{kind} key")), "{stdout}");
     }

@@ -1,13 +1,6 @@
 //! The node end to end: a registered operator reads OP Stack channels from L1 blobs (anvil's
 //! beacon emulation), checks them against its own L2 node, signs each channel's final block, and
 //! delivers to an HTTP endpoint. Real anvils, contracts and SQLite.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    missing_docs
-)]
 
 use std::time::Duration;
 
@@ -83,38 +76,18 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
     let aggregator = CaptureAggregator::start().await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let rollup_file = dir.path().join("rollup.toml");
-    std::fs::write(&rollup_file, rollup.to_superchain_toml()).unwrap();
-    let deployment_file = dir.path().join("deployment.json");
-    deployment.write(&deployment_file).unwrap();
-    let mut config = OperatorConfig::default();
-    config.chain.l1_rpc = proxy.url.clone();
-    config.chain.deployment = deployment_file;
-    config.node.protection_db = dir.path().join("protection.sqlite");
-    config.node.poll_interval_ms = 100;
+    let mut config = crate::support::node_config(
+        dir.path(),
+        &deployment,
+        &rollup,
+        &proxy.url,
+        l2.anvil.endpoint(),
+        &aggregator.url,
+    );
     config.node.status_interval_ms = 100;
-    config.node.beacon_urls = vec![proxy.url.clone()];
-    config.node.beacon_dialect = BeaconDialect::Anvil;
-    config.submission.aggregators = vec![aggregator.url.clone()];
-    config.rollups = vec![RollupConfig {
-        kind: RollupKind::OpStack,
-        l2_rpc: l2.anvil.endpoint().to_owned(),
-        tag: L2Tag::Safe,
-        rollup_config: rollup_file,
-        batcher: None,
-        checkpoint_interval: 0,
-    }];
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let keys = NodeKeys { bls: bls.clone(), operator: ecdsa.address() };
-    let node_config = config.clone();
     let state = vigil_operator::api::NodeState::new("vigil-operator", "test", [ROLLUP]);
-    let node_state = state.clone();
-    let node = tokio::spawn(async move {
-        vigil_operator::runner::run(&node_config, keys, node_state, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    let node = crate::support::InProcessNode::spawn(config, keys, state.clone());
 
     // L2 produces six blocks with transactions; the batcher posts them as two channels (1..=3
     // in one blob, 4..=6 in two blob transactions), the way op-batcher does; L2 moves on so that
@@ -250,8 +223,7 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
     // All services up: full performance score.
     assert!(text.lines().any(|l| l == "eigen_performance_score 100"), "{text}");
 
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(10), node).await.unwrap().unwrap().unwrap();
+    node.stop().await;
     assert_eq!(proxy.refused(), Vec::<String>::new(), "the node used only standard JSON-RPC");
     assert!(proxy.forwarded() > 0, "the node did talk to L1 through the proxy");
 }

@@ -290,8 +290,9 @@ async fn stuck_transaction_is_replaced(kind: Kind, backend: Backend) {
     let world = World::new(kind, backend).await;
     let lease = Duration::from_secs(2);
     // The certificate step keeps looking until its lease nearly ends (at 1.6 s): the first
-    // transaction must outlive it.
-    let replica = world.replica("a", lease, Duration::from_millis(1800)).await;
+    // transaction must outlive it, with room to spare on a loaded machine.
+    let receipt_timeout = Duration::from_secs(3);
+    let replica = world.replica("a", lease, receipt_timeout).await;
     world.automine(false).await;
     replica.look().await;
     let (first, attempts, _) = world.tracked().await;
@@ -299,7 +300,7 @@ async fn stuck_transaction_is_replaced(kind: Kind, backend: Backend) {
     assert_eq!(attempts, 1);
     let old = world.pending_tx(first).await;
     // Past the receipt timeout and the lease.
-    tokio::time::sleep(lease).await;
+    tokio::time::sleep(receipt_timeout).await;
     replica.look().await;
     let (second, attempts, _) = world.tracked().await;
     let second = second.unwrap();

@@ -1,0 +1,91 @@
+//! What the operator's tests share: the CLI's key generation and a node run in this process.
+
+use std::{path::Path, time::Duration};
+
+use tokio::{sync::oneshot, task::JoinHandle};
+use vigil_chain::Deployment;
+use vigil_da::{BeaconDialect, op::OpRollupConfig};
+use vigil_operator::{
+    OperatorConfig,
+    api::NodeState,
+    config::{RollupConfig, RollupKind},
+    keys::NodeKeys,
+    watcher::L2Tag,
+};
+
+/// The arguments of `keys generate` for a `kind` keystore written to `out`, its password read
+/// from the environment variable `password_var`, with the light KDF that keeps tests fast.
+pub fn keys_generate<'a>(kind: &'a str, out: &'a str, password_var: &'a str) -> [&'a str; 9] {
+    [
+        "keys",
+        "generate",
+        "--kind",
+        kind,
+        "--out",
+        out,
+        "--password-env",
+        password_var,
+        "--insecure-light-kdf",
+    ]
+}
+
+/// The config of a node whose files live in `dir`, where `deployment` and `rollup` are written:
+/// L1 at `l1`, which also serves the beacon API (anvil's emulation), one OP Stack rollup followed
+/// at the safe head of the L2 at `l2`, checkpoints delivered to `aggregator`, polling every 100 ms.
+pub fn node_config(
+    dir: &Path,
+    deployment: &Deployment,
+    rollup: &OpRollupConfig,
+    l1: &str,
+    l2: &str,
+    aggregator: &str,
+) -> OperatorConfig {
+    let deployment_file = dir.join("deployment.json");
+    deployment.write(&deployment_file).unwrap();
+    let rollup_file = dir.join("rollup.toml");
+    std::fs::write(&rollup_file, rollup.to_superchain_toml()).unwrap();
+    let mut config = OperatorConfig::default();
+    config.chain.l1_rpc = l1.to_owned();
+    config.chain.deployment = deployment_file;
+    config.node.protection_db = dir.join("protection.sqlite");
+    config.node.poll_interval_ms = 100;
+    config.node.beacon_urls = vec![l1.to_owned()];
+    config.node.beacon_dialect = BeaconDialect::Anvil;
+    config.submission.aggregators = vec![aggregator.to_owned()];
+    config.rollups = vec![RollupConfig {
+        kind: RollupKind::OpStack,
+        l2_rpc: l2.to_owned(),
+        tag: L2Tag::Safe,
+        rollup_config: rollup_file,
+        batcher: None,
+        checkpoint_interval: 0,
+    }];
+    config
+}
+
+/// A node running in this process (`vigil_operator::runner::run`) until [`Self::stop`].
+pub struct InProcessNode {
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<vigil_operator::Result<()>>,
+}
+
+impl InProcessNode {
+    /// Starts the node with `config` and `keys`, reporting its health to `state`.
+    pub fn spawn(config: OperatorConfig, keys: NodeKeys, state: NodeState) -> Self {
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            vigil_operator::runner::run(&config, keys, state, async {
+                let _ = stopped.await;
+            })
+            .await
+        });
+        Self { stop, task }
+    }
+
+    /// Asks the node to stop, which it must still be running to hear, and asserts that it ends
+    /// cleanly within ten seconds.
+    pub async fn stop(self) {
+        self.stop.send(()).expect("the node was still running");
+        tokio::time::timeout(Duration::from_secs(10), self.task).await.unwrap().unwrap().unwrap();
+    }
+}
