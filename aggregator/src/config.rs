@@ -29,24 +29,8 @@ pub struct AggregatorConfig {
     pub metrics: MetricsConfig,
 }
 
-/// The L1 and the Vigil deployment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ChainConfig {
-    /// L1 JSON-RPC endpoint.
-    pub l1_rpc: String,
-    /// Deployment file written by the deployer (`config/deployments/<chain id>.json`).
-    pub deployment: PathBuf,
-}
-
-impl Default for ChainConfig {
-    fn default() -> Self {
-        Self {
-            l1_rpc: "http://127.0.0.1:8545".into(),
-            deployment: PathBuf::from("deployments/31337.json"),
-        }
-    }
-}
+/// `[chain]`: the L1 and the Vigil deployment (the kernel's shared section).
+pub type ChainConfig = vigil_service::sections::ChainSection;
 
 /// The submitting account and its policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +59,17 @@ pub struct SubmitterSection {
     /// certificate is final for the aggregator (served as `latest`, never re-checked), so 0
     /// trusts a block a reorg can still remove.
     pub confirmations: u64,
+}
+
+impl SubmitterSection {
+    /// The submitting key as the kernel reads it.
+    pub fn key(&self) -> vigil_service::sections::SubmitterKey<'_> {
+        vigil_service::sections::SubmitterKey {
+            keystore: &self.keystore,
+            password_env: &self.password_env,
+            password_file: self.password_file.as_deref(),
+        }
+    }
 }
 
 impl Default for SubmitterSection {
@@ -194,15 +189,23 @@ impl AggregatorConfig {
         })
     }
 
-    /// Refuses a `submitter.password_env` under an override prefix: the loader would take the
-    /// variable for an unknown override and refuse to start.
+    /// Refuses values that parse but cannot work: a `submitter.password_env` under an override
+    /// prefix (the loader would refuse it), a zero RPC timeout, a fee bump nodes would reject,
+    /// unparsable listen addresses.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        Ok(vigil_service::check_env_name("submitter.password_env", &self.submitter.password_env)?)
+        self.submitter.key().validate()?;
+        self.chain.validate()?;
+        vigil_service::sections::check_fee_bump(self.submitter.fee_bump_percent)?;
+        vigil_service::sections::check_addresses(&[
+            ("api.address", &self.api.address),
+            ("metrics.address", &self.metrics.address),
+        ])?;
+        Ok(())
     }
 
     /// Resolves relative paths (and a relative SQLite URL) against `base`.
     pub fn resolve_paths(mut self, base: &Path) -> Self {
-        vigil_service::resolve_path(base, &mut self.chain.deployment);
+        self.chain.resolve_paths(base);
         vigil_service::resolve_path(base, &mut self.submitter.keystore);
         if let Some(p) = self.submitter.password_file.as_mut() {
             vigil_service::resolve_path(base, p);

@@ -3,13 +3,7 @@
 
 use std::{future::Future, time::Duration};
 
-use alloy::{
-    network::EthereumWallet,
-    providers::{Provider, ProviderBuilder},
-};
-use vigil_chain::Deployment;
-use vigil_keystore::{Password, V3Keystore};
-use vigil_types::redact::{redact, redact_url};
+use vigil_types::redact::redact;
 
 use crate::{
     api::{self, ApiLimits, ApiState},
@@ -30,38 +24,16 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_listening: impl FnOnce(Listening),
 ) -> Result<(), RunError> {
-    let cfg = |e: &dyn std::fmt::Display| RunError::Config(e.to_string());
-    let deployment = Deployment::read(&config.chain.deployment).map_err(|e| cfg(&e))?;
+    let (deployment, reader) = config.chain.open()?;
     let domain = deployment.domain();
-    let password = match &config.submitter.password_file {
-        Some(file) => Password::from_file(file),
-        None => Password::from_env(&config.submitter.password_env),
-    }
-    .map_err(|e| cfg(&format!("submitter password: {e}")))?;
-    let signer = V3Keystore::from_file(&config.submitter.keystore)
-        .and_then(|ks| ks.decrypt(&password))
-        .map_err(|e| {
-            cfg(&format!("submitter keystore {}: {e}", config.submitter.keystore.display()))
-        })?;
-    let url = config.chain.l1_rpc.parse().map_err(|e| cfg(&format!("chain.l1_rpc: {e}")))?;
-    // Transport errors name the endpoint redacted (API keys stay out of logs and the database).
-    let reader =
-        ProviderBuilder::new().connect_client(vigil_chain::http_client(url, None)).erased();
-    let chain_id = reader.get_chain_id().await.map_err(|e| {
-        RunError::Start(format!("L1 RPC {}: {e}", redact_url(&config.chain.l1_rpc)))
-    })?;
-    if chain_id != deployment.chain_id {
-        return Err(RunError::Config(format!(
-            "the L1 RPC serves chain {chain_id} but the deployment is for chain {}",
-            deployment.chain_id
-        )));
-    }
+    let wallet = config.submitter.key().wallet()?;
+    config.chain.check_chain(&reader, &deployment).await?;
     vigil_chain::log_eigenlayer(&reader, deployment.eigenlayer.allocation_manager, "aggregator")
         .await;
 
     let store = Store::open(&config.database.url)
         .await
-        .map_err(|e| RunError::Start(format!("database: {}", redact(&e))))?;
+        .map_err(|e| RunError::start("database", redact(&e)))?;
     let aggregator = Aggregator::new(
         reader.clone(),
         domain,
@@ -73,8 +45,8 @@ pub async fn run(
         config.database.ingest_batch,
     )
     .await
-    .map_err(|e| RunError::Start(e.to_string()))?;
-    let restored = aggregator.restore().await.map_err(|e| RunError::Start(e.to_string()))?;
+    .map_err(|e| RunError::start("aggregation engine", e))?;
+    let restored = aggregator.restore().await.map_err(|e| RunError::start("restore", e))?;
     metrics::init(&[]);
     tracing::info!(target: "vigil::aggregator", restored, backend = store.backend().as_str(), verifier = %domain.verifier, "aggregator starting");
 
@@ -104,12 +76,7 @@ pub async fn run(
     let api_task = tokio::spawn(api::serve(api_listener, api::router(state), stopped()));
     let metrics_task = tokio::spawn(api::serve(metrics_listener, api::metrics_router(), stopped()));
 
-    let owner = if config.submitter.replica_id.is_empty() {
-        format!("aggregator-{}", std::process::id())
-    } else {
-        config.submitter.replica_id.clone()
-    };
-    let wallet = EthereumWallet::from(signer);
+    let owner = vigil_service::sections::replica_id(&config.submitter.replica_id, "aggregator");
     let weights_task = (config.aggregation.weight_refresh_ms > 0).then(|| {
         let refresher =
             crate::weights::WeightRefresher::new(reader.clone(), wallet.clone(), domain.verifier);

@@ -23,11 +23,7 @@ contract VigilGovernanceTest is VigilFixture {
     address internal constant STRANGER = address(0xbad);
 
     function setUp() public {
-        _deployVigil(6);
-        for (uint256 i = 1; i <= 4; ++i) {
-            _register(i);
-        }
-        vm.roll(1010);
+        _deployAndRegister(6, 4);
     }
 
     // ------------------------------------------------------------------ upgrades

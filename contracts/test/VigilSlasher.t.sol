@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {VigilRegistrar} from "../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../src/VigilSlasher.sol";
 import {Certificate, VigilVerifier} from "../src/VigilVerifier.sol";
@@ -23,11 +22,7 @@ contract VigilSlasherTest is VigilFixture {
     address internal constant COMMITTEE = address(0xc0c0);
 
     function setUp() public {
-        _deployVigil(4);
-        for (uint256 i = 1; i <= 4; ++i) {
-            _register(i);
-        }
-        vm.roll(1010);
+        _deployAndRegister(4, 4);
     }
 
     function _signed(uint256 i, Checkpoint memory cp) internal view returns (VigilSlasher.SignedCheckpoint memory) {
@@ -313,34 +308,15 @@ contract VigilSlasherV19PermissionsTest is VigilFixture {
         AllocationManagerV19Mock mock = new AllocationManagerV19Mock(pc);
         am = IAllocationManager(address(mock));
         strategy = address(core.strategy);
-        sm = VigilServiceManager(_newProxy());
-        verifier = VigilVerifier(_newProxy());
-        slasher = VigilSlasher(_newProxy());
+        _newVigilProxies();
         // v1.9: no appointee; the set names the slasher.
-        _upgradeAndCall(
-            address(sm),
-            address(new VigilServiceManager(am, pc)),
-            abi.encodeCall(VigilServiceManager.initialize, (address(this), address(0), GOV_DELAY))
-        );
+        _initServiceManager(address(0));
         sm.updateAVSMetadataURI("uri");
-        _upgradeAndCall(
-            address(verifier),
-            address(new VigilVerifier(am, address(sm), SET_ID)),
-            abi.encodeCall(VigilVerifier.initialize, (address(this), MAX_AGE, GOV_DELAY))
-        );
-        VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
-        params[0] = VigilRegistrar.StrategyParams(strategy, 1e18);
-        verifier.setStrategies(params);
-        address[] memory strategies = new address[](1);
-        strategies[0] = strategy;
-        uint256[] memory wads = new uint256[](1);
-        wads[0] = 5e16;
+        _initVerifier();
+        address[] memory strategies = _strategies();
+        uint256[] memory wads = _slashWads();
         // The slasher exists before the set, which names it.
-        _upgradeAndCall(
-            address(slasher),
-            address(new VigilSlasher(verifier)),
-            abi.encodeCall(VigilSlasher.initialize, (address(this), strategies, wads, address(0), 0, GOV_DELAY))
-        );
+        _initSlasher();
         sm.createOperatorSetWithSlasher(SET_ID, strategies, address(slasher));
         sm.setAVSRegistrar(address(verifier));
         assertEq(sm.slasher(), address(slasher));

@@ -18,11 +18,7 @@ contract VigilSlashingPropertiesTest is VigilFixture {
     bytes internal nonSignersX;
 
     function setUp() public {
-        _deployVigil(4);
-        for (uint256 i = 1; i <= 4; ++i) {
-            _register(i);
-        }
-        vm.roll(1010);
+        _deployAndRegister(4, 4);
         x = _checkpoint(H, "honest", 1005);
         Certificate memory cert = _certificate(x, _list(1, 2, 3, 4), _none());
         verifier.submitCertificate(cert);

@@ -10,11 +10,7 @@ import {VigilFixture} from "./utils/VigilFixture.sol";
 
 contract VigilVerifierTest is VigilFixture {
     function setUp() public {
-        _deployVigil();
-        for (uint256 i = 1; i <= 4; ++i) {
-            _register(i);
-        }
-        vm.roll(1010);
+        _deployAndRegister(DEFAULT_POOL, 4);
     }
 
     // ------------------------------------------------------------------ registration

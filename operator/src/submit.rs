@@ -99,7 +99,10 @@ impl Submitter {
         let url = format!("{base}{SIGNATURES_PATH}");
         let base = redact_url(base);
         let base = base.as_str();
-        let mut backoff = Duration::from_millis(self.policy.initial_backoff_ms);
+        let mut backoff = vigil_service::outbox::Backoff::new(
+            Duration::from_millis(self.policy.initial_backoff_ms),
+            Duration::from_millis(self.policy.max_backoff_ms),
+        );
         let mut last_error = String::new();
         let attempts = self.policy.attempts.max(1);
         for attempt in 1..=attempts {
@@ -116,8 +119,7 @@ impl Submitter {
             }
             if attempt < attempts {
                 tracing::debug!(target: "vigil::submit", aggregator = base, attempt, error = %last_error, "retrying");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_millis(self.policy.max_backoff_ms));
+                tokio::time::sleep(backoff.next_delay()).await;
             }
         }
         tracing::warn!(target: "vigil::submit", aggregator = base, attempts, error = %last_error, "delivery failed");

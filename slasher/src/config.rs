@@ -6,7 +6,6 @@
 
 use std::{
     collections::HashSet,
-    net::SocketAddr,
     path::{Path, PathBuf},
 };
 
@@ -36,27 +35,8 @@ pub struct SlasherConfig {
     pub metrics: MetricsConfig,
 }
 
-/// The L1 and the Vigil deployment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ChainConfig {
-    /// L1 JSON-RPC endpoint.
-    pub l1_rpc: String,
-    /// Deployment file written by the deployer (`config/deployments/<chain id>.json`).
-    pub deployment: PathBuf,
-    /// Every L1 request gives up after this many milliseconds.
-    pub rpc_timeout_ms: u64,
-}
-
-impl Default for ChainConfig {
-    fn default() -> Self {
-        Self {
-            l1_rpc: "http://127.0.0.1:8545".into(),
-            deployment: PathBuf::from("deployments/31337.json"),
-            rpc_timeout_ms: 10_000,
-        }
-    }
-}
+/// `[chain]`: the L1 and the Vigil deployment (the kernel's shared section).
+pub type ChainConfig = vigil_service::sections::ChainSection;
 
 /// The submitting account and its policy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,7 +59,8 @@ pub struct SubmitterSection {
     pub poll_ms: u64,
     /// How long to wait for a receipt before replacing the transaction with higher fees.
     pub receipt_timeout_ms: u64,
-    /// Transactions per offence before giving up.
+    /// Transactions per offence (evidence, execute, replacements and resends, counted durably
+    /// across restarts) before giving up on it.
     pub max_attempts: u32,
     /// Fee increase of each replacement, in percent (at least 10, the node's replacement rule).
     pub fee_bump_percent: u64,
@@ -88,6 +69,17 @@ pub struct SubmitterSection {
     /// Raise an alarm when an operator with open evidence has fewer blocks than this left before
     /// it stops being slashable.
     pub alarm_blocks: u64,
+}
+
+impl SubmitterSection {
+    /// The submitting key as the kernel reads it.
+    pub fn key(&self) -> vigil_service::sections::SubmitterKey<'_> {
+        vigil_service::sections::SubmitterKey {
+            keystore: &self.keystore,
+            password_env: &self.password_env,
+            password_file: self.password_file.as_deref(),
+        }
+    }
 }
 
 impl Default for SubmitterSection {
@@ -101,7 +93,7 @@ impl Default for SubmitterSection {
             lease_ms: 60_000,
             poll_ms: 2_000,
             receipt_timeout_ms: 36_000,
-            max_attempts: 5,
+            max_attempts: 20,
             fee_bump_percent: 20,
             confirmations: 2,
             alarm_blocks: 7_200,
@@ -240,7 +232,8 @@ impl SlasherConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid =
             |field: &str, reason: String| ConfigError::Invalid { field: field.into(), reason };
-        vigil_service::check_env_name("submitter.password_env", &self.submitter.password_env)?;
+        self.submitter.key().validate()?;
+        self.chain.validate()?;
         let mut names = HashSet::new();
         for source in &self.sources.aggregators {
             if source.name.is_empty() {
@@ -256,28 +249,17 @@ impl SlasherConfig {
         if self.sources.batch == 0 {
             return Err(invalid("sources.batch", "must be at least 1".into()));
         }
-        if self.submitter.fee_bump_percent < 10 {
-            return Err(invalid(
-                "submitter.fee_bump_percent",
-                format!(
-                    "{} is below 10, the smallest bump nodes accept for a replacement",
-                    self.submitter.fee_bump_percent
-                ),
-            ));
-        }
-        for (field, address) in
-            [("api.address", &self.api.address), ("metrics.address", &self.metrics.address)]
-        {
-            if let Err(e) = address.parse::<SocketAddr>() {
-                return Err(invalid(field, format!("{address:?} is not an address: {e}")));
-            }
-        }
+        vigil_service::sections::check_fee_bump(self.submitter.fee_bump_percent)?;
+        vigil_service::sections::check_addresses(&[
+            ("api.address", &self.api.address),
+            ("metrics.address", &self.metrics.address),
+        ])?;
         Ok(())
     }
 
     /// Resolves relative paths (and a relative SQLite URL) against `base`.
     pub fn resolve_paths(mut self, base: &Path) -> Self {
-        vigil_service::resolve_path(base, &mut self.chain.deployment);
+        self.chain.resolve_paths(base);
         vigil_service::resolve_path(base, &mut self.submitter.keystore);
         if let Some(p) = self.submitter.password_file.as_mut() {
             vigil_service::resolve_path(base, p);

@@ -4,15 +4,14 @@
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use alloy::{network::EthereumWallet, providers::Provider};
 use futures_util::StreamExt as _;
 use tokio::{
     sync::{mpsc, watch},
     task::JoinSet,
 };
 use tracing::{info, warn};
-use vigil_chain::{Deployment, bindings::VigilSlasher, operator_set::OperatorSetView};
-use vigil_keystore::{Password, V3Keystore};
+use vigil_chain::{bindings::VigilSlasher, operator_set::OperatorSetView};
+use vigil_service::outbox::Backoff;
 use vigil_types::redact::{redact, redact_url};
 
 use crate::{
@@ -45,17 +44,14 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
     on_listening: impl FnOnce(Listening),
 ) -> Result<(), RunError> {
-    let cfg = |e: &dyn std::fmt::Display| RunError::Config(e.to_string());
-    let start = |e: &dyn std::fmt::Display| RunError::Start(e.to_string());
-    let deployment = Deployment::read(&config.chain.deployment).map_err(|e| cfg(&e))?;
+    let (deployment, provider) = config.chain.open()?;
     let domain = deployment.domain();
-    let l1_url = config.chain.l1_rpc.parse().map_err(|e| cfg(&format!("chain.l1_rpc: {e}")))?;
-    let timeout = Duration::from_millis(config.chain.rpc_timeout_ms);
-    let provider = vigil_chain::http_provider(l1_url, timeout);
     vigil_chain::log_eigenlayer(&provider, deployment.eigenlayer.allocation_manager, "slasher")
         .await;
 
-    let store = EvidenceStore::open(&config.database.url).await.map_err(|e| start(&redact(&e)))?;
+    let store = EvidenceStore::open(&config.database.url)
+        .await
+        .map_err(|e| RunError::start("database", redact(&e)))?;
     let mut sources: Vec<String> =
         config.sources.aggregators.iter().map(|a| a.name.clone()).collect();
     sources.push(PUBLIC_SOURCE.to_owned());
@@ -93,18 +89,23 @@ pub async fn run(
     let set = Arc::new(OperatorSetView::new(provider.clone(), domain.verifier));
     let mut ingestor =
         Ingestor::new(store.clone(), config.index.retain_heights).with_operator_set(set);
-    let certificates = ingestor.load_certificates().await.map_err(|e| start(&e))?;
+    let certificates = ingestor
+        .load_certificates()
+        .await
+        .map_err(|e| RunError::start("recorded certificates", e))?;
     if certificates > 0 {
         info!(target: TARGET, certificates, "recorded certificates loaded");
     }
     let mut follow_from = Vec::new();
     for source in &config.sources.aggregators {
-        let (window, detected) =
-            ingestor.resume_point(&source.name).await.map_err(|e| start(&e))?;
+        let (window, detected) = ingestor
+            .resume_point(&source.name)
+            .await
+            .map_err(|e| RunError::start("feed cursor", e))?;
         info!(target: TARGET, source = %source.name, url = %redact_url(&source.url), replay_after = window, detected_up_to = detected, "following aggregator feed");
         follow_from.push((source.clone(), window));
     }
-    ingestor.replay_public().await.map_err(|e| start(&e))?;
+    ingestor.replay_public().await.map_err(|e| RunError::start("public replay", e))?;
     let (input_tx, mut input_rx) = mpsc::channel::<Input>(64);
     tasks.spawn(async move {
         while let Some(input) = input_rx.recv().await {
@@ -118,12 +119,12 @@ pub async fn run(
                     let _ = request.reply.send(results);
                 }
                 Input::Certificates { found, scanned } => {
-                    let mut backoff = Duration::from_millis(100);
+                    let mut backoff =
+                        Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
                     while let Err(err) = ingestor.ingest_certificates(&found, scanned).await {
                         warn!(target: TARGET, %err, "recording certificates failed; retrying");
                         metrics::feed_trouble(CHAIN_SOURCE, "store");
-                        tokio::time::sleep(backoff).await;
-                        backoff = backoff.saturating_mul(2).min(Duration::from_secs(5));
+                        tokio::time::sleep(backoff.next_delay()).await;
                     }
                 }
             }
@@ -139,7 +140,7 @@ pub async fn run(
             Duration::from_millis(config.sources.feed_idle_timeout_ms),
             Duration::from_millis(config.sources.reconnect_max_ms),
         )
-        .map_err(|e| cfg(&format!("source {}: {e}", source.name)))?;
+        .map_err(|e| RunError::Config(format!("source {}: {e}", source.name)))?;
         let tx = input_tx.clone();
         let stop = stopped();
         tasks.spawn(async move {
@@ -152,7 +153,8 @@ pub async fn run(
 
     // Certificates recorded on chain.
     if config.sources.chain_events {
-        let scanned = store.cursor(CHAIN_CURSOR).await.map_err(|e| start(&e))?;
+        let scanned =
+            store.cursor(CHAIN_CURSOR).await.map_err(|e| RunError::start("chain cursor", e))?;
         let mut after =
             scanned.unwrap_or_else(|| config.sources.chain_from_block.saturating_sub(1));
         let source = CertificateSource::new(provider.clone(), domain);
@@ -189,27 +191,9 @@ pub async fn run(
 
     // The submitter.
     if config.submitter.enabled {
-        let password = match &config.submitter.password_file {
-            Some(file) => Password::from_file(file),
-            None => Password::from_env(&config.submitter.password_env),
-        }
-        .map_err(|e| cfg(&format!("submitter password: {e}")))?;
-        let signer = V3Keystore::from_file(&config.submitter.keystore)
-            .and_then(|ks| ks.decrypt(&password))
-            .map_err(|e| cfg(&format!("submitter keystore: {e}")))?;
-        let wallet = EthereumWallet::from(signer);
-        let chain_id = provider.get_chain_id().await.map_err(|e| start(&format!("L1: {e}")))?;
-        if chain_id != domain.l1_chain_id {
-            return Err(RunError::Config(format!(
-                "L1 chain id {chain_id} does not match the deployment's {}",
-                domain.l1_chain_id
-            )));
-        }
-        let owner = if config.submitter.replica_id.is_empty() {
-            format!("slasher-{}", std::process::id())
-        } else {
-            config.submitter.replica_id.clone()
-        };
+        let wallet = config.submitter.key().wallet()?;
+        config.chain.check_chain(&provider, &deployment).await?;
+        let owner = vigil_service::sections::replica_id(&config.submitter.replica_id, "slasher");
         let submitter = EvidenceSubmitter::new(
             store.clone(),
             provider.clone(),

@@ -416,15 +416,16 @@ pub async fn ingest_until_recorded(
     source: &str,
     batch: &[(u64, SignedCheckpoint)],
 ) -> Vec<IngestResult> {
-    let mut backoff = Duration::from_millis(100);
+    let mut backoff =
+        vigil_service::outbox::Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         match ingestor.ingest(source, batch).await {
             Ok(results) => return results,
             Err(err) => {
-                warn!(target: TARGET, source, %err, retry_in_ms = backoff.as_millis() as u64, "recording a batch failed; retrying");
+                let wait = backoff.next_delay();
+                warn!(target: TARGET, source, %err, retry_in_ms = wait.as_millis() as u64, "recording a batch failed; retrying");
                 metrics::feed_trouble(source, "store");
-                tokio::time::sleep(backoff).await;
-                backoff = backoff.saturating_mul(2).min(Duration::from_secs(5));
+                tokio::time::sleep(wait).await;
             }
         }
     }

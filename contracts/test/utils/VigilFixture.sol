@@ -61,18 +61,10 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
         am = IAllocationManager(core.allocationManager);
         pc = IPermissionController(core.permissionController);
         strategy = address(core.strategy);
-        sm = VigilServiceManager(_newProxy());
-        verifier = VigilVerifier(_newProxy());
-        slasher = VigilSlasher(_newProxy());
-        _upgradeAndCall(
-            address(sm),
-            address(new VigilServiceManager(am, pc)),
-            abi.encodeCall(VigilServiceManager.initialize, (address(this), address(slasher), GOV_DELAY))
-        );
+        _newVigilProxies();
+        _initServiceManager(address(slasher));
         sm.updateAVSMetadataURI("https://vigil.example/avs.json");
-        address[] memory strategies = new address[](1);
-        strategies[0] = strategy;
-        sm.createOperatorSet(SET_ID, strategies);
+        sm.createOperatorSet(SET_ID, _strategies());
         for (uint256 i = 1; i <= pool; ++i) {
             makeOperatorNoRoll(core, _operator(i), STAKE);
         }
@@ -81,22 +73,71 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
             allocateNoRoll(core, _operator(i), address(sm), SET_ID, 1e18);
         }
         vm.roll(DEPLOY_BLOCK);
+        _initVerifier();
+        sm.setAVSRegistrar(address(verifier));
+        _initSlasher();
+    }
+
+    /// @dev The usual start: {_deployVigil} with `pool` operators, operators 1..registered
+    ///      registered, then block 1010 (so that certificates may reference block 1005).
+    function _deployAndRegister(uint256 pool, uint256 registered) internal {
+        _deployVigil(pool);
+        for (uint256 i = 1; i <= registered; ++i) {
+            _register(i);
+        }
+        vm.roll(1010);
+    }
+
+    /// @dev Empty proxies for the service manager, the verifier and the slasher.
+    function _newVigilProxies() internal {
+        sm = VigilServiceManager(_newProxy());
+        verifier = VigilVerifier(_newProxy());
+        slasher = VigilSlasher(_newProxy());
+    }
+
+    /// @dev The service manager's implementation on `am` and `pc`, initialized with `appointee` as the
+    ///      slasher it appoints (address(0): none, EigenLayer v1.9's model).
+    function _initServiceManager(address appointee) internal {
+        _upgradeAndCall(
+            address(sm),
+            address(new VigilServiceManager(am, pc)),
+            abi.encodeCall(VigilServiceManager.initialize, (address(this), appointee, GOV_DELAY))
+        );
+    }
+
+    /// @dev The verifier's implementation, initialized, counting `strategy` at full weight.
+    function _initVerifier() internal {
         _upgradeAndCall(
             address(verifier),
             address(new VigilVerifier(am, address(sm), SET_ID)),
             abi.encodeCall(VigilVerifier.initialize, (address(this), MAX_AGE, GOV_DELAY))
         );
-        sm.setAVSRegistrar(address(verifier));
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
         params[0] = VigilRegistrar.StrategyParams(strategy, 1e18);
         verifier.setStrategies(params);
-        uint256[] memory wads = new uint256[](1);
-        wads[0] = 5e16;
+    }
+
+    /// @dev The slasher's implementation, initialized to take {_slashWads} of {_strategies}.
+    function _initSlasher() internal {
         _upgradeAndCall(
             address(slasher),
             address(new VigilSlasher(verifier)),
-            abi.encodeCall(VigilSlasher.initialize, (address(this), strategies, wads, address(0), 0, GOV_DELAY))
+            abi.encodeCall(
+                VigilSlasher.initialize, (address(this), _strategies(), _slashWads(), address(0), 0, GOV_DELAY)
+            )
         );
+    }
+
+    /// @dev The one strategy Vigil counts and slashes, as the array the contracts take.
+    function _strategies() internal view returns (address[] memory s) {
+        s = new address[](1);
+        s[0] = strategy;
+    }
+
+    /// @dev What a slash takes of each of {_strategies}: 5%.
+    function _slashWads() internal pure returns (uint256[] memory w) {
+        w = new uint256[](1);
+        w[0] = 5e16;
     }
 
     /// @dev Moves time past the governance delay, so that changes queued now can be applied.

@@ -5,6 +5,7 @@
 use std::{error::Error, future::Future, path::PathBuf, process::ExitCode};
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use eyre::WrapErr;
 use serde::Serialize;
 
 use crate::{Listening, RunError, UsageError, preflight::Report};
@@ -94,10 +95,13 @@ pub fn service_main<S: Service>() -> ExitCode {
 }
 
 #[tokio::main]
-async fn run_command<S: Service>(cli: ServiceCli) -> Result<(), Box<dyn Error + Send + Sync>> {
+async fn run_command<S: Service>(cli: ServiceCli) -> eyre::Result<()> {
     let config = S::load(cli.config.as_deref()).map_err(UsageError::new)?;
     match cli.command {
-        ServiceCommand::Config => println!("{}", crate::config_json(&config)?),
+        ServiceCommand::Config => {
+            let json = crate::config_json(&config).wrap_err("cannot render the configuration")?;
+            println!("{json}");
+        }
         ServiceCommand::Check => {
             let report = S::check(&config).await;
             print!("{report}");

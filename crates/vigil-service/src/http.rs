@@ -194,7 +194,11 @@ pub async fn serve(
 pub async fn bind(field: &str, address: &str) -> Result<tokio::net::TcpListener, crate::RunError> {
     tokio::net::TcpListener::bind(address)
         .await
-        .map_err(|e| crate::RunError::Start(format!("{field} {address}: {e}")))
+        .map_err(|source| crate::RunError::Bind {
+            field: field.to_owned(),
+            address: address.to_owned(),
+            source,
+        })
 }
 
 /// Binds the API and metrics addresses and says where they listen.
@@ -205,7 +209,7 @@ pub async fn bind_pair(
     let api_listener = bind("api.address", api).await?;
     let metrics_listener = bind("metrics.address", metrics).await?;
     let local = |l: &tokio::net::TcpListener| {
-        l.local_addr().map_err(|e| crate::RunError::Start(e.to_string()))
+        l.local_addr().map_err(|e| crate::RunError::start("listening address", e))
     };
     let listening =
         crate::Listening { api: local(&api_listener)?, metrics: local(&metrics_listener)? };

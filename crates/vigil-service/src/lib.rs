@@ -24,6 +24,8 @@
 //!   registry, [`metrics::registry`]), and its text encoding.
 //! - [`cli`]: the command line of a long-running service (`run`, `check`, `config`) and its whole
 //!   `main` ([`cli::service_main`] over a [`cli::Service`], implemented with [`service!`]).
+//! - [`sections`]: the configuration the aggregator and the slasher share (`[chain]`, the
+//!   submitting key, the replica's lease name), validated and acted on once.
 //! - [`outbox`]: the transaction outbox the aggregator and the slasher send through: leases
 //!   ([`outbox::LeaseTable`]), chain-first checks, write-ahead, fee bumps, resends
 //!   ([`outbox::TxManager`] over a domain's [`outbox::Job`]).
@@ -41,6 +43,7 @@ mod paths;
 pub mod preflight;
 mod report;
 mod run;
+pub mod sections;
 mod show;
 mod signal;
 
@@ -53,6 +56,6 @@ pub use paths::{resolve_path, resolve_sqlite_url};
 pub use report::{
     EXIT_FAILURE, EXIT_TEMPFAIL, EXIT_USAGE, Incomplete, UsageError, exit, paragraph,
 };
-pub use run::{Listening, RunError};
+pub use run::{BoxError, Listening, RunError};
 pub use show::config_json;
 pub use signal::shutdown_signal;

@@ -134,7 +134,7 @@ mod tests {
         assert!(is_usage(&Wrapper(Box::new(config))));
         assert!(is_usage(&UsageError::new("bad --flag")));
         assert!(is_usage(&RunError::Config("no keystore".into())));
-        assert!(!is_usage(&RunError::Start("L1 down".into())));
+        assert!(!is_usage(&RunError::start("database", "L1 down")));
         assert!(!is_usage(&Outer(Inner)));
     }
 }

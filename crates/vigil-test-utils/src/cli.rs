@@ -36,6 +36,47 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// The credentials the CLI tests write into URLs (`user:secret@…/v3/KEY?apikey=SECRET`).
+pub const URL_SECRETS: [&str; 3] = ["secret", "KEY", "SECRET"];
+
+/// A finished process's stdout, asserting that it succeeded and wrote UTF-8.
+///
+/// # Panics
+///
+/// When it failed (showing its stderr) or its stdout is not UTF-8: this is a test assertion.
+#[allow(clippy::panic)]
+pub fn success_stdout(out: &Output) -> String {
+    assert!(out.status.success(), "{}", stderr(out));
+    String::from_utf8(out.stdout.clone()).unwrap_or_else(|e| panic!("stdout is not UTF-8: {e}"))
+}
+
+/// Asserts that `text` shows none of [`URL_SECRETS`].
+///
+/// # Panics
+///
+/// When it does: this is a test assertion.
+#[allow(clippy::panic)]
+pub fn assert_no_secrets(text: &str) {
+    for secret in URL_SECRETS {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
+
+/// Asserts that `out` failed with exit status `code` and an error report in one paragraph
+/// ([`assert_one_paragraph`]) that names `endpoint` and none of [`URL_SECRETS`].
+///
+/// # Panics
+///
+/// When it does not: this is a test assertion.
+#[allow(clippy::panic)]
+pub fn assert_redacted_failure(out: &Output, code: i32, endpoint: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    assert!(err.contains(endpoint), "{err}");
+    assert_no_secrets(&err);
+    assert_one_paragraph(&err);
+}
+
 /// The error report: from the `error:` line on, only `caused by:` lines and indented
 /// continuations; no source locations, no backtrace, no stack frames.
 ///

@@ -159,6 +159,11 @@ async fn relay(r: reqwest::Response) -> Response {
     response
 }
 
+/// Posts `body` (a JSON-RPC call or batch) to `url` and returns the JSON it answers.
+pub async fn post_json(url: &str, body: &Value) -> Result<Value, reqwest::Error> {
+    reqwest::Client::new().post(url).json(body).send().await?.json().await
+}
+
 fn json_response(value: &Value) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], value.to_string()).into_response()
 }
@@ -171,52 +176,22 @@ mod tests {
     async fn standard_methods_pass_and_anvil_methods_are_refused() {
         let anvil = vigil_chain::Anvil::start(vigil_chain::AnvilConfig::default()).await.unwrap();
         let proxy = StandardRpcProxy::start(anvil.endpoint()).await.unwrap();
-        let http = reqwest::Client::new();
         let ask = |method: &str| json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": []});
-        let ok: Value = http
-            .post(&proxy.url)
-            .json(&ask("eth_chainId"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let ok: Value = post_json(&proxy.url, &ask("eth_chainId")).await.unwrap();
         assert_eq!(ok["result"], "0x7a69");
-        let refused: Value = http
-            .post(&proxy.url)
-            .json(&ask("anvil_mine"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let refused: Value = post_json(&proxy.url, &ask("anvil_mine")).await.unwrap();
         assert_eq!(refused["error"]["code"], -32601);
         assert_eq!(refused["id"], 7);
-        let batch: Value = http
-            .post(&proxy.url)
-            .json(&json!([ask("eth_blockNumber"), ask("evm_increaseTime")]))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let batch: Value =
+            post_json(&proxy.url, &json!([ask("eth_blockNumber"), ask("evm_increaseTime")]))
+                .await
+                .unwrap();
         assert!(batch[0]["result"].is_string(), "{batch}");
         assert_eq!(batch[1]["error"]["code"], -32601, "{batch}");
         assert_eq!(proxy.refused(), ["anvil_mine", "evm_increaseTime"]);
         assert_eq!(proxy.forwarded(), 2);
         // anvil really did not mine: the refused call never reached it.
-        let head: Value = http
-            .post(anvil.endpoint())
-            .json(&ask("eth_blockNumber"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let head: Value = post_json(anvil.endpoint(), &ask("eth_blockNumber")).await.unwrap();
         assert_eq!(head["result"], "0x0");
     }
 }

@@ -3,7 +3,8 @@
 
 use std::process::Command;
 use vigil_test_utils::cli::{
-    assert_one_paragraph, clean_command, readme_exports, repo_root as repo, stderr,
+    assert_no_secrets, assert_one_paragraph, assert_redacted_failure, clean_command,
+    readme_exports, repo_root as repo, stderr, success_stdout,
 };
 
 /// The binary with none of the caller's overrides ([`clean_command`]).
@@ -51,11 +52,8 @@ fn config_output_masks_credentials() {
         .env("VIGIL_OPERATOR_NODE__BEACON_URLS", "[\"https://u:secret@beacon.example\"]")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    for secret in ["secret", "KEY", "SECRET"] {
-        assert!(!stdout.contains(secret), "{secret} in {stdout}");
-    }
+    let stdout = success_stdout(&out);
+    assert_no_secrets(&stdout);
     let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["chain"]["l1_rpc"], "https://eth.example/v3/***?apikey=***");
     assert_eq!(json["node"]["beacon_urls"][0], "https://***@beacon.example");
@@ -106,11 +104,6 @@ fn a_dead_rpc_is_reported_without_its_credentials() {
         .env("RUST_LOG", "trace")
         .output()
         .unwrap();
-    let err = stderr(&out);
-    assert_eq!(out.status.code(), Some(i32::from(vigil_service::EXIT_FAILURE)), "{err}");
-    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
-    for secret in ["secret", "KEY", "SECRET"] {
-        assert!(!err.contains(secret), "{secret} in {err}");
-    }
-    assert_one_paragraph(&err);
+    let exit = i32::from(vigil_service::EXIT_FAILURE);
+    assert_redacted_failure(&out, exit, &format!("127.0.0.1:{port}"));
 }

@@ -296,21 +296,16 @@ async fn sigkill_while_signing_never_signs_a_conflict() {
     let config = dir.path().join("operator.toml");
     std::fs::write(
         &config,
-        format!(
-            "[chain]\nl1_rpc = \"{l1}\"\ndeployment = \"deployment.json\"\n\
-             [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_env = \"{PASSWORD_VAR}\"\n\
-             ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n\
-             [node]\nprotection_db = \"protection.sqlite\"\npoll_interval_ms = 50\n\
-             scan_lookback_blocks = 12\nstatus_interval_ms = 3600000\n\
-             beacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
-             api_address = \"127.0.0.1:0\"\nmetrics_address = \"127.0.0.1:0\"\n\
-             [submission]\naggregators = [\"{aggregator}\"]\n\
-             [submission.retry]\nattempts = 1\ninitial_backoff_ms = 10\nmax_backoff_ms = 10\ntimeout_ms = 2000\n\
-             [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
-             rollup_config = \"rollup.toml\"\ncheckpoint_interval = 1\n",
-            l1 = l1.endpoint(),
-            l2 = l2a.anvil.endpoint(),
-        ),
+        crate::support::run_toml(
+            l1.endpoint(),
+            l2a.anvil.endpoint(),
+            &aggregator,
+            PASSWORD_VAR,
+            "poll_interval_ms = 50\nscan_lookback_blocks = 12\nstatus_interval_ms = 3600000\n\
+             api_address = \"127.0.0.1:0\"\nmetrics_address = \"127.0.0.1:0\"\n",
+            "[submission.retry]\nattempts = 1\ninitial_backoff_ms = 10\nmax_backoff_ms = 10\n\
+             timeout_ms = 2000\n",
+        ) + "checkpoint_interval = 1\n",
     )
     .unwrap();
     for kind in ["bls", "ecdsa"] {

@@ -14,20 +14,11 @@ use alloy::{
 };
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
 use vigil_crypto::SecretKey;
-use vigil_da::{
-    BeaconDialect,
-    op::{
-        Compression, OpRollupConfig,
-        batcher::{self, Carry, MAX_FRAME_DATA_PER_BLOB, post_channel},
-    },
+use vigil_da::op::{
+    Compression, OpRollupConfig,
+    batcher::{self, Carry, MAX_FRAME_DATA_PER_BLOB, post_channel},
 };
-use vigil_operator::{
-    OperatorConfig,
-    api::NodeState,
-    config::{RollupConfig, RollupKind},
-    keys::NodeKeys,
-    watcher::L2Tag,
-};
+use vigil_operator::{api::NodeState, keys::NodeKeys};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
 const ROLLUP: u64 = 902;

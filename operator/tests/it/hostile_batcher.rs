@@ -32,12 +32,7 @@ use vigil_da::op::{
     Compression,
     batcher::{self, BatchBlock},
 };
-use vigil_operator::{
-    OperatorConfig,
-    config::{RollupConfig, RollupKind},
-    keys::NodeKeys,
-    watcher::L2Tag,
-};
+use vigil_operator::keys::NodeKeys;
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
 const ROLLUP: u64 = 903;

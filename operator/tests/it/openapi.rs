@@ -12,7 +12,7 @@ use std::{
 use alloy::{primitives::Address, signers::local::PrivateKeySigner};
 use serde_json::Value;
 use vigil_chain::{Anvil, AnvilConfig, signing_provider};
-use vigil_service::http::conformance::{self, Answer};
+use vigil_service::http::conformance;
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
 const PASSWORD_VAR: &str = "VIGIL_OPENAPI_TEST_PASSWORD";
@@ -66,20 +66,17 @@ async fn the_served_document_is_committed_and_every_route_answers_as_documented(
     let config = dir.path().join("operator.toml");
     std::fs::write(
         &config,
-        format!(
-            "[chain]\nl1_rpc = \"{l1}\"\ndeployment = \"deployment.json\"\n\
-             [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_env = \"{PASSWORD_VAR}\"\n\
-             ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{PASSWORD_VAR}\"\n\
-             [node]\nprotection_db = \"protection.sqlite\"\npoll_interval_ms = 100\n\
-             status_interval_ms = 200\nbeacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
-             api_address = \"127.0.0.1:{api_port}\"\n\
-             metrics_address = \"127.0.0.1:{metrics_port}\"\n\
-             [submission]\naggregators = [\"{aggregator}\"]\n\
-             [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
-             rollup_config = \"rollup.toml\"\n",
-            l1 = l1.endpoint(),
-            l2 = l2.anvil.endpoint(),
-            aggregator = aggregator.url,
+        crate::support::run_toml(
+            l1.endpoint(),
+            l2.anvil.endpoint(),
+            &aggregator.url,
+            PASSWORD_VAR,
+            &format!(
+                "poll_interval_ms = 100\nstatus_interval_ms = 200\n\
+                 api_address = \"127.0.0.1:{api_port}\"\n\
+                 metrics_address = \"127.0.0.1:{metrics_port}\"\n"
+            ),
+            "",
         ),
     )
     .unwrap();
@@ -123,52 +120,15 @@ async fn the_served_document_is_committed_and_every_route_answers_as_documented(
     let doc: Value = serde_json::from_str(&served).unwrap();
     assert_eq!(doc, serde_json::to_value(vigil_operator::api::openapi()).unwrap());
 
-    // (b) Every route, with its example, answers as documented.
-    let operations = conformance::operations(&doc).unwrap();
-    assert!(operations.len() >= 6, "{operations:?}");
-    for op in &operations {
-        assert!(op.examples > 0, "{} documents no example", op.name());
-        let base = if op.template == "/metrics" { &metrics } else { &api };
-        let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
-        let mut request = http.request(method, format!("{base}{}", op.uri));
-        if let Some((content_type, body)) = &op.body {
-            request =
-                request.header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_string());
-        }
-        let response = request.send().await.unwrap();
-        let answer = Answer {
-            status: response.status().as_u16(),
-            content_type: response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .map(|v| v.to_str().unwrap().to_owned()),
-            body: response.bytes().await.unwrap().to_vec(),
-        };
-        if let Err(e) = conformance::check_answer(&doc, op, &answer) {
-            panic!("{e}: {}", String::from_utf8_lossy(&answer.body));
-        }
-        // Another method on the same route: the documented 405 and the one error body.
-        let wrong = if op.method == "GET" { reqwest::Method::DELETE } else { reqwest::Method::GET };
-        let response = http.request(wrong, format!("{base}{}", op.uri)).send().await.unwrap();
-        let answer = Answer {
-            status: response.status().as_u16(),
-            content_type: response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .map(|v| v.to_str().unwrap().to_owned()),
-            body: response.bytes().await.unwrap().to_vec(),
-        };
-        assert_eq!(answer.status, 405, "{}", op.name());
-        if let Err(e) = conformance::check_answer(&doc, op, &answer) {
-            panic!("{e}");
-        }
-    }
+    // (b) Every route, with its example, answers as documented; so does another method.
+    let driven =
+        conformance::drive(&http, &doc, &api, &metrics).await.unwrap_or_else(|e| panic!("{e}"));
+    assert!(driven.len() >= 6, "{driven:?}");
 
     // An unknown route on either port is the one error body too.
     for base in [&api, &metrics] {
-        let r = http.get(format!("{base}/nope")).send().await.unwrap();
-        assert_eq!(r.status(), 404);
-        let body: vigil_service::http::ErrorBody = r.json().await.unwrap();
-        assert_eq!(body.error, "unknown_route");
+        conformance::check_errors(&http, base, &[("/nope", 404, "unknown_route")])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     }
 }

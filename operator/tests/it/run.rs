@@ -17,19 +17,11 @@ use vigil_chain::{
     deploy_vigil, send, signing_provider,
 };
 use vigil_crypto::{SecretKey, Signature, verify};
-use vigil_da::{
-    BeaconDialect,
-    op::{
-        Compression,
-        batcher::{Carry, post_channel},
-    },
+use vigil_da::op::{
+    Compression,
+    batcher::{Carry, post_channel},
 };
-use vigil_operator::{
-    OperatorConfig,
-    config::{RollupConfig, RollupKind},
-    keys::NodeKeys,
-    watcher::L2Tag,
-};
+use vigil_operator::keys::NodeKeys;
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, register_mining, set_balance};
 use vigil_types::da_commitment;
 

@@ -29,6 +29,32 @@ pub fn keys_generate<'a>(kind: &'a str, out: &'a str, password_var: &'a str) -> 
     ]
 }
 
+/// An `operator.toml` for `vigil-operator run`: `deployment.json` and `rollup.toml` beside it,
+/// the keys `keys generate` wrote under `keys/` (password in `password_var`), L1 and its beacon
+/// API (anvil's emulation) at `l1`, checkpoints delivered to `aggregator`, and one OP Stack
+/// rollup followed at the safe head of the L2 at `l2`. `node` holds more `[node]` settings and
+/// `sections` more tables; the text ends inside the `[[rollups]]` entry, so that more of its keys
+/// may follow.
+pub fn run_toml(
+    l1: &str,
+    l2: &str,
+    aggregator: &str,
+    password_var: &str,
+    node: &str,
+    sections: &str,
+) -> String {
+    format!(
+        "[chain]\nl1_rpc = \"{l1}\"\ndeployment = \"deployment.json\"\n\
+         [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_env = \"{password_var}\"\n\
+         ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_env = \"{password_var}\"\n\
+         [node]\nprotection_db = \"protection.sqlite\"\nbeacon_urls = [\"{l1}\"]\n\
+         beacon_dialect = \"anvil\"\n{node}\
+         [submission]\naggregators = [\"{aggregator}\"]\n{sections}\
+         [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
+         rollup_config = \"rollup.toml\"\n"
+    )
+}
+
 /// The config of a node whose files live in `dir`, where `deployment` and `rollup` are written:
 /// L1 at `l1`, which also serves the beacon API (anvil's emulation), one OP Stack rollup followed
 /// at the safe head of the L2 at `l2`, checkpoints delivered to `aggregator`, polling every 100 ms.

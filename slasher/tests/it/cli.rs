@@ -3,7 +3,8 @@
 
 use std::process::Command;
 use vigil_test_utils::cli::{
-    assert_one_paragraph, clean_command, readme_exports, repo_root as repo, stderr,
+    assert_no_secrets, assert_one_paragraph, assert_redacted_failure, clean_command,
+    readme_exports, repo_root as repo, stderr, success_stdout,
 };
 
 /// The binary with none of the caller's overrides ([`clean_command`]).
@@ -92,10 +93,7 @@ fn config_output_masks_credentials() {
         .env("VIGIL_SLASHER_DATABASE__URL", "postgres://u:secret@h/db")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let stdout = String::from_utf8(out.stdout).unwrap();
-    for secret in ["secret", "KEY", "SECRET"] {
-        assert!(!stdout.contains(secret), "{secret} in {stdout}");
-    }
+    let stdout = success_stdout(&out);
+    assert_no_secrets(&stdout);
     assert!(stdout.contains("postgres://u:***@h/db"), "{stdout}");
 }

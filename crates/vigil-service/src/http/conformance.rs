@@ -164,6 +164,91 @@ pub fn check_answer(doc: &Value, op: &Operation, answer: &Answer) -> Result<(), 
     Ok(())
 }
 
+/// Reads what a live service answered; a `text/event-stream` body is left empty (it never ends).
+pub async fn read_answer(response: reqwest::Response) -> Result<Answer, String> {
+    let content_type = match response.headers().get(reqwest::header::CONTENT_TYPE) {
+        Some(v) => {
+            Some(v.to_str().map_err(|e| format!("unreadable Content-Type: {e}"))?.to_owned())
+        }
+        None => None,
+    };
+    let status = response.status().as_u16();
+    let body = if content_type.as_deref() == Some("text/event-stream") {
+        Vec::new()
+    } else {
+        response.bytes().await.map_err(|e| format!("unreadable body: {e}"))?.to_vec()
+    };
+    Ok(Answer { status, content_type, body })
+}
+
+/// Drives every operation of `doc` against a live service, `/metrics` at `metrics` and every
+/// other path at `api`: each must document an example, answer it as documented
+/// ([`check_answer`]), and answer another method on its path with the documented 405 and the one
+/// error body. Returns each operation with the status its example got.
+pub async fn drive(
+    http: &reqwest::Client,
+    doc: &Value,
+    api: &str,
+    metrics: &str,
+) -> Result<Vec<(Operation, u16)>, String> {
+    let mut out = Vec::new();
+    for op in operations(doc)? {
+        if op.examples == 0 {
+            return Err(format!("{} documents no example", op.name()));
+        }
+        let url = format!("{}{}", if op.template == "/metrics" { metrics } else { api }, op.uri);
+        let method = reqwest::Method::from_bytes(op.method.as_bytes())
+            .map_err(|e| format!("{}: {e}", op.name()))?;
+        let mut request = http.request(method, &url);
+        if let Some((content_type, body)) = &op.body {
+            request =
+                request.header(reqwest::header::CONTENT_TYPE, content_type).body(body.to_string());
+        }
+        let sent = request.send().await.map_err(|e| format!("{}: {e}", op.name()))?;
+        let answer = read_answer(sent).await?;
+        check_answer(doc, &op, &answer)
+            .map_err(|e| format!("{e}: {}", String::from_utf8_lossy(&answer.body)))?;
+        let wrong = if op.method == "GET" { reqwest::Method::DELETE } else { reqwest::Method::GET };
+        let sent =
+            http.request(wrong, &url).send().await.map_err(|e| format!("{}: {e}", op.name()))?;
+        let refused = read_answer(sent).await?;
+        if refused.status != 405 {
+            return Err(format!(
+                "{}: another method answered {}, not 405",
+                op.name(),
+                refused.status
+            ));
+        }
+        check_answer(doc, &op, &refused)?;
+        out.push((op, answer.status));
+    }
+    Ok(out)
+}
+
+/// `GET`s each `(uri, status, code)` of `cases` at `base`: the answer has that status and is the
+/// one error body with that error code.
+pub async fn check_errors(
+    http: &reqwest::Client,
+    base: &str,
+    cases: &[(&str, u16, &str)],
+) -> Result<(), String> {
+    for &(uri, status, code) in cases {
+        let answer = read_answer(
+            http.get(format!("{base}{uri}")).send().await.map_err(|e| format!("{uri}: {e}"))?,
+        )
+        .await?;
+        if answer.status != status {
+            return Err(format!("{uri}: answered {}, not {status}", answer.status));
+        }
+        let body: super::ErrorBody = serde_json::from_slice(&answer.body)
+            .map_err(|e| format!("{uri}: not the error body ({e})"))?;
+        if body.error != code {
+            return Err(format!("{uri}: error {:?}, not {code:?}", body.error));
+        }
+    }
+    Ok(())
+}
+
 /// Compares the document a service serves with the committed file at `committed`, as JSON
 /// (formatting aside). With `VIGIL_BLESS=1` in the environment it rewrites the file instead.
 /// `regenerate` is the command line that does that, for the failure message.

@@ -4,11 +4,11 @@
 
 use std::{path::Path, time::Duration};
 
+use crate::preflight::{self, Check, Outcome, Report};
 use alloy::{
     primitives::Address,
     providers::{DynProvider, Provider},
 };
-use crate::preflight::{self, Check, Outcome, Report};
 use vigil_types::redact::redact_url;
 
 use vigil_chain::Deployment;

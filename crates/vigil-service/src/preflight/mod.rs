@@ -70,12 +70,7 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Warn,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+        Self::with_fix(name, Outcome::Warn, detail, fix)
     }
 
     /// A failure, and what to do about it.
@@ -84,12 +79,16 @@ impl Check {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self {
-            name: name.into(),
-            outcome: Outcome::Fail,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+        Self::with_fix(name, Outcome::Fail, detail, fix)
+    }
+
+    fn with_fix(
+        name: impl Into<String>,
+        outcome: Outcome,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
+        Self { name: name.into(), outcome, detail: detail.into(), fix: Some(fix.into()) }
     }
 
     /// A check that could not run because `needs` failed: a warning (the failure it depends on
