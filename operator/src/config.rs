@@ -217,8 +217,8 @@ impl OperatorConfig {
     /// Loads defaults, then `file` (if given), then `VIGIL_OPERATOR_*` environment overrides;
     /// then [`validate`](Self::validate).
     pub fn load(file: Option<&Path>) -> Result<Self> {
-        let config: Self =
-            vigil_service::load_config(file, ENV_PREFIX).map_err(|e| Error::Config(e.to_string()))?;
+        let config: Self = vigil_service::load_config(file, ENV_PREFIX)
+            .map_err(|e| Error::Config(e.to_string()))?;
         config.validate()?;
         Ok(config)
     }

@@ -124,19 +124,6 @@ async fn latest(l1: &DynProvider) -> Option<Head> {
     })
 }
 
-/// Why an HTTP request failed, without its URL (which may carry an API key).
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timed out".to_owned()
-    } else if e.is_connect() {
-        "connection refused or unreachable".to_owned()
-    } else if e.is_decode() || e.is_body() {
-        "unreadable answer".to_owned()
-    } else {
-        "request failed".to_owned()
-    }
-}
-
 /// `GET base/segments…` as JSON `{"data": T}`.
 async fn get_data<T: for<'de> Deserialize<'de>>(
     http: &reqwest::Client,
@@ -144,12 +131,12 @@ async fn get_data<T: for<'de> Deserialize<'de>>(
     path: &str,
 ) -> Result<T, String> {
     let url = format!("{}/{path}", base.trim_end_matches('/'));
-    let response = http.get(url).send().await.map_err(|e| describe(&e))?;
+    let response = http.get(url).send().await.map_err(|e| preflight::describe_http_error(&e))?;
     let status = response.status();
     if !status.is_success() {
         return Err(format!("GET /{path} answered {status}"));
     }
-    let body = response.bytes().await.map_err(|e| describe(&e))?;
+    let body = response.bytes().await.map_err(|e| preflight::describe_http_error(&e))?;
     serde_json::from_slice::<BeaconData<T>>(&body)
         .map(|d| d.data)
         .map_err(|e| format!("GET /{path} answered malformed JSON: {e}"))
@@ -602,17 +589,7 @@ async fn aggregator_checks(
 
 /// One aggregator's `GET /v1/domain`, judged against `ours`.
 async fn aggregator(http: &reqwest::Client, name: &str, url: &str, ours: SigningDomain) -> Check {
-    let answer = match http.get(format!("{}/v1/domain", url.trim_end_matches('/'))).send().await {
-        Err(e) => DomainAnswer::Unreachable(describe(&e)),
-        Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => DomainAnswer::NotPublished,
-        Ok(r) => {
-            let status = r.status();
-            match r.json::<SigningDomain>().await {
-                Ok(d) if status.is_success() => DomainAnswer::Domain(d),
-                _ => DomainAnswer::Other(format!("{status}, not a signing domain")),
-            }
-        }
-    };
+    let answer = DomainAnswer::fetch(http, url).await;
     preflight::aggregator_domain(name, url, answer, ours, "submission.aggregators")
 }
 

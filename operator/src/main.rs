@@ -9,13 +9,13 @@ use std::{
 use alloy_primitives::U256;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use eyre::{Result, WrapErr, bail};
-use vigil_service::UsageError;
 use vigil_keystore::{Kdf, KdfStrength};
 use vigil_operator::{
     OperatorConfig,
     keys::{self, KeyKind, NodeKeys, OperatorKeys, PasswordSource},
     registration, status,
 };
+use vigil_service::UsageError;
 
 #[derive(Parser)]
 #[command(name = "vigil-operator", version, about = "Vigil operator node")]
@@ -514,8 +514,11 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
         .map(|r| r.op_config().map(|c| c.chain_id))
         .collect::<std::result::Result<Vec<_>, _>>()
         .wrap_err("cannot read a rollup's config")?;
-    let state =
-        vigil_operator::api::NodeState::new("vigil-operator", env!("CARGO_PKG_VERSION"), rollup_ids);
+    let state = vigil_operator::api::NodeState::new(
+        "vigil-operator",
+        env!("CARGO_PKG_VERSION"),
+        rollup_ids,
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut servers = Vec::new();
     for (address, router) in [

@@ -99,19 +99,7 @@ async fn feed_checks(
             report.push(Check::skipped(name, "deployment"));
             continue;
         };
-        let url = format!("{}/v1/domain", source.url.trim_end_matches('/'));
-        let answer = match http.get(url).send().await {
-            Err(e) if e.is_timeout() => DomainAnswer::Unreachable("timed out".into()),
-            Err(_) => DomainAnswer::Unreachable("connection refused or unreachable".into()),
-            Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => DomainAnswer::NotPublished,
-            Ok(r) => {
-                let status = r.status();
-                match r.json::<SigningDomain>().await {
-                    Ok(d) if status.is_success() => DomainAnswer::Domain(d),
-                    _ => DomainAnswer::Other(format!("{status}, not a signing domain")),
-                }
-            }
-        };
+        let answer = DomainAnswer::fetch(&http, &source.url).await;
         report.push(preflight::aggregator_domain(
             &name,
             &source.url,

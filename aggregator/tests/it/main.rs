@@ -5,13 +5,13 @@
 #![cfg(test)]
 #![allow(missing_docs, unreachable_pub)]
 
+mod aggregate;
+mod api;
 mod archive;
 mod check;
 mod cli;
-mod restart;
-mod aggregate;
-mod api;
 mod openapi;
+mod restart;
 mod store;
 mod submit;
 mod weights;

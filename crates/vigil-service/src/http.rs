@@ -192,13 +192,11 @@ pub async fn serve(
 
 /// Binds `address` for the config field `field` (say `api.address`), the error naming both.
 pub async fn bind(field: &str, address: &str) -> Result<tokio::net::TcpListener, crate::RunError> {
-    tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|source| crate::RunError::Bind {
-            field: field.to_owned(),
-            address: address.to_owned(),
-            source,
-        })
+    tokio::net::TcpListener::bind(address).await.map_err(|source| crate::RunError::Bind {
+        field: field.to_owned(),
+        address: address.to_owned(),
+        source,
+    })
 }
 
 /// Binds the API and metrics addresses and says where they listen.

@@ -154,7 +154,12 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
         "{text}"
     );
     assert!(text.contains(&format!("vigil_operator_last_signed_height{{rollup=\"{ROLLUP}\"}} 6")));
-    assert!(text.contains("vigil_operator_protection_decisions_total{outcome=\"valid\"} 2"));
+    // The protection counter has no rollup label and is process-wide: other tests of this binary
+    // sign too, so it holds at least this node's two decisions (the exact per-rollup count is
+    // the signed counter above, which only a `valid` decision bumps).
+    let valid = vigil_slashing_protection::decisions_total("valid");
+    assert!(valid >= 2, "protection decisions {valid}\n{text}");
+    assert!(text.contains("vigil_operator_protection_decisions_total{outcome=\"valid\"}"));
     // One DA check per channel, both available; nothing refused.
     let rollup_series = |name: &str| -> Vec<(String, f64)> {
         text.lines()

@@ -3,8 +3,8 @@
 
 use std::process::Command;
 use vigil_test_utils::cli::{
-    assert_no_secrets, assert_one_paragraph, assert_redacted_failure, clean_command,
-    readme_exports, repo_root as repo, stderr, success_stdout,
+    assert_no_secrets, assert_one_paragraph, clean_command, readme_exports, repo_root as repo,
+    stderr, success_stdout,
 };
 
 /// The binary with none of the caller's overrides ([`clean_command`]).

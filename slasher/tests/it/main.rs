@@ -9,10 +9,10 @@
 mod archive;
 mod check;
 mod cli;
+mod detector;
 mod e2e;
+mod feed;
 mod harness;
 mod openapi;
 mod restart;
-mod detector;
-mod feed;
 mod store;

@@ -225,6 +225,25 @@ pub async fn drive(
     Ok(out)
 }
 
+/// `GET`s the document `api` serves at [`super::OPENAPI_PATH`]: it must answer 200 with the
+/// committed file at `committed` ([`compare_or_bless`]). Returns the document.
+pub async fn served_document(
+    http: &reqwest::Client,
+    api: &str,
+    committed: &std::path::Path,
+    regenerate: &str,
+) -> Result<Value, String> {
+    let path = super::OPENAPI_PATH;
+    let response =
+        http.get(format!("{api}{path}")).send().await.map_err(|e| format!("{path}: {e}"))?;
+    if response.status() != reqwest::StatusCode::OK {
+        return Err(format!("{path} answered {}", response.status()));
+    }
+    let served = response.text().await.map_err(|e| format!("{path}: {e}"))?;
+    compare_or_bless(&served, committed, regenerate)?;
+    serde_json::from_str(&served).map_err(|e| format!("{path} is not JSON: {e}"))
+}
+
 /// `GET`s each `(uri, status, code)` of `cases` at `base`: the answer has that status and is the
 /// one error body with that error code.
 pub async fn check_errors(

@@ -321,6 +321,37 @@ pub enum DomainAnswer {
     Other(String),
 }
 
+impl DomainAnswer {
+    /// Asks the aggregator at `base` for its signing domain (`GET /v1/domain`).
+    pub async fn fetch(http: &reqwest::Client, base: &str) -> Self {
+        let url = format!("{}/v1/domain", base.trim_end_matches('/'));
+        match http.get(url).send().await {
+            Err(e) => Self::Unreachable(describe_http_error(&e)),
+            Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => Self::NotPublished,
+            Ok(r) => {
+                let status = r.status();
+                match r.json::<SigningDomain>().await {
+                    Ok(d) if status.is_success() => Self::Domain(d),
+                    _ => Self::Other(format!("{status}, not a signing domain")),
+                }
+            }
+        }
+    }
+}
+
+/// Why an HTTP request failed, without its URL (which may carry an API key).
+pub fn describe_http_error(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        "timed out".to_owned()
+    } else if e.is_connect() {
+        "connection refused or unreachable".to_owned()
+    } else if e.is_decode() || e.is_body() {
+        "unreadable answer".to_owned()
+    } else {
+        "request failed".to_owned()
+    }
+}
+
 fn show_domain(d: &SigningDomain) -> String {
     format!("chain {}, verifier {}, operator set {}", d.l1_chain_id, d.verifier, d.operator_set_id)
 }

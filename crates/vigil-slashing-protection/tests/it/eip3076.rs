@@ -13,7 +13,9 @@
 use std::{collections::BTreeSet, path::PathBuf};
 
 use serde::Deserialize;
-use vigil_slashing_protection::{Interchange, InterchangeCheckpoint, InterchangeKey, SlashingDatabase};
+use vigil_slashing_protection::{
+    Interchange, InterchangeCheckpoint, InterchangeKey, SlashingDatabase,
+};
 use vigil_types::{Address, B256, PublicKeyBytes, SigningDomain};
 
 use crate::common::cp;
