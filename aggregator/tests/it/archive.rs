@@ -13,11 +13,10 @@ use alloy::{
 use vigil_chain::{
     AnvilConfig, bindings::VigilVerifier, checkpoint_sol, operator_set::OperatorSetView,
 };
-use vigil_keystore::{KdfStrength, Password, V3Keystore};
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 use vigil_types::Checkpoint;
 
-use crate::restart::{Node, ROLLUP, certified_events, sign, write_config};
+use crate::restart::{Node, ROLLUP, certified_events, sign};
 
 /// Blocks of state anvil keeps.
 const KEEP: u64 = 64;
@@ -53,15 +52,8 @@ async fn a_checkpoint_older_than_the_nodes_state_is_certified_restored_and_verif
     );
 
     let dir = tempfile::tempdir().unwrap();
-    net.deployment.write(&dir.path().join("deployment.json")).unwrap();
-    let (submitter, _) = net.funded_account().await.unwrap();
-    V3Keystore::encrypt(&submitter, &Password::new("aggregator test"), KdfStrength::Light.scrypt())
-        .unwrap()
-        .write(&dir.path().join("submitter.json"))
-        .unwrap();
     let db = format!("sqlite://{}", dir.path().join("agg.sqlite").display());
-    let (config, api) = write_config(dir.path(), &proxy.url, &db);
-    let node = Node { config, api, log: dir.path().join("aggregator.log") };
+    let (node, _) = Node::prepare(&net, dir.path(), &proxy.url, &db).await;
 
     // Two of three equal signers (6,666 bps < 6,667): accepted (202 means stored), not
     // certified; then SIGKILL.

@@ -8,12 +8,11 @@ use std::time::Duration;
 
 use alloy_primitives::{B256, keccak256};
 use vigil_crypto::{PublicKey, Signature, verify};
-use vigil_keystore::{KdfStrength, Password, V3Keystore};
 use vigil_service::http::conformance;
 use vigil_test_utils::TestNetwork;
 use vigil_types::{Checkpoint, SignedCheckpoint};
 
-use crate::restart::{Node, ROLLUP, free_port, sign, write_config};
+use crate::restart::{Node, ROLLUP, free_port, sign};
 
 const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-aggregator --test it openapi";
 
@@ -21,14 +20,9 @@ const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-aggregator --test it
 async fn the_served_document_is_committed_and_every_route_answers_as_documented() {
     let net = TestNetwork::start(&[100, 100, 100]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    net.deployment.write(&dir.path().join("deployment.json")).unwrap();
-    let (submitter, _) = net.funded_account().await.unwrap();
-    V3Keystore::encrypt(&submitter, &Password::new("aggregator test"), KdfStrength::Light.scrypt())
-        .unwrap()
-        .write(&dir.path().join("submitter.json"))
-        .unwrap();
     let db = format!("sqlite://{}", dir.path().join("agg.sqlite").display());
-    let (config, api) = write_config(dir.path(), net.anvil.endpoint(), &db);
+    let (node, _) = Node::prepare(&net, dir.path(), net.anvil.endpoint(), &db).await;
+    let (config, api) = (node.config.clone(), node.api.clone());
     let metrics = format!("127.0.0.1:{}", free_port());
     let text = std::fs::read_to_string(&config).unwrap();
     let text = text.replace(

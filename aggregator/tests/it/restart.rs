@@ -34,6 +34,26 @@ pub(crate) struct Node {
 }
 
 impl Node {
+    /// Everything an aggregator process needs in `dir`: the deployment file, a funded submitter's
+    /// keystore and a config for L1 `rpc` and database `db_url`. Returns the submitter's address
+    /// too.
+    pub(crate) async fn prepare(
+        net: &TestNetwork,
+        dir: &Path,
+        rpc: &str,
+        db_url: &str,
+    ) -> (Self, alloy::primitives::Address) {
+        net.deployment.write(&dir.join("deployment.json")).unwrap();
+        let (submitter, _) = net.funded_account().await.unwrap();
+        let password = Password::new("aggregator test");
+        V3Keystore::encrypt(&submitter, &password, KdfStrength::Light.scrypt())
+            .unwrap()
+            .write(&dir.join("submitter.json"))
+            .unwrap();
+        let (config, api) = write_config(dir, rpc, db_url);
+        (Self { config, api, log: dir.join("aggregator.log") }, submitter.address())
+    }
+
     pub(crate) fn start(&self) -> Child {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
         Command::new(env!("CARGO_BIN_EXE_vigil-aggregator"))
@@ -130,7 +150,8 @@ pub(crate) fn sign(net: &TestNetwork, i: usize, cp: &Checkpoint) -> SignedCheckp
     }
 }
 
-async fn checkpoint(net: &TestNetwork, height: u64) -> Checkpoint {
+/// A checkpoint at `height` referencing a recent L1 block.
+pub(crate) async fn checkpoint(net: &TestNetwork, height: u64) -> Checkpoint {
     Checkpoint {
         rollup_id: ROLLUP,
         height,
@@ -176,14 +197,8 @@ pub(crate) fn write_config(dir: &Path, rpc: &str, db_url: &str) -> (PathBuf, Str
 async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {
     let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
-    net.deployment.write(&dir.path().join("deployment.json")).unwrap();
-    let (submitter, _) = net.funded_account().await.unwrap();
-    V3Keystore::encrypt(&submitter, &Password::new("aggregator test"), KdfStrength::Light.scrypt())
-        .unwrap()
-        .write(&dir.path().join("submitter.json"))
-        .unwrap();
-    let (config, api) = write_config(dir.path(), net.anvil.endpoint(), &db_url(dir.path()));
-    let node = Node { config, api, log: dir.path().join("aggregator.log") };
+    let (node, submitter) =
+        Node::prepare(&net, dir.path(), net.anvil.endpoint(), &db_url(dir.path())).await;
 
     // 1. Killed mid-aggregation: two of four signatures accepted, no certificate yet.
     let mut child = node.start();
@@ -216,14 +231,14 @@ async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {
     node.wait_state(2, "submitted").await;
     child.kill().unwrap(); // SIGKILL with the transaction in the mempool
     child.wait().unwrap();
-    let txs_before = net.owner.get_transaction_count(submitter.address()).pending().await.unwrap();
+    let txs_before = net.owner.get_transaction_count(submitter).pending().await.unwrap();
     automine(&net, true).await;
     net.owner.raw_request::<_, serde_json::Value>("anvil_mine".into(), (1,)).await.unwrap();
 
     let mut child = node.start();
     node.wait_ready(&mut child).await;
     node.wait_state(2, "mined").await;
-    let txs_after = net.owner.get_transaction_count(submitter.address()).await.unwrap();
+    let txs_after = net.owner.get_transaction_count(submitter).await.unwrap();
     assert_eq!(txs_after, txs_before, "the restarted aggregator sent no second transaction");
     assert_eq!(certified_events(&net).await, 2, "one certificate per height, each submitted once");
 

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use alloy::{
     consensus::Transaction as _,
     network::EthereumWallet,
-    primitives::{Address, B256, U256, keccak256},
+    primitives::{Address, B256, U256},
     providers::{DynProvider, Provider},
     rpc::types::Filter,
     sol_types::SolEvent,
@@ -30,7 +30,7 @@ use vigil_service::db::now_ms;
 use vigil_test_utils::{PgServer, TestNetwork};
 use vigil_types::{Certificate, Checkpoint};
 
-const ROLLUP: u64 = 901;
+use crate::restart::ROLLUP;
 
 // ---------------------------------------------------------------------------------------------
 // Set-up
@@ -88,14 +88,7 @@ impl Env {
 
     /// A checkpoint at `height` referencing a recent L1 block.
     async fn checkpoint(&self, height: u64) -> Checkpoint {
-        Checkpoint {
-            rollup_id: ROLLUP,
-            height,
-            block_hash: keccak256(format!("block-{height}")),
-            state_root: keccak256(format!("state-{height}")),
-            da_commitment: B256::repeat_byte(0xda),
-            l1_block: self.net.l1_block().await.unwrap(),
-        }
+        crate::restart::checkpoint(&self.net, height).await
     }
 
     /// Stores the certificate of `cp` signed by the operators in `signers`.

@@ -74,6 +74,28 @@ impl TestDb {
     pub const fn backend(&self) -> TestBackend {
         self.backend
     }
+
+    /// Records migration `version` as applied, as a newer build would have: a store opened
+    /// afterwards must refuse the database (its schema is newer than it knows).
+    ///
+    /// # Panics
+    ///
+    /// When the database cannot be written: this is test set-up.
+    #[allow(clippy::expect_used)]
+    pub async fn pretend_newer_schema(&self, version: i64) {
+        sqlx::any::install_default_drivers();
+        let raw = sqlx::AnyPool::connect(&self.url).await.expect("connect");
+        sqlx::query(
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, \
+             execution_time) VALUES ($1, 'from a newer build', TRUE, $2, 0)",
+        )
+        .bind(version)
+        .bind(vec![0u8; 48])
+        .execute(&raw)
+        .await
+        .expect("record the migration");
+        raw.close().await;
+    }
 }
 
 /// Runs each listed `async fn(&TestDb)` once per backend, as `sqlite::name` and

@@ -12,9 +12,7 @@ use vigil_chain::{AnvilConfig, WAD, bindings::VigilVerifier};
 use vigil_slasher::submit::offence_id;
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 
-use crate::harness::{
-    Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, magnitude, sign, slash_events,
-};
+use crate::harness::{Aggregator, ROLLUP, Slasher, checkpoint, magnitude, sign, slash_events};
 
 const KEEP: u64 = 64;
 const SLASHED: u64 = WAD - WAD / 20;
@@ -36,15 +34,7 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
     );
 
     let aggregator = Aggregator::start_at(&net, dir.path(), &proxy.url).await;
-    let db_url = format!("sqlite://{}", dir.path().join("slasher.sqlite").display());
-    let mut slasher = Slasher::new(SlasherSetup {
-        dir: dir.path(),
-        net: &net,
-        aggregator: &aggregator.api,
-        db_url,
-        rpc: Some(&proxy.url),
-    })
-    .await;
+    let mut slasher = Slasher::on_sqlite(dir.path(), &net, &aggregator.api, Some(&proxy.url)).await;
     slasher.start().await;
 
     // Every operator signs block A at height 1 (l1Block 100 blocks back): certified on-chain.

@@ -8,31 +8,17 @@ use std::time::Duration;
 use alloy::primitives::B256;
 use vigil_chain::WAD;
 use vigil_slasher::submit::offence_id;
-use vigil_test_utils::TestNetwork;
 use vigil_types::{Evidence, SigningDomain};
 
-use crate::harness::{
-    Aggregator, ROLLUP, Slasher, SlasherSetup, allocated, checkpoint, magnitude, sign, slash_events,
-};
+use crate::harness::{ROLLUP, World, allocated, checkpoint, magnitude, sign, slash_events};
 
 const SLASHED: u64 = WAD - WAD / 20;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn equivocation_is_slashed_exactly_once() {
-    let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
+    let World { net, dir: _dir, aggregator, mut slasher } =
+        World::start(&[100, 100, 100, 100]).await;
     let ops: Vec<_> = net.operators.iter().map(|o| o.address()).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let aggregator = Aggregator::start(&net, dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("slasher.sqlite").display());
-    let mut slasher = Slasher::new(SlasherSetup {
-        dir: dir.path(),
-        net: &net,
-        aggregator: &aggregator.api,
-        db_url,
-        rpc: None,
-    })
-    .await;
-    slasher.start().await;
 
     // Height 1: operators 0-2 sign block A; operator 3 signs block A twice, with two DA
     // commitments (a batch posted twice): honest. Operator 0 also signs block B: the offence.
@@ -170,20 +156,9 @@ async fn signers_of_a_recorded_certificate_that_sign_another_block_are_slashed()
     use vigil_chain::{bindings::VigilVerifier, checkpoint_sol, non_signer_bytes, send};
     use vigil_crypto::{Signature, aggregate_signatures};
 
-    let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
+    let World { net, dir: _dir, aggregator, mut slasher } =
+        World::start(&[100, 100, 100, 100]).await;
     let ops: Vec<_> = net.operators.iter().map(|o| o.address()).collect();
-    let dir = tempfile::tempdir().unwrap();
-    let aggregator = Aggregator::start(&net, dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("slasher.sqlite").display());
-    let mut slasher = Slasher::new(SlasherSetup {
-        dir: dir.path(),
-        net: &net,
-        aggregator: &aggregator.api,
-        db_url,
-        rpc: None,
-    })
-    .await;
-    slasher.start().await;
     let verifier = VigilVerifier::new(net.deployment.vigil.verifier, net.owner.clone());
     let domain = net.deployment.domain();
     let certify = |cp: vigil_types::Checkpoint| {

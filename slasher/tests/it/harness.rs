@@ -359,3 +359,38 @@ pub async fn slash_events(net: &TestNetwork) -> Vec<(B256, Address)> {
         })
         .collect()
 }
+
+/// The common start of an end-to-end test: a network with `stakes`, a temporary folder, an
+/// aggregator serving its feed, and the slasher binary on SQLite in that folder, following it.
+pub struct World {
+    pub net: TestNetwork,
+    pub dir: tempfile::TempDir,
+    pub aggregator: Aggregator,
+    pub slasher: Slasher,
+}
+
+impl World {
+    /// Everything started.
+    pub async fn start(stakes: &[u64]) -> Self {
+        let net = TestNetwork::start(stakes).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let aggregator = Aggregator::start(&net, dir.path()).await;
+        let mut slasher = Slasher::on_sqlite(dir.path(), &net, &aggregator.api, None).await;
+        slasher.start().await;
+        Self { net, dir, aggregator, slasher }
+    }
+}
+
+impl Slasher {
+    /// A slasher (not started) on `dir/slasher.sqlite`, following `aggregator`, reading the L1
+    /// at `rpc` (or the network's anvil).
+    pub async fn on_sqlite(
+        dir: &Path,
+        net: &TestNetwork,
+        aggregator: &str,
+        rpc: Option<&str>,
+    ) -> Self {
+        let db_url = format!("sqlite://{}", dir.join("slasher.sqlite").display());
+        Self::new(SlasherSetup { dir, net, aggregator, db_url, rpc }).await
+    }
+}

@@ -6,27 +6,14 @@
 use std::time::Duration;
 
 use vigil_service::http::conformance;
-use vigil_test_utils::TestNetwork;
 
-use crate::harness::{Aggregator, Slasher, SlasherSetup, checkpoint, sign};
+use crate::harness::{World, checkpoint, sign};
 
 const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-slasher --test it openapi";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_served_document_is_committed_and_every_route_answers_as_documented() {
-    let net = TestNetwork::start(&[100, 100, 100]).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let aggregator = Aggregator::start(&net, dir.path()).await;
-    let db_url = format!("sqlite://{}", dir.path().join("slasher.sqlite").display());
-    let mut slasher = Slasher::new(SlasherSetup {
-        dir: dir.path(),
-        net: &net,
-        aggregator: &aggregator.api,
-        db_url,
-        rpc: None,
-    })
-    .await;
-    slasher.start().await;
+    let World { net, dir: _dir, aggregator, mut slasher } = World::start(&[100, 100, 100]).await;
 
     // Offence 1 (the documented example's id): operator 0 signs two blocks at one height, sent
     // through the public path.

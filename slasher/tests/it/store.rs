@@ -224,17 +224,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
     let store = open(db).await;
     store.close().await;
     drop(store);
-    sqlx::any::install_default_drivers();
-    let raw = sqlx::AnyPool::connect(db.url()).await.unwrap();
-    sqlx::query(
-        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
-         VALUES (99991231000000, 'from a newer build', TRUE, $1, 0)",
-    )
-    .bind(vec![0u8; 48])
-    .execute(&raw)
-    .await
-    .unwrap();
-    raw.close().await;
+    db.pretend_newer_schema(99_991_231_000_000).await;
     let err = EvidenceStore::open(db.url()).await.unwrap_err();
     assert!(
         matches!(
