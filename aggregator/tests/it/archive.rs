@@ -10,9 +10,8 @@ use alloy::{
     primitives::{B256, U256, keccak256},
     providers::{Provider, ProviderBuilder},
 };
-use vigil_chain::{
-    AnvilConfig, bindings::VigilVerifier, checkpoint_sol, operator_set::OperatorSetView,
-};
+use vigil_chain::{bindings::VigilVerifier, checkpoint_sol, operator_set::OperatorSetView};
+use vigil_test_utils::AnvilConfig;
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 use vigil_types::Checkpoint;
 

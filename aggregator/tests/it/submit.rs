@@ -24,9 +24,10 @@ use vigil_aggregator::{
     store::{CertState, NewCertificate, Store},
     submit::{CertificateSubmitter, Outcome, SubmitterConfig},
 };
-use vigil_chain::{anvil_mine as mine, bindings::VigilVerifier, checkpoint_sol};
+use vigil_chain::{bindings::VigilVerifier, checkpoint_sol};
 use vigil_crypto::{Signature, aggregate_signatures};
 use vigil_service::db::now_ms;
+use vigil_test_utils::anvil_mine as mine;
 use vigil_test_utils::{PgServer, TestNetwork};
 use vigil_types::{Certificate, Checkpoint};
 

@@ -18,17 +18,17 @@ use alloy::{
 };
 use eyre::{OptionExt, Result, WrapErr, eyre};
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD,
-    Waiting, anvil_mine,
+    CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD, Waiting,
     bindings::{TestToken, VigilSlasher, VigilVerifier},
     checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, non_signer_bytes,
     register_operator, send, signing_provider,
 };
 use vigil_crypto::{PublicKey, SecretKey, Signature, aggregate_signatures};
+use vigil_test_utils::{Anvil, AnvilConfig, anvil_mine};
 use vigil_types::Checkpoint;
 
 /// anvil's first dev account (public, well known): deploys and owns everything.
-use vigil_chain::DEV_KEY;
+use vigil_test_utils::DEV_KEY;
 /// Operators with 1 ether of stake: the non-signers.
 const SMALL: usize = 50;
 /// Operators with 100 ether of stake.

@@ -1,11 +1,9 @@
 //! Vigil's chain side: contract bindings (one module: Vigil's from the project's forge artifacts,
 //! EigenLayer's by hand from its published interfaces), registration, operator-set reads and
-//! release detection; with the `anvil` feature, a real anvil harness and the deployment of
+//! release detection; with the `anvil` feature, the deployment of
 //! EigenLayer's core (eigensdk's bytecode) used by the tests and the devnet.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
-#[cfg(feature = "anvil")]
-mod anvil;
 pub mod bindings;
 mod eigenlayer;
 mod error;
@@ -18,8 +16,6 @@ mod tx;
 mod version;
 mod vigil;
 
-#[cfg(feature = "anvil")]
-pub use anvil::{Anvil, AnvilConfig, DEV_KEY, HARDFORK, anvil_binary, anvil_mine};
 pub use eigenlayer::{CoreParams, EigenLayerCore};
 #[cfg(feature = "anvil")]
 pub use eigenlayer::{EIGENLAYER_VERSION, deploy_core};

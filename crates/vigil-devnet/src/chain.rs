@@ -1,9 +1,9 @@
 //! The devnet's two anvils, started through the devnet's own spawn path so that they die with
-//! it ([`crate::procs`]): unlike [`vigil_chain::Anvil`] (tests' anvils, forked by tokio from
+//! it ([`crate::procs`]): unlike [`vigil_test_utils::Anvil`] (tests' anvils, forked by tokio from
 //! whichever thread asks), each gets SIGTERM when the devnet's process ends, however it ends,
 //! and so writes its state file even after the devnet was killed with SIGKILL.
 //!
-//! Same binary ([`vigil_chain::anvil_binary`]) and flags as [`vigil_chain::Anvil`], on the
+//! Same binary ([`vigil_test_utils::anvil_binary`]) and flags as [`vigil_test_utils::Anvil`], on the
 //! devnet's fixed port. Anvil prints a line per RPC call on stdout, which is dropped; stderr
 //! (panics, fatal errors) goes to the chain's log.
 
@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use vigil_chain::{HARDFORK, anvil_binary};
+use vigil_test_utils::{HARDFORK, anvil_binary};
 
 use crate::{
     Error, Result,

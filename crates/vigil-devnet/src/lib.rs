@@ -54,7 +54,8 @@ use std::{
 use alloy::{primitives::Address, providers::Provider, signers::local::PrivateKeySigner};
 pub use error::{Error, Result};
 use tracing::warn;
-use vigil_chain::{HARDFORK, WAD, signing_provider};
+use vigil_chain::{WAD, signing_provider};
+use vigil_test_utils::HARDFORK;
 
 use crate::{
     batcher::Batcher,
@@ -67,7 +68,7 @@ use crate::{
 };
 
 /// Private key of anvil's first dev account, funded on the L2: the devnet's L2 traffic sender.
-const L2_TRAFFIC_KEY: &str = vigil_chain::DEV_KEY;
+const L2_TRAFFIC_KEY: &str = vigil_test_utils::DEV_KEY;
 
 /// How to run the devnet.
 #[derive(Clone, Debug)]

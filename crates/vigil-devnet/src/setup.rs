@@ -28,7 +28,7 @@ pub const L1_CHAIN_ID: u64 = 31_337;
 pub const INBOX: Address = address!("0xff00000000000000000000000000000000042069");
 /// Private key of anvil's first dev account: the devnet's deployer and token owner. Public
 /// knowledge; only ever used on this local chain.
-const DEPLOYER_KEY: &str = vigil_chain::DEV_KEY;
+const DEPLOYER_KEY: &str = vigil_test_utils::DEV_KEY;
 /// Manifest format version.
 const MANIFEST_VERSION: u32 = 1;
 
@@ -235,7 +235,7 @@ pub async fn provision(
         let owner = owner.clone();
         tokio::spawn(async move {
             loop {
-                let _ = vigil_chain::anvil_mine(&owner, 1).await;
+                let _ = vigil_test_utils::anvil_mine(&owner, 1).await;
                 tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             }
         })

@@ -3,6 +3,7 @@
 //! well-known development keys. A dev-dependency only; nothing here belongs in a binary.
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
+pub mod anvil;
 pub mod capture;
 pub mod cli;
 pub mod db;
@@ -20,4 +21,4 @@ pub use op::OpL2;
 pub use postgres::PgServer;
 pub use proxy::StandardRpcProxy;
 
-pub use vigil_chain::DEV_KEY;
+pub use anvil::{Anvil, AnvilConfig, DEV_KEY, HARDFORK, anvil_binary, anvil_mine};

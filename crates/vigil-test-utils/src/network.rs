@@ -3,14 +3,15 @@
 
 use std::io;
 
+use crate::{Anvil, AnvilConfig};
 use alloy::{
     primitives::{Address, U256},
     providers::{DynProvider, Provider},
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, Deployment, RegistrationPlan, VigilParams, WAD,
-    bindings::TestToken, deploy_core, deploy_vigil, register_operator, send, signing_provider,
+    CoreParams, Deployment, RegistrationPlan, VigilParams, WAD, bindings::TestToken, deploy_core,
+    deploy_vigil, register_operator, send, signing_provider,
 };
 use vigil_crypto::SecretKey;
 
@@ -65,9 +66,9 @@ pub async fn set_balance(provider: &impl Provider, who: Address, ether: u64) -> 
         .map_err(other("anvil_setBalance"))
 }
 
-/// Mines `blocks` blocks on the anvil behind `provider` ([`vigil_chain::anvil_mine`]).
+/// Mines `blocks` blocks on the anvil behind `provider` ([`crate::anvil_mine`]).
 pub async fn mine(provider: &impl Provider, blocks: u64) -> io::Result<()> {
-    vigil_chain::anvil_mine(provider, blocks).await.map_err(other("anvil_mine"))
+    crate::anvil_mine(provider, blocks).await.map_err(other("anvil_mine"))
 }
 
 /// Registers `signer` through [`register_operator`] on anvil, mining past each wait (the

@@ -3,12 +3,13 @@
 
 use std::io;
 
+use crate::{Anvil, AnvilConfig};
 use alloy::{
     primitives::Address,
     providers::{DynProvider, Provider},
     signers::local::PrivateKeySigner,
 };
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
 use vigil_da::op::OpRollupConfig;
 
 use crate::{DEV_KEY, network::other};

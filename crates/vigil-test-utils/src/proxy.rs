@@ -174,7 +174,7 @@ mod tests {
 
     #[tokio::test]
     async fn standard_methods_pass_and_anvil_methods_are_refused() {
-        let anvil = vigil_chain::Anvil::start(vigil_chain::AnvilConfig::default()).await.unwrap();
+        let anvil = crate::Anvil::start(crate::AnvilConfig::default()).await.unwrap();
         let proxy = StandardRpcProxy::start(anvil.endpoint()).await.unwrap();
         let ask = |method: &str| json!({"jsonrpc": "2.0", "id": 7, "method": method, "params": []});
         let ok: Value = post_json(&proxy.url, &ask("eth_chainId")).await.unwrap();

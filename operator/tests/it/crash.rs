@@ -34,13 +34,14 @@ use alloy::{
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use tokio::sync::Mutex;
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
 use vigil_crypto::{PublicKey, Signature};
 use vigil_da::op::{
     Compression, OpRollupConfig,
     batcher::{Carry, post_channel},
 };
 use vigil_slashing_protection::Interchange;
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 use vigil_types::SignedCheckpoint;
 

@@ -12,13 +12,14 @@ use alloy::{
     rpc::types::TransactionRequest,
     signers::local::PrivateKeySigner,
 };
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
 use vigil_crypto::SecretKey;
 use vigil_da::op::{
     Compression, OpRollupConfig,
     batcher::{self, Carry, MAX_FRAME_DATA_PER_BLOB, post_channel},
 };
 use vigil_operator::{api::NodeState, keys::NodeKeys};
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
 const ROLLUP: u64 = 902;

@@ -26,13 +26,14 @@ use axum::{
     http::StatusCode,
     routing::get,
 };
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
 use vigil_crypto::SecretKey;
 use vigil_da::op::{
     Compression,
     batcher::{self, BatchBlock},
 };
 use vigil_operator::keys::NodeKeys;
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
 const ROLLUP: u64 = 903;

@@ -98,11 +98,12 @@ async fn inspects_live_transactions_against_the_l2_node() {
         rpc::types::TransactionRequest,
         signers::local::PrivateKeySigner,
     };
-    use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+    use vigil_chain::signing_provider;
     use vigil_da::op::{
         Compression,
         batcher::{Carry, post_channel},
     };
+    use vigil_test_utils::{Anvil, AnvilConfig};
     use vigil_test_utils::{DEV_KEY, OpL2, set_balance};
 
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();

@@ -10,8 +10,9 @@ use std::{
 };
 
 use alloy::{primitives::Address, signers::local::PrivateKeySigner};
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
 use vigil_service::http::conformance;
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
 const PASSWORD_VAR: &str = "VIGIL_OPENAPI_TEST_PASSWORD";

@@ -20,7 +20,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use axum::{Json, Router, http::StatusCode, routing::post};
-use vigil_chain::{Anvil, AnvilConfig, http_provider, signing_provider};
+use vigil_chain::{http_provider, signing_provider};
 use vigil_crypto::{PublicKey, SecretKey, Signature, verify};
 use vigil_da::{
     BeaconClient, BeaconDialect,
@@ -37,6 +37,7 @@ use vigil_operator::{
     watcher::{Cadence, L2Tag, checkpoints},
 };
 use vigil_slashing_protection::{NotSafe, Safe, SlashingDatabase};
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{OpL2, set_balance};
 use vigil_types::{Checkpoint, SignatureBytes, SignedCheckpoint, SigningDomain};
 

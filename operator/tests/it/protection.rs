@@ -3,11 +3,10 @@
 use std::process::Command;
 
 use alloy::{primitives::B256, signers::local::PrivateKeySigner};
-use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, VigilParams, deploy_core, deploy_vigil, signing_provider,
-};
+use vigil_chain::{CoreParams, VigilParams, deploy_core, deploy_vigil, signing_provider};
 use vigil_slashing_protection::{Interchange, InterchangeCheckpoint, InterchangeKey};
 use vigil_test_utils::DEV_KEY;
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_types::PublicKeyBytes;
 
 fn cli(config: &std::path::Path, args: &[&str]) -> std::process::Output {

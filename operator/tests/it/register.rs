@@ -12,11 +12,12 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, VigilParams, WAD,
+    CoreParams, VigilParams, WAD,
     bindings::{TestToken, eigenlayer::DelegationManager::OperatorMetadataURIUpdated},
     deploy_core, deploy_vigil, send, signing_provider,
 };
 use vigil_test_utils::DEV_KEY;
+use vigil_test_utils::{Anvil, AnvilConfig};
 
 const PASSWORD_VAR: &str = "VIGIL_TEST_KEYSTORE_PASSWORD";
 const METADATA: &str = "https://operator.example/vigil-metadata.json";
@@ -126,7 +127,7 @@ async fn fresh_operator_registers_through_the_cli() {
         let direct = p.clone();
         tokio::spawn(async move {
             loop {
-                let _ = vigil_chain::anvil_mine(&direct, 1).await;
+                let _ = vigil_test_utils::anvil_mine(&direct, 1).await;
                 tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             }
         })

@@ -13,8 +13,8 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    Anvil, AnvilConfig, CoreParams, VigilParams, WAD, bindings::TestToken, deploy_core,
-    deploy_vigil, send, signing_provider,
+    CoreParams, VigilParams, WAD, bindings::TestToken, deploy_core, deploy_vigil, send,
+    signing_provider,
 };
 use vigil_crypto::{SecretKey, Signature, verify};
 use vigil_da::op::{
@@ -22,6 +22,7 @@ use vigil_da::op::{
     batcher::{Carry, post_channel},
 };
 use vigil_operator::keys::NodeKeys;
+use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, register_mining, set_balance};
 use vigil_types::da_commitment;
 

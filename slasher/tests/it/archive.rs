@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use alloy::providers::Provider;
-use vigil_chain::{AnvilConfig, WAD, bindings::VigilVerifier};
+use vigil_chain::{WAD, bindings::VigilVerifier};
 use vigil_slasher::submit::offence_id;
+use vigil_test_utils::AnvilConfig;
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 
 use crate::harness::{Aggregator, ROLLUP, Slasher, checkpoint, magnitude, sign, slash_events};

@@ -13,9 +13,10 @@ mod version;
 mod vigil;
 
 use alloy::{providers::DynProvider, signers::local::PrivateKeySigner};
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
+use vigil_test_utils::{Anvil, AnvilConfig};
 
-pub(crate) use vigil_chain::DEV_KEY;
+pub(crate) use vigil_test_utils::DEV_KEY;
 
 pub(crate) async fn anvil() -> Anvil {
     Anvil::start(AnvilConfig::default()).await.expect("anvil starts")

@@ -6,7 +6,7 @@ use alloy::{
     signers::local::PrivateKeySigner,
 };
 use vigil_chain::{
-    CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD, Waiting, anvil_mine,
+    CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD, Waiting,
     bindings::{
         ProxyAdmin, TestToken, VigilServiceManager, VigilSlasher, VigilVerifier,
         eigenlayer::{AllocationManager, IAllocationManagerTypes},
@@ -15,12 +15,13 @@ use vigil_chain::{
     register_operator, seconds_until, send,
 };
 use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
+use vigil_test_utils::anvil_mine;
 use vigil_types::Checkpoint;
 
 use crate::{DEV_KEY, anvil, provider};
 
 struct Net {
-    _anvil: vigil_chain::Anvil,
+    _anvil: vigil_test_utils::Anvil,
     owner: DynProvider,
     deployment: Deployment,
     operators: Vec<(Address, SecretKey)>,

@@ -25,7 +25,7 @@ use axum::{
 };
 use kona_protocol::ChannelId;
 use serde_json::Value;
-use vigil_chain::{Anvil, AnvilConfig, signing_provider};
+use vigil_chain::signing_provider;
 use vigil_da::{
     BeaconClient, BeaconDialect,
     op::{
@@ -38,8 +38,9 @@ use vigil_da::{
         check_channel,
     },
 };
+use vigil_test_utils::{Anvil, AnvilConfig};
 
-use vigil_chain::DEV_KEY;
+use vigil_test_utils::DEV_KEY;
 const ROLLUP_ID: u64 = 901;
 const INBOX: Address = address!("ff00000000000000000000000000000000000901");
 /// L2 blocks mined at start: 1..=L2_BLOCKS.

@@ -20,16 +20,14 @@ use vigil_aggregator::{
     store::{CertState, NewCertificate, StateUpdate, Store},
     submit::{CertificateSubmitter, SubmitterConfig as CertConfig},
 };
-use vigil_chain::{
-    anvil_mine as mine,
-    bindings::{VigilSlasher, VigilVerifier},
-};
+use vigil_chain::bindings::{VigilSlasher, VigilVerifier};
 use vigil_crypto::{Signature, aggregate_signatures};
 use vigil_service::db::now_ms;
 use vigil_slasher::{
     EvidenceStore, OffenceState,
     submit::{EvidenceSubmitter, SubmitterConfig as EvidenceConfig},
 };
+use vigil_test_utils::anvil_mine as mine;
 use vigil_test_utils::{TestDb, TestNetwork};
 use vigil_types::{Certificate, Checkpoint, Evidence, SignedCheckpoint};
 

@@ -12,7 +12,7 @@ use tokio::{
     process::{Child, Command},
 };
 
-use crate::{Error, Result};
+use vigil_chain::{Error, Result};
 
 /// The hardfork Vigil pins everywhere (anvil and `foundry.toml`), so gas figures compare.
 pub const HARDFORK: &str = "osaka";
@@ -67,7 +67,7 @@ pub struct Anvil {
 }
 
 /// Mines `blocks` blocks (`anvil_mine`): for tests and the devnet only. Production code never
-/// mines; it waits for blocks ([`crate::wait_for_block`]).
+/// mines; it waits for blocks ([`vigil_chain::wait_for_block`]).
 pub async fn anvil_mine<P: alloy::providers::Provider>(provider: &P, blocks: u64) -> Result<()> {
     provider
         .raw_request::<_, serde_json::Value>(
@@ -76,7 +76,7 @@ pub async fn anvil_mine<P: alloy::providers::Provider>(provider: &P, blocks: u64
         )
         .await
         .map(drop)
-        .map_err(|e| Error::call("anvil_mine", e))
+        .map_err(|e| Error::Call { what: "anvil_mine".into(), reason: e.to_string(), revert: None })
 }
 
 /// Where the anvil binary is: `$VIGIL_ANVIL`, else the one `scripts/setup.sh` installs under
