@@ -28,7 +28,7 @@ pub mod metrics;
 mod rate_limit;
 mod types;
 
-use std::{sync::Arc, time::Duration};
+use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use axum::{
     Json, Router,
@@ -46,21 +46,27 @@ use axum::{
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
-use utoipa::OpenApi;
+use utoipa::{
+    IntoParams, IntoResponses, OpenApi,
+    openapi::{RefOr, response::Response as DocResponse},
+};
 use vigil_client::types::schema;
 use vigil_service::http;
 use vigil_types::{SignedCheckpoint, SigningDomain};
 
 pub use error::{ApiError, ErrorBody};
 pub use feed::FEED_EVENT;
-pub use types::{CertificateState, CertificateView, CheckpointView, FeedEvent, Health};
+pub use types::{CertificateState, CertificateView, CheckpointView, FeedEvent, Health, Submission};
 pub use vigil_service::http::{METRICS_CONTENT_TYPE, serve};
 
 use crate::{
     intake::{Accepted, Intake, IntakeError},
-    store::Store,
+    store::{CertificateRecord, Store},
 };
 use rate_limit::RateLimiter;
+
+/// The default of [`ApiLimits::max_body_bytes`].
+pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Limits and pacing of the API. Every field has a default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,7 +93,7 @@ pub struct ApiLimits {
 impl Default for ApiLimits {
     fn default() -> Self {
         Self {
-            max_body_bytes: 16 * 1024,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             per_key_rate: 50,
             per_key_burst: 100,
             max_tracked_keys: 100_000,
@@ -165,38 +171,22 @@ impl<I: Intake> ApiState<I> {
         title = "vigil-aggregator API",
         description = "Signature intake, the feed the slasher follows, certified checkpoints and \
                        certificates for rollups, and metrics. Integers are decimal strings \
-                       (numbers are accepted on input), bytes `0x` hex. Every error is \
-                       `{\"error\": \"<code>\", \"message\": \"…\"}` (`ErrorBody`); an unknown \
-                       route is 404 `unknown_route`, a known route with another method 405 \
-                       `method_not_allowed`, a body over the limit 413 `body_too_large`.",
-        license(name = "MIT OR Apache-2.0"),
+                       (numbers are accepted on input), bytes `0x` hex. A body over the limit is \
+                       413 `body_too_large`.",
     ),
-    paths(
-        submit,
-        submit_batch,
-        feed,
-        latest,
-        checkpoint,
-        certificate,
-        health,
-        domain,
-        vigil_service::http::metrics,
-        vigil_service::http::openapi,
-    ),
-    components(schemas(ErrorBody)),
+    paths(submit, submit_batch, feed, latest, checkpoint, certificate, health, domain),
     tags(
         (name = "intake", description = "Signed checkpoints from operators"),
         (name = "feed", description = "Every stored signature, in order"),
         (name = "query", description = "Certified checkpoints and certificates, for rollups"),
         (name = "meta", description = "Health, domain and this document"),
-        (name = "metrics", description = "Prometheus metrics, on the metrics address"),
     )
 )]
 struct ApiDoc;
 
 /// The aggregator API's OpenAPI document (committed as `aggregator/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    http::document::<ApiDoc>()
 }
 
 /// The API's routes over `state` (see the module docs).
@@ -241,16 +231,14 @@ pub fn metrics_router() -> Router {
             example = json!(examples::error("malformed", "malformed request: missing field `domain`"))),
         (status = 403, description = "`wrong_domain`, `unknown_operator` or `invalid_signature`", body = ErrorBody,
             example = json!(examples::error("invalid_signature", "invalid signature"))),
-        (status = 413, description = "`body_too_large`", body = ErrorBody,
-            example = json!(examples::error("body_too_large", "request body is larger than 16384 bytes"))),
+        http::BodyTooLarge<DEFAULT_MAX_BODY_BYTES>,
         (status = 422, description = "`future_l1_block`: `l1Block` is ahead of the aggregator's L1 head", body = ErrorBody,
             example = json!(examples::error("future_l1_block", "l1Block 10 is ahead of the L1 head 9"))),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody,
             example = json!(examples::error("rate_limited", "rate limited; retry after 2.5s"))),
         (status = 503, description = "`unavailable`: retry later", body = ErrorBody,
             example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        http::MethodNotAllowed,
     )
 )]
 async fn submit<I: Intake>(
@@ -303,10 +291,8 @@ enum BatchItem {
             example = json!(examples::batch_answer())),
         (status = 400, description = "`malformed`: not an array of signed checkpoints, or too many", body = ErrorBody,
             example = json!(examples::error("malformed", "malformed request: 300 items; at most 256 per batch"))),
-        (status = 413, description = "`body_too_large`", body = ErrorBody,
-            example = json!(examples::error("body_too_large", "request body is larger than 4194304 bytes"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        http::BodyTooLarge<{ DEFAULT_MAX_BODY_BYTES * MAX_BATCH }>,
+        http::MethodNotAllowed,
     )
 )]
 async fn submit_batch<I: Intake>(
@@ -411,8 +397,7 @@ struct FeedQuery {
             example = json!(examples::feed_stream())),
         (status = 400, description = "`bad_request`: `after` or `Last-Event-ID` is not a sequence number", body = ErrorBody,
             example = json!(examples::error("bad_request", "Last-Event-ID is not a sequence number"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        http::MethodNotAllowed,
     )
 )]
 async fn feed<I: Intake>(
@@ -456,25 +441,20 @@ fn parse_path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
     get,
     path = "/v1/checkpoints/{rollup}/latest",
     tag = "query",
-    params(("rollup" = u64, Path, description = "The rollup's chain id", example = 901)),
+    params(OfRollup),
     responses(
         (status = 200, description = "The checkpoint and its certificate's state", body = CheckpointView,
             example = json!(examples::checkpoint_view())),
         (status = 404, description = "`not_found`: none certified yet", body = ErrorBody,
             example = json!(examples::error("not_found", "no certified checkpoint for rollup 901 yet"))),
-        (status = 400, description = "`bad_request`: a path parameter is not a number", body = ErrorBody,
-            example = json!(examples::error("bad_request", "bad request: Cannot parse `x` to a `u64`"))),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!(examples::error("internal", "internal error"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        QueryErrors,
     )
 )]
 async fn latest<I: Intake>(
     State(state): State<ApiState<I>>,
-    rollup: Result<Path<u64>, PathRejection>,
+    path: Result<Path<OfRollup>, PathRejection>,
 ) -> Result<Json<CheckpointView>, ApiError> {
-    let rollup = parse_path(rollup)?;
+    let OfRollup { rollup } = parse_path(path)?;
     let record = state.store.latest_mined(rollup).await?.ok_or_else(|| {
         ApiError::NotFound(format!("no certified checkpoint for rollup {rollup} yet"))
     })?;
@@ -486,31 +466,19 @@ async fn latest<I: Intake>(
     get,
     path = "/v1/checkpoints/{rollup}/{height}",
     tag = "query",
-    params(("rollup" = u64, Path, description = "The rollup's chain id", example = 901), ("height" = u64, Path, description = "The checkpoint's L2 height", example = 1)),
+    params(AtHeight),
     responses(
         (status = 200, description = "The checkpoint and its certificate's state", body = CheckpointView,
             example = json!(examples::checkpoint_view())),
-        (status = 404, description = "`not_found`: no certificate at that height", body = ErrorBody,
-            example = json!(examples::error("not_found", "no certificate for rollup 901 at height 1"))),
-        (status = 400, description = "`bad_request`: a path parameter is not a number", body = ErrorBody,
-            example = json!(examples::error("bad_request", "bad request: Cannot parse `x` to a `u64`"))),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!(examples::error("internal", "internal error"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        NoCertificate,
+        QueryErrors,
     )
 )]
 async fn checkpoint<I: Intake>(
     State(state): State<ApiState<I>>,
-    path: Result<Path<(u64, u64)>, PathRejection>,
+    path: Result<Path<AtHeight>, PathRejection>,
 ) -> Result<Json<CheckpointView>, ApiError> {
-    let (rollup, height) = parse_path(path)?;
-    let record = state
-        .store
-        .certificate(rollup, height)
-        .await?
-        .ok_or_else(|| no_certificate(rollup, height))?;
-    Ok(Json(types::checkpoint_view(&record)))
+    Ok(Json(types::checkpoint_view(&certificate_at(&state, path).await?)))
 }
 
 /// A rollup's full certificate at one height, to verify offline (`vigil-client`).
@@ -518,35 +486,82 @@ async fn checkpoint<I: Intake>(
     get,
     path = "/v1/certificates/{rollup}/{height}",
     tag = "query",
-    params(("rollup" = u64, Path, description = "The rollup's chain id", example = 901), ("height" = u64, Path, description = "The checkpoint's L2 height", example = 1)),
+    params(AtHeight),
     responses(
         (status = 200, description = "The certificate and its state", body = CertificateView,
             example = json!(examples::certificate_view())),
-        (status = 404, description = "`not_found`: no certificate at that height", body = ErrorBody,
-            example = json!(examples::error("not_found", "no certificate for rollup 901 at height 1"))),
-        (status = 400, description = "`bad_request`: a path parameter is not a number", body = ErrorBody,
-            example = json!(examples::error("bad_request", "bad request: Cannot parse `x` to a `u64`"))),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!(examples::error("internal", "internal error"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        NoCertificate,
+        QueryErrors,
     )
 )]
 async fn certificate<I: Intake>(
     State(state): State<ApiState<I>>,
-    path: Result<Path<(u64, u64)>, PathRejection>,
+    path: Result<Path<AtHeight>, PathRejection>,
 ) -> Result<Json<CertificateView>, ApiError> {
-    let (rollup, height) = parse_path(path)?;
-    let record = state
-        .store
-        .certificate(rollup, height)
-        .await?
-        .ok_or_else(|| no_certificate(rollup, height))?;
-    Ok(Json(types::certificate_view(record)))
+    Ok(Json(types::certificate_view(certificate_at(&state, path).await?)))
+}
+
+/// The path of `GET /v1/checkpoints/{rollup}/latest`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct OfRollup {
+    /// The rollup's chain id
+    #[param(example = 901)]
+    rollup: u64,
+}
+
+/// The path of the routes at one height.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct AtHeight {
+    /// The rollup's chain id
+    #[param(example = 901)]
+    rollup: u64,
+    /// The checkpoint's L2 height
+    #[param(example = 1)]
+    height: u64,
+}
+
+/// The certificate at `path`, in any state.
+async fn certificate_at<I: Intake>(
+    state: &ApiState<I>,
+    path: Result<Path<AtHeight>, PathRejection>,
+) -> Result<CertificateRecord, ApiError> {
+    let AtHeight { rollup, height } = parse_path(path)?;
+    state.store.certificate(rollup, height).await?.ok_or_else(|| no_certificate(rollup, height))
 }
 
 fn no_certificate(rollup: u64, height: u64) -> ApiError {
     ApiError::NotFound(format!("no certificate for rollup {rollup} at height {height}"))
+}
+
+/// 404 `not_found` of the routes at a height ([`no_certificate`]).
+struct NoCertificate;
+
+impl IntoResponses for NoCertificate {
+    fn responses() -> BTreeMap<String, RefOr<DocResponse>> {
+        let example = no_certificate(901, 1).into();
+        http::error_responses([("`not_found`: no certificate at that height", example)])
+    }
+}
+
+/// The errors every query route answers besides its `not_found`: 400 `bad_request` when a path
+/// parameter does not parse ([`parse_path`]), 500 `internal`, 405 `method_not_allowed`.
+struct QueryErrors;
+
+impl IntoResponses for QueryErrors {
+    fn responses() -> BTreeMap<String, RefOr<DocResponse>> {
+        let bad_path = ApiError::BadRequest(
+            "Invalid URL: Cannot parse `rollup` with value `x` to a `u64`".into(),
+        );
+        let mut responses = http::error_responses([(
+            "`bad_request`: a path parameter is not a number",
+            bad_path.into(),
+        )]);
+        responses.extend(http::Internal::responses());
+        responses.extend(http::MethodNotAllowed::responses());
+        responses
+    }
 }
 
 /// Whether the aggregator and its database answer, and the feed's head.
@@ -558,8 +573,7 @@ fn no_certificate(rollup: u64, height: u64) -> ApiError {
         (status = 200, description = "Up", body = Health, example = json!(examples::health())),
         (status = 503, description = "`unavailable`: the database does not answer", body = ErrorBody,
             example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        http::MethodNotAllowed,
     )
 )]
 async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Health>, ApiError> {
@@ -581,8 +595,7 @@ async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Heal
         (status = 200, description = "The domain", body = schema::SigningDomain, example = json!(examples::domain())),
         (status = 404, description = "`not_found`: this aggregator does not publish its domain", body = ErrorBody,
             example = json!(examples::error("not_found", "this aggregator does not publish its domain"))),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!(examples::error("method_not_allowed", "method not allowed"))),
+        http::MethodNotAllowed,
     )
 )]
 async fn domain<I: Intake>(
@@ -602,11 +615,38 @@ mod tests {
     /// integration test `openapi` checks the one a running service serves.
     #[test]
     fn committed_openapi_document_is_current() {
-        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
-        let regenerate = "VIGIL_BLESS=1 cargo test -p vigil-aggregator --lib openapi";
-        let served = http::openapi_json(&openapi());
-        if let Err(e) = http::conformance::compare_or_bless(&served, &committed, regenerate) {
-            panic!("{e}");
+        let check =
+            http::check_committed(&openapi(), env!("CARGO_MANIFEST_DIR"), "vigil-aggregator");
+        check.unwrap_or_else(|e| panic!("{e}"));
+    }
+
+    /// The documented answer to a path parameter that does not parse is the one the routes
+    /// send, whichever parameter it is.
+    #[tokio::test]
+    async fn bad_path_example_is_real() {
+        #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+        let documented = QueryErrors::responses();
+        let RefOr::T(response) = &documented["400"] else { panic!("400 is not inline") };
+        let example = response.content["application/json"].example.clone().unwrap();
+
+        let answer = |r: Result<(), ApiError>| async move { r.map(|()| StatusCode::OK) };
+        let router = Router::new()
+            .route(
+                "/v1/checkpoints/{rollup}/latest",
+                get(move |p| answer(parse_path::<OfRollup>(p).map(drop))),
+            )
+            .route(
+                "/v1/certificates/{rollup}/{height}",
+                get(move |p| answer(parse_path::<AtHeight>(p).map(drop))),
+            );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        for path in ["/v1/checkpoints/x/latest", "/v1/certificates/x/1"] {
+            let response = reqwest::get(format!("{base}{path}")).await.unwrap();
+            assert_eq!(response.status().as_u16(), 400, "{path}");
+            let body: serde_json::Value = response.json().await.unwrap();
+            assert_eq!(body, example, "{path}");
         }
     }
 }

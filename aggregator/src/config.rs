@@ -4,7 +4,7 @@
 //! any other variable under that prefix is refused, so the keystore password lives outside it
 //! (`VIGIL_PASSWORD_AGGREGATOR` by default).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
@@ -32,60 +32,14 @@ pub struct AggregatorConfig {
 /// `[chain]`: the L1 and the Vigil deployment (the kernel's shared section).
 pub type ChainConfig = vigil_service::sections::ChainSection;
 
-/// The submitting account and its policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SubmitterSection {
-    /// Web3 secret-storage (V3) keystore of the submitting account.
-    pub keystore: PathBuf,
-    /// Environment variable holding the keystore password (used when `password_file` is unset).
-    /// Never under an override prefix (`VIGIL_AGGREGATOR_…`): the loader would refuse it.
-    pub password_env: String,
-    /// File holding the keystore password.
-    pub password_file: Option<PathBuf>,
-    /// This replica's name in certificate leases (empty: hostname and process id).
-    pub replica_id: String,
-    /// How long a claimed certificate stays leased to this replica, in milliseconds.
-    pub lease_ms: u64,
-    /// How often to look for certificates to submit, in milliseconds.
-    pub poll_ms: u64,
-    /// How long to wait for a receipt before replacing the transaction with higher fees.
-    pub receipt_timeout_ms: u64,
-    /// Transactions per certificate before giving up.
-    pub max_attempts: u32,
-    /// Fee increase of each replacement, in percent (at least 10, the node's replacement rule).
-    pub fee_bump_percent: u64,
-    /// Blocks on top of the including block before a certificate counts as mined. A mined
-    /// certificate is final for the aggregator (served as `latest`, never re-checked), so 0
-    /// trusts a block a reorg can still remove.
-    pub confirmations: u64,
-}
-
-impl SubmitterSection {
-    /// The submitting key as the kernel reads it.
-    pub fn key(&self) -> vigil_service::sections::SubmitterKey<'_> {
-        vigil_service::sections::SubmitterKey {
-            keystore: &self.keystore,
-            password_env: &self.password_env,
-            password_file: self.password_file.as_deref(),
-        }
-    }
-}
-
-impl Default for SubmitterSection {
-    fn default() -> Self {
-        Self {
-            keystore: PathBuf::from("keys/aggregator.json"),
-            password_env: "VIGIL_PASSWORD_AGGREGATOR".into(),
-            password_file: None,
-            replica_id: String::new(),
-            lease_ms: 30_000,
-            poll_ms: 200,
-            receipt_timeout_ms: 30_000,
-            max_attempts: 10,
-            fee_bump_percent: 20,
-            confirmations: 2,
-        }
+vigil_service::submitter_section! {
+    /// `[submitter]`: the account that pays for certificate transactions, and how it submits.
+    /// A mined certificate is final for the aggregator (served as `latest`, never re-checked):
+    /// `confirmations = 0` trusts a block a reorg can still remove.
+    pub struct SubmitterSection {
+        service: "aggregator",
+        job: "certificate",
+        defaults: { lease_ms: 30_000, poll_ms: 200, receipt_timeout_ms: 30_000, max_attempts: 10 },
     }
 }
 
@@ -190,12 +144,11 @@ impl AggregatorConfig {
     }
 
     /// Refuses values that parse but cannot work: a `submitter.password_env` under an override
-    /// prefix (the loader would refuse it), a zero RPC timeout, a fee bump nodes would reject,
+    /// prefix (the loader would refuse it), a fee bump nodes would reject, a zero RPC timeout,
     /// unparsable listen addresses.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.submitter.key().validate()?;
+        self.submitter.validate()?;
         self.chain.validate()?;
-        vigil_service::sections::check_fee_bump(self.submitter.fee_bump_percent)?;
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),
             ("metrics.address", &self.metrics.address),
@@ -206,10 +159,7 @@ impl AggregatorConfig {
     /// Resolves relative paths (and a relative SQLite URL) against `base`.
     pub fn resolve_paths(mut self, base: &Path) -> Self {
         self.chain.resolve_paths(base);
-        vigil_service::resolve_path(base, &mut self.submitter.keystore);
-        if let Some(p) = self.submitter.password_file.as_mut() {
-            vigil_service::resolve_path(base, p);
-        }
+        self.submitter.resolve_paths(base);
         self.database.url = vigil_service::resolve_sqlite_url(base, &self.database.url);
         self
     }
@@ -218,19 +168,12 @@ impl AggregatorConfig {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use figment::{
-        Figment,
-        providers::{Format, Toml},
-    };
-
     use super::*;
 
     /// The shipped sample is exactly the defaults, so it documents every field truthfully.
     #[test]
     fn sample_config_parses_to_defaults() {
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/aggregator.toml");
-        let config: AggregatorConfig =
-            Figment::from(Toml::file(&sample)).extract().expect("config/aggregator.toml parses");
+        let config: AggregatorConfig = vigil_test_utils::cli::sample_config("aggregator.toml");
         assert_eq!(config, AggregatorConfig::default());
         config.validate().expect("the defaults are valid");
     }

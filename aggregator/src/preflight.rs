@@ -13,14 +13,11 @@
 
 use std::time::Duration;
 
-use vigil_service::preflight::chain::{contract, l1_chain, read_deployment, submitter_gas};
+use vigil_service::preflight::chain::{contract, l1_chain, read_deployment, submitter};
+use vigil_service::preflight::db::database;
 use vigil_service::preflight::{self, Check, Report};
-use vigil_service::{db::Migrations, preflight::db::database};
 
-use crate::{
-    config::AggregatorConfig,
-    store::{POSTGRES_MIGRATOR, SQLITE_MIGRATOR},
-};
+use crate::{config::AggregatorConfig, store::MIGRATIONS};
 
 /// How long each L1 request may take.
 const RPC_TIMEOUT: Duration = Duration::from_secs(10);
@@ -37,19 +34,9 @@ pub async fn check(config: &AggregatorConfig) -> Report {
         (Some(l1), Some(d)) => contract(l1, "verifier", d.vigil.verifier, &chain.deployment).await,
         _ => Check::skipped("verifier", "L1 chain"),
     });
-    let migrations = Migrations { sqlite: &SQLITE_MIGRATOR, postgres: &POSTGRES_MIGRATOR };
     report
-        .push(database(&config.database.url, migrations, "database.url", "vigil-aggregator").await);
-    let s = &config.submitter;
-    let (key, signer) = preflight::submitter_key(
-        "submitter",
-        &s.keystore,
-        s.password_file.as_deref(),
-        &s.password_env,
-    );
-    report.push(key);
-    let chain_id = deployment.as_ref().map_or(0, |d| d.chain_id);
-    report.push(submitter_gas(l1.as_ref(), chain_id, signer.map(|s| s.address())).await);
+        .push(database(&config.database.url, MIGRATIONS, "database.url", "vigil-aggregator").await);
+    submitter(config.submitter.key(), l1.as_ref(), deployment.as_ref(), &mut report).await;
     report.push(preflight::ports(&[
         ("api.address", &config.api.address),
         ("metrics.address", &config.metrics.address),

@@ -12,10 +12,14 @@ use crate::{
     metrics,
     service::Aggregator,
     store::Store,
-    submit::{CertificateSubmitter, Outcome, SubmitterConfig},
+    submit::{CertificateSubmitter, Outcome},
 };
 
+use vigil_service::tasks::TaskManager;
 pub use vigil_service::{Listening, RunError};
+
+/// How long the tasks get to finish once shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Runs the aggregator until `shutdown` resolves. `on_listening` is told the bound addresses
 /// (useful with port 0).
@@ -54,14 +58,8 @@ pub async fn run(
         vigil_service::http::bind_pair(&config.api.address, &config.metrics.address).await?;
     on_listening(listening);
 
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let closing = stop_rx.clone();
-    let stopped = move || {
-        let mut rx = stop_rx.clone();
-        async move {
-            let _ = rx.wait_for(|s| *s).await;
-        }
-    };
+    let mut tasks = TaskManager::new("aggregator");
+    let stop = tasks.stop();
 
     let limits = ApiLimits {
         max_body_bytes: config.api.max_body_bytes,
@@ -71,54 +69,35 @@ pub async fn run(
         ..ApiLimits::default()
     };
     let state = ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits)
-        .closing_on(closing)
+        .closing_on(stop.watch())
         .with_domain(domain);
-    let api_task = tokio::spawn(api::serve(api_listener, api::router(state), stopped()));
-    let metrics_task = tokio::spawn(api::serve(metrics_listener, api::metrics_router(), stopped()));
-
-    let owner = vigil_service::sections::replica_id(&config.submitter.replica_id, "aggregator");
-    let weights_task = (config.aggregation.weight_refresh_ms > 0).then(|| {
+    tasks.spawn_critical("api", api::serve(api_listener, api::router(state), stop.future()));
+    tasks.spawn_critical(
+        "metrics",
+        api::serve(metrics_listener, api::metrics_router(), stop.future()),
+    );
+    if config.aggregation.weight_refresh_ms > 0 {
         let refresher =
             crate::weights::WeightRefresher::new(reader.clone(), wallet.clone(), domain.verifier);
         let every = Duration::from_millis(config.aggregation.weight_refresh_ms);
-        tokio::spawn(refresher.run(every, stopped()))
-    });
+        tasks.spawn_critical("weight-refresher", refresher.run(every, stop.future()));
+    }
     let submitter = CertificateSubmitter::new(
         store.clone(),
         reader.clone(),
         wallet,
         domain.verifier,
-        SubmitterConfig {
-            owner,
-            lease: Duration::from_millis(config.submitter.lease_ms),
-            poll: Duration::from_millis(config.submitter.poll_ms),
-            receipt_timeout: Duration::from_millis(config.submitter.receipt_timeout_ms),
-            max_attempts: config.submitter.max_attempts,
-            fee_bump_percent: config.submitter.fee_bump_percent,
-            confirmations: config.submitter.confirmations,
-        },
+        config.submitter.tx_config(),
     );
-    let submit_task = tokio::spawn(submitter.run_with(stopped(), count_outcome));
+    tasks.spawn_critical("submitter", submitter.run_with(stop.future(), count_outcome));
     let agg = aggregator.clone();
     let tick = Duration::from_millis(config.aggregation.tick_ms.max(1));
-    let engine_task = tokio::spawn({
-        let stopped = stopped();
-        async move { agg.run(tick, stopped).await }
-    });
+    tasks.spawn_critical("engine", async move { agg.run(tick, stop.wait()).await });
 
-    shutdown.await;
-    tracing::info!(target: "vigil::aggregator", "shutting down");
-    let _ = stop_tx.send(true);
-    let _ = engine_task.await;
-    let _ = submit_task.await;
-    if let Some(task) = weights_task {
-        let _ = task.await;
-    }
-    // Feed streams never end by themselves: bound the wait for the HTTP servers.
-    let _ = tokio::time::timeout(Duration::from_secs(5), api_task).await;
-    let _ = tokio::time::timeout(Duration::from_secs(5), metrics_task).await;
+    // Feed streams end when shutdown begins (`closing_on`); the grace period bounds the rest.
+    let result = tasks.run_until(shutdown, SHUTDOWN_GRACE).await;
     store.close().await;
-    Ok(())
+    result
 }
 
 fn count_outcome(outcome: &Outcome) {

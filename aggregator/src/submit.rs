@@ -30,18 +30,14 @@
 //! Until then it stays submitted and is re-checked; a transaction that a reorg sends back to the
 //! pool is just pending again, and one that vanishes is sent again.
 
-use std::{
-    fmt,
-    future::Future,
-    time::{Duration, Instant},
-};
+use std::{fmt, future::Future, time::Instant};
 
 use alloy::{
     network::EthereumWallet,
     primitives::{Address, B256, Bytes, U256, keccak256},
     providers::Provider,
     rpc::types::{Filter, TransactionReceipt},
-    sol_types::{SolCall, SolEvent, SolInterface},
+    sol_types::{SolCall, SolEvent},
 };
 use tracing::{debug, info, warn};
 use vigil_chain::{
@@ -53,6 +49,7 @@ use vigil_service::{
     db::now_ms,
     outbox::{
         Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
+        release_earlier_leases,
     },
 };
 use vigil_types::Certificate;
@@ -66,42 +63,10 @@ const TARGET: &str = "vigil::aggregator";
 /// transaction that made it, before the submitter settles for the record alone.
 const LOG_MISSES: u32 = 3;
 
-/// How a [`CertificateSubmitter`] works.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SubmitterConfig {
-    /// This replica's name in the store's leases: unique among the replicas sharing a database.
-    pub owner: String,
-    /// How long a claim lasts. The submitter stops working on a certificate a little before
-    /// (a fifth of the lease, at most 5 s), so that it never writes after losing the lease.
-    pub lease: Duration,
-    /// How often to poll the chain for receipts and new blocks, and the store when idle.
-    pub poll: Duration,
-    /// How long a transaction may stay pending before it is replaced with higher fees.
-    pub receipt_timeout: Duration,
-    /// Transactions sent for one certificate (first send, replacements, resends) before it is
-    /// given up on.
-    pub max_attempts: u32,
-    /// How much a replacement raises both EIP-1559 fees, in percent (nodes require at least 10).
-    pub fee_bump_percent: u64,
-    /// Blocks that must follow the one that mined the transaction before the certificate counts
-    /// as mined (`head - block >= confirmations`).
-    pub confirmations: u64,
-}
-
-impl Default for SubmitterConfig {
-    fn default() -> Self {
-        let tx = TxConfig::default();
-        Self {
-            owner: format!("aggregator-{}-{}", std::process::id(), now_ms()),
-            lease: Duration::from_secs(60),
-            poll: Duration::from_secs(2),
-            receipt_timeout: tx.receipt_timeout,
-            max_attempts: tx.max_attempts,
-            fee_bump_percent: tx.fee_bump_percent,
-            confirmations: 2,
-        }
-    }
-}
+/// How a [`CertificateSubmitter`] works: the kernel's outbox policy as it is (its lease,
+/// poll, fee policy and `confirmations`, the blocks that must follow the one that mined the
+/// transaction before the certificate counts as mined).
+pub type SubmitterConfig = TxConfig;
 
 /// What one [`CertificateSubmitter::step`] did with the certificate it claimed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -168,17 +133,10 @@ pub enum SubmitError {
         /// The height.
         height: u64,
     },
-    /// The node failed or refused a request.
-    #[error("RPC {what}: {reason}")]
-    Rpc {
-        /// The request.
-        what: &'static str,
-        /// What the node or transport said.
-        reason: String,
-    },
-    /// The transaction could not be built or signed.
-    #[error("signing the transaction: {0}")]
-    Sign(String),
+    /// The outbox failed: the node failed or refused a request, the transaction could not be
+    /// signed, or the node serves another chain.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
     /// The certificate was made for another verifier or chain than this submitter's: it is left
     /// for a submitter configured for its domain.
     #[error(
@@ -207,22 +165,6 @@ impl From<StoreError> for SubmitError {
     }
 }
 
-impl From<OutboxError> for SubmitError {
-    fn from(err: OutboxError) -> Self {
-        match err {
-            OutboxError::Rpc { what, reason } => Self::Rpc { what, reason },
-            OutboxError::Sign(reason) => Self::Sign(reason),
-            wrong @ OutboxError::WrongChain { .. } => {
-                Self::Rpc { what: "eth_chainId", reason: wrong.to_string() }
-            }
-        }
-    }
-}
-
-fn rpc(what: &'static str) -> impl FnOnce(alloy::transports::TransportError) -> SubmitError {
-    move |e| SubmitError::Rpc { what, reason: e.to_string() }
-}
-
 /// Sends certificates from a [`Store`] to the verifier contract; see the module docs.
 ///
 /// `provider` reads the chain and broadcasts; `wallet` signs (locally, so the transaction's hash
@@ -233,7 +175,6 @@ pub struct CertificateSubmitter<P> {
     store: Store,
     tx: TxManager<P>,
     verifier: Address,
-    config: SubmitterConfig,
 }
 
 impl<P> fmt::Debug for CertificateSubmitter<P> {
@@ -242,7 +183,6 @@ impl<P> fmt::Debug for CertificateSubmitter<P> {
         f.debug_struct("CertificateSubmitter")
             .field("tx", &self.tx)
             .field("verifier", &self.verifier)
-            .field("config", &self.config)
             .finish_non_exhaustive()
     }
 }
@@ -370,14 +310,9 @@ impl<P: Provider> CertificateSubmitter<P> {
         verifier: Address,
         config: SubmitterConfig,
     ) -> Self {
-        let tx_config = TxConfig {
-            receipt_timeout: config.receipt_timeout,
-            max_attempts: config.max_attempts,
-            fee_bump_percent: config.fee_bump_percent,
-        };
         // The chain is the one the node serves; each certificate's domain is checked against it.
-        let tx = TxManager::new(provider, wallet, tx_config, None);
-        Self { store, tx, verifier, config }
+        let tx = TxManager::new(provider, wallet, config, None);
+        Self { store, tx, verifier }
     }
 
     /// The address transactions are sent from.
@@ -387,7 +322,7 @@ impl<P: Provider> CertificateSubmitter<P> {
 
     /// The configuration.
     pub fn config(&self) -> &SubmitterConfig {
-        &self.config
+        self.tx.config()
     }
 
     /// Submits certificates until `shutdown` completes. See [`Self::run_with`].
@@ -401,17 +336,9 @@ impl<P: Provider> CertificateSubmitter<P> {
     /// Stopping in the middle of a step is safe: see the module docs.
     pub async fn run_with<F: Future>(self, shutdown: F, mut on_outcome: impl FnMut(&Outcome)) {
         tokio::pin!(shutdown);
-        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender(), verifier = %self.verifier, "certificate submitter started");
-        // Leases under this replica's name are left over from a life that was killed mid-step.
-        match self.store.release_all(&self.config.owner).await {
-            Ok(0) => {}
-            Ok(n) => {
-                info!(target: TARGET, owner = %self.config.owner, leases = n, "released leases of an earlier life")
-            }
-            Err(err) => {
-                warn!(target: TARGET, %err, "cannot release earlier leases; they expire by themselves")
-            }
-        }
+        info!(target: TARGET, owner = %self.config().owner, sender = %self.sender(), verifier = %self.verifier, "certificate submitter started");
+        let owner = &self.config().owner;
+        release_earlier_leases(owner, self.store.release_all(owner)).await;
         loop {
             let idle = tokio::select! {
                 biased;
@@ -423,7 +350,7 @@ impl<P: Provider> CertificateSubmitter<P> {
                     }
                     Ok(None) => true,
                     Err(err) => {
-                        warn!(target: TARGET, owner = %self.config.owner, %err, "certificate submission step failed");
+                        warn!(target: TARGET, owner = %self.config().owner, %err, "certificate submission step failed");
                         true
                     }
                 },
@@ -432,11 +359,11 @@ impl<P: Provider> CertificateSubmitter<P> {
                 tokio::select! {
                     biased;
                     _ = &mut shutdown => break,
-                    () = tokio::time::sleep(self.config.poll) => {}
+                    () = tokio::time::sleep(self.config().poll) => {}
                 }
             }
         }
-        info!(target: TARGET, owner = %self.config.owner, "certificate submitter stopped");
+        info!(target: TARGET, owner = %self.config().owner, "certificate submitter stopped");
     }
 
     /// Claims the oldest certificate that needs work, if any, and works on it until it is
@@ -444,11 +371,11 @@ impl<P: Provider> CertificateSubmitter<P> {
     pub async fn step(&self) -> Result<Option<Outcome>, SubmitError> {
         let started = Instant::now();
         let Some(record) =
-            self.store.claim_next(&self.config.owner, self.config.lease, now_ms()).await?
+            self.store.claim_next(&self.config().owner, self.config().lease, now_ms()).await?
         else {
             return Ok(None);
         };
-        let lease = Lease::new(&self.config.owner, self.config.lease, started);
+        let lease = Lease::new(&self.config().owner, self.config().lease, started);
         let mut claim = Claim::new(record);
         self.check_domain(&claim).await?;
         debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, state = %claim.state, attempts = claim.attempts, "working on certificate");
@@ -456,11 +383,11 @@ impl<P: Provider> CertificateSubmitter<P> {
             if let Pass::Done(outcome) = self.pass(&mut claim, &lease).await? {
                 return Ok(Some(outcome));
             }
-            if lease.nearly_over(self.config.poll) {
+            if lease.nearly_over(self.config().poll) {
                 debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, state = %claim.state, "lease nearly over; leaving it for the next claim");
                 return Ok(Some(claim.pending()));
             }
-            tokio::time::sleep(self.config.poll).await;
+            tokio::time::sleep(self.config().poll).await;
         }
     }
 
@@ -513,10 +440,11 @@ impl<P: Provider> CertificateSubmitter<P> {
         receipt: Option<&TransactionReceipt>,
     ) -> Result<Check<Outcome>, SubmitError> {
         let verifier = VigilVerifier::new(self.verifier, self.tx.provider());
-        let recorded =
-            verifier.record(claim.rollup_id, claim.height).call().await.map_err(|e| {
-                SubmitError::Rpc { what: "VigilVerifier.record", reason: e.to_string() }
-            })?;
+        let recorded = verifier
+            .record(claim.rollup_id, claim.height)
+            .call()
+            .await
+            .map_err(OutboxError::rpc("VigilVerifier.record"))?;
         if recorded.blockId != B256::ZERO {
             return Ok(match self.recorded(claim, recorded.blockId, receipt.cloned()).await? {
                 Pass::Done(outcome) => Check::Done(outcome),
@@ -555,7 +483,12 @@ impl<P: Provider> CertificateSubmitter<P> {
             );
             return self.fail(claim, reason).await;
         }
-        let head = self.tx.provider().get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+        let head = self
+            .tx
+            .provider()
+            .get_block_number()
+            .await
+            .map_err(OutboxError::rpc("eth_blockNumber"))?;
         let mut ours = receipt.filter(|r| self.certified_in(r));
         let found = match ours {
             Some(_) => None,
@@ -570,12 +503,12 @@ impl<P: Provider> CertificateSubmitter<P> {
                 .provider()
                 .get_transaction_receipt(tx)
                 .await
-                .map_err(rpc("eth_getTransactionReceipt"))?;
+                .map_err(OutboxError::rpc("eth_getTransactionReceipt"))?;
             ours = receipt.filter(|r| r.from == self.tx.sender() && self.certified_in(r));
         }
         if let Some(receipt) = ours {
             let block_number = receipt.block_number.unwrap_or(head);
-            if head.saturating_sub(block_number) < self.config.confirmations {
+            if head.saturating_sub(block_number) < self.config().confirmations {
                 debug!(target: TARGET, rollup = claim.rollup_id, height = claim.height, block = block_number, head, "waiting for confirmations");
                 return Ok(Pass::Wait);
             }
@@ -594,7 +527,7 @@ impl<P: Provider> CertificateSubmitter<P> {
         // Someone else's transaction (another replica, anyone).
         let (tx_hash, block_number) = match found {
             Some((tx, block)) => {
-                if head.saturating_sub(block) < self.config.confirmations {
+                if head.saturating_sub(block) < self.config().confirmations {
                     return Ok(Pass::Wait);
                 }
                 (Some(tx), block)
@@ -671,7 +604,7 @@ impl<P: Provider> CertificateSubmitter<P> {
     ) -> Result<(), SubmitError> {
         let state = update.state();
         self.store
-            .update_state(claim.rollup_id, claim.height, &self.config.owner, update, now_ms)
+            .update_state(claim.rollup_id, claim.height, &self.config().owner, update, now_ms)
             .await?;
         claim.state = state;
         Ok(())
@@ -696,31 +629,27 @@ impl<P: Provider> CertificateSubmitter<P> {
     }
 }
 
-/// A verifier revert as `(error name, "Name { fields }")`, if the data is one of its errors.
+/// A verifier revert as `(error name, "Name(fields)")`, if the data is one of its errors.
 fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
-    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
-    let name = VigilVerifierErrors::name_by_selector(selector)?;
     use VigilVerifierErrors as E;
-    // The generated types do not implement Debug: spell out the fields worth reading.
-    let detail = match VigilVerifierErrors::abi_decode(data) {
-        Ok(E::InsufficientStake(e)) => format!(
-            "{name}(signedWeight {}, totalWeight {}, thresholdBps {})",
-            e.signedWeight, e.totalWeight, e.thresholdBps
-        ),
-        Ok(E::ConflictingCheckpoint(e)) => {
-            format!(
+    vigil_service::outbox::decode_revert(data, E::name_by_selector, |name, e: E| {
+        Some(match e {
+            E::InsufficientStake(e) => format!(
+                "{name}(signedWeight {}, totalWeight {}, thresholdBps {})",
+                e.signedWeight, e.totalWeight, e.thresholdBps
+            ),
+            E::ConflictingCheckpoint(e) => format!(
                 "{name}(recordedBlockId {}, givenBlockId {})",
                 e.recordedBlockId, e.givenBlockId
-            )
-        }
-        Ok(E::L1BlockTooOld(e)) => format!("{name}(l1Block {}, maxAge {})", e.l1Block, e.maxAge),
-        Ok(E::L1BlockInFuture(e)) => format!("{name}(l1Block {})", e.l1Block),
-        Ok(E::NonSignerNotInSet(e)) => format!("{name}(keyHash {})", e.keyHash),
-        Ok(E::UnknownKey(e)) => format!("{name}(keyHash {})", e.keyHash),
-        Ok(E::NoSnapshotAt(e)) => format!("{name}(blockNumber {})", e.blockNumber),
-        _ => name.to_owned(),
-    };
-    Some((name, detail))
+            ),
+            E::L1BlockTooOld(e) => format!("{name}(l1Block {}, maxAge {})", e.l1Block, e.maxAge),
+            E::L1BlockInFuture(e) => format!("{name}(l1Block {})", e.l1Block),
+            E::NonSignerNotInSet(e) => format!("{name}(keyHash {})", e.keyHash),
+            E::UnknownKey(e) => format!("{name}(keyHash {})", e.keyHash),
+            E::NoSnapshotAt(e) => format!("{name}(blockNumber {})", e.blockNumber),
+            _ => return None,
+        })
+    })
 }
 
 #[cfg(test)]

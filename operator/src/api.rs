@@ -308,23 +308,11 @@ impl IntoResponse for ApiError {
     info(
         title = "vigil-operator node API",
         description = "The EigenLayer AVS node API (spec v0.0.1) of a Vigil operator, and its \
-                       metrics. Every error is `{\"error\": \"<code>\", \"message\": \"…\"}` \
-                       (`ErrorBody`); an unknown route is 404 `unknown_route`, a known route with \
-                       another method 405 `method_not_allowed`.",
-        license(name = "MIT OR Apache-2.0"),
+                       metrics.",
     ),
-    paths(
-        node_info,
-        node_health,
-        services,
-        service_health,
-        vigil_service::http::metrics,
-        vigil_service::http::openapi,
-    ),
-    components(schemas(ErrorBody)),
+    paths(node_info, node_health, services, service_health),
     tags(
         (name = "node", description = "The EigenLayer AVS node API"),
-        (name = "metrics", description = "Prometheus metrics, on the metrics address"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -332,7 +320,7 @@ struct ApiDoc;
 
 /// The node API's OpenAPI document (committed as `operator/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    http::document::<ApiDoc>()
 }
 
 /// The EigenLayer node API over `state`: `GET /eigen/node`, `/eigen/node/health`,
@@ -363,8 +351,7 @@ pub fn metrics_router() -> Router {
     responses(
         (status = 200, description = "The node software and the spec version", body = NodeInfo,
             example = json!({"node_name": "vigil-operator", "spec_version": "v0.0.1", "node_version": "0.1.0"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::MethodNotAllowed,
     )
 )]
 async fn node_info(State(state): State<NodeState>) -> Json<NodeInfo> {
@@ -380,8 +367,7 @@ async fn node_info(State(state): State<NodeState>) -> Json<NodeInfo> {
         (status = 200, description = "Healthy: every service is up"),
         (status = 206, description = "Partially healthy: initializing, or some rollups' watchers are down"),
         (status = 503, description = "Unhealthy: slashing protection or aggregator submission is down, or every rollup's watcher"),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::MethodNotAllowed,
     )
 )]
 async fn node_health(State(state): State<NodeState>) -> StatusCode {
@@ -401,8 +387,7 @@ async fn node_health(State(state): State<NodeState>) -> StatusCode {
                 {"id": "aggregator-submission", "name": "Aggregator submission", "description": "Submits signed checkpoints to the aggregator", "status": "Up"},
                 {"id": "slashing-protection", "name": "Slashing protection", "description": "The database that records every checkpoint before it is signed and refuses conflicting ones", "status": "Initializing"}
             ]})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::MethodNotAllowed,
     )
 )]
 async fn services(State(state): State<NodeState>) -> Json<ServiceList> {
@@ -421,8 +406,7 @@ async fn services(State(state): State<NodeState>) -> Json<ServiceList> {
         (status = 503, description = "Down"),
         (status = 404, description = "No such service", body = ErrorBody,
             example = json!({"error": "not_found", "message": "no such service"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::MethodNotAllowed,
     )
 )]
 async fn service_health(
@@ -441,12 +425,8 @@ mod tests {
     /// integration test `openapi` checks the one a running node serves.
     #[test]
     fn committed_openapi_document_is_current() {
-        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
-        let regenerate = "VIGIL_BLESS=1 cargo test -p vigil-operator --lib openapi";
-        let served = http::openapi_json(&openapi());
-        if let Err(e) = http::conformance::compare_or_bless(&served, &committed, regenerate) {
-            panic!("{e}");
-        }
+        let check = http::check_committed(&openapi(), env!("CARGO_MANIFEST_DIR"), "vigil-operator");
+        check.unwrap_or_else(|e| panic!("{e}"));
     }
 
     fn with_statuses(statuses: &[(&str, ServiceStatus)]) -> Vec<Service> {

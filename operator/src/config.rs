@@ -257,19 +257,12 @@ impl OperatorConfig {
 
 #[cfg(test)]
 mod tests {
-    use figment::{
-        Figment,
-        providers::{Format, Toml},
-    };
-
     use super::*;
 
     /// The shipped sample is exactly the defaults, so it documents every field truthfully.
     #[test]
     fn sample_config_parses_to_defaults() {
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/operator.toml");
-        let config: OperatorConfig =
-            Figment::from(Toml::file(&sample)).extract().expect("config/operator.toml parses");
+        let config: OperatorConfig = vigil_test_utils::cli::sample_config("operator.toml");
         assert_eq!(config, OperatorConfig::default());
         config.validate().expect("the defaults are valid");
     }

@@ -15,7 +15,10 @@ use vigil_operator::{
     keys::{self, KeyKind, NodeKeys, OperatorKeys, PasswordSource},
     registration, status,
 };
-use vigil_service::UsageError;
+use vigil_service::{UsageError, tasks::TaskManager};
+
+/// How long the node's HTTP servers get to finish once the node has stopped.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 #[derive(Parser)]
 #[command(name = "vigil-operator", version, about = "Vigil operator node")]
@@ -178,6 +181,28 @@ impl PasswordArgs {
     }
 }
 
+/// The keystore file `keys generate` and `keys import` create, and how it is encrypted.
+#[derive(Args)]
+struct NewKeystoreArgs {
+    /// Keystore file to create (never overwritten).
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    password: PasswordArgs,
+    /// Light KDF parameters (scrypt n = 2^10): only for throwaway devnet keys.
+    #[arg(long)]
+    insecure_light_kdf: bool,
+}
+
+impl NewKeystoreArgs {
+    /// A fresh scrypt KDF of the chosen strength.
+    fn kdf(&self) -> Kdf {
+        let strength =
+            if self.insecure_light_kdf { KdfStrength::Light } else { KdfStrength::Standard };
+        strength.scrypt()
+    }
+}
+
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Generate a new key into a new keystore file.
@@ -185,14 +210,8 @@ enum KeysCommand {
         /// Which key.
         #[arg(long, value_enum)]
         kind: Kind,
-        /// Keystore file to create (never overwritten).
-        #[arg(long)]
-        out: PathBuf,
         #[command(flatten)]
-        password: PasswordArgs,
-        /// Light KDF parameters (scrypt n = 2^10): only for throwaway devnet keys.
-        #[arg(long)]
-        insecure_light_kdf: bool,
+        keystore: NewKeystoreArgs,
     },
     /// Import a raw hex secret from a file into a new keystore file.
     Import {
@@ -202,14 +221,8 @@ enum KeysCommand {
         /// File holding the secret as hex.
         #[arg(long)]
         secret_file: PathBuf,
-        /// Keystore file to create (never overwritten).
-        #[arg(long)]
-        out: PathBuf,
         #[command(flatten)]
-        password: PasswordArgs,
-        /// Light KDF parameters: only for throwaway devnet keys.
-        #[arg(long)]
-        insecure_light_kdf: bool,
+        keystore: NewKeystoreArgs,
     },
     /// List the keystores in a folder (nothing is decrypted).
     List {
@@ -217,10 +230,6 @@ enum KeysCommand {
         #[arg(long, default_value = "keys")]
         dir: PathBuf,
     },
-}
-
-fn kdf(light: bool) -> Kdf {
-    if light { KdfStrength::Light.scrypt() } else { KdfStrength::Standard.scrypt() }
 }
 
 fn load_config(path: Option<&Path>) -> Result<OperatorConfig> {
@@ -519,11 +528,10 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
         env!("CARGO_PKG_VERSION"),
         rollup_ids,
     );
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mut servers = Vec::new();
-    for (address, router) in [
-        (&config.node.api_address, vigil_operator::api::router(state.clone())),
-        (&config.node.metrics_address, vigil_operator::api::metrics_router()),
+    let mut tasks = TaskManager::new("operator");
+    for (name, address, router) in [
+        ("api", &config.node.api_address, vigil_operator::api::router(state.clone())),
+        ("metrics", &config.node.metrics_address, vigil_operator::api::metrics_router()),
     ] {
         if address.is_empty() {
             continue;
@@ -531,17 +539,35 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
         let listener = tokio::net::TcpListener::bind(address.as_str())
             .await
             .wrap_err_with(|| format!("cannot listen on {address}"))?;
-        let mut stop = stop_rx.clone();
-        servers.push(tokio::spawn(vigil_operator::api::serve(listener, router, async move {
-            let _ = stop.changed().await;
-        })));
+        tasks.spawn_critical(
+            name,
+            vigil_operator::api::serve(listener, router, tasks.stop().future()),
+        );
     }
-    let result = vigil_operator::runner::run(config, keys, state, shutdown).await;
-    let _ = stop_tx.send(true);
-    for server in servers {
-        let _ = server.await;
-    }
-    Ok(result?)
+    // The node stops on a signal, or when a server fails (the task manager's stop); the
+    // servers stop once the node has.
+    let stop = tasks.stop();
+    let node_shutdown = async move {
+        tokio::select! {
+            () = shutdown => {}
+            () = stop.wait() => {}
+        }
+    };
+    let (node_done, servers_stop) = tokio::sync::oneshot::channel::<()>();
+    let node = async {
+        let result = vigil_operator::runner::run(config, keys, state, node_shutdown).await;
+        let _ = node_done.send(());
+        result
+    };
+    let servers = tasks.run_until(
+        async {
+            let _ = servers_stop.await;
+        },
+        SHUTDOWN_GRACE,
+    );
+    let (node, servers) = tokio::join!(node, servers);
+    node?;
+    Ok(servers?)
 }
 
 async fn protection_command(config: Option<&Path>, cmd: ProtectionCommand) -> Result<()> {
@@ -589,16 +615,16 @@ fn short(bytes: &[u8]) -> String {
 
 fn keys_command(cmd: KeysCommand) -> Result<()> {
     let entry = match cmd {
-        KeysCommand::Generate { kind, out, password, insecure_light_kdf } => {
-            let pw = password.source().read()?;
+        KeysCommand::Generate { kind, keystore } => {
+            let pw = keystore.password.source().read()?;
             match kind {
-                Kind::Bls => keys::generate_bls(&out, &pw, kdf(insecure_light_kdf))?,
-                Kind::Ecdsa => keys::generate_ecdsa(&out, &pw, kdf(insecure_light_kdf))?,
+                Kind::Bls => keys::generate_bls(&keystore.out, &pw, keystore.kdf())?,
+                Kind::Ecdsa => keys::generate_ecdsa(&keystore.out, &pw, keystore.kdf())?,
             }
         }
-        KeysCommand::Import { kind, secret_file, out, password, insecure_light_kdf } => {
-            let pw = password.source().read()?;
-            keys::import_secret(kind.into(), &secret_file, &out, &pw, kdf(insecure_light_kdf))?
+        KeysCommand::Import { kind, secret_file, keystore } => {
+            let pw = keystore.password.source().read()?;
+            keys::import_secret(kind.into(), &secret_file, &keystore.out, &pw, keystore.kdf())?
         }
         KeysCommand::List { dir } => {
             for e in keys::list(&dir)? {

@@ -14,7 +14,7 @@ use alloy::{
         client::ClientBuilder,
         json_rpc::{RequestPacket, ResponsePacket},
     },
-    transports::{TransportError, TransportFut, http::reqwest},
+    transports::{Transport, TransportError, TransportFut, http::reqwest},
 };
 use tower::{Layer, Service};
 use vigil_chain::RedactUrlsLayer;
@@ -44,18 +44,7 @@ pub struct RpcMetrics<S> {
     labels: RpcMetricsLayer,
 }
 
-impl<S> Service<RequestPacket> for RpcMetrics<S>
-where
-    S: Service<
-            RequestPacket,
-            Response = ResponsePacket,
-            Error = TransportError,
-            Future = TransportFut<'static>,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
+impl<S: Transport + Clone> Service<RequestPacket> for RpcMetrics<S> {
     type Response = ResponsePacket;
     type Error = TransportError;
     type Future = TransportFut<'static>;

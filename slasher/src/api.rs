@@ -65,6 +65,9 @@ pub struct ChainChecker {
     pub slasher: Address,
 }
 
+/// The default of `api.max_body_bytes` (the config's), as the OpenAPI document states it.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 262_144;
+
 /// Limits of the API.
 #[derive(Clone, Copy, Debug)]
 pub struct ApiLimits {
@@ -92,20 +95,15 @@ pub struct ApiState {
 fn body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
     body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "body_too_large",
-                format!("request body is larger than {limit} bytes"),
-            )
+            ApiError::body_too_large(limit)
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text())
+            ApiError::bad_request(e.body_text())
         }
     })
 }
 
 fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", format!("JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("JSON: {e}")))
 }
 
 /// The slasher API's OpenAPI document: the routes of [`router`] and [`metrics_router`].
@@ -115,33 +113,20 @@ fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         title = "vigil-slasher API",
         description = "Public submission of signed checkpoints and evidence of equivocation, the \
                        offences recorded, and metrics. Integers in the wire types are decimal \
-                       strings, bytes `0x` hex. Every error is `{\"error\": \"<code>\", \
-                       \"message\": \"…\"}` (`ErrorBody`); an unknown route is 404 \
-                       `unknown_route`, a known route with another method 405 `method_not_allowed`.",
-        license(name = "MIT OR Apache-2.0"),
+                       strings, bytes `0x` hex. A body over the limit is 413 `body_too_large`.",
     ),
-    paths(
-        signatures,
-        evidence,
-        offences,
-        offence,
-        health,
-        vigil_service::http::metrics,
-        vigil_service::http::openapi,
-    ),
-    components(schemas(ErrorBody)),
+    paths(signatures, evidence, offences, offence, health),
     tags(
         (name = "public", description = "Submissions from anyone (fishermen)"),
         (name = "offences", description = "What the slasher recorded and did"),
         (name = "meta", description = "Health and this document"),
-        (name = "metrics", description = "Prometheus metrics, on the metrics address"),
     )
 )]
 struct ApiDoc;
 
 /// The slasher API's OpenAPI document (committed as `slasher/openapi.json`).
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    http::document::<ApiDoc>()
 }
 
 /// The API's routes, and its OpenAPI document at `GET /openapi.json`.
@@ -203,14 +188,11 @@ enum OneOrMany {
             example = json!([{"result": "equivocation", "offenceId": 7}, {"result": "wrong_domain", "message": "signed for another chain, verifier or operator set"}])),
         (status = 400, description = "`bad_request` (not JSON, not signed checkpoints) or `batch_too_large`", body = ErrorBody,
             example = json!({"error": "batch_too_large", "message": "at most 256 signed checkpoints per request"})),
-        (status = 413, description = "`body_too_large`", body = ErrorBody,
-            example = json!({"error": "body_too_large", "message": "request body is larger than 1048576 bytes"})),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!({"error": "internal", "message": "internal error"})),
+        http::BodyTooLarge<DEFAULT_MAX_BODY_BYTES>,
+        http::Internal,
         (status = 503, description = "`unavailable`: shutting down", body = ErrorBody,
             example = json!({"error": "unavailable", "message": "shutting down"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::MethodNotAllowed,
     )
 )]
 async fn signatures(
@@ -312,14 +294,11 @@ pub struct EvidenceAccepted {
             example = json!({"offenceId": 7, "new": true})),
         (status = 400, description = "`bad_request`: not evidence", body = ErrorBody,
             example = json!({"error": "bad_request", "message": "JSON: missing field `kind`"})),
-        (status = 413, description = "`body_too_large`", body = ErrorBody,
-            example = json!({"error": "body_too_large", "message": "request body is larger than 1048576 bytes"})),
+        http::BodyTooLarge<DEFAULT_MAX_BODY_BYTES>,
         (status = 422, description = "`not_an_offence`, `wrong_domain`, `invalid_signature` or `refused_by_contract`", body = ErrorBody,
             example = json!({"error": "not_an_offence", "message": "the two checkpoints do not conflict"})),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!({"error": "internal", "message": "internal error"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::Internal,
+        http::MethodNotAllowed,
     )
 )]
 async fn evidence(
@@ -480,24 +459,21 @@ impl From<OffenceRecord> for OffenceView {
         (status = 200, description = "The offences", body = Vec<OffenceView>, example = json!([offence_example()])),
         (status = 400, description = "`bad_request`: an unknown state or a bad limit", body = ErrorBody,
             example = json!({"error": "bad_request", "message": "unknown offence state `asleep`"})),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!({"error": "internal", "message": "internal error"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::Internal,
+        http::MethodNotAllowed,
     )
 )]
 async fn offences(
     State(state): State<Arc<ApiState>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<OffenceView>>, ApiError> {
-    let Query(q) =
-        query.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let kind = q
         .state
         .as_deref()
         .map(str::parse::<StateKind>)
         .transpose()
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.to_string()))?;
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
     let limit = q.limit.unwrap_or(100).min(1_000);
     let list = state.store.list(limit, kind).await.map_err(ApiError::internal)?;
     Ok(Json(list.into_iter().map(OffenceView::from).collect()))
@@ -524,21 +500,18 @@ pub struct OffenceDetail {
     responses(
         (status = 200, description = "The offence", body = OffenceDetail, example = json!(offence_detail_example())),
         (status = 400, description = "`bad_request`: the id is not a number", body = ErrorBody,
-            example = json!({"error": "bad_request", "message": "Cannot parse `x` to a `i64`"})),
+            example = json!({"error": "bad_request", "message": "Invalid URL: Cannot parse `x` to a `i64`"})),
         (status = 404, description = "`not_found`", body = ErrorBody,
             example = json!({"error": "not_found", "message": "no offence 1"})),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!({"error": "internal", "message": "internal error"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::Internal,
+        http::MethodNotAllowed,
     )
 )]
 async fn offence(
     State(state): State<Arc<ApiState>>,
     id: Result<Path<i64>, axum::extract::rejection::PathRejection>,
 ) -> Result<Json<OffenceDetail>, ApiError> {
-    let Path(id) =
-        id.map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_request", e.body_text()))?;
+    let Path(id) = id.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let Some(record) = state.store.get_by_id(id).await.map_err(ApiError::internal)? else {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("no offence {id}")));
     };
@@ -564,10 +537,8 @@ pub struct SlasherHealth {
     responses(
         (status = 200, description = "Up", body = SlasherHealth,
             example = json!({"status": "ok", "offences": {"pending": 0, "slashed": 1}})),
-        (status = 500, description = "`internal`", body = ErrorBody,
-            example = json!({"error": "internal", "message": "internal error"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        http::Internal,
+        http::MethodNotAllowed,
     )
 )]
 async fn health(State(state): State<Arc<ApiState>>) -> Result<Json<SlasherHealth>, ApiError> {
@@ -668,11 +639,7 @@ mod tests {
     /// integration test `openapi` checks the one a running service serves.
     #[test]
     fn committed_openapi_document_is_current() {
-        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
-        let regenerate = "VIGIL_BLESS=1 cargo test -p vigil-slasher --lib openapi";
-        let served = http::openapi_json(&openapi());
-        if let Err(e) = http::conformance::compare_or_bless(&served, &committed, regenerate) {
-            panic!("{e}");
-        }
+        let check = http::check_committed(&openapi(), env!("CARGO_MANIFEST_DIR"), "vigil-slasher");
+        check.unwrap_or_else(|e| panic!("{e}"));
     }
 }

@@ -4,10 +4,7 @@
 //! other variable under that prefix is refused, so the keystore password lives outside it
 //! (`VIGIL_PASSWORD_SLASHER` by default).
 
-use std::{
-    collections::HashSet,
-    path::{Path, PathBuf},
-};
+use std::{collections::HashSet, path::Path};
 
 use serde::{Deserialize, Serialize};
 pub use vigil_service::ConfigError;
@@ -38,66 +35,20 @@ pub struct SlasherConfig {
 /// `[chain]`: the L1 and the Vigil deployment (the kernel's shared section).
 pub type ChainConfig = vigil_service::sections::ChainSection;
 
-/// The submitting account and its policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SubmitterSection {
-    /// Send slashing transactions (false: watch and record evidence only, never send).
-    pub enabled: bool,
-    /// Web3 secret-storage (V3) keystore of the submitting account.
-    pub keystore: PathBuf,
-    /// Environment variable holding the keystore password (used when `password_file` is unset).
-    /// Never under an override prefix (`VIGIL_SLASHER_…`): the loader would refuse it.
-    pub password_env: String,
-    /// File holding the keystore password.
-    pub password_file: Option<PathBuf>,
-    /// This replica's name in offence leases (empty: hostname and process id).
-    pub replica_id: String,
-    /// How long a claimed offence stays leased to this replica, in milliseconds.
-    pub lease_ms: u64,
-    /// How often to look for offences to act on, in milliseconds.
-    pub poll_ms: u64,
-    /// How long to wait for a receipt before replacing the transaction with higher fees.
-    pub receipt_timeout_ms: u64,
-    /// Transactions per offence (evidence, execute, replacements and resends, counted durably
-    /// across restarts) before giving up on it.
-    pub max_attempts: u32,
-    /// Fee increase of each replacement, in percent (at least 10, the node's replacement rule).
-    pub fee_bump_percent: u64,
-    /// Blocks on top of the including block before a slashing counts as mined.
-    pub confirmations: u64,
-    /// Raise an alarm when an operator with open evidence has fewer blocks than this left before
-    /// it stops being slashable.
-    pub alarm_blocks: u64,
-}
-
-impl SubmitterSection {
-    /// The submitting key as the kernel reads it.
-    pub fn key(&self) -> vigil_service::sections::SubmitterKey<'_> {
-        vigil_service::sections::SubmitterKey {
-            keystore: &self.keystore,
-            password_env: &self.password_env,
-            password_file: self.password_file.as_deref(),
-        }
-    }
-}
-
-impl Default for SubmitterSection {
-    fn default() -> Self {
-        Self {
-            enabled: true,
-            keystore: PathBuf::from("keys/slasher.json"),
-            password_env: "VIGIL_PASSWORD_SLASHER".into(),
-            password_file: None,
-            replica_id: String::new(),
-            lease_ms: 60_000,
-            poll_ms: 2_000,
-            receipt_timeout_ms: 36_000,
-            max_attempts: 20,
-            fee_bump_percent: 20,
-            confirmations: 2,
-            alarm_blocks: 7_200,
-        }
+vigil_service::submitter_section! {
+    /// `[submitter]`: the account that sends slashing transactions, and how it sends them.
+    /// `max_attempts` counts evidence, `execute`, replacements and resends alike.
+    pub struct SubmitterSection {
+        service: "slasher",
+        job: "offence",
+        defaults: { lease_ms: 60_000, poll_ms: 2_000, receipt_timeout_ms: 36_000, max_attempts: 20 },
+        own: {
+            /// Send slashing transactions (false: watch and record evidence only, never send).
+            enabled: bool = true,
+            /// Raise an alarm when an operator with open evidence has fewer blocks than this left
+            /// before it stops being slashable.
+            alarm_blocks: u64 = 7_200,
+        },
     }
 }
 
@@ -195,7 +146,11 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { address: "127.0.0.1:7730".into(), max_body_bytes: 262_144, max_batch: 256 }
+        Self {
+            address: "127.0.0.1:7730".into(),
+            max_body_bytes: crate::api::DEFAULT_MAX_BODY_BYTES,
+            max_batch: 256,
+        }
     }
 }
 
@@ -232,7 +187,7 @@ impl SlasherConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid =
             |field: &str, reason: String| ConfigError::Invalid { field: field.into(), reason };
-        self.submitter.key().validate()?;
+        self.submitter.validate()?;
         self.chain.validate()?;
         let mut names = HashSet::new();
         for source in &self.sources.aggregators {
@@ -249,7 +204,6 @@ impl SlasherConfig {
         if self.sources.batch == 0 {
             return Err(invalid("sources.batch", "must be at least 1".into()));
         }
-        vigil_service::sections::check_fee_bump(self.submitter.fee_bump_percent)?;
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),
             ("metrics.address", &self.metrics.address),
@@ -260,10 +214,7 @@ impl SlasherConfig {
     /// Resolves relative paths (and a relative SQLite URL) against `base`.
     pub fn resolve_paths(mut self, base: &Path) -> Self {
         self.chain.resolve_paths(base);
-        vigil_service::resolve_path(base, &mut self.submitter.keystore);
-        if let Some(p) = self.submitter.password_file.as_mut() {
-            vigil_service::resolve_path(base, p);
-        }
+        self.submitter.resolve_paths(base);
         self.database.url = vigil_service::resolve_sqlite_url(base, &self.database.url);
         self
     }
@@ -272,19 +223,12 @@ impl SlasherConfig {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use figment::{
-        Figment,
-        providers::{Format, Toml},
-    };
-
     use super::*;
 
     /// The shipped sample is exactly the defaults, so it documents every field truthfully.
     #[test]
     fn sample_config_parses_to_defaults() {
-        let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/slasher.toml");
-        let config: SlasherConfig =
-            Figment::from(Toml::file(&sample)).extract().expect("config/slasher.toml parses");
+        let config: SlasherConfig = vigil_test_utils::cli::sample_config("slasher.toml");
         assert_eq!(config, SlasherConfig::default());
         config.validate().expect("the defaults are valid");
     }

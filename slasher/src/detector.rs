@@ -82,14 +82,7 @@ struct Key([u8; 32]);
 
 impl Key {
     fn of(signed: &SignedCheckpoint) -> Self {
-        let mut h = Keccak256::new();
-        h.update(signed.domain.l1_chain_id.to_be_bytes());
-        h.update(signed.domain.verifier);
-        h.update(signed.domain.operator_set_id.to_be_bytes());
-        h.update(signed.pubkey.0);
-        h.update(signed.checkpoint.rollup_id.to_be_bytes());
-        h.update(signed.checkpoint.height.to_be_bytes());
-        Self(h.finalize().0)
+        Self(Detector::index_key(signed))
     }
 }
 
@@ -215,6 +208,20 @@ impl Detector {
     /// An empty index.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The key `signed` is indexed under: keccak-256 of its domain (`l1ChainId`, verifier,
+    /// `operatorSetId`), pubkey, `rollupId` and height, integers big-endian. Public so the
+    /// ingest bench can measure the same per-checkpoint hashing as a baseline.
+    pub fn index_key(signed: &SignedCheckpoint) -> [u8; 32] {
+        let mut h = Keccak256::new();
+        h.update(signed.domain.l1_chain_id.to_be_bytes());
+        h.update(signed.domain.verifier);
+        h.update(signed.domain.operator_set_id.to_be_bytes());
+        h.update(signed.pubkey.0);
+        h.update(signed.checkpoint.rollup_id.to_be_bytes());
+        h.update(signed.checkpoint.height.to_be_bytes());
+        h.finalize().0
     }
 
     /// Indexes one signed checkpoint and reports what it means. Never panics, whatever the

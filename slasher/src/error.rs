@@ -1,30 +1,14 @@
 //! The crate's error type.
 
+use vigil_service::db::DbError;
+
 /// Everything that can go wrong in the slashing library (the detector itself cannot fail).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The URL names neither SQLite nor PostgreSQL.
-    #[error("unsupported database URL scheme {scheme:?} (expected sqlite:// or postgres://)")]
-    UnsupportedUrl {
-        /// The scheme found (the rest of the URL is not echoed: it may hold a password).
-        scheme: String,
-    },
-    /// The database was written by a newer (or unknown) schema: refuse rather than guess.
-    #[error(
-        "evidence store schema version {found} is not supported (this build knows up to {supported})"
-    )]
-    UnsupportedSchema {
-        /// The highest migration version applied to the database.
-        found: i64,
-        /// The highest migration version this build knows.
-        supported: i64,
-    },
-    /// Running the migrations failed.
-    #[error("evidence store migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The database reported an error.
-    #[error("evidence store database error: {0}")]
-    Database(#[from] sqlx::Error),
+    /// Opening, migrating or querying the database failed (an unsupported URL, a schema written
+    /// by a newer build, a failed migration, a database error).
+    #[error(transparent)]
+    Db(#[from] DbError),
     /// Evidence that proves no offence (different keys or domains, the same block, …).
     #[error("evidence proves no offence: {0}")]
     NotAnOffence(#[from] vigil_types::Error),
@@ -62,17 +46,8 @@ pub enum Error {
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-impl From<vigil_service::db::DbError> for Error {
-    fn from(e: vigil_service::db::DbError) -> Self {
-        match e {
-            vigil_service::db::DbError::UnsupportedUrl { scheme } => {
-                Self::UnsupportedUrl { scheme }
-            }
-            vigil_service::db::DbError::UnsupportedSchema { found, supported } => {
-                Self::UnsupportedSchema { found, supported }
-            }
-            vigil_service::db::DbError::Migrate(e) => Self::Migrate(e),
-            vigil_service::db::DbError::Database(e) => Self::Database(e),
-        }
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Database(e))
     }
 }

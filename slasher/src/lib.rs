@@ -31,8 +31,8 @@ pub mod submit;
 pub use detector::{Detector, Ingested};
 pub use error::{Error, Result};
 pub use store::{
-    Backend, CHAIN_CURSOR, EvidenceStore, MAX_PROOFS, OffenceRecord, OffenceState,
-    POSTGRES_MIGRATOR, Recorded, RecordedCertificate, SQLITE_MIGRATOR, StateKind, UnknownState,
+    Backend, CHAIN_CURSOR, EvidenceStore, MAX_PROOFS, MIGRATIONS, OffenceRecord, OffenceState,
+    Recorded, RecordedCertificate, StateKind, UnknownState,
 };
 
 /// Wall-clock unix milliseconds (the store's clock): the kernel's.

@@ -14,12 +14,12 @@
 
 use std::time::Duration;
 
-use vigil_service::preflight::chain::{contract, l1_chain, read_deployment, submitter_gas};
+use vigil_service::preflight::chain::{contract, l1_chain, read_deployment, submitter};
+use vigil_service::preflight::db::database;
 use vigil_service::preflight::{self, Check, DomainAnswer, Report};
-use vigil_service::{db::Migrations, preflight::db::database};
 use vigil_types::SigningDomain;
 
-use crate::{POSTGRES_MIGRATOR, SQLITE_MIGRATOR, config::SlasherConfig};
+use crate::{config::SlasherConfig, store::MIGRATIONS};
 
 /// Runs every check against `config`'s dependencies. Never fails: each problem is a line.
 pub async fn check(config: &SlasherConfig) -> Report {
@@ -39,20 +39,10 @@ pub async fn check(config: &SlasherConfig) -> Report {
             report.push(Check::skipped("slasher contract", "L1 chain"));
         }
     }
-    let migrations = Migrations { sqlite: &SQLITE_MIGRATOR, postgres: &POSTGRES_MIGRATOR };
-    report.push(database(&config.database.url, migrations, "database.url", "vigil-slasher").await);
+    report.push(database(&config.database.url, MIGRATIONS, "database.url", "vigil-slasher").await);
 
-    let s = &config.submitter;
-    if s.enabled {
-        let (key, signer) = preflight::submitter_key(
-            "submitter",
-            &s.keystore,
-            s.password_file.as_deref(),
-            &s.password_env,
-        );
-        report.push(key);
-        let chain_id = deployment.as_ref().map_or(0, |d| d.chain_id);
-        report.push(submitter_gas(l1.as_ref(), chain_id, signer.map(|s| s.address())).await);
+    if config.submitter.enabled {
+        submitter(config.submitter.key(), l1.as_ref(), deployment.as_ref(), &mut report).await;
     } else {
         report.push(Check::warn(
             "submitter",

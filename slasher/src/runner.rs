@@ -5,13 +5,10 @@
 use std::{future::Future, sync::Arc, time::Duration};
 
 use futures_util::StreamExt as _;
-use tokio::{
-    sync::{mpsc, watch},
-    task::JoinSet,
-};
+use tokio::sync::mpsc;
 use tracing::{info, warn};
 use vigil_chain::{bindings::VigilSlasher, operator_set::OperatorSetView};
-use vigil_service::outbox::Backoff;
+use vigil_service::{outbox::Backoff, tasks::TaskManager};
 use vigil_types::redact::{redact, redact_url};
 
 use crate::{
@@ -29,6 +26,9 @@ use crate::{
 const TARGET: &str = "vigil::slasher";
 
 pub use vigil_service::{Listening, RunError};
+
+/// How long the tasks get to finish once shutdown begins.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// What the ingest task receives.
 enum Input {
@@ -72,17 +72,8 @@ pub async fn run(
         }
     }
 
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let stopped = {
-        let rx = stop_rx.clone();
-        move || {
-            let mut rx = rx.clone();
-            async move {
-                let _ = rx.wait_for(|s| *s).await;
-            }
-        }
-    };
-    let mut tasks = JoinSet::new();
+    let mut tasks = TaskManager::new("slasher");
+    let stop = tasks.stop();
 
     // The ingest path: replay first (public submissions; feeds replay through their
     // followers), then serve feeds and the API.
@@ -107,7 +98,8 @@ pub async fn run(
     }
     ingestor.replay_public().await.map_err(|e| RunError::start("public replay", e))?;
     let (input_tx, mut input_rx) = mpsc::channel::<Input>(64);
-    tasks.spawn(async move {
+    // Ends when every sender is gone (followers stopped, API closed), after its last batch.
+    tasks.spawn_critical("ingest", async move {
         while let Some(input) = input_rx.recv().await {
             match input {
                 Input::Feed { source, batch } => {
@@ -142,11 +134,11 @@ pub async fn run(
         )
         .map_err(|e| RunError::Config(format!("source {}: {e}", source.name)))?;
         let tx = input_tx.clone();
-        let stop = stopped();
-        tasks.spawn(async move {
+        let stop = stop.clone();
+        tasks.spawn_critical("feed-follower", async move {
             tokio::select! {
                 () = follow(client, after, tx, batch_max, flush) => {}
-                () = stop => {}
+                () = stop.wait() => {}
             }
         });
     }
@@ -160,9 +152,9 @@ pub async fn run(
         let source = CertificateSource::new(provider.clone(), domain);
         let poll = Duration::from_millis(config.sources.chain_poll_ms.max(100));
         let tx = input_tx.clone();
-        let stop = stopped();
+        let stop = stop.clone();
         info!(target: TARGET, verifier = %domain.verifier, after, "following certificates on chain");
-        tasks.spawn(async move {
+        tasks.spawn_critical("chain-certificates", async move {
             let scan = async {
                 loop {
                     match source.scan(after).await {
@@ -184,7 +176,7 @@ pub async fn run(
             };
             tokio::select! {
                 () = scan => {}
-                () = stop => {}
+                () = stop.wait() => {}
             }
         });
     }
@@ -193,7 +185,6 @@ pub async fn run(
     if config.submitter.enabled {
         let wallet = config.submitter.key().wallet()?;
         config.chain.check_chain(&provider, &deployment).await?;
-        let owner = vigil_service::sections::replica_id(&config.submitter.replica_id, "slasher");
         let submitter = EvidenceSubmitter::new(
             store.clone(),
             provider.clone(),
@@ -203,17 +194,11 @@ pub async fn run(
             deployment.eigenlayer.allocation_manager,
             deployment.vigil.service_manager,
             SubmitterConfig {
-                owner,
-                lease: Duration::from_millis(config.submitter.lease_ms),
-                poll: Duration::from_millis(config.submitter.poll_ms),
-                receipt_timeout: Duration::from_millis(config.submitter.receipt_timeout_ms),
-                max_attempts: config.submitter.max_attempts,
-                fee_bump_percent: config.submitter.fee_bump_percent,
-                confirmations: config.submitter.confirmations,
+                tx: config.submitter.tx_config(),
                 alarm_blocks: config.submitter.alarm_blocks,
             },
         );
-        tasks.spawn(submitter.run(stopped()));
+        tasks.spawn_critical("submitter", submitter.run(stop.future()));
     } else {
         warn!(target: TARGET, "submitter disabled: evidence is recorded, never sent");
     }
@@ -221,8 +206,8 @@ pub async fn run(
     // Evidence-state gauges.
     {
         let store = store.clone();
-        let stop = stopped();
-        tasks.spawn(async move {
+        let stop = stop.clone();
+        tasks.spawn_critical("evidence-gauges", async move {
             let refresh = async {
                 loop {
                     if let Ok(counts) = store.count_by_state().await {
@@ -233,7 +218,7 @@ pub async fn run(
             };
             tokio::select! {
                 () = refresh => {}
-                () = stop => {}
+                () = stop.wait() => {}
             }
         });
     }
@@ -242,7 +227,7 @@ pub async fn run(
     let (public_tx, mut public_rx) = mpsc::channel::<IngestRequest>(16);
     {
         let tx = input_tx.clone();
-        tasks.spawn(async move {
+        tasks.spawn_critical("public-intake", async move {
             while let Some(req) = public_rx.recv().await {
                 if tx.send(Input::Public(req)).await.is_err() {
                     break;
@@ -264,32 +249,16 @@ pub async fn run(
     let (api_listener, metrics_listener, listening) =
         vigil_service::http::bind_pair(&config.api.address, &config.metrics.address).await?;
     on_listening(listening);
-    let api_server = vigil_service::http::serve(api_listener, api::router(state), stopped());
+    let api_server = vigil_service::http::serve(api_listener, api::router(state), stop.future());
+    tasks.spawn_critical("api", api_server);
     let metrics_server =
-        vigil_service::http::serve(metrics_listener, api::metrics_router(), stopped());
-    tasks.spawn(async move {
-        if let Err(e) = api_server.await {
-            warn!(target: TARGET, error = %e, "API server stopped");
-        }
-    });
-    tasks.spawn(async move {
-        if let Err(e) = metrics_server.await {
-            warn!(target: TARGET, error = %e, "metrics server stopped");
-        }
-    });
+        vigil_service::http::serve(metrics_listener, api::metrics_router(), stop.future());
+    tasks.spawn_critical("metrics", metrics_server);
 
     info!(target: TARGET, api = %listening.api, metrics = %listening.metrics, sources = ?sources, "slasher running");
-    shutdown.await;
-    info!(target: TARGET, "shutting down");
-    let _ = stop_tx.send(true);
-    // The ingest task ends when every sender is gone (followers stopped, API closed); give it
-    // a bounded time to finish its batch.
-    let drain = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(10), drain).await.is_err() {
-        warn!(target: TARGET, "tasks did not stop within 10 s; leaving them");
-    }
+    let result = tasks.run_until(shutdown, SHUTDOWN_GRACE).await;
     store.close().await;
-    Ok(())
+    result
 }
 
 /// Follows one feed, handing batches to the ingest task.

@@ -46,7 +46,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, keccak256},
     providers::Provider,
     rpc::types::{Filter, TransactionReceipt},
-    sol_types::{SolCall, SolEvent, SolInterface, SolValue},
+    sol_types::{SolCall, SolEvent, SolValue},
 };
 use tracing::{debug, error, info, warn};
 use vigil_chain::{
@@ -60,6 +60,7 @@ use vigil_chain::{
 use vigil_crypto::{PublicKey, Signature};
 use vigil_service::outbox::{
     Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
+    release_earlier_leases,
 };
 use vigil_types::{Certificate, Evidence, Offence, SignedCheckpoint, SigningDomain};
 
@@ -68,41 +69,15 @@ use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms};
 /// Log target of the submitter.
 const TARGET: &str = "vigil::slasher::submit";
 
-/// How an [`EvidenceSubmitter`] works.
+/// How an [`EvidenceSubmitter`] works: the kernel's outbox policy (a pass must finish well
+/// inside the lease; `poll` is the time between passes; `confirmations` count on top of the
+/// block that slashed, queued or vetoed) and the deadline alarm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubmitterConfig {
-    /// This replica's name in the store's leases: unique among replicas sharing a database.
-    pub owner: String,
-    /// How long a claim lasts (a pass must finish well inside it).
-    pub lease: Duration,
-    /// Time between passes.
-    pub poll: Duration,
-    /// How long a transaction may stay pending before it is replaced with higher fees.
-    pub receipt_timeout: Duration,
-    /// Transactions per offence (evidence, `execute`, replacements, resends) before it is
-    /// given up on (failed). Counted in the store.
-    pub max_attempts: u32,
-    /// How much a replacement raises both EIP-1559 fees, in percent (nodes require ≥ 10).
-    pub fee_bump_percent: u64,
-    /// Blocks on top of the one that slashed (or queued, or vetoed) before it counts.
-    pub confirmations: u64,
+    /// The lease, the passes and the transactions.
+    pub tx: TxConfig,
     /// Raise the alarm when an offender has fewer blocks than this left to be slashed.
     pub alarm_blocks: u64,
-}
-
-impl Default for SubmitterConfig {
-    fn default() -> Self {
-        Self {
-            owner: format!("slasher-{}", std::process::id()),
-            lease: Duration::from_secs(60),
-            poll: Duration::from_secs(2),
-            receipt_timeout: Duration::from_secs(36),
-            max_attempts: 5,
-            fee_bump_percent: 20,
-            confirmations: 2,
-            alarm_blocks: 7_200,
-        }
-    }
 }
 
 /// What one look at an offence did.
@@ -166,47 +141,24 @@ impl Outcome {
 /// Why a look at an offence could not be completed (it is retried on the next pass).
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
-    /// An RPC request failed.
-    #[error("{what}: {reason}")]
-    Rpc {
-        /// Which request.
-        what: &'static str,
-        /// The transport's error.
-        reason: String,
-    },
-    /// Signing a transaction failed.
-    #[error("signing a transaction: {0}")]
-    Sign(String),
+    /// The outbox failed: the node failed or refused a request, the transaction could not be
+    /// signed, or the node serves another chain.
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
     /// The evidence store failed.
     #[error(transparent)]
     Store(#[from] crate::Error),
-}
-
-impl From<OutboxError> for SubmitError {
-    fn from(err: OutboxError) -> Self {
-        match err {
-            OutboxError::Rpc { what, reason } => Self::Rpc { what, reason },
-            OutboxError::Sign(reason) => Self::Sign(reason),
-            wrong @ OutboxError::WrongChain { .. } => {
-                Self::Rpc { what: "eth_chainId", reason: wrong.to_string() }
-            }
-        }
-    }
 }
 
 impl SubmitError {
     /// A short label for metrics.
     pub fn kind(&self) -> &'static str {
         match self {
-            Self::Rpc { .. } => "rpc",
-            Self::Sign(_) => "sign",
+            Self::Outbox(OutboxError::Sign(_)) => "sign",
+            Self::Outbox(OutboxError::Rpc { .. } | OutboxError::WrongChain { .. }) => "rpc",
             Self::Store(_) => "store",
         }
     }
-}
-
-fn rpc<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> SubmitError {
-    move |e| SubmitError::Rpc { what, reason: e.to_string() }
 }
 
 /// The contract's view of one offence (`VigilSlasher.slashes`).
@@ -226,7 +178,7 @@ pub struct EvidenceSubmitter<P> {
     slasher: Address,
     allocation_manager: Address,
     operator_set: OperatorSet,
-    config: SubmitterConfig,
+    alarm_blocks: u64,
 }
 
 impl<P> std::fmt::Debug for EvidenceSubmitter<P> {
@@ -234,7 +186,7 @@ impl<P> std::fmt::Debug for EvidenceSubmitter<P> {
         f.debug_struct("EvidenceSubmitter")
             .field("tx", &self.tx)
             .field("slasher", &self.slasher)
-            .field("owner", &self.config.owner)
+            .field("alarm_blocks", &self.alarm_blocks)
             .finish_non_exhaustive()
     }
 }
@@ -309,7 +261,9 @@ impl<P: Provider> Job for EvidenceJob<'_, P> {
 
     async fn record_sent(&mut self, tx: SentTx, now_ms: u64) -> Result<(), SubmitError> {
         let s = self.submitter;
-        s.store.record_sent(self.record.id, &s.config.owner, tx.tx_hash, tx.nonce, now_ms).await?;
+        s.store
+            .record_sent(self.record.id, &s.config().owner, tx.tx_hash, tx.nonce, now_ms)
+            .await?;
         metrics::submitted();
         Ok(())
     }
@@ -341,13 +295,9 @@ impl<P: Provider> EvidenceSubmitter<P> {
         config: SubmitterConfig,
     ) -> Self {
         let operator_set = OperatorSet { avs, id: domain.operator_set_id };
-        let tx_config = TxConfig {
-            receipt_timeout: config.receipt_timeout,
-            max_attempts: config.max_attempts,
-            fee_bump_percent: config.fee_bump_percent,
-        };
-        let tx = TxManager::new(provider, wallet, tx_config, Some(domain.l1_chain_id));
-        Self { store, tx, domain, slasher, allocation_manager, operator_set, config }
+        let SubmitterConfig { tx, alarm_blocks } = config;
+        let tx = TxManager::new(provider, wallet, tx, Some(domain.l1_chain_id));
+        Self { store, tx, domain, slasher, allocation_manager, operator_set, alarm_blocks }
     }
 
     /// The address transactions are sent from.
@@ -355,21 +305,18 @@ impl<P: Provider> EvidenceSubmitter<P> {
         self.tx.sender()
     }
 
+    /// The outbox policy it sends with.
+    pub fn config(&self) -> &TxConfig {
+        self.tx.config()
+    }
+
     /// Makes passes until `shutdown` completes, one `poll` apart. Errors are logged, counted
     /// and retried on the next pass. Stopping at any instant is safe (see the module docs).
     pub async fn run<F: std::future::Future>(self, shutdown: F) {
         tokio::pin!(shutdown);
-        info!(target: TARGET, owner = %self.config.owner, sender = %self.sender(), slasher = %self.slasher, "evidence submitter started");
-        // Leases under this replica's name are left over from a life that was killed mid-pass.
-        match self.store.release_all(&self.config.owner).await {
-            Ok(0) => {}
-            Ok(n) => {
-                info!(target: TARGET, owner = %self.config.owner, leases = n, "released leases of an earlier life")
-            }
-            Err(err) => {
-                warn!(target: TARGET, %err, "cannot release earlier leases; they expire by themselves")
-            }
-        }
+        info!(target: TARGET, owner = %self.config().owner, sender = %self.sender(), slasher = %self.slasher, "evidence submitter started");
+        let owner = &self.config().owner;
+        release_earlier_leases(owner, self.store.release_all(owner)).await;
         loop {
             tokio::select! {
                 biased;
@@ -384,10 +331,10 @@ impl<P: Provider> EvidenceSubmitter<P> {
             tokio::select! {
                 biased;
                 _ = &mut shutdown => break,
-                () = tokio::time::sleep(self.config.poll) => {}
+                () = tokio::time::sleep(self.config().poll) => {}
             }
         }
-        info!(target: TARGET, owner = %self.config.owner, "evidence submitter stopped");
+        info!(target: TARGET, owner = %self.config().owner, "evidence submitter stopped");
     }
 
     /// One pass: claims every open offence in turn, looks at it once, and releases it.
@@ -398,15 +345,15 @@ impl<P: Provider> EvidenceSubmitter<P> {
         let mut out = Vec::new();
         let mut first_error = None;
         // Stop claiming well before the first claim's lease could run out.
-        while started.elapsed() < self.config.lease.checked_div(2).unwrap_or_default() {
+        while started.elapsed() < self.config().lease.checked_div(2).unwrap_or_default() {
             let claimed_at = Instant::now();
             let Some(record) =
-                self.store.claim_next(&self.config.owner, self.config.lease, now_ms()).await?
+                self.store.claim_next(&self.config().owner, self.config().lease, now_ms()).await?
             else {
                 break;
             };
             claimed.push(record.id);
-            let lease = Lease::new(&self.config.owner, self.config.lease, claimed_at);
+            let lease = Lease::new(&self.config().owner, self.config().lease, claimed_at);
             match self.look(&record, &lease).await {
                 Ok(outcome) => {
                     metrics::submit_outcome(outcome.label());
@@ -422,7 +369,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             }
         }
         for id in claimed {
-            self.store.release(id, &self.config.owner).await?;
+            self.store.release(id, &self.config().owner).await?;
         }
         match first_error {
             Some(err) if out.is_empty() => Err(err),
@@ -483,13 +430,18 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .operatorOfKey(keccak256(pk.to_eip2537()))
             .call()
             .await
-            .map_err(rpc("VigilVerifier.operatorOfKey"))?;
+            .map_err(OutboxError::rpc("VigilVerifier.operatorOfKey"))?;
         if operator == Address::ZERO {
             let reason = "the offender's key is not registered with the verifier".to_owned();
             return self.fail(record, reason).await;
         }
         let id = offence_id(operator, offence.rollup_id, offence.height);
-        let head = self.tx.provider().get_block_number().await.map_err(rpc("eth_blockNumber"))?;
+        let head = self
+            .tx
+            .provider()
+            .get_block_number()
+            .await
+            .map_err(OutboxError::rpc("eth_blockNumber"))?;
 
         match self.chain_status(id).await? {
             ChainStatus::Executed => self.executed(record, id, head).await.map(Check::Done),
@@ -507,7 +459,8 @@ impl<P: Provider> EvidenceSubmitter<P> {
     /// `slashes(id).status`.
     async fn chain_status(&self, id: B256) -> Result<ChainStatus, SubmitError> {
         let slasher = VigilSlasher::new(self.slasher, self.tx.provider());
-        let p = slasher.slashes(id).call().await.map_err(rpc("VigilSlasher.slashes"))?;
+        let p =
+            slasher.slashes(id).call().await.map_err(OutboxError::rpc("VigilSlasher.slashes"))?;
         Ok(match p.status {
             1 => ChainStatus::Queued { executable_at: u64::from(p.executableAt) },
             2 => ChainStatus::Vetoed,
@@ -531,7 +484,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
                 .finish(record, OffenceState::AlreadySlashed, Outcome::AlreadySlashed)
                 .await;
         };
-        if head.saturating_sub(slash_block) < self.config.confirmations {
+        if head.saturating_sub(slash_block) < self.config().confirmations {
             return Ok(Outcome::Waiting);
         }
         // Ours if the offence was recorded by a transaction from our key.
@@ -542,7 +495,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
                     .provider()
                     .get_transaction_by_hash(tx)
                     .await
-                    .map_err(rpc("eth_getTransactionByHash"))?
+                    .map_err(OutboxError::rpc("eth_getTransactionByHash"))?
                     .map(|t| alloy::network::TransactionResponse::from(&t)),
                 None => None,
             };
@@ -557,7 +510,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .provider()
             .get_transaction_receipt(slash_tx)
             .await
-            .map_err(rpc("eth_getTransactionReceipt"))?
+            .map_err(OutboxError::rpc("eth_getTransactionReceipt"))?
             .map_or(0, |r| r.gas_used);
         let latency = Duration::from_millis(now_ms().saturating_sub(record.created_at_ms));
         info!(target: TARGET, offence_id = record.id, tx = %slash_tx, block = slash_block, gas_used, latency_ms = latency.as_millis() as u64, "operator slashed");
@@ -592,7 +545,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
                 self.store
                     .update_state_leased(
                         record.id,
-                        &self.config.owner,
+                        &self.config().owner,
                         &OffenceState::Queued { tx_hash: tx, executable_at },
                         now_ms(),
                     )
@@ -649,7 +602,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .isOperatorSlashable(operator, self.operator_set.clone())
             .call()
             .await
-            .map_err(rpc("AllocationManager.isOperatorSlashable"))?;
+            .map_err(OutboxError::rpc("AllocationManager.isOperatorSlashable"))?;
         if !slashable {
             metrics::slashable_blocks_left(operator, 0);
             return Ok(false);
@@ -658,7 +611,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .isMemberOfOperatorSet(operator, self.operator_set.clone())
             .call()
             .await
-            .map_err(rpc("AllocationManager.isMemberOfOperatorSet"))?;
+            .map_err(OutboxError::rpc("AllocationManager.isMemberOfOperatorSet"))?;
         if member {
             metrics::slashable_blocks_left(operator, u64::MAX);
             return Ok(true);
@@ -668,7 +621,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             am.DEALLOCATION_DELAY()
                 .call()
                 .await
-                .map_err(rpc("AllocationManager.DEALLOCATION_DELAY"))?,
+                .map_err(OutboxError::rpc("AllocationManager.DEALLOCATION_DELAY"))?,
         );
         let filter = Filter::new()
             .address(self.allocation_manager)
@@ -676,11 +629,12 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .topic1(operator.into_word())
             .from_block(head.saturating_sub(delay.saturating_add(1)))
             .to_block(head);
-        let logs = self.tx.provider().get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+        let logs =
+            self.tx.provider().get_logs(&filter).await.map_err(OutboxError::rpc("eth_getLogs"))?;
         let removed_at = logs.iter().filter(|l| !l.removed).filter_map(|l| l.block_number).max();
         let left = removed_at.map_or(0, |b| b.saturating_add(delay).saturating_sub(head));
         metrics::slashable_blocks_left(operator, left);
-        if left < self.config.alarm_blocks {
+        if left < self.alarm_blocks {
             metrics::alarm();
             error!(
                 target: TARGET,
@@ -696,7 +650,8 @@ impl<P: Provider> EvidenceSubmitter<P> {
     async fn find_log(&self, event: B256, id: B256) -> Result<Option<(B256, u64)>, SubmitError> {
         let filter =
             Filter::new().address(self.slasher).event_signature(event).topic1(id).from_block(0u64);
-        let logs = self.tx.provider().get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
+        let logs =
+            self.tx.provider().get_logs(&filter).await.map_err(OutboxError::rpc("eth_getLogs"))?;
         Ok(logs
             .iter()
             .filter(|l| !l.removed)
@@ -710,7 +665,9 @@ impl<P: Provider> EvidenceSubmitter<P> {
         outcome: Outcome,
     ) -> Result<Outcome, SubmitError> {
         if record.state != state {
-            self.store.update_state_leased(record.id, &self.config.owner, &state, now_ms()).await?;
+            self.store
+                .update_state_leased(record.id, &self.config().owner, &state, now_ms())
+                .await?;
         }
         Ok(outcome)
     }
@@ -777,19 +734,18 @@ fn non_signers(cert: &Certificate) -> Result<Bytes, String> {
 
 /// A slasher revert as `(error name, readable detail)`.
 pub(crate) fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
-    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
-    let name = VigilSlasherErrors::name_by_selector(selector)?;
     use VigilSlasherErrors as E;
-    let detail = match VigilSlasherErrors::abi_decode(data) {
-        Ok(E::UnknownOperator(e)) => format!("{name}(operator {})", e.operator),
-        Ok(E::NotInSignerSet(e)) => format!("{name}(operator {})", e.operator),
-        Ok(E::NoRecordedCertificate(e)) => {
-            format!("{name}(rollupId {}, height {})", e.rollupId, e.height)
-        }
-        Ok(E::AlreadyPunished(e)) => format!("{name}(offenceId {})", e.offenceId),
-        _ => name.to_owned(),
-    };
-    Some((name, detail))
+    vigil_service::outbox::decode_revert(data, E::name_by_selector, |name, e: E| {
+        Some(match e {
+            E::UnknownOperator(e) => format!("{name}(operator {})", e.operator),
+            E::NotInSignerSet(e) => format!("{name}(operator {})", e.operator),
+            E::NoRecordedCertificate(e) => {
+                format!("{name}(rollupId {}, height {})", e.rollupId, e.height)
+            }
+            E::AlreadyPunished(e) => format!("{name}(offenceId {})", e.offenceId),
+            _ => return None,
+        })
+    })
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::{B256, U256, keccak256};
 use ark_bn254::G1Affine;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use eigen_crypto_bls::{BlsKeyPair, Signature as EigenSignature};
@@ -111,17 +111,10 @@ fn checkpoint_digest() -> B256 {
     checkpoint.digest(&domain)
 }
 
-/// Deterministic pseudo-random stream (splitmix64) for key material.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
+/// Operator `i`'s key material on one side: keccak-256 of the side's label and `i`, the same on
+/// every run.
+fn key_material(side: &str, i: usize) -> B256 {
+    keccak256([side.as_bytes(), &(i as u64).to_le_bytes()].concat())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -136,15 +129,10 @@ struct VigilSet {
 }
 
 fn vigil_setup(n: usize, msg: &[u8]) -> Res<VigilSet> {
-    let mut rng = SplitMix(0x5157_1c11);
     let mut pks = Vec::with_capacity(n);
     let mut wire = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut ikm = [0u8; 32];
-        for chunk in ikm.chunks_exact_mut(8) {
-            chunk.copy_from_slice(&rng.next().to_le_bytes());
-        }
-        let sk = SecretKey::from_ikm(&ikm)?;
+    for i in 0..n {
+        let sk = SecretKey::from_ikm(key_material("vigil", i).as_slice())?;
         // Keys arrive at registration in their wire form and are accepted (subgroup-checked) once.
         pks.push(PublicKey::from_wire(&sk.public_key().to_wire())?);
         wire.push(sk.sign(msg).to_wire(false));
@@ -219,13 +207,13 @@ struct EigenSet {
 }
 
 fn eigen_setup(n: usize, digest: &[u8; 32]) -> Res<EigenSet> {
-    let mut rng = SplitMix(0xe16e_2d5c);
     let mut operators = Vec::with_capacity(n);
     let mut wire = Vec::with_capacity(n);
     let mut expected = ark_bn254::G1Projective::default();
-    for _ in 0..n {
-        // A decimal scalar below the BN254 group order (~2.19e76): at most 60 digits.
-        let fr = format!("{}{:020}{:020}", rng.next() | 1, rng.next() % 10u64.pow(19), rng.next());
+    for i in 0..n {
+        // A nonzero decimal scalar below the BN254 group order (~2^253.6): 252 bits.
+        let scalar = (U256::from_be_bytes(key_material("eigen", i).0) >> 4usize) | U256::from(1u8);
+        let fr = scalar.to_string();
         let keypair = BlsKeyPair::new(fr).map_err(|e| format!("BlsKeyPair: {e:?}"))?;
         let operator_id = operator_id_from_g1_pub_key(keypair.public_key())
             .map_err(|e| format!("operator id: {e:?}"))?;

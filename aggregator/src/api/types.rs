@@ -3,7 +3,7 @@
 
 pub use vigil_client::types::{
     CertificateState, CertificateStatus as CertificateView, CheckpointStatus as CheckpointView,
-    FeedEvent, Health,
+    FeedEvent, Health, Submission,
 };
 
 use crate::store::{CertState, CertificateRecord, FeedEntry};
@@ -62,12 +62,9 @@ pub(super) const fn certificate_state(s: CertState) -> CertificateState {
     }
 }
 
-/// A stored certificate as `GET /v1/checkpoints/…` serves it.
-pub(super) fn checkpoint_view(r: &CertificateRecord) -> CheckpointView {
-    CheckpointView {
-        domain: r.certificate.domain,
-        checkpoint: r.certificate.checkpoint,
-        digest: r.digest,
+/// Where a stored certificate stands, as both query routes serve it.
+fn submission(r: &CertificateRecord) -> Submission {
+    Submission {
         state: certificate_state(r.state),
         signed_weight: r.signed_weight,
         total_weight: r.total_weight,
@@ -77,18 +74,19 @@ pub(super) fn checkpoint_view(r: &CertificateRecord) -> CheckpointView {
     }
 }
 
+/// A stored certificate as `GET /v1/checkpoints/…` serves it.
+pub(super) fn checkpoint_view(r: &CertificateRecord) -> CheckpointView {
+    CheckpointView {
+        domain: r.certificate.domain,
+        checkpoint: r.certificate.checkpoint,
+        digest: r.digest,
+        submission: submission(r),
+    }
+}
+
 /// A stored certificate as `GET /v1/certificates/…` serves it.
 pub(super) fn certificate_view(r: CertificateRecord) -> CertificateView {
-    CertificateView {
-        state: certificate_state(r.state),
-        digest: r.digest,
-        signed_weight: r.signed_weight,
-        total_weight: r.total_weight,
-        signers: r.signers,
-        tx_hash: r.tx_hash,
-        block_number: r.block_number,
-        certificate: r.certificate,
-    }
+    CertificateView { submission: submission(&r), digest: r.digest, certificate: r.certificate }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! decimal U256, and the row shapes of the two tables.
 
 use alloy_primitives::{Address, B256, U256};
-use sqlx::{Row as _, any::AnyRow};
+use sqlx::{Any, Row as _, any::AnyRow};
 use vigil_types::{
     Certificate, Checkpoint, PUBLIC_KEY_COMPRESSED_LEN, PublicKeyBytes, SignatureBytes,
     SignedCheckpoint, SigningDomain,
@@ -12,48 +12,104 @@ use super::{CertState, CertificateRecord, FeedEntry, NewSignature, Result, Store
 
 pub(super) use vigil_service::db::{add_ms, to_i64};
 
-/// A stored integer back to its unsigned type.
-fn unsigned<T: TryFrom<i64>>(what: &'static str, value: i64) -> Result<T> {
-    T::try_from(value).map_err(|_| StoreError::CorruptRow { what })
+/// The error for a column whose value does not convert.
+fn corrupt(what: &'static str) -> StoreError {
+    StoreError::CorruptRow { what }
 }
 
 /// A fixed-size byte string.
 fn fixed<const N: usize>(what: &'static str, bytes: &[u8]) -> Result<[u8; N]> {
-    <[u8; N]>::try_from(bytes).map_err(|_| StoreError::CorruptRow { what })
+    <[u8; N]>::try_from(bytes).map_err(|_| corrupt(what))
 }
 
-/// Reads column `name` as `T`.
-fn get<'r, T>(row: &'r AnyRow, name: &'static str) -> Result<T>
-where
-    T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
-{
-    Ok(row.try_get::<T, _>(name)?)
+/// A value of one column: what sqlx decodes the column as, and the checked conversion from it.
+trait FromColumn: Sized {
+    /// The type the column is decoded as.
+    type Stored: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>;
+
+    /// Converts column `name`'s value; a value out of range is [`StoreError::CorruptRow`].
+    fn from_stored(name: &'static str, stored: Self::Stored) -> Result<Self>;
 }
 
-/// An unsigned integer column.
-fn get_u<T: TryFrom<i64>>(row: &AnyRow, name: &'static str) -> Result<T> {
-    unsigned(name, get::<i64>(row, name)?)
+/// A nullable column: NULL is `None`, any other value converts as `T`'s.
+impl<T: FromColumn> FromColumn for Option<T> {
+    type Stored = Option<T::Stored>;
+
+    fn from_stored(name: &'static str, stored: Self::Stored) -> Result<Self> {
+        stored.map(|v| T::from_stored(name, v)).transpose()
+    }
 }
 
-/// A nullable unsigned integer column.
-fn get_opt_u<T: TryFrom<i64>>(row: &AnyRow, name: &'static str) -> Result<Option<T>> {
-    get::<Option<i64>>(row, name)?.map(|v| unsigned(name, v)).transpose()
+/// `type: stored => |name, value| conversion;` implements [`FromColumn`] for each row.
+macro_rules! from_column {
+    ($($ty:ty: $stored:ty => |$name:pat_param, $value:ident| $convert:expr;)*) => {$(
+        impl FromColumn for $ty {
+            type Stored = $stored;
+
+            fn from_stored($name: &'static str, $value: $stored) -> Result<Self> {
+                $convert
+            }
+        }
+    )*};
 }
 
-/// A 32-byte column.
-fn get_b256(row: &AnyRow, name: &'static str) -> Result<B256> {
-    Ok(B256::from(fixed::<32>(name, &get::<Vec<u8>>(row, name)?)?))
+from_column! {
+    u32: i64 => |name, v| Self::try_from(v).map_err(|_| corrupt(name));
+    u64: i64 => |name, v| Self::try_from(v).map_err(|_| corrupt(name));
+    bool: i64 => |_, v| Ok(v != 0);
+    String: String => |_, v| Ok(v);
+    B256: Vec<u8> => |name, v| fixed(name, &v).map(Self::from);
+    Address: Vec<u8> => |name, v| fixed(name, &v).map(Self::from);
+    PublicKeyBytes: Vec<u8> => |name, v| fixed(name, &v).map(Self);
+    SignatureBytes: Vec<u8> => |name, v| Self::from_slice(&v).map_err(|_| corrupt(name));
+    Vec<PublicKeyBytes>: Vec<u8> => |name, v| keys_from_blob(name, &v);
+    // Decimal text.
+    U256: String => |name, v| Self::from_str_radix(&v, 10).map_err(|_| corrupt(name));
+    CertState: String => |name, v| v.parse().map_err(|_| corrupt(name));
 }
 
-/// A 20-byte column.
-fn get_address(row: &AnyRow, name: &'static str) -> Result<Address> {
-    Ok(Address::from(fixed::<20>(name, &get::<Vec<u8>>(row, name)?)?))
+/// `Struct { field, other: expr, .. }` from `row`: a bare `field` is read as its type says
+/// ([`FromRow`]) from the column of that name; `field: expr` is given.
+macro_rules! from_row {
+    ($row:ident, $ty:ident { $($field:ident $(: $value:expr)?),* $(,)? }) => {
+        $ty { $($field: from_row!(@value $row, $field $(, $value)?)),* }
+    };
+    (@value $row:ident, $field:ident) => {
+        FromRow::from_row($row, stringify!($field))?
+    };
+    (@value $row:ident, $field:ident, $value:expr) => {
+        $value
+    };
 }
 
-/// A decimal U256 column.
-fn get_u256(row: &AnyRow, name: &'static str) -> Result<U256> {
-    U256::from_str_radix(&get::<String>(row, name)?, 10)
-        .map_err(|_| StoreError::CorruptRow { what: name })
+/// A value read from a row: a [`FromColumn`] from the column `name`, or a value stored in
+/// several columns (a domain, a checkpoint) from its own columns, whatever `name`.
+trait FromRow: Sized {
+    /// Reads the value of column `name` (or of its own columns).
+    fn from_row(row: &AnyRow, name: &'static str) -> Result<Self>;
+}
+
+impl<T: FromColumn> FromRow for T {
+    fn from_row(row: &AnyRow, name: &'static str) -> Result<Self> {
+        Self::from_stored(name, row.try_get::<T::Stored, _>(name)?)
+    }
+}
+
+/// Columns `l1_chain_id, verifier, operator_set_id`.
+impl FromRow for SigningDomain {
+    fn from_row(row: &AnyRow, _: &'static str) -> Result<Self> {
+        Ok(from_row!(row, SigningDomain { l1_chain_id, verifier, operator_set_id }))
+    }
+}
+
+/// Columns `rollup_id, height, block_hash, state_root, da_commitment, l1_block`.
+impl FromRow for Checkpoint {
+    fn from_row(row: &AnyRow, _: &'static str) -> Result<Self> {
+        Ok(from_row!(
+            row,
+            Checkpoint { rollup_id, height, block_hash, state_root, da_commitment, l1_block }
+        ))
+    }
 }
 
 /// A U256 as stored: decimal text.
@@ -113,30 +169,6 @@ impl SignatureCols {
     }
 }
 
-fn domain(row: &AnyRow) -> Result<SigningDomain> {
-    Ok(SigningDomain {
-        l1_chain_id: get_u(row, "l1_chain_id")?,
-        verifier: get_address(row, "verifier")?,
-        operator_set_id: get_u(row, "operator_set_id")?,
-    })
-}
-
-fn checkpoint(row: &AnyRow) -> Result<Checkpoint> {
-    Ok(Checkpoint {
-        rollup_id: get_u(row, "rollup_id")?,
-        height: get_u(row, "height")?,
-        block_hash: get_b256(row, "block_hash")?,
-        state_root: get_b256(row, "state_root")?,
-        da_commitment: get_b256(row, "da_commitment")?,
-        l1_block: get_u(row, "l1_block")?,
-    })
-}
-
-fn signature(row: &AnyRow, name: &'static str) -> Result<SignatureBytes> {
-    SignatureBytes::from_slice(&get::<Vec<u8>>(row, name)?)
-        .map_err(|_| StoreError::CorruptRow { what: name })
-}
-
 /// The columns [`feed_entry`] reads.
 pub(super) const SIGNATURE_COLUMNS: &str = "seq, pubkey, signature, l1_chain_id, verifier, \
      operator_set_id, rollup_id, height, block_hash, state_root, da_commitment, l1_block, \
@@ -144,21 +176,16 @@ pub(super) const SIGNATURE_COLUMNS: &str = "seq, pubkey, signature, l1_chain_id,
 
 /// A `signatures` row.
 pub(super) fn feed_entry(row: &AnyRow) -> Result<FeedEntry> {
-    Ok(FeedEntry {
-        seq: get_u(row, "seq")?,
-        signed: SignedCheckpoint {
-            domain: domain(row)?,
-            checkpoint: checkpoint(row)?,
-            pubkey: PublicKeyBytes(fixed::<PUBLIC_KEY_COMPRESSED_LEN>(
-                "pubkey",
-                &get::<Vec<u8>>(row, "pubkey")?,
-            )?),
-            signature: signature(row, "signature")?,
-        },
-        operator: get_address(row, "operator")?,
-        received_at_ms: get_u(row, "received_at_ms")?,
-        invalid: get::<i64>(row, "invalid")? != 0,
-    })
+    Ok(from_row!(
+        row,
+        FeedEntry {
+            seq,
+            signed: from_row!(row, SignedCheckpoint { domain, checkpoint, pubkey, signature }),
+            operator,
+            received_at_ms,
+            invalid,
+        }
+    ))
 }
 
 /// The columns [`certificate_record`] reads.
@@ -173,43 +200,39 @@ pub(super) fn non_signers_blob(keys: &[PublicKeyBytes]) -> Vec<u8> {
     keys.iter().flat_map(|k| k.0).collect()
 }
 
-/// A `certificates` row.
-pub(super) fn certificate_record(row: &AnyRow) -> Result<CertificateRecord> {
-    let blob = get::<Vec<u8>>(row, "non_signers")?;
+/// [`non_signers_blob`] back to the keys.
+fn keys_from_blob(name: &'static str, blob: &[u8]) -> Result<Vec<PublicKeyBytes>> {
     let chunks = blob.chunks_exact(PUBLIC_KEY_COMPRESSED_LEN);
     if !chunks.remainder().is_empty() {
-        return Err(StoreError::CorruptRow { what: "non_signers" });
+        return Err(corrupt(name));
     }
-    let non_signers = chunks
-        .map(|c| fixed::<PUBLIC_KEY_COMPRESSED_LEN>("non_signers", c).map(PublicKeyBytes))
-        .collect::<Result<Vec<_>>>()?;
-    let state = get::<String>(row, "state")?
-        .parse::<CertState>()
-        .map_err(|_| StoreError::CorruptRow { what: "state" })?;
-    let tx_hash = get::<Option<Vec<u8>>>(row, "tx_hash")?
-        .map(|b| fixed::<32>("tx_hash", &b).map(B256::from))
-        .transpose()?;
-    Ok(CertificateRecord {
-        certificate: Certificate {
-            domain: domain(row)?,
-            checkpoint: checkpoint(row)?,
-            non_signers,
-            aggregate_signature: signature(row, "aggregate_signature")?,
-        },
-        digest: get_b256(row, "digest")?,
-        signed_weight: get_u256(row, "signed_weight")?,
-        total_weight: get_u256(row, "total_weight")?,
-        signers: get_u(row, "signers")?,
-        state,
-        tx_hash,
-        nonce: get_opt_u(row, "nonce")?,
-        block_number: get_opt_u(row, "block_number")?,
-        gas_used: get_opt_u(row, "gas_used")?,
-        attempts: get_u(row, "attempts")?,
-        last_error: get(row, "last_error")?,
-        lease_owner: get(row, "lease_owner")?,
-        lease_until_ms: get_opt_u(row, "lease_until_ms")?,
-        created_at_ms: get_u(row, "created_at_ms")?,
-        updated_at_ms: get_u(row, "updated_at_ms")?,
-    })
+    chunks.map(|c| fixed(name, c).map(PublicKeyBytes)).collect()
+}
+
+/// A `certificates` row.
+pub(super) fn certificate_record(row: &AnyRow) -> Result<CertificateRecord> {
+    Ok(from_row!(
+        row,
+        CertificateRecord {
+            certificate: from_row!(
+                row,
+                Certificate { domain, checkpoint, non_signers, aggregate_signature }
+            ),
+            digest,
+            signed_weight,
+            total_weight,
+            signers,
+            state,
+            tx_hash,
+            nonce,
+            block_number,
+            gas_used,
+            attempts,
+            last_error,
+            lease_owner,
+            lease_until_ms,
+            created_at_ms,
+            updated_at_ms,
+        }
+    ))
 }

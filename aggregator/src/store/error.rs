@@ -2,31 +2,15 @@
 
 use std::sync::Arc;
 
+use vigil_service::db::DbError;
+
 /// Everything that can go wrong in the aggregator's store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The URL names neither SQLite nor PostgreSQL.
-    #[error("unsupported database URL scheme {scheme:?} (expected sqlite:// or postgres://)")]
-    UnsupportedUrl {
-        /// The scheme found (the rest of the URL is not echoed: it may hold a password).
-        scheme: String,
-    },
-    /// The database was written by a newer (or unknown) schema: refuse rather than guess.
-    #[error(
-        "aggregator store schema version {found} is not supported (this build knows up to {supported})"
-    )]
-    UnsupportedSchema {
-        /// The highest migration version applied to the database.
-        found: i64,
-        /// The highest migration version this build knows.
-        supported: i64,
-    },
-    /// Running the migrations failed.
-    #[error("aggregator store migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    /// The database reported an error.
-    #[error("aggregator store database error: {0}")]
-    Database(#[from] sqlx::Error),
+    /// Opening, migrating or querying the database failed (an unsupported URL, a schema written
+    /// by a newer build, a failed migration, a database error).
+    #[error(transparent)]
+    Db(#[from] DbError),
     /// An integer above `i64::MAX`, which the schema stores as a signed 64-bit integer.
     #[error("{what} = {value} is above the supported maximum {max}", max = i64::MAX)]
     IntegerOutOfRange {
@@ -74,18 +58,9 @@ pub enum StoreError {
 /// The store's result type.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-impl From<vigil_service::db::DbError> for StoreError {
-    fn from(e: vigil_service::db::DbError) -> Self {
-        match e {
-            vigil_service::db::DbError::UnsupportedUrl { scheme } => {
-                Self::UnsupportedUrl { scheme }
-            }
-            vigil_service::db::DbError::UnsupportedSchema { found, supported } => {
-                Self::UnsupportedSchema { found, supported }
-            }
-            vigil_service::db::DbError::Migrate(e) => Self::Migrate(e),
-            vigil_service::db::DbError::Database(e) => Self::Database(e),
-        }
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Database(e))
     }
 }
 

@@ -7,7 +7,7 @@
 //! with `$1`-style placeholders (SQLite accepts them), so the same statements run, and are
 //! tested, on both. Only the DDL differs: `migrations/sqlite` and `migrations/postgres` hold the
 //! same schema in each dialect, and [`Store::open`] refuses a database written by a newer
-//! schema ([`StoreError::UnsupportedSchema`]).
+//! schema ([`DbError::UnsupportedSchema`](vigil_service::db::DbError::UnsupportedSchema)).
 //!
 //! # The feed's sequence numbers
 //!
@@ -38,7 +38,7 @@ mod types;
 
 use std::sync::Arc;
 
-use sqlx::{Any, AnyPool, Transaction, migrate::Migrator};
+use sqlx::{Any, AnyPool, Transaction};
 use tracing::info;
 pub use vigil_service::db::Backend;
 use vigil_service::db::{Db, Migrations};
@@ -50,20 +50,16 @@ pub use types::{
     UnknownCertState,
 };
 
-/// Migrations for SQLite (`aggregator/migrations/sqlite/`).
-pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// Migrations for PostgreSQL (`aggregator/migrations/postgres/`); the same
-/// versions as [`SQLITE_MIGRATOR`].
-pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// Connections per pool: writers are serialised anyway (see the module docs); the rest serve
 /// feed readers and queries.
 const MAX_CONNECTIONS: u32 = 8;
 
-/// This store's migrations, one set per dialect.
-const MIGRATIONS: Migrations =
-    Migrations { sqlite: &SQLITE_MIGRATOR, postgres: &POSTGRES_MIGRATOR };
+/// This store's migrations, one set per dialect (`aggregator/migrations/sqlite/` and
+/// `aggregator/migrations/postgres/`, the same versions in both), embedded in the binary.
+pub const MIGRATIONS: Migrations = Migrations {
+    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial"),
+    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial"),
+};
 
 /// The aggregator's database: a cheap-to-clone handle on a connection pool.
 #[derive(Clone, Debug)]
@@ -110,7 +106,7 @@ impl Store {
     ///
     /// `url` is `sqlite://path/to/file.db`, `sqlite::memory:` (one connection, gone when the
     /// store is dropped) or `postgres://user@host:port/db`. Fails with
-    /// [`StoreError::UnsupportedSchema`] if a newer build wrote the database.
+    /// [`DbError::UnsupportedSchema`](vigil_service::db::DbError::UnsupportedSchema) if a newer build wrote the database.
     pub async fn open(url: &str) -> Result<Self> {
         let db = Db::open(url, MIGRATIONS, MAX_CONNECTIONS).await?;
         let backend = db.backend;

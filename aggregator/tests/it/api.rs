@@ -14,7 +14,7 @@
 
 use std::{future::Future, sync::Arc, time::Duration};
 
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256, U256};
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 use tempfile::TempDir;
@@ -22,13 +22,12 @@ use tokio::sync::{oneshot, watch};
 use vigil_aggregator::{
     api::{self, ApiLimits, ApiState, CertificateView, CheckpointView, FeedEvent},
     intake::{Accepted, Intake, IntakeError},
-    store::{NewCertificate, NewSignature, StateUpdate, Store},
+    store::{NewSignature, StateUpdate, Store},
 };
-use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
 use vigil_test_utils::PgServer;
-use vigil_types::{Certificate, Checkpoint, PublicKeyBytes, SignedCheckpoint, SigningDomain};
+use vigil_types::{Checkpoint, PublicKeyBytes, SignedCheckpoint, SigningDomain};
 
-const NOW: u64 = 1_764_000_000_000;
+use crate::support::{NOW, Operator, certificate, checkpoint, domain, operators};
 
 // ---------------------------------------------------------------------------------------------
 // Databases
@@ -317,37 +316,6 @@ impl SseReader {
 // ---------------------------------------------------------------------------------------------
 // Real data
 
-struct Operator {
-    sk: SecretKey,
-    pubkey: PublicKeyBytes,
-}
-
-fn operators(n: u8) -> Vec<Operator> {
-    (0..n)
-        .map(|i| {
-            let sk = SecretKey::from_ikm(&[i.wrapping_add(7); 32]).unwrap();
-            let pubkey = sk.public_key().to_wire();
-            Operator { sk, pubkey }
-        })
-        .collect()
-}
-
-fn domain() -> SigningDomain {
-    SigningDomain { l1_chain_id: 31_337, verifier: Address::repeat_byte(0x11), operator_set_id: 0 }
-}
-
-fn checkpoint(rollup_id: u64, height: u64) -> Checkpoint {
-    let seed = [rollup_id.to_be_bytes(), height.to_be_bytes()].concat();
-    Checkpoint {
-        rollup_id,
-        height,
-        block_hash: keccak256([seed.as_slice(), &[1]].concat()),
-        state_root: keccak256([seed.as_slice(), &[2]].concat()),
-        da_commitment: keccak256([seed.as_slice(), &[3]].concat()),
-        l1_block: 1_000 + height,
-    }
-}
-
 fn sign(op: &Operator, checkpoint: Checkpoint) -> SignedCheckpoint {
     let sig = op.sk.sign(checkpoint.digest(&domain()).as_slice());
     SignedCheckpoint {
@@ -355,25 +323,6 @@ fn sign(op: &Operator, checkpoint: Checkpoint) -> SignedCheckpoint {
         checkpoint,
         pubkey: op.pubkey,
         signature: sig.to_wire(false),
-    }
-}
-
-/// A certificate signed by `ops[..signers]`; the rest are non-signers.
-fn certificate(ops: &[Operator], checkpoint: Checkpoint, signers: usize) -> NewCertificate {
-    let digest = checkpoint.digest(&domain());
-    let sigs: Vec<Signature> =
-        ops[..signers].iter().map(|op| op.sk.sign(digest.as_slice())).collect();
-    NewCertificate {
-        certificate: Certificate {
-            domain: domain(),
-            checkpoint,
-            non_signers: ops[signers..].iter().map(|op| op.pubkey).collect(),
-            aggregate_signature: aggregate_signatures(&sigs).unwrap().to_wire(false),
-        },
-        signed_weight: U256::from(signers) * U256::from(10u64).pow(U256::from(30u64)),
-        total_weight: U256::from(ops.len()) * U256::from(10u64).pow(U256::from(30u64)),
-        signers: u32::try_from(signers).unwrap(),
-        created_at_ms: NOW,
     }
 }
 
@@ -396,8 +345,9 @@ async fn submit_and_follow_the_feed_postgres() {
 async fn submit_and_follow_the_feed(db: TestDb) {
     let api = TestApi::start(db, small_limits()).await;
     let ops = operators(4);
-    let signed: Vec<SignedCheckpoint> =
-        (1..=8).map(|h| sign(&ops[usize::try_from(h % 4).unwrap()], checkpoint(10, h))).collect();
+    let signed: Vec<SignedCheckpoint> = (1..=8)
+        .map(|h| sign(&ops[usize::try_from(h % 4).unwrap()], checkpoint(10, h, 0)))
+        .collect();
 
     for (i, s) in signed[..3].iter().enumerate() {
         let body = api.submit(s).await;
@@ -504,7 +454,7 @@ async fn refusals_are_typed_json() {
     expect_json_error(api.post_raw("{not json").await, StatusCode::BAD_REQUEST, "malformed").await;
     expect_json_error(api.post_raw(r#"{"domain":1}"#).await, StatusCode::BAD_REQUEST, "malformed")
         .await;
-    let mut extra = serde_json::to_value(sign(&ops[0], checkpoint(1, 1))).unwrap();
+    let mut extra = serde_json::to_value(sign(&ops[0], checkpoint(1, 1, 0))).unwrap();
     extra["extra"] = json!(1);
     expect_json_error(api.post_raw(extra.to_string()).await, StatusCode::BAD_REQUEST, "malformed")
         .await;
@@ -521,7 +471,7 @@ async fn refusals_are_typed_json() {
         (908, StatusCode::BAD_REQUEST, "malformed"),
     ];
     for (rollup, status, code) in cases {
-        let response = api.post(&sign(&ops[0], checkpoint(rollup, 1))).await;
+        let response = api.post(&sign(&ops[0], checkpoint(rollup, 1, 0))).await;
         let (body, retry_after) = expect_json_error(response, status, code).await;
         if code == "unavailable" {
             assert!(!body["message"].as_str().unwrap().contains("10.9.8.7"), "{body}");
@@ -564,9 +514,9 @@ async fn rate_limited_per_key() {
     let api = TestApi::start(TestDb::sqlite(), limits).await;
     let ops = operators(2);
     for h in 1..=3 {
-        api.submit(&sign(&ops[0], checkpoint(20, h))).await;
+        api.submit(&sign(&ops[0], checkpoint(20, h, 0))).await;
     }
-    let response = api.post(&sign(&ops[0], checkpoint(20, 4))).await;
+    let response = api.post(&sign(&ops[0], checkpoint(20, 4, 0))).await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     let retry_after: u64 =
         response.headers()[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
@@ -576,10 +526,10 @@ async fn rate_limited_per_key() {
     // The refused one was not stored.
     assert_eq!(api.store.feed_head().await.unwrap(), 3);
 
-    api.submit(&sign(&ops[1], checkpoint(20, 1))).await;
+    api.submit(&sign(&ops[1], checkpoint(20, 1, 0))).await;
 
     tokio::time::sleep(Duration::from_millis(1_100)).await;
-    api.submit(&sign(&ops[0], checkpoint(20, 4))).await;
+    api.submit(&sign(&ops[0], checkpoint(20, 4, 0))).await;
 }
 
 /// The query endpoints: 404 before a certificate exists; its state as it moves; the latest
@@ -588,7 +538,7 @@ async fn rate_limited_per_key() {
 async fn checkpoint_and_certificate_queries() {
     let api = TestApi::start(TestDb::sqlite(), ApiLimits::default()).await;
     let ops = operators(4);
-    let cp = checkpoint(30, 5);
+    let cp = checkpoint(30, 5, 0);
 
     for path in ["/v1/checkpoints/30/latest", "/v1/checkpoints/30/5", "/v1/certificates/30/5"] {
         let (status, body) = api.get(path).await;
@@ -596,7 +546,7 @@ async fn checkpoint_and_certificate_queries() {
         assert_eq!(body["error"], "not_found");
     }
 
-    let new = certificate(&ops, cp, 3);
+    let new = certificate(&ops, cp, 3, U256::from(10u64).pow(U256::from(30u64)), NOW);
     assert!(api.store.insert_certificate(&new).await.unwrap());
 
     let (status, body) = api.get("/v1/checkpoints/30/5").await;
@@ -636,8 +586,8 @@ async fn checkpoint_and_certificate_queries() {
     let latest: CheckpointView = serde_json::from_value(body.clone()).unwrap();
     assert_eq!(latest.checkpoint, cp);
     assert_eq!(latest.domain, domain());
-    assert_eq!(latest.tx_hash, Some(tx_hash));
-    assert_eq!(latest.block_number, Some(1_234));
+    assert_eq!(latest.submission.tx_hash, Some(tx_hash));
+    assert_eq!(latest.submission.block_number, Some(1_234));
     assert_eq!(body["state"], "mined");
     assert_eq!(body["blockNumber"], "1234");
     // Other rollups still have none.
@@ -647,9 +597,9 @@ async fn checkpoint_and_certificate_queries() {
     assert_eq!(status, StatusCode::OK);
     let view: CertificateView = serde_json::from_value(body.clone()).unwrap();
     assert_eq!(view.certificate, new.certificate);
-    assert_eq!(view.signed_weight, new.signed_weight);
-    assert_eq!(view.total_weight, new.total_weight);
-    assert_eq!(view.tx_hash, Some(tx_hash));
+    assert_eq!(view.submission.signed_weight, new.signed_weight);
+    assert_eq!(view.submission.total_weight, new.total_weight);
+    assert_eq!(view.submission.tx_hash, Some(tx_hash));
     assert_eq!(body["certificate"]["nonSigners"], json!([ops[3].pubkey]));
     assert!(body["certificate"]["aggregateSignature"].is_string());
     assert_eq!(body["state"], "mined");
@@ -660,7 +610,7 @@ async fn checkpoint_and_certificate_queries() {
 async fn shutdown_ends_feed_streams() {
     let api = TestApi::start(TestDb::sqlite(), small_limits()).await;
     let ops = operators(1);
-    api.submit(&sign(&ops[0], checkpoint(40, 1))).await;
+    api.submit(&sign(&ops[0], checkpoint(40, 1, 0))).await;
     let mut feed = api.feed("", None).await;
     assert_eq!(feed.next_entry().await.seq, 1);
 
@@ -681,11 +631,11 @@ async fn batch_submission_answers_per_item() {
     let api = TestApi::start(TestDb::sqlite(), ApiLimits::default()).await;
     let ops = operators(3);
     let items = vec![
-        sign(&ops[0], checkpoint(30, 1)),
-        sign(&ops[1], checkpoint(904, 1)), // refused: invalid signature
-        sign(&ops[2], checkpoint(30, 1)),
-        sign(&ops[0], checkpoint(906, 1)), // refused: unavailable (detail withheld)
-        sign(&ops[0], checkpoint(30, 1)),  // the same as the first
+        sign(&ops[0], checkpoint(30, 1, 0)),
+        sign(&ops[1], checkpoint(904, 1, 0)), // refused: invalid signature
+        sign(&ops[2], checkpoint(30, 1, 0)),
+        sign(&ops[0], checkpoint(906, 1, 0)), // refused: unavailable (detail withheld)
+        sign(&ops[0], checkpoint(30, 1, 0)),  // the same as the first
     ];
     let response =
         api.http.post(api.url("/v1/signatures/batch")).json(&items).send().await.unwrap();
@@ -705,7 +655,7 @@ async fn batch_submission_answers_per_item() {
     assert_ne!(results[0]["seq"], results[2]["seq"], "{body}");
     assert_eq!(api.store.feed_head().await.unwrap(), 2, "two new signatures stored");
 
-    let too_many = vec![sign(&ops[0], checkpoint(31, 1)); api::MAX_BATCH + 1];
+    let too_many = vec![sign(&ops[0], checkpoint(31, 1, 0)); api::MAX_BATCH + 1];
     let response =
         api.http.post(api.url("/v1/signatures/batch")).json(&too_many).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);

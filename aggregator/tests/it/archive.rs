@@ -7,15 +7,14 @@
 //! operator set it reads at that block.
 
 use alloy::{
-    primitives::{B256, U256, keccak256},
+    primitives::U256,
     providers::{Provider, ProviderBuilder},
 };
 use vigil_chain::{bindings::VigilVerifier, checkpoint_sol, operator_set::OperatorSetView};
 use vigil_test_utils::AnvilConfig;
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
-use vigil_types::Checkpoint;
 
-use crate::restart::{Node, ROLLUP, certified_events, sign};
+use crate::restart::{Node, ROLLUP, certified_events, checkpoint_at};
 
 /// Blocks of state anvil keeps.
 const KEEP: u64 = 64;
@@ -28,14 +27,7 @@ async fn a_checkpoint_older_than_the_nodes_state_is_certified_restored_and_verif
     let verifier = net.deployment.vigil.verifier;
 
     let l1_block = net.l1_block().await.unwrap();
-    let cp = Checkpoint {
-        rollup_id: ROLLUP,
-        height: 1,
-        block_hash: keccak256("block-1"),
-        state_root: keccak256("state-1"),
-        da_commitment: B256::repeat_byte(0xda),
-        l1_block,
-    };
+    let cp = checkpoint_at(1, l1_block);
     mine(&net.owner, KEEP + 36).await.unwrap();
 
     // The node has really dropped the state at l1Block: reading it the archive way fails. (This
@@ -58,8 +50,8 @@ async fn a_checkpoint_older_than_the_nodes_state_is_certified_restored_and_verif
     // certified; then SIGKILL.
     let mut child = node.start();
     node.wait_ready(&mut child).await;
-    node.post(&sign(&net, 0, &cp)).await;
-    node.post(&sign(&net, 1, &cp)).await;
+    node.post(&net.sign(0, &cp)).await;
+    node.post(&net.sign(1, &cp)).await;
     child.kill().unwrap();
     child.wait().unwrap();
 
@@ -67,7 +59,7 @@ async fn a_checkpoint_older_than_the_nodes_state_is_certified_restored_and_verif
     // completes the certificate.
     let mut child = node.start();
     node.wait_ready(&mut child).await;
-    node.post(&sign(&net, 2, &cp)).await;
+    node.post(&net.sign(2, &cp)).await;
     node.wait_state(1, "mined").await;
     assert_eq!(certified_events(&net).await, 1);
     let onchain = VigilVerifier::new(verifier, net.owner.clone());

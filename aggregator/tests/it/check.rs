@@ -1,20 +1,18 @@
 //! `vigil-aggregator check` against a real L1 with Vigil deployed: all `ok` when healthy, and a
 //! `FAIL` line with its fix for a wrong chain and for a submitter without gas.
 
-use std::{
-    path::Path,
-    process::{Command, Output},
-};
+use std::{path::Path, process::Output};
 
 use alloy::signers::local::PrivateKeySigner;
 use vigil_keystore::{KdfStrength, Password, V3Keystore};
-use vigil_test_utils::TestNetwork;
+use vigil_test_utils::{
+    TestNetwork,
+    cli::{assert_checks_failed, assert_checks_passed},
+};
+
+use crate::{cli::aggregator, restart::free_port};
 
 const PASSWORD_VAR: &str = "VIGIL_TEST_CHECK_PASSWORD";
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 fn write_keystore(path: &Path, signer: &PrivateKeySigner) {
     let _ = std::fs::remove_file(path);
@@ -25,14 +23,7 @@ fn write_keystore(path: &Path, signer: &PrivateKeySigner) {
 }
 
 fn check(config: &Path) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-aggregator"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().to_ascii_uppercase().starts_with("VIGIL_AGGREGATOR_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.arg("--config").arg(config).arg("check").env(PASSWORD_VAR, "pw").env("RUST_LOG", "warn");
-    cmd.output().unwrap()
+    aggregator().arg("--config").arg(config).arg("check").env(PASSWORD_VAR, "pw").output().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -57,19 +48,17 @@ async fn check_reports_each_dependency() {
     )
     .unwrap();
 
-    let out = check(&config);
-    let (names, stdout) = vigil_test_utils::cli::passed_checks(&out);
-    assert_eq!(
-        names,
-        [
+    let stdout = assert_checks_passed(
+        &check(&config),
+        &[
             "deployment",
             "L1 chain",
             "verifier",
             "database",
             "submitter key",
             "submitter gas",
-            "ports"
-        ]
+            "ports",
+        ],
     );
     assert!(stdout.contains("does not exist yet: created at start with 1 migration"), "{stdout}");
     assert!(!dir.path().join("aggregator.sqlite").exists(), "check creates nothing");
@@ -77,9 +66,7 @@ async fn check_reports_each_dependency() {
     // A submitter without gas.
     let broke = PrivateKeySigner::random();
     write_keystore(&dir.path().join("submitter.json"), &broke);
-    let out = check(&config);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stdout = assert_checks_failed(&check(&config));
     assert!(
         stdout.contains(&format!(
             "FAIL  submitter gas: {} has no ETH on chain 31337: it cannot pay for transactions\n      \
@@ -94,9 +81,7 @@ async fn check_reports_each_dependency() {
     let mut other = net.deployment.clone();
     other.chain_id = 5;
     other.write(&dir.path().join("deployment.json")).unwrap();
-    let out = check(&config);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stdout = assert_checks_failed(&check(&config));
     assert!(
         stdout.contains(&format!(
             "FAIL  L1 chain: {} serves chain 31337 but {} is for chain 5\n      fix: point \

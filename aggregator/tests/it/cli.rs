@@ -15,7 +15,7 @@ use vigil_test_utils::cli::{
 };
 
 /// The binary with none of the caller's overrides ([`clean_command`]).
-fn aggregator() -> Command {
+pub(crate) fn aggregator() -> Command {
     clean_command(env!("CARGO_BIN_EXE_vigil-aggregator"), &["VIGIL_AGGREGATOR_"], &[])
 }
 

@@ -1,5 +1,6 @@
 //! The `vigil-aggregator` binary: its command line (`cli`: configuration, error reports,
-//! redaction, defaults) and its restarts against real parts (`restart`).
+//! redaction, defaults) and its restarts against real parts (`restart`); `support` holds the real
+//! data (operators, checkpoints, certificates) the store and API suites build.
 // `cfg(test)` marks the crate as test code, so the workspace's `clippy.toml` (`allow-*-in-tests`)
 // lets its helpers unwrap, expect, panic and index as test functions may.
 #![cfg(test)]
@@ -14,4 +15,5 @@ mod openapi;
 mod restart;
 mod store;
 mod submit;
+mod support;
 mod weights;

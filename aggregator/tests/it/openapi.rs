@@ -6,13 +6,12 @@
 
 use std::time::Duration;
 
-use alloy_primitives::{B256, keccak256};
 use vigil_crypto::{PublicKey, Signature, verify};
 use vigil_service::http::conformance;
 use vigil_test_utils::TestNetwork;
-use vigil_types::{Checkpoint, SignedCheckpoint};
+use vigil_types::SignedCheckpoint;
 
-use crate::restart::{Node, ROLLUP, free_port, sign};
+use crate::restart::{Node, checkpoint, free_port};
 
 const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-aggregator --test it openapi";
 
@@ -36,16 +35,9 @@ async fn the_served_document_is_committed_and_every_route_answers_as_documented(
     node.wait_ready(&mut child).await;
 
     // A certified, mined checkpoint at the documented example's rollup and height.
-    let cp = Checkpoint {
-        rollup_id: ROLLUP,
-        height: 1,
-        block_hash: keccak256("block-1"),
-        state_root: keccak256("state-1"),
-        da_commitment: B256::repeat_byte(0xda),
-        l1_block: net.l1_block().await.unwrap(),
-    };
+    let cp = checkpoint(&net, 1).await;
     for i in 0..3 {
-        node.post(&sign(&net, i, &cp)).await;
+        node.post(&net.sign(i, &cp)).await;
     }
     node.wait_state(1, "mined").await;
 

@@ -9,15 +9,16 @@ use std::{
     time::Duration,
 };
 
-use alloy::{
-    primitives::{B256, keccak256},
-    providers::Provider,
-    rpc::types::Filter,
-    sol_types::SolEvent,
-};
+use alloy::{providers::Provider, rpc::types::Filter, sol_types::SolEvent};
 use vigil_chain::bindings::VigilVerifier;
 use vigil_keystore::{KdfStrength, Password, V3Keystore};
-use vigil_test_utils::{PgServer, TestNetwork};
+use vigil_test_utils::{
+    PgServer, TestNetwork,
+    aggregator::post_signature,
+    anvil::{anvil_mine, set_automine},
+    named_checkpoint,
+    process::wait_healthy,
+};
 use vigil_types::{Checkpoint, SignedCheckpoint};
 
 pub(crate) const ROLLUP: u64 = 901;
@@ -67,19 +68,9 @@ impl Node {
     }
 
     pub(crate) async fn wait_ready(&self, child: &mut Child) {
-        for _ in 0..300 {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("aggregator exited ({status}): {}", self.logs());
-            }
-            if reqwest::get(format!("{}/v1/health", self.api))
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("aggregator not ready: {}", self.logs());
+        let health = format!("{}/v1/health", self.api);
+        let timeout = Duration::from_secs(30);
+        wait_healthy("aggregator", &health, Some(child), timeout, || self.logs()).await;
     }
 
     pub(crate) fn logs(&self) -> String {
@@ -87,14 +78,7 @@ impl Node {
     }
 
     pub(crate) async fn post(&self, signed: &SignedCheckpoint) -> serde_json::Value {
-        let r = reqwest::Client::new()
-            .post(format!("{}/v1/signatures", self.api))
-            .json(signed)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
-        r.json().await.unwrap()
+        post_signature(&self.api, signed).await
     }
 
     pub(crate) async fn state(&self, height: u64) -> Option<String> {
@@ -139,27 +123,14 @@ impl Node {
     }
 }
 
-pub(crate) fn sign(net: &TestNetwork, i: usize, cp: &Checkpoint) -> SignedCheckpoint {
-    let domain = net.deployment.domain();
-    let key = &net.operators[i].bls;
-    SignedCheckpoint {
-        domain,
-        checkpoint: *cp,
-        pubkey: key.public_key().to_wire(),
-        signature: key.sign(cp.digest(&domain).as_slice()).to_wire(false),
-    }
+/// A checkpoint of [`ROLLUP`] at `height` referencing a recent L1 block.
+pub(crate) async fn checkpoint(net: &TestNetwork, height: u64) -> Checkpoint {
+    checkpoint_at(height, net.l1_block().await.unwrap())
 }
 
-/// A checkpoint at `height` referencing a recent L1 block.
-pub(crate) async fn checkpoint(net: &TestNetwork, height: u64) -> Checkpoint {
-    Checkpoint {
-        rollup_id: ROLLUP,
-        height,
-        block_hash: keccak256(format!("block-{height}")),
-        state_root: keccak256(format!("state-{height}")),
-        da_commitment: B256::repeat_byte(0xda),
-        l1_block: net.l1_block().await.unwrap(),
-    }
+/// A checkpoint of [`ROLLUP`] at `height` referencing L1 block `l1_block`.
+pub(crate) fn checkpoint_at(height: u64, l1_block: u64) -> Checkpoint {
+    named_checkpoint(ROLLUP, height, &height.to_string(), l1_block)
 }
 
 pub(crate) async fn certified_events(net: &TestNetwork) -> usize {
@@ -168,10 +139,6 @@ pub(crate) async fn certified_events(net: &TestNetwork) -> usize {
         .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
         .from_block(0u64);
     net.owner.get_logs(&filter).await.unwrap().len()
-}
-
-async fn automine(net: &TestNetwork, on: bool) {
-    net.owner.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (on,)).await.unwrap();
 }
 
 pub(crate) fn write_config(dir: &Path, rpc: &str, db_url: &str) -> (PathBuf, String) {
@@ -204,14 +171,14 @@ async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {
     let mut child = node.start();
     node.wait_ready(&mut child).await;
     let cp1 = checkpoint(&net, 1).await;
-    node.post(&sign(&net, 0, &cp1)).await;
-    node.post(&sign(&net, 1, &cp1)).await;
+    node.post(&net.sign(0, &cp1)).await;
+    node.post(&net.sign(1, &cp1)).await;
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
 
     let mut child = node.start();
     node.wait_ready(&mut child).await;
-    let third = node.post(&sign(&net, 2, &cp1)).await;
+    let third = node.post(&net.sign(2, &cp1)).await;
     assert_eq!(third["seq"], 3, "the feed continues without a gap after the kill");
     node.wait_state(1, "mined").await;
     let view: serde_json::Value = reqwest::get(format!("{}/v1/checkpoints/{ROLLUP}/1", node.api))
@@ -223,17 +190,17 @@ async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {
     assert_eq!(view["signers"], "3", "both signatures accepted before the kill count: {view}");
 
     // 2. Killed mid-submission: the certificate's transaction is sent but not mined.
-    automine(&net, false).await;
+    set_automine(&net.owner, false).await.unwrap();
     let cp2 = checkpoint(&net, 2).await;
     for i in 0..4 {
-        node.post(&sign(&net, i, &cp2)).await;
+        node.post(&net.sign(i, &cp2)).await;
     }
     node.wait_state(2, "submitted").await;
     child.kill().unwrap(); // SIGKILL with the transaction in the mempool
     child.wait().unwrap();
     let txs_before = net.owner.get_transaction_count(submitter).pending().await.unwrap();
-    automine(&net, true).await;
-    net.owner.raw_request::<_, serde_json::Value>("anvil_mine".into(), (1,)).await.unwrap();
+    set_automine(&net.owner, true).await.unwrap();
+    anvil_mine(&net.owner, 1).await.unwrap();
 
     let mut child = node.start();
     node.wait_ready(&mut child).await;

@@ -10,15 +10,18 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256, U256};
 use tokio::task::JoinSet;
 use vigil_aggregator::store::{
     CertState, IngestHandle, IngestWriter, NewCertificate, NewSignature, StateUpdate, Store,
     StoreError,
 };
-use vigil_crypto::{SecretKey, Signature, aggregate_signatures};
+use vigil_crypto::Signature;
+use vigil_service::db::DbError;
 use vigil_test_utils::TestDb;
-use vigil_types::{Certificate, Checkpoint, PublicKeyBytes, SignedCheckpoint, SigningDomain};
+use vigil_types::{Checkpoint, SignedCheckpoint, SigningDomain};
+
+use crate::support::{self, NOW, Operator, checkpoint, domain, operators};
 
 // ---------------------------------------------------------------------------------------------
 // Backends
@@ -48,41 +51,6 @@ vigil_test_utils::on_both_backends!(
 // ---------------------------------------------------------------------------------------------
 // Real data
 
-const NOW: u64 = 1_764_000_000_000;
-
-struct Operator {
-    sk: SecretKey,
-    pubkey: PublicKeyBytes,
-    address: Address,
-}
-
-fn operators(n: u8) -> Vec<Operator> {
-    (0..n)
-        .map(|i| {
-            let sk = SecretKey::from_ikm(&[i.wrapping_add(1); 32]).unwrap();
-            let pubkey = sk.public_key().to_wire();
-            Operator { sk, pubkey, address: Address::repeat_byte(0xa0 | i) }
-        })
-        .collect()
-}
-
-fn domain() -> SigningDomain {
-    SigningDomain { l1_chain_id: 31_337, verifier: Address::repeat_byte(0x11), operator_set_id: 0 }
-}
-
-/// The block at `height` of `rollup_id`; `fork` picks a conflicting version of it.
-fn checkpoint(rollup_id: u64, height: u64, fork: u8) -> Checkpoint {
-    let seed = [rollup_id.to_be_bytes(), height.to_be_bytes()].concat();
-    Checkpoint {
-        rollup_id,
-        height,
-        block_hash: keccak256([seed.as_slice(), &[fork, 1]].concat()),
-        state_root: keccak256([seed.as_slice(), &[fork, 2]].concat()),
-        da_commitment: keccak256([seed.as_slice(), &[3]].concat()),
-        l1_block: 1_000 + height,
-    }
-}
-
 fn sign_in(domain: SigningDomain, op: &Operator, checkpoint: Checkpoint) -> SignedCheckpoint {
     let sig = op.sk.sign(checkpoint.digest(&domain).as_slice());
     // Exercise both wire forms.
@@ -98,28 +66,16 @@ fn new_sig(op: &Operator, checkpoint: Checkpoint) -> NewSignature {
     }
 }
 
-/// A certificate signed by `ops[..signers]`, the rest being non-signers.
+/// A certificate signed by `ops[..signers]`, the rest being non-signers, with weights above
+/// `u128::MAX`: the store keeps all 256 bits.
 fn certificate(
     ops: &[Operator],
     checkpoint: Checkpoint,
     signers: usize,
     created: u64,
 ) -> NewCertificate {
-    let digest = checkpoint.digest(&domain());
-    let sigs: Vec<Signature> =
-        ops[..signers].iter().map(|op| op.sk.sign(digest.as_slice())).collect();
-    NewCertificate {
-        certificate: Certificate {
-            domain: domain(),
-            checkpoint,
-            non_signers: ops[signers..].iter().map(|op| op.pubkey).collect(),
-            aggregate_signature: aggregate_signatures(&sigs).unwrap().to_wire(false),
-        },
-        signed_weight: U256::from(signers) * U256::from(10u64).pow(U256::from(40u64)),
-        total_weight: U256::from(ops.len()) * U256::from(10u64).pow(U256::from(40u64)),
-        signers: u32::try_from(signers).unwrap(),
-        created_at_ms: created,
-    }
+    let weight = U256::from(10u64).pow(U256::from(40u64));
+    support::certificate(ops, checkpoint, signers, weight, created)
 }
 
 fn verify(signed: &SignedCheckpoint) {
@@ -719,10 +675,10 @@ async fn newer_schema_is_refused(db: &TestDb) {
     assert!(
         matches!(
             err,
-            StoreError::UnsupportedSchema {
+            StoreError::Db(DbError::UnsupportedSchema {
                 found: 99_991_231_000_000,
                 supported: 20_261_125_000_000
-            }
+            })
         ),
         "{err}"
     );
@@ -744,7 +700,10 @@ async fn in_memory_sqlite_works() {
 #[tokio::test]
 async fn unknown_url_scheme_is_refused() {
     let err = Store::open("mysql://root:secret@localhost/db").await.unwrap_err();
-    assert!(matches!(&err, StoreError::UnsupportedUrl { scheme } if scheme == "mysql"), "{err}");
+    assert!(
+        matches!(&err, StoreError::Db(DbError::UnsupportedUrl { scheme }) if scheme == "mysql"),
+        "{err}"
+    );
     assert!(!err.to_string().contains("secret"));
 }
 

@@ -27,8 +27,10 @@ use vigil_aggregator::{
 use vigil_chain::{bindings::VigilVerifier, checkpoint_sol};
 use vigil_crypto::{Signature, aggregate_signatures};
 use vigil_service::db::now_ms;
-use vigil_test_utils::anvil_mine as mine;
-use vigil_test_utils::{PgServer, TestNetwork};
+use vigil_test_utils::{
+    PgServer, TestNetwork,
+    anvil::{anvil_mine as mine, drop_transaction, set_automine},
+};
 use vigil_types::{Certificate, Checkpoint};
 
 use crate::restart::ROLLUP;
@@ -146,11 +148,7 @@ impl Env {
     }
 
     async fn automine(&self, on: bool) {
-        self.net
-            .owner
-            .raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (on,))
-            .await
-            .unwrap();
+        set_automine(&self.net.owner, on).await.unwrap();
     }
 
     async fn state(&self, height: u64) -> vigil_aggregator::store::CertificateRecord {
@@ -459,12 +457,7 @@ async fn dropped_transaction_is_sent_again() {
     let submitter = env.submitter("replica-a", SubmitterConfig { lease, ..config() }).await;
     env.automine(false).await;
     let lost = crash_after_sending(&env, &submitter, 5).await;
-    env.net
-        .owner
-        .raw_request::<_, serde_json::Value>("anvil_dropTransaction".into(), (lost,))
-        .await
-        .unwrap();
-    assert!(env.net.owner.get_transaction_by_hash(lost).await.unwrap().is_none());
+    drop_transaction(&env.net.owner, lost).await.unwrap();
 
     tokio::time::sleep(lease).await;
     let miner = mine_later(&env.net.owner, Duration::from_millis(500), 1);

@@ -87,19 +87,22 @@ pub async fn deploy_core<P: alloy::providers::Provider + Clone>(
         tx::send,
     };
 
-    let pauser_registry = PauserRegistry::deploy(provider.clone(), vec![owner], owner)
-        .await
-        .map_err(|e| crate::Error::call("deploy PauserRegistry", e))?;
-    let proxy_admin = ProxyAdmin::deploy(provider.clone())
-        .await
-        .map_err(|e| crate::Error::call("deploy ProxyAdmin", e))?;
-    let empty = EmptyContract::deploy(provider.clone())
-        .await
-        .map_err(|e| crate::Error::call("deploy EmptyContract", e))?;
+    // `deploy!(Contract(args))`: deploys with `provider`; a failure is "deploy Contract".
+    macro_rules! deploy {
+        ($contract:ident($($arg:expr),* $(,)?)) => {
+            $contract::deploy(provider.clone() $(, $arg)*)
+                .await
+                .map_err(|e| crate::Error::call(concat!("deploy ", stringify!($contract)), e))?
+        };
+    }
 
-    // Proxies first: the implementations take each other's proxy addresses.
-    let mut proxies = [Address::ZERO; 6];
-    for (i, slot) in proxies.iter_mut().enumerate() {
+    let pauser_registry = deploy!(PauserRegistry(vec![owner], owner));
+    let proxy_admin = deploy!(ProxyAdmin());
+    let empty = deploy!(EmptyContract());
+
+    // Proxies first, on an empty implementation: the implementations take each other's proxy
+    // addresses.
+    let proxy = async |what: &str| -> crate::Result<Address> {
         let proxy = TransparentUpgradeableProxy::deploy(
             provider.clone(),
             *empty.address(),
@@ -107,37 +110,28 @@ pub async fn deploy_core<P: alloy::providers::Provider + Clone>(
             Bytes::new(),
         )
         .await
-        .map_err(|e| crate::Error::call(format!("deploy proxy {i}"), e))?;
-        *slot = *proxy.address();
-    }
-    let [
-        permission_controller,
-        allocation_manager,
-        delegation_manager,
-        strategy_manager,
-        avs_directory,
-        eigen_pod_manager,
-    ] = proxies;
+        .map_err(|e| crate::Error::call(format!("deploy {what} proxy"), e))?;
+        Ok(*proxy.address())
+    };
+    let permission_controller = proxy("PermissionController").await?;
+    let allocation_manager = proxy("AllocationManager").await?;
+    let delegation_manager = proxy("DelegationManager").await?;
+    let strategy_manager = proxy("StrategyManager").await?;
+    let avs_directory = proxy("AVSDirectory").await?;
+    let eigen_pod_manager = proxy("EigenPodManager").await?;
     let pauser = *pauser_registry.address();
     let version = EIGENLAYER_VERSION.to_owned();
-    let err = |what: &'static str| move |e| crate::Error::call(what, e);
 
-    let pc_impl = PermissionController::deploy(provider.clone(), version.clone())
-        .await
-        .map_err(err("deploy PermissionController"))?;
-    let am_impl = AllocationManager::deploy(
-        provider.clone(),
+    let pc_impl = deploy!(PermissionController(version.clone()));
+    let am_impl = deploy!(AllocationManager(
         delegation_manager,
         pauser,
         permission_controller,
         params.deallocation_delay,
         params.allocation_configuration_delay,
         version.clone(),
-    )
-    .await
-    .map_err(err("deploy AllocationManager"))?;
-    let dm_impl = DelegationManager::deploy(
-        provider.clone(),
+    ));
+    let dm_impl = deploy!(DelegationManager(
         strategy_manager,
         eigen_pod_manager,
         allocation_manager,
@@ -145,29 +139,18 @@ pub async fn deploy_core<P: alloy::providers::Provider + Clone>(
         permission_controller,
         params.min_withdrawal_delay,
         version.clone(),
-    )
-    .await
-    .map_err(err("deploy DelegationManager"))?;
-    let sm_impl =
-        StrategyManager::deploy(provider.clone(), delegation_manager, pauser, version.clone())
-            .await
-            .map_err(err("deploy StrategyManager"))?;
-    let avs_impl =
-        AVSDirectory::deploy(provider.clone(), delegation_manager, pauser, version.clone())
-            .await
-            .map_err(err("deploy AVSDirectory"))?;
+    ));
+    let sm_impl = deploy!(StrategyManager(delegation_manager, pauser, version.clone()));
+    let avs_impl = deploy!(AVSDirectory(delegation_manager, pauser, version.clone()));
     // No beacon chain here: EigenPodManager gets inert addresses for the deposit contract and the
     // pod beacon; DelegationManager only needs it to exist.
-    let epm_impl = EigenPodManager::deploy(
-        provider.clone(),
+    let epm_impl = deploy!(EigenPodManager(
         Address::repeat_byte(0xe7),
         Address::repeat_byte(0xbe),
         delegation_manager,
         pauser,
         version,
-    )
-    .await
-    .map_err(err("deploy EigenPodManager"))?;
+    ));
 
     let admin = ProxyAdmin::new(*proxy_admin.address(), provider.clone());
     let init = |owner: Address| {
@@ -196,18 +179,9 @@ pub async fn deploy_core<P: alloy::providers::Provider + Clone>(
         send(what, admin.upgradeAndCall(proxy, implementation, data.into())).await?;
     }
 
-    let token = TestToken::deploy(
-        provider.clone(),
-        "Vigil Stake".to_owned(),
-        "VSTK".to_owned(),
-        params.token_supply,
-        owner,
-    )
-    .await
-    .map_err(err("deploy TestToken"))?;
-    let strategy = Strategy::deploy(provider.clone(), strategy_manager, *token.address())
-        .await
-        .map_err(err("deploy Strategy"))?;
+    let token =
+        deploy!(TestToken("Vigil Stake".to_owned(), "VSTK".to_owned(), params.token_supply, owner));
+    let strategy = deploy!(Strategy(strategy_manager, *token.address()));
     let sm = StrategyManager::new(strategy_manager, provider.clone());
     send("whitelist strategy", sm.addStrategiesToDepositWhitelist(vec![*strategy.address()]))
         .await?;

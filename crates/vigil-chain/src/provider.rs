@@ -15,7 +15,7 @@ use alloy::{
     },
     signers::local::PrivateKeySigner,
     transports::{
-        RpcError, TransportError, TransportErrorKind, TransportFut,
+        RpcError, Transport, TransportError, TransportErrorKind, TransportFut,
         http::reqwest::{self, Url},
     },
 };
@@ -78,18 +78,7 @@ pub struct RedactUrls<S> {
     inner: S,
 }
 
-impl<S> Service<RequestPacket> for RedactUrls<S>
-where
-    S: Service<
-            RequestPacket,
-            Response = ResponsePacket,
-            Error = TransportError,
-            Future = TransportFut<'static>,
-        > + Send
-        + Sync
-        + Clone
-        + 'static,
-{
+impl<S: Transport + Clone> Service<RequestPacket> for RedactUrls<S> {
     type Response = ResponsePacket;
     type Error = TransportError;
     type Future = TransportFut<'static>;

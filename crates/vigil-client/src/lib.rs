@@ -5,7 +5,7 @@
 //! The operator set (each member's BLS key and stake weight at the checkpoint's `l1Block`) is
 //! the caller's to supply: read it from the chain (Vigil's registrar and EigenLayer's
 //! AllocationManager) or from a source you trust. The aggregator's own figures
-//! ([`CertificateStatus::signed_weight`]) are informative only.
+//! ([`Submission::signed_weight`]) are informative only.
 //!
 //! ```no_run
 //! # async fn run(operators: Vec<(vigil_client::PublicKey, alloy_primitives::U256)>)
@@ -27,7 +27,9 @@ mod verify;
 
 pub use client::VigilClient;
 pub use error::{ClientError, Result, VerifyError};
-pub use types::{CertificateState, CertificateStatus, CheckpointStatus, FeedEvent, Health};
+pub use types::{
+    CertificateState, CertificateStatus, CheckpointStatus, FeedEvent, Health, Submission,
+};
 pub use verify::{VerifiedCertificate, verify_certificate};
 pub use vigil_crypto::PublicKey;
 pub use vigil_types::{Certificate, Checkpoint, SigningDomain};

@@ -64,56 +64,13 @@ pub enum CertificateState {
     Failed,
 }
 
-/// A certified checkpoint and where its certificate stands
-/// (`GET /v1/checkpoints/{rollup}/latest` and `/v1/checkpoints/{rollup}/{height}`).
+/// Where a certificate stands in its submission to L1, and what the aggregator computed of its
+/// signers: the fields [`CheckpointStatus`] and [`CertificateStatus`] share (flattened into
+/// both, so they sit beside the others on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct CheckpointStatus {
-    /// The signing domain of the certificate.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::SigningDomain))]
-    pub domain: SigningDomain,
-    /// The checkpoint.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Checkpoint))]
-    pub checkpoint: Checkpoint,
-    /// Its digest in `domain`.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
-    pub digest: B256,
-    /// The certificate's submission state.
-    pub state: CertificateState,
-    /// Stake weight of the signers, as the aggregator computed it.
-    #[serde(with = "quoted_u256")]
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Quantity))]
-    pub signed_weight: U256,
-    /// Total stake weight of the operator set, as the aggregator computed it.
-    #[serde(with = "quoted_u256")]
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Quantity))]
-    pub total_weight: U256,
-    /// How many operators signed.
-    #[serde(with = "quoted_u32")]
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Quantity))]
-    pub signers: u32,
-    /// The last L1 transaction that carried the certificate.
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<schema::Bytes32>))]
-    pub tx_hash: Option<B256>,
-    /// The L1 block that mined it.
-    #[serde(with = "quoted_opt_u64", default)]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<schema::Quantity>))]
-    pub block_number: Option<u64>,
-}
-
-/// A full certificate and where it stands (`GET /v1/certificates/{rollup}/{height}`): pass
-/// [`CertificateStatus::certificate`] to [`crate::verify_certificate`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct CertificateStatus {
-    /// The certificate: domain, checkpoint, non-signers and aggregate signature.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Certificate))]
-    pub certificate: Certificate,
-    /// The checkpoint's digest in the certificate's domain.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
-    pub digest: B256,
+pub struct Submission {
     /// The certificate's submission state.
     pub state: CertificateState,
     /// Stake weight of the signers, as the aggregator computed it (not verified).
@@ -135,6 +92,43 @@ pub struct CertificateStatus {
     #[serde(with = "quoted_opt_u64", default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<schema::Quantity>))]
     pub block_number: Option<u64>,
+}
+
+/// A certified checkpoint and where its certificate stands
+/// (`GET /v1/checkpoints/{rollup}/latest` and `/v1/checkpoints/{rollup}/{height}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CheckpointStatus {
+    /// The signing domain of the certificate.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::SigningDomain))]
+    pub domain: SigningDomain,
+    /// The checkpoint.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Checkpoint))]
+    pub checkpoint: Checkpoint,
+    /// Its digest in `domain`.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
+    pub digest: B256,
+    /// Its certificate's submission.
+    #[serde(flatten)]
+    pub submission: Submission,
+}
+
+/// A full certificate and where it stands (`GET /v1/certificates/{rollup}/{height}`): pass
+/// [`CertificateStatus::certificate`] to [`crate::verify_certificate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateStatus {
+    /// The certificate: domain, checkpoint, non-signers and aggregate signature.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Certificate))]
+    pub certificate: Certificate,
+    /// The checkpoint's digest in the certificate's domain.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
+    pub digest: B256,
+    /// Its submission.
+    #[serde(flatten)]
+    pub submission: Submission,
 }
 
 /// Schemas of the `vigil-types` wire types the API bodies embed, for the OpenAPI document. They
@@ -279,5 +273,45 @@ pub mod schema {
                 "signature": "0x19679b2a958bd7276fcc6fc7b258b67eb2807748ea59cac8a959d9a85da2b8598e1c05c7007982f6770f527ed090e1fe0d1c6a2903390f7c148db63f8b63b5c070a5292dcbba6a74223d0f70e3eb9a498a260d73783a29ba3aa70e3392e4133c"
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const DOMAIN: &str = r#"{"l1ChainId":"31337","verifier":"0x5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f5f","operatorSetId":"0"}"#;
+    const CHECKPOINT: &str = r#"{"rollupId":"901","height":"1000","blockHash":"0x1937258134075cfc28c92848d098e6a3d6ff9b2e37d244dc56201398b66a37f5","stateRoot":"0x76931b2bdfd01d1f03770400b8c6d2fe955ebdbadc03b9e7662b45cc9bd91ed4","daCommitment":"0x2c7166883838aca6fe233f3218ac56f85155e4a4ca52cf59a13a7d65c8e15888","l1Block":"77"}"#;
+    const DIGEST: &str = "0xf9ddbbb538b1c3f3892a6e3542faf88bf877f0bf7cf612e33807049b4f1665ad";
+    const TX: &str = "0x5a1e6d3c4b2a19f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170";
+
+    /// The shared [`Submission`] is flattened: each status is one flat object, its fields in
+    /// the order the aggregator has always sent them.
+    #[test]
+    fn statuses_are_flat_objects() {
+        let checkpoint = format!(
+            r#"{{"domain":{DOMAIN},"checkpoint":{CHECKPOINT},"digest":"{DIGEST}","state":"mined","signedWeight":"300","totalWeight":"400","signers":"3","txHash":"{TX}","blockNumber":"120"}}"#
+        );
+        let status: CheckpointStatus = serde_json::from_str(&checkpoint).unwrap();
+        assert_eq!(status.submission.signed_weight, U256::from(300));
+        assert_eq!(status.submission.block_number, Some(120));
+        assert_eq!(serde_json::to_string(&status).unwrap(), checkpoint);
+
+        let certificate = format!(
+            r#"{{"certificate":{{"domain":{DOMAIN},"checkpoint":{CHECKPOINT},"nonSigners":[],"aggregateSignature":"0x19679b2a958bd7276fcc6fc7b258b67eb2807748ea59cac8a959d9a85da2b8598e1c05c7007982f6770f527ed090e1fe0d1c6a2903390f7c148db63f8b63b5c070a5292dcbba6a74223d0f70e3eb9a498a260d73783a29ba3aa70e3392e4133c"}},"digest":"{DIGEST}","state":"ready","signedWeight":"1","totalWeight":"1","signers":"1","txHash":null,"blockNumber":null}}"#
+        );
+        let status: CertificateStatus = serde_json::from_str(&certificate).unwrap();
+        assert_eq!(status.submission.state, CertificateState::Ready);
+        assert_eq!(serde_json::to_string(&status).unwrap(), certificate);
+
+        // Numbers are accepted on input, and an absent `txHash` or `blockNumber` is `null`.
+        let lenient = format!(
+            r#"{{"domain":{DOMAIN},"checkpoint":{CHECKPOINT},"digest":"{DIGEST}","state":"submitted","signedWeight":"300","totalWeight":"400","signers":3}}"#
+        );
+        let status: CheckpointStatus = serde_json::from_str(&lenient).unwrap();
+        assert_eq!((status.submission.signers, status.submission.tx_hash), (3, None));
+        assert_eq!(status.submission.block_number, None);
     }
 }

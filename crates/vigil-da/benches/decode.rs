@@ -39,6 +39,7 @@ use vigil_da::{
     },
     recompute,
 };
+use vigil_test_utils::SplitMix64;
 
 const BLOBS: usize = 6;
 /// Bytes of blob data per channel: what throughput is counted in.
@@ -48,30 +49,6 @@ const SENDERS: u64 = 64;
 /// The L1 block that carries the channel, and its timestamp (after Granite and Holocene).
 const L1_BLOCK: u64 = 21_000_000;
 const L1_TIME: u64 = 1_760_000_000;
-
-/// splitmix64: deterministic, dependency-free bytes for keys and calldata.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-
-    fn fill(&mut self, out: &mut [u8]) {
-        for chunk in out.chunks_mut(8) {
-            let word = self.next().to_le_bytes();
-            chunk.copy_from_slice(&word[..chunk.len()]);
-        }
-    }
-}
 
 /// A synthetic chain with OP Mainnet's genesis and block time, in the registry's TOML shape.
 fn config(batcher: Address) -> OpRollupConfig {
@@ -109,7 +86,7 @@ struct TxFactory {
 
 impl TxFactory {
     fn new(chain_id: u64) -> Self {
-        let mut rng = Rng(0x5eed);
+        let mut rng = SplitMix64::new(0x5eed);
         let mut key = || {
             let mut k = [0u8; 32];
             rng.fill(&mut k);
@@ -138,7 +115,7 @@ impl TxFactory {
             [0xac, 0x96, 0x50, 0xd8], // multicall(bytes[])
             [0x5a, 0xe4, 0x01, 0xdc], // multicall(uint256,bytes[])
         ];
-        let mut rng = Rng(i.wrapping_mul(0x1000_0000_01b3) ^ 0xdec0de);
+        let mut rng = SplitMix64::new(i.wrapping_mul(0x1000_0000_01b3) ^ 0xdec0de);
         let selector = SELECTORS[rng.below(SELECTORS.len() as u64) as usize];
         let words = 1 + rng.below(12) as usize;
         let mut input = Vec::with_capacity(4 + 32 * words);
@@ -166,7 +143,7 @@ impl TxFactory {
             max_fee_per_gas: 1_000_000 + u128::from(rng.below(50_000_000)),
             max_priority_fee_per_gas: u128::from(rng.below(1_000_000)),
             to: TxKind::Call(to),
-            value: if rng.below(4) == 0 { U256::from(rng.next() >> 8) } else { U256::ZERO },
+            value: if rng.below(4) == 0 { U256::from(rng.next_u64() >> 8) } else { U256::ZERO },
             access_list: Default::default(),
             input: input.into(),
         };

@@ -621,94 +621,77 @@ mod tests {
 
     use super::*;
 
-    /// One exit: seconds since the first, seconds the child had been up; what follows.
-    struct Case {
-        at: u64,
-        up: u64,
-        attempt: u32,
-        delay: u64,
-        in_window: usize,
-        crash_loop: bool,
-        newly_looping: bool,
+    /// One exit and what follows it, a row of a table: `(at, up, attempt, delay, in_window,
+    /// crash_loop, newly_looping)`. `at` is seconds since the first exit and `up` the seconds the
+    /// child had been up; the rest is the [`Restart`] expected, `delay` in seconds.
+    type Case = (u64, u64, u32, u64, usize, bool, bool);
+
+    /// The start of every crash streak under the default policy: the first exit (after `up`
+    /// seconds), then two more 1 s after each restart, which wait 1, 2 and 4 s.
+    fn first_crashes(up: u64) -> [Case; 3] {
+        [
+            (0, up, 1, 1, 1, false, false),
+            (2, 1, 2, 2, 2, false, false),
+            (5, 1, 3, 4, 3, false, false),
+        ]
     }
 
-    const fn case(
-        at: u64,
-        up: u64,
-        attempt: u32,
-        delay: u64,
-        in_window: usize,
-        crash_loop: bool,
-        newly_looping: bool,
-    ) -> Case {
-        Case { at, up, attempt, delay, in_window, crash_loop, newly_looping }
-    }
-
-    fn run(cases: &[Case]) {
+    fn run(cases: impl IntoIterator<Item = Case>) {
         let policy = RestartPolicy::default();
         let mut history = RestartHistory::default();
         let t0 = Instant::now();
-        for (i, c) in cases.iter().enumerate() {
-            let r = policy.next(
-                &mut history,
-                Duration::from_secs(c.up),
-                t0 + Duration::from_secs(c.at),
-            );
+        for (i, (at, up, attempt, delay, in_window, crash_loop, newly_looping)) in
+            cases.into_iter().enumerate()
+        {
+            let r =
+                policy.next(&mut history, Duration::from_secs(up), t0 + Duration::from_secs(at));
             let want = Restart {
-                attempt: c.attempt,
-                delay: Duration::from_secs(c.delay),
-                in_window: c.in_window,
-                crash_loop: c.crash_loop,
-                newly_looping: c.newly_looping,
+                attempt,
+                delay: Duration::from_secs(delay),
+                in_window,
+                crash_loop,
+                newly_looping,
             };
-            assert_eq!(r, want, "exit #{i} at {} s (up {} s)", c.at, c.up);
+            assert_eq!(r, want, "exit #{i} at {at} s (up {up} s)");
         }
     }
 
     #[test]
     fn backoff_doubles_to_the_cap_and_a_crash_loop_is_named_once() {
-        run(&[
-            // Crashes at once every time: 1, 2, 4, 8, 16 s ...
-            case(0, 5, 1, 1, 1, false, false),
-            case(2, 1, 2, 2, 2, false, false),
-            case(5, 1, 3, 4, 3, false, false),
-            case(10, 1, 4, 8, 4, false, false),
-            case(19, 1, 5, 16, 5, false, false),
+        // Crashes at once every time: 1, 2, 4, 8, 16 s ...
+        run(first_crashes(5).into_iter().chain([
+            (10, 1, 4, 8, 4, false, false),
+            (19, 1, 5, 16, 5, false, false),
             // ... the 6th restart within 2 min is a crash loop: named once, retried every 30 s.
-            case(36, 1, 6, 30, 6, true, true),
-            case(67, 1, 7, 30, 7, true, false),
-            case(98, 1, 8, 30, 8, true, false),
+            (36, 1, 6, 30, 6, true, true),
+            (67, 1, 7, 30, 7, true, false),
+            (98, 1, 8, 30, 8, true, false),
             // The first three have left the 2-min window; still six in it.
-            case(129, 1, 9, 30, 6, true, false),
+            (129, 1, 9, 30, 6, true, false),
             // Two quiet minutes: no longer a loop (named again if it comes back). The streak
             // goes on, as the child never stayed up, so the delay stays at the cap.
-            case(250, 1, 10, 30, 1, false, false),
-        ]);
+            (250, 1, 10, 30, 1, false, false),
+        ]));
     }
 
     #[test]
     fn a_child_that_stayed_up_starts_its_backoff_over() {
-        run(&[
-            case(0, 1000, 1, 1, 1, false, false),
-            case(2, 1, 2, 2, 2, false, false),
-            case(5, 1, 3, 4, 3, false, false),
+        run(first_crashes(1000).into_iter().chain([
             // Up for 60 s: back to 1 s (the window still counts the earlier restarts).
-            case(66, 60, 1, 1, 4, false, false),
-            case(68, 1, 2, 2, 5, false, false),
+            (66, 60, 1, 1, 4, false, false),
+            (68, 1, 2, 2, 5, false, false),
             // Up 59 s: not long enough to reset.
-            case(128, 59, 3, 4, 3, false, false),
-        ]);
+            (128, 59, 3, 4, 3, false, false),
+        ]));
     }
 
     #[test]
     fn the_delay_is_capped_however_long_the_streak() {
-        run(&(0..40u32)
-            .map(|i| {
-                let at = u64::from(i) * 1_000; // one exit every 1000 s: never a loop
-                let delay = if i < 5 { 1u64 << i } else { 30 };
-                case(at, 1, i + 1, delay, 1, false, false)
-            })
-            .collect::<Vec<_>>());
+        run((0..40u32).map(|i| {
+            let at = u64::from(i) * 1_000; // one exit every 1000 s: never a loop
+            let delay = if i < 5 { 1u64 << i } else { 30 };
+            (at, 1, i + 1, delay, 1, false, false)
+        }));
     }
 
     #[test]

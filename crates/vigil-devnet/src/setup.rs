@@ -1,7 +1,10 @@
 //! Provisioning a fresh devnet (deploy, accounts, keys, stake, registration through the operator
 //! CLI) and writing every binary's config for the devnet's ports.
 
-use std::{path::Path, process::Stdio};
+use std::{
+    path::{Path, PathBuf},
+    process::Stdio,
+};
 
 use alloy::{
     primitives::{Address, U256, address},
@@ -345,44 +348,72 @@ pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Res
             ),
         )?;
     }
-    let agg_dir = layout.aggregator_dir();
-    write_file(
-        &agg_dir.join("aggregator.toml"),
-        &format!(
-            "# Written by the devnet on every start.\n\
-             [chain]\nl1_rpc = \"{l1}\"\ndeployment = \"{deployment}\"\n\n\
-             [submitter]\nkeystore = \"{keystore}\"\npassword_file = \"{password}\"\n\
-             replica_id = \"devnet\"\npoll_ms = 200\nconfirmations = 0\n\n\
-             [database]\nurl = \"sqlite://{db}\"\n\n\
-             [api]\naddress = \"127.0.0.1:{api}\"\n\n\
-             [aggregation]\nwindow_ms = 300\n\n\
-             [metrics]\naddress = \"127.0.0.1:{metrics}\"\n",
-            keystore = layout.account_keystore("aggregator").display(),
-            db = agg_dir.join("aggregator.sqlite").display(),
-            api = ports.aggregator_api,
-            metrics = ports.aggregator_metrics,
-        ),
+    let service = |dir: PathBuf, config: SubmitterConfig<'_>| -> Result<()> {
+        let SubmitterConfig { name, chain_extra, poll_ms, confirmations, sections, api, metrics } =
+            config;
+        write_file(
+            &dir.join(format!("{name}.toml")),
+            &format!(
+                "# Written by the devnet on every start.\n\
+                 [chain]\nl1_rpc = \"{l1}\"\ndeployment = \"{deployment}\"\n{chain_extra}\n\
+                 [submitter]\nkeystore = \"{keystore}\"\npassword_file = \"{password}\"\n\
+                 replica_id = \"devnet\"\npoll_ms = {poll_ms}\nconfirmations = {confirmations}\n\n\
+                 [database]\nurl = \"sqlite://{db}\"\n\n\
+                 {sections}\
+                 [api]\naddress = \"127.0.0.1:{api}\"\n\n\
+                 [metrics]\naddress = \"127.0.0.1:{metrics}\"\n",
+                keystore = layout.account_keystore(name).display(),
+                db = dir.join(format!("{name}.sqlite")).display(),
+            ),
+        )
+    };
+    service(
+        layout.aggregator_dir(),
+        SubmitterConfig {
+            name: "aggregator",
+            chain_extra: "",
+            poll_ms: 200,
+            confirmations: 0,
+            sections: "[aggregation]\nwindow_ms = 300\n\n",
+            api: ports.aggregator_api,
+            metrics: ports.aggregator_metrics,
+        },
     )?;
-    let slasher_dir = layout.slasher_dir();
-    write_file(
-        &slasher_dir.join("slasher.toml"),
-        &format!(
-            "# Written by the devnet on every start.\n\
-             [chain]\nl1_rpc = \"{l1}\"\ndeployment = \"{deployment}\"\nrpc_timeout_ms = 5000\n\n\
-             [submitter]\nkeystore = \"{keystore}\"\npassword_file = \"{password}\"\n\
-             replica_id = \"devnet\"\npoll_ms = 500\nconfirmations = 1\n\n\
-             [database]\nurl = \"sqlite://{db}\"\n\n\
-             [sources]\nflush_ms = 20\n\n\
-             [[sources.aggregators]]\nname = \"devnet\"\nurl = \"{aggregator}\"\n\n\
-             [api]\naddress = \"127.0.0.1:{api}\"\n\n\
-             [metrics]\naddress = \"127.0.0.1:{metrics}\"\n",
-            keystore = layout.account_keystore("slasher").display(),
-            db = slasher_dir.join("slasher.sqlite").display(),
-            api = ports.slasher_api,
-            metrics = ports.slasher_metrics,
-        ),
+    service(
+        layout.slasher_dir(),
+        SubmitterConfig {
+            name: "slasher",
+            chain_extra: "rpc_timeout_ms = 5000\n",
+            poll_ms: 500,
+            confirmations: 1,
+            sections: &format!(
+                "[sources]\nflush_ms = 20\n\n\
+                 [[sources.aggregators]]\nname = \"devnet\"\nurl = \"{aggregator}\"\n\n"
+            ),
+            api: ports.slasher_api,
+            metrics: ports.slasher_metrics,
+        },
     )?;
     write_prometheus(layout, manifest, ports)
+}
+
+/// What the aggregator's and the slasher's configs (both services that submit transactions,
+/// with a database, an API and metrics) differ in.
+struct SubmitterConfig<'a> {
+    /// The service: its config, keystore account and database file are named after it.
+    name: &'a str,
+    /// Lines appended to `[chain]`.
+    chain_extra: &'a str,
+    /// `[submitter] poll_ms`.
+    poll_ms: u64,
+    /// `[submitter] confirmations`.
+    confirmations: u64,
+    /// The service's own sections, each ending in a blank line.
+    sections: &'a str,
+    /// API port.
+    api: u16,
+    /// Metrics port.
+    metrics: u16,
 }
 
 /// A Prometheus config scraping this devnet, next to a copy of the repository's alert rules.

@@ -7,7 +7,7 @@ use ctr::{
 };
 use hmac::Hmac;
 use rand::RngCore;
-use std::path::Path;
+use std::{io::Write, path::Path};
 
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -88,7 +88,7 @@ impl KdfStrength {
     }
 }
 
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+fn random_bytes<const N: usize>() -> [u8; N] {
     let mut out = [0u8; N];
     rand::rng().fill_bytes(&mut out);
     out
@@ -187,7 +187,7 @@ impl Kdf {
 }
 
 /// AES-128-CTR in place (encryption and decryption are the same operation).
-pub(crate) fn aes_128_ctr(key: &[u8; 32], iv: &[u8], data: &mut [u8]) -> Result<()> {
+fn aes_128_ctr(key: &[u8; 32], iv: &[u8], data: &mut [u8]) -> Result<()> {
     let aes_key = key.first_chunk::<16>().ok_or_else(|| Error::Malformed("short key".into()))?;
     let iv: &[u8; 16] = iv
         .try_into()
@@ -197,20 +197,90 @@ pub(crate) fn aes_128_ctr(key: &[u8; 32], iv: &[u8], data: &mut [u8]) -> Result<
     Ok(())
 }
 
+/// A format's checksum over the derived key's second half and the ciphertext (EIP-2335:
+/// SHA-256; V3: keccak-256, its `mac`).
+pub(crate) type Checksum = fn(checksum_key: &[u8], ciphertext: &[u8]) -> Vec<u8>;
+
+/// A secret sealed under a password, the steps both formats share: the KDF derives a key, whose
+/// first half encrypts the secret with AES-128-CTR and whose second half is hashed with the
+/// ciphertext into a checksum that tells a wrong password from a corrupt file.
+#[derive(Clone, Debug)]
+pub(crate) struct Sealed {
+    /// The KDF and its parameters.
+    pub(crate) kdf: Kdf,
+    /// The format's [`Checksum`] of the ciphertext.
+    pub(crate) checksum: Vec<u8>,
+    /// The AES-128-CTR IV (16 bytes).
+    pub(crate) iv: Vec<u8>,
+    /// The encrypted secret.
+    pub(crate) ciphertext: Vec<u8>,
+}
+
+impl Sealed {
+    /// Encrypts `secret` under `password` (already normalized as the format wants) with `kdf`
+    /// and a fresh random IV.
+    pub(crate) fn seal(
+        secret: &[u8],
+        password: &[u8],
+        kdf: Kdf,
+        checksum: Checksum,
+    ) -> Result<Self> {
+        let key = kdf.derive(password)?;
+        let iv = random_bytes::<16>().to_vec();
+        let mut ciphertext = secret.to_vec();
+        aes_128_ctr(&key, &iv, &mut ciphertext)?;
+        let checksum = checksum(checksum_key(&key), &ciphertext);
+        Ok(Self { kdf, checksum, iv, ciphertext })
+    }
+
+    /// Decrypts the secret. A checksum mismatch is [`Error::WrongPassword`].
+    pub(crate) fn open(&self, password: &[u8], checksum: Checksum) -> Result<Zeroizing<Vec<u8>>> {
+        let key = self.kdf.derive(password)?;
+        if !checksum_matches(&checksum(checksum_key(&key), &self.ciphertext), &self.checksum) {
+            return Err(Error::WrongPassword);
+        }
+        let mut secret = Zeroizing::new(self.ciphertext.clone());
+        aes_128_ctr(&key, &self.iv, &mut secret)?;
+        Ok(secret)
+    }
+}
+
 /// The second half of the derived key, which both formats hash with the ciphertext.
-pub(crate) fn checksum_key(key: &[u8; 32]) -> &[u8] {
+fn checksum_key(key: &[u8; 32]) -> &[u8] {
     key.get(16..).unwrap_or_default()
 }
 
 /// Constant-time equality of a computed and a stored checksum.
-pub(crate) fn checksum_matches(computed: &[u8], stored: &[u8]) -> bool {
+fn checksum_matches(computed: &[u8], stored: &[u8]) -> bool {
     use subtle::ConstantTimeEq;
     computed.len() == stored.len() && bool::from(computed.ct_eq(stored))
+}
+
+/// Parses keystore JSON (both formats) and checks its `version` is `expected`.
+pub(crate) fn parse_versioned(json: &str, expected: u64) -> Result<Value> {
+    let v: Value = serde_json::from_str(json)?;
+    let found = v.get("version").and_then(Value::as_u64).unwrap_or_default();
+    if found != expected {
+        return Err(Error::UnsupportedVersion { found, expected });
+    }
+    Ok(v)
 }
 
 /// Reads a keystore file as text (both formats), mapping failures to [`Error::Io`].
 pub(crate) fn read_keystore_file(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.to_owned(), source })
+}
+
+/// Creates `path` (failing if it exists) with mode 0600 on Unix, writes `bytes` and syncs.
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let io = |source| Error::Io { path: path.to_owned(), source };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).map_err(io)?;
+    file.write_all(bytes).map_err(io)?;
+    file.sync_all().map_err(io)
 }
 
 /// The UUID stored under `key` (`uuid` in EIP-2335, `id` in V3); nil when absent or malformed,

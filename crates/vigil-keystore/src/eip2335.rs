@@ -10,10 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     Error, Kdf, Password, Result,
-    crypto::{
-        aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes, read_keystore_file,
-        uuid_field,
-    },
+    crypto::{Sealed, hex_field, parse_versioned, read_keystore_file, uuid_field, write_new},
 };
 
 const VERSION: u64 = 4;
@@ -21,14 +18,16 @@ const VERSION: u64 = 4;
 /// An EIP-2335 keystore: a BLS secret encrypted under a password.
 #[derive(Clone, Debug)]
 pub struct Eip2335Keystore {
-    kdf: Kdf,
-    checksum: Vec<u8>,
-    iv: Vec<u8>,
-    ciphertext: Vec<u8>,
+    sealed: Sealed,
     pubkey: Vec<u8>,
     path: String,
     description: String,
     uuid: Uuid,
+}
+
+/// EIP-2335's checksum: SHA-256 of the checksum key and the ciphertext.
+fn sha256_checksum(checksum_key: &[u8], ciphertext: &[u8]) -> Vec<u8> {
+    Sha256::new().chain_update(checksum_key).chain_update(ciphertext).finalize().to_vec()
 }
 
 fn module<'a>(crypto: &'a Value, name: &str) -> Result<&'a Value> {
@@ -46,11 +45,7 @@ fn function(module: &Value, what: &'static str) -> Result<String> {
 impl Eip2335Keystore {
     /// Parses keystore JSON, refusing unknown functions and hostile KDF parameters.
     pub fn from_json(json: &str) -> Result<Self> {
-        let v: Value = serde_json::from_str(json)?;
-        let version = v.get("version").and_then(Value::as_u64).unwrap_or_default();
-        if version != VERSION {
-            return Err(Error::UnsupportedVersion { found: version, expected: VERSION });
-        }
+        let v = parse_versioned(json, VERSION)?;
         let crypto = v.get("crypto").ok_or_else(|| Error::Malformed("crypto missing".into()))?;
         let kdf_module = module(crypto, "kdf")?;
         let kdf = Kdf::from_json(
@@ -72,14 +67,15 @@ impl Eip2335Keystore {
             "cipher.params.iv",
         )?;
         let text = |value: Option<&Value>| value.and_then(Value::as_str).unwrap_or("").to_owned();
+        let message =
+            |module: &Value, what| hex_field(module.get("message").unwrap_or(&Value::Null), what);
         Ok(Self {
-            kdf,
-            checksum: hex_field(
-                checksum_module.get("message").unwrap_or(&Value::Null),
-                "checksum",
-            )?,
-            iv,
-            ciphertext: hex_field(cipher_module.get("message").unwrap_or(&Value::Null), "cipher")?,
+            sealed: Sealed {
+                kdf,
+                checksum: message(checksum_module, "checksum")?,
+                iv,
+                ciphertext: message(cipher_module, "cipher")?,
+            },
             pubkey: match v.get("pubkey") {
                 Some(pk) => hex_field(pk, "pubkey")?,
                 None => Vec::new(),
@@ -98,20 +94,13 @@ impl Eip2335Keystore {
     /// Encrypts `secret` (a BLS secret scalar) under `password` with `kdf` (see
     /// [`crate::KdfStrength`]). The `pubkey` field records `sk`'s compressed G2 key.
     pub fn encrypt(sk: &SecretKey, password: &Password, kdf: Kdf, path: &str) -> Result<Self> {
-        let key = kdf.derive(&password.eip2335_bytes())?;
-        let iv = random_bytes::<16>().to_vec();
-        let mut ciphertext = sk.to_bytes().to_vec();
-        aes_128_ctr(&key, &iv, &mut ciphertext)?;
-        let checksum = Sha256::new()
-            .chain_update(checksum_key(&key))
-            .chain_update(&ciphertext)
-            .finalize()
-            .to_vec();
         Ok(Self {
-            kdf,
-            checksum,
-            iv,
-            ciphertext,
+            sealed: Sealed::seal(
+                sk.to_bytes().as_slice(),
+                &password.eip2335_bytes(),
+                kdf,
+                sha256_checksum,
+            )?,
             pubkey: sk.public_key().to_compressed().to_vec(),
             path: path.to_owned(),
             description: "Vigil operator BLS key".to_owned(),
@@ -121,17 +110,7 @@ impl Eip2335Keystore {
 
     /// Decrypts the raw secret. A checksum mismatch is [`Error::WrongPassword`].
     pub fn decrypt_secret(&self, password: &Password) -> Result<Zeroizing<Vec<u8>>> {
-        let key = self.kdf.derive(&password.eip2335_bytes())?;
-        let computed = Sha256::new()
-            .chain_update(checksum_key(&key))
-            .chain_update(&self.ciphertext)
-            .finalize();
-        if !checksum_matches(&computed, &self.checksum) {
-            return Err(Error::WrongPassword);
-        }
-        let mut secret = Zeroizing::new(self.ciphertext.clone());
-        aes_128_ctr(&key, &self.iv, &mut secret)?;
-        Ok(secret)
+        self.sealed.open(&password.eip2335_bytes(), sha256_checksum)
     }
 
     /// Decrypts the BLS secret key; if the keystore records a 96-byte G2 `pubkey`, checks it
@@ -157,20 +136,21 @@ impl Eip2335Keystore {
 
     /// The KDF this keystore uses.
     pub fn kdf(&self) -> &Kdf {
-        &self.kdf
+        &self.sealed.kdf
     }
 
     /// Serializes to EIP-2335 JSON.
     pub fn to_json(&self) -> String {
-        let (kdf_fn, kdf_params) = self.kdf.to_json();
+        let Sealed { kdf, checksum, iv, ciphertext } = &self.sealed;
+        let (kdf_fn, kdf_params) = kdf.to_json();
         let v = json!({
             "crypto": {
                 "kdf": {"function": kdf_fn, "params": kdf_params, "message": ""},
-                "checksum": {"function": "sha256", "params": {}, "message": hex::encode(&self.checksum)},
+                "checksum": {"function": "sha256", "params": {}, "message": hex::encode(checksum)},
                 "cipher": {
                     "function": "aes-128-ctr",
-                    "params": {"iv": hex::encode(&self.iv)},
-                    "message": hex::encode(&self.ciphertext)
+                    "params": {"iv": hex::encode(iv)},
+                    "message": hex::encode(ciphertext)
                 }
             },
             "description": self.description,
@@ -185,6 +165,6 @@ impl Eip2335Keystore {
     /// Writes the keystore to `path` (created new; an existing file is never overwritten), with
     /// owner-only permissions on Unix.
     pub fn write(&self, path: &Path) -> Result<()> {
-        crate::v3::write_new(path, self.to_json().as_bytes())
+        write_new(path, self.to_json().as_bytes())
     }
 }

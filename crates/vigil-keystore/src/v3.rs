@@ -1,6 +1,6 @@
 //! Web3 secret-storage (V3) keystores for ECDSA operator keys.
 
-use std::{io::Write, path::Path};
+use std::path::Path;
 
 use alloy_primitives::{Address, keccak256};
 use alloy_signer_local::PrivateKeySigner;
@@ -10,10 +10,7 @@ use zeroize::Zeroizing;
 
 use crate::{
     Error, Kdf, Password, Result,
-    crypto::{
-        aes_128_ctr, checksum_key, checksum_matches, hex_field, random_bytes, read_keystore_file,
-        uuid_field,
-    },
+    crypto::{Sealed, hex_field, parse_versioned, read_keystore_file, uuid_field, write_new},
 };
 
 const VERSION: u64 = 3;
@@ -21,10 +18,8 @@ const VERSION: u64 = 3;
 /// A V3 keystore: a secp256k1 key encrypted under a password.
 #[derive(Clone, Debug)]
 pub struct V3Keystore {
-    kdf: Kdf,
-    mac: Vec<u8>,
-    iv: Vec<u8>,
-    ciphertext: Vec<u8>,
+    /// The sealed key; its checksum is V3's `mac`.
+    sealed: Sealed,
     address: Option<Address>,
     id: Uuid,
 }
@@ -32,11 +27,7 @@ pub struct V3Keystore {
 impl V3Keystore {
     /// Parses keystore JSON (`crypto` or geth's `Crypto`).
     pub fn from_json(json: &str) -> Result<Self> {
-        let v: Value = serde_json::from_str(json)?;
-        let version = v.get("version").and_then(Value::as_u64).unwrap_or_default();
-        if version != VERSION {
-            return Err(Error::UnsupportedVersion { found: version, expected: VERSION });
-        }
+        let v = parse_versioned(json, VERSION)?;
         let crypto = v
             .get("crypto")
             .or_else(|| v.get("Crypto"))
@@ -61,10 +52,12 @@ impl V3Keystore {
             _ => None,
         };
         Ok(Self {
-            kdf,
-            mac: hex_field(get("mac")?, "mac")?,
-            iv: hex_field(crypto.pointer("/cipherparams/iv").unwrap_or(&Value::Null), "iv")?,
-            ciphertext: hex_field(get("ciphertext")?, "ciphertext")?,
+            sealed: Sealed {
+                kdf,
+                checksum: hex_field(get("mac")?, "mac")?,
+                iv: hex_field(crypto.pointer("/cipherparams/iv").unwrap_or(&Value::Null), "iv")?,
+                ciphertext: hex_field(get("ciphertext")?, "ciphertext")?,
+            },
             address,
             id: uuid_field(&v, "id"),
         })
@@ -77,23 +70,14 @@ impl V3Keystore {
 
     /// Encrypts `signer`'s key under `password` with `kdf` (see [`crate::KdfStrength`]).
     pub fn encrypt(signer: &PrivateKeySigner, password: &Password, kdf: Kdf) -> Result<Self> {
-        let key = kdf.derive(password.raw_bytes())?;
-        let iv = random_bytes::<16>().to_vec();
-        let mut ciphertext = signer.to_bytes().to_vec();
-        aes_128_ctr(&key, &iv, &mut ciphertext)?;
-        let mac = mac(&key, &ciphertext);
-        Ok(Self { kdf, mac, iv, ciphertext, address: Some(signer.address()), id: Uuid::new_v4() })
+        let sealed = Sealed::seal(signer.to_bytes().as_slice(), password.raw_bytes(), kdf, mac)?;
+        Ok(Self { sealed, address: Some(signer.address()), id: Uuid::new_v4() })
     }
 
     /// Decrypts the key. A MAC mismatch is [`Error::WrongPassword`]; a recorded address that
     /// does not match the key is [`Error::IdentityMismatch`].
     pub fn decrypt(&self, password: &Password) -> Result<PrivateKeySigner> {
-        let key = self.kdf.derive(password.raw_bytes())?;
-        if !checksum_matches(&mac(&key, &self.ciphertext), &self.mac) {
-            return Err(Error::WrongPassword);
-        }
-        let mut secret = Zeroizing::new(self.ciphertext.clone());
-        aes_128_ctr(&key, &self.iv, &mut secret)?;
+        let secret = self.sealed.open(password.raw_bytes(), mac)?;
         let signer = PrivateKeySigner::from_slice(&secret)
             .map_err(|e| Error::InvalidSecret(e.to_string()))?;
         if self.address.is_some_and(|a| a != signer.address()) {
@@ -109,20 +93,21 @@ impl V3Keystore {
 
     /// The KDF this keystore uses.
     pub fn kdf(&self) -> &Kdf {
-        &self.kdf
+        &self.sealed.kdf
     }
 
     /// Serializes to V3 JSON.
     pub fn to_json(&self) -> String {
-        let (kdf_fn, kdf_params) = self.kdf.to_json();
+        let Sealed { kdf, checksum: mac, iv, ciphertext } = &self.sealed;
+        let (kdf_fn, kdf_params) = kdf.to_json();
         let mut v = json!({
             "crypto": {
                 "cipher": "aes-128-ctr",
-                "cipherparams": {"iv": hex::encode(&self.iv)},
-                "ciphertext": hex::encode(&self.ciphertext),
+                "cipherparams": {"iv": hex::encode(iv)},
+                "ciphertext": hex::encode(ciphertext),
                 "kdf": kdf_fn,
                 "kdfparams": kdf_params,
-                "mac": hex::encode(&self.mac)
+                "mac": hex::encode(mac)
             },
             "id": self.id.to_string(),
             "version": VERSION
@@ -139,20 +124,9 @@ impl V3Keystore {
     }
 }
 
-fn mac(key: &[u8; 32], ciphertext: &[u8]) -> Vec<u8> {
-    let mut preimage = Zeroizing::new(checksum_key(key).to_vec());
+/// V3's checksum (its `mac`): keccak-256 of the checksum key and the ciphertext.
+fn mac(checksum_key: &[u8], ciphertext: &[u8]) -> Vec<u8> {
+    let mut preimage = Zeroizing::new(checksum_key.to_vec());
     preimage.extend_from_slice(ciphertext);
     keccak256(preimage.as_slice()).to_vec()
-}
-
-/// Creates `path` (failing if it exists) with mode 0600 on Unix, writes `bytes` and syncs.
-pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| Error::Io { path: path.to_owned(), source };
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).map_err(io)?;
-    file.write_all(bytes).map_err(io)?;
-    file.sync_all().map_err(io)
 }

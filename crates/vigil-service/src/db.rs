@@ -23,6 +23,8 @@ use sqlx::{
     migrate::{MigrateError, Migrator},
 };
 
+use crate::migrations::EmbeddedMigrations;
+
 /// Wall-clock unix milliseconds: the stores' clock (leases, `created_at_ms`, `updated_at_ms`).
 pub fn now_ms() -> u64 {
     SystemTime::now()
@@ -111,22 +113,28 @@ impl fmt::Display for Backend {
     }
 }
 
-/// A store's migrations, one set per dialect (same versions in both).
+/// A store's migrations, one set per dialect (same versions in both), embedded with
+/// [`embed_migrations!`](crate::embed_migrations).
 #[derive(Clone, Copy, Debug)]
 pub struct Migrations {
     /// For SQLite.
-    pub sqlite: &'static Migrator,
+    pub sqlite: EmbeddedMigrations,
     /// For PostgreSQL.
-    pub postgres: &'static Migrator,
+    pub postgres: EmbeddedMigrations,
 }
 
 impl Migrations {
     /// The set for `backend`.
-    pub const fn for_backend(&self, backend: Backend) -> &'static Migrator {
+    pub const fn for_backend(&self, backend: Backend) -> EmbeddedMigrations {
         match backend {
             Backend::Sqlite => self.sqlite,
             Backend::Postgres => self.postgres,
         }
+    }
+
+    /// A migrator over the set for `backend`.
+    pub async fn migrator(&self, backend: Backend) -> Result<Migrator, MigrateError> {
+        self.for_backend(backend).migrator().await
     }
 }
 
@@ -201,8 +209,8 @@ impl Db {
             }
         };
         let db = Self { pool, backend };
-        let migrator = migrations.for_backend(backend);
-        db.check_schema_version(migrator).await?;
+        let migrator = migrations.migrator(backend).await?;
+        db.check_schema_version(&migrator).await?;
         migrator.run(&db.pool).await?;
         Ok(db)
     }
@@ -214,7 +222,7 @@ impl Db {
     pub async fn inspect(url: &str, migrations: Migrations) -> Result<SchemaStatus, DbError> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
-        let migrator = migrations.for_backend(backend);
+        let migrator = migrations.migrator(backend).await?;
         let known = migrator.iter().count();
         let missing = SchemaStatus { backend, exists: false, applied: 0, pending: known };
         let connect_url = match backend {
@@ -248,7 +256,7 @@ impl Db {
         };
         let pool = AnyPoolOptions::new().max_connections(1).connect(&connect_url).await?;
         let db = Self { pool, backend };
-        let checked = db.check_schema_version(migrator).await;
+        let checked = db.check_schema_version(&migrator).await;
         let applied = match checked {
             Ok(()) => db.applied_versions().await,
             Err(e) => Err(e),
@@ -326,7 +334,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    static EMPTY: Migrator = Migrator::DEFAULT;
+    const EMPTY: EmbeddedMigrations = EmbeddedMigrations(&[]);
 
     #[test]
     fn urls_name_backends() {
@@ -358,7 +366,7 @@ mod tests {
     async fn sqlite_file_opens_in_wal_with_full_sync() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
-        let m = Migrations { sqlite: &EMPTY, postgres: &EMPTY };
+        let m = Migrations { sqlite: EMPTY, postgres: EMPTY };
         let db = Db::open(&url, m, 2).await.unwrap();
         let mode: String =
             sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&db.pool).await.unwrap();
@@ -375,7 +383,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("t.db");
         let url = format!("sqlite://{}", file.display());
-        let m = Migrations { sqlite: &EMPTY, postgres: &EMPTY };
+        let m = Migrations { sqlite: EMPTY, postgres: EMPTY };
         let status = Db::inspect(&url, m).await.unwrap();
         assert_eq!(
             status,

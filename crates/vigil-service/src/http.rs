@@ -1,12 +1,14 @@
 //! What the three HTTP APIs share: one error body, the `/metrics` and `/openapi.json` routes,
-//! and one [`serve`].
+//! the part of the OpenAPI document that documents them ([`document`]), and one [`serve`].
 //!
 //! Every error any Vigil API answers, an unknown route included, is a status and an
 //! [`ErrorBody`]: `{"error": "<stable code>", "message": "<for a person>"}`. Clients branch on
 //! `error`, never on `message`, and neither carries internal detail ([`HttpError::internal`]
-//! logs it instead).
+//! logs it instead). The answers every API documents alike ([`MethodNotAllowed`], [`Internal`],
+//! [`BodyTooLarge`]) are written once here, with the body the server really sends as the example
+//! ([`error_responses`]).
 
-use std::{borrow::Cow, future::Future, sync::Arc};
+use std::{borrow::Cow, collections::BTreeMap, future::Future, sync::Arc};
 
 use axum::{
     Json, Router,
@@ -17,7 +19,10 @@ use axum::{
 };
 use prometheus::{Registry, TextEncoder};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{
+    IntoResponses, OpenApi, ToSchema,
+    openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder, response::Response as DocResponse},
+};
 
 #[cfg(feature = "test-utils")]
 pub mod conformance;
@@ -60,7 +65,26 @@ impl HttpError {
     /// 500 `internal`: `detail` goes to the log, the answer says only "internal error".
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(target: "vigil::http", error = %detail, "request failed");
+        Self::internal_answer()
+    }
+
+    /// What [`Self::internal`] answers, whatever the detail.
+    fn internal_answer() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+    }
+
+    /// 413 `body_too_large`: the request body is over `limit` bytes.
+    pub fn body_too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            format!("request body is larger than {limit} bytes"),
+        )
+    }
+
+    /// 400 `bad_request`: a parameter or body the route cannot read.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
     }
 
     /// 404 `unknown_route`, so a client with a wrong base URL can tell it from a missing
@@ -107,6 +131,90 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// OpenAPI responses for error answers: each `(description, error)` documented under the error's
+/// status, with its [`ErrorBody`] as the example, so an example is always what the server sends.
+/// Implement [`IntoResponses`] with it for a group of answers several routes share, and list
+/// the type in `#[utoipa::path(responses(…))]`.
+pub fn error_responses<'a>(
+    answers: impl IntoIterator<Item = (&'a str, HttpError)>,
+) -> BTreeMap<String, RefOr<DocResponse>> {
+    answers
+        .into_iter()
+        .map(|(description, error)| {
+            // A struct of two strings always serializes.
+            let example = serde_json::to_value(error.body()).unwrap_or_default();
+            let content = ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name(ErrorBody::name())))
+                .example(Some(example))
+                .build();
+            let response = ResponseBuilder::new()
+                .description(description)
+                .content("application/json", content);
+            (error.status.as_u16().to_string(), response.build().into())
+        })
+        .collect()
+}
+
+/// 405 `method_not_allowed`, which every route answers to another method ([`with_fallbacks`]).
+#[derive(Debug)]
+pub struct MethodNotAllowed;
+
+impl IntoResponses for MethodNotAllowed {
+    fn responses() -> BTreeMap<String, RefOr<DocResponse>> {
+        error_responses([("Another method", HttpError::method_not_allowed())])
+    }
+}
+
+/// 500 `internal` ([`HttpError::internal`]), for routes that can fail inside.
+#[derive(Debug)]
+pub struct Internal;
+
+impl IntoResponses for Internal {
+    fn responses() -> BTreeMap<String, RefOr<DocResponse>> {
+        error_responses([("`internal`", HttpError::internal_answer())])
+    }
+}
+
+/// 413 `body_too_large` ([`HttpError::body_too_large`]) for a route whose body limit is `LIMIT`
+/// bytes by default.
+#[derive(Debug)]
+pub struct BodyTooLarge<const LIMIT: usize>;
+
+impl<const LIMIT: usize> IntoResponses for BodyTooLarge<LIMIT> {
+    fn responses() -> BTreeMap<String, RefOr<DocResponse>> {
+        error_responses([("`body_too_large`", HttpError::body_too_large(LIMIT))])
+    }
+}
+
+/// The part every API's OpenAPI document shares: [`metrics`], [`openapi`], [`ErrorBody`] and
+/// the `metrics` tag.
+#[derive(OpenApi)]
+#[openapi(
+    paths(metrics, openapi),
+    components(schemas(ErrorBody)),
+    tags((name = "metrics", description = "Prometheus metrics, on the metrics address")),
+)]
+struct SharedDoc;
+
+/// An API's OpenAPI document: `D`'s own routes, tags and info, and what every API shares
+/// (`GET /metrics`, `GET /openapi.json`, the [`ErrorBody`] schema).
+pub fn document<D: OpenApi>() -> utoipa::openapi::OpenApi {
+    let mut doc = D::openapi();
+    doc.merge(SharedDoc::openapi());
+    doc.info.license = Some(utoipa::openapi::License::new(LICENSE));
+    let own = doc.info.description.take().unwrap_or_default();
+    doc.info.description = Some(format!("{own} {ERROR_CONVENTION}"));
+    doc
+}
+
+/// The license every document names.
+const LICENSE: &str = "MIT OR Apache-2.0";
+
+/// What every document says about errors, after the service's own description.
+const ERROR_CONVENTION: &str = "Every error is `{\"error\": \"<code>\", \"message\": \"…\"}` \
+                                (`ErrorBody`); an unknown route is 404 `unknown_route`, a known \
+                                route with another method 405 `method_not_allowed`.";
+
 /// `router` answering [`HttpError::unknown_route`] for unknown paths and
 /// [`HttpError::method_not_allowed`] for a known path with another method.
 pub fn with_fallbacks<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
@@ -121,7 +229,7 @@ pub fn metrics_router(registry: &'static Registry) -> Router {
     with_fallbacks(Router::new().route(METRICS_PATH, get(metrics)).with_state(registry))
 }
 
-/// `GET /metrics`, documented in every API's OpenAPI document (list it in `paths(…)`).
+/// `GET /metrics`, in every API's OpenAPI document.
 #[utoipa::path(
     get,
     path = "/metrics",
@@ -132,8 +240,7 @@ pub fn metrics_router(registry: &'static Registry) -> Router {
             example = "# HELP eigen_performance_score The performance metric is a score between 0 and 100\n# TYPE eigen_performance_score gauge\neigen_performance_score 100\n"),
         (status = 500, description = "The registry cannot be encoded", body = ErrorBody,
             example = json!({"error": "internal", "message": "internal error"})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        MethodNotAllowed,
     )
 )]
 pub async fn metrics(State(registry): State<&'static Registry>) -> Result<Response, HttpError> {
@@ -150,6 +257,20 @@ pub fn openapi_json(doc: &utoipa::openapi::OpenApi) -> String {
     json
 }
 
+/// Test support: whether `doc` is the document committed as `openapi.json` in the package at
+/// `manifest_dir` (with `VIGIL_BLESS=1`, rewrites the file instead). The error names the
+/// command that regenerates it, for `package`'s unit test named `openapi`.
+#[cfg(feature = "test-utils")]
+pub fn check_committed(
+    doc: &utoipa::openapi::OpenApi,
+    manifest_dir: &str,
+    package: &str,
+) -> Result<(), String> {
+    let committed = std::path::Path::new(manifest_dir).join("openapi.json");
+    let regenerate = format!("VIGIL_BLESS=1 cargo test -p {package} --lib openapi");
+    conformance::compare_or_bless(&openapi_json(doc), &committed, &regenerate)
+}
+
 /// `GET /openapi.json`: `doc`, encoded once. Merge it into the API's router.
 pub fn openapi_router<S: Clone + Send + Sync + 'static>(
     doc: &utoipa::openapi::OpenApi,
@@ -158,7 +279,7 @@ pub fn openapi_router<S: Clone + Send + Sync + 'static>(
     Router::new().route(OPENAPI_PATH, get(openapi)).with_state(json)
 }
 
-/// `GET /openapi.json`, documented in every API's OpenAPI document (list it in `paths(…)`).
+/// `GET /openapi.json`, in every API's OpenAPI document.
 #[utoipa::path(
     get,
     path = "/openapi.json",
@@ -167,8 +288,7 @@ pub fn openapi_router<S: Clone + Send + Sync + 'static>(
     responses(
         (status = 200, description = "The API's OpenAPI document", body = serde_json::Value,
             example = json!({"openapi": "3.1.0", "info": {"title": "…", "version": "0.1.0"}, "paths": {}})),
-        (status = 405, description = "Another method", body = ErrorBody,
-            example = json!({"error": "method_not_allowed", "message": "method not allowed"})),
+        MethodNotAllowed,
     )
 )]
 pub async fn openapi(State(json): State<Arc<str>>) -> Response {
@@ -231,5 +351,17 @@ mod tests {
         let response = HttpError::unknown_route().retry_after(3).into_response();
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert_eq!(response.headers()[header::RETRY_AFTER], "3");
+    }
+
+    #[test]
+    fn documented_errors_are_the_answers() {
+        let documented = BodyTooLarge::<1024>::responses();
+        let Some(RefOr::T(response)) = documented.get("413") else { panic!("413 is not inline") };
+        let example = response.content["application/json"].example.clone().unwrap();
+        let sent = serde_json::to_value(HttpError::body_too_large(1024).body()).unwrap();
+        assert_eq!(example, sent);
+        let doc = document::<SharedDoc>();
+        assert_eq!(doc.paths.paths.len(), 2);
+        assert!(doc.components.unwrap().schemas.contains_key("ErrorBody"));
     }
 }

@@ -17,6 +17,8 @@
 //!   each with its fix; [`preflight::chain`] and [`preflight::db`] hold the shared ones.
 //! - [`db`]: opening a SQLite or PostgreSQL database with its migrations, and the stores' row
 //!   helpers ([`db::now_ms`], [`db::to_i64`]).
+//! - [`migrations`]: SQL migrations embedded with [`embed_migrations!`] and run by sqlx's runtime
+//!   migrator, so no build compiles sqlx's macros (a second sqlx and SQLite for the host).
 //! - [`http`]: what the three HTTP APIs share: one error body ([`http::ErrorBody`],
 //!   `{"error": "<code>", "message": "…"}`) and error type ([`http::HttpError`]), the
 //!   `GET /metrics` router, the `GET /openapi.json` route, binding and one graceful [`http::serve`].
@@ -26,6 +28,8 @@
 //!   `main` ([`cli::service_main`] over a [`cli::Service`], implemented with [`service!`]).
 //! - [`sections`]: the configuration the aggregator and the slasher share (`[chain]`, the
 //!   submitting key, the replica's lease name), validated and acted on once.
+//! - [`tasks`]: a service's named tasks and their graceful shutdown ([`tasks::TaskManager`]): a
+//!   failed task stops the service, stragglers are aborted after a grace period.
 //! - [`outbox`]: the transaction outbox the aggregator and the slasher send through: leases
 //!   ([`outbox::LeaseTable`]), chain-first checks, write-ahead, fee bumps, resends
 //!   ([`outbox::TxManager`] over a domain's [`outbox::Job`]).
@@ -38,6 +42,7 @@ pub mod db;
 pub mod http;
 mod logs;
 pub mod metrics;
+pub mod migrations;
 pub mod outbox;
 mod paths;
 pub mod preflight;
@@ -46,6 +51,7 @@ mod run;
 pub mod sections;
 mod show;
 mod signal;
+pub mod tasks;
 
 pub use config::{
     AGGREGATOR_ENV_PREFIX, ConfigError, ENV_PREFIXES, OPERATOR_ENV_PREFIX, SLASHER_ENV_PREFIX,

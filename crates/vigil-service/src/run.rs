@@ -43,6 +43,15 @@ pub enum RunError {
         #[source]
         source: BoxError,
     },
+    /// A running task failed (an error, a panic, or a critical task that ended before
+    /// shutdown): the service stopped so that its supervisor restarts it.
+    #[error("task {task} failed: {reason}")]
+    Task {
+        /// The task's name (`api`, `submitter`).
+        task: &'static str,
+        /// What it reported.
+        reason: String,
+    },
 }
 
 impl RunError {

@@ -1,7 +1,8 @@
 //! The configuration the aggregator and the slasher share, with one validation and one way to
 //! act on it: the `[chain]` section ([`ChainSection`]: the L1, checked against the deployment),
-//! the submitting account ([`SubmitterKey`]: a keystore and where its password comes from) and
-//! the lease owner's name ([`replica_id`]).
+//! the submitting account ([`SubmitterKey`]: a keystore and where its password comes from), the
+//! `[submitter]` section around it ([`submitter_section!`](crate::submitter_section): the key,
+//! the outbox policy and a service's own fields) and the lease owner's name ([`replica_id`]).
 
 use std::{
     path::{Path, PathBuf},
@@ -134,6 +135,144 @@ impl SubmitterKey<'_> {
     }
 }
 
+/// Declares a service's `[submitter]` section: the fields every submitting service has (the
+/// key, the lease, the outbox policy) and the service's own, in one flat table that refuses
+/// unknown fields (serde's `flatten` would not), with their defaults and the methods that act
+/// on them: `key()`, `validate()`, `resolve_paths(base)` and `tx_config()`, the
+/// [`TxConfig`](crate::outbox::TxConfig) its outbox runs with.
+///
+/// `service` names the keystore (`keys/<service>.json`), the password variable
+/// (`VIGIL_PASSWORD_<SERVICE>`) and the replica ([`replica_id`]); `job` is what a lease holds,
+/// for the field docs. `defaults` are the service's policy; `own` its further fields, each with
+/// its default.
+///
+/// ```ignore
+/// vigil_service::submitter_section! {
+///     /// `[submitter]`: the account that sends slashing transactions, and how.
+///     pub struct SubmitterSection {
+///         service: "slasher",
+///         job: "offence",
+///         defaults: { lease_ms: 60_000, poll_ms: 2_000, receipt_timeout_ms: 36_000, max_attempts: 20 },
+///         own: {
+///             /// Raise an alarm this many blocks before an offender stops being slashable.
+///             alarm_blocks: u64 = 7_200,
+///         },
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! submitter_section {
+    (
+        $(#[$meta:meta])*
+        pub struct $ty:ident {
+            service: $service:literal,
+            job: $job:literal,
+            defaults: {
+                lease_ms: $lease_ms:expr,
+                poll_ms: $poll_ms:expr,
+                receipt_timeout_ms: $receipt_timeout_ms:expr,
+                max_attempts: $max_attempts:expr $(,)?
+            }
+            $(, own: { $($(#[$own_meta:meta])* $own:ident: $own_ty:ty = $own_default:expr),* $(,)? })?
+            $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, ::serde::Serialize, ::serde::Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct $ty {
+            /// Web3 secret-storage (V3) keystore of the submitting account.
+            pub keystore: ::std::path::PathBuf,
+            /// Environment variable holding the keystore password (used when `password_file` is
+            /// unset). Never under an override prefix (`VIGIL_<SERVICE>_…`): the loader would
+            /// refuse it.
+            pub password_env: ::std::string::String,
+            /// File holding the keystore password.
+            pub password_file: ::std::option::Option<::std::path::PathBuf>,
+            #[doc = concat!("This replica's name in ", $job, " leases (empty: `", $service, "-<host>-<pid>`).")]
+            pub replica_id: ::std::string::String,
+            #[doc = concat!("How long a claimed ", $job, " stays leased to this replica, in milliseconds.")]
+            pub lease_ms: u64,
+            #[doc = concat!("How often to look for ", $job, "s to act on, in milliseconds.")]
+            pub poll_ms: u64,
+            /// How long to wait for a receipt before replacing the transaction with higher fees,
+            /// in milliseconds.
+            pub receipt_timeout_ms: u64,
+            #[doc = concat!("Transactions per ", $job, " (replacements and resends included, counted durably across restarts) before giving up on it.")]
+            pub max_attempts: u32,
+            /// Fee increase of each replacement, in percent (at least 10, the node's replacement
+            /// rule).
+            pub fee_bump_percent: u64,
+            /// Blocks on top of the including block before a transaction counts as mined (0
+            /// trusts a block a reorg can still remove).
+            pub confirmations: u64,
+            $($(
+                $(#[$own_meta])*
+                pub $own: $own_ty,
+            )*)?
+        }
+
+        impl ::std::default::Default for $ty {
+            fn default() -> Self {
+                Self {
+                    keystore: ::std::path::PathBuf::from(concat!("keys/", $service, ".json")),
+                    password_env: format!("VIGIL_PASSWORD_{}", $service.to_ascii_uppercase()),
+                    password_file: None,
+                    replica_id: ::std::string::String::new(),
+                    lease_ms: $lease_ms,
+                    poll_ms: $poll_ms,
+                    receipt_timeout_ms: $receipt_timeout_ms,
+                    max_attempts: $max_attempts,
+                    fee_bump_percent: 20,
+                    confirmations: 2,
+                    $($($own: $own_default,)*)?
+                }
+            }
+        }
+
+        impl $ty {
+            /// The submitting key as the kernel reads it.
+            pub fn key(&self) -> $crate::sections::SubmitterKey<'_> {
+                $crate::sections::SubmitterKey {
+                    keystore: &self.keystore,
+                    password_env: &self.password_env,
+                    password_file: self.password_file.as_deref(),
+                }
+            }
+
+            /// Refuses a password variable under an override prefix and a fee bump nodes would
+            /// reject.
+            pub fn validate(&self) -> ::std::result::Result<(), $crate::ConfigError> {
+                self.key().validate()?;
+                $crate::sections::check_fee_bump(self.fee_bump_percent)
+            }
+
+            /// Makes the relative key paths relative to `base` (the config file's folder).
+            pub fn resolve_paths(&mut self, base: &::std::path::Path) {
+                $crate::resolve_path(base, &mut self.keystore);
+                if let Some(file) = self.password_file.as_mut() {
+                    $crate::resolve_path(base, file);
+                }
+            }
+
+            /// How this replica's outbox runs: named by [`replica_id`]($crate::sections::replica_id),
+            /// with this section's lease and policy.
+            pub fn tx_config(&self) -> $crate::outbox::TxConfig {
+                let ms = ::std::time::Duration::from_millis;
+                $crate::outbox::TxConfig {
+                    owner: $crate::sections::replica_id(&self.replica_id, $service),
+                    lease: ms(self.lease_ms),
+                    poll: ms(self.poll_ms),
+                    receipt_timeout: ms(self.receipt_timeout_ms),
+                    max_attempts: self.max_attempts,
+                    fee_bump_percent: self.fee_bump_percent,
+                    confirmations: self.confirmations,
+                }
+            }
+        }
+    };
+}
+
 /// Refuses a replacement fee bump below 10%, the smallest nodes accept
 /// (`submitter.fee_bump_percent`).
 pub fn check_fee_bump(percent: u64) -> Result<(), ConfigError> {
@@ -188,6 +327,59 @@ mod tests {
         assert!(id.starts_with("aggregator-"), "{id}");
         assert!(id.ends_with(&format!("-{}", std::process::id())), "{id}");
         assert!(id.len() > "aggregator--".len() + std::process::id().to_string().len(), "{id}");
+    }
+
+    // The macro declares public items, as a service's config module needs them.
+    #[allow(unreachable_pub)]
+    mod section {
+        crate::submitter_section! {
+            /// A service's section with a field of its own.
+            pub struct TestSection {
+                service: "tester",
+                job: "test",
+                defaults: { lease_ms: 1_000, poll_ms: 10, receipt_timeout_ms: 2_000, max_attempts: 3 },
+                own: {
+                    /// Its own field.
+                    alarm_blocks: u64 = 7,
+                },
+            }
+        }
+    }
+    use section::TestSection;
+
+    #[test]
+    fn a_submitter_section_is_one_flat_strict_table() {
+        let section = TestSection::default();
+        assert_eq!(section.keystore, Path::new("keys/tester.json"));
+        assert_eq!(section.password_env, "VIGIL_PASSWORD_TESTER");
+        assert_eq!((section.alarm_blocks, section.fee_bump_percent), (7, 20));
+        let parsed: TestSection =
+            figment::Figment::from(figment::providers::Serialized::defaults(&section))
+                .merge(("alarm_blocks", 9))
+                .extract()
+                .unwrap();
+        assert_eq!(parsed, TestSection { alarm_blocks: 9, ..TestSection::default() });
+        let unknown = figment::Figment::from(figment::providers::Serialized::defaults(&section))
+            .merge(("lease_msx", 9))
+            .extract::<TestSection>()
+            .unwrap_err();
+        assert!(unknown.to_string().contains("lease_msx"), "{unknown}");
+
+        let tx = TestSection { replica_id: "t-1".into(), ..section.clone() }.tx_config();
+        assert_eq!((tx.owner.as_str(), tx.lease, tx.poll), ("t-1", ms(1_000), ms(10)));
+        assert_eq!((tx.receipt_timeout, tx.max_attempts, tx.confirmations), (ms(2_000), 3, 2));
+        assert!(section.tx_config().owner.starts_with("tester-"));
+
+        let mut bad = TestSection { fee_bump_percent: 9, ..section.clone() };
+        assert!(bad.validate().unwrap_err().to_string().contains("submitter.fee_bump_percent"));
+        bad.password_file = Some("pass".into());
+        bad.resolve_paths(Path::new("/etc/vigil"));
+        assert_eq!(bad.keystore, Path::new("/etc/vigil/keys/tester.json"));
+        assert_eq!(bad.password_file.as_deref(), Some(Path::new("/etc/vigil/pass")));
+    }
+
+    fn ms(ms: u64) -> Duration {
+        Duration::from_millis(ms)
     }
 
     #[test]

@@ -1,12 +1,19 @@
 //! The SQLite slashing-protection database.
 
-use std::{collections::BTreeMap, path::Path, time::Duration};
+use std::{
+    borrow::Cow, collections::BTreeMap, future::Future, path::Path, pin::Pin, time::Duration,
+};
 
 use alloy_primitives::B256;
 use sqlx::{
-    SqliteConnection, SqlitePool,
-    migrate::Migrator,
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous},
+    Sqlite, SqliteConnection, SqlitePool,
+    error::BoxDynError,
+    migrate::{Migration, MigrationSource, MigrationType, Migrator},
+    query::{Query, QueryAs},
+    sqlite::{
+        SqliteArguments, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions,
+        SqliteSynchronous,
+    },
 };
 use tracing::{debug, info, warn};
 use vigil_types::{Checkpoint, PublicKeyBytes, SigningDomain};
@@ -16,8 +23,32 @@ use crate::{
     Safe, lock::LockFile, metrics,
 };
 
-/// The crate's migrations (`crates/vigil-slashing-protection/migrations/`), run at every open.
-pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
+/// The crate's migrations (`crates/vigil-slashing-protection/migrations/`), embedded in the
+/// binary and run at every open. Each is what sqlx's directory resolver (and its `migrate!`
+/// macro, which this crate does not build) makes of the file: the same version, description
+/// and checksum; `tests/it/schema.rs` compares them with the folder.
+pub fn migrations() -> Vec<Migration> {
+    vec![Migration::new(
+        20_261_125_000_000,
+        Cow::Borrowed("initial"),
+        MigrationType::Simple,
+        Cow::Borrowed(include_str!("../migrations/20261125000000_initial.sql")),
+        false,
+    )]
+}
+
+/// [`migrations`] as a source for sqlx's [`Migrator`].
+#[derive(Clone, Copy, Debug)]
+struct Embedded;
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = std::result::Result<Vec<Migration>, BoxDynError>> + Send>>
+    {
+        Box::pin(std::future::ready(Ok(migrations())))
+    }
+}
 
 /// How long a statement waits for SQLite's own lock before failing. Only this process touches
 /// the file (see the lock file), so contention means an outside reader such as a backup tool.
@@ -81,8 +112,9 @@ impl SlashingDatabase {
             .connect_with(options)
             .await?;
         let db = Self { pool, lock };
-        db.check_schema_version().await?;
-        MIGRATOR.run(&db.pool).await?;
+        let migrator = Migrator::new(Embedded).await?;
+        db.check_schema_version(&migrator).await?;
+        migrator.run(&db.pool).await?;
         info!(target: "protection", path = %path.display(), lock = %db.lock.path().display(), "slashing-protection database open");
         Ok(db)
     }
@@ -94,8 +126,8 @@ impl SlashingDatabase {
     }
 
     /// Refuses a database whose applied migrations this build does not know.
-    async fn check_schema_version(&self) -> Result<()> {
-        let supported = MIGRATOR.iter().map(|m| m.version).max().unwrap_or_default();
+    async fn check_schema_version(&self, migrator: &Migrator) -> Result<()> {
+        let supported = migrator.iter().map(|m| m.version).max().unwrap_or_default();
         let has_table: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
         )
@@ -108,7 +140,7 @@ impl SlashingDatabase {
             .fetch_all(&self.pool)
             .await?;
         // A migration this build does not have was written by a newer (or foreign) build.
-        if applied.iter().any(|v| MIGRATOR.iter().all(|m| m.version != *v)) {
+        if applied.iter().any(|v| migrator.iter().all(|m| m.version != *v)) {
             let found = applied.iter().copied().max().unwrap_or_default();
             return Err(Error::UnsupportedSchema { found, supported });
         }
@@ -202,8 +234,9 @@ impl SlashingDatabase {
         let domain_id = domain_id(&mut tx, domain, true)
             .await?
             .ok_or(Error::CorruptRow { what: "domain id" })?;
+        let slot = Slot { key_id, domain_id, rollup_id };
 
-        let recorded = blocks_at(&mut tx, key_id, domain_id, rollup_id, height).await?;
+        let recorded = blocks_at(&mut tx, slot, height).await?;
         if let Some(existing) = recorded.iter().find(|b| **b != attempted) {
             return Err(NotSafe::Conflict {
                 rollup_id: checkpoint.rollup_id,
@@ -216,7 +249,7 @@ impl SlashingDatabase {
             tx.commit().await.map_err(Error::from)?;
             return Ok(Safe::SameBlock);
         }
-        if let Some(mark) = low_water_mark(&mut tx, key_id, domain_id, rollup_id).await?
+        if let Some(mark) = low_water_mark(&mut tx, slot).await?
             && checkpoint.height <= mark
         {
             return Err(NotSafe::BelowLowWaterMark {
@@ -225,7 +258,7 @@ impl SlashingDatabase {
                 low_water_mark: mark,
             });
         }
-        insert_record(&mut tx, key_id, domain_id, rollup_id, height, &attempted).await?;
+        insert_record(&mut tx, slot, height, &attempted).await?;
         tx.commit().await.map_err(Error::from)?;
         Ok(Safe::Valid)
     }
@@ -240,12 +273,10 @@ impl SlashingDatabase {
     ) -> Result<Vec<RecordedBlock>> {
         let (rollup_id, height) = (to_i64("rollupId", rollup_id)?, to_i64("height", height)?);
         let mut conn = self.pool.acquire().await?;
-        let (Some(key_id), Some(domain_id)) =
-            (key_id(&mut conn, pubkey).await?, domain_id(&mut conn, domain, false).await?)
-        else {
-            return Ok(Vec::new());
-        };
-        blocks_at(&mut conn, key_id, domain_id, rollup_id, height).await
+        match Slot::find(&mut conn, pubkey, domain, rollup_id).await? {
+            Some(slot) => blocks_at(&mut conn, slot, height).await,
+            None => Ok(Vec::new()),
+        }
     }
 
     /// The effective low-water mark for `(pubkey, domain, rollup_id)`: heights at or below it
@@ -258,12 +289,10 @@ impl SlashingDatabase {
     ) -> Result<Option<u64>> {
         let rollup_id = to_i64("rollupId", rollup_id)?;
         let mut conn = self.pool.acquire().await?;
-        let (Some(key_id), Some(domain_id)) =
-            (key_id(&mut conn, pubkey).await?, domain_id(&mut conn, domain, false).await?)
-        else {
-            return Ok(None);
-        };
-        low_water_mark(&mut conn, key_id, domain_id, rollup_id).await
+        match Slot::find(&mut conn, pubkey, domain, rollup_id).await? {
+            Some(slot) => low_water_mark(&mut conn, slot).await,
+            None => Ok(None),
+        }
     }
 
     /// Merges an interchange file for `domain` into the database, in one transaction.
@@ -298,7 +327,8 @@ impl SlashingDatabase {
                 let (rollup_id, height) =
                     (to_i64("rollupId", cp.rollup_id)?, to_i64("height", cp.height)?);
                 let block = RecordedBlock { block_hash: cp.block_hash, state_root: cp.state_root };
-                if insert_record(&mut tx, key_id, domain_id, rollup_id, height, &block).await? {
+                let slot = Slot { key_id, domain_id, rollup_id };
+                if insert_record(&mut tx, slot, height, &block).await? {
                     summary.inserted = summary.inserted.saturating_add(1);
                 } else {
                     summary.duplicates = summary.duplicates.saturating_add(1);
@@ -306,15 +336,13 @@ impl SlashingDatabase {
                 lowest.entry(rollup_id).and_modify(|h| *h = (*h).min(height)).or_insert(height);
             }
             for (rollup_id, height) in lowest {
-                sqlx::query(
+                let slot = Slot { key_id, domain_id, rollup_id };
+                slot.bind(sqlx::query(
                     "INSERT INTO low_water_marks (key_id, domain_id, rollup_id, imported_height)
                      VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (key_id, domain_id, rollup_id) DO UPDATE SET imported_height =
                        min(coalesce(imported_height, excluded.imported_height), excluded.imported_height)",
-                )
-                .bind(key_id)
-                .bind(domain_id)
-                .bind(rollup_id)
+                ))
                 .bind(height)
                 .execute(&mut *tx)
                 .await?;
@@ -423,6 +451,57 @@ impl SlashingDatabase {
     }
 }
 
+/// One series of records as stored: a key's checkpoints of one rollup in one domain. Every
+/// record and low-water mark is keyed by it, and every query of them binds it as `?1, ?2, ?3`.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    key_id: i64,
+    domain_id: i64,
+    rollup_id: i64,
+}
+
+impl Slot {
+    /// The slot of `(pubkey, domain, rollup_id)` if both the key and the domain are known,
+    /// without creating either.
+    async fn find(
+        conn: &mut SqliteConnection,
+        pubkey: &PublicKeyBytes,
+        domain: &SigningDomain,
+        rollup_id: i64,
+    ) -> Result<Option<Self>> {
+        let Some(key_id) = key_id(conn, pubkey).await? else {
+            return Ok(None);
+        };
+        Ok(domain_id(conn, domain, false).await?.map(|domain_id| Self {
+            key_id,
+            domain_id,
+            rollup_id,
+        }))
+    }
+
+    /// Binds the slot to `query`'s next three parameters (`?1, ?2, ?3` for a fresh query).
+    fn bind<'q, Q: Bind<'q>>(self, query: Q) -> Q {
+        query.bind_i64(self.key_id).bind_i64(self.domain_id).bind_i64(self.rollup_id)
+    }
+}
+
+/// sqlx's [`Query`] and [`QueryAs`] each have `bind`, but no trait in common.
+trait Bind<'q> {
+    fn bind_i64(self, value: i64) -> Self;
+}
+
+impl<'q> Bind<'q> for Query<'q, Sqlite, SqliteArguments<'q>> {
+    fn bind_i64(self, value: i64) -> Self {
+        self.bind(value)
+    }
+}
+
+impl<'q, O> Bind<'q> for QueryAs<'q, Sqlite, O, SqliteArguments<'q>> {
+    fn bind_i64(self, value: i64) -> Self {
+        self.bind(value)
+    }
+}
+
 async fn key_id(conn: &mut SqliteConnection, pubkey: &PublicKeyBytes) -> Result<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM keys WHERE pubkey = ?1")
         .bind(pubkey.0.as_slice())
@@ -468,22 +547,18 @@ async fn domain_id(
 
 async fn blocks_at(
     conn: &mut SqliteConnection,
-    key_id: i64,
-    domain_id: i64,
-    rollup_id: i64,
+    slot: Slot,
     height: i64,
 ) -> Result<Vec<RecordedBlock>> {
-    let rows: Vec<(Vec<u8>, Vec<u8>)> = sqlx::query_as(
-        "SELECT block_hash, state_root FROM signed_checkpoints
-         WHERE key_id = ?1 AND domain_id = ?2 AND rollup_id = ?3 AND height = ?4
-         ORDER BY block_hash, state_root",
-    )
-    .bind(key_id)
-    .bind(domain_id)
-    .bind(rollup_id)
-    .bind(height)
-    .fetch_all(conn)
-    .await?;
+    let rows: Vec<(Vec<u8>, Vec<u8>)> = slot
+        .bind(sqlx::query_as(
+            "SELECT block_hash, state_root FROM signed_checkpoints
+             WHERE key_id = ?1 AND domain_id = ?2 AND rollup_id = ?3 AND height = ?4
+             ORDER BY block_hash, state_root",
+        ))
+        .bind(height)
+        .fetch_all(conn)
+        .await?;
     rows.into_iter()
         .map(|(block_hash, state_root)| {
             Ok(RecordedBlock {
@@ -494,21 +569,14 @@ async fn blocks_at(
         .collect()
 }
 
-async fn low_water_mark(
-    conn: &mut SqliteConnection,
-    key_id: i64,
-    domain_id: i64,
-    rollup_id: i64,
-) -> Result<Option<u64>> {
-    let row: Option<(Option<i64>, Option<i64>)> = sqlx::query_as(
-        "SELECT imported_height, pruned_height FROM low_water_marks
-         WHERE key_id = ?1 AND domain_id = ?2 AND rollup_id = ?3",
-    )
-    .bind(key_id)
-    .bind(domain_id)
-    .bind(rollup_id)
-    .fetch_optional(conn)
-    .await?;
+async fn low_water_mark(conn: &mut SqliteConnection, slot: Slot) -> Result<Option<u64>> {
+    let row: Option<(Option<i64>, Option<i64>)> = slot
+        .bind(sqlx::query_as(
+            "SELECT imported_height, pruned_height FROM low_water_marks
+             WHERE key_id = ?1 AND domain_id = ?2 AND rollup_id = ?3",
+        ))
+        .fetch_optional(conn)
+        .await?;
     let Some((imported, pruned)) = row else {
         return Ok(None);
     };
@@ -518,20 +586,16 @@ async fn low_water_mark(
 /// Writes one record; `false` if it was already there.
 async fn insert_record(
     conn: &mut SqliteConnection,
-    key_id: i64,
-    domain_id: i64,
-    rollup_id: i64,
+    slot: Slot,
     height: i64,
     block: &RecordedBlock,
 ) -> Result<bool> {
-    let result = sqlx::query(
-        "INSERT INTO signed_checkpoints (key_id, domain_id, rollup_id, height, block_hash, state_root)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
-    )
-    .bind(key_id)
-    .bind(domain_id)
-    .bind(rollup_id)
-    .bind(height)
+    let result = slot
+        .bind(sqlx::query(
+            "INSERT INTO signed_checkpoints (key_id, domain_id, rollup_id, height, block_hash, state_root)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
+        ))
+        .bind(height)
     .bind(block.block_hash.as_slice())
     .bind(block.state_root.as_slice())
     .execute(conn)

@@ -27,7 +27,7 @@
 //!   conflicts between two handles of one process too, and the kernel releases it when the
 //!   holder dies, so a SIGKILLed operator restarts without manual cleanup. (Like every advisory
 //!   lock it does not work across NFS; keep the database on a local disk.)
-//! - **Schema.** Migrations in `migrations/` behind [`MIGRATOR`] run at open; a database with a
+//! - **Schema.** Migrations in `migrations/` behind [`migrations`] run at open; a database with a
 //!   migration this build does not know is refused with [`Error::UnsupportedSchema`].
 //! - **Interchange.** [`Interchange`] is EIP-3076's format in spirit: the verifier domain in the
 //!   metadata, and per key its signed checkpoints. [`SlashingDatabase::import_interchange`]
@@ -51,7 +51,7 @@ mod interchange;
 mod lock;
 mod metrics;
 
-pub use database::{ImportSummary, MIGRATOR, SlashingDatabase};
+pub use database::{ImportSummary, SlashingDatabase, migrations};
 pub use decision::{NotSafe, RecordedBlock, Safe};
 pub use error::{Error, Result};
 pub use interchange::{

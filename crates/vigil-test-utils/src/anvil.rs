@@ -7,6 +7,11 @@ use std::{
     time::Duration,
 };
 
+use alloy::{
+    primitives::{B256, U256},
+    providers::Provider,
+    rpc::json_rpc::RpcSend,
+};
 use tokio::{
     io::{AsyncBufReadExt, BufReader},
     process::{Child, Command},
@@ -66,17 +71,45 @@ pub struct Anvil {
     chain_id: u64,
 }
 
-/// Mines `blocks` blocks (`anvil_mine`): for tests and the devnet only. Production code never
-/// mines; it waits for blocks ([`vigil_chain::wait_for_block`]).
-pub async fn anvil_mine<P: alloy::providers::Provider>(provider: &P, blocks: u64) -> Result<()> {
+/// Calls the devnet-only RPC `method` (`anvil_*`, `evm_*`), discarding its answer.
+async fn devnet_call<P: Provider>(
+    provider: &P,
+    method: &'static str,
+    params: impl RpcSend,
+) -> Result<()> {
     provider
-        .raw_request::<_, serde_json::Value>(
-            "anvil_mine".into(),
-            (alloy::primitives::U256::from(blocks),),
-        )
+        .raw_request::<_, serde_json::Value>(method.into(), params)
         .await
         .map(drop)
-        .map_err(|e| Error::Call { what: "anvil_mine".into(), reason: e.to_string(), revert: None })
+        .map_err(|e| call_failed(method, e))
+}
+
+/// The error of a failed devnet call.
+fn call_failed(method: &str, reason: impl std::fmt::Display) -> Error {
+    Error::Call { what: method.into(), reason: reason.to_string(), revert: None }
+}
+
+/// Mines `blocks` blocks (`anvil_mine`): for tests and the devnet only. Production code never
+/// mines; it waits for blocks ([`vigil_chain::wait_for_block`]).
+pub async fn anvil_mine<P: Provider>(provider: &P, blocks: u64) -> Result<()> {
+    devnet_call(provider, "anvil_mine", (U256::from(blocks),)).await
+}
+
+/// Turns mining a block per transaction on or off (`evm_setAutomine`): off, sent transactions
+/// wait in the pool until a block is mined. For tests only.
+pub async fn set_automine<P: Provider>(provider: &P, on: bool) -> Result<()> {
+    devnet_call(provider, "evm_setAutomine", (on,)).await
+}
+
+/// Drops the pending transaction `hash` from anvil's pool (`anvil_dropTransaction`), as a node
+/// that lost it would, and checks the node no longer knows it. For tests only.
+pub async fn drop_transaction<P: Provider>(provider: &P, hash: B256) -> Result<()> {
+    devnet_call(provider, "anvil_dropTransaction", (hash,)).await?;
+    let what = "anvil_dropTransaction";
+    match provider.get_transaction_by_hash(hash).await.map_err(|e| call_failed(what, e))? {
+        None => Ok(()),
+        Some(_) => Err(call_failed(what, format_args!("the node still knows {hash}"))),
+    }
 }
 
 /// Where the anvil binary is: `$VIGIL_ANVIL`, else the one `scripts/setup.sh` installs under

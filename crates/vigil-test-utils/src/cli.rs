@@ -137,6 +137,43 @@ pub fn passed_checks(out: &Output) -> (Vec<String>, String) {
     (names, stdout)
 }
 
+/// Asserts that a preflight (`check`, `doctor`) passed with exactly the checks `names`, in
+/// order (see [`passed_checks`]); returns its stdout for further assertions.
+///
+/// # Panics
+///
+/// When it failed, a line is not `ok` or the checks differ: this is a test assertion.
+#[allow(clippy::panic)]
+pub fn assert_checks_passed(out: &Output, names: &[&str]) -> String {
+    let (passed, stdout) = passed_checks(out);
+    assert_eq!(passed, names, "{stdout}");
+    stdout
+}
+
+/// Asserts that a preflight (`check`, `doctor`) failed with exit status 1, as it does when a
+/// check fails; returns its stdout (the `FAIL` lines and their fixes).
+///
+/// # Panics
+///
+/// When it exited otherwise: this is a test assertion.
+#[allow(clippy::panic)]
+pub fn assert_checks_failed(out: &Output) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", stderr(out));
+    stdout
+}
+
+/// Parses the shipped sample configuration `config/<file>` (at the repository root) strictly,
+/// the way the services read theirs, for the test that the sample is exactly the defaults.
+#[allow(clippy::panic)]
+pub fn sample_config<T: serde::de::DeserializeOwned>(file: &str) -> T {
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config").join(file);
+    use figment::providers::Format as _;
+    figment::Figment::from(figment::providers::Toml::file(&sample))
+        .extract()
+        .unwrap_or_else(|e| panic!("{}: {e}", sample.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +193,34 @@ mod tests {
     #[should_panic(expected = "no `error:` line")]
     fn no_report_fails() {
         assert_one_paragraph("all fine\n");
+    }
+
+    fn preflight(code: i32, stdout: &str) -> Output {
+        use std::os::unix::process::ExitStatusExt;
+        Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn passed_checks_are_named_in_order() {
+        let out = preflight(0, "ok    L1 chain: 31337\nok    ports: free\n");
+        let stdout = assert_checks_passed(&out, &["L1 chain", "ports"]);
+        assert!(stdout.contains("31337"));
+    }
+
+    #[test]
+    #[should_panic(expected = "ports")]
+    fn a_missing_check_fails() {
+        assert_checks_passed(&preflight(0, "ok    L1 chain: 31337\n"), &["L1 chain", "ports"]);
+    }
+
+    #[test]
+    fn a_failed_preflight_exits_1() {
+        let out = preflight(1, "FAIL  ports: taken\n      fix: free it\n");
+        assert!(assert_checks_failed(&out).contains("fix: free it"));
     }
 
     #[test]

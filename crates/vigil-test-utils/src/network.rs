@@ -5,7 +5,7 @@ use std::io;
 
 use crate::{Anvil, AnvilConfig};
 use alloy::{
-    primitives::{Address, U256},
+    primitives::{Address, B256, U256, keccak256},
     providers::{DynProvider, Provider},
     signers::local::PrivateKeySigner,
 };
@@ -14,6 +14,7 @@ use vigil_chain::{
     deploy_vigil, register_operator, send, signing_provider,
 };
 use vigil_crypto::SecretKey;
+use vigil_types::{Checkpoint, SignedCheckpoint};
 
 use crate::DEV_KEY;
 
@@ -153,6 +154,37 @@ impl TestNetwork {
     pub async fn l1_block(&self) -> io::Result<u64> {
         let head = self.owner.get_block_number().await.map_err(other("block number"))?;
         Ok(head.saturating_sub(1))
+    }
+
+    /// `checkpoint` signed by operator `i` in this deployment's domain (uncompressed signature).
+    ///
+    /// # Panics
+    ///
+    /// When there is no operator `i`.
+    #[allow(clippy::indexing_slicing)]
+    pub fn sign(&self, i: usize, checkpoint: &Checkpoint) -> SignedCheckpoint {
+        let domain = self.deployment.domain();
+        let key = &self.operators[i].bls;
+        SignedCheckpoint {
+            domain,
+            checkpoint: *checkpoint,
+            pubkey: key.public_key().to_wire(),
+            signature: key.sign(checkpoint.digest(&domain).as_slice()).to_wire(false),
+        }
+    }
+}
+
+/// A checkpoint of `rollup_id` at `height` whose block hash and state root hash `block-{name}`
+/// and `state-{name}` (different names: conflicting blocks), with DA commitment `0xdada…` and
+/// L1 block `l1_block`.
+pub fn named_checkpoint(rollup_id: u64, height: u64, name: &str, l1_block: u64) -> Checkpoint {
+    Checkpoint {
+        rollup_id,
+        height,
+        block_hash: keccak256(format!("block-{name}")),
+        state_root: keccak256(format!("state-{name}")),
+        da_commitment: B256::repeat_byte(0xda),
+        l1_block,
     }
 }
 

@@ -6,7 +6,7 @@
 //! (several slasher replicas, one database). The queries are runtime-checked strings with
 //! `$1`-style placeholders, the same on both; only the DDL differs (`migrations/sqlite`,
 //! `migrations/postgres`), and [`EvidenceStore::open`] refuses a database written by a newer
-//! schema ([`Error::UnsupportedSchema`](crate::Error::UnsupportedSchema)).
+//! schema ([`DbError::UnsupportedSchema`](vigil_service::db::DbError::UnsupportedSchema)).
 //!
 //! # One offence, one row
 //! An offence is `(domain, pubkey, rollupId, height)`. The first proof recorded for it is the
@@ -33,7 +33,7 @@
 mod offences;
 mod types;
 
-use sqlx::{Any, AnyPool, Transaction, migrate::Migrator};
+use sqlx::{Any, AnyPool, Transaction};
 use tracing::info;
 pub use vigil_service::db::Backend;
 use vigil_service::db::{Db, Migrations};
@@ -46,19 +46,15 @@ use crate::Result;
 /// The most proofs kept per offence (the first included).
 pub const MAX_PROOFS: u32 = 16;
 
-/// Migrations for SQLite (`slasher/migrations/sqlite/`).
-pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// Migrations for PostgreSQL (`slasher/migrations/postgres/`); the same versions
-/// as [`SQLITE_MIGRATOR`].
-pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// Connections per pool.
 const MAX_CONNECTIONS: u32 = 4;
 
-/// This store's migrations, one set per dialect.
-const MIGRATIONS: Migrations =
-    Migrations { sqlite: &SQLITE_MIGRATOR, postgres: &POSTGRES_MIGRATOR };
+/// This store's migrations, one set per dialect (`slasher/migrations/sqlite/` and
+/// `slasher/migrations/postgres/`, the same versions in both), embedded in the binary.
+pub const MIGRATIONS: Migrations = Migrations {
+    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261206000000_outbox"),
+    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261206000000_outbox"),
+};
 
 /// The slasher's database: a cheap-to-clone handle on a connection pool.
 #[derive(Clone, Debug)]

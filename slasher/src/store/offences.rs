@@ -30,6 +30,9 @@ fn get_fixed<const N: usize>(row: &AnyRow, name: &'static str) -> Result<[u8; N]
         .map_err(|_| Error::CorruptRow { what: name })
 }
 
+/// A query on the `Any` driver, still taking binds.
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 /// The offence key columns, converted for binding.
 struct OffenceCols {
     l1_chain_id: i64,
@@ -50,6 +53,17 @@ impl OffenceCols {
             rollup_id: to_i64("rollupId", o.rollup_id)?,
             height: to_i64("height", o.height)?,
         })
+    }
+
+    /// Binds the key as the next six parameters of `query`, in [`OFFENCE_KEY`]'s order.
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query
+            .bind(self.l1_chain_id)
+            .bind(self.verifier.clone())
+            .bind(self.operator_set_id)
+            .bind(self.pubkey.clone())
+            .bind(self.rollup_id)
+            .bind(self.height)
     }
 }
 
@@ -124,25 +138,22 @@ async fn record_on(conn: &mut AnyConnection, evidence: &Evidence, now: i64) -> R
         Evidence::DoubleSign { .. } => "doubleSign",
         Evidence::CertificateConflict { .. } => "certificateConflict",
     };
-    let inserted: Option<i64> = sqlx::query_scalar(
-        "INSERT INTO offences (l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, height, \
-         kind, evidence, evidence_hash, proofs, state, created_at_ms, updated_at_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 'pending', $10, $10) \
-         ON CONFLICT (l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, height) \
-         DO NOTHING RETURNING id",
-    )
-    .bind(key.l1_chain_id)
-    .bind(key.verifier.clone())
-    .bind(key.operator_set_id)
-    .bind(key.pubkey.clone())
-    .bind(key.rollup_id)
-    .bind(key.height)
-    .bind(kind)
-    .bind(json.clone())
-    .bind(hash.clone())
-    .bind(now)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let inserted: Option<i64> = key
+        .bind(sqlx::query(
+            "INSERT INTO offences (l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, \
+             height, kind, evidence, evidence_hash, proofs, state, created_at_ms, updated_at_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 1, 'pending', $10, $10) \
+             ON CONFLICT (l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, height) \
+             DO NOTHING RETURNING id",
+        ))
+        .bind(kind)
+        .bind(json.clone())
+        .bind(hash.clone())
+        .bind(now)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|row| row.try_get("id"))
+        .transpose()?;
     if let Some(offence_id) = inserted {
         info!(
             target: "slasher::store",
@@ -152,15 +163,7 @@ async fn record_on(conn: &mut AnyConnection, evidence: &Evidence, now: i64) -> R
         return Ok(Recorded { offence_id, new: true });
     }
     let sql = format!("SELECT id, evidence_hash, proofs FROM offences WHERE {OFFENCE_KEY}");
-    let row = sqlx::query(&sql)
-        .bind(key.l1_chain_id)
-        .bind(key.verifier)
-        .bind(key.operator_set_id)
-        .bind(key.pubkey)
-        .bind(key.rollup_id)
-        .bind(key.height)
-        .fetch_one(&mut *conn)
-        .await?;
+    let row = key.bind(sqlx::query(&sql)).fetch_one(&mut *conn).await?;
     let offence_id: i64 = row.try_get("id")?;
     let first_hash: Vec<u8> = row.try_get("evidence_hash")?;
     let proofs: u32 = get_u(&row, "proofs")?;
@@ -412,15 +415,7 @@ impl EvidenceStore {
     pub async fn get(&self, offence: &Offence) -> Result<Option<OffenceRecord>> {
         let key = OffenceCols::new(offence)?;
         let sql = format!("SELECT {COLUMNS} FROM offences WHERE {OFFENCE_KEY}");
-        let row = sqlx::query(&sql)
-            .bind(key.l1_chain_id)
-            .bind(key.verifier)
-            .bind(key.operator_set_id)
-            .bind(key.pubkey)
-            .bind(key.rollup_id)
-            .bind(key.height)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = key.bind(sqlx::query(&sql)).fetch_optional(&self.pool).await?;
         row.as_ref().map(offence_record).transpose()
     }
 

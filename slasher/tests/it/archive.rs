@@ -13,7 +13,7 @@ use vigil_slasher::submit::offence_id;
 use vigil_test_utils::AnvilConfig;
 use vigil_test_utils::{StandardRpcProxy, TestNetwork, mine};
 
-use crate::harness::{Aggregator, ROLLUP, Slasher, checkpoint, magnitude, sign, slash_events};
+use crate::harness::{Aggregator, ROLLUP, Slasher, checkpoint, magnitude, slash_events};
 
 const KEEP: u64 = 64;
 const SLASHED: u64 = WAD - WAD / 20;
@@ -41,7 +41,7 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
     // Every operator signs block A at height 1 (l1Block 100 blocks back): certified on-chain.
     let a = checkpoint(1, "a", l1);
     for i in 0..3 {
-        aggregator.post(&sign(&net, i, &a)).await;
+        aggregator.post(&net.sign(i, &a)).await;
     }
     let cp = vigil_chain::checkpoint_sol(&a);
     for _ in 0..200 {
@@ -63,7 +63,7 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
     // Operator 1 also signs block B at the same height and l1Block: a certificate conflict,
     // judged against the set at the pruned block.
     let (status, body) =
-        slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(1, "b", l1))).await;
+        slasher.post("/v1/signatures", &net.sign(1, &checkpoint(1, "b", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
     let list = slasher.wait_final(1, Duration::from_secs(60)).await;
     assert_eq!(list[0]["state"], "slashed", "{:#}", list[0]);
@@ -74,7 +74,7 @@ async fn a_conflict_with_a_certificate_on_pruned_state_is_slashed_once() {
     slasher.kill();
     slasher.start().await;
     let (status, body) =
-        slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(1, "c", l1))).await;
+        slasher.post("/v1/signatures", &net.sign(1, &checkpoint(1, "c", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
     slasher.wait_final(1, Duration::from_secs(30)).await;
     assert_eq!(slash_events(&net).await.len(), 1, "one offence, slashed once");

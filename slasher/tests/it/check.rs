@@ -2,21 +2,17 @@
 //! publishing its domain): all `ok` when healthy, and a `FAIL` line with its fix when the
 //! aggregator feed is gone.
 
-use std::process::{Command, Output};
+use std::process::Output;
 
-use vigil_test_utils::TestNetwork;
+use vigil_test_utils::{
+    TestNetwork,
+    cli::{assert_checks_failed, assert_checks_passed},
+};
 
 use crate::harness::{Aggregator, Slasher, SlasherSetup};
 
 fn check(slasher: &Slasher) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-slasher"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().to_ascii_uppercase().starts_with("VIGIL_SLASHER_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.arg("--config").arg(&slasher.config).arg("check").env("RUST_LOG", "warn");
-    cmd.output().unwrap()
+    crate::cli::slasher().arg("--config").arg(&slasher.config).arg("check").output().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -34,11 +30,9 @@ async fn check_reports_each_dependency() {
     })
     .await;
 
-    let out = check(&slasher);
-    let (names, stdout) = vigil_test_utils::cli::passed_checks(&out);
-    assert_eq!(
-        names,
-        [
+    let stdout = assert_checks_passed(
+        &check(&slasher),
+        &[
             "deployment",
             "L1 chain",
             "verifier",
@@ -48,7 +42,7 @@ async fn check_reports_each_dependency() {
             "submitter gas",
             "feed agg",
             "ports",
-        ]
+        ],
     );
     assert!(
         stdout.contains(&format!(
@@ -62,9 +56,7 @@ async fn check_reports_each_dependency() {
     // The aggregator it follows is gone.
     let api = aggregator.api.clone();
     aggregator.stop().await;
-    let out = check(&slasher);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let stdout = assert_checks_failed(&check(&slasher));
     assert!(
         stdout.contains(&format!(
             "FAIL  feed agg: {api} is unreachable: connection refused or unreachable\n      fix: \

@@ -8,7 +8,7 @@ use vigil_test_utils::cli::{
 };
 
 /// The binary with none of the caller's overrides ([`clean_command`]).
-fn slasher() -> Command {
+pub(crate) fn slasher() -> Command {
     clean_command(env!("CARGO_BIN_EXE_vigil-slasher"), &["VIGIL_SLASHER_"], &[])
 }
 

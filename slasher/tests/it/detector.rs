@@ -70,6 +70,15 @@ struct Item {
     sig: Sig,
 }
 
+/// An [`Item`]'s fields in declaration order, as the stream strategy generates them.
+type ItemFields = (usize, usize, u64, u64, usize, u8, u64, Sig);
+
+impl From<ItemFields> for Item {
+    fn from((domain, key, rollup, height, block, da, l1, sig): ItemFields) -> Self {
+        Self { domain, key, rollup, height, block, da, l1, sig }
+    }
+}
+
 struct Universe {
     keys: Vec<SecretKey>,
     pubkeys: Vec<PublicKeyBytes>,
@@ -122,16 +131,8 @@ static UNIVERSE: LazyLock<Universe> = LazyLock::new(|| {
                                         Sig::WrongMessage => wrong.to_wire(false),
                                         Sig::Garbage => SignatureBytes::Uncompressed([0xa5; 96]),
                                     };
-                                    let item = Item {
-                                        domain: d,
-                                        key,
-                                        rollup,
-                                        height,
-                                        block,
-                                        da,
-                                        l1,
-                                        sig: mode,
-                                    };
+                                    let item =
+                                        Item::from((d, key, rollup, height, block, da, l1, mode));
                                     signed.insert(
                                         item,
                                         SignedCheckpoint {
@@ -224,16 +225,7 @@ fn item_strategy() -> impl Strategy<Value = Item> {
         0..L1S,
         sig_strategy(),
     )
-        .prop_map(|(domain, key, rollup, height, block, da, l1, sig)| Item {
-            domain,
-            key,
-            rollup,
-            height,
-            block,
-            da,
-            l1,
-            sig,
-        })
+        .prop_map(Item::from)
 }
 
 /// A stream and a way to split it into batches (cut points as fractions).
@@ -273,7 +265,7 @@ proptest! {
 // Table cases
 
 fn item(key: usize, block: usize, da: u8, l1: u64, sig: Sig) -> SignedCheckpoint {
-    signed(&Item { domain: 0, key, rollup: 0, height: 0, block, da, l1, sig })
+    signed(&Item::from((0, key, 0, 0, block, da, l1, sig)))
 }
 
 #[test]

@@ -10,7 +10,7 @@ use vigil_chain::WAD;
 use vigil_slasher::submit::offence_id;
 use vigil_types::{Evidence, SigningDomain};
 
-use crate::harness::{ROLLUP, World, allocated, checkpoint, magnitude, sign, slash_events};
+use crate::harness::{ROLLUP, World, allocated, checkpoint, magnitude, slash_events};
 
 const SLASHED: u64 = WAD - WAD / 20;
 
@@ -27,11 +27,11 @@ async fn equivocation_is_slashed_exactly_once() {
     let a1_reposted = vigil_types::Checkpoint { da_commitment: B256::repeat_byte(0xdb), ..a1 };
     let b1 = checkpoint(1, "b", l1);
     for i in 0..3 {
-        aggregator.post(&sign(&net, i, &a1)).await;
+        aggregator.post(&net.sign(i, &a1)).await;
     }
-    aggregator.post(&sign(&net, 3, &a1)).await;
-    aggregator.post(&sign(&net, 3, &a1_reposted)).await;
-    aggregator.post(&sign(&net, 0, &b1)).await;
+    aggregator.post(&net.sign(3, &a1)).await;
+    aggregator.post(&net.sign(3, &a1_reposted)).await;
+    aggregator.post(&net.sign(0, &b1)).await;
 
     let list = slasher.wait_final(1, Duration::from_secs(60)).await;
     assert_eq!(list.len(), 1, "{list:#?}");
@@ -53,24 +53,24 @@ async fn equivocation_is_slashed_exactly_once() {
     // The same offence again: the same evidence (either order), and a third block at the same
     // height, which is other evidence of the same offence.
     for (x, y) in [(&a1, &b1), (&b1, &a1)] {
-        let evidence = Evidence::DoubleSign { first: sign(&net, 0, x), second: sign(&net, 0, y) };
+        let evidence = Evidence::DoubleSign { first: net.sign(0, x), second: net.sign(0, y) };
         let (status, body) = slasher.post("/v1/evidence", &evidence).await;
         assert_eq!(status, 202, "{body}");
         assert_eq!(body["offenceId"], first_id);
         assert_eq!(body["new"], false);
     }
     let c1 = checkpoint(1, "c", l1);
-    let (status, body) = slasher.post("/v1/signatures", &sign(&net, 0, &c1)).await;
+    let (status, body) = slasher.post("/v1/signatures", &net.sign(0, &c1)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0]["result"], "equivocation", "{body}");
     assert_eq!(body[0]["offenceId"], first_id, "{body}");
-    aggregator.post(&sign(&net, 0, &checkpoint(1, "d", l1))).await;
+    aggregator.post(&net.sign(0, &checkpoint(1, "d", l1))).await;
 
     // Case 2, the fisherman's path: operator 1's conflicting pair reaches only the slasher.
     let e5 = checkpoint(5, "e", l1);
     let f5 = checkpoint(5, "f", l1);
     let (status, body) =
-        slasher.post("/v1/signatures", &vec![sign(&net, 1, &e5), sign(&net, 1, &f5)]).await;
+        slasher.post("/v1/signatures", &vec![net.sign(1, &e5), net.sign(1, &f5)]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0]["result"], "new", "{body}");
     assert_eq!(body[1]["result"], "equivocation", "{body}");
@@ -114,14 +114,14 @@ async fn equivocation_is_slashed_exactly_once() {
 
     // Hostile input is refused with typed errors, and nothing is recorded.
     let re_sign =
-        Evidence::DoubleSign { first: sign(&net, 3, &a1), second: sign(&net, 3, &a1_reposted) };
+        Evidence::DoubleSign { first: net.sign(3, &a1), second: net.sign(3, &a1_reposted) };
     let (status, body) = slasher.post("/v1/evidence", &re_sign).await;
     assert_eq!((status, body["error"].as_str()), (422, Some("not_an_offence")), "{body}");
-    let mut forged = sign(&net, 2, &checkpoint(7, "g", l1));
-    forged.signature = sign(&net, 2, &checkpoint(7, "h", l1)).signature;
+    let mut forged = net.sign(2, &checkpoint(7, "g", l1));
+    forged.signature = net.sign(2, &checkpoint(7, "h", l1)).signature;
     let (status, body) = slasher.post("/v1/signatures", &forged).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("invalid_signature")), "{body}");
-    let mut elsewhere = sign(&net, 2, &checkpoint(7, "g", l1));
+    let mut elsewhere = net.sign(2, &checkpoint(7, "g", l1));
     elsewhere.domain = SigningDomain { l1_chain_id: 1, ..elsewhere.domain };
     let (status, body) = slasher.post("/v1/signatures", &elsewhere).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("wrong_domain")), "{body}");
@@ -192,7 +192,7 @@ async fn signers_of_a_recorded_certificate_that_sign_another_block_are_slashed()
     // conflict shows only once its certificate, sent last, is recorded), so no slash races a
     // certificate transaction of the test.
     let (status, body) =
-        slasher.post("/v1/signatures", &sign(&net, 2, &checkpoint(21, "b", l1))).await;
+        slasher.post("/v1/signatures", &net.sign(2, &checkpoint(21, "b", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("new")), "{body}");
     send("certificate 20", verifier.submitCertificate(certify(checkpoint(20, "a", l1))))
         .await
@@ -202,12 +202,12 @@ async fn signers_of_a_recorded_certificate_that_sign_another_block_are_slashed()
         .unwrap();
     wait_recorded(2.0).await;
     let (status, body) =
-        slasher.post("/v1/signatures", &sign(&net, 1, &checkpoint(20, "b", l1))).await;
+        slasher.post("/v1/signatures", &net.sign(1, &checkpoint(20, "b", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
 
     // Operator 3 signed another block too, but it is not a signer of either certificate.
     let (status, body) =
-        slasher.post("/v1/signatures", &sign(&net, 3, &checkpoint(20, "c", l1))).await;
+        slasher.post("/v1/signatures", &net.sign(3, &checkpoint(20, "c", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("new")), "{body}");
 
     let list = slasher.wait_final(2, Duration::from_secs(60)).await;
@@ -232,7 +232,7 @@ async fn signers_of_a_recorded_certificate_that_sign_another_block_are_slashed()
     slasher.kill();
     slasher.start().await;
     let (status, body) =
-        slasher.post("/v1/signatures", &sign(&net, 0, &checkpoint(20, "d", l1))).await;
+        slasher.post("/v1/signatures", &net.sign(0, &checkpoint(20, "d", l1))).await;
     assert_eq!((status, body[0]["result"].as_str()), (200, Some("equivocation")), "{body}");
     let list = slasher.wait_final(3, Duration::from_secs(60)).await;
     assert!(list.iter().all(|o| o["state"] == "slashed"), "{list:#?}");

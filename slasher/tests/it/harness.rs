@@ -7,7 +7,7 @@ use std::{
 };
 
 use alloy::{
-    primitives::{Address, B256, keccak256},
+    primitives::{Address, B256},
     providers::Provider,
     rpc::types::Filter,
     sol_types::SolEvent,
@@ -18,7 +18,9 @@ use vigil_chain::bindings::{
     eigenlayer::AllocationManager::{self, OperatorSet},
 };
 use vigil_keystore::{KdfStrength, Password, V3Keystore};
-use vigil_test_utils::TestNetwork;
+use vigil_test_utils::{
+    TestNetwork, aggregator::post_signature, named_checkpoint, process::wait_healthy,
+};
 use vigil_types::{Checkpoint, SignedCheckpoint};
 
 pub const ROLLUP: u64 = 901;
@@ -28,28 +30,9 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// A signed checkpoint by operator `i` of `net`.
-pub fn sign(net: &TestNetwork, i: usize, cp: &Checkpoint) -> SignedCheckpoint {
-    let domain = net.deployment.domain();
-    let key = &net.operators[i].bls;
-    SignedCheckpoint {
-        domain,
-        checkpoint: *cp,
-        pubkey: key.public_key().to_wire(),
-        signature: key.sign(cp.digest(&domain).as_slice()).to_wire(false),
-    }
-}
-
 /// A checkpoint of [`ROLLUP`] at `height` whose block is named by `fork`.
 pub fn checkpoint(height: u64, fork: &str, l1_block: u64) -> Checkpoint {
-    Checkpoint {
-        rollup_id: ROLLUP,
-        height,
-        block_hash: keccak256(format!("block-{fork}-{height}")),
-        state_root: keccak256(format!("state-{fork}-{height}")),
-        da_commitment: B256::repeat_byte(0xda),
-        l1_block,
-    }
+    named_checkpoint(ROLLUP, height, &format!("{fork}-{height}"), l1_block)
 }
 
 /// An aggregator running in this process on SQLite, with its API on a free port.
@@ -105,28 +88,14 @@ impl Aggregator {
             .unwrap();
         });
         let api = format!("http://127.0.0.1:{port}");
-        for _ in 0..300 {
-            if reqwest::get(format!("{api}/v1/health")).await.is_ok_and(|r| r.status().is_success())
-            {
-                return Self { api, stop: Some(stop), task: Some(task) };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("aggregator not ready");
+        let health = format!("{api}/v1/health");
+        wait_healthy("aggregator", &health, None, Duration::from_secs(15), String::new).await;
+        Self { api, stop: Some(stop), task: Some(task) }
     }
 
     /// Posts one signed checkpoint; panics unless accepted.
     pub async fn post(&self, signed: &SignedCheckpoint) -> serde_json::Value {
-        let r = reqwest::Client::new()
-            .post(format!("{}/v1/signatures", self.api))
-            .json(signed)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status();
-        let body: serde_json::Value = r.json().await.unwrap();
-        assert_eq!(status, 202, "{body}");
-        body
+        post_signature(&self.api, signed).await
     }
 
     pub async fn stop(mut self) {
@@ -205,32 +174,17 @@ impl Slasher {
     pub async fn start_with(&mut self, env: &[(&str, &str)]) {
         assert!(self.child.is_none(), "already running");
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_vigil-slasher"));
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("VIGIL_SLASHER_") {
-                cmd.env_remove(key);
-            }
-        }
+        let mut cmd = crate::cli::slasher();
         cmd.args(["--config", self.config.to_str().unwrap(), "run"])
             .env("RUST_LOG", "info")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log);
         let mut child = cmd.spawn().unwrap();
-        for _ in 0..400 {
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("slasher exited ({status}): {}", self.logs());
-            }
-            if reqwest::get(format!("{}/v1/health", self.api))
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                self.child = Some(child);
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("slasher not ready: {}", self.logs());
+        let health = format!("{}/v1/health", self.api);
+        let timeout = Duration::from_secs(20);
+        wait_healthy("slasher", &health, Some(&mut child), timeout, || self.logs()).await;
+        self.child = Some(child);
     }
 
     pub async fn start(&mut self) {

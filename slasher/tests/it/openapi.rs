@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use vigil_service::http::conformance;
 
-use crate::harness::{World, checkpoint, sign};
+use crate::harness::{World, checkpoint};
 
 const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-slasher --test it openapi";
 
@@ -18,7 +18,7 @@ async fn the_served_document_is_committed_and_every_route_answers_as_documented(
     // Offence 1 (the documented example's id): operator 0 signs two blocks at one height, sent
     // through the public path.
     let l1 = net.l1_block().await.unwrap();
-    let pair = [sign(&net, 0, &checkpoint(1, "a", l1)), sign(&net, 0, &checkpoint(1, "b", l1))];
+    let pair = [net.sign(0, &checkpoint(1, "a", l1)), net.sign(0, &checkpoint(1, "b", l1))];
     let (status, body) = slasher.post("/v1/signatures", &pair).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[1]["result"], "equivocation", "{body}");

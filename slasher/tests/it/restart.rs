@@ -7,13 +7,12 @@ use std::{collections::BTreeSet, time::Duration};
 use alloy::providers::Provider;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use vigil_slasher::submit::offence_id;
-use vigil_test_utils::{PgServer, TestNetwork};
+use vigil_test_utils::{
+    PgServer, TestNetwork,
+    anvil::{anvil_mine, set_automine},
+};
 
-use crate::harness::{Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, sign, slash_events};
-
-async fn automine(net: &TestNetwork, on: bool) {
-    net.owner.raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (on,)).await.unwrap();
-}
+use crate::harness::{Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, slash_events};
 
 async fn wait_state(slasher: &Slasher, n: usize, state: &str) {
     for _ in 0..600 {
@@ -43,18 +42,18 @@ async fn killed_anywhere_slashes_exactly_once(db_url: String) {
 
     // 1. Detected, not yet submitted: the evidence is in the outbox when the process dies.
     slasher.start_with(&[("VIGIL_SLASHER_SUBMITTER__ENABLED", "false")]).await;
-    aggregator.post(&sign(&net, 2, &checkpoint(10, "a", l1))).await;
-    aggregator.post(&sign(&net, 2, &checkpoint(10, "b", l1))).await;
+    aggregator.post(&net.sign(2, &checkpoint(10, "a", l1))).await;
+    aggregator.post(&net.sign(2, &checkpoint(10, "b", l1))).await;
     wait_state(&slasher, 1, "pending").await;
     slasher.kill();
 
     // 2. Submitted, not mined: killed with the transaction in the mempool.
-    automine(&net, false).await;
+    set_automine(&net.owner, false).await.unwrap();
     slasher.start().await;
     wait_state(&slasher, 1, "submitted").await;
     slasher.kill();
-    automine(&net, true).await;
-    net.owner.raw_request::<_, serde_json::Value>("anvil_mine".into(), (1,)).await.unwrap();
+    set_automine(&net.owner, true).await.unwrap();
+    anvil_mine(&net.owner, 1).await.unwrap();
     slasher.start().await;
     slasher.wait_final(1, Duration::from_secs(60)).await;
     assert_eq!(slash_events(&net).await, vec![(offence_id(ops[2], ROLLUP, 10), ops[2])]);
@@ -79,10 +78,10 @@ async fn killed_anywhere_slashes_exactly_once(db_url: String) {
         let signed: Vec<_> = heights
             .iter()
             .flat_map(|h| {
-                let mut v = vec![sign(&net, 0, &checkpoint(*h, "a", l1))];
+                let mut v = vec![net.sign(0, &checkpoint(*h, "a", l1))];
                 if conflicts.contains(h) {
-                    v.push(sign(&net, 1, &checkpoint(*h, "a", l1)));
-                    v.push(sign(&net, 1, &checkpoint(*h, "b", l1)));
+                    v.push(net.sign(1, &checkpoint(*h, "a", l1)));
+                    v.push(net.sign(1, &checkpoint(*h, "b", l1)));
                 }
                 v
             })

@@ -5,6 +5,7 @@ use std::{sync::LazyLock, time::Duration};
 
 use alloy_primitives::{Address, B256};
 use vigil_crypto::SecretKey;
+use vigil_service::db::DbError;
 use vigil_slasher::{Error, EvidenceStore, MAX_PROOFS, OffenceState, StateKind};
 use vigil_test_utils::TestDb;
 use vigil_types::{Checkpoint, Evidence, SignedCheckpoint, SigningDomain};
@@ -229,7 +230,10 @@ async fn newer_schema_is_refused(db: &TestDb) {
     assert!(
         matches!(
             err,
-            Error::UnsupportedSchema { found: 99_991_231_000_000, supported: 20_261_206_000_000 }
+            Error::Db(DbError::UnsupportedSchema {
+                found: 99_991_231_000_000,
+                supported: 20_261_206_000_000
+            })
         ),
         "{err}"
     );

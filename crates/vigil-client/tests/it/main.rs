@@ -84,7 +84,7 @@ async fn reads_and_verifies_a_certificate() {
     assert!(store.insert_certificate(&new).await.unwrap());
 
     let status = client.checkpoint(10, 5).await.unwrap().unwrap();
-    assert_eq!(status.state, CertificateState::Ready);
+    assert_eq!(status.submission.state, CertificateState::Ready);
     assert_eq!(status.checkpoint, checkpoint);
     assert_eq!(status.digest, digest);
     assert!(client.latest(10).await.unwrap().is_none());
@@ -97,9 +97,15 @@ async fn reads_and_verifies_a_certificate() {
         .unwrap();
 
     let latest = client.latest(10).await.unwrap().unwrap();
-    assert_eq!(latest.state, CertificateState::Mined);
-    assert_eq!((latest.tx_hash, latest.block_number), (Some(tx_hash), Some(77)));
-    assert_eq!((latest.signed_weight, latest.total_weight), (new.signed_weight, new.total_weight));
+    assert_eq!(latest.submission.state, CertificateState::Mined);
+    assert_eq!(
+        (latest.submission.tx_hash, latest.submission.block_number),
+        (Some(tx_hash), Some(77))
+    );
+    assert_eq!(
+        (latest.submission.signed_weight, latest.submission.total_weight),
+        (new.signed_weight, new.total_weight)
+    );
 
     let fetched = client.certificate(10, 5).await.unwrap().unwrap();
     assert_eq!(fetched.certificate, certificate);

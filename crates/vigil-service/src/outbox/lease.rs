@@ -6,6 +6,24 @@ use std::time::{Duration, Instant};
 
 use crate::db::Backend;
 
+/// At a replica's start: frees the leases `owner` still holds from an earlier life of this
+/// replica (killed mid-step), with `release_all` (its store's), so that its work is not stuck
+/// until they expire. A failure is only logged: they expire by themselves.
+pub async fn release_earlier_leases<E: std::fmt::Display>(
+    owner: &str,
+    release_all: impl std::future::Future<Output = Result<u64, E>>,
+) {
+    match release_all.await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(target: "vigil::outbox", owner, leases = n, "released leases of an earlier life")
+        }
+        Err(err) => {
+            tracing::warn!(target: "vigil::outbox", %err, "cannot release earlier leases; they expire by themselves")
+        }
+    }
+}
+
 /// A table whose rows are leased to one worker at a time. Every such table has the columns
 /// `lease_owner TEXT` and `lease_until_ms` (unix ms, a signed 64-bit integer).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -25,9 +25,19 @@ const TARGET: &str = "vigil::outbox";
 /// an attempt; a limit too high costs nothing (only gas used is paid).
 pub const GAS_MARGIN_PERCENT: u64 = 20;
 
-/// How a [`TxManager`] sends.
+/// How an outbox replica works: its lease on jobs, how often it looks, how its [`TxManager`]
+/// sends, and when a mined transaction counts. The aggregator's certificate submitter uses it
+/// as it is; the slasher's evidence submitter adds its deadline alarm.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TxConfig {
+    /// This replica's name in the store's leases: unique among the replicas sharing a database
+    /// ([`crate::sections::replica_id`]).
+    pub owner: String,
+    /// How long a claim lasts. A [`Lease`] stops its holder from recording a transaction in the
+    /// last fifth of it (at most 5 s), so that it never writes after losing the lease.
+    pub lease: Duration,
+    /// How often to poll the chain for receipts and new blocks, and the store when idle.
+    pub poll: Duration,
     /// How long a transaction may stay pending (counted from when it was recorded) before it is
     /// replaced with the same nonce and higher fees.
     pub receipt_timeout: Duration,
@@ -36,11 +46,22 @@ pub struct TxConfig {
     pub max_attempts: u32,
     /// How much a replacement raises both EIP-1559 fees, in percent (nodes require at least 10).
     pub fee_bump_percent: u64,
+    /// Blocks that must follow the one that mined a job's transaction before it counts
+    /// (`head - block >= confirmations`).
+    pub confirmations: u64,
 }
 
 impl Default for TxConfig {
     fn default() -> Self {
-        Self { receipt_timeout: Duration::from_secs(36), max_attempts: 5, fee_bump_percent: 20 }
+        Self {
+            owner: format!("outbox-{}-{}", std::process::id(), now_ms()),
+            lease: Duration::from_secs(60),
+            poll: Duration::from_secs(2),
+            receipt_timeout: Duration::from_secs(36),
+            max_attempts: 5,
+            fee_bump_percent: 20,
+            confirmations: 2,
+        }
     }
 }
 
@@ -218,10 +239,6 @@ impl<P> std::fmt::Debug for TxManager<P> {
     }
 }
 
-fn rpc<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> OutboxError {
-    move |e| OutboxError::Rpc { what, reason: e.to_string() }
-}
-
 impl<P: Provider> TxManager<P> {
     /// A manager sending through `provider`, signing with `wallet`'s default signer. The chain
     /// id is read from the node once, on first use, and must equal `expected_chain_id` if one
@@ -257,7 +274,7 @@ impl<P: Provider> TxManager<P> {
         if let Some(id) = self.chain_id.get() {
             return Ok(*id);
         }
-        let found = self.provider.get_chain_id().await.map_err(rpc("eth_chainId"))?;
+        let found = self.provider.get_chain_id().await.map_err(OutboxError::rpc("eth_chainId"))?;
         if let Some(expected) = self.expected_chain_id
             && expected != found
         {
@@ -282,7 +299,7 @@ impl<P: Provider> TxManager<P> {
                 .provider
                 .get_transaction_receipt(hash)
                 .await
-                .map_err(rpc("eth_getTransactionReceipt"))?,
+                .map_err(OutboxError::rpc("eth_getTransactionReceipt"))?,
             None => None,
         };
         let call = match job.check(receipt.as_ref()).await? {
@@ -343,8 +360,12 @@ impl<P: Provider> TxManager<P> {
             .get_transaction_count(self.sender)
             .pending()
             .await
-            .map_err(rpc("eth_getTransactionCount"))?;
-        let fees = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
+            .map_err(OutboxError::rpc("eth_getTransactionCount"))?;
+        let fees = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(OutboxError::rpc("eth_feeHistory"))?;
         let gas = with_margin(gas);
         let fees = (fees.max_fee_per_gas, fees.max_priority_fee_per_gas);
         self.sign_record_broadcast(job, lease, tracked, call, nonce, gas, fees, None).await
@@ -356,7 +377,7 @@ impl<P: Provider> TxManager<P> {
             .provider
             .get_transaction_receipt(hash)
             .await
-            .map_err(rpc("eth_getTransactionReceipt"))?
+            .map_err(OutboxError::rpc("eth_getTransactionReceipt"))?
         {
             return Ok(TxStatus::Mined(Box::new(receipt)));
         }
@@ -364,7 +385,7 @@ impl<P: Provider> TxManager<P> {
             .provider
             .get_transaction_by_hash(hash)
             .await
-            .map_err(rpc("eth_getTransactionByHash"))?;
+            .map_err(OutboxError::rpc("eth_getTransactionByHash"))?;
         Ok(match tx {
             Some(tx) if tx.block_number.is_some() => TxStatus::Included,
             Some(tx) => {
@@ -391,7 +412,11 @@ impl<P: Provider> TxManager<P> {
         if tracked.attempts >= self.config.max_attempts {
             return self.give_up(job, tracked).await;
         }
-        let now = self.provider.estimate_eip1559_fees().await.map_err(rpc("eth_feeHistory"))?;
+        let now = self
+            .provider
+            .estimate_eip1559_fees()
+            .await
+            .map_err(OutboxError::rpc("eth_feeHistory"))?;
         let old_max = ConsensusTx::max_fee_per_gas(pending);
         let old_tip = ConsensusTx::max_priority_fee_per_gas(pending).unwrap_or(old_max);
         let (max, tip) = bumped_fees(

@@ -36,7 +36,7 @@
 mod lease;
 mod manager;
 
-pub use lease::{Lease, LeaseTable};
+pub use lease::{Lease, LeaseTable, release_earlier_leases};
 pub use manager::{
     Backoff, Call, Check, GAS_MARGIN_PERCENT, Job, Replaced, Revert, Sent, SentTx, Step, Tracked,
     TxConfig, TxManager, TxStatus, bump, bumped_fees, with_margin,
@@ -64,4 +64,26 @@ pub enum OutboxError {
         /// The node's chain.
         found: u64,
     },
+}
+
+impl OutboxError {
+    /// For `map_err`: the failure of the RPC request `what`, as the node or transport told it.
+    pub fn rpc<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> Self {
+        move |e| Self::Rpc { what, reason: e.to_string() }
+    }
+}
+
+/// A contract's revert data as `(error name, "Name(fields)")`, if its selector is one of the
+/// contract's errors (`E`, the `sol!`-generated errors enum, and its `name_by_selector`).
+/// `detail` spells out the fields worth reading for the errors it knows (the generated types
+/// do not implement `Debug`); the others read as their name.
+pub fn decode_revert<E: alloy::sol_types::SolInterface>(
+    data: &[u8],
+    name_by_selector: fn([u8; 4]) -> Option<&'static str>,
+    detail: impl FnOnce(&'static str, E) -> Option<String>,
+) -> Option<(&'static str, String)> {
+    let selector: [u8; 4] = data.get(..4)?.try_into().ok()?;
+    let name = name_by_selector(selector)?;
+    let detail = E::abi_decode(data).ok().and_then(|e| detail(name, e));
+    Some((name, detail.unwrap_or_else(|| name.to_owned())))
 }

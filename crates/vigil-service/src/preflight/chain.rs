@@ -1,10 +1,14 @@
 //! The chain checks the services' preflights share (`vigil-operator doctor`,
 //! `vigil-aggregator check`, `vigil-slasher check`; lines as [`crate::preflight`] prints
-//! them): the deployment file, the L1 against it, a deployed contract, a submitting account's gas.
+//! them): the deployment file, the L1 against it, a deployed contract, a submitting account's key
+//! and gas.
 
 use std::{path::Path, time::Duration};
 
-use crate::preflight::{self, Check, Outcome, Report};
+use crate::{
+    preflight::{self, Check, Outcome, Report},
+    sections::SubmitterKey,
+};
 use alloy::{
     primitives::Address,
     providers::{DynProvider, Provider},
@@ -93,6 +97,21 @@ pub async fn contract(
             "check chain.l1_rpc",
         ),
     }
+}
+
+/// `submitter key` and `submitter gas`: the `[submitter]` keystore decrypts with its password
+/// source, and then (on an L1 that serves the `deployment`'s chain) its account has ETH.
+pub async fn submitter(
+    key: SubmitterKey<'_>,
+    l1: Option<&DynProvider>,
+    deployment: Option<&Deployment>,
+    report: &mut Report,
+) {
+    let (check, signer) =
+        preflight::submitter_key("submitter", key.keystore, key.password_file, key.password_env);
+    report.push(check);
+    let chain_id = deployment.map_or(0, |d| d.chain_id);
+    report.push(submitter_gas(l1, chain_id, signer.map(|s| s.address())).await);
 }
 
 /// `submitter gas` for `account` (when its keystore opened) on the L1 (when it serves the

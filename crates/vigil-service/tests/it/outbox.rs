@@ -18,11 +18,11 @@ use alloy::{
 };
 use vigil_aggregator::{
     store::{CertState, NewCertificate, StateUpdate, Store},
-    submit::{CertificateSubmitter, SubmitterConfig as CertConfig},
+    submit::CertificateSubmitter,
 };
 use vigil_chain::bindings::{VigilSlasher, VigilVerifier};
 use vigil_crypto::{Signature, aggregate_signatures};
-use vigil_service::db::now_ms;
+use vigil_service::{db::now_ms, outbox::TxConfig};
 use vigil_slasher::{
     EvidenceStore, OffenceState,
     submit::{EvidenceSubmitter, SubmitterConfig as EvidenceConfig},
@@ -156,36 +156,25 @@ impl World {
         let (signer, provider) = self.net.funded_account().await.unwrap();
         let wallet = EthereumWallet::from(signer);
         let d = &self.net.deployment;
+        let tx = TxConfig {
+            owner: owner.into(),
+            lease,
+            poll: Duration::from_millis(50),
+            receipt_timeout,
+            max_attempts: 5,
+            fee_bump_percent: 20,
+            confirmations: 0,
+        };
         match &self.stores {
-            Stores::Certificates(store) => {
-                let config = CertConfig {
-                    owner: owner.into(),
-                    lease,
-                    poll: Duration::from_millis(50),
-                    receipt_timeout,
-                    max_attempts: 5,
-                    fee_bump_percent: 20,
-                    confirmations: 0,
-                };
-                Replica::Certificates(CertificateSubmitter::new(
-                    store.clone(),
-                    provider,
-                    wallet,
-                    d.vigil.verifier,
-                    config,
-                ))
-            }
+            Stores::Certificates(store) => Replica::Certificates(CertificateSubmitter::new(
+                store.clone(),
+                provider,
+                wallet,
+                d.vigil.verifier,
+                tx,
+            )),
             Stores::Offences(store) => {
-                let config = EvidenceConfig {
-                    owner: owner.into(),
-                    lease,
-                    poll: Duration::from_millis(50),
-                    receipt_timeout,
-                    max_attempts: 5,
-                    fee_bump_percent: 20,
-                    confirmations: 0,
-                    alarm_blocks: 0,
-                };
+                let config = EvidenceConfig { tx, alarm_blocks: 0 };
                 Replica::Evidence(EvidenceSubmitter::new(
                     store.clone(),
                     provider,
@@ -255,11 +244,7 @@ impl World {
     }
 
     async fn automine(&self, on: bool) {
-        self.net
-            .owner
-            .raw_request::<_, serde_json::Value>("evm_setAutomine".into(), (on,))
-            .await
-            .unwrap();
+        vigil_test_utils::anvil::set_automine(&self.net.owner, on).await.unwrap();
     }
 
     /// Looks with `replica` (mining a block before each) until the work is settled; a look
@@ -322,13 +307,7 @@ async fn dropped_transaction_is_sent_again(kind: Kind, backend: Backend) {
     let (lost, attempts, _) = world.tracked().await;
     let lost = lost.unwrap();
     assert_eq!(attempts, 1);
-    world
-        .net
-        .owner
-        .raw_request::<_, serde_json::Value>("anvil_dropTransaction".into(), (lost,))
-        .await
-        .unwrap();
-    assert!(world.net.owner.get_transaction_by_hash(lost).await.unwrap().is_none());
+    vigil_test_utils::anvil::drop_transaction(&world.net.owner, lost).await.unwrap();
     tokio::time::sleep(lease).await;
     replica.look().await;
     let (again, attempts, _) = world.tracked().await;

@@ -1,7 +1,8 @@
 //! Migrations and the schema-version check.
 
+use sqlx::migrate::Migrator;
 use sqlx::{Connection as _, SqliteConnection};
-use vigil_slashing_protection::{Error, MIGRATOR, SlashingDatabase};
+use vigil_slashing_protection::{Error, SlashingDatabase, migrations};
 
 use crate::common::{Outcome, domain, fresh, honest, key, outcome};
 
@@ -29,7 +30,7 @@ async fn reopen_keeps_records_and_refuses_a_newer_schema() {
     let mode: String =
         sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut conn).await.unwrap();
     assert_eq!(mode, "wal");
-    let latest = MIGRATOR.iter().map(|m| m.version).max().unwrap();
+    let latest = migrations().iter().map(|m| m.version).max().unwrap();
     let future = latest + 1;
     sqlx::query(
         "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
@@ -46,4 +47,22 @@ async fn reopen_keeps_records_and_refuses_a_newer_schema() {
         matches!(err, Error::UnsupportedSchema { found, supported } if found == future && supported == latest),
         "{err}"
     );
+}
+
+/// The embedded migrations are what sqlx's own resolver (and its `migrate!` macro) reads from
+/// `migrations/`: every file, with the same version, description and checksum.
+#[tokio::test]
+async fn embedded_migrations_match_the_folder() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let folder = Migrator::new(dir.as_path()).await.unwrap();
+    let embedded = migrations();
+    assert!(!embedded.is_empty());
+    assert_eq!(folder.iter().count(), embedded.len(), "a file in migrations/ is not embedded");
+    for (f, e) in folder.iter().zip(&embedded) {
+        assert_eq!(
+            (f.version, &f.description, &f.checksum),
+            (e.version, &e.description, &e.checksum)
+        );
+        assert_eq!((f.no_tx, f.migration_type), (e.no_tx, e.migration_type));
+    }
 }
