@@ -26,6 +26,7 @@ use utoipa::{
 
 #[cfg(feature = "test-utils")]
 pub mod conformance;
+pub mod limits;
 
 /// Where every API serves its OpenAPI document.
 pub const OPENAPI_PATH: &str = "/openapi.json";
@@ -91,6 +92,15 @@ impl HttpError {
     /// resource (`not_found`).
     pub fn unknown_route() -> Self {
         Self::new(StatusCode::NOT_FOUND, "unknown_route", "no such route")
+    }
+
+    /// 408 `request_timeout`: the response was not ready within `deadline`.
+    pub fn request_timeout(deadline: std::time::Duration) -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!("no response within {} ms", deadline.as_millis()),
+        )
     }
 
     /// 405 `method_not_allowed`: the route exists, not for this method.
@@ -295,18 +305,49 @@ pub async fn openapi(State(json): State<Arc<str>>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response()
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then stops accepting connections
-/// and returns once in-flight requests have finished (a long-lived stream, such as the
-/// aggregator's feed, must end by itself: bound the wait). Body limits are the router's own
-/// (`DefaultBodyLimit` layers).
+/// How a server limits its clients ([`limits`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerLimits {
+    /// Most connections open at once; further clients wait in the accept queue.
+    pub max_connections: usize,
+    /// Longest a handler may take to produce its response head (408 `request_timeout` after).
+    pub request_timeout: std::time::Duration,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        Self { max_connections: 1024, request_timeout: std::time::Duration::from_secs(30) }
+    }
+}
+
+/// Serves `router` on `listener` with the default [`ServerLimits`] until `shutdown` completes,
+/// then stops accepting connections and returns once in-flight requests have finished (a
+/// long-lived stream, such as the aggregator's feed, must end by itself: bound the wait). Body
+/// limits are the router's own (`DefaultBodyLimit` layers).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    if let Ok(addr) = listener.local_addr() {
-        tracing::info!(target: "vigil::http", %addr, "serving HTTP");
-    }
+    serve_with(listener, router, shutdown, ServerLimits::default()).await
+}
+
+/// [`serve`] with explicit [`ServerLimits`].
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    limits: ServerLimits,
+) -> std::io::Result<()> {
+    let addr = listener.local_addr()?;
+    tracing::info!(target: "vigil::http", %addr, max_connections = limits.max_connections, request_timeout_ms = limits.request_timeout.as_millis(), "serving HTTP");
+    // Metrics are labelled by port: a binary's servers differ by it.
+    let server: &'static str = Box::leak(addr.port().to_string().into_boxed_str());
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        limits.request_timeout,
+        limits::request_deadline,
+    ));
+    let listener = limits::CappedListener::new(listener, limits.max_connections, server);
     axum::serve(listener, router).with_graceful_shutdown(shutdown).await
 }
 
