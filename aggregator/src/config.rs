@@ -73,6 +73,10 @@ pub struct ApiConfig {
     pub per_key_burst: u32,
     /// Feed entries read from the database per page.
     pub feed_page: u32,
+    /// Most connections open at once; further clients wait until one closes.
+    pub max_connections: usize,
+    /// Longest a request may take to get its response head, in milliseconds (then 408).
+    pub request_timeout_ms: u64,
 }
 
 impl Default for ApiConfig {
@@ -83,6 +87,8 @@ impl Default for ApiConfig {
             per_key_rate: 50,
             per_key_burst: 200,
             feed_page: 1000,
+            max_connections: 1024,
+            request_timeout_ms: 30_000,
         }
     }
 }
@@ -149,6 +155,10 @@ impl AggregatorConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.submitter.validate()?;
         self.chain.validate()?;
+        vigil_service::sections::check_server_limits(
+            self.api.max_connections,
+            self.api.request_timeout_ms,
+        )?;
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),
             ("metrics.address", &self.metrics.address),

@@ -71,7 +71,14 @@ pub async fn run(
     let state = ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits)
         .closing_on(stop.watch())
         .with_domain(domain);
-    tasks.spawn_critical("api", api::serve(api_listener, api::router(state), stop.future()));
+    let limits = vigil_service::http::ServerLimits {
+        max_connections: config.api.max_connections,
+        request_timeout: Duration::from_millis(config.api.request_timeout_ms),
+    };
+    tasks.spawn_critical(
+        "api",
+        vigil_service::http::serve_with(api_listener, api::router(state), stop.future(), limits),
+    );
     tasks.spawn_critical(
         "metrics",
         api::serve(metrics_listener, api::metrics_router(), stop.future()),

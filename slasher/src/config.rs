@@ -142,6 +142,10 @@ pub struct ApiConfig {
     pub max_body_bytes: usize,
     /// Most items accepted in one request.
     pub max_batch: usize,
+    /// Most connections open at once; further clients wait until one closes.
+    pub max_connections: usize,
+    /// Longest a request may take to get its response head, in milliseconds (then 408).
+    pub request_timeout_ms: u64,
 }
 
 impl Default for ApiConfig {
@@ -150,6 +154,8 @@ impl Default for ApiConfig {
             address: "127.0.0.1:7730".into(),
             max_body_bytes: crate::api::DEFAULT_MAX_BODY_BYTES,
             max_batch: 256,
+            max_connections: 1024,
+            request_timeout_ms: 30_000,
         }
     }
 }
@@ -204,6 +210,10 @@ impl SlasherConfig {
         if self.sources.batch == 0 {
             return Err(invalid("sources.batch", "must be at least 1".into()));
         }
+        vigil_service::sections::check_server_limits(
+            self.api.max_connections,
+            self.api.request_timeout_ms,
+        )?;
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),
             ("metrics.address", &self.metrics.address),

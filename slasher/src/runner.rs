@@ -249,7 +249,12 @@ pub async fn run(
     let (api_listener, metrics_listener, listening) =
         vigil_service::http::bind_pair(&config.api.address, &config.metrics.address).await?;
     on_listening(listening);
-    let api_server = vigil_service::http::serve(api_listener, api::router(state), stop.future());
+    let limits = vigil_service::http::ServerLimits {
+        max_connections: config.api.max_connections,
+        request_timeout: Duration::from_millis(config.api.request_timeout_ms),
+    };
+    let api_server =
+        vigil_service::http::serve_with(api_listener, api::router(state), stop.future(), limits);
     tasks.spawn_critical("api", api_server);
     let metrics_server =
         vigil_service::http::serve(metrics_listener, api::metrics_router(), stop.future());

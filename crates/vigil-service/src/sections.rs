@@ -287,6 +287,36 @@ pub fn check_fee_bump(percent: u64) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Refuses server limits that would refuse every client: `api.max_connections` or
+/// `api.request_timeout_ms` of 0.
+pub fn check_server_limits(
+    max_connections: usize,
+    request_timeout_ms: u64,
+) -> Result<(), ConfigError> {
+    for (field, value) in [
+        ("api.max_connections", max_connections as u64),
+        ("api.request_timeout_ms", request_timeout_ms),
+    ] {
+        if value == 0 {
+            return Err(ConfigError::Invalid {
+                field: field.into(),
+                reason: "must be at least 1".into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[test]
+fn server_limits_of_zero_are_refused() {
+    assert!(check_server_limits(1024, 30_000).is_ok());
+    let err = check_server_limits(0, 30_000).unwrap_err().to_string();
+    assert!(err.contains("api.max_connections"), "{err}");
+    let err = check_server_limits(1, 0).unwrap_err().to_string();
+    assert!(err.contains("api.request_timeout_ms"), "{err}");
+}
+
 /// Refuses listen addresses (`api.address`, `metrics.address`) that are not `ip:port`.
 pub fn check_addresses(addresses: &[(&str, &str)]) -> Result<(), ConfigError> {
     for (field, address) in addresses {
