@@ -33,7 +33,7 @@ use axum::{Json, Router, http::StatusCode, routing::post};
 use vigil_aggregator::{
     api::{self, ApiLimits, ApiState},
     engine::EngineConfig,
-    service::Aggregator,
+    service::{Aggregator, IntakeLimits},
     store::Store,
 };
 use vigil_test_utils::{PgServer, TestNetwork};
@@ -232,6 +232,7 @@ async fn main() {
         store.clone(),
         EngineConfig { window: Duration::from_millis(100), compressed_certificates: false },
         1024,
+        IntakeLimits::default(),
     )
     .await
     .unwrap();

@@ -25,7 +25,7 @@ mod error;
 mod examples;
 mod feed;
 pub mod metrics;
-mod rate_limit;
+
 mod types;
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
@@ -63,7 +63,7 @@ use crate::{
     intake::{Accepted, Intake, IntakeError},
     store::{CertificateRecord, Store},
 };
-use rate_limit::RateLimiter;
+use vigil_service::http::{Source, rate_limit::RateLimiter};
 
 /// The default of [`ApiLimits::max_body_bytes`].
 pub const DEFAULT_MAX_BODY_BYTES: usize = 16 * 1024;
@@ -112,7 +112,7 @@ pub struct ApiState<I> {
     feed_head: watch::Receiver<u64>,
     closing: Option<watch::Receiver<bool>>,
     limits: ApiLimits,
-    limiter: Arc<RateLimiter>,
+    limiter: Arc<RateLimiter<vigil_types::PublicKeyBytes>>,
     domain: Option<SigningDomain>,
 }
 
@@ -243,9 +243,10 @@ pub fn metrics_router() -> Router {
 )]
 async fn submit<I: Intake>(
     State(state): State<ApiState<I>>,
+    source: Source,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let outcome = accept(&state, body).await;
+    let outcome = accept(&state, source, body).await;
     match outcome {
         Ok(accepted) => {
             let result = if accepted.duplicate {
@@ -297,6 +298,7 @@ enum BatchItem {
 )]
 async fn submit_batch<I: Intake>(
     State(state): State<ApiState<I>>,
+    source: Source,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let items: Vec<SignedCheckpoint> = match body {
@@ -327,8 +329,7 @@ async fn submit_batch<I: Intake>(
     let outcomes = futures_util::future::join_all(items.into_iter().map(|signed| {
         let state = state.clone();
         async move {
-            state.limiter.check(&signed.pubkey).map_err(IntakeError::RateLimited)?;
-            state.intake.accept(signed).await
+            accept_signed(&state, signed, source).await
         }
     }))
     .await;
@@ -363,6 +364,7 @@ async fn submit_batch<I: Intake>(
 
 async fn accept<I: Intake>(
     state: &ApiState<I>,
+    source: Source,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Accepted, ApiError> {
     let body = body.map_err(|rejection| {
@@ -374,8 +376,23 @@ async fn accept<I: Intake>(
     })?;
     let signed: SignedCheckpoint = serde_json::from_slice(&body)
         .map_err(|e| ApiError::Intake(IntakeError::Malformed(e.to_string())))?;
-    state.limiter.check(&signed.pubkey).map_err(IntakeError::RateLimited)?;
-    Ok(state.intake.accept(signed).await?)
+    Ok(accept_signed(state, signed, source).await?)
+}
+
+/// One signed checkpoint through intake. The key's budget is checked first but spent only by
+/// a new verified signature: garbage or replays under a key cannot spend its owner's budget.
+async fn accept_signed<I: Intake>(
+    state: &ApiState<I>,
+    signed: SignedCheckpoint,
+    source: Source,
+) -> Result<Accepted, IntakeError> {
+    let key = signed.pubkey;
+    state.limiter.peek(&key).map_err(IntakeError::RateLimited)?;
+    let accepted = state.intake.accept(signed, source).await?;
+    if !accepted.duplicate {
+        state.limiter.charge(&key);
+    }
+    Ok(accepted)
 }
 
 /// The query of `GET /v1/feed`.

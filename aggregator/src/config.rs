@@ -71,6 +71,15 @@ pub struct ApiConfig {
     pub per_key_rate: u32,
     /// Burst allowance per operator key.
     pub per_key_burst: u32,
+    /// Failures (bad signatures, unknown keys, wrong domain, future `l1Block`) one source
+    /// address may cause per second; a source past its budget is refused before any check.
+    pub per_source_failure_rate: u32,
+    /// Failures (or submissions in flight) one source address may have in a burst.
+    pub per_source_failure_burst: u32,
+    /// New `l1Block` values (each an operator-set read on L1) one key may cause per second.
+    pub per_key_l1_block_rate: u32,
+    /// New `l1Block` values one key may cause in a burst.
+    pub per_key_l1_block_burst: u32,
     /// Feed entries read from the database per page.
     pub feed_page: u32,
     /// Most connections open at once; further clients wait until one closes.
@@ -86,6 +95,10 @@ impl Default for ApiConfig {
             max_body_bytes: 16 * 1024,
             per_key_rate: 50,
             per_key_burst: 200,
+            per_source_failure_rate: 20,
+            per_source_failure_burst: 2_000,
+            per_key_l1_block_rate: 1,
+            per_key_l1_block_burst: 32,
             feed_page: 1000,
             max_connections: 1024,
             request_timeout_ms: 30_000,
@@ -159,6 +172,12 @@ impl AggregatorConfig {
             self.api.max_connections,
             self.api.request_timeout_ms,
         )?;
+        vigil_service::sections::check_positive(&[
+            ("api.per_source_failure_rate", self.api.per_source_failure_rate.into()),
+            ("api.per_source_failure_burst", self.api.per_source_failure_burst.into()),
+            ("api.per_key_l1_block_rate", self.api.per_key_l1_block_rate.into()),
+            ("api.per_key_l1_block_burst", self.api.per_key_l1_block_burst.into()),
+        ])?;
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),
             ("metrics.address", &self.metrics.address),

@@ -3,6 +3,7 @@
 
 use std::{future::Future, time::Duration};
 
+pub use vigil_service::http::Source;
 use vigil_types::SignedCheckpoint;
 
 /// A signature the aggregator accepted: durable and on the feed.
@@ -49,7 +50,7 @@ pub enum IntakeError {
         /// The aggregator's L1 head.
         head: u64,
     },
-    /// Too many requests from this key.
+    /// Too many requests from this key, or too many failures from this source.
     #[error("rate limited; retry after {0:?}")]
     RateLimited(Duration),
     /// The aggregator cannot take it now (database or chain unavailable); retry.
@@ -87,9 +88,10 @@ impl IntakeError {
 /// The aggregator as the HTTP API sees it.
 pub trait Intake: Clone + Send + Sync + 'static {
     /// Validates, persists (durable before this returns `Ok`), feeds and aggregates one signed
-    /// checkpoint.
+    /// checkpoint that came from `source`.
     fn accept(
         &self,
         signed: SignedCheckpoint,
+        source: Source,
     ) -> impl Future<Output = Result<Accepted, IntakeError>> + Send;
 }

@@ -14,6 +14,7 @@ pub mod runner;
 pub mod service;
 pub mod store;
 pub mod submit;
+pub mod verify;
 pub mod weights;
 
 vigil_service::service! {

@@ -104,6 +104,69 @@ static THRESHOLD_BPS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     )
 });
 
+static UNVERIFIED: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    metrics::counter_vec(
+        "vigil_aggregator_unverified_total",
+        "Submissions refused before they reached the store, by source address and reason: \
+         invalid_signature, malformed_signature, unknown_operator, wrong_domain, future_l1_block, \
+         source_budget_spent (the source's failure budget was spent, nothing was checked)",
+        &["source", "reason"],
+    )
+});
+static VERIFY_CHECKS: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    metrics::counter_vec(
+        "vigil_aggregator_verify_checks_total",
+        "Pairing checks run at intake: group (many signatures over one checkpoint, random \
+         combination) or single",
+        &["kind"],
+    )
+});
+static VERIFY_BATCH: LazyLock<HistogramVec> = LazyLock::new(|| {
+    metrics::histogram_vec(
+        "vigil_aggregator_verify_batch_size",
+        "Signatures verified together at intake",
+        &[],
+        &[1.0, 2.0, 4.0, 8.0, 16.0, 64.0, 256.0, 1024.0],
+    )
+});
+static INTAKE_RPC: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    metrics::counter_vec(
+        "vigil_aggregator_intake_rpc_calls_total",
+        "L1 reads caused by submissions: key (a registration lookup), head (eth_blockNumber), \
+         snapshot (the operator set at a new l1Block)",
+        &["call"],
+    )
+});
+
+/// Most sources [`unverified`] labels by address; the rest are `other`.
+pub const MAX_SOURCE_SERIES: usize = 64;
+
+/// Counts a submission from `source` refused before verification passed, by `reason`.
+pub fn unverified(source: vigil_service::http::Source, reason: &str) {
+    static SEEN: LazyLock<std::sync::Mutex<std::collections::HashSet<std::net::IpAddr>>> =
+        LazyLock::new(Default::default);
+    let labelled = SEEN
+        .lock()
+        .map(|mut seen| {
+            seen.contains(&source.0) || (seen.len() < MAX_SOURCE_SERIES && seen.insert(source.0))
+        })
+        .unwrap_or(false);
+    let label = if labelled { source.to_string() } else { "other".to_owned() };
+    UNVERIFIED.with_label_values(&[&label, reason]).inc();
+}
+
+/// Records one verification batch at intake: its size and the checks it took.
+pub fn verify_batch(size: usize, group_checks: usize, single_checks: usize) {
+    VERIFY_BATCH.with_label_values::<&str>(&[]).observe(size as f64);
+    VERIFY_CHECKS.with_label_values(&["group"]).inc_by(group_checks as u64);
+    VERIFY_CHECKS.with_label_values(&["single"]).inc_by(single_checks as u64);
+}
+
+/// Counts an L1 read caused by a submission (`key`, `head`, `snapshot`).
+pub fn intake_rpc(call: &str) {
+    INTAKE_RPC.with_label_values(&[call]).inc();
+}
+
 /// Sets the number of open rounds of `rollup`.
 pub fn set_open_rounds(rollup: u64, n: usize) {
     ROUNDS_OPEN.with_label_values(&[&rollup.to_string()]).set(i64::try_from(n).unwrap_or(i64::MAX));
@@ -204,5 +267,11 @@ pub fn init(rollups: &[u64]) {
     }
     for s in ["ready", "submitted", "mined", "failed"] {
         set_certificates_in_state(s, 0);
+    }
+    for call in ["key", "head", "snapshot"] {
+        INTAKE_RPC.with_label_values(&[call]);
+    }
+    for kind in ["group", "single"] {
+        VERIFY_CHECKS.with_label_values(&[kind]);
     }
 }

@@ -10,7 +10,7 @@ use crate::{
     config::AggregatorConfig,
     engine::EngineConfig,
     metrics,
-    service::Aggregator,
+    service::{Aggregator, IntakeLimits},
     store::Store,
     submit::{CertificateSubmitter, Outcome},
 };
@@ -47,6 +47,13 @@ pub async fn run(
             compressed_certificates: false,
         },
         config.database.ingest_batch,
+        IntakeLimits {
+            source_failure_rate: config.api.per_source_failure_rate,
+            source_failure_burst: config.api.per_source_failure_burst,
+            key_snapshot_rate: config.api.per_key_l1_block_rate,
+            key_snapshot_burst: config.api.per_key_l1_block_burst,
+            ..IntakeLimits::default()
+        },
     )
     .await
     .map_err(|e| RunError::start("aggregation engine", e))?;

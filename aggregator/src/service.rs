@@ -15,7 +15,8 @@ use std::{
 use alloy::providers::{DynProvider, Provider};
 use tokio::sync::watch;
 use vigil_crypto::Signature;
-use vigil_types::{SignedCheckpoint, SigningDomain};
+use vigil_service::http::{Source, rate_limit::RateLimiter};
+use vigil_types::{PublicKeyBytes, SignedCheckpoint, SigningDomain};
 
 use crate::{
     engine::{Added, Engine, EngineConfig, now_ms},
@@ -23,10 +24,56 @@ use crate::{
     metrics,
     operator_set::{OperatorSetView, SetError},
     store::{IngestHandle, IngestWriter, NewSignature, Store, StoreError},
+    verify::Verifier,
 };
 
 /// How long a rollup's threshold is cached.
 const THRESHOLD_TTL: Duration = Duration::from_secs(30);
+/// At most one `eth_blockNumber` per this interval on behalf of submissions ahead of the head.
+const HEAD_REFRESH_INTERVAL: Duration = Duration::from_millis(250);
+/// How long a source that sent a bad signature has its signatures checked alone.
+const ISOLATION: Duration = Duration::from_secs(30);
+/// Most sources remembered as isolated.
+const MAX_ISOLATED: usize = 10_000;
+
+/// What one source and one key may cost the aggregator at intake.
+///
+/// - **Per source** (the peer's IP address), a *failure budget*: one token is held for each
+///   submission in flight and given back when it verifies, so only failures (a bad or malformed
+///   signature, an unknown key, a wrong domain, an `l1Block` ahead of the chain) spend it. A
+///   source whose budget is spent is refused (429) before anything is checked. Honest
+///   submitters never spend it, whatever others send under their keys.
+/// - **Per key**, a budget of *new* `l1Block` values: reading the operator set at a block not
+///   seen yet costs L1 calls, so each key may cause at most this many such reads, charged only
+///   once its signature verified (only the key's owner can spend it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IntakeLimits {
+    /// Failures a source may cause per second, sustained.
+    pub source_failure_rate: u32,
+    /// Failures (or submissions in flight) a source may have in a burst.
+    pub source_failure_burst: u32,
+    /// Most sources with their own budget; beyond it, untracked sources share one.
+    pub max_tracked_sources: usize,
+    /// New `l1Block` values a key may make the aggregator read per second, sustained.
+    pub key_snapshot_rate: u32,
+    /// New `l1Block` values a key may make the aggregator read in a burst.
+    pub key_snapshot_burst: u32,
+    /// Cores the verifier may use (0: all).
+    pub verify_parallelism: usize,
+}
+
+impl Default for IntakeLimits {
+    fn default() -> Self {
+        Self {
+            source_failure_rate: 20,
+            source_failure_burst: 2_000,
+            max_tracked_sources: 100_000,
+            key_snapshot_rate: 1,
+            key_snapshot_burst: 32,
+            verify_parallelism: 0,
+        }
+    }
+}
 
 /// Errors starting or restoring the service.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +97,11 @@ struct Inner {
     max_age: AtomicU32,
     thresholds: Mutex<HashMap<u64, (u16, Instant)>>,
     feed: watch::Sender<u64>,
+    verifier: Verifier,
+    sources: RateLimiter<Source>,
+    isolated: Mutex<HashMap<Source, Instant>>,
+    snapshots: RateLimiter<PublicKeyBytes>,
+    last_head_refresh: Mutex<Option<Instant>>,
 }
 
 /// The aggregator. Clone it freely (it is a handle).
@@ -73,6 +125,7 @@ impl Aggregator {
         store: Store,
         engine: EngineConfig,
         ingest_batch: usize,
+        limits: IntakeLimits,
     ) -> Result<Self, ServiceError> {
         let set = OperatorSetView::new(provider.clone(), domain.verifier);
         let max_age = set.max_certificate_age().await?;
@@ -83,6 +136,10 @@ impl Aggregator {
         let feed_head = store.feed_head().await?;
         let (feed, _) = watch::channel(feed_head);
         let ingest = IngestWriter::spawn(store.clone(), ingest_batch.max(1));
+        let parallelism = match limits.verify_parallelism {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 domain,
@@ -95,6 +152,19 @@ impl Aggregator {
                 max_age: AtomicU32::new(max_age),
                 thresholds: Mutex::default(),
                 feed,
+                verifier: Verifier::spawn(parallelism),
+                sources: RateLimiter::new(
+                    limits.source_failure_rate,
+                    limits.source_failure_burst,
+                    limits.max_tracked_sources,
+                ),
+                isolated: Mutex::default(),
+                snapshots: RateLimiter::new(
+                    limits.key_snapshot_rate,
+                    limits.key_snapshot_burst,
+                    limits.max_tracked_sources,
+                ),
+                last_head_refresh: Mutex::new(Some(Instant::now())),
             }),
         })
     }
@@ -206,7 +276,50 @@ impl Aggregator {
         }
     }
 
-    async fn accept_inner(&self, signed: SignedCheckpoint) -> Result<Accepted, IntakeError> {
+    /// The L1 head for a submission whose `l1Block` is ahead of the cached one: refreshed at
+    /// most once per [`HEAD_REFRESH_INTERVAL`], however many submissions ask.
+    async fn head_for(&self, l1_block: u64) -> Result<u64, IntakeError> {
+        let head = self.inner.head.load(Ordering::SeqCst);
+        if l1_block <= head {
+            return Ok(head);
+        }
+        let due = {
+            let mut last = lock(&self.inner.last_head_refresh);
+            let due = last.is_none_or(|at| at.elapsed() >= HEAD_REFRESH_INTERVAL);
+            if due {
+                *last = Some(Instant::now());
+            }
+            due
+        };
+        if !due {
+            return Ok(self.inner.head.load(Ordering::SeqCst));
+        }
+        metrics::intake_rpc("head");
+        self.refresh_head().await.map_err(|e| IntakeError::Unavailable(e.to_string()))
+    }
+
+    fn is_isolated(&self, source: Source) -> bool {
+        lock(&self.inner.isolated).get(&source).is_some_and(|at| at.elapsed() < ISOLATION)
+    }
+
+    fn isolate(&self, source: Source) {
+        let mut isolated = lock(&self.inner.isolated);
+        if isolated.len() >= MAX_ISOLATED {
+            isolated.retain(|_, at| at.elapsed() < ISOLATION);
+        }
+        if isolated.len() < MAX_ISOLATED {
+            isolated.insert(source, Instant::now());
+        }
+    }
+
+    /// Everything a submission must pass before it may touch the store: the source's budget,
+    /// the domain, the key's registration, the signature's encoding, `l1Block` against the head
+    /// and, last, the signature itself. Nothing here writes, feeds or logs per submission.
+    async fn check(
+        &self,
+        signed: &SignedCheckpoint,
+        source: Source,
+    ) -> Result<(crate::operator_set::RegisteredKey, Signature), IntakeError> {
         let inner = &self.inner;
         if signed.domain != inner.domain {
             return Err(IntakeError::WrongDomain {
@@ -214,26 +327,77 @@ impl Aggregator {
                 got: format!("{:?}", signed.domain),
             });
         }
-        let cp = signed.checkpoint;
+        // A miss is one eth_call; unknown keys are remembered for a while, and every unknown
+        // key spends its source's budget.
+        let cached = inner.set.is_known(&signed.pubkey);
+        if !cached {
+            metrics::intake_rpc("key");
+        }
         let registered = inner
             .set
             .key(&signed.pubkey)
             .await
             .map_err(|e| IntakeError::Unavailable(e.to_string()))?
-            .ok_or_else(|| IntakeError::UnknownOperator(hex_key(&signed)))?;
-        metrics::observe_rollup(cp.rollup_id);
-        let sig = Signature::from_bytes_unchecked_subgroup(signed.signature.as_slice())
+            .ok_or_else(|| IntakeError::UnknownOperator(hex_key(signed)))?;
+        let sig = Signature::from_bytes(signed.signature.as_slice())
             .map_err(|e| IntakeError::MalformedSignature(e.to_string()))?;
-        if sig.is_identity() {
-            return Err(IntakeError::MalformedSignature("the identity point".into()));
+        let head = self.head_for(signed.checkpoint.l1_block).await?;
+        if signed.checkpoint.l1_block > head {
+            return Err(IntakeError::FutureL1Block { l1_block: signed.checkpoint.l1_block, head });
         }
-        let mut head = inner.head.load(Ordering::SeqCst);
-        if cp.l1_block > head {
-            head =
-                self.refresh_head().await.map_err(|e| IntakeError::Unavailable(e.to_string()))?;
-            if cp.l1_block > head {
-                return Err(IntakeError::FutureL1Block { l1_block: cp.l1_block, head });
+        let valid = inner
+            .verifier
+            .verify(signed.digest(), registered.key, sig, self.is_isolated(source))
+            .await
+            .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+        if !valid {
+            return Err(IntakeError::InvalidSignature);
+        }
+        Ok((registered, sig))
+    }
+
+    async fn accept_inner(
+        &self,
+        signed: SignedCheckpoint,
+        source: Source,
+    ) -> Result<Accepted, IntakeError> {
+        let inner = &self.inner;
+        if let Err(wait) = inner.sources.check(&source) {
+            metrics::unverified(source, "source_budget_spent");
+            return Err(IntakeError::RateLimited(wait));
+        }
+        let (registered, sig) = match self.check(&signed, source).await {
+            Ok(checked) => {
+                inner.sources.refund(&source);
+                checked
             }
+            Err(IntakeError::Unavailable(e)) => {
+                // Our failure, not the source's.
+                inner.sources.refund(&source);
+                return Err(IntakeError::Unavailable(e));
+            }
+            Err(e) => {
+                if matches!(e, IntakeError::InvalidSignature) && !self.is_isolated(source) {
+                    tracing::warn!(target: "vigil::aggregator", %source, "a signature from this source did not verify; its signatures are now checked one by one");
+                }
+                if matches!(e, IntakeError::InvalidSignature) {
+                    self.isolate(source);
+                }
+                metrics::unverified(source, e.code());
+                return Err(e);
+            }
+        };
+        // Verified: from here on the submission is its key owner's doing.
+        let cp = signed.checkpoint;
+        metrics::observe_rollup(cp.rollup_id);
+        let head = inner.head.load(Ordering::SeqCst);
+        let too_old =
+            head.saturating_sub(cp.l1_block) > u64::from(inner.max_age.load(Ordering::SeqCst));
+        let joins = !too_old && !inner.engine.is_done(cp.rollup_id, cp.height);
+        if joins && !inner.set.is_cached(cp.l1_block) {
+            // A new l1Block costs L1 reads: its key's budget pays (checked before storing, so a
+            // refusal leaves nothing behind and the operator may retry).
+            inner.snapshots.check(&signed.pubkey).map_err(IntakeError::RateLimited)?;
         }
         let inserted = inner
             .ingest
@@ -251,10 +415,11 @@ impl Aggregator {
             }
             newer
         });
-        let too_old =
-            head.saturating_sub(cp.l1_block) > u64::from(inner.max_age.load(Ordering::SeqCst));
-        if too_old || inner.engine.is_done(cp.rollup_id, cp.height) {
+        if !joins {
             return Ok(Accepted { seq: inserted.seq, duplicate: inserted.duplicate, stale: true });
+        }
+        if !inner.set.is_cached(cp.l1_block) {
+            metrics::intake_rpc("snapshot");
         }
         let snapshot = match inner.set.at(cp.l1_block).await {
             Ok(snapshot) => snapshot,
@@ -297,8 +462,9 @@ impl Intake for Aggregator {
     fn accept(
         &self,
         signed: SignedCheckpoint,
+        source: Source,
     ) -> impl Future<Output = Result<Accepted, IntakeError>> + Send {
-        self.accept_inner(signed)
+        self.accept_inner(signed, source)
     }
 }
 

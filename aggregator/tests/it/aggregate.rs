@@ -16,13 +16,17 @@ use alloy::primitives::{B256, Bytes, keccak256};
 use vigil_aggregator::{
     engine::EngineConfig,
     intake::{Intake, IntakeError},
-    service::Aggregator,
+    intake::Source,
+    service::{Aggregator, IntakeLimits},
     store::{CertificateRecord, Store},
 };
 use vigil_chain::{bindings::VigilVerifier, checkpoint_sol, non_signer_bytes};
 use vigil_crypto::{PublicKey, Signature};
 use vigil_test_utils::{PgServer, TestNetwork};
 use vigil_types::{Checkpoint, PublicKeyBytes, SignatureBytes, SignedCheckpoint};
+
+/// Every submission here comes from one address.
+const SOURCE: Source = Source(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
 
 const ROLLUP: u64 = 901;
 const WINDOW: Duration = Duration::from_millis(150);
@@ -65,6 +69,7 @@ impl Fixture {
             store,
             EngineConfig { window: WINDOW, compressed_certificates: false },
             64,
+            IntakeLimits::default(),
         )
         .await
         .unwrap();
@@ -139,11 +144,11 @@ async fn certifies_and_verifies_on_chain(db: Db) {
     let agg = f.aggregator().await;
     let cp = f.checkpoint(10, "block-10").await;
     for i in 0..3 {
-        let a = agg.accept(f.sign(i, &cp)).await.unwrap();
+        let a = agg.accept(f.sign(i, &cp), SOURCE).await.unwrap();
         assert!(!a.stale && !a.duplicate);
     }
     // A repeat is a duplicate, not a second vote.
-    assert!(agg.accept(f.sign(0, &cp)).await.unwrap().duplicate);
+    assert!(agg.accept(f.sign(0, &cp), SOURCE).await.unwrap().duplicate);
     assert!(drive(&agg, || async { certificate(&agg, 10).await.is_some() }).await);
     let rec = certificate(&agg, 10).await.unwrap();
     assert_eq!(rec.signers, 3);
@@ -154,7 +159,7 @@ async fn certifies_and_verifies_on_chain(db: Db) {
     );
     assert!(verifies_on_chain(&f, &rec).await, "the verifier accepts the certificate");
     // The fourth signature arrives late: stale, but on the feed.
-    let late = agg.accept(f.sign(3, &cp)).await.unwrap();
+    let late = agg.accept(f.sign(3, &cp), SOURCE).await.unwrap();
     assert!(late.stale);
     assert_eq!(agg.store().feed_head().await.unwrap(), 4);
 }
@@ -163,30 +168,33 @@ async fn one_bad_signature_is_isolated(db: Db) {
     let f = Fixture::new(db).await;
     let agg = f.aggregator().await;
     let cp = f.checkpoint(11, "block-11").await;
-    // Operator 2 sends a valid point that is a signature over something else.
+    // Someone sends, under operator 2's key, a valid point that is a signature over something
+    // else: refused at intake, before the store, the feed or the engine see it.
     let mut bad = f.sign(2, &cp);
     bad.signature = f.net.operators[2].bls.sign(b"not the digest").to_wire(false);
-    agg.accept(bad).await.unwrap();
-    for i in [0, 1, 3] {
-        agg.accept(f.sign(i, &cp)).await.unwrap();
+    assert!(matches!(agg.accept(bad, SOURCE).await, Err(IntakeError::InvalidSignature)));
+    assert_eq!(agg.store().feed_head().await.unwrap(), 0, "nothing stored");
+    // Operator 2's real signature is not shadowed by the garbage sent first.
+    for i in [0, 1, 2, 3] {
+        agg.accept(f.sign(i, &cp), SOURCE).await.unwrap();
     }
     assert!(drive(&agg, || async { certificate(&agg, 11).await.is_some() }).await);
     let rec = certificate(&agg, 11).await.unwrap();
-    assert_eq!(rec.signers, 3, "the checkpoint survives the bad signer");
-    assert_eq!(rec.certificate.non_signers, vec![pubkey(&f, 2)]);
+    assert_eq!(rec.signers, 4, "the operator's own signature counts");
+    assert!(rec.certificate.non_signers.is_empty());
     assert!(verifies_on_chain(&f, &rec).await);
     let feed = agg.store().feed_after(0, 100).await.unwrap();
-    assert!(feed[0].invalid, "the bad signature is marked invalid on the feed");
-    assert!(feed[1..].iter().all(|e| !e.invalid));
+    assert_eq!(feed.len(), 4);
+    assert!(feed.iter().all(|e| !e.invalid), "only verified signatures are on the feed");
 
-    // The bad signer is now verified one by one: another bad signature is refused at intake.
+    // The source of the garbage is now checked one signature at a time; its valid
+    // signatures still count, and so do everyone else's.
     let cp2 = f.checkpoint(12, "block-12").await;
     let mut bad2 = f.sign(2, &cp2);
     bad2.signature = f.net.operators[2].bls.sign(b"still not it").to_wire(false);
-    assert!(matches!(agg.accept(bad2).await, Err(IntakeError::InvalidSignature)));
-    // Its honest signatures still count.
+    assert!(matches!(agg.accept(bad2, SOURCE).await, Err(IntakeError::InvalidSignature)));
     for i in [0, 2, 3] {
-        agg.accept(f.sign(i, &cp2)).await.unwrap();
+        agg.accept(f.sign(i, &cp2), SOURCE).await.unwrap();
     }
     assert!(drive(&agg, || async { certificate(&agg, 12).await.is_some() }).await);
     assert_eq!(certificate(&agg, 12).await.unwrap().certificate.non_signers, vec![pubkey(&f, 1)]);
@@ -196,12 +204,12 @@ async fn below_threshold_is_never_certified(db: Db) {
     let f = Fixture::new(db).await;
     let agg = f.aggregator().await;
     let cp = f.checkpoint(13, "block-13").await;
-    agg.accept(f.sign(0, &cp)).await.unwrap();
-    agg.accept(f.sign(1, &cp)).await.unwrap();
+    agg.accept(f.sign(0, &cp), SOURCE).await.unwrap();
+    agg.accept(f.sign(1, &cp), SOURCE).await.unwrap();
     // Two of four, and two more for another block at the same height: neither reaches 2/3.
     let other = f.checkpoint(13, "block-13-other").await;
-    agg.accept(f.sign(2, &other)).await.unwrap();
-    agg.accept(f.sign(3, &other)).await.unwrap();
+    agg.accept(f.sign(2, &other), SOURCE).await.unwrap();
+    agg.accept(f.sign(3, &other), SOURCE).await.unwrap();
     let certified = drive(&agg, || async { certificate(&agg, 13).await.is_some() }).await;
     assert!(!certified, "2-of-4 must never be certified");
 }
@@ -211,8 +219,8 @@ async fn conflicting_signatures_reach_the_feed(db: Db) {
     let agg = f.aggregator().await;
     let a = f.checkpoint(14, "block-14").await;
     let b = f.checkpoint(14, "block-14-conflict").await;
-    let first = agg.accept(f.sign(0, &a)).await.unwrap();
-    let second = agg.accept(f.sign(0, &b)).await.unwrap();
+    let first = agg.accept(f.sign(0, &a), SOURCE).await.unwrap();
+    let second = agg.accept(f.sign(0, &b), SOURCE).await.unwrap();
     assert!(second.seq > first.seq);
     let feed = agg.store().feed_after(0, 10).await.unwrap();
     assert_eq!(feed.len(), 2);
@@ -224,7 +232,7 @@ async fn conflicting_signatures_reach_the_feed(db: Db) {
     // The same block under another daCommitment is not a conflict, and is accepted too.
     let mut again = a;
     again.da_commitment = B256::repeat_byte(0xdb);
-    agg.accept(f.sign(1, &again)).await.unwrap();
+    agg.accept(f.sign(1, &again), SOURCE).await.unwrap();
     assert!(
         !agg.store().feed_after(2, 10).await.unwrap()[0].signed.equivocates_with(&feed[0].signed)
     );
@@ -237,28 +245,28 @@ async fn hostile_input_gets_typed_refusals(db: Db) {
 
     let mut wrong_domain = f.sign(0, &cp);
     wrong_domain.domain.l1_chain_id = 1;
-    assert!(matches!(agg.accept(wrong_domain).await, Err(IntakeError::WrongDomain { .. })));
+    assert!(matches!(agg.accept(wrong_domain, SOURCE).await, Err(IntakeError::WrongDomain { .. })));
 
     let stranger = vigil_crypto::SecretKey::from_ikm(&[77; 32]).unwrap();
     let mut unknown = f.sign(0, &cp);
     unknown.pubkey = stranger.public_key().to_wire();
     unknown.signature =
         stranger.sign(cp.digest(&f.net.deployment.domain()).as_slice()).to_wire(false);
-    assert!(matches!(agg.accept(unknown).await, Err(IntakeError::UnknownOperator(_))));
+    assert!(matches!(agg.accept(unknown, SOURCE).await, Err(IntakeError::UnknownOperator(_))));
 
     let mut off_curve = f.sign(0, &cp);
     off_curve.signature = SignatureBytes::Uncompressed([0x11; 96]);
-    assert!(matches!(agg.accept(off_curve).await, Err(IntakeError::MalformedSignature(_))));
+    assert!(matches!(agg.accept(off_curve, SOURCE).await, Err(IntakeError::MalformedSignature(_))));
 
     let mut identity = f.sign(0, &cp);
     let mut inf = [0u8; 48];
     inf[0] = 0xc0;
     identity.signature = SignatureBytes::Compressed(inf);
-    assert!(matches!(agg.accept(identity).await, Err(IntakeError::MalformedSignature(_))));
+    assert!(matches!(agg.accept(identity, SOURCE).await, Err(IntakeError::MalformedSignature(_))));
 
     let mut future = cp;
     future.l1_block += 1_000;
-    assert!(matches!(agg.accept(f.sign(0, &future)).await, Err(IntakeError::FutureL1Block { .. })));
+    assert!(matches!(agg.accept(f.sign(0, &future), SOURCE).await, Err(IntakeError::FutureL1Block { .. })));
 
     assert_eq!(agg.store().feed_head().await.unwrap(), 0, "nothing refused reached the feed");
 }
@@ -268,14 +276,14 @@ async fn restart_loses_nothing(db: Db) {
     let cp = f.checkpoint(16, "block-16").await;
     {
         let agg = f.aggregator().await;
-        agg.accept(f.sign(0, &cp)).await.unwrap();
-        agg.accept(f.sign(1, &cp)).await.unwrap();
+        agg.accept(f.sign(0, &cp), SOURCE).await.unwrap();
+        agg.accept(f.sign(1, &cp), SOURCE).await.unwrap();
         // The process dies here: no certificate yet, two accepted signatures.
     }
     let agg = f.aggregator().await;
     assert_eq!(agg.store().feed_head().await.unwrap(), 2);
     // The restored round needs only one more signature to certify.
-    let third = agg.accept(f.sign(3, &cp)).await.unwrap();
+    let third = agg.accept(f.sign(3, &cp), SOURCE).await.unwrap();
     assert_eq!(third.seq, 3, "the feed continues without a gap");
     assert!(drive(&agg, || async { certificate(&agg, 16).await.is_some() }).await);
     let rec = certificate(&agg, 16).await.unwrap();
@@ -284,7 +292,7 @@ async fn restart_loses_nothing(db: Db) {
     // A third life sees the certificate and treats the round as done.
     drop(agg);
     let agg = f.aggregator().await;
-    assert!(agg.accept(f.sign(2, &cp)).await.unwrap().stale);
+    assert!(agg.accept(f.sign(2, &cp), SOURCE).await.unwrap().stale);
 }
 
 macro_rules! both_backends {

@@ -88,6 +88,7 @@ impl Intake for StoreIntake {
     fn accept(
         &self,
         signed: SignedCheckpoint,
+        _source: vigil_service::http::Source,
     ) -> impl Future<Output = Result<Accepted, IntakeError>> + Send {
         let this = self.clone();
         async move {

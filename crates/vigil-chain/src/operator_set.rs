@@ -150,6 +150,13 @@ impl OperatorSetView {
         Ok(Some(registered))
     }
 
+    /// Whether [`OperatorSetView::key`] would answer `pubkey` without an RPC call (registered,
+    /// recently found unknown, or not a key at all).
+    pub fn is_known(&self, pubkey: &PublicKeyBytes) -> bool {
+        lock(&self.keys).contains_key(pubkey)
+            || lock(&self.unknown).get(pubkey).is_some_and(|at| at.elapsed() < NEGATIVE_TTL)
+    }
+
     /// The set at `l1_block` (which must not be ahead of the chain).
     pub async fn at(&self, l1_block: u64) -> Result<Arc<SetSnapshot>, SetError> {
         if let Some(s) = lock(&self.snapshots).get(&l1_block) {
@@ -186,6 +193,11 @@ impl OperatorSetView {
         }
         snapshots.insert(l1_block, snapshot.clone());
         Ok(snapshot)
+    }
+
+    /// Whether the set at `l1_block` is cached (so [`OperatorSetView::at`] costs no RPC call).
+    pub fn is_cached(&self, l1_block: u64) -> bool {
+        lock(&self.snapshots).contains_key(&l1_block)
     }
 
     /// Drops the cached snapshot of `l1_block` (say, after the verifier refused a certificate

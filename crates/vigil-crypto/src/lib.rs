@@ -34,7 +34,7 @@ mod signature;
 
 pub use aggregate::{
     SameMessageOutcome, aggregate_public_keys, aggregate_signatures, batch_verify,
-    verify_same_message,
+    verify_each_same_message, verify_same_message,
 };
 pub use eip2537::{G1_EIP2537_LEN, G2_EIP2537_LEN};
 pub use error::{Error, Point, Result};

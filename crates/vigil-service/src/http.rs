@@ -27,6 +27,7 @@ use utoipa::{
 #[cfg(feature = "test-utils")]
 pub mod conformance;
 pub mod limits;
+pub mod rate_limit;
 
 /// Where every API serves its OpenAPI document.
 pub const OPENAPI_PATH: &str = "/openapi.json";
@@ -305,6 +306,45 @@ pub async fn openapi(State(json): State<Arc<str>>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], json.to_string()).into_response()
 }
 
+/// Where a request came from: the peer's IP address, for budgets kept per source (see
+/// [`rate_limit`]). Served by [`serve`]/[`serve_with`], which record each connection's peer; a
+/// router served some other way sees every request as [`Source::UNKNOWN`] (one shared source).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Source(pub std::net::IpAddr);
+
+impl Source {
+    /// The source of a request whose peer is not known.
+    pub const UNKNOWN: Self = Self(std::net::IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED));
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<Self>>()
+            .map_or(Self::UNKNOWN, |info| info.0))
+    }
+}
+
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, limits::CappedListener>>
+    for Source
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'_, limits::CappedListener>) -> Self {
+        Self(stream.remote_addr().ip())
+    }
+}
+
 /// How a server limits its clients ([`limits`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ServerLimits {
@@ -348,7 +388,9 @@ pub async fn serve_with(
         limits::request_deadline,
     ));
     let listener = limits::CappedListener::new(listener, limits.max_connections, server);
-    axum::serve(listener, router).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, router.into_make_service_with_connect_info::<Source>())
+        .with_graceful_shutdown(shutdown)
+        .await
 }
 
 /// Binds `address` for the config field `field` (say `api.address`), the error naming both.

@@ -293,13 +293,19 @@ pub fn check_server_limits(
     max_connections: usize,
     request_timeout_ms: u64,
 ) -> Result<(), ConfigError> {
-    for (field, value) in [
+    check_positive(&[
         ("api.max_connections", max_connections as u64),
         ("api.request_timeout_ms", request_timeout_ms),
-    ] {
-        if value == 0 {
+    ])
+}
+
+/// Refuses a zero in any of `fields` (`(name, value)`): rates, bursts and caps of 0 would
+/// refuse everything.
+pub fn check_positive(fields: &[(&str, u64)]) -> Result<(), ConfigError> {
+    for (field, value) in fields {
+        if *value == 0 {
             return Err(ConfigError::Invalid {
-                field: field.into(),
+                field: (*field).into(),
                 reason: "must be at least 1".into(),
             });
         }

@@ -70,7 +70,11 @@ fn expected(i: u64, invalid: bool) -> FeedEvent {
 struct NoIntake;
 
 impl Intake for NoIntake {
-    async fn accept(&self, _signed: SignedCheckpoint) -> Result<Accepted, IntakeError> {
+    async fn accept(
+        &self,
+        _signed: SignedCheckpoint,
+        _source: vigil_service::http::Source,
+    ) -> Result<Accepted, IntakeError> {
         Err(IntakeError::Unavailable("read-only test API".into()))
     }
 }

@@ -28,7 +28,11 @@ use vigil_types::{Certificate, Checkpoint, SigningDomain};
 struct NoIntake;
 
 impl Intake for NoIntake {
-    async fn accept(&self, _: vigil_types::SignedCheckpoint) -> Result<Accepted, IntakeError> {
+    async fn accept(
+        &self,
+        _: vigil_types::SignedCheckpoint,
+        _: vigil_aggregator::intake::Source,
+    ) -> Result<Accepted, IntakeError> {
         Err(IntakeError::Unavailable("queries only".into()))
     }
 }

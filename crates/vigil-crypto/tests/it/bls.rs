@@ -2,7 +2,7 @@
 
 use vigil_crypto::{
     Error, Point, PublicKey, SecretKey, Signature, aggregate_public_keys, aggregate_signatures,
-    batch_verify, verify, verify_pop, verify_same_message,
+    batch_verify, verify, verify_each_same_message, verify_pop, verify_same_message,
 };
 
 fn keys(n: usize) -> Vec<SecretKey> {
@@ -209,4 +209,45 @@ fn negate_g1(sig: &Signature) -> Signature {
         u[48 + i] = v.rem_euclid(256) as u8;
     }
     Signature::from_bytes(&u).unwrap()
+}
+
+#[test]
+fn each_same_message_passes_valid_sets_and_fails_any_bad_signer() {
+    let sks = keys(16);
+    let good: Vec<_> =
+        sks.iter().map(|k| (k.public_key(), from_wire_unchecked(&k.sign(&MSG)))).collect();
+    assert!(verify_each_same_message(&MSG, &good));
+    assert!(verify_each_same_message(&MSG, &good[..1]), "one signature alone");
+    assert!(!verify_each_same_message(&MSG, &[]));
+    assert!(!verify_each_same_message(&[8u8; 32], &good), "another message");
+    for bad in [0, 7, 15] {
+        let mut items = good.clone();
+        items[bad].1 = sks[bad].sign(&[0u8; 32]);
+        assert!(!verify_each_same_message(&MSG, &items), "bad signer {bad}");
+    }
+}
+
+/// Two signers' signatures swapped: the plain aggregate is unchanged, so aggregate-first
+/// verification passes it; the random combination credits each signer alone and refuses it.
+#[test]
+fn each_same_message_refuses_signatures_that_cancel_out() {
+    let sks = keys(4);
+    let mut items: Vec<_> = sks.iter().map(|k| (k.public_key(), k.sign(&MSG))).collect();
+    let (a, b) = (items[0].1, items[1].1);
+    items[0].1 = b;
+    items[1].1 = a;
+    assert!(verify_same_message(&MSG, &items).unwrap().all_valid(), "the plain aggregate holds");
+    assert!(!verify_each_same_message(&MSG, &items));
+}
+
+#[test]
+fn each_same_message_refuses_points_outside_the_subgroup() {
+    let bad = crate::hex(
+        "0x8123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    );
+    let sks = keys(4);
+    let mut items: Vec<_> = sks.iter().map(|k| (k.public_key(), k.sign(&MSG))).collect();
+    assert!(verify_each_same_message(&MSG, &items));
+    items[2].1 = Signature::from_bytes_unchecked_subgroup(&bad).unwrap();
+    assert!(!verify_each_same_message(&MSG, &items));
 }

@@ -1,18 +1,21 @@
-//! Per-key token buckets for `POST /v1/signatures`.
+//! Keyed token buckets: per operator key, per source address, per anything hashable.
 //!
-//! A signature names its key, so the key is the natural unit to limit: one operator flooding
-//! the aggregator (by bug or malice) cannot starve the others. The map is bounded: when it is
-//! full, idle buckets (refilled to the burst, so indistinguishable from a fresh one) are
-//! dropped; if it is still full, keys it does not track share one overflow bucket, so a flood
-//! of made-up keys cannot grow memory nor throttle the operators already tracked.
+//! The map is bounded: when it is full, idle buckets (refilled to the burst, so
+//! indistinguishable from a fresh one) are dropped; if it is still full, keys it does not track
+//! share one overflow bucket, so a flood of made-up keys cannot grow memory nor throttle the
+//! keys already tracked.
+//!
+//! Two ways to spend: [`RateLimiter::check`] takes a token before the work (a plain rate
+//! limit); [`RateLimiter::peek`] then [`RateLimiter::charge`] refuses only a key whose budget
+//! is spent and charges it only for what went wrong (a *failure budget*: a source is charged
+//! for signatures that did not verify, never for the ones that did).
 
 use std::{
     collections::HashMap,
+    hash::Hash,
     sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
-
-use vigil_types::PublicKeyBytes;
 
 /// How often a full map may be swept for idle buckets (a sweep is linear in its size).
 const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
@@ -52,25 +55,25 @@ impl Bucket {
 }
 
 #[derive(Debug)]
-struct Buckets {
-    by_key: HashMap<PublicKeyBytes, Bucket>,
+struct Buckets<K> {
+    by_key: HashMap<K, Bucket>,
     overflow: Bucket,
     last_sweep: Instant,
 }
 
-/// Token buckets keyed by public key: `rate` requests per second, bursts of up to `burst`.
+/// Token buckets keyed by `K`: `rate` tokens per second, bursts of up to `burst`.
 #[derive(Debug)]
-pub(crate) struct RateLimiter {
+pub struct RateLimiter<K> {
     rate: f64,
     burst: f64,
     max_keys: usize,
-    buckets: Mutex<Buckets>,
+    buckets: Mutex<Buckets<K>>,
 }
 
-impl RateLimiter {
+impl<K: Hash + Eq + Copy> RateLimiter<K> {
     /// A limiter of `rate` per second (at least 1) and bursts of `burst` (at least 1),
     /// tracking at most `max_keys` keys (at least 1).
-    pub(crate) fn new(rate: u32, burst: u32, max_keys: usize) -> Self {
+    pub fn new(rate: u32, burst: u32, max_keys: usize) -> Self {
         let now = Instant::now();
         let burst = f64::from(burst.max(1));
         Self {
@@ -86,11 +89,51 @@ impl RateLimiter {
     }
 
     /// Takes a token for `key`, or returns how long to wait for one.
-    pub(crate) fn check(&self, key: &PublicKeyBytes) -> Result<(), Duration> {
+    pub fn check(&self, key: &K) -> Result<(), Duration> {
         self.check_at(key, Instant::now())
     }
 
-    fn check_at(&self, key: &PublicKeyBytes, now: Instant) -> Result<(), Duration> {
+    /// Whether `key` has a token, without taking it (or how long until it has one).
+    pub fn peek(&self, key: &K) -> Result<(), Duration> {
+        let now = Instant::now();
+        let (rate, burst) = (self.rate, self.burst);
+        let mut guard = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        let buckets = &mut *guard;
+        let tracked = buckets.by_key.len();
+        let bucket = match buckets.by_key.get_mut(key) {
+            Some(b) => b,
+            None if tracked >= self.max_keys => &mut buckets.overflow,
+            None => return Ok(()),
+        };
+        bucket.refill(rate, burst, now);
+        if bucket.tokens >= 1.0 {
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(((1.0 - bucket.tokens) / rate).max(0.0)))
+        }
+    }
+
+    /// Charges `key` one token, whether or not it has one (its budget then stays spent until
+    /// it refills). Returns whether the budget is now spent.
+    pub fn charge(&self, key: &K) -> bool {
+        self.check(key).is_err()
+    }
+
+    /// Gives back a token taken by [`RateLimiter::check`] (never above the burst): a
+    /// *reserve-then-refund* budget holds one token per item in flight and keeps only those of
+    /// items that failed, so a source with many honest items in flight is never charged and one
+    /// with failures can have at most the burst in flight.
+    pub fn refund(&self, key: &K) {
+        let now = Instant::now();
+        let (rate, burst) = (self.rate, self.burst);
+        let mut guard = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(bucket) = guard.by_key.get_mut(key) {
+            bucket.refill(rate, burst, now);
+            bucket.tokens = (bucket.tokens + 1.0).min(burst);
+        }
+    }
+
+    fn check_at(&self, key: &K, now: Instant) -> Result<(), Duration> {
         let (rate, burst) = (self.rate, self.burst);
         // Buckets are plain numbers, valid whatever a panicking holder left: a poisoned lock
         // is usable.
@@ -126,8 +169,8 @@ mod tests {
 
     use super::*;
 
-    fn key(i: u8) -> PublicKeyBytes {
-        PublicKeyBytes([i; 96])
+    fn key(i: u8) -> [u8; 4] {
+        [i; 4]
     }
 
     #[test]
@@ -161,5 +204,33 @@ mod tests {
         let t1 = t0 + Duration::from_secs(5);
         assert!(limiter.check_at(&key(5), t1).is_ok());
         assert_eq!(limiter.tracked(), 1);
+    }
+
+    #[test]
+    fn peek_does_not_spend_and_charge_does() {
+        let limiter = RateLimiter::new(1, 2, 100);
+        for _ in 0..10 {
+            assert!(limiter.peek(&key(1)).is_ok(), "peeking spends nothing");
+        }
+        assert!(!limiter.charge(&key(1)), "one of two tokens left");
+        assert!(limiter.charge(&key(1)), "spent");
+        assert!(limiter.peek(&key(1)).is_err());
+        assert!(limiter.peek(&key(2)).is_ok(), "another key is not charged");
+    }
+
+    #[test]
+    fn refunded_tokens_come_back_up_to_the_burst() {
+        let limiter = RateLimiter::new(1, 2, 100);
+        assert!(limiter.check(&key(1)).is_ok());
+        assert!(limiter.check(&key(1)).is_ok());
+        assert!(limiter.check(&key(1)).is_err(), "both reserved");
+        limiter.refund(&key(1));
+        assert!(limiter.check(&key(1)).is_ok(), "a refunded token can be taken again");
+        for _ in 0..5 {
+            limiter.refund(&key(1));
+        }
+        assert!(limiter.check(&key(1)).is_ok());
+        assert!(limiter.check(&key(1)).is_ok());
+        assert!(limiter.check(&key(1)).is_err(), "refunds never lift it above the burst");
     }
 }
