@@ -9,6 +9,7 @@
 mod aggregate;
 mod api;
 mod archive;
+mod attack;
 mod check;
 mod cli;
 mod openapi;

@@ -11,7 +11,7 @@ use vigil_service::http::conformance;
 use vigil_test_utils::TestNetwork;
 use vigil_types::SignedCheckpoint;
 
-use crate::restart::{Node, checkpoint, free_port};
+use crate::restart::{Node, checkpoint};
 
 const REGENERATE: &str = "VIGIL_BLESS=1 cargo test -p vigil-aggregator --test it openapi";
 
@@ -21,16 +21,7 @@ async fn the_served_document_is_committed_and_every_route_answers_as_documented(
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("agg.sqlite").display());
     let (node, _) = Node::prepare(&net, dir.path(), net.anvil.endpoint(), &db).await;
-    let (config, api) = (node.config.clone(), node.api.clone());
-    let metrics = format!("127.0.0.1:{}", free_port());
-    let text = std::fs::read_to_string(&config).unwrap();
-    let text = text.replace(
-        "[metrics]\naddress = \"127.0.0.1:0\"",
-        &format!("[metrics]\naddress = \"{metrics}\""),
-    );
-    std::fs::write(&config, text).unwrap();
-    let metrics = format!("http://{metrics}");
-    let node = Node { config, api: api.clone(), log: dir.path().join("aggregator.log") };
+    let (api, metrics) = (node.api.clone(), node.metrics.clone());
     let mut child = node.start();
     node.wait_ready(&mut child).await;
 

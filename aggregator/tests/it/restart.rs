@@ -31,6 +31,7 @@ pub(crate) fn free_port() -> u16 {
 pub(crate) struct Node {
     pub(crate) config: PathBuf,
     pub(crate) api: String,
+    pub(crate) metrics: String,
     pub(crate) log: PathBuf,
 }
 
@@ -51,8 +52,8 @@ impl Node {
             .unwrap()
             .write(&dir.join("submitter.json"))
             .unwrap();
-        let (config, api) = write_config(dir, rpc, db_url);
-        (Self { config, api, log: dir.join("aggregator.log") }, submitter.address())
+        let (config, api, metrics) = write_config(dir, rpc, db_url);
+        (Self { config, api, metrics, log: dir.join("aggregator.log") }, submitter.address())
     }
 
     pub(crate) fn start(&self) -> Child {
@@ -141,8 +142,9 @@ pub(crate) async fn certified_events(net: &TestNetwork) -> usize {
     net.owner.get_logs(&filter).await.unwrap().len()
 }
 
-pub(crate) fn write_config(dir: &Path, rpc: &str, db_url: &str) -> (PathBuf, String) {
-    let api_port = free_port();
+/// Writes `aggregator.toml` in `dir`; returns its path and the API's and metrics' URLs.
+pub(crate) fn write_config(dir: &Path, rpc: &str, db_url: &str) -> (PathBuf, String, String) {
+    let (api_port, metrics_port) = (free_port(), free_port());
     let config = dir.join("aggregator.toml");
     std::fs::write(
         &config,
@@ -154,11 +156,11 @@ pub(crate) fn write_config(dir: &Path, rpc: &str, db_url: &str) -> (PathBuf, Str
              [database]\nurl = \"{db_url}\"\n\
              [api]\naddress = \"127.0.0.1:{api_port}\"\n\
              [aggregation]\nwindow_ms = 100\n\
-             [metrics]\naddress = \"127.0.0.1:0\"\n",
+             [metrics]\naddress = \"127.0.0.1:{metrics_port}\"\n",
         ),
     )
     .unwrap();
-    (config, format!("http://127.0.0.1:{api_port}"))
+    (config, format!("http://127.0.0.1:{api_port}"), format!("http://127.0.0.1:{metrics_port}"))
 }
 
 async fn killed_mid_work_loses_nothing(db_url: impl FnOnce(&Path) -> String) {

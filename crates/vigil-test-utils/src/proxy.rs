@@ -8,6 +8,7 @@
 //! asserts empty at the end. The test itself talks to anvil directly to prepare the chain.
 
 use std::{
+    collections::BTreeMap,
     io,
     sync::{Arc, Mutex},
 };
@@ -36,6 +37,7 @@ struct Shared {
     http: reqwest::Client,
     refused: Arc<Mutex<Vec<String>>>,
     forwarded: Arc<Mutex<u64>>,
+    calls: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 /// A running proxy, serving until the test's runtime stops.
@@ -45,6 +47,7 @@ pub struct StandardRpcProxy {
     pub url: String,
     refused: Arc<Mutex<Vec<String>>>,
     forwarded: Arc<Mutex<u64>>,
+    calls: Arc<Mutex<BTreeMap<String, u64>>>,
 }
 
 impl StandardRpcProxy {
@@ -55,20 +58,28 @@ impl StandardRpcProxy {
             http: reqwest::Client::new(),
             refused: Arc::default(),
             forwarded: Arc::default(),
+            calls: Arc::default(),
         };
-        let (refused, forwarded) = (shared.refused.clone(), shared.forwarded.clone());
+        let (refused, forwarded, calls) =
+            (shared.refused.clone(), shared.forwarded.clone(), shared.calls.clone());
         let app = Router::new().fallback(handle).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Self { url, refused, forwarded })
+        Ok(Self { url, refused, forwarded, calls })
     }
 
     /// The non-standard methods that were asked for and refused, in order.
     pub fn refused(&self) -> Vec<String> {
         self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Forwarded calls by method; an `eth_call` is counted as `eth_call:0x<selector>` (the
+    /// first four bytes of its data), so a test can count calls to one contract function.
+    pub fn calls(&self) -> BTreeMap<String, u64> {
+        self.calls.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// How many JSON-RPC calls were forwarded (a test can check the code did go through it).
@@ -123,6 +134,18 @@ async fn one(shared: &Shared, call: Value) -> Value {
         });
     }
     *shared.forwarded.lock().unwrap_or_else(std::sync::PoisonError::into_inner) += 1;
+    let name = match call.pointer("/params/0/data").or_else(|| call.pointer("/params/0/input")) {
+        Some(Value::String(data)) if method == "eth_call" && data.len() >= 10 => {
+            format!("eth_call:{}", data.get(..10).unwrap_or_default())
+        }
+        _ => method.clone(),
+    };
+    *shared
+        .calls
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(name)
+        .or_default() += 1;
     let answer = shared.http.post(&shared.upstream).json(&call).send().await;
     match answer {
         Ok(r) => r.json::<Value>().await.unwrap_or_else(|e| rpc_error(&id, &e.to_string())),
