@@ -17,9 +17,10 @@
 //! [`ApiError`]: a status and the kernel's [`ErrorBody`], `{"error": "<code>", "message": "…"}`,
 //! with no internal detail. Metrics are served by [`metrics_router`], meant for its own port.
 //!
-//! A signature is its own authentication, so intake is open; it is limited per public key
-//! (a token bucket: [`ApiLimits::per_key_rate`], [`ApiLimits::per_key_burst`]) before the
-//! signature is verified, which is the expensive part.
+//! A signature is its own authentication, so intake is open. Each new verified signature spends
+//! its key's token bucket ([`ApiLimits::per_key_rate`], [`ApiLimits::per_key_burst`]); the
+//! intake ([`crate::service`]) keeps a failure budget per source address, so garbage sent under
+//! someone's key spends the sender's budget, never the key owner's.
 
 mod error;
 mod examples;
@@ -216,8 +217,9 @@ pub fn metrics_router() -> Router {
     http::metrics_router(metrics::registry())
 }
 
-/// Submits one signed checkpoint. A signature is its own authentication; submissions are
-/// rate limited per public key before the signature is verified.
+/// Submits one signed checkpoint. A signature is its own authentication: it is verified before
+/// anything is stored. A source that sends too many that fail, or a key that sends too many
+/// new ones, is rate limited.
 #[utoipa::path(
     post,
     path = "/v1/signatures",
@@ -234,7 +236,7 @@ pub fn metrics_router() -> Router {
         http::BodyTooLarge<DEFAULT_MAX_BODY_BYTES>,
         (status = 422, description = "`future_l1_block`: `l1Block` is ahead of the aggregator's L1 head", body = ErrorBody,
             example = json!(examples::error("future_l1_block", "l1Block 10 is ahead of the L1 head 9"))),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody,
+        (status = 429, description = "`rate_limited`, with `Retry-After`: the source's failure budget, the key's budget, or the key's budget of new `l1Block` values is spent", body = ErrorBody,
             example = json!(examples::error("rate_limited", "rate limited; retry after 2.5s"))),
         (status = 503, description = "`unavailable`: retry later", body = ErrorBody,
             example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
