@@ -330,9 +330,7 @@ async fn submit_batch<I: Intake>(
     }
     let outcomes = futures_util::future::join_all(items.into_iter().map(|signed| {
         let state = state.clone();
-        async move {
-            accept_signed(&state, signed, source).await
-        }
+        async move { accept_signed(&state, signed, source).await }
     }))
     .await;
     let results: Vec<BatchItem> = outcomes

@@ -166,13 +166,7 @@ mod tests {
 
     fn job(sk: &SecretKey, digest: B256, signed: B256, isolated: bool) -> Job {
         let (reply, _) = oneshot::channel();
-        Job {
-            digest,
-            key: sk.public_key(),
-            sig: sk.sign(signed.as_slice()),
-            isolated,
-            reply,
-        }
+        Job { digest, key: sk.public_key(), sig: sk.sign(signed.as_slice()), isolated, reply }
     }
 
     #[test]

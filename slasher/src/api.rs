@@ -2,8 +2,8 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `POST /v1/signatures` | the fisherman's path: one signed checkpoint (the aggregator's JSON) or an array of at most `max_batch`; each is checked (our domain, a valid signature), stored, and run through the detector. 200 with one result per item: `new`, `duplicate`, `equivocation` (with the offence id), or a refusal code. |
-//! | `POST /v1/evidence` | ready evidence (`vigil-types` `Evidence` JSON): checked (it proves an offence in our domain; double-sign signatures verified here, certificate conflicts simulated against the slasher contract) and recorded. 202 with the offence id. |
+//! | `POST /v1/signatures` | the fisherman's path: one signed checkpoint (the aggregator's JSON) or an array of at most `max_batch`; each is checked (our domain, a registered key, a valid signature), stored, and run through the detector. 200 with one result per item: `new`, `duplicate`, `equivocation` (with the offence id), or a refusal code. |
+//! | `POST /v1/evidence` | ready evidence (`vigil-types` `Evidence` JSON): checked (it proves an offence in our domain by a registered key; double-sign signatures verified here, certificate conflicts simulated against the slasher contract) and recorded. 202 with the offence id. |
 //! | `GET /v1/offences?state=&limit=` | offences, newest first (at most 1,000), optionally in one state |
 //! | `GET /v1/offences/{id}` | one offence with every stored proof |
 //! | `GET /v1/health` | `ok`, the cursors and the index size |
@@ -12,11 +12,36 @@
 //! Errors are the kernel's [`ErrorBody`], `{ "error": code, "message": text }`, with a 4xx
 //! status: `bad_request`
 //! (malformed JSON, bad parameter), `body_too_large` (413), `batch_too_large`,
-//! `wrong_domain`, `invalid_signature`, `not_an_offence`, `refused_by_contract`,
-//! `not_found`, `unknown_route`, `method_not_allowed`; 503 `unavailable` when the ingest path is gone, 500 `internal` (details only in
-//! the log). Nothing secret is ever returned.
+//! `wrong_domain`, `invalid_signature`, `unknown_operator`, `not_an_offence`,
+//! `refused_by_contract`, `rate_limited` (429, with `Retry-After`), `not_found`,
+//! `unknown_route`, `method_not_allowed`; 503 `unavailable` when the ingest path is gone or the
+//! chain cannot be read, 500 `internal` (details only in the log). Nothing secret is ever
+//! returned.
+//!
+//! # Offered evidence, never flooded
+//! The public routes are open to anyone, so what one request can cost is bounded:
+//! - **A failure budget per source** (an IPv4 address or an IPv6 /64; token buckets,
+//!   [`RateLimiter`](vigil_service::http::rate_limit::RateLimiter)): each item that fails (a
+//!   signature that does not verify, another domain, a key never registered, a malformed
+//!   request) spends one token; valid submissions never do. A source with its budget spent gets
+//!   429 `rate_limited` before any work, and the rest of a request that spends it mid-way is
+//!   answered `rate_limited` without being checked.
+//! - **Registration before storage**: a key is looked up with the verifier (`operatorOfKey`)
+//!   before its signature is verified or stored, and the answer remembered in a bounded cache
+//!   (unregistered keys for `api.unknown_key_ttl_ms`). A key never registered is refused
+//!   `unknown_operator` and never reaches the database.
+//! - **Bounded verification**: pairings run on the blocking pool, at most one job per core at
+//!   once; a request's signatures are checked by random-scalar batch verification (sound per
+//!   signer) in chunks of 16, falling back to one verification each only in a chunk whose batch
+//!   fails, and never past the point where the source's budget is spent.
+//! - **Replays cost a hash**: the latest signed checkpoints stored from this route are
+//!   remembered by fingerprint; one sent again (copied from a feed, say) is a `duplicate`
+//!   without a pairing or a new row.
 
-use std::{collections::BTreeMap, sync::Arc};
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+};
 
 use alloy::{
     primitives::{Address, keccak256},
@@ -30,16 +55,22 @@ use axum::{
     http::StatusCode,
     routing::{get, post},
 };
+use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 use tracing::{info, warn};
 use utoipa::{OpenApi, ToSchema};
 use vigil_chain::bindings::VigilVerifier;
 use vigil_client::types::schema::{self, examples};
-use vigil_crypto::{PublicKey, Signature, verify};
-use vigil_service::http;
+use vigil_crypto::{PublicKey, Signature, batch_verify, verify};
+use vigil_service::http::{self, Source};
 pub use vigil_service::http::{ErrorBody, HttpError as ApiError};
-use vigil_types::{Evidence, Offence, SignedCheckpoint, SigningDomain};
+use vigil_types::{Evidence, Offence, PublicKeyBytes, SignedCheckpoint, SigningDomain};
+
+mod guard;
+
+pub use guard::GuardLimits;
+use guard::{Budget, Guard, Registration, chain_unavailable, fingerprint, unavailable};
 
 use crate::{
     EvidenceStore, OffenceRecord, OffenceState, StateKind, metrics, now_ms,
@@ -56,7 +87,8 @@ pub struct IngestRequest {
     pub reply: oneshot::Sender<Vec<IngestResult>>,
 }
 
-/// Checks certificate-conflict evidence against the chain (the contract is the judge).
+/// The chain as the API reads it: key registrations (the verifier's `operatorOfKey`) and
+/// certificate-conflict evidence, simulated against the slasher contract (the judge).
 #[derive(Clone, Debug)]
 pub struct ChainChecker {
     /// L1.
@@ -75,21 +107,35 @@ pub struct ApiLimits {
     pub max_body_bytes: usize,
     /// Most signed checkpoints in one `POST /v1/signatures`.
     pub max_batch: usize,
+    /// Failure budgets and the registration cache of the public routes.
+    pub guard: GuardLimits,
 }
 
 /// What the handlers share.
 #[derive(Clone, Debug)]
 pub struct ApiState {
-    /// The evidence store.
-    pub store: EvidenceStore,
-    /// Vigil's signing domain: submissions for another are refused.
-    pub domain: SigningDomain,
-    /// The ingestor's inbox.
-    pub ingest: mpsc::Sender<IngestRequest>,
-    /// For certificate-conflict evidence; `None`: such evidence is refused.
-    pub chain: Option<ChainChecker>,
-    /// Limits.
-    pub limits: ApiLimits,
+    store: EvidenceStore,
+    domain: SigningDomain,
+    ingest: mpsc::Sender<IngestRequest>,
+    chain: ChainChecker,
+    limits: ApiLimits,
+    guard: Arc<Guard>,
+}
+
+impl ApiState {
+    /// The API over `store`, for Vigil's signing `domain` (submissions for another are refused),
+    /// feeding the ingestor's inbox `ingest`, reading registrations and checking certificate
+    /// conflicts on `chain`.
+    pub fn new(
+        store: EvidenceStore,
+        domain: SigningDomain,
+        ingest: mpsc::Sender<IngestRequest>,
+        chain: ChainChecker,
+        limits: ApiLimits,
+    ) -> Self {
+        let guard = Arc::new(Guard::new(limits.guard, chain.provider.clone(), domain.verifier));
+        Self { store, domain, ingest, chain, limits, guard }
+    }
 }
 
 fn body(body: Result<Bytes, BytesRejection>, limit: usize) -> Result<Bytes, ApiError> {
@@ -153,7 +199,7 @@ pub fn metrics_router() -> Router {
 #[serde(rename_all = "camelCase")]
 pub struct SignatureResult {
     /// `new`, `duplicate`, `replaced`, `equivocation`, `below_pruned`, or a refusal code
-    /// (`wrong_domain`, `invalid_signature`).
+    /// (`wrong_domain`, `invalid_signature`, `unknown_operator`, `rate_limited`).
     pub result: String,
     /// The offence proven, for `equivocation`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,8 +221,58 @@ enum OneOrMany {
     Many(Vec<SignedCheckpoint>),
 }
 
-/// The fisherman's path: signed checkpoints, each checked (this slasher's domain, a valid
-/// signature), stored and run through the detector.
+/// Why one item of `POST /v1/signatures` was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// The source's failure budget ran out before this item was checked (not charged).
+    RateLimited,
+    /// Another chain, verifier or operator set.
+    WrongDomain,
+    /// The key or the signature does not decode, or the signature does not verify.
+    InvalidSignature,
+    /// No operator ever registered the key.
+    UnknownOperator,
+}
+
+impl Refusal {
+    const fn code(self) -> &'static str {
+        match self {
+            Self::RateLimited => "rate_limited",
+            Self::WrongDomain => "wrong_domain",
+            Self::InvalidSignature => "invalid_signature",
+            Self::UnknownOperator => "unknown_operator",
+        }
+    }
+
+    const fn message(self) -> &'static str {
+        match self {
+            Self::RateLimited => "too many failed submissions from this address; retry later",
+            Self::WrongDomain => "signed for another chain, verifier or operator set",
+            Self::InvalidSignature => "the key or signature does not decode or verify",
+            Self::UnknownOperator => "the key is not registered to any operator",
+        }
+    }
+
+    /// The item's answer, counted.
+    fn answer(self) -> SignatureResult {
+        metrics::public("signature", self.code());
+        SignatureResult {
+            result: self.code().into(),
+            offence_id: None,
+            message: Some(self.message().into()),
+        }
+    }
+}
+
+/// An item that passed the cheap checks, with its registered key.
+type Registered = (usize, SignedCheckpoint, PublicKey);
+
+/// Items that passed a step (by index in the request), and the refusals.
+type Sorted<T> = (Vec<T>, Vec<(usize, Refusal)>);
+
+/// The fisherman's path: signed checkpoints, each checked (this slasher's domain, a key
+/// registered to an operator, a valid signature), stored and run through the detector. Each
+/// item that fails is charged to the source's failure budget.
 #[utoipa::path(
     post,
     path = "/v1/signatures",
@@ -184,73 +280,104 @@ enum OneOrMany {
     request_body(content = OneOrMany, description = "One signed checkpoint or an array of at most `max_batch`",
         example = json!(examples::signed())),
     responses(
-        (status = 200, description = "One result per item, in order: `new`, `duplicate`, `replaced`, `equivocation` (with the offence id), `below_pruned`, or a refusal (`wrong_domain`, `invalid_signature`)", body = Vec<SignatureResult>,
+        (status = 200, description = "One result per item, in order: `new`, `duplicate`, `replaced`, `equivocation` (with the offence id), `below_pruned`, or a refusal (`wrong_domain`, `invalid_signature`, `unknown_operator`; `rate_limited` when the source's failure budget ran out before the item was checked)", body = Vec<SignatureResult>,
             example = json!([{"result": "equivocation", "offenceId": 7}, {"result": "wrong_domain", "message": "signed for another chain, verifier or operator set"}])),
         (status = 400, description = "`bad_request` (not JSON, not signed checkpoints) or `batch_too_large`", body = ErrorBody,
             example = json!({"error": "batch_too_large", "message": "at most 256 signed checkpoints per request"})),
         http::BodyTooLarge<DEFAULT_MAX_BODY_BYTES>,
+        (status = 429, description = "`rate_limited`: this source's failure budget is spent; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the budget has refilled enough")),
+            example = json!({"error": "rate_limited", "message": "too many failed submissions from this address; retry later"})),
         http::Internal,
-        (status = 503, description = "`unavailable`: shutting down", body = ErrorBody,
+        (status = 503, description = "`unavailable`: shutting down, or the operator set cannot be read now", body = ErrorBody,
             example = json!({"error": "unavailable", "message": "shutting down"})),
         http::MethodNotAllowed,
     )
 )]
 async fn signatures(
     State(state): State<Arc<ApiState>>,
+    source: Source,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<Json<Vec<SignatureResult>>, ApiError> {
-    let raw = body(raw, state.limits.max_body_bytes)?;
-    let items = match json::<OneOrMany>(&raw)? {
+    const KIND: &str = "signature";
+    let budget = state.guard.budget(source);
+    budget.check(KIND)?;
+    let raw =
+        body(raw, state.limits.max_body_bytes).map_err(|e| budget.fail(KIND, "malformed", e))?;
+    let items = match json::<OneOrMany>(&raw).map_err(|e| budget.fail(KIND, "malformed", e))? {
         OneOrMany::One(s) => vec![*s],
         OneOrMany::Many(v) => v,
     };
+    drop(raw);
     if items.len() > state.limits.max_batch {
-        return Err(ApiError::new(
+        let error = ApiError::new(
             StatusCode::BAD_REQUEST,
             "batch_too_large",
             format!("at most {} signed checkpoints per request", state.limits.max_batch),
-        ));
+        );
+        return Err(budget.fail(KIND, "batch_too_large", error));
     }
     let mut results: Vec<Option<SignatureResult>> = vec![None; items.len()];
-    let mut accepted = Vec::new();
-    let mut accepted_at = Vec::new();
+    let mut set = |i: usize, result: SignatureResult| {
+        if let Some(slot) = results.get_mut(i) {
+            *slot = Some(result);
+        }
+    };
+
+    // 1. What costs nothing: the domain, and replays of what was stored (copied from a feed,
+    // say), which are duplicates without a pairing or a row.
+    let mut open = Vec::with_capacity(items.len());
     for (i, signed) in items.into_iter().enumerate() {
-        let refusal = if signed.domain != state.domain {
-            Some(("wrong_domain", "signed for another chain, verifier or operator set".into()))
-        } else if !signature_valid(&signed) {
-            Some(("invalid_signature", "the key or signature does not decode or verify".into()))
+        if budget.spent().is_some() {
+            set(i, Refusal::RateLimited.answer());
+        } else if signed.domain != state.domain {
+            budget.charge();
+            set(i, Refusal::WrongDomain.answer());
+        } else if state.guard.stored_recently(&fingerprint(&signed)) {
+            metrics::public(KIND, "duplicate");
+            set(i, SignatureResult { result: "duplicate".into(), offence_id: None, message: None });
         } else {
-            None
-        };
-        match refusal {
-            Some((code, message)) => {
-                metrics::public("signature", code);
-                if let Some(slot) = results.get_mut(i) {
-                    *slot = Some(SignatureResult {
-                        result: code.into(),
-                        offence_id: None,
-                        message: Some(message),
-                    });
-                }
-            }
-            None => {
-                accepted_at.push(i);
-                accepted.push(signed);
-            }
+            open.push((i, signed));
         }
     }
+
+    // 2. Registration, before any pairing and before anything is stored.
+    let (registered, refused) = registration(&state, &budget, open).await?;
+    for (i, refusal) in refused {
+        set(i, refusal.answer());
+    }
+
+    // 3. Signatures: batch verification, off the async workers.
+    let accepted = if registered.is_empty() {
+        Vec::new()
+    } else if budget.spent().is_some() {
+        registered.iter().for_each(|(i, _, _)| set(*i, Refusal::RateLimited.answer()));
+        Vec::new()
+    } else {
+        let job_budget = budget.clone();
+        let (accepted, refused) =
+            state.guard.run(move || verify_registered(registered, &job_budget)).await?;
+        for (i, refusal) in refused {
+            set(i, refusal.answer());
+        }
+        accepted
+    };
+
+    // 4. Durable, then detected.
     if !accepted.is_empty() {
+        let (accepted_at, accepted): (Vec<usize>, Vec<SignedCheckpoint>) =
+            accepted.into_iter().unzip();
         // Durable first: the index is rebuilt from this table after a restart.
         let seqs =
             state.store.append_public(&accepted, now_ms()).await.map_err(ApiError::internal)?;
         let (reply, answer) = oneshot::channel();
         let request = IngestRequest { items: seqs.into_iter().zip(accepted).collect(), reply };
-        let unavailable =
-            || ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "shutting down");
+        let stored: Vec<_> = request.items.iter().map(|(_, s)| fingerprint(s)).collect();
         state.ingest.send(request).await.map_err(|_| unavailable())?;
         let ingested = answer.await.map_err(|_| unavailable())?;
+        state.guard.remember_stored(stored);
         for (i, r) in accepted_at.into_iter().zip(ingested) {
-            metrics::public("signature", r.label());
+            metrics::public(KIND, r.label());
             let offence_id = match r {
                 IngestResult::Offence { offence_id, .. } => Some(offence_id),
                 IngestResult::Detected(_) => None,
@@ -264,11 +391,138 @@ async fn signatures(
     Ok(Json(results.into_iter().flatten().collect()))
 }
 
-fn signature_valid(signed: &SignedCheckpoint) -> bool {
-    match (PublicKey::from_wire(&signed.pubkey), Signature::from_wire(&signed.signature)) {
-        (Ok(pk), Ok(sig)) => verify(&pk, signed.digest().as_slice(), &sig).is_ok(),
-        _ => false,
+/// How many keys one request may be asking the chain about at once.
+const LOOKUPS_AT_ONCE: usize = 8;
+
+/// Splits `open` into items under registered keys and refusals. Keys the cache does not know
+/// are decoded on the verification pool, then asked about a few at a time; a key found
+/// unregistered is charged at once for each of its items, and once the budget is spent no more
+/// keys are asked about (their items are `rate_limited`). 503 if the chain cannot be read.
+async fn registration(
+    state: &ApiState,
+    budget: &Budget,
+    open: Vec<(usize, SignedCheckpoint)>,
+) -> Result<Sorted<Registered>, ApiError> {
+    let keys = state.guard.keys();
+    let mut items_of: HashMap<PublicKeyBytes, u32> = HashMap::new();
+    for (_, signed) in &open {
+        let n = items_of.entry(signed.pubkey).or_default();
+        *n = n.saturating_add(1);
     }
+    // `(registration, already charged)` per key.
+    let mut known: HashMap<PublicKeyBytes, (Option<Registration>, bool)> = HashMap::new();
+    let mut missing = Vec::new();
+    for key in items_of.keys() {
+        match keys.cached(key) {
+            Some(r) => {
+                known.insert(*key, (Some(r), false));
+            }
+            None => missing.push(*key),
+        }
+    }
+    if !missing.is_empty() {
+        let decoded = state
+            .guard
+            .run(move || {
+                missing.into_iter().map(|k| (k, PublicKey::from_wire(&k).ok())).collect::<Vec<_>>()
+            })
+            .await?;
+        let items_of = &items_of;
+        let asks = decoded.into_iter().map(|(pubkey, key)| async move {
+            let Some(key) = key else {
+                return Ok((pubkey, (Some(Registration::Undecodable), false)));
+            };
+            if budget.spent().is_some() {
+                return Ok((pubkey, (None, false)));
+            }
+            let registration = keys.ask(&pubkey, key).await?;
+            let charged = matches!(registration, Registration::Unregistered);
+            if charged {
+                for _ in 0..items_of.get(&pubkey).copied().unwrap_or(1) {
+                    budget.charge();
+                }
+            }
+            Ok::<_, String>((pubkey, (Some(registration), charged)))
+        });
+        let answers: Vec<_> =
+            futures_util::stream::iter(asks).buffered(LOOKUPS_AT_ONCE).collect().await;
+        for answer in answers {
+            let (pubkey, registration) = answer.map_err(chain_unavailable)?;
+            known.insert(pubkey, registration);
+        }
+    }
+    let mut registered = Vec::with_capacity(open.len());
+    let mut refused = Vec::new();
+    for (i, signed) in open {
+        match known.get(&signed.pubkey).copied().unwrap_or((None, false)) {
+            (Some(Registration::Registered(key)), _) => registered.push((i, signed, key)),
+            (Some(Registration::Unregistered), charged) => {
+                if !charged {
+                    budget.charge();
+                }
+                refused.push((i, Refusal::UnknownOperator));
+            }
+            (Some(Registration::Undecodable), _) => {
+                budget.charge();
+                refused.push((i, Refusal::InvalidSignature));
+            }
+            (None, _) => refused.push((i, Refusal::RateLimited)),
+        }
+    }
+    Ok((registered, refused))
+}
+
+/// Signatures per batch verification. Batches amortise the final exponentiation; keeping them
+/// small bounds what one failure token buys an attacker: a failed batch (then one verification
+/// per item until the budget is spent) costs at most this many pairings more than nothing.
+const VERIFY_CHUNK: usize = 16;
+
+/// Verifies the signatures of `items` (keys registered and decoded) in chunks of
+/// [`VERIFY_CHUNK`]: each chunk with one random-scalar batch verification, and only if that
+/// fails, each item on its own. Once the budget is spent, the rest is `rate_limited` unchecked.
+/// Runs on the blocking pool. Returns the valid items and the refusals.
+fn verify_registered(items: Vec<Registered>, budget: &Budget) -> Sorted<(usize, SignedCheckpoint)> {
+    let mut refused = Vec::new();
+    let mut decoded = Vec::with_capacity(items.len());
+    for (i, signed, key) in items {
+        match Signature::from_wire(&signed.signature) {
+            Ok(sig) => decoded.push((i, signed, key, signed.digest(), sig)),
+            Err(_) => {
+                budget.charge();
+                refused.push((i, Refusal::InvalidSignature));
+            }
+        }
+    }
+    let mut valid = Vec::with_capacity(decoded.len());
+    for chunk in decoded.chunks(VERIFY_CHUNK) {
+        if budget.spent().is_some() {
+            refused.extend(chunk.iter().map(|(i, ..)| (*i, Refusal::RateLimited)));
+            continue;
+        }
+        let batch: Vec<(&PublicKey, &[u8], &Signature)> =
+            chunk.iter().map(|(_, _, key, digest, sig)| (key, digest.as_slice(), sig)).collect();
+        if batch.len() > 1 && batch_verify(&batch).is_ok() {
+            valid.extend(chunk.iter().map(|(i, signed, ..)| (*i, *signed)));
+            continue;
+        }
+        for (i, signed, key, digest, sig) in chunk {
+            if budget.spent().is_some() {
+                refused.push((*i, Refusal::RateLimited));
+            } else if verify(key, digest.as_slice(), sig).is_ok() {
+                valid.push((*i, *signed));
+            } else {
+                budget.charge();
+                refused.push((*i, Refusal::InvalidSignature));
+            }
+        }
+    }
+    (valid, refused)
+}
+
+/// Whether `signed`'s signature verifies under `key` (its registered, decoded key).
+fn signature_valid(key: &PublicKey, signed: &SignedCheckpoint) -> bool {
+    Signature::from_wire(&signed.signature)
+        .is_ok_and(|sig| verify(key, signed.digest().as_slice(), &sig).is_ok())
 }
 
 /// `POST /v1/evidence`'s answer.
@@ -281,8 +535,9 @@ pub struct EvidenceAccepted {
     pub new: bool,
 }
 
-/// Ready evidence of an equivocation: checked (double-sign signatures verified here,
-/// certificate conflicts simulated against the slasher contract) and recorded.
+/// Ready evidence of an equivocation: checked (the offender's key registered, double-sign
+/// signatures verified here, certificate conflicts simulated against the slasher contract) and
+/// recorded. Each refusal is charged to the source's failure budget.
 #[utoipa::path(
     post,
     path = "/v1/evidence",
@@ -295,47 +550,69 @@ pub struct EvidenceAccepted {
         (status = 400, description = "`bad_request`: not evidence", body = ErrorBody,
             example = json!({"error": "bad_request", "message": "JSON: missing field `kind`"})),
         http::BodyTooLarge<DEFAULT_MAX_BODY_BYTES>,
-        (status = 422, description = "`not_an_offence`, `wrong_domain`, `invalid_signature` or `refused_by_contract`", body = ErrorBody,
+        (status = 422, description = "`not_an_offence`, `wrong_domain`, `unknown_operator`, `invalid_signature` or `refused_by_contract`", body = ErrorBody,
             example = json!({"error": "not_an_offence", "message": "the two checkpoints do not conflict"})),
+        (status = 429, description = "`rate_limited`: this source's failure budget is spent; retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the budget has refilled enough")),
+            example = json!({"error": "rate_limited", "message": "too many failed submissions from this address; retry later"})),
         http::Internal,
+        (status = 503, description = "`unavailable`: the operator set cannot be read now", body = ErrorBody,
+            example = json!({"error": "unavailable", "message": "cannot read the operator set now; retry"})),
         http::MethodNotAllowed,
     )
 )]
 async fn evidence(
     State(state): State<Arc<ApiState>>,
+    source: Source,
     raw: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<EvidenceAccepted>), ApiError> {
-    let raw = body(raw, state.limits.max_body_bytes)?;
-    let evidence: Evidence = json(&raw)?;
+    const KIND: &str = "evidence";
+    let budget = state.guard.budget(source);
+    budget.check(KIND)?;
+    let raw =
+        body(raw, state.limits.max_body_bytes).map_err(|e| budget.fail(KIND, "malformed", e))?;
+    let evidence: Evidence = json(&raw).map_err(|e| budget.fail(KIND, "malformed", e))?;
+    drop(raw);
     let refuse = |code: &'static str, message: String| {
-        metrics::public("evidence", code);
         warn!(target: "vigil::slasher::api", code, %message, "public evidence refused");
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+        budget.fail(KIND, code, ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, message))
     };
     let offence = evidence.offence().map_err(|e| refuse("not_an_offence", e.to_string()))?;
     if offence.domain != state.domain {
         return Err(refuse("wrong_domain", "evidence for another chain or verifier".into()));
     }
+    // Nothing about a key never registered is checked further, nor stored.
+    let key = match state.guard.keys().of(&state.guard, offence.pubkey).await? {
+        Registration::Registered(key) => key,
+        Registration::Unregistered => {
+            return Err(refuse(
+                "unknown_operator",
+                "the offender's key is not registered to any operator".into(),
+            ));
+        }
+        Registration::Undecodable => {
+            return Err(refuse("invalid_signature", "the offender's key does not decode".into()));
+        }
+    };
     match &evidence {
         Evidence::DoubleSign { first, second } => {
-            if !signature_valid(first) || !signature_valid(second) {
+            let (first, second) = (*first, *second);
+            let valid = state
+                .guard
+                .run(move || signature_valid(&key, &first) && signature_valid(&key, &second))
+                .await?;
+            if !valid {
                 return Err(refuse("invalid_signature", "a signature does not verify".into()));
             }
         }
         Evidence::CertificateConflict { .. } => {
-            let Some(chain) = &state.chain else {
-                return Err(refuse(
-                    "refused_by_contract",
-                    "this slasher cannot check certificate conflicts (no chain)".into(),
-                ));
-            };
-            check_on_chain(chain, &state.domain, &offence, &evidence)
+            check_on_chain(&state.chain, &state.domain, &offence, &evidence)
                 .await
                 .map_err(|m| refuse("refused_by_contract", m))?;
         }
     }
     let recorded = state.store.record(&evidence, now_ms()).await.map_err(ApiError::internal)?;
-    metrics::public("evidence", "accepted");
+    metrics::public(KIND, "accepted");
     if recorded.new {
         metrics::recorded(1);
     }

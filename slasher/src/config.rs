@@ -146,6 +146,19 @@ pub struct ApiConfig {
     pub max_connections: usize,
     /// Longest a request may take to get its response head, in milliseconds (then 408).
     pub request_timeout_ms: u64,
+    /// Failed public submissions (an item that does not verify, is for another domain, is under
+    /// an unregistered key, or a malformed request) each source may make per second, sustained.
+    /// A source is an IPv4 address or an IPv6 /64. Valid submissions never count.
+    pub failure_rate: u32,
+    /// Failed submissions a source may make in a burst; once spent, its requests get 429
+    /// `rate_limited` (with `Retry-After`) before any work, until the budget refills.
+    pub failure_burst: u32,
+    /// Sources whose budgets are tracked; when full, sources not tracked share one budget.
+    pub max_sources: usize,
+    /// Keys whose registration (registered or not) is remembered in memory.
+    pub key_cache: usize,
+    /// How long a key found unregistered stays so before the chain is asked again (ms).
+    pub unknown_key_ttl_ms: u64,
 }
 
 impl Default for ApiConfig {
@@ -156,6 +169,11 @@ impl Default for ApiConfig {
             max_batch: 256,
             max_connections: 1024,
             request_timeout_ms: 30_000,
+            failure_rate: 10,
+            failure_burst: 256,
+            max_sources: 10_000,
+            key_cache: 16_384,
+            unknown_key_ttl_ms: 30_000,
         }
     }
 }
@@ -214,6 +232,18 @@ impl SlasherConfig {
             self.api.max_connections,
             self.api.request_timeout_ms,
         )?;
+        for (field, value) in [
+            ("api.max_batch", u64::try_from(self.api.max_batch).unwrap_or(u64::MAX)),
+            ("api.failure_rate", u64::from(self.api.failure_rate)),
+            ("api.failure_burst", u64::from(self.api.failure_burst)),
+            ("api.max_sources", u64::try_from(self.api.max_sources).unwrap_or(u64::MAX)),
+            ("api.key_cache", u64::try_from(self.api.key_cache).unwrap_or(u64::MAX)),
+            ("api.unknown_key_ttl_ms", self.api.unknown_key_ttl_ms),
+        ] {
+            if value == 0 {
+                return Err(invalid(field, "must be at least 1".into()));
+            }
+        }
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),
             ("metrics.address", &self.metrics.address),
@@ -309,6 +339,27 @@ mod tests {
         let mut c = SlasherConfig::default();
         c.metrics.address = "127.0.0.1".into();
         assert!(c.validate().unwrap_err().to_string().contains("metrics.address"));
+
+        for field in [
+            "max_batch",
+            "failure_rate",
+            "failure_burst",
+            "max_sources",
+            "key_cache",
+            "unknown_key_ttl_ms",
+        ] {
+            let mut c = SlasherConfig::default();
+            match field {
+                "max_batch" => c.api.max_batch = 0,
+                "failure_rate" => c.api.failure_rate = 0,
+                "failure_burst" => c.api.failure_burst = 0,
+                "max_sources" => c.api.max_sources = 0,
+                "key_cache" => c.api.key_cache = 0,
+                _ => c.api.unknown_key_ttl_ms = 0,
+            }
+            let err = c.validate().unwrap_err().to_string();
+            assert!(err.contains(&format!("api.{field}")), "{err}");
+        }
 
         let mut c = SlasherConfig::default();
         c.submitter.password_env = format!("{ENV_PREFIX}PASSWORD");

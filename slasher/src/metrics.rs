@@ -21,7 +21,9 @@
 //! | `vigil_slasher_slashes_total` | | operators slashed through our evidence |
 //! | `vigil_slasher_slashable_blocks_left` | `operator` | blocks until an offender with open evidence stops being slashable (absent while it is a member) |
 //! | `vigil_slasher_alarms_total` | | deadline alarms raised |
-//! | `vigil_slasher_public_total` | `kind`, `result` | public submissions (signatures, evidence) by result |
+//! | `vigil_slasher_public_total` | `kind`, `result` | public submissions (`signature` items, `evidence`) by result: accepted or an ingest result (new, duplicate, …), or a refusal (`rate_limited`, `malformed`, `batch_too_large`, `wrong_domain`, `invalid_signature`, `unknown_operator`, `not_an_offence`, `refused_by_contract`, `unavailable`) |
+//! | `vigil_slasher_public_sources_throttled_total` | | times a source spent its failure budget (its requests then get 429 until it refills) |
+//! | `vigil_slasher_public_verify_seconds` | | one verification job of a public request (batch verification, and the fallback when it fails) |
 //! | `vigil_slasher_chain_certificates_total` | `result` | certificates found on chain (recorded, undecodable) |
 //! | `vigil_slasher_chain_scanned_block` | | last L1 block scanned for certificates |
 //! | `vigil_slasher_certificate_checks_total` | `result` | signatures of another block checked against a recorded certificate |
@@ -134,6 +136,19 @@ static PUBLIC: LazyLock<IntCounterVec> = LazyLock::new(|| {
         &["kind", "result"],
     )
 });
+static THROTTLED: LazyLock<IntCounter> = LazyLock::new(|| {
+    metrics::counter(
+        "vigil_slasher_public_sources_throttled_total",
+        "Times a source spent its failure budget on the public routes (then 429 until it refills)",
+    )
+});
+static VERIFY_SECONDS: LazyLock<Histogram> = LazyLock::new(|| {
+    metrics::histogram(
+        "vigil_slasher_public_verify_seconds",
+        "One verification job of a public request (batch, and individual fallback if it fails)",
+        &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5],
+    )
+});
 
 static SLASH_FRACTION: LazyLock<Gauge> = LazyLock::new(|| {
     metrics::gauge(
@@ -231,7 +246,18 @@ pub fn init(sources: &[String]) {
     for (kind, result) in [("signature", "accepted"), ("evidence", "accepted")] {
         PUBLIC.with_label_values(&[kind, result]);
     }
+    for kind in ["signature", "evidence"] {
+        for result in PUBLIC_REFUSALS {
+            PUBLIC.with_label_values(&[kind, result]);
+        }
+    }
+    LazyLock::force(&THROTTLED);
+    LazyLock::force(&VERIFY_SECONDS);
 }
+
+/// The refusals `vigil_slasher_public_total` counts (exported from the start).
+const PUBLIC_REFUSALS: [&str; 5] =
+    ["rate_limited", "malformed", "wrong_domain", "invalid_signature", "unknown_operator"];
 
 pub(crate) fn signature(source: &str, result: &str) {
     SIGNATURES.with_label_values(&[source, result]).inc();
@@ -313,8 +339,19 @@ pub(crate) fn alarm() {
     ALARMS.inc();
 }
 
+/// Counts a public submission's result; `result` is one of a fixed set of codes (never a
+/// source address), so the series stay few.
 pub(crate) fn public(kind: &str, result: &str) {
     PUBLIC.with_label_values(&[kind, result]).inc();
+}
+
+/// A source just spent its failure budget.
+pub(crate) fn source_throttled() {
+    THROTTLED.inc();
+}
+
+pub(crate) fn verify_job(elapsed: Duration) {
+    VERIFY_SECONDS.observe(elapsed.as_secs_f64());
 }
 
 /// The default registry in Prometheus text format.

@@ -13,7 +13,7 @@ use vigil_types::redact::{redact, redact_url};
 
 use crate::{
     CHAIN_CURSOR, EvidenceStore, RecordedCertificate,
-    api::{self, ApiLimits, ApiState, ChainChecker, IngestRequest},
+    api::{self, ApiLimits, ApiState, ChainChecker, GuardLimits, IngestRequest},
     chain::CertificateSource,
     config::SlasherConfig,
     feed::{FeedClient, FeedItem},
@@ -236,16 +236,23 @@ pub async fn run(
         });
     }
     drop(input_tx);
-    let state = ApiState {
-        store: store.clone(),
+    let state = ApiState::new(
+        store.clone(),
         domain,
-        ingest: public_tx,
-        chain: Some(ChainChecker { provider: provider.clone(), slasher: deployment.vigil.slasher }),
-        limits: ApiLimits {
+        public_tx,
+        ChainChecker { provider: provider.clone(), slasher: deployment.vigil.slasher },
+        ApiLimits {
             max_body_bytes: config.api.max_body_bytes,
             max_batch: config.api.max_batch,
+            guard: GuardLimits {
+                failure_rate: config.api.failure_rate,
+                failure_burst: config.api.failure_burst,
+                max_sources: config.api.max_sources,
+                key_cache: config.api.key_cache,
+                unknown_key_ttl: Duration::from_millis(config.api.unknown_key_ttl_ms),
+            },
         },
-    };
+    );
     let (api_listener, metrics_listener, listening) =
         vigil_service::http::bind_pair(&config.api.address, &config.metrics.address).await?;
     on_listening(listening);

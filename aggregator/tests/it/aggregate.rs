@@ -15,8 +15,8 @@ use std::time::Duration;
 use alloy::primitives::{B256, Bytes, keccak256};
 use vigil_aggregator::{
     engine::EngineConfig,
-    intake::{Intake, IntakeError},
     intake::Source,
+    intake::{Intake, IntakeError},
     service::{Aggregator, IntakeLimits},
     store::{CertificateRecord, Store},
 };
@@ -266,7 +266,10 @@ async fn hostile_input_gets_typed_refusals(db: Db) {
 
     let mut future = cp;
     future.l1_block += 1_000;
-    assert!(matches!(agg.accept(f.sign(0, &future), SOURCE).await, Err(IntakeError::FutureL1Block { .. })));
+    assert!(matches!(
+        agg.accept(f.sign(0, &future), SOURCE).await,
+        Err(IntakeError::FutureL1Block { .. })
+    ));
 
     assert_eq!(agg.store().feed_head().await.unwrap(), 0, "nothing refused reached the feed");
 }

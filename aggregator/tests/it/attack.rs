@@ -47,7 +47,8 @@ fn garbage(
     rng: &mut SplitMix64,
 ) -> SignedCheckpoint {
     let mut bad = *signed;
-    bad.signature = forger.sign(&rng.next_u64().to_le_bytes()).to_wire(rng.next_u64() % 2 == 0);
+    bad.signature =
+        forger.sign(&rng.next_u64().to_le_bytes()).to_wire(rng.next_u64().is_multiple_of(2));
     bad
 }
 

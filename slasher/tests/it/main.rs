@@ -12,6 +12,7 @@ mod cli;
 mod detector;
 mod e2e;
 mod feed;
+mod flood;
 mod harness;
 mod openapi;
 mod restart;

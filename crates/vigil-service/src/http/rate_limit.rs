@@ -116,7 +116,8 @@ impl<K: Hash + Eq + Copy> RateLimiter<K> {
     /// Charges `key` one token, whether or not it has one (its budget then stays spent until
     /// it refills). Returns whether the budget is now spent.
     pub fn charge(&self, key: &K) -> bool {
-        self.check(key).is_err()
+        let _ = self.check(key);
+        self.peek(key).is_err()
     }
 
     /// Gives back a token taken by [`RateLimiter::check`] (never above the burst): a
