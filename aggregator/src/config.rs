@@ -117,11 +117,14 @@ pub struct AggregationConfig {
     /// How often the registrar's recorded weights are compared with EigenLayer's slashable stake
     /// (and refreshed with `updateOperators` when stake moved), in milliseconds; 0 never.
     pub weight_refresh_ms: u64,
+    /// With PostgreSQL (several replicas on one database), how often the signatures stored by
+    /// any replica are read into this one's rounds, in milliseconds.
+    pub shared_poll_ms: u64,
 }
 
 impl Default for AggregationConfig {
     fn default() -> Self {
-        Self { window_ms: 500, tick_ms: 20, weight_refresh_ms: 60_000 }
+        Self { window_ms: 500, tick_ms: 20, weight_refresh_ms: 60_000, shared_poll_ms: 100 }
     }
 }
 
@@ -177,6 +180,7 @@ impl AggregatorConfig {
             ("api.per_source_failure_burst", self.api.per_source_failure_burst.into()),
             ("api.per_key_l1_block_rate", self.api.per_key_l1_block_rate.into()),
             ("api.per_key_l1_block_burst", self.api.per_key_l1_block_burst.into()),
+            ("aggregation.shared_poll_ms", self.aggregation.shared_poll_ms),
         ])?;
         vigil_service::sections::check_addresses(&[
             ("api.address", &self.api.address),

@@ -104,6 +104,15 @@ pub async fn run(
         config.submitter.tx_config(),
     );
     tasks.spawn_critical("submitter", submitter.run_with(stop.future(), count_outcome));
+    if store.backend() == crate::store::Backend::Postgres {
+        // Replicas share this database: every one's rounds see what any one stored.
+        let agg = aggregator.clone();
+        let poll = Duration::from_millis(config.aggregation.shared_poll_ms);
+        let stopped = stop.future();
+        tasks.spawn_critical("shared-rounds", async move {
+            agg.follow_shared(poll, stopped).await;
+        });
+    }
     let agg = aggregator.clone();
     let tick = Duration::from_millis(config.aggregation.tick_ms.max(1));
     tasks.spawn_critical("engine", async move { agg.run(tick, stop.wait()).await });

@@ -23,7 +23,7 @@ use crate::{
     intake::{Accepted, Intake, IntakeError},
     metrics,
     operator_set::{OperatorSetView, SetError},
-    store::{IngestHandle, IngestWriter, NewSignature, Store, StoreError},
+    store::{FeedEntry, IngestHandle, IngestWriter, NewSignature, Store, StoreError},
     verify::Verifier,
 };
 
@@ -102,6 +102,9 @@ struct Inner {
     isolated: Mutex<HashMap<Source, Instant>>,
     snapshots: RateLimiter<PublicKeyBytes>,
     last_head_refresh: Mutex<Option<Instant>>,
+    /// The feed's head when this process started: [`Aggregator::restore`] covers what is
+    /// before, [`Aggregator::follow_shared`] what comes after.
+    followed_from: u64,
 }
 
 /// The aggregator. Clone it freely (it is a handle).
@@ -165,6 +168,7 @@ impl Aggregator {
                     limits.max_tracked_sources,
                 ),
                 last_head_refresh: Mutex::new(Some(Instant::now())),
+                followed_from: feed_head,
             }),
         })
     }
@@ -210,18 +214,82 @@ impl Aggregator {
                 self.inner.engine.mark_done(key.0, key.1);
                 continue;
             }
-            let Ok(sig) = Signature::from_bytes_unchecked_subgroup(e.signed.signature.as_slice())
-            else {
-                continue;
-            };
-            let snapshot = self.inner.set.at(cp.l1_block).await?;
-            let threshold = self.threshold(cp.rollup_id).await?;
-            if self.inner.engine.add(e.seq, &e.signed, sig, &snapshot, threshold) == Added::Joined {
+            if self.join_stored(&e).await? {
                 replayed += 1;
             }
         }
         tracing::info!(target: "vigil::aggregator", replayed, rounds = certified.len(), "open rounds restored from the database");
         Ok(replayed)
+    }
+
+    /// Joins a stored signature (verified by whichever replica stored it) into its round.
+    /// `Ok(false)`: it joins nothing (invalid, another domain, stale, already there).
+    async fn join_stored(&self, e: &FeedEntry) -> Result<bool, SetError> {
+        let inner = &self.inner;
+        let cp = e.signed.checkpoint;
+        let too_old = inner.head.load(Ordering::SeqCst).saturating_sub(cp.l1_block)
+            > u64::from(inner.max_age.load(Ordering::SeqCst));
+        if e.invalid
+            || e.signed.domain != inner.domain
+            || too_old
+            || inner.engine.is_done(cp.rollup_id, cp.height)
+        {
+            return Ok(false);
+        }
+        let Ok(sig) = Signature::from_bytes_unchecked_subgroup(e.signed.signature.as_slice())
+        else {
+            return Ok(false);
+        };
+        let snapshot = inner.set.at(cp.l1_block).await?;
+        let threshold = self.threshold(cp.rollup_id).await?;
+        Ok(inner.engine.add(e.seq, &e.signed, sig, &snapshot, threshold) == Added::Joined)
+    }
+
+    /// Follows the signatures every replica stores in a shared database (PostgreSQL), until
+    /// `shutdown`: each `poll`, those after the last one seen join this replica's rounds. So
+    /// operators may post to any replica behind a load balancer and every replica's rounds see
+    /// every signature; certificates are unique per `(rollup, height)` in the database and
+    /// submitted under a lease, so however many replicas build one, one transaction is sent.
+    /// A signature whose operator set cannot be read now is retried at the next poll.
+    pub async fn follow_shared(&self, poll: Duration, shutdown: impl Future<Output = ()>) {
+        const PAGE: u32 = 1_000;
+        tokio::pin!(shutdown);
+        let mut cursor = self.inner.followed_from;
+        loop {
+            match self.inner.store.feed_after(cursor, PAGE).await {
+                Ok(entries) => {
+                    let full = entries.len() == PAGE as usize;
+                    let mut joined = 0usize;
+                    let mut stalled = false;
+                    for e in &entries {
+                        match self.join_stored(e).await {
+                            Ok(j) => {
+                                joined += usize::from(j);
+                                cursor = e.seq;
+                            }
+                            Err(err) => {
+                                tracing::warn!(target: "vigil::aggregator", seq = e.seq, error = %err, "cannot join a stored signature yet; retrying");
+                                stalled = true;
+                                break;
+                            }
+                        }
+                    }
+                    if joined > 0 {
+                        tracing::debug!(target: "vigil::aggregator", joined, cursor, "joined signatures stored by any replica");
+                    }
+                    if full && !stalled {
+                        continue;
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(target: "vigil::aggregator", error = %err, "cannot read the shared feed; retrying");
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(poll) => {}
+            }
+        }
     }
 
     async fn threshold(&self, rollup: u64) -> Result<u16, SetError> {

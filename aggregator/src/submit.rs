@@ -49,7 +49,7 @@ use vigil_service::{
     db::now_ms,
     outbox::{
         Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
-        release_earlier_leases,
+        release_own_leases,
     },
 };
 use vigil_types::Certificate;
@@ -337,8 +337,6 @@ impl<P: Provider> CertificateSubmitter<P> {
     pub async fn run_with<F: Future>(self, shutdown: F, mut on_outcome: impl FnMut(&Outcome)) {
         tokio::pin!(shutdown);
         info!(target: TARGET, owner = %self.config().owner, sender = %self.sender(), verifier = %self.verifier, "certificate submitter started");
-        let owner = &self.config().owner;
-        release_earlier_leases(owner, self.store.release_all(owner)).await;
         loop {
             let idle = tokio::select! {
                 biased;
@@ -363,6 +361,8 @@ impl<P: Provider> CertificateSubmitter<P> {
                 }
             }
         }
+        let owner = &self.config().owner;
+        release_own_leases(owner, self.store.release_all(owner)).await;
         info!(target: TARGET, owner = %self.config().owner, "certificate submitter stopped");
     }
 

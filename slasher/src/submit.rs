@@ -60,7 +60,7 @@ use vigil_chain::{
 use vigil_crypto::{PublicKey, Signature};
 use vigil_service::outbox::{
     Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
-    release_earlier_leases,
+    release_own_leases,
 };
 use vigil_types::{Certificate, Evidence, Offence, SignedCheckpoint, SigningDomain};
 
@@ -315,8 +315,6 @@ impl<P: Provider> EvidenceSubmitter<P> {
     pub async fn run<F: std::future::Future>(self, shutdown: F) {
         tokio::pin!(shutdown);
         info!(target: TARGET, owner = %self.config().owner, sender = %self.sender(), slasher = %self.slasher, "evidence submitter started");
-        let owner = &self.config().owner;
-        release_earlier_leases(owner, self.store.release_all(owner)).await;
         loop {
             tokio::select! {
                 biased;
@@ -334,6 +332,8 @@ impl<P: Provider> EvidenceSubmitter<P> {
                 () = tokio::time::sleep(self.config().poll) => {}
             }
         }
+        let owner = &self.config().owner;
+        release_own_leases(owner, self.store.release_all(owner)).await;
         info!(target: TARGET, owner = %self.config().owner, "evidence submitter stopped");
     }
 

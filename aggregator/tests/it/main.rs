@@ -13,6 +13,7 @@ mod attack;
 mod check;
 mod cli;
 mod openapi;
+mod replicas;
 mod restart;
 mod store;
 mod submit;

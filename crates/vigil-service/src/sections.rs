@@ -189,7 +189,7 @@ macro_rules! submitter_section {
             pub password_env: ::std::string::String,
             /// File holding the keystore password.
             pub password_file: ::std::option::Option<::std::path::PathBuf>,
-            #[doc = concat!("This replica's name in ", $job, " leases (empty: `", $service, "-<host>-<pid>`).")]
+            #[doc = concat!("This replica's name in ", $job, " leases (empty: `", $service, "-<host>-<pid>`); a random `-<instance>` suffix drawn at each start keeps every process apart.")]
             pub replica_id: ::std::string::String,
             #[doc = concat!("How long a claimed ", $job, " stays leased to this replica, in milliseconds.")]
             pub lease_ms: u64,
@@ -336,13 +336,19 @@ pub fn check_addresses(addresses: &[(&str, &str)]) -> Result<(), ConfigError> {
     Ok(())
 }
 
-/// This replica's name in leases: `configured`, or else `<service>-<host>-<pid>`, so replicas
-/// stay apart even where every one is process 1 of its own container (the host name is the
-/// container's).
+/// This process's name in leases: `configured` (or else `<service>-<host>-<pid>`) followed by
+/// `-<instance>`, 8 hex digits drawn at random once per process. Two processes never share a
+/// name, however they are configured: not two replicas given the same `replica_id`, not two
+/// containers where each is process 1 on hosts of the same name, not a replica and its own
+/// restart. So a replica can never free, renew or write through another's lease.
 pub fn replica_id(configured: &str, service: &str) -> String {
-    if !configured.is_empty() {
-        return configured.to_owned();
-    }
+    static INSTANCE: std::sync::LazyLock<u32> = std::sync::LazyLock::new(rand::random);
+    let base =
+        if configured.is_empty() { default_replica_base(service) } else { configured.to_owned() };
+    format!("{base}-{:08x}", *INSTANCE)
+}
+
+fn default_replica_base(service: &str) -> String {
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -357,12 +363,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn replica_id_names_the_host_and_the_process() {
-        assert_eq!(replica_id("agg-a", "aggregator"), "agg-a");
+    fn replica_id_names_the_host_the_process_and_the_instance() {
+        let id = replica_id("agg-a", "aggregator");
+        let (base, instance) = id.rsplit_once('-').unwrap();
+        assert_eq!(base, "agg-a");
+        assert_eq!(instance.len(), 8, "{id}");
+        assert!(instance.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        assert_eq!(replica_id("agg-a", "aggregator"), id, "stable within a process");
         let id = replica_id("", "aggregator");
         assert!(id.starts_with("aggregator-"), "{id}");
-        assert!(id.ends_with(&format!("-{}", std::process::id())), "{id}");
-        assert!(id.len() > "aggregator--".len() + std::process::id().to_string().len(), "{id}");
+        let (base, _) = id.rsplit_once('-').unwrap();
+        assert!(base.ends_with(&format!("-{}", std::process::id())), "{id}");
     }
 
     // The macro declares public items, as a service's config module needs them.

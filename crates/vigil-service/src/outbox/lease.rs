@@ -6,20 +6,22 @@ use std::time::{Duration, Instant};
 
 use crate::db::Backend;
 
-/// At a replica's start: frees the leases `owner` still holds from an earlier life of this
-/// replica (killed mid-step), with `release_all` (its store's), so that its work is not stuck
-/// until they expire. A failure is only logged: they expire by themselves.
-pub async fn release_earlier_leases<E: std::fmt::Display>(
+/// At a replica's graceful stop: frees the leases `owner` holds, with `release_all` (its
+/// store's), so that another replica takes the work over at once instead of after the leases
+/// expire. Owners are unique per process ([`crate::sections::replica_id`]), so nothing another
+/// replica holds (nor a later life of this one) is touched; a killed replica's leases simply
+/// expire. A failure is only logged: they expire by themselves.
+pub async fn release_own_leases<E: std::fmt::Display>(
     owner: &str,
     release_all: impl std::future::Future<Output = Result<u64, E>>,
 ) {
     match release_all.await {
         Ok(0) => {}
         Ok(n) => {
-            tracing::info!(target: "vigil::outbox", owner, leases = n, "released leases of an earlier life")
+            tracing::info!(target: "vigil::outbox", owner, leases = n, "released this replica's leases at its stop")
         }
         Err(err) => {
-            tracing::warn!(target: "vigil::outbox", %err, "cannot release earlier leases; they expire by themselves")
+            tracing::warn!(target: "vigil::outbox", %err, "cannot release this replica's leases; they expire by themselves")
         }
     }
 }

@@ -36,7 +36,7 @@
 mod lease;
 mod manager;
 
-pub use lease::{Lease, LeaseTable, release_earlier_leases};
+pub use lease::{Lease, LeaseTable, release_own_leases};
 pub use manager::{
     Backoff, Call, Check, GAS_MARGIN_PERCENT, Job, Replaced, Revert, Sent, SentTx, Step, Tracked,
     TxConfig, TxManager, TxStatus, bump, bumped_fees, with_margin,
