@@ -10,6 +10,7 @@
     missing_docs
 )]
 
+mod attack;
 mod monitoring;
 mod readme;
 mod resume;
