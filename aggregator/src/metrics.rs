@@ -138,6 +138,16 @@ static INTAKE_RPC: LazyLock<IntCounterVec> = LazyLock::new(|| {
     )
 });
 
+/// The `reason`s of [`unverified`].
+pub const UNVERIFIED_REASONS: [&str; 6] = [
+    "invalid_signature",
+    "malformed_signature",
+    "unknown_operator",
+    "wrong_domain",
+    "future_l1_block",
+    "source_budget_spent",
+];
+
 /// Most sources [`unverified`] labels by address; the rest are `other`.
 pub const MAX_SOURCE_SERIES: usize = 64;
 
@@ -270,6 +280,10 @@ pub fn init(rollups: &[u64]) {
     }
     for call in ["key", "head", "snapshot"] {
         INTAKE_RPC.with_label_values(&[call]);
+    }
+    // Sources get series as they fail; `other` (beyond the first 64) exists from the start.
+    for reason in UNVERIFIED_REASONS {
+        UNVERIFIED.with_label_values(&["other", reason]);
     }
     for kind in ["group", "single"] {
         VERIFY_CHECKS.with_label_values(&[kind]);
