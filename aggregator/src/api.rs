@@ -241,6 +241,7 @@ pub fn metrics_router() -> Router {
         (status = 503, description = "`unavailable`: retry later", body = ErrorBody,
             example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn submit<I: Intake>(
@@ -296,6 +297,7 @@ enum BatchItem {
             example = json!(examples::error("malformed", "malformed request: 300 items; at most 256 per batch"))),
         http::BodyTooLarge<{ DEFAULT_MAX_BODY_BYTES * MAX_BATCH }>,
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn submit_batch<I: Intake>(
@@ -415,6 +417,7 @@ struct FeedQuery {
         (status = 400, description = "`bad_request`: `after` or `Last-Event-ID` is not a sequence number", body = ErrorBody,
             example = json!(examples::error("bad_request", "Last-Event-ID is not a sequence number"))),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn feed<I: Intake>(
@@ -465,6 +468,7 @@ fn parse_path<T>(path: Result<Path<T>, PathRejection>) -> Result<T, ApiError> {
         (status = 404, description = "`not_found`: none certified yet", body = ErrorBody,
             example = json!(examples::error("not_found", "no certified checkpoint for rollup 901 yet"))),
         QueryErrors,
+        http::RequestTimeout,
     )
 )]
 async fn latest<I: Intake>(
@@ -489,6 +493,7 @@ async fn latest<I: Intake>(
             example = json!(examples::checkpoint_view())),
         NoCertificate,
         QueryErrors,
+        http::RequestTimeout,
     )
 )]
 async fn checkpoint<I: Intake>(
@@ -509,6 +514,7 @@ async fn checkpoint<I: Intake>(
             example = json!(examples::certificate_view())),
         NoCertificate,
         QueryErrors,
+        http::RequestTimeout,
     )
 )]
 async fn certificate<I: Intake>(
@@ -591,6 +597,7 @@ impl IntoResponses for QueryErrors {
         (status = 503, description = "`unavailable`: the database does not answer", body = ErrorBody,
             example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Health>, ApiError> {
@@ -613,6 +620,7 @@ async fn health<I: Intake>(State(state): State<ApiState<I>>) -> Result<Json<Heal
         (status = 404, description = "`not_found`: this aggregator does not publish its domain", body = ErrorBody,
             example = json!(examples::error("not_found", "this aggregator does not publish its domain"))),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn domain<I: Intake>(

@@ -4,7 +4,7 @@
 //! any other variable under that prefix is refused, so the keystore password lives outside it
 //! (`VIGIL_PASSWORD_AGGREGATOR` by default).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +86,15 @@ pub struct ApiConfig {
     pub max_connections: usize,
     /// Longest a request may take to get its response head, in milliseconds (then 408).
     pub request_timeout_ms: u64,
+    /// Longest a client may take to send a request head or finish the TLS handshake, in
+    /// milliseconds; then it is disconnected (slow clients cannot hold connections).
+    pub header_read_timeout_ms: u64,
+    /// A connection idle (no byte either way) this long is closed, in milliseconds.
+    pub idle_timeout_ms: u64,
+    /// PEM certificate chain (leaf first): with `tls_key`, the API speaks HTTPS only.
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of `tls_cert` (PKCS#8, PKCS#1 or SEC1).
+    pub tls_key: Option<PathBuf>,
 }
 
 impl Default for ApiConfig {
@@ -102,6 +111,10 @@ impl Default for ApiConfig {
             feed_page: 1000,
             max_connections: 1024,
             request_timeout_ms: 30_000,
+            header_read_timeout_ms: 10_000,
+            idle_timeout_ms: 120_000,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -176,6 +189,15 @@ impl AggregatorConfig {
             self.api.request_timeout_ms,
         )?;
         vigil_service::sections::check_positive(&[
+            ("api.header_read_timeout_ms", self.api.header_read_timeout_ms),
+            ("api.idle_timeout_ms", self.api.idle_timeout_ms),
+        ])?;
+        vigil_service::http::tls::check_config(
+            "api.",
+            self.api.tls_cert.as_deref(),
+            self.api.tls_key.as_deref(),
+        )?;
+        vigil_service::sections::check_positive(&[
             ("api.per_source_failure_rate", self.api.per_source_failure_rate.into()),
             ("api.per_source_failure_burst", self.api.per_source_failure_burst.into()),
             ("api.per_key_l1_block_rate", self.api.per_key_l1_block_rate.into()),
@@ -193,6 +215,9 @@ impl AggregatorConfig {
     pub fn resolve_paths(mut self, base: &Path) -> Self {
         self.chain.resolve_paths(base);
         self.submitter.resolve_paths(base);
+        for file in [&mut self.api.tls_cert, &mut self.api.tls_key].into_iter().flatten() {
+            vigil_service::resolve_path(base, file);
+        }
         self.database.url = vigil_service::resolve_sqlite_url(base, &self.database.url);
         self
     }
@@ -202,6 +227,27 @@ impl AggregatorConfig {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn server_timeouts_and_tls_pair_are_validated_and_tls_paths_resolved() {
+        let mut c = AggregatorConfig::default();
+        c.api.header_read_timeout_ms = 0;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("api.header_read_timeout_ms"), "{err}");
+        let mut c = AggregatorConfig::default();
+        c.api.idle_timeout_ms = 0;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("api.idle_timeout_ms"), "{err}");
+        let mut c = AggregatorConfig::default();
+        c.api.tls_key = Some("tls/api.key".into());
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("api.tls_cert"), "{err}");
+        c.api.tls_cert = Some("tls/api.crt".into());
+        c.validate().unwrap();
+        let c = c.resolve_paths(Path::new("/etc/vigil"));
+        assert_eq!(c.api.tls_cert.unwrap(), Path::new("/etc/vigil/tls/api.crt"));
+        assert_eq!(c.api.tls_key.unwrap(), Path::new("/etc/vigil/tls/api.key"));
+    }
 
     /// The shipped sample is exactly the defaults, so it documents every field truthfully.
     #[test]

@@ -81,14 +81,28 @@ pub async fn run(
     let limits = vigil_service::http::ServerLimits {
         max_connections: config.api.max_connections,
         request_timeout: Duration::from_millis(config.api.request_timeout_ms),
+        header_read_timeout: Duration::from_millis(config.api.header_read_timeout_ms),
+        idle_timeout: Duration::from_millis(config.api.idle_timeout_ms),
+        tls: vigil_service::http::tls::from_config(
+            "api.",
+            config.api.tls_cert.as_deref(),
+            config.api.tls_key.as_deref(),
+        )?,
+        ..vigil_service::http::ServerLimits::named("api")
     };
     tasks.spawn_critical(
         "api",
         vigil_service::http::serve_with(api_listener, api::router(state), stop.future(), limits),
     );
+    let metrics_limits = vigil_service::http::ServerLimits::named("metrics");
     tasks.spawn_critical(
         "metrics",
-        api::serve(metrics_listener, api::metrics_router(), stop.future()),
+        vigil_service::http::serve_with(
+            metrics_listener,
+            api::metrics_router(),
+            stop.future(),
+            metrics_limits,
+        ),
     );
     if config.aggregation.weight_refresh_ms > 0 {
         let refresher =

@@ -352,6 +352,7 @@ pub fn metrics_router() -> Router {
         (status = 200, description = "The node software and the spec version", body = NodeInfo,
             example = json!({"node_name": "vigil-operator", "spec_version": "v0.0.1", "node_version": "0.1.0"})),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn node_info(State(state): State<NodeState>) -> Json<NodeInfo> {
@@ -368,6 +369,7 @@ async fn node_info(State(state): State<NodeState>) -> Json<NodeInfo> {
         (status = 206, description = "Partially healthy: initializing, or some rollups' watchers are down"),
         (status = 503, description = "Unhealthy: slashing protection or aggregator submission is down, or every rollup's watcher"),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn node_health(State(state): State<NodeState>) -> StatusCode {
@@ -388,6 +390,7 @@ async fn node_health(State(state): State<NodeState>) -> StatusCode {
                 {"id": "slashing-protection", "name": "Slashing protection", "description": "The database that records every checkpoint before it is signed and refuses conflicting ones", "status": "Initializing"}
             ]})),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn services(State(state): State<NodeState>) -> Json<ServiceList> {
@@ -407,6 +410,7 @@ async fn services(State(state): State<NodeState>) -> Json<ServiceList> {
         (status = 404, description = "No such service", body = ErrorBody,
             example = json!({"error": "not_found", "message": "no such service"})),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn service_health(

@@ -59,6 +59,41 @@ pub struct NodeConfig {
     pub api_address: String,
     /// Address of the Prometheus `/metrics` endpoint; empty disables it.
     pub metrics_address: String,
+    /// The node API's most connections open at once; further clients wait until one closes.
+    pub api_max_connections: usize,
+    /// Longest a node API request may take to get its response head, in milliseconds (then 408
+    /// `request_timeout`).
+    pub api_request_timeout_ms: u64,
+    /// Longest a node API client may take to send a request head (or finish the TLS
+    /// handshake), in milliseconds; then it is disconnected.
+    pub api_header_read_timeout_ms: u64,
+    /// A node API connection idle (no byte either way) this long is closed, in milliseconds.
+    pub api_idle_timeout_ms: u64,
+    /// PEM certificate chain (leaf first): with `api_tls_key`, the node API speaks HTTPS only.
+    pub api_tls_cert: Option<PathBuf>,
+    /// PEM private key of `api_tls_cert`.
+    pub api_tls_key: Option<PathBuf>,
+}
+
+impl NodeConfig {
+    /// How the node API limits its clients (the server `node` in the `vigil_http_*` metrics);
+    /// the TLS identity is read from `api_tls_cert`/`api_tls_key` if they are set.
+    pub fn api_limits(&self) -> Result<vigil_service::http::ServerLimits> {
+        let ms = std::time::Duration::from_millis;
+        Ok(vigil_service::http::ServerLimits {
+            max_connections: self.api_max_connections,
+            request_timeout: ms(self.api_request_timeout_ms),
+            header_read_timeout: ms(self.api_header_read_timeout_ms),
+            idle_timeout: ms(self.api_idle_timeout_ms),
+            tls: vigil_service::http::tls::from_config(
+                "node.api_",
+                self.api_tls_cert.as_deref(),
+                self.api_tls_key.as_deref(),
+            )
+            .map_err(|e| Error::Config(e.to_string()))?,
+            ..vigil_service::http::ServerLimits::named("node")
+        })
+    }
 }
 
 impl Default for NodeConfig {
@@ -74,6 +109,12 @@ impl Default for NodeConfig {
             status_interval_ms: 60_000,
             api_address: "127.0.0.1:7710".to_owned(),
             metrics_address: "127.0.0.1:7711".to_owned(),
+            api_max_connections: 1024,
+            api_request_timeout_ms: 30_000,
+            api_header_read_timeout_ms: 10_000,
+            api_idle_timeout_ms: 120_000,
+            api_tls_cert: None,
+            api_tls_key: None,
         }
     }
 }
@@ -232,6 +273,23 @@ impl OperatorConfig {
         ] {
             vigil_service::check_env_name(field, name).map_err(|e| Error::Config(e.to_string()))?;
         }
+        let node = &self.node;
+        vigil_service::sections::check_positive(&[
+            (
+                "node.api_max_connections",
+                u64::try_from(node.api_max_connections).unwrap_or(u64::MAX),
+            ),
+            ("node.api_request_timeout_ms", node.api_request_timeout_ms),
+            ("node.api_header_read_timeout_ms", node.api_header_read_timeout_ms),
+            ("node.api_idle_timeout_ms", node.api_idle_timeout_ms),
+        ])
+        .map_err(|e| Error::Config(e.to_string()))?;
+        vigil_service::http::tls::check_config(
+            "node.api_",
+            node.api_tls_cert.as_deref(),
+            node.api_tls_key.as_deref(),
+        )
+        .map_err(|e| Error::Config(e.to_string()))?;
         Ok(())
     }
 
@@ -250,6 +308,10 @@ impl OperatorConfig {
         }
         for rollup in &mut self.rollups {
             fix(&mut rollup.rollup_config);
+        }
+        for file in [&mut self.node.api_tls_cert, &mut self.node.api_tls_key].into_iter().flatten()
+        {
+            fix(file);
         }
         self
     }
@@ -273,6 +335,32 @@ mod tests {
         c.keys.ecdsa_password_env = format!("{ENV_PREFIX}ECDSA_PASSWORD");
         let err = c.validate().unwrap_err().to_string();
         assert!(err.contains("keys.ecdsa_password_env"), "{err}");
+    }
+
+    #[test]
+    fn node_api_limits_are_validated_and_applied() {
+        let mut c = OperatorConfig::default();
+        c.node.api_max_connections = 0;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("node.api_max_connections"), "{err}");
+        let mut c = OperatorConfig::default();
+        c.node.api_header_read_timeout_ms = 0;
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("node.api_header_read_timeout_ms"), "{err}");
+        let mut c = OperatorConfig::default();
+        c.node.api_tls_cert = Some("node.crt".into());
+        let err = c.validate().unwrap_err().to_string();
+        assert!(err.contains("node.api_tls_key"), "{err}");
+
+        let mut node = NodeConfig { api_request_timeout_ms: 1_500, ..NodeConfig::default() };
+        let limits = node.api_limits().unwrap();
+        assert_eq!(limits.server, "node");
+        assert_eq!(limits.request_timeout, std::time::Duration::from_millis(1_500));
+        assert!(limits.tls.is_none());
+        node.api_tls_cert = Some("missing.crt".into());
+        node.api_tls_key = Some("missing.key".into());
+        let err = node.api_limits().unwrap_err().to_string();
+        assert!(err.contains("missing.crt"), "{err}");
     }
 
     #[test]

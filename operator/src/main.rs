@@ -529,9 +529,16 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
         rollup_ids,
     );
     let mut tasks = TaskManager::new("operator");
-    for (name, address, router) in [
-        ("api", &config.node.api_address, vigil_operator::api::router(state.clone())),
-        ("metrics", &config.node.metrics_address, vigil_operator::api::metrics_router()),
+    let node_limits = config.node.api_limits()?;
+    let metrics_limits = vigil_service::http::ServerLimits::named("metrics");
+    for (name, address, router, limits) in [
+        ("api", &config.node.api_address, vigil_operator::api::router(state.clone()), node_limits),
+        (
+            "metrics",
+            &config.node.metrics_address,
+            vigil_operator::api::metrics_router(),
+            metrics_limits,
+        ),
     ] {
         if address.is_empty() {
             continue;
@@ -541,7 +548,7 @@ async fn run_node(config: &OperatorConfig, keys: NodeKeys) -> Result<()> {
             .wrap_err_with(|| format!("cannot listen on {address}"))?;
         tasks.spawn_critical(
             name,
-            vigil_operator::api::serve(listener, router, tasks.stop().future()),
+            vigil_service::http::serve_with(listener, router, tasks.stop().future(), limits),
         );
     }
     // The node stops on a signal, or when a server fails (the task manager's stop); the

@@ -292,6 +292,7 @@ type Sorted<T> = (Vec<T>, Vec<(usize, Refusal)>);
         (status = 503, description = "`unavailable`: shutting down, or the operator set cannot be read now", body = ErrorBody,
             example = json!({"error": "unavailable", "message": "shutting down"})),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn signatures(
@@ -559,6 +560,7 @@ pub struct EvidenceAccepted {
         (status = 503, description = "`unavailable`: the operator set cannot be read now", body = ErrorBody,
             example = json!({"error": "unavailable", "message": "cannot read the operator set now; retry"})),
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn evidence(
@@ -738,6 +740,7 @@ impl From<OffenceRecord> for OffenceView {
             example = json!({"error": "bad_request", "message": "unknown offence state `asleep`"})),
         http::Internal,
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn offences(
@@ -782,6 +785,7 @@ pub struct OffenceDetail {
             example = json!({"error": "not_found", "message": "no offence 1"})),
         http::Internal,
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn offence(
@@ -816,6 +820,7 @@ pub struct SlasherHealth {
             example = json!({"status": "ok", "offences": {"pending": 0, "slashed": 1}})),
         http::Internal,
         http::MethodNotAllowed,
+        http::RequestTimeout,
     )
 )]
 async fn health(State(state): State<Arc<ApiState>>) -> Result<Json<SlasherHealth>, ApiError> {

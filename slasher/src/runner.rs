@@ -259,12 +259,24 @@ pub async fn run(
     let limits = vigil_service::http::ServerLimits {
         max_connections: config.api.max_connections,
         request_timeout: Duration::from_millis(config.api.request_timeout_ms),
+        header_read_timeout: Duration::from_millis(config.api.header_read_timeout_ms),
+        idle_timeout: Duration::from_millis(config.api.idle_timeout_ms),
+        tls: vigil_service::http::tls::from_config(
+            "api.",
+            config.api.tls_cert.as_deref(),
+            config.api.tls_key.as_deref(),
+        )?,
+        ..vigil_service::http::ServerLimits::named("api")
     };
     let api_server =
         vigil_service::http::serve_with(api_listener, api::router(state), stop.future(), limits);
     tasks.spawn_critical("api", api_server);
-    let metrics_server =
-        vigil_service::http::serve(metrics_listener, api::metrics_router(), stop.future());
+    let metrics_server = vigil_service::http::serve_with(
+        metrics_listener,
+        api::metrics_router(),
+        stop.future(),
+        vigil_service::http::ServerLimits::named("metrics"),
+    );
     tasks.spawn_critical("metrics", metrics_server);
 
     info!(target: TARGET, api = %listening.api, metrics = %listening.metrics, sources = ?sources, "slasher running");

@@ -5,8 +5,8 @@
 //! [`ErrorBody`]: `{"error": "<stable code>", "message": "<for a person>"}`. Clients branch on
 //! `error`, never on `message`, and neither carries internal detail ([`HttpError::internal`]
 //! logs it instead). The answers every API documents alike ([`MethodNotAllowed`], [`Internal`],
-//! [`BodyTooLarge`]) are written once here, with the body the server really sends as the example
-//! ([`error_responses`]).
+//! [`RequestTimeout`], [`BodyTooLarge`]) are written once here, with the body the server really
+//! sends as the example ([`error_responses`]).
 
 use std::{borrow::Cow, collections::BTreeMap, future::Future, sync::Arc};
 
@@ -28,6 +28,8 @@ use utoipa::{
 pub mod conformance;
 pub mod limits;
 pub mod rate_limit;
+mod server;
+pub mod tls;
 
 /// Where every API serves its OpenAPI document.
 pub const OPENAPI_PATH: &str = "/openapi.json";
@@ -186,6 +188,19 @@ impl IntoResponses for Internal {
     }
 }
 
+/// 408 `request_timeout` ([`HttpError::request_timeout`]), which every route served by
+/// [`serve_with`] answers when its response head is not ready within the server's
+/// `request_timeout` (documented with the default, 30 000 ms).
+#[derive(Debug)]
+pub struct RequestTimeout;
+
+impl IntoResponses for RequestTimeout {
+    fn responses() -> BTreeMap<String, RefOr<DocResponse>> {
+        let deadline = ServerLimits::default().request_timeout;
+        error_responses([("`request_timeout`", HttpError::request_timeout(deadline))])
+    }
+}
+
 /// 413 `body_too_large` ([`HttpError::body_too_large`]) for a route whose body limit is `LIMIT`
 /// bytes by default.
 #[derive(Debug)]
@@ -252,6 +267,7 @@ pub fn metrics_router(registry: &'static Registry) -> Router {
         (status = 500, description = "The registry cannot be encoded", body = ErrorBody,
             example = json!({"error": "internal", "message": "internal error"})),
         MethodNotAllowed,
+        RequestTimeout,
     )
 )]
 pub async fn metrics(State(registry): State<&'static Registry>) -> Result<Response, HttpError> {
@@ -300,6 +316,7 @@ pub fn openapi_router<S: Clone + Send + Sync + 'static>(
         (status = 200, description = "The API's OpenAPI document", body = serde_json::Value,
             example = json!({"openapi": "3.1.0", "info": {"title": "…", "version": "0.1.0"}, "paths": {}})),
         MethodNotAllowed,
+        RequestTimeout,
     )
 )]
 pub async fn openapi(State(json): State<Arc<str>>) -> Response {
@@ -345,18 +362,47 @@ impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, limi
     }
 }
 
-/// How a server limits its clients ([`limits`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// How a server limits its clients ([`limits`], [`serve_with`]), what it is called in metrics
+/// and logs, and whether it speaks TLS.
+#[derive(Clone, Debug)]
 pub struct ServerLimits {
+    /// The server's name in the `server` label of the `vigil_http_*` metrics and in logs:
+    /// `api`, `metrics`, `node` (the operator's node API).
+    pub server: &'static str,
     /// Most connections open at once; further clients wait in the accept queue.
     pub max_connections: usize,
     /// Longest a handler may take to produce its response head (408 `request_timeout` after).
     pub request_timeout: std::time::Duration,
+    /// Longest a client may take to send a whole request head (HTTP/1.1: the first, or the next
+    /// on a kept-alive connection) or to finish the TLS handshake; then it is disconnected. A
+    /// new connection not answered a byte within it (nothing, or no whole request, sent) is
+    /// closed too.
+    pub header_read_timeout: std::time::Duration,
+    /// A connection on which no byte has moved either way for this long is closed (after the
+    /// response in flight, if any).
+    pub idle_timeout: std::time::Duration,
+    /// HTTPS with this identity instead of plain HTTP ([`tls`]).
+    pub tls: Option<tls::Tls>,
+}
+
+impl ServerLimits {
+    /// The defaults, for the server called `server`.
+    pub fn named(server: &'static str) -> Self {
+        Self {
+            server,
+            max_connections: 1024,
+            request_timeout: std::time::Duration::from_secs(30),
+            header_read_timeout: std::time::Duration::from_secs(10),
+            idle_timeout: std::time::Duration::from_secs(120),
+            tls: None,
+        }
+    }
 }
 
 impl Default for ServerLimits {
+    /// [`Self::named`] `http`.
     fn default() -> Self {
-        Self { max_connections: 1024, request_timeout: std::time::Duration::from_secs(30) }
+        Self::named("http")
     }
 }
 
@@ -372,7 +418,9 @@ pub async fn serve(
     serve_with(listener, router, shutdown, ServerLimits::default()).await
 }
 
-/// [`serve`] with explicit [`ServerLimits`].
+/// [`serve`] with explicit [`ServerLimits`]: the connection cap, the request deadline (408),
+/// the header-read and idle timeouts, and TLS when [`ServerLimits::tls`] is set. Each request
+/// carries its peer's [`Source`].
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     router: Router,
@@ -380,17 +428,23 @@ pub async fn serve_with(
     limits: ServerLimits,
 ) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
-    tracing::info!(target: "vigil::http", %addr, max_connections = limits.max_connections, request_timeout_ms = limits.request_timeout.as_millis(), "serving HTTP");
-    // Metrics are labelled by port: a binary's servers differ by it.
-    let server: &'static str = Box::leak(addr.port().to_string().into_boxed_str());
+    tracing::info!(
+        target: "vigil::http",
+        server = limits.server,
+        %addr,
+        tls = limits.tls.is_some(),
+        max_connections = limits.max_connections,
+        request_timeout_ms = limits.request_timeout.as_millis(),
+        header_read_timeout_ms = limits.header_read_timeout.as_millis(),
+        idle_timeout_ms = limits.idle_timeout.as_millis(),
+        "serving HTTP"
+    );
     let router = router.layer(axum::middleware::from_fn_with_state(
         limits.request_timeout,
         limits::request_deadline,
     ));
-    let listener = limits::CappedListener::new(listener, limits.max_connections, server);
-    axum::serve(listener, router.into_make_service_with_connect_info::<Source>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let listener = limits::CappedListener::new(listener, limits.max_connections, limits.server);
+    server::run(listener, router, shutdown, limits).await
 }
 
 /// Binds `address` for the config field `field` (say `api.address`), the error naming both.

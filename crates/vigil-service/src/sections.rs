@@ -413,7 +413,11 @@ mod tests {
         assert!(unknown.to_string().contains("lease_msx"), "{unknown}");
 
         let tx = TestSection { replica_id: "t-1".into(), ..section.clone() }.tx_config();
-        assert_eq!((tx.owner.as_str(), tx.lease, tx.poll), ("t-1", ms(1_000), ms(10)));
+        assert_eq!(
+            (tx.owner.as_str(), tx.lease, tx.poll),
+            (replica_id("t-1", "tester").as_str(), ms(1_000), ms(10))
+        );
+        assert!(tx.owner.starts_with("t-1-"), "{}", tx.owner);
         assert_eq!((tx.receipt_timeout, tx.max_attempts, tx.confirmations), (ms(2_000), 3, 2));
         assert!(section.tx_config().owner.starts_with("tester-"));
 

@@ -9,6 +9,10 @@
 //! - **Requests.** [`request_deadline`] answers 408 `request_timeout` when a handler has not
 //!   produced its response head in time. Streams (the aggregator's feed) are not cut: the
 //!   deadline covers the head, not the body.
+//!
+//! The header-read and idle timeouts, TLS and graceful shutdown are the connection loop's
+//! (`server.rs`, behind [`super::serve_with`]); [`super::ServerLimits`] holds them all, with the
+//! server's name (`api`, `metrics`, `node`) that labels the metrics.
 
 use std::{
     io,
