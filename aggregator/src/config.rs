@@ -95,6 +95,10 @@ pub struct ApiConfig {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert` (PKCS#8, PKCS#1 or SEC1).
     pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` is believed, so that clients
+    /// behind them keep budgets of their own (the right-most untrusted hop is the source).
+    /// Empty: every client is its peer address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for ApiConfig {
@@ -115,6 +119,7 @@ impl Default for ApiConfig {
             idle_timeout_ms: 120_000,
             tls_cert: None,
             tls_key: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -158,6 +158,10 @@ pub struct ApiConfig {
     pub tls_cert: Option<PathBuf>,
     /// PEM private key of `tls_cert` (PKCS#8, PKCS#1 or SEC1).
     pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (IP addresses) whose `X-Forwarded-For` is believed, so that clients
+    /// behind them keep budgets of their own (the right-most untrusted hop is the source).
+    /// Empty: every client is its peer address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Failed public submissions (an item that does not verify, is for another domain, is under
     /// an unregistered key, or a malformed request) each source may make per second, sustained.
     /// A source is an IPv4 address or an IPv6 /64. Valid submissions never count.
@@ -185,6 +189,7 @@ impl Default for ApiConfig {
             idle_timeout_ms: 120_000,
             tls_cert: None,
             tls_key: None,
+            trusted_proxies: Vec::new(),
             failure_rate: 10,
             failure_burst: 256,
             max_sources: 10_000,

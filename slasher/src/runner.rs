@@ -266,6 +266,7 @@ pub async fn run(
             config.api.tls_cert.as_deref(),
             config.api.tls_key.as_deref(),
         )?,
+        trusted_proxies: config.api.trusted_proxies.clone().into(),
         ..vigil_service::http::ServerLimits::named("api")
     };
     let api_server =

@@ -383,6 +383,11 @@ pub struct ServerLimits {
     pub idle_timeout: std::time::Duration,
     /// HTTPS with this identity instead of plain HTTP ([`tls`]).
     pub tls: Option<tls::Tls>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed: a request from one of them has as
+    /// its [`Source`] the right-most address of that header that is not itself a trusted proxy
+    /// (what the last untrusted hop connected from; entries further left are the client's own
+    /// claims). Empty: every request's source is its peer.
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
 impl ServerLimits {
@@ -395,6 +400,7 @@ impl ServerLimits {
             header_read_timeout: std::time::Duration::from_secs(10),
             idle_timeout: std::time::Duration::from_secs(120),
             tls: None,
+            trusted_proxies: std::sync::Arc::new([]),
         }
     }
 }
@@ -439,10 +445,16 @@ pub async fn serve_with(
         idle_timeout_ms = limits.idle_timeout.as_millis(),
         "serving HTTP"
     );
-    let router = router.layer(axum::middleware::from_fn_with_state(
+    let mut router = router.layer(axum::middleware::from_fn_with_state(
         limits.request_timeout,
         limits::request_deadline,
     ));
+    if !limits.trusted_proxies.is_empty() {
+        router = router.layer(axum::middleware::from_fn_with_state(
+            limits.trusted_proxies.clone(),
+            limits::forwarded_source,
+        ));
+    }
     let listener = limits::CappedListener::new(listener, limits.max_connections, limits.server);
     server::run(listener, router, shutdown, limits).await
 }

@@ -157,6 +157,45 @@ pub async fn request_deadline(
     }
 }
 
+/// Middleware for servers behind trusted reverse proxies: a request whose peer is in `trusted`
+/// gets as its [`super::Source`] the right-most `X-Forwarded-For` address that is not itself a
+/// trusted proxy. Without the header, or with one that does not parse, the source stays the
+/// proxy's address (the conservative choice: its budget is shared, never someone else's spent).
+pub async fn forwarded_source(
+    axum::extract::State(trusted): axum::extract::State<Arc<[std::net::IpAddr]>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    use axum::extract::ConnectInfo;
+    let peer = request.extensions().get::<ConnectInfo<super::Source>>().map(|c| c.0);
+    if let Some(peer) = peer
+        && trusted.contains(&peer.0)
+        && let Some(client) = forwarded_client(request.headers(), &trusted)
+    {
+        request.extensions_mut().insert(ConnectInfo(super::Source(client)));
+    }
+    next.run(request).await
+}
+
+/// The right-most address of every `X-Forwarded-For` header (joined in order) that is not in
+/// `trusted`; `None` if there is none or an entry on the way does not parse.
+fn forwarded_client(
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let mut hops = Vec::new();
+    for value in headers.get_all("x-forwarded-for") {
+        hops.extend(value.to_str().ok()?.split(',').map(str::trim).map(str::to_owned));
+    }
+    for hop in hops.iter().rev() {
+        let ip: std::net::IpAddr = hop.parse().ok()?;
+        if !trusted.contains(&ip) {
+            return Some(ip);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use axum::{Router, routing::get};

@@ -373,6 +373,36 @@ mod tests {
         assert!(answer.ends_with("127.0.0.1"), "{answer}");
     }
 
+    async fn fetch_forwarded(addr: std::net::SocketAddr, forwarded: &str) -> String {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "GET /source HTTP/1.1\r\nhost: x\r\nx-forwarded-for: {forwarded}\r\nconnection: close\r\n\r\n"
+        );
+        stream.write_all(head.as_bytes()).await.unwrap();
+        read_to_close(&mut stream).await
+    }
+
+    #[tokio::test]
+    async fn behind_a_trusted_proxy_the_source_is_the_forwarded_client() {
+        let trusted = ServerLimits {
+            trusted_proxies: std::sync::Arc::new(["127.0.0.1".parse().unwrap()]),
+            ..limits("test-forwarded")
+        };
+        let (addr, _stop, _server) = start(trusted).await;
+        // The right-most untrusted hop; what the client wrote further left is not believed.
+        let answer = fetch_forwarded(addr, "198.51.100.9, 203.0.113.7").await;
+        assert!(answer.ends_with("203.0.113.7"), "{answer}");
+        let answer = fetch_forwarded(addr, "203.0.113.7, 127.0.0.1").await;
+        assert!(answer.ends_with("203.0.113.7"), "trusted hops are skipped: {answer}");
+        let answer = fetch_forwarded(addr, "not an address").await;
+        assert!(answer.ends_with("127.0.0.1"), "unparsable: the proxy's own: {answer}");
+        assert!(fetch(addr, "/source").await.ends_with("127.0.0.1"), "no header");
+        // A server that trusts no proxy ignores the header.
+        let (addr, _stop, _server) = start(limits("test-untrusted")).await;
+        let answer = fetch_forwarded(addr, "203.0.113.7").await;
+        assert!(answer.ends_with("127.0.0.1"), "{answer}");
+    }
+
     #[tokio::test]
     async fn a_client_that_stalls_mid_head_is_disconnected_after_the_header_timeout() {
         let (addr, _stop, _server) = start(limits("test-slowloris")).await;
