@@ -18,4 +18,5 @@ mod restart;
 mod store;
 mod submit;
 mod support;
+mod tls;
 mod weights;
