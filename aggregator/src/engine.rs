@@ -4,6 +4,10 @@
 //! gas), then the signatures are verified aggregate-first (one pairing; bisection only when it
 //! fails), bad ones are dropped and marked invalid, and a certificate is built and stored.
 //!
+//! Signatures this process's intake verified (all of them, since issue 15) need no check here:
+//! a group of only those is built into a certificate without a pairing. The checks below are for
+//! signatures read back from the database (after a restart, or stored by another replica).
+//!
 //! An operator whose signature failed once is a *suspect*: its later signatures are verified
 //! individually before they join a group, so one bad signer costs one pairing per signature of
 //! its own instead of a bisection in every later round.
@@ -62,6 +66,9 @@ struct Entry {
     seq: u64,
     sig: Signature,
     wire: vigil_types::SignatureBytes,
+    /// Verified on its own by this process's intake: a group of only such entries needs no
+    /// check before its certificate is built.
+    verified: bool,
 }
 
 struct Group {
@@ -137,6 +144,9 @@ impl Engine {
 
     /// Adds one stored signature (`seq` is its feed sequence number) from `member` of
     /// `snapshot` (the set at the checkpoint's `l1Block`); `threshold_bps` is its rollup's.
+    /// `verified`: this process's intake verified it on its own (signatures read back from the
+    /// database, after a restart or from another replica, are not, and their group is checked
+    /// before its certificate is built).
     pub fn add(
         &self,
         seq: u64,
@@ -144,6 +154,7 @@ impl Engine {
         sig: Signature,
         snapshot: &Arc<SetSnapshot>,
         threshold_bps: u16,
+        verified: bool,
     ) -> Added {
         let cp = signed.checkpoint;
         let key = (cp.rollup_id, cp.height);
@@ -152,7 +163,10 @@ impl Engine {
         };
         let suspect = self.lock().suspects.contains(&signed.pubkey);
         let digest = signed.digest();
-        if suspect && vigil_crypto::verify(&member.key, digest.as_slice(), &sig).is_err() {
+        if suspect
+            && !verified
+            && vigil_crypto::verify(&member.key, digest.as_slice(), &sig).is_err()
+        {
             metrics::invalid_signatures(cp.rollup_id, 1);
             return Added::Invalid;
         }
@@ -190,14 +204,14 @@ impl Engine {
             }
             // Another encoding (or a forgery) of the same signer's signature: keep the one
             // that verifies.
-            if vigil_crypto::verify(&member.key, digest.as_slice(), &sig).is_err() {
+            if !verified && vigil_crypto::verify(&member.key, digest.as_slice(), &sig).is_err() {
                 metrics::invalid_signatures(cp.rollup_id, 1);
                 return Added::Invalid;
             }
-            group.sigs.insert(index, Entry { seq, sig, wire: signed.signature });
+            group.sigs.insert(index, Entry { seq, sig, wire: signed.signature, verified });
             return Added::Joined;
         }
-        group.sigs.insert(index, Entry { seq, sig, wire: signed.signature });
+        group.sigs.insert(index, Entry { seq, sig, wire: signed.signature, verified });
         group.weight = group.weight.saturating_add(member.weight);
         if group.quorum_at.is_none() && group.meets_threshold() {
             group.quorum_at = Some(now);
@@ -344,9 +358,14 @@ impl Engine {
     }
 }
 
-/// Aggregate-first verification of a group; removes invalid signatures (and their weight).
+/// Aggregate-first verification of a group (unless every signature was verified at intake);
+/// removes invalid signatures (and their weight).
 /// Returns the cleaned group and `(signer key, seq)` of each removed signature.
 fn verify_group(mut group: Group) -> (Group, Vec<(PublicKeyBytes, u64)>) {
+    if group.sigs.values().all(|e| e.verified) {
+        // Each was verified on its own at intake: nothing to check again.
+        return (group, Vec::new());
+    }
     let members: &[Member] = &group.snapshot.members;
     let indices: Vec<usize> = group.sigs.keys().copied().collect();
     let items: Vec<(PublicKey, Signature)> = indices

@@ -242,7 +242,7 @@ impl Aggregator {
         };
         let snapshot = inner.set.at(cp.l1_block).await?;
         let threshold = self.threshold(cp.rollup_id).await?;
-        Ok(inner.engine.add(e.seq, &e.signed, sig, &snapshot, threshold) == Added::Joined)
+        Ok(inner.engine.add(e.seq, &e.signed, sig, &snapshot, threshold, false) == Added::Joined)
     }
 
     /// Follows the signatures every replica stores in a shared database (PostgreSQL), until
@@ -510,7 +510,7 @@ impl Aggregator {
             .threshold(cp.rollup_id)
             .await
             .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
-        let added = inner.engine.add(inserted.seq, &signed, sig, &snapshot, threshold);
+        let added = inner.engine.add(inserted.seq, &signed, sig, &snapshot, threshold, true);
         match added {
             Added::Joined | Added::Equivocation => {
                 Ok(Accepted { seq: inserted.seq, duplicate: inserted.duplicate, stale: false })
