@@ -12,6 +12,7 @@ mod archive;
 mod attack;
 mod check;
 mod cli;
+mod failover;
 mod openapi;
 mod replicas;
 mod restart;

@@ -7,6 +7,7 @@
 pub mod bindings;
 mod eigenlayer;
 mod error;
+pub mod failover;
 mod network;
 pub mod operator_set;
 

@@ -47,6 +47,7 @@ pub mod outbox;
 mod paths;
 pub mod preflight;
 mod report;
+pub mod rpc_metrics;
 mod run;
 pub mod sections;
 mod show;

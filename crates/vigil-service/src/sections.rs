@@ -11,45 +11,61 @@ use std::{
 
 use alloy::{
     network::EthereumWallet,
-    providers::{DynProvider, Provider},
+    providers::{DynProvider, Provider, ProviderBuilder},
 };
 use serde::{Deserialize, Serialize};
-use vigil_chain::Deployment;
+use vigil_chain::{
+    Deployment,
+    failover::{Failover, FailoverPolicy},
+};
 use vigil_keystore::{Password, V3Keystore};
 use vigil_types::redact::redact_url;
 
-use crate::{ConfigError, RunError};
+use crate::{ConfigError, RunError, rpc_metrics};
 
 /// `[chain]`: the L1 and the Vigil deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ChainSection {
-    /// L1 JSON-RPC endpoint.
+    /// L1 JSON-RPC endpoint (the preferred one).
     pub l1_rpc: String,
+    /// More L1 endpoints of the same chain, tried in this order when the ones before are down
+    /// or rate-limiting ([`vigil_chain::failover`]).
+    pub l1_rpc_fallbacks: Vec<String>,
     /// Deployment file written by the deployer (`config/deployments/<chain id>.json`).
     pub deployment: PathBuf,
     /// Every L1 request gives up after this many milliseconds.
     pub rpc_timeout_ms: u64,
+    /// Most blocks one `eth_getLogs` request may span: longer searches are split into
+    /// requests of at most this many blocks (providers refuse wide ranges).
+    pub max_log_range: u64,
 }
 
 impl Default for ChainSection {
     fn default() -> Self {
         Self {
             l1_rpc: "http://127.0.0.1:8545".into(),
+            l1_rpc_fallbacks: Vec::new(),
             deployment: PathBuf::from("deployments/31337.json"),
             rpc_timeout_ms: 10_000,
+            max_log_range: 1_000,
         }
     }
 }
 
 impl ChainSection {
-    /// Refuses a timeout of zero (every request would fail at once).
+    /// Refuses a timeout or a log range of zero.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.rpc_timeout_ms == 0 {
-            return Err(ConfigError::Invalid {
-                field: "chain.rpc_timeout_ms".into(),
-                reason: "must be at least 1".into(),
-            });
+        for (field, value) in [
+            ("chain.rpc_timeout_ms", self.rpc_timeout_ms),
+            ("chain.max_log_range", self.max_log_range),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid {
+                    field: field.into(),
+                    reason: "must be at least 1".into(),
+                });
+            }
         }
         Ok(())
     }
@@ -59,15 +75,35 @@ impl ChainSection {
         crate::resolve_path(base, &mut self.deployment);
     }
 
-    /// Reads the deployment and builds the L1 provider (every request times out after
-    /// `rpc_timeout_ms`; errors name the endpoint without its credentials). Sends nothing.
+    /// Reads the deployment and builds the L1 provider over `l1_rpc` and its fallbacks
+    /// ([`vigil_chain::failover::Failover`]: health-based selection, one backoff for every
+    /// caller, rate limits waited out; every request to one endpoint times out after
+    /// `rpc_timeout_ms`; errors and metrics name the endpoints without their credentials).
+    /// Sends nothing.
     pub fn open(&self) -> Result<(Deployment, DynProvider), RunError> {
         let deployment =
             Deployment::read(&self.deployment).map_err(|e| RunError::Config(e.to_string()))?;
-        let url =
-            self.l1_rpc.parse().map_err(|e| RunError::Config(format!("chain.l1_rpc: {e}")))?;
-        let provider =
-            vigil_chain::http_provider(url, Duration::from_millis(self.rpc_timeout_ms.max(1)));
+        let mut urls = Vec::with_capacity(1 + self.l1_rpc_fallbacks.len());
+        for (i, url) in std::iter::once(&self.l1_rpc).chain(&self.l1_rpc_fallbacks).enumerate() {
+            let field = if i == 0 {
+                "chain.l1_rpc".to_owned()
+            } else {
+                format!("chain.l1_rpc_fallbacks[{}]", i - 1)
+            };
+            urls.push(
+                url.parse()
+                    .map_err(|e| RunError::Config(format!("{field} {:?}: {e}", redact_url(url))))?,
+            );
+        }
+        let transport = Failover::http(
+            "l1",
+            &urls,
+            Some(Duration::from_millis(self.rpc_timeout_ms.max(1))),
+            FailoverPolicy::default(),
+            Some(rpc_metrics::observer()),
+        );
+        rpc_metrics::register(&transport);
+        let provider = ProviderBuilder::new().connect_client(transport.into_client()).erased();
         Ok((deployment, provider))
     }
 
@@ -76,7 +112,32 @@ impl ChainSection {
     pub async fn connect(&self) -> Result<(Deployment, DynProvider), RunError> {
         let (deployment, provider) = self.open()?;
         self.check_chain(&provider, &deployment).await?;
+        self.check_fallbacks(&deployment).await?;
         Ok((deployment, provider))
+    }
+
+    /// Refuses a fallback endpoint that serves another chain than `deployment`'s (failing over
+    /// to it would read and send on the wrong chain); one that does not answer now is only
+    /// logged, since it may come up later.
+    async fn check_fallbacks(&self, deployment: &Deployment) -> Result<(), RunError> {
+        let timeout = Duration::from_millis(self.rpc_timeout_ms.max(1));
+        for (i, url) in self.l1_rpc_fallbacks.iter().enumerate() {
+            let Ok(parsed) = url.parse() else { continue };
+            match vigil_chain::http_provider(parsed, timeout).get_chain_id().await {
+                Ok(id) if id == deployment.chain_id => {}
+                Ok(id) => {
+                    return Err(RunError::Config(format!(
+                        "chain.l1_rpc_fallbacks[{i}] ({}) serves chain {id} but the deployment is for chain {}",
+                        redact_url(url),
+                        deployment.chain_id
+                    )));
+                }
+                Err(e) => {
+                    tracing::warn!(target: "vigil::rpc", endpoint = %redact_url(url), error = %e, "fallback L1 endpoint does not answer now; it is used once it does");
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Refuses an L1 that does not answer or serves another chain than `deployment`'s.
@@ -446,6 +507,8 @@ mod tests {
     fn a_zero_timeout_is_refused() {
         let chain = ChainSection { rpc_timeout_ms: 0, ..ChainSection::default() };
         assert!(chain.validate().unwrap_err().to_string().contains("chain.rpc_timeout_ms"));
+        let chain = ChainSection { max_log_range: 0, ..ChainSection::default() };
+        assert!(chain.validate().unwrap_err().to_string().contains("chain.max_log_range"));
         ChainSection::default().validate().unwrap();
     }
 

@@ -6,11 +6,19 @@
 //! -32601 and are recorded; anything else, and every other HTTP request (the beacon API's `GET`s),
 //! is forwarded unchanged. [`StandardRpcProxy::refused`] lists what was refused, which a test
 //! asserts empty at the end. The test itself talks to anvil directly to prepare the chain.
+//!
+//! It can also play a failing provider: [`StandardRpcProxy::rate_limit`] answers every JSON-RPC
+//! call with HTTP 429 while it is on, and [`StandardRpcProxy::kill`] stops it for good (new
+//! connections are refused; a request on a connection the client kept open gets 503 and the
+//! connection is closed).
 
 use std::{
     collections::BTreeMap,
     io,
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
 };
 
 use axum::{
@@ -38,9 +46,18 @@ struct Shared {
     refused: Arc<Mutex<Vec<String>>>,
     forwarded: Arc<Mutex<u64>>,
     calls: Arc<Mutex<BTreeMap<String, u64>>>,
+    faults: Arc<Faults>,
 }
 
-/// A running proxy, serving until the test's runtime stops.
+/// What the proxy is currently playing.
+#[derive(Debug, Default)]
+struct Faults {
+    killed: AtomicBool,
+    rate_limited: AtomicBool,
+    refused_429: AtomicU64,
+}
+
+/// A running proxy, serving until the test's runtime stops (or [`kill`](Self::kill)).
 #[derive(Debug, Clone)]
 pub struct StandardRpcProxy {
     /// `http://127.0.0.1:<port>`: give this to the code under test.
@@ -48,6 +65,8 @@ pub struct StandardRpcProxy {
     refused: Arc<Mutex<Vec<String>>>,
     forwarded: Arc<Mutex<u64>>,
     calls: Arc<Mutex<BTreeMap<String, u64>>>,
+    faults: Arc<Faults>,
+    server: tokio::task::AbortHandle,
 }
 
 impl StandardRpcProxy {
@@ -59,16 +78,40 @@ impl StandardRpcProxy {
             refused: Arc::default(),
             forwarded: Arc::default(),
             calls: Arc::default(),
+            faults: Arc::default(),
         };
-        let (refused, forwarded, calls) =
-            (shared.refused.clone(), shared.forwarded.clone(), shared.calls.clone());
+        let (refused, forwarded, calls, faults) = (
+            shared.refused.clone(),
+            shared.forwarded.clone(),
+            shared.calls.clone(),
+            shared.faults.clone(),
+        );
         let app = Router::new().fallback(handle).with_state(shared);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
-        });
-        Ok(Self { url, refused, forwarded, calls })
+        })
+        .abort_handle();
+        Ok(Self { url, refused, forwarded, calls, faults, server })
+    }
+
+    /// While `on`, every JSON-RPC call is answered with HTTP 429 (Too Many Requests), as a
+    /// provider over its rate limit does.
+    pub fn rate_limit(&self, on: bool) {
+        self.faults.rate_limited.store(on, Ordering::SeqCst);
+    }
+
+    /// How many calls were answered with 429.
+    pub fn rate_limited_calls(&self) -> u64 {
+        self.faults.refused_429.load(Ordering::SeqCst)
+    }
+
+    /// Stops the proxy for good, as a provider that went away: new connections are refused and
+    /// a request on a connection kept open gets 503 with `connection: close`.
+    pub fn kill(&self) {
+        self.faults.killed.store(true, Ordering::SeqCst);
+        self.server.abort();
     }
 
     /// The non-standard methods that were asked for and refused, in order.
@@ -89,7 +132,15 @@ impl StandardRpcProxy {
 }
 
 async fn handle(State(shared): State<Shared>, request: Request) -> Response {
+    if shared.faults.killed.load(Ordering::SeqCst) {
+        return (StatusCode::SERVICE_UNAVAILABLE, [(header::CONNECTION, "close")], "gone")
+            .into_response();
+    }
     let method = request.method().clone();
+    if method == axum::http::Method::POST && shared.faults.rate_limited.load(Ordering::SeqCst) {
+        shared.faults.refused_429.fetch_add(1, Ordering::SeqCst);
+        return (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+    }
     let path_and_query =
         request.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let Ok(body) = axum::body::to_bytes(request.into_body(), 64 << 20).await else {
