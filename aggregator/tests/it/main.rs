@@ -14,6 +14,7 @@ mod check;
 mod cli;
 mod failover;
 mod openapi;
+mod reorg;
 mod replicas;
 mod restart;
 mod store;

@@ -101,6 +101,29 @@ pub async fn set_automine<P: Provider>(provider: &P, on: bool) -> Result<()> {
     devnet_call(provider, "evm_setAutomine", (on,)).await
 }
 
+/// Replaces the last `depth` blocks with as many new empty ones (`anvil_reorg`), as an L1
+/// reorg does: the transactions of the orphaned blocks are no longer in the chain. Checks the
+/// block at the reorg's base changed its hash. For tests only.
+pub async fn reorg<P: Provider>(provider: &P, depth: u64) -> Result<()> {
+    let what = "anvil_reorg";
+    let head = provider.get_block_number().await.map_err(|e| call_failed(what, e))?;
+    let base = head.saturating_add(1).saturating_sub(depth);
+    let hash_at = |n: u64| async move {
+        provider
+            .get_block_by_number(n.into())
+            .await
+            .map_err(|e| call_failed(what, e))
+            .map(|b| b.map(|b| b.header.hash))
+    };
+    let before = hash_at(base).await?;
+    devnet_call(provider, what, (depth, Vec::<serde_json::Value>::new())).await?;
+    let after = hash_at(base).await?;
+    if before == after {
+        return Err(call_failed(what, format_args!("block {base} kept its hash")));
+    }
+    Ok(())
+}
+
 /// Drops the pending transaction `hash` from anvil's pool (`anvil_dropTransaction`), as a node
 /// that lost it would, and checks the node no longer knows it. For tests only.
 pub async fn drop_transaction<P: Provider>(provider: &P, hash: B256) -> Result<()> {
