@@ -15,5 +15,6 @@ mod feed;
 mod flood;
 mod harness;
 mod openapi;
+mod reorg;
 mod restart;
 mod store;
