@@ -117,7 +117,8 @@ pub async fn run(
         wallet,
         domain.verifier,
         config.submitter.tx_config(),
-    );
+    )
+    .with_max_log_range(config.chain.max_log_range);
     tasks.spawn_critical("submitter", submitter.run_with(stop.future(), count_outcome));
     if store.backend() == crate::store::Backend::Postgres {
         // Replicas share this database: every one's rounds see what any one stored.

@@ -43,6 +43,7 @@ use tracing::{debug, info, warn};
 use vigil_chain::{
     bindings::VigilVerifier::{self, VigilVerifierErrors},
     checkpoint_sol,
+    logs::{DEFAULT_MAX_LOG_RANGE, SearchOrder, find_logs_chunked},
 };
 use vigil_crypto::{PublicKey, Signature};
 use vigil_service::{
@@ -175,6 +176,8 @@ pub struct CertificateSubmitter<P> {
     store: Store,
     tx: TxManager<P>,
     verifier: Address,
+    /// Most blocks per `eth_getLogs` request.
+    max_log_range: u64,
 }
 
 impl<P> fmt::Debug for CertificateSubmitter<P> {
@@ -183,6 +186,7 @@ impl<P> fmt::Debug for CertificateSubmitter<P> {
         f.debug_struct("CertificateSubmitter")
             .field("tx", &self.tx)
             .field("verifier", &self.verifier)
+            .field("max_log_range", &self.max_log_range)
             .finish_non_exhaustive()
     }
 }
@@ -312,7 +316,15 @@ impl<P: Provider> CertificateSubmitter<P> {
     ) -> Self {
         // The chain is the one the node serves; each certificate's domain is checked against it.
         let tx = TxManager::new(provider, wallet, config, None);
-        Self { store, tx, verifier }
+        Self { store, tx, verifier, max_log_range: DEFAULT_MAX_LOG_RANGE }
+    }
+
+    /// Reads logs in requests of at most `blocks` blocks (`[chain] max_log_range`; 0 counts
+    /// as 1). The default is [`DEFAULT_MAX_LOG_RANGE`].
+    #[must_use]
+    pub fn with_max_log_range(mut self, blocks: u64) -> Self {
+        self.max_log_range = blocks.max(1);
+        self
     }
 
     /// The address transactions are sent from.
@@ -492,7 +504,7 @@ impl<P: Provider> CertificateSubmitter<P> {
         let mut ours = receipt.filter(|r| self.certified_in(r));
         let found = match ours {
             Some(_) => None,
-            None => self.find_recording(claim).await?,
+            None => self.find_recording(claim, head).await?,
         };
         if ours.is_none()
             && let Some((tx, _)) = found
@@ -567,18 +579,32 @@ impl<P: Provider> CertificateSubmitter<P> {
     }
 
     /// The transaction and block of the verifier's `CheckpointCertified` log for the claim,
-    /// searched from the checkpoint's `l1Block` (it cannot be recorded earlier).
-    async fn find_recording(&self, claim: &Claim) -> Result<Option<(B256, u64)>, SubmitError> {
+    /// searched from the checkpoint's `l1Block` (it cannot be recorded earlier) up to `head`, in
+    /// chunks of `max_log_range` blocks, oldest first: the verifier takes a certificate only
+    /// within `maxCertificateAge` blocks of its `l1Block`, so the log is in the first chunks.
+    async fn find_recording(
+        &self,
+        claim: &Claim,
+        head: u64,
+    ) -> Result<Option<(B256, u64)>, SubmitError> {
         let filter = Filter::new()
             .address(self.verifier)
             .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
             .topic1(B256::from(U256::from(claim.rollup_id)))
-            .topic2(B256::from(U256::from(claim.height)))
-            .from_block(claim.certificate.checkpoint.l1_block);
-        let logs = match self.tx.provider().get_logs(&filter).await {
+            .topic2(B256::from(U256::from(claim.height)));
+        let found = find_logs_chunked(
+            self.tx.provider(),
+            &filter,
+            claim.certificate.checkpoint.l1_block,
+            head,
+            self.max_log_range,
+            SearchOrder::OldestFirst,
+        )
+        .await;
+        let logs = match found {
             Ok(logs) => logs,
             Err(err) => {
-                // A node may refuse a wide range; the record itself is what matters.
+                // The record itself is what matters; the log only adds the transaction.
                 warn!(target: TARGET, rollup = claim.rollup_id, height = claim.height, %err, "cannot search the CheckpointCertified log");
                 return Ok(None);
             }

@@ -21,7 +21,10 @@ use alloy::{
     sol_types::{SolCall, SolEvent},
 };
 use tracing::{debug, warn};
-use vigil_chain::bindings::VigilVerifier;
+use vigil_chain::{
+    bindings::VigilVerifier,
+    logs::{DEFAULT_MAX_LOG_RANGE, get_logs_chunked},
+};
 use vigil_crypto::{PublicKey, Signature};
 use vigil_types::{Certificate, Checkpoint, SigningDomain};
 
@@ -37,9 +40,9 @@ pub struct CertificateSource<P> {
     domain: SigningDomain,
     /// Blocks looked at again on every scan (reorgs).
     pub reorg_depth: u64,
-    /// Blocks per `eth_getLogs` request.
+    /// Most blocks per `eth_getLogs` request (`[chain] max_log_range`).
     pub chunk: u64,
-    /// Most chunks per scan (a long history is caught up over several scans).
+    /// Most chunks per scan (a long history is caught up over several scans); at least 1.
     pub max_chunks: u64,
 }
 
@@ -60,46 +63,40 @@ fn rpc<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> ScanError 
 impl<P: Provider> CertificateSource<P> {
     /// A source of the certificates recorded by `domain`'s verifier.
     pub fn new(provider: P, domain: SigningDomain) -> Self {
-        Self { provider, domain, reorg_depth: 12, chunk: 2_000, max_chunks: 16 }
+        Self { provider, domain, reorg_depth: 12, chunk: DEFAULT_MAX_LOG_RANGE, max_chunks: 16 }
     }
 
     /// Certificates recorded after block `scanned` (minus the reorg depth) up to the head, or
     /// as far as one scan goes; returns them and the last block looked at.
     pub async fn scan(&self, scanned: u64) -> Result<(Vec<RecordedCertificate>, u64), ScanError> {
         let head = self.provider.get_block_number().await.map_err(rpc("eth_blockNumber"))?;
-        let mut from = scanned.saturating_add(1).saturating_sub(self.reorg_depth).min(head);
+        let from = scanned.saturating_add(1).saturating_sub(self.reorg_depth).min(head);
+        let span = self.chunk.max(1).saturating_mul(self.max_chunks.max(1));
+        let to = from.saturating_add(span.saturating_sub(1)).min(head);
+        let filter = Filter::new()
+            .address(self.domain.verifier)
+            .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH);
+        let logs = get_logs_chunked(&self.provider, &filter, from, to, self.chunk)
+            .await
+            .map_err(rpc("eth_getLogs"))?;
         let mut out = Vec::new();
-        let mut to = scanned.min(head);
-        for _ in 0..self.max_chunks {
-            if from > head {
-                break;
-            }
-            to = from.saturating_add(self.chunk.saturating_sub(1)).min(head);
-            let filter = Filter::new()
-                .address(self.domain.verifier)
-                .event_signature(VigilVerifier::CheckpointCertified::SIGNATURE_HASH)
-                .from_block(from)
-                .to_block(to);
-            let logs = self.provider.get_logs(&filter).await.map_err(rpc("eth_getLogs"))?;
-            for log in logs {
-                let (Some(tx_hash), Some(block)) = (log.transaction_hash, log.block_number) else {
-                    continue;
-                };
-                let Ok(event) = VigilVerifier::CheckpointCertified::decode_log(&log.inner) else {
-                    continue;
-                };
-                match self.certificate(tx_hash, event.data.digest).await? {
-                    Some(certificate) => {
-                        metrics::chain_certificate("recorded");
-                        out.push(RecordedCertificate { certificate, tx_hash, block });
-                    }
-                    None => {
-                        metrics::chain_certificate("undecodable");
-                        warn!(target: TARGET, tx = %tx_hash, rollup = event.data.rollupId, height = event.data.height, "certificate recorded by a transaction whose calldata is not submitCertificate (called through a contract?): it cannot serve as evidence");
-                    }
+        for log in logs {
+            let (Some(tx_hash), Some(block)) = (log.transaction_hash, log.block_number) else {
+                continue;
+            };
+            let Ok(event) = VigilVerifier::CheckpointCertified::decode_log(&log.inner) else {
+                continue;
+            };
+            match self.certificate(tx_hash, event.data.digest).await? {
+                Some(certificate) => {
+                    metrics::chain_certificate("recorded");
+                    out.push(RecordedCertificate { certificate, tx_hash, block });
+                }
+                None => {
+                    metrics::chain_certificate("undecodable");
+                    warn!(target: TARGET, tx = %tx_hash, rollup = event.data.rollupId, height = event.data.height, "certificate recorded by a transaction whose calldata is not submitCertificate (called through a contract?): it cannot serve as evidence");
                 }
             }
-            from = to.saturating_add(1);
         }
         metrics::chain_scanned(to);
         debug!(target: TARGET, scanned = to, certificates = out.len(), "chain scanned");

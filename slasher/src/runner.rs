@@ -149,7 +149,8 @@ pub async fn run(
             store.cursor(CHAIN_CURSOR).await.map_err(|e| RunError::start("chain cursor", e))?;
         let mut after =
             scanned.unwrap_or_else(|| config.sources.chain_from_block.saturating_sub(1));
-        let source = CertificateSource::new(provider.clone(), domain);
+        let mut source = CertificateSource::new(provider.clone(), domain);
+        source.chunk = config.chain.max_log_range;
         let poll = Duration::from_millis(config.sources.chain_poll_ms.max(100));
         let tx = input_tx.clone();
         let stop = stop.clone();
@@ -197,7 +198,8 @@ pub async fn run(
                 tx: config.submitter.tx_config(),
                 alarm_blocks: config.submitter.alarm_blocks,
             },
-        );
+        )
+        .with_max_log_range(config.chain.max_log_range);
         tasks.spawn_critical("submitter", submitter.run(stop.future()));
     } else {
         warn!(target: TARGET, "submitter disabled: evidence is recorded, never sent");

@@ -37,9 +37,16 @@
 //! EigenLayer refuses to slash an operator that is no longer slashable (`slashableUntil`,
 //! `DEALLOCATION_DELAY` blocks after it left the operator set). For every open offence the
 //! submitter reads how many blocks are left; fewer than `alarm_blocks` raises an alarm (an
-//! error log and `vigil_slasher_slashable_blocks_left`); none left fails the offence.
+//! error log and `vigil_slasher_slashable_blocks_left`); none left fails the offence. The
+//! removal block comes from the AllocationManager's `OperatorRemovedFromOperatorSet` log, read
+//! newest first in requests of at most `max_log_range` blocks and remembered per operator, so
+//! that later passes read only the blocks since the last one (and a small reorg margin).
 
-use std::time::{Duration, Instant};
+use std::{
+    collections::HashMap,
+    sync::{Mutex, PoisonError},
+    time::{Duration, Instant},
+};
 
 use alloy::{
     network::EthereumWallet,
@@ -56,6 +63,7 @@ use vigil_chain::{
         eigenlayer::AllocationManager::{self, OperatorSet},
     },
     checkpoint_for_slasher,
+    logs::{DEFAULT_MAX_LOG_RANGE, SearchOrder, find_logs_chunked},
 };
 use vigil_crypto::{PublicKey, Signature};
 use vigil_service::outbox::{
@@ -68,6 +76,22 @@ use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms};
 
 /// Log target of the submitter.
 const TARGET: &str = "vigil::slasher::submit";
+
+/// Blocks below the last block scanned for an operator's removal that the next scan reads
+/// again: a reorg that shallow may have moved or dropped the removal.
+const REMOVAL_REORG_MARGIN: u64 = 12;
+
+/// Most operators whose removal scan is remembered (the memory is cleared when it is full).
+const MAX_REMEMBERED_REMOVALS: usize = 1_024;
+
+/// How far an operator's removal from the set has been looked for.
+#[derive(Clone, Copy, Debug)]
+struct RemovalScan {
+    /// The last block scanned.
+    scanned_to: u64,
+    /// The latest removal found at or below it.
+    removed_at: Option<u64>,
+}
 
 /// How an [`EvidenceSubmitter`] works: the kernel's outbox policy (a pass must finish well
 /// inside the lease; `poll` is the time between passes; `confirmations` count on top of the
@@ -179,6 +203,11 @@ pub struct EvidenceSubmitter<P> {
     allocation_manager: Address,
     operator_set: OperatorSet,
     alarm_blocks: u64,
+    /// Most blocks per `eth_getLogs` request.
+    max_log_range: u64,
+    /// Per operator out of the set: how far its removal has been looked for, so that the next
+    /// alarm reads only the blocks since (plus a reorg margin), not the whole delay again.
+    removals: Mutex<HashMap<Address, RemovalScan>>,
 }
 
 impl<P> std::fmt::Debug for EvidenceSubmitter<P> {
@@ -187,6 +216,7 @@ impl<P> std::fmt::Debug for EvidenceSubmitter<P> {
             .field("tx", &self.tx)
             .field("slasher", &self.slasher)
             .field("alarm_blocks", &self.alarm_blocks)
+            .field("max_log_range", &self.max_log_range)
             .finish_non_exhaustive()
     }
 }
@@ -297,7 +327,25 @@ impl<P: Provider> EvidenceSubmitter<P> {
         let operator_set = OperatorSet { avs, id: domain.operator_set_id };
         let SubmitterConfig { tx, alarm_blocks } = config;
         let tx = TxManager::new(provider, wallet, tx, Some(domain.l1_chain_id));
-        Self { store, tx, domain, slasher, allocation_manager, operator_set, alarm_blocks }
+        Self {
+            store,
+            tx,
+            domain,
+            slasher,
+            allocation_manager,
+            operator_set,
+            alarm_blocks,
+            max_log_range: DEFAULT_MAX_LOG_RANGE,
+            removals: Mutex::default(),
+        }
+    }
+
+    /// Reads logs in requests of at most `blocks` blocks (`[chain] max_log_range`; 0 counts
+    /// as 1). The default is [`DEFAULT_MAX_LOG_RANGE`].
+    #[must_use]
+    pub fn with_max_log_range(mut self, blocks: u64) -> Self {
+        self.max_log_range = blocks.max(1);
+        self
     }
 
     /// The address transactions are sent from.
@@ -477,7 +525,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
         head: u64,
     ) -> Result<Outcome, SubmitError> {
         let Some((slash_tx, slash_block)) =
-            self.find_log(VigilSlasher::OperatorSlashed::SIGNATURE_HASH, id).await?
+            self.find_log(record, VigilSlasher::OperatorSlashed::SIGNATURE_HASH, id, head).await?
         else {
             // The node no longer has the log (or not yet): trust the status alone.
             return self
@@ -488,17 +536,19 @@ impl<P: Provider> EvidenceSubmitter<P> {
             return Ok(Outcome::Waiting);
         }
         // Ours if the offence was recorded by a transaction from our key.
-        let recorder =
-            match self.find_log(VigilSlasher::OffenceRecorded::SIGNATURE_HASH, id).await? {
-                Some((tx, _)) => self
-                    .tx
-                    .provider()
-                    .get_transaction_by_hash(tx)
-                    .await
-                    .map_err(OutboxError::rpc("eth_getTransactionByHash"))?
-                    .map(|t| alloy::network::TransactionResponse::from(&t)),
-                None => None,
-            };
+        let recorder = match self
+            .find_log(record, VigilSlasher::OffenceRecorded::SIGNATURE_HASH, id, head)
+            .await?
+        {
+            Some((tx, _)) => self
+                .tx
+                .provider()
+                .get_transaction_by_hash(tx)
+                .await
+                .map_err(OutboxError::rpc("eth_getTransactionByHash"))?
+                .map(|t| alloy::network::TransactionResponse::from(&t)),
+            None => None,
+        };
         if recorder != Some(self.tx.sender()) {
             info!(target: TARGET, offence_id = record.id, tx = %slash_tx, "offence already slashed through someone else's evidence");
             return self
@@ -538,7 +588,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
         if head.saturating_add(1) < executable_at {
             if !matches!(record.state, OffenceState::Queued { .. }) {
                 let tx = self
-                    .find_log(VigilSlasher::SlashQueued::SIGNATURE_HASH, id)
+                    .find_log(record, VigilSlasher::SlashQueued::SIGNATURE_HASH, id, head)
                     .await?
                     .map_or(B256::ZERO, |(tx, _)| tx);
                 info!(target: TARGET, offence_id = record.id, executable_at, "slash queued behind the veto window");
@@ -604,6 +654,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .await
             .map_err(OutboxError::rpc("AllocationManager.isOperatorSlashable"))?;
         if !slashable {
+            self.forget_removal(operator);
             metrics::slashable_blocks_left(operator, 0);
             return Ok(false);
         }
@@ -613,6 +664,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .await
             .map_err(OutboxError::rpc("AllocationManager.isMemberOfOperatorSet"))?;
         if member {
+            self.forget_removal(operator);
             metrics::slashable_blocks_left(operator, u64::MAX);
             return Ok(true);
         }
@@ -623,15 +675,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
                 .await
                 .map_err(OutboxError::rpc("AllocationManager.DEALLOCATION_DELAY"))?,
         );
-        let filter = Filter::new()
-            .address(self.allocation_manager)
-            .event_signature(AllocationManager::OperatorRemovedFromOperatorSet::SIGNATURE_HASH)
-            .topic1(operator.into_word())
-            .from_block(head.saturating_sub(delay.saturating_add(1)))
-            .to_block(head);
-        let logs =
-            self.tx.provider().get_logs(&filter).await.map_err(OutboxError::rpc("eth_getLogs"))?;
-        let removed_at = logs.iter().filter(|l| !l.removed).filter_map(|l| l.block_number).max();
+        let removed_at = self.removal_block(operator, delay, head).await?;
         let left = removed_at.map_or(0, |b| b.saturating_add(delay).saturating_sub(head));
         metrics::slashable_blocks_left(operator, left);
         if left < self.alarm_blocks {
@@ -646,12 +690,89 @@ impl<P: Provider> EvidenceSubmitter<P> {
         Ok(true)
     }
 
-    /// The first live log of `event` from the slasher with `id` as its first topic.
-    async fn find_log(&self, event: B256, id: B256) -> Result<Option<(B256, u64)>, SubmitError> {
-        let filter =
-            Filter::new().address(self.slasher).event_signature(event).topic1(id).from_block(0u64);
-        let logs =
-            self.tx.provider().get_logs(&filter).await.map_err(OutboxError::rpc("eth_getLogs"))?;
+    /// The block of the operator's latest removal from the operator set within the last
+    /// `delay + 1` blocks (an older one no longer makes it slashable), searched newest first in
+    /// chunks. What an earlier call found is remembered: only the blocks since its scan (and
+    /// [`REMOVAL_REORG_MARGIN`] below) are read again.
+    async fn removal_block(
+        &self,
+        operator: Address,
+        delay: u64,
+        head: u64,
+    ) -> Result<Option<u64>, SubmitError> {
+        let window_from = head.saturating_sub(delay.saturating_add(1));
+        // A head below the last scan (another node behind this one, a deep reorg): scan anew.
+        let known = self
+            .removals
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&operator)
+            .copied()
+            .filter(|k| k.scanned_to <= head);
+        let (from, kept) = match known {
+            Some(k) => {
+                let from = k
+                    .scanned_to
+                    .saturating_add(1)
+                    .saturating_sub(REMOVAL_REORG_MARGIN)
+                    .max(window_from);
+                // A removal in the blocks read again is found again, or not if a reorg dropped it.
+                (from, k.removed_at.filter(|&b| b < from))
+            }
+            None => (window_from, None),
+        };
+        let filter = Filter::new()
+            .address(self.allocation_manager)
+            .event_signature(AllocationManager::OperatorRemovedFromOperatorSet::SIGNATURE_HASH)
+            .topic1(operator.into_word());
+        let logs = find_logs_chunked(
+            self.tx.provider(),
+            &filter,
+            from,
+            head,
+            self.max_log_range,
+            SearchOrder::NewestFirst,
+        )
+        .await
+        .map_err(OutboxError::rpc("eth_getLogs"))?;
+        let found = logs.iter().filter(|l| !l.removed).filter_map(|l| l.block_number).max();
+        let removed_at = found.or(kept);
+        let mut removals = self.removals.lock().unwrap_or_else(PoisonError::into_inner);
+        if removals.len() >= MAX_REMEMBERED_REMOVALS && !removals.contains_key(&operator) {
+            removals.clear();
+        }
+        removals.insert(operator, RemovalScan { scanned_to: head, removed_at });
+        Ok(removed_at)
+    }
+
+    /// Drops what is remembered of the operator's removal (it is back in the set, or no longer
+    /// slashable): the memory holds only operators on their way out.
+    fn forget_removal(&self, operator: Address) {
+        self.removals.lock().unwrap_or_else(PoisonError::into_inner).remove(&operator);
+    }
+
+    /// The live log of `event` from the slasher with `id` as its first topic (the contract
+    /// emits each of its offence events once per offence id), searched newest first from
+    /// `head` down to [`search_floor`] in chunks of `max_log_range` blocks: an offence's logs
+    /// are recent, so the search usually ends in the first chunk or two.
+    async fn find_log(
+        &self,
+        record: &OffenceRecord,
+        event: B256,
+        id: B256,
+        head: u64,
+    ) -> Result<Option<(B256, u64)>, SubmitError> {
+        let filter = Filter::new().address(self.slasher).event_signature(event).topic1(id);
+        let logs = find_logs_chunked(
+            self.tx.provider(),
+            &filter,
+            search_floor(&record.evidence, head),
+            head,
+            self.max_log_range,
+            SearchOrder::NewestFirst,
+        )
+        .await
+        .map_err(OutboxError::rpc("eth_getLogs"))?;
         Ok(logs
             .iter()
             .filter(|l| !l.removed)
@@ -698,6 +819,30 @@ pub(crate) fn evidence_call(operator: Address, evidence: &Evidence) -> Result<By
             .into())
         }
     }
+}
+
+/// The lowest block [`EvidenceSubmitter::find_log`] searches for the logs of the offence
+/// `evidence` proves: the smallest `l1Block` among its checkpoints (at most `head`).
+///
+/// The store keeps no block for an offence (only times), and "from genesis" is a range no
+/// provider serves, so the bound comes from the evidence. For a certificate conflict it is
+/// sound: the verifier refuses a certificate whose `l1Block` is not in the past, so the recorded
+/// certificate, and any offence proved with it, come after that block. A double sign's
+/// `l1Block`s are the offender's own words, which the slasher contract does not check; honest
+/// software signs recent blocks. If the log is below the floor anyway (forged `l1Block`s, or
+/// the offence recorded earlier through other evidence), it is not found, and the callers go
+/// by the contract's status alone, as for a node that no longer has the log: the slash itself
+/// is never affected.
+fn search_floor(evidence: &Evidence, head: u64) -> u64 {
+    let floor = match evidence {
+        Evidence::DoubleSign { first, second } => {
+            first.checkpoint.l1_block.min(second.checkpoint.l1_block)
+        }
+        Evidence::CertificateConflict { recorded, conflicting, .. } => {
+            recorded.checkpoint.l1_block.min(conflicting.checkpoint.l1_block)
+        }
+    };
+    floor.min(head)
 }
 
 /// The contract's offence id: `keccak256(abi.encode(operator, rollupId, height))`.

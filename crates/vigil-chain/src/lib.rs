@@ -8,6 +8,7 @@ pub mod bindings;
 mod eigenlayer;
 mod error;
 pub mod failover;
+pub mod logs;
 mod network;
 pub mod operator_set;
 

@@ -8,6 +8,7 @@
 )]
 
 mod eigenlayer;
+mod logs;
 mod selectors;
 mod version;
 mod vigil;
