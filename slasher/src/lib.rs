@@ -27,6 +27,10 @@ pub mod runner;
 pub mod service;
 mod store;
 pub mod submit;
+pub mod veto;
+
+// The `vigil-veto` binary's command line; the library itself does not parse arguments.
+use clap as _;
 
 pub use detector::{Detector, Ingested};
 pub use error::{Error, Result};

@@ -6,6 +6,7 @@
 #![cfg(test)]
 #![allow(missing_docs, unreachable_pub)]
 
+mod alarm;
 mod archive;
 mod check;
 mod cli;
@@ -18,3 +19,4 @@ mod openapi;
 mod reorg;
 mod restart;
 mod store;
+mod veto;
