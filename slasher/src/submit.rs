@@ -72,7 +72,7 @@ use vigil_service::outbox::{
 };
 use vigil_types::{Certificate, Evidence, Offence, SignedCheckpoint, SigningDomain};
 
-use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms};
+use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms, veto::SlashStatus};
 
 /// Log target of the submitter.
 const TARGET: &str = "vigil::slasher::submit";
@@ -509,11 +509,11 @@ impl<P: Provider> EvidenceSubmitter<P> {
         let slasher = VigilSlasher::new(self.slasher, self.tx.provider());
         let p =
             slasher.slashes(id).call().await.map_err(OutboxError::rpc("VigilSlasher.slashes"))?;
-        Ok(match p.status {
-            1 => ChainStatus::Queued { executable_at: u64::from(p.executableAt) },
-            2 => ChainStatus::Vetoed,
-            3 => ChainStatus::Executed,
-            _ => ChainStatus::None,
+        Ok(match SlashStatus::from_code(p.status) {
+            SlashStatus::Queued => ChainStatus::Queued { executable_at: u64::from(p.executableAt) },
+            SlashStatus::Vetoed => ChainStatus::Vetoed,
+            SlashStatus::Executed => ChainStatus::Executed,
+            SlashStatus::None => ChainStatus::None,
         })
     }
 
