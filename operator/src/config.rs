@@ -148,6 +148,10 @@ pub struct RollupConfig {
     pub kind: RollupKind,
     /// The operator's own L2 node (JSON-RPC).
     pub l2_rpc: String,
+    /// More L2 nodes of the same rollup, used in this order while the ones before are down or
+    /// rate-limiting.
+    #[serde(default)]
+    pub l2_rpc_fallbacks: Vec<String>,
     /// Which L2 head to trust: `safe` or `finalized`.
     #[serde(default)]
     pub tag: crate::watcher::L2Tag,
@@ -184,6 +188,9 @@ impl RollupConfig {
 pub struct ChainConfig {
     /// L1 JSON-RPC endpoint (HTTP).
     pub l1_rpc: String,
+    /// More L1 endpoints of the same chain, used in this order while the ones before are down
+    /// or rate-limiting.
+    pub l1_rpc_fallbacks: Vec<String>,
     /// Deployment file written by the deployer (`config/deployments/<chain id>.json` in the repo).
     pub deployment: PathBuf,
 }
@@ -192,6 +199,7 @@ impl Default for ChainConfig {
     fn default() -> Self {
         Self {
             l1_rpc: "http://127.0.0.1:8545".to_owned(),
+            l1_rpc_fallbacks: Vec::new(),
             deployment: PathBuf::from("deployments/31337.json"),
         }
     }

@@ -17,7 +17,7 @@ use alloy::{
     transports::{Transport, TransportError, TransportFut, http::reqwest},
 };
 use tower::{Layer, Service};
-use vigil_chain::RedactUrlsLayer;
+use vigil_chain::failover::{Failover, FailoverPolicy};
 use vigil_types::redact::redact_url;
 
 use crate::{Error, Result, metrics};
@@ -85,16 +85,40 @@ pub fn split_client_version(version: &str) -> (String, String) {
 /// and are counted in the `eigen_rpc_*` metrics. A client that does not answer
 /// `web3_clientVersion` at start is labelled `unknown`; the node still starts.
 pub async fn provider(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
-    let url: reqwest::Url =
-        url.parse().map_err(|e| Error::Config(format!("{what} {:?}: {e}", redact_url(url))))?;
-    let http = reqwest::Client::builder()
-        .timeout(timeout)
-        .build()
-        .map_err(|e| Error::Config(format!("{what}: HTTP client: {e}")))?;
-    // Every error names the endpoint without its credentials (RPC URLs often carry API keys).
-    let bare = ProviderBuilder::new().connect_client(
-        ClientBuilder::default().layer(RedactUrlsLayer).http_with_client(http.clone(), url.clone()),
-    );
+    let chain = if what.contains("l2") { "l2" } else { "l1" };
+    provider_with_fallbacks(chain, url, &[], what, timeout).await
+}
+
+/// As [`provider`], over `url` and then `fallbacks` (same chain) behind one
+/// [`Failover`](vigil_chain::failover::Failover) transport: health-based selection in that
+/// order, one backoff for the whole process, rate limits (429, `-32005`) waited out instead of
+/// failing; its events are the `vigil_rpc_endpoint_*` metrics under the chain name `chain`
+/// (`l1`, or `l2-<rollup id>`).
+pub async fn provider_with_fallbacks(
+    chain: &str,
+    url: &str,
+    fallbacks: &[String],
+    what: &str,
+    timeout: Duration,
+) -> Result<DynProvider> {
+    let parse = |u: &str| -> Result<reqwest::Url> {
+        u.parse().map_err(|e| Error::Config(format!("{what} {:?}: {e}", redact_url(u))))
+    };
+    let mut urls = vec![parse(url)?];
+    for u in fallbacks {
+        urls.push(parse(u)?);
+    }
+    let failover = || {
+        Failover::http(
+            chain,
+            &urls,
+            Some(timeout),
+            FailoverPolicy::default(),
+            Some(vigil_service::rpc_metrics::observer()),
+        )
+    };
+    // Every error names the endpoints without their credentials (RPC URLs often carry API keys).
+    let bare = ProviderBuilder::new().connect_client(failover().into_client());
     let (client_type, client_version) = match bare.get_client_version().await {
         Ok(v) => split_client_version(&v),
         Err(e) => {
@@ -102,10 +126,11 @@ pub async fn provider(url: &str, what: &str, timeout: Duration) -> Result<DynPro
             ("unknown".to_owned(), "unknown".to_owned())
         }
     };
+    let transport = failover();
+    vigil_service::rpc_metrics::register(&transport);
     let client = ClientBuilder::default()
         .layer(RpcMetricsLayer { client_type, client_version })
-        .layer(RedactUrlsLayer)
-        .http_with_client(http, url);
+        .transport(transport, false);
     Ok(ProviderBuilder::new().connect_client(client).erased())
 }
 

@@ -81,6 +81,7 @@ pub fn node_config(
     config.rollups = vec![RollupConfig {
         kind: RollupKind::OpStack,
         l2_rpc: l2.to_owned(),
+        l2_rpc_fallbacks: Vec::new(),
         tag: L2Tag::Safe,
         rollup_config: rollup_file,
         batcher: None,
