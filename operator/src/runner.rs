@@ -1,9 +1,16 @@
 //! The running node: for each rollup, find verified batches on L1, check them against the
 //! operator's own L2 node, sign through slashing protection, deliver to aggregators.
 
-use std::{collections::HashSet, future::Future, time::Duration};
+use std::{
+    collections::{HashSet, VecDeque},
+    future::Future,
+    time::Duration,
+};
 
-use alloy::providers::{DynProvider, Provider};
+use alloy::{
+    primitives::B256,
+    providers::{DynProvider, Provider},
+};
 use vigil_chain::Deployment;
 use vigil_da::{
     BeaconClient,
@@ -17,10 +24,23 @@ use crate::{
     api::{NodeState, ServiceStatus},
     keys::NodeKeys,
     metrics::{self, DaCheckResult, RefusalReason, SubmissionResult},
+    rpc::provider_with_fallbacks,
     signer::CheckpointSigner,
     submit::{Delivery, Submitter},
     watcher::{Cadence, L2Tag, checkpoints},
 };
+
+/// How many scanned L1 blocks each rollup remembers, to notice an L1 reorg and find where it
+/// forked: twice Ethereum's finality depth (two epochs, 64 blocks).
+const REORG_WINDOW: usize = 128;
+
+/// An L1 block as it was scanned.
+struct Scanned {
+    number: u64,
+    hash: B256,
+    /// The L1 block that opened the channel still being assembled after this one, if any.
+    staged_since: Option<u64>,
+}
 
 struct RollupState {
     id: u64,
@@ -31,14 +51,12 @@ struct RollupState {
     /// The next L1 block this rollup's adapter scans (each rollup keeps its own, so a failure
     /// for one never makes another scan a block twice).
     next_l1: u64,
+    /// The last [`REORG_WINDOW`] blocks scanned, oldest first.
+    scanned: VecDeque<Scanned>,
     /// Channels decoded from L1 whose blocks the L2 node does not trust yet.
     pending: Vec<DecodedChannel>,
     /// Checkpoints signed and delivered in this process (re-signing is safe, resending is noise).
     done: HashSet<Checkpoint>,
-}
-
-async fn http(url: &str, what: &str, timeout: Duration) -> Result<DynProvider> {
-    crate::rpc::provider(url, what, timeout).await
 }
 
 /// Runs the node until `shutdown` resolves, reporting service health to `state` (served by the
@@ -63,7 +81,14 @@ pub async fn run(
     state.set_protection_status(ServiceStatus::Up);
     let submitter = Submitter::new(config.submission.aggregators.clone(), config.submission.retry);
     let timeout = Duration::from_millis(config.node.rpc_timeout_ms.max(1));
-    let l1 = http(&config.chain.l1_rpc, "chain.l1_rpc", timeout).await?;
+    let l1 = provider_with_fallbacks(
+        "l1",
+        &config.chain.l1_rpc,
+        &config.chain.l1_rpc_fallbacks,
+        "chain.l1_rpc",
+        timeout,
+    )
+    .await?;
     vigil_chain::log_eigenlayer(&l1, deployment.eigenlayer.allocation_manager, "operator").await;
     let beacon = if config.node.beacon_urls.is_empty() {
         tracing::warn!(target: "vigil::node", "no beacon API configured (node.beacon_urls): blob batches will be refused");
@@ -81,7 +106,14 @@ pub async fn run(
         let op = r.op_config()?;
         let id = op.chain_id;
         metrics::init_rollup(id);
-        let l2 = http(&r.l2_rpc, "rollups.l2_rpc", timeout).await?;
+        let l2 = provider_with_fallbacks(
+            &format!("l2-{id}"),
+            &r.l2_rpc,
+            &r.l2_rpc_fallbacks,
+            "rollups.l2_rpc",
+            timeout,
+        )
+        .await?;
         tracing::info!(target: "vigil::node", rollup = id, name = %op.name, kind = ?r.kind, inbox = %op.batch_inbox, batcher = %op.batcher, "following rollup");
         rollups.push(RollupState {
             id,
@@ -90,6 +122,7 @@ pub async fn run(
             l2: L2Node::new(l2),
             source: OpStackSource::new(l1.clone(), beacon.clone(), op),
             next_l1: from,
+            scanned: VecDeque::new(),
             pending: Vec::new(),
             done: HashSet::new(),
         });
@@ -169,10 +202,31 @@ async fn tick(
         while r.next_l1 <= head {
             match r.source.scan(r.next_l1).await {
                 Ok(outcome) => {
+                    if r.scanned.back().is_some_and(|last| {
+                        last.number.saturating_add(1) == r.next_l1
+                            && last.hash != outcome.parent_hash
+                    }) {
+                        // The block scanned before this one is no longer its parent: an L1
+                        // reorg. This block is scanned again after the rewind, which goes on
+                        // at the next tick (one rewind per tick, whatever the endpoint answers).
+                        if let Err(e) = rewind(l1, r).await {
+                            let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
+                            failed = Some(e);
+                        }
+                        break;
+                    }
                     for refusal in &outcome.refusals {
                         record_refusal(r.id, r.next_l1, refusal);
                     }
                     r.pending.extend(outcome.channels);
+                    r.scanned.push_back(Scanned {
+                        number: r.next_l1,
+                        hash: outcome.hash,
+                        staged_since: r.source.staged_since(),
+                    });
+                    if r.scanned.len() > REORG_WINDOW {
+                        r.scanned.pop_front();
+                    }
                     r.next_l1 = r.next_l1.saturating_add(1);
                 }
                 Err(e) => {
@@ -238,6 +292,42 @@ async fn tick(
         r.pending = still_pending;
     }
     failed.map_or(Ok(()), Err)
+}
+
+/// After an L1 reorg: drops the scanned blocks the canonical chain no longer holds, with the
+/// pending channels they completed, and moves the cursor back so that their replacements are
+/// scanned. A batch that moved to another L1 block is then found there and its blocks are signed
+/// again with the new `l1Block` (the same L2 blocks: slashing protection's same-block case).
+/// Scanning resumes after the last block still canonical, or where the channel being assembled
+/// there opened (the assembler is rebuilt from canonical blocks only); channels completed again
+/// in those blocks sign the same checkpoints, which are not sent twice.
+async fn rewind(l1: &DynProvider, r: &mut RollupState) -> Result<()> {
+    // Find the newest remembered block still canonical before changing anything, so that an
+    // endpoint failure half-way leaves the reorg to be noticed again at the next tick.
+    let mut keep = r.scanned.len();
+    while let Some(last) = keep.checked_sub(1).and_then(|i| r.scanned.get(i)) {
+        let block =
+            l1.get_block_by_number(last.number.into()).await.map_err(|e| rpc("L1 reorg", e))?;
+        if block.is_some_and(|b| b.header.hash == last.hash) {
+            break;
+        }
+        keep = keep.saturating_sub(1);
+    }
+    let orphaned_from = r.scanned.get(keep).map_or(r.next_l1, |b| b.number);
+    r.scanned.truncate(keep);
+    let restart = match r.scanned.back() {
+        Some(fork) => fork.staged_since.unwrap_or(fork.number.saturating_add(1)),
+        None => {
+            tracing::error!(target: "vigil::node", rollup = r.id, from = orphaned_from, window = REORG_WINDOW, "L1 reorg deeper than the blocks remembered; scanning again from the oldest");
+            orphaned_from
+        }
+    };
+    tracing::warn!(target: "vigil::node", rollup = r.id, orphaned_from, rescan_from = restart, "L1 reorg: scanning the new blocks");
+    r.scanned.retain(|b| b.number < restart);
+    r.pending.retain(|c| c.l1_block < restart);
+    r.source.reset();
+    r.next_l1 = restart;
+    Ok(())
 }
 
 fn record_refusal(rollup: u64, l1_block: u64, refusal: &Refusal) {

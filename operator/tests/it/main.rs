@@ -16,5 +16,6 @@ mod openapi;
 mod pipeline;
 mod protection;
 mod register;
+mod reorg;
 mod run;
 mod support;

@@ -5,7 +5,7 @@ use alloy::{
     consensus::{Transaction as _, Typed2718 as _},
     primitives::B256,
     providers::Provider,
-    rpc::types::Block,
+    rpc::types::{Block, Header},
 };
 
 use crate::{
@@ -35,6 +35,11 @@ pub struct ScanOutcome {
     pub refusals: Vec<Refusal>,
     /// Batcher transactions accepted in this block.
     pub batcher_txs: usize,
+    /// The hash of the block scanned (the one whose transactions these are).
+    pub hash: B256,
+    /// Its parent's hash: a caller that remembers the hash of the block it scanned before
+    /// notices an L1 reorg when the two differ.
+    pub parent_hash: B256,
 }
 
 /// A batcher transaction found in a block, before its blobs are fetched.
@@ -73,13 +78,14 @@ fn find(block: &Block, config: &OpRollupConfig) -> (Vec<Found>, Vec<Refusal>) {
 
 /// Reads the batcher data of one L1 block: calldata as it is, blobs from the beacon API
 /// (commitments recomputed, then OP-decoded). A blob that is not served or does not match is a
-/// refusal of that transaction; an endpoint failure is a retryable error.
+/// refusal of that transaction; an endpoint failure is a retryable error. Returns the block's
+/// header with its data.
 pub async fn batcher_data_in_block<P: Provider>(
     l1: &P,
     beacon: Option<&BeaconClient>,
     config: &OpRollupConfig,
     number: u64,
-) -> Result<(u64, Vec<BatcherData>, Vec<Refusal>)> {
+) -> Result<(Header, Vec<BatcherData>, Vec<Refusal>)> {
     let block = l1
         .get_block_by_number(number.into())
         .full()
@@ -130,7 +136,7 @@ pub async fn batcher_data_in_block<P: Provider>(
             None => out.push(BatcherData { carrier: f.carrier, items }),
         }
     }
-    Ok((block.header.timestamp, out, refusals))
+    Ok((block.header, out, refusals))
 }
 
 /// Feeds batcher data through an assembler and decodes what completes. Synchronous: the
@@ -191,19 +197,38 @@ impl<P: Provider> OpStackSource<P> {
         &self.config
     }
 
-    /// Scans L1 block `number`. Blocks must be scanned in order, each once; on an error nothing
-    /// of the block was applied and the same block may be scanned again.
+    /// Scans L1 block `number`. Blocks must be scanned in order, each once (after an L1 reorg,
+    /// [`Self::reset`] first); on an error nothing of the block was applied and the same block
+    /// may be scanned again.
     pub async fn scan(&mut self, number: u64) -> Result<ScanOutcome> {
-        let (timestamp, data, mut refusals) =
+        let (header, data, mut refusals) =
             batcher_data_in_block(&self.l1, self.beacon.as_ref(), &self.config, number).await?;
         let batcher_txs = data.len();
-        let (channels, more) = assemble(&mut self.assembler, &self.config, number, timestamp, data);
+        let (channels, more) =
+            assemble(&mut self.assembler, &self.config, number, header.timestamp, data);
         refusals.extend(more);
         for c in &channels {
             let (first, last) = c.range().unwrap_or_default();
             tracing::debug!(target: "vigil::da::op", rollup = self.config.chain_id, channel = %c.id, l1_block = c.l1_block, first, last, txs = c.tx_count(), "channel complete");
         }
-        Ok(ScanOutcome { channels, refusals, batcher_txs })
+        Ok(ScanOutcome {
+            channels,
+            refusals,
+            batcher_txs,
+            hash: header.hash,
+            parent_hash: header.parent_hash,
+        })
+    }
+
+    /// The L1 block that opened the channel being assembled, if one is: after an L1 reorg,
+    /// [`Self::reset`] and scanning again from that block rebuilds it from canonical blocks only.
+    pub fn staged_since(&self) -> Option<u64> {
+        self.assembler.staging().map(|(_, opened_l1, _)| opened_l1)
+    }
+
+    /// Forgets the channel being assembled (after an L1 reorg, before scanning again).
+    pub fn reset(&mut self) {
+        self.assembler = ChannelAssembler::new();
     }
 
     /// The hash of L1 block `number` (for span batches' L1-origin check).
