@@ -302,6 +302,15 @@ fn parse<T: DeserializeOwned>(route: &str, body: &[u8]) -> Result<T, String> {
     serde_json::from_slice(body).map_err(|e| format!("{route} answered malformed JSON: {e}"))
 }
 
+/// Parses a `/blob_sidecars/` answer as [`BeaconClient`] does and returns each sidecar's index
+/// and its header's beacon block root. Only for the fuzz targets (`fuzz/`), which cannot name
+/// the private sidecar types.
+#[doc(hidden)]
+pub fn parse_sidecars(body: &[u8]) -> Result<Vec<(u64, B256)>, String> {
+    let sidecars: Vec<Sidecar> = parse::<BeaconData<_>>("/blob_sidecars/", body)?.data;
+    Ok(sidecars.iter().map(|s| (s.index, s.signed_block_header.message.root())).collect())
+}
+
 impl BeaconClient {
     /// A client for the beacon endpoints `urls` (base URLs, tried in order), each request
     /// giving up after `timeout`. An empty list, or a URL that is not `http(s)`, is a

@@ -57,6 +57,8 @@ mod error;
 mod kzg;
 pub mod op;
 
+#[doc(hidden)]
+pub use beacon::parse_sidecars;
 pub use beacon::{
     BeaconBlockId, BeaconClient, BeaconData, BeaconDialect, BeaconGenesis, BeaconSpec, ChainTiming,
 };

@@ -203,7 +203,30 @@ pub fn hex_id(id: &ChannelId) -> String {
 /// Parses the frames of one batcher data item (calldata, or one decoded blob): a version byte
 /// (0) followed by frames.
 pub fn parse_frames(data: &[u8], tx: B256) -> Result<Vec<Frame>, Refusal> {
-    Frame::parse_frames(data).map_err(|e| Refusal::BadFrames { tx, reason: e.to_string() })
+    let frames =
+        Frame::parse_frames(data).map_err(|e| Refusal::BadFrames { tx, reason: e.to_string() })?;
+    // op-node refuses a frame whose `is_last` byte is neither 0 nor 1, and with it the whole
+    // transaction; kona's parser reads any other byte as "not last". Checked on the raw bytes
+    // (version byte, then per frame: id 16, number 2, length 4, data, is_last 1); found by the
+    // `op_frames` fuzz target.
+    let mut at = 1usize;
+    for frame in &frames {
+        let flag = at.saturating_add(22).saturating_add(frame.data.len());
+        match data.get(flag) {
+            Some(0 | 1) => {}
+            other => {
+                return Err(Refusal::BadFrames {
+                    tx,
+                    reason: format!(
+                        "frame {} has an is_last byte of {other:?}, neither 0 nor 1",
+                        frame.number
+                    ),
+                });
+            }
+        }
+        at = flag.saturating_add(1);
+    }
+    Ok(frames)
 }
 
 #[cfg(test)]
@@ -234,6 +257,22 @@ mod tests {
         refusals: &'static [&'static str],
     ) -> Case {
         Case { name, frames, complete, refusals }
+    }
+
+    #[test]
+    fn an_is_last_byte_other_than_0_or_1_refuses_the_transaction() {
+        let mut data = vec![0u8];
+        data.extend(frame(1, 0, b"ab", false).encode());
+        data.extend(frame(1, 1, b"cd", true).encode());
+        let parsed = parse_frames(&data, B256::ZERO).unwrap();
+        assert_eq!(parsed.len(), 2);
+        assert!(parsed[1].is_last);
+        // The first frame's flag (1 + 22 + 2) set to 2: op-node drops the transaction.
+        let flag = 1 + 22 + 2;
+        assert_eq!(data[flag], 0);
+        data[flag] = 2;
+        let err = parse_frames(&data, B256::ZERO).unwrap_err();
+        assert!(err.to_string().contains("is_last byte of Some(2)"), "{err}");
     }
 
     /// Table of Holocene frame-order cases.
