@@ -41,3 +41,6 @@ forge fmt --check dev                       # dev/ (local-chain contracts) is ou
 step "devnet end to end (README: scripts/devnet.sh, unattended, byzantine)"
 # As README.md writes it (the state folder is left in the temporary directory).
 scripts/devnet.sh --dir "$(mktemp -d)" --fresh --byzantine --exit-after 8 --timeout-secs 300
+
+step "devnet end to end with a veto window (README: one slash vetoed, one executed)"
+scripts/devnet.sh --dir "$(mktemp -d)" --fresh --byzantine --veto-window 10 --exit-after 8 --timeout-secs 300

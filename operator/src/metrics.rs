@@ -29,6 +29,9 @@ pub const DA_CHECKS_TOTAL: &str = "vigil_operator_da_checks_total";
 /// `vigil_operator_da_refusals_total`: counter by `rollup`, `reason` (the OP Stack adapter's
 /// refusal labels: `wrong_sender`, `blob_commitment`, `frame_repeated`, `channel_timeout`, …).
 pub const DA_REFUSALS_TOTAL: &str = "vigil_operator_da_refusals_total";
+/// `vigil_operator_l1_reorgs_total`: counter by `rollup`, `depth` (`within_window`: rewound to
+/// a remembered block; `beyond_window`: every remembered block was orphaned).
+pub const L1_REORGS_TOTAL: &str = "vigil_operator_l1_reorgs_total";
 /// `vigil_operator_submission_seconds`: histogram by `aggregator`.
 pub const SUBMISSION_SECONDS: &str = "vigil_operator_submission_seconds";
 /// `vigil_operator_submissions_total`: counter by `aggregator`, `result`.
@@ -40,7 +43,7 @@ pub const SLASHED: &str = "vigil_operator_slashed";
 
 /// Every metric this module defines. Dashboards and alerts may query only these (plus
 /// [`vigil_slashing_protection::DECISIONS_TOTAL_NAME`], which [`registry`] also exports).
-pub const METRIC_NAMES: [&str; 13] = [
+pub const METRIC_NAMES: [&str; 14] = [
     PERFORMANCE_SCORE,
     RPC_REQUEST_DURATION_SECONDS,
     RPC_REQUESTS_TOTAL,
@@ -50,6 +53,7 @@ pub const METRIC_NAMES: [&str; 13] = [
     CHECKPOINTS_REFUSED_TOTAL,
     DA_CHECKS_TOTAL,
     DA_REFUSALS_TOTAL,
+    L1_REORGS_TOTAL,
     SUBMISSION_SECONDS,
     SUBMISSIONS_TOTAL,
     LAST_SIGNED_HEIGHT,
@@ -113,6 +117,29 @@ impl DaCheckResult {
     }
 }
 
+/// How far back an L1 reorg reached (`depth` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReorgDepth {
+    /// The fork is among the L1 blocks the node remembers: it rescanned from there.
+    WithinWindow,
+    /// Every remembered block was orphaned: it rescanned from the oldest of them, and a batch
+    /// in an orphaned block older than that is not found again.
+    BeyondWindow,
+}
+
+impl ReorgDepth {
+    /// Every depth, in label order.
+    pub const ALL: [Self; 2] = [Self::WithinWindow, Self::BeyondWindow];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::WithinWindow => "within_window",
+            Self::BeyondWindow => "beyond_window",
+        }
+    }
+}
+
 /// Outcome of submitting a signature to an aggregator (`result` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SubmissionResult {
@@ -154,6 +181,7 @@ struct Metrics {
     checkpoints_refused_total: IntCounterVec,
     da_checks_total: IntCounterVec,
     da_refusals_total: IntCounterVec,
+    l1_reorgs_total: IntCounterVec,
     submission_seconds: HistogramVec,
     submissions_total: IntCounterVec,
     last_signed_height: IntGaugeVec,
@@ -210,6 +238,12 @@ impl Metrics {
                 DA_REFUSALS_TOTAL,
                 "Batcher data or L2 blocks refused by the rollup adapter, by rollup id and reason",
                 &["rollup", "reason"],
+            ),
+            l1_reorgs_total: metrics::counter_vec(
+                L1_REORGS_TOTAL,
+                "L1 reorgs the node noticed and rewound its scan for, by rollup id and depth \
+                 (within_window or beyond_window of the remembered blocks)",
+                &["rollup", "depth"],
             ),
             submission_seconds: metrics::histogram_vec(
                 SUBMISSION_SECONDS,
@@ -317,12 +351,22 @@ pub fn init_rollup(rollup: u64) {
         for reason in vigil_da::op::Refusal::LABELS {
             m.da_refusals_total.with_label_values(&[&rollup, reason]);
         }
+        for depth in ReorgDepth::ALL {
+            m.l1_reorgs_total.with_label_values(&[&rollup, depth.as_str()]);
+        }
     });
 }
 
 /// Counts batcher data or an L2 block the rollup adapter refused, by its reason label.
 pub fn record_da_refusal(rollup: u64, reason: &str) {
     with(|m| m.da_refusals_total.with_label_values(&[&rollup.to_string(), reason]).inc());
+}
+
+/// Counts an L1 reorg `rollup`'s scan was rewound for, and how deep it reached.
+pub fn record_l1_reorg(rollup: u64, depth: ReorgDepth) {
+    with(|m| {
+        m.l1_reorgs_total.with_label_values(&[&rollup.to_string(), depth.as_str()]).inc();
+    });
 }
 
 /// Counts a checkpoint read from the operator's L2 node for `rollup` (its chain id).
@@ -412,6 +456,13 @@ mod tests {
             assert!(text.contains(&line), "{line} missing from:\n{text}");
         }
         assert!(text.contains("vigil_operator_checkpoints_signed_total{rollup=\"77\"} 0"));
+        for depth in ReorgDepth::ALL {
+            let line = format!(
+                "vigil_operator_l1_reorgs_total{{depth=\"{}\",rollup=\"77\"}} 0",
+                depth.as_str()
+            );
+            assert!(text.contains(&line), "{line} missing from:\n{text}");
+        }
     }
 
     #[test]

@@ -108,17 +108,19 @@ pub async fn provider_with_fallbacks(
     for u in fallbacks {
         urls.push(parse(u)?);
     }
-    let failover = || {
-        Failover::http(
-            chain,
-            &urls,
-            Some(timeout),
-            FailoverPolicy::default(),
-            Some(vigil_service::rpc_metrics::observer()),
-        )
-    };
+    // One transport: the probe below goes through a clone, so what it learns of the endpoints'
+    // health (a dead primary, say) is the client's from its first request.
+    let transport = Failover::http(
+        chain,
+        &urls,
+        Some(timeout),
+        FailoverPolicy::default(),
+        Some(vigil_service::rpc_metrics::observer()),
+    );
+    // Series at zero before the probe, whose answer already marks the active endpoint.
+    vigil_service::rpc_metrics::register(&transport);
     // Every error names the endpoints without their credentials (RPC URLs often carry API keys).
-    let bare = ProviderBuilder::new().connect_client(failover().into_client());
+    let bare = ProviderBuilder::new().connect_client(transport.clone().into_client());
     let (client_type, client_version) = match bare.get_client_version().await {
         Ok(v) => split_client_version(&v),
         Err(e) => {
@@ -126,8 +128,6 @@ pub async fn provider_with_fallbacks(
             ("unknown".to_owned(), "unknown".to_owned())
         }
     };
-    let transport = failover();
-    vigil_service::rpc_metrics::register(&transport);
     let client = ClientBuilder::default()
         .layer(RpcMetricsLayer { client_type, client_version })
         .transport(transport, false);
@@ -136,7 +136,39 @@ pub async fn provider_with_fallbacks(
 
 #[cfg(test)]
 mod tests {
-    use super::split_client_version;
+    use std::time::Duration;
+
+    use alloy::providers::Provider;
+    use vigil_test_utils::{Anvil, AnvilConfig};
+
+    use super::{provider_with_fallbacks, split_client_version};
+
+    #[tokio::test]
+    async fn the_client_starts_with_what_the_version_probe_learnt() {
+        let anvil = Anvil::start(AnvilConfig::default()).await.unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dead = format!("http://127.0.0.1:{port}/");
+        let chain = "l1-probe-test";
+        let p = provider_with_fallbacks(
+            chain,
+            &dead,
+            &[anvil.endpoint().to_owned()],
+            "chain.l1_rpc",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(p.get_block_number().await.unwrap(), 0);
+        // The probe found the preferred endpoint dead; the client, sharing its health, does not
+        // try it again while it backs off (250 ms at first).
+        let failures = format!(
+            "vigil_rpc_endpoint_failures_total{{chain=\"{chain}\",endpoint=\"#0 {dead}\",\
+             kind=\"unavailable\"}} "
+        );
+        let text = crate::metrics::encode();
+        let line = text.lines().find(|l| l.starts_with(&failures));
+        assert_eq!(line.and_then(|l| l.rsplit(' ').next()), Some("1"), "{text}");
+    }
 
     #[test]
     fn client_versions_split_into_name_and_version() {

@@ -23,7 +23,7 @@ use crate::{
     Error, OperatorConfig, Result,
     api::{NodeState, ServiceStatus},
     keys::NodeKeys,
-    metrics::{self, DaCheckResult, RefusalReason, SubmissionResult},
+    metrics::{self, DaCheckResult, RefusalReason, ReorgDepth, SubmissionResult},
     rpc::provider_with_fallbacks,
     signer::CheckpointSigner,
     submit::{Delivery, Submitter},
@@ -315,9 +315,15 @@ async fn rewind(l1: &DynProvider, r: &mut RollupState) -> Result<()> {
     }
     let orphaned_from = r.scanned.get(keep).map_or(r.next_l1, |b| b.number);
     r.scanned.truncate(keep);
+    // Counted here, once the fork is known: a rewind that failed above is retried (and counted)
+    // at the next tick.
     let restart = match r.scanned.back() {
-        Some(fork) => fork.staged_since.unwrap_or(fork.number.saturating_add(1)),
+        Some(fork) => {
+            metrics::record_l1_reorg(r.id, ReorgDepth::WithinWindow);
+            fork.staged_since.unwrap_or(fork.number.saturating_add(1))
+        }
         None => {
+            metrics::record_l1_reorg(r.id, ReorgDepth::BeyondWindow);
             tracing::error!(target: "vigil::node", rollup = r.id, from = orphaned_from, window = REORG_WINDOW, "L1 reorg deeper than the blocks remembered; scanning again from the oldest");
             orphaned_from
         }

@@ -53,7 +53,7 @@ use alloy::{
     primitives::{Address, B256, Bytes, keccak256},
     providers::Provider,
     rpc::types::{Filter, TransactionReceipt},
-    sol_types::{SolCall, SolEvent, SolValue},
+    sol_types::{SolCall, SolEvent},
 };
 use tracing::{debug, error, info, warn};
 use vigil_chain::{
@@ -845,10 +845,7 @@ fn search_floor(evidence: &Evidence, head: u64) -> u64 {
     floor.min(head)
 }
 
-/// The contract's offence id: `keccak256(abi.encode(operator, rollupId, height))`.
-pub fn offence_id(operator: Address, rollup_id: u64, height: u64) -> B256 {
-    keccak256((operator, rollup_id, height).abi_encode())
-}
+pub use vigil_chain::offence_id;
 
 /// The offence a piece of evidence proves, as the contract names it, for an operator address.
 pub fn offence_id_of(operator: Address, offence: &Offence) -> B256 {

@@ -37,5 +37,5 @@ pub use version::{
 };
 pub use vigil::{
     DEFAULT_GOVERNANCE_DELAY, Deployment, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
-    checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, registration_data,
+    checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, offence_id, registration_data,
 };

@@ -4,9 +4,9 @@
 use std::path::Path;
 
 use alloy::{
-    primitives::{Address, Bytes, U256, aliases::U96, keccak256},
+    primitives::{Address, B256, Bytes, U256, aliases::U96, keccak256},
     providers::Provider,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolValue},
 };
 use serde::{Deserialize, Serialize};
 use vigil_crypto::{PublicKey, SecretKey};
@@ -384,6 +384,12 @@ pub fn checkpoint_sol(cp: &Checkpoint) -> VigilVerifier::Checkpoint {
         daCommitment: cp.da_commitment,
         l1Block: cp.l1_block,
     }
+}
+
+/// The slasher contract's id of an offence, `keccak256(abi.encode(operator, rollupId, height))`:
+/// what it records a slash under, and what a veto names.
+pub fn offence_id(operator: Address, rollup_id: u64, height: u64) -> B256 {
+    keccak256((operator, rollup_id, height).abi_encode())
 }
 
 /// A checkpoint as the slasher's `Checkpoint` struct (the same Solidity type; alloy generates one

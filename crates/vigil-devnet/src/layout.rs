@@ -125,7 +125,8 @@ impl Layout {
         self.dir.join("keys/password")
     }
 
-    /// A service account's V3 keystore (`aggregator`, `slasher`, `batcher`).
+    /// A service account's V3 keystore (`aggregator`, `slasher`, `batcher`, and `committee` with a
+    /// veto window).
     pub fn account_keystore(&self, name: &str) -> PathBuf {
         self.dir.join(format!("keys/{name}.json"))
     }

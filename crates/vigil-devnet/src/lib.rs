@@ -42,6 +42,7 @@ mod error;
 pub mod layout;
 pub mod procs;
 pub mod setup;
+pub mod veto;
 pub mod watch;
 
 use std::{
@@ -89,6 +90,10 @@ pub struct Options {
     pub byzantine: bool,
     /// Unattended: exit once heights `1..=n` are certified (and the slash happened).
     pub exit_after: Option<u64>,
+    /// A fresh devnet's veto window in L1 blocks, the devnet holding the committee's key
+    /// (`None` or 0: slashes execute at once). A resumed devnet keeps the window it was
+    /// provisioned with; asking for another is an error.
+    pub veto_window: Option<u32>,
     /// Unattended: give up after this long.
     pub timeout: Duration,
     /// L1 block time in seconds.
@@ -108,6 +113,7 @@ impl Default for Options {
             port_offset: 0,
             byzantine: false,
             exit_after: None,
+            veto_window: None,
             timeout: Duration::from_secs(600),
             l1_block_time: 1,
             l2_block_time: 1,
@@ -218,6 +224,18 @@ pub async fn run(
         });
     }
     let deployment = setup::deployment(&layout)?;
+    if let Some(want) = opts.veto_window.filter(|_| resume) {
+        let reader = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
+        let have = veto::window(&reader, deployment.vigil.slasher).await?;
+        if have != want {
+            return Err(Error::State {
+                path: layout.deployment(),
+                reason: format!(
+                    "provisioned with a veto window of {have} blocks, asked for {want}: start fresh"
+                ),
+            });
+        }
+    }
 
     // Setup ran on automine (fast); from here L1 makes a block every l1_block_time seconds.
     let l1_owner = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
@@ -399,6 +417,20 @@ async fn follow(
         layout: layout.clone(),
     };
     let l1_reader = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
+    // With a veto window, the byzantine operator offends twice: one slash vetoed, one executed.
+    let window = veto::window(&l1_reader, deployment.vigil.slasher).await?;
+    let committee = match (opts.byzantine, window) {
+        (true, 1..) => Some(veto::Committee::of(layout, l1.endpoint()).ok_or_else(|| {
+            Error::Check(format!(
+                "the slasher contract has a veto window of {window} blocks but this devnet holds \
+                 no committee key ({}): start fresh",
+                layout.account_keystore(setup::COMMITTEE).display()
+            ))
+        })?),
+        _ => None,
+    };
+    let offences_wanted = if committee.is_some() { 2 } else { 1 };
+    let l1_checker = l1_reader.clone();
     let l2_reader = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
     let mut watch = ChainWatch::new(l1_reader, deployment.clone(), manifest.rollup_id);
     let byzantine = byzantine_index(manifest, opts);
@@ -423,7 +455,10 @@ async fn follow(
 
     let mut certified: BTreeMap<u64, watch::Certified> = BTreeMap::new();
     let mut slashes: Vec<Slashed> = Vec::new();
-    let mut equivocated = false;
+    // Heights the byzantine operator signed again; the one the committee vetoed.
+    let mut equivocated: Vec<u64> = Vec::new();
+    let mut vetoed: Option<u64> = None;
+    let byzantine_op = byzantine.and_then(|i| manifest.operators.get(i));
     let mut offence_states: BTreeMap<i64, String> = BTreeMap::new();
     // What earlier runs of this devnet certified and slashed: summarised, not replayed.
     let (history, old_slashes) = watch.poll().await?;
@@ -554,9 +589,13 @@ async fn follow(
             slashes.push(s);
         }
 
-        // Byzantine: once a height ≥ 2 is certified, sign two other blocks for it.
-        if let (Some(e), false) = (&equivocator, equivocated)
-            && let Some(target) = certified.values().find(|c| c.checkpoint.height >= 2)
+        // Byzantine: once a height ≥ 2 is certified, sign two other blocks for it (with a veto
+        // window, for two such heights: two offences).
+        if let Some(e) = &equivocator
+            && equivocated.len() < offences_wanted
+            && let Some(target) = certified
+                .values()
+                .find(|c| c.checkpoint.height >= 2 && !equivocated.contains(&c.checkpoint.height))
         {
             let posted = match e.equivocate(&target.checkpoint).await {
                 Ok(posted) => posted,
@@ -567,9 +606,8 @@ async fn follow(
                 }
                 Err(e) => return Err(e),
             };
-            equivocated = true;
-            let name =
-                byzantine.and_then(|i| manifest.operators.get(i)).map_or("?", |o| o.name.as_str());
+            equivocated.push(target.checkpoint.height);
+            let name = byzantine_op.map_or("?", |o| o.name.as_str());
             for p in &posted {
                 say(format!(
                     "{}  BYZANTINE {name} signs height {} again with block {} (certified: {})",
@@ -580,12 +618,37 @@ async fn follow(
                 ));
             }
         }
-        if equivocated {
-            for (id, state, detail) in offences(&slasher_api).await {
-                if offence_states.get(&id) != Some(&state) {
-                    say(format!("{}  slasher: offence #{id} {state}{detail}", clock()));
-                    offence_states.insert(id, state);
+        let listed = if equivocated.is_empty() {
+            Vec::new()
+        } else {
+            watch::slasher_offences(&slasher_api).await
+        };
+        for o in &listed {
+            if offence_states.get(&o.id) != Some(&o.state) {
+                say(format!("{}  slasher: offence #{} {}{}", clock(), o.id, o.state, o.detail));
+                offence_states.insert(o.id, o.state.clone());
+            }
+        }
+        // The committee vetoes the first offence's slash once the slasher has it queued.
+        if let (Some(c), None, Some(&first), Some(op)) =
+            (&committee, vetoed, equivocated.first(), byzantine_op)
+            && listed
+                .iter()
+                .any(|o| o.height == Some(first) && o.is_by(&op.bls_pubkey) && o.state == "queued")
+        {
+            match c.veto(op.address, manifest.rollup_id, first).await {
+                Ok(v) => {
+                    say(format!(
+                        "{}  VETO by the committee: {}'s slash for height {first} (offence {}) in L1 block {}, tx {}",
+                        clock(),
+                        op.name,
+                        short(&v.offence_id),
+                        v.block,
+                        short(&v.tx)
+                    ));
+                    vetoed = Some(first);
                 }
+                Err(e) => say(format!("{}  veto: {e} (retrying)", clock())),
             }
         }
 
@@ -593,7 +656,13 @@ async fn follow(
         if let Some(n) = opts.exit_after {
             let posted: Vec<batcher::Posted> = channels.values().cloned().collect();
             let contiguous = covered_through(&posted, &certified);
-            let slash_done = byzantine.is_none() || !slashes.is_empty();
+            let veto_done = committee.is_none()
+                || equivocated.get(1).is_some_and(|h| {
+                    listed.iter().any(|o| o.height == Some(*h) && o.state == "slashed")
+                }) && vetoed.is_some_and(|h| {
+                    listed.iter().any(|o| o.height == Some(h) && o.state == "vetoed")
+                });
+            let slash_done = byzantine.is_none() || (!slashes.is_empty() && veto_done);
             if contiguous >= n && slash_done {
                 // Give a second slash (if the system were wrong) time to show up.
                 if byzantine.is_some() {
@@ -613,6 +682,31 @@ async fn follow(
                 let expected: Vec<Address> =
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
+                if let (Some(_), Some(op), Some(vetoed), Some(&executed)) =
+                    (&committee, byzantine_op, vetoed, equivocated.get(1))
+                {
+                    let metrics = format!(
+                        "http://127.0.0.1:{}/metrics",
+                        Ports::with_offset(opts.port_offset).slasher_metrics
+                    );
+                    let counts = veto::submission_counts(&metrics).await?;
+                    veto::check_veto_outcome(
+                        &l1_checker,
+                        deployment.vigil.slasher,
+                        &watch::slasher_offences(&slasher_api).await,
+                        counts,
+                        op.address,
+                        &op.bls_pubkey,
+                        manifest.rollup_id,
+                        vetoed,
+                        executed,
+                    )
+                    .await?;
+                    say(format!(
+                        "{}  veto: height {vetoed}'s slash vetoed by the committee, height {executed}'s executed after the {window}-block window; slasher API and contract agree; vigil_slasher_submissions_total: {counts}",
+                        clock()
+                    ));
+                }
                 let finals = posted.iter().take_while(|p| p.first <= n).count();
                 let covered =
                     posted.iter().take_while(|p| p.first <= n).last().map_or(n, |p| p.last);
@@ -662,28 +756,4 @@ fn covered_through(
         covered = c.last;
     }
     covered
-}
-
-/// The slasher's offences: (id, state, detail), best effort.
-async fn offences(api: &str) -> Vec<(i64, String, String)> {
-    let Ok(r) = reqwest::get(format!("{api}/v1/offences")).await else { return Vec::new() };
-    let Ok(list) = r.json::<Vec<serde_json::Value>>().await else { return Vec::new() };
-    let text = |o: &serde_json::Value, at: &str| {
-        o.pointer(at).and_then(serde_json::Value::as_str).unwrap_or("?").to_owned()
-    };
-    list.iter()
-        .filter_map(|o| {
-            let id = o.get("id")?.as_i64()?;
-            let state = o.get("state")?.as_str()?.to_owned();
-            let tx = o.get("txHash").and_then(serde_json::Value::as_str);
-            let detail = format!(
-                " (rollup {}, height {}, {} proof(s){})",
-                text(o, "/offence/rollupId"),
-                text(o, "/offence/height"),
-                o.get("proofs").and_then(serde_json::Value::as_u64).unwrap_or(0),
-                tx.map(|t| format!(", tx {}", short(&t))).unwrap_or_default()
-            );
-            Some((id, state, detail))
-        })
-        .collect()
 }

@@ -28,6 +28,12 @@ struct Cli {
     /// shows the evidence, the slash and the reduced stake.
     #[arg(long)]
     byzantine: bool,
+    /// Give the slasher contract a veto window of BLOCKS L1 blocks and a veto committee whose
+    /// key the devnet holds (fresh devnet only). With --byzantine the operator commits two
+    /// offences: the devnet, as the committee, vetoes the first with `vigil-veto` and the
+    /// slasher executes the second once the window has passed.
+    #[arg(long, value_name = "BLOCKS")]
+    veto_window: Option<u32>,
     /// Unattended: exit once heights 1..=N are certified (and, with --byzantine, the slash
     /// happened); exit code 0 only if everything happened as expected.
     #[arg(long, value_name = "N")]
@@ -57,6 +63,7 @@ async fn main() -> ExitCode {
         port_offset: cli.port_offset,
         byzantine: cli.byzantine,
         exit_after: cli.exit_after,
+        veto_window: cli.veto_window,
         timeout: Duration::from_secs(cli.timeout_secs),
         ..Options::default()
     };

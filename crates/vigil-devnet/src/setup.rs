@@ -32,6 +32,8 @@ pub const INBOX: Address = address!("0xff00000000000000000000000000000000042069"
 /// Private key of anvil's first dev account: the devnet's deployer and token owner. Public
 /// knowledge; only ever used on this local chain.
 const DEPLOYER_KEY: &str = vigil_test_utils::DEV_KEY;
+/// The veto committee's account name (its keystore is `keys/committee.json`).
+pub const COMMITTEE: &str = "committee";
 /// Manifest format version.
 const MANIFEST_VERSION: u32 = 1;
 
@@ -163,9 +165,16 @@ pub async fn provision(
     let core = deploy_core(&owner, deployer.address(), CoreParams::default())
         .await
         .map_err(Error::chain("deploy EigenLayer core"))?;
-    let deployment = deploy_vigil(&owner, &core, &VigilParams::default())
-        .await
-        .map_err(Error::chain("deploy Vigil"))?;
+    // With a veto window, the devnet holds the veto committee's key (`keys/committee.json`).
+    let window = opts.veto_window.unwrap_or(0);
+    let committee = (window > 0).then(PrivateKeySigner::random);
+    let params = VigilParams {
+        veto_committee: committee.as_ref().map_or(Address::ZERO, PrivateKeySigner::address),
+        veto_window: window,
+        ..VigilParams::default()
+    };
+    let deployment =
+        deploy_vigil(&owner, &core, &params).await.map_err(Error::chain("deploy Vigil"))?;
     let deployment_file = layout.deployment();
     if let Some(dir) = deployment_file.parent() {
         std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
@@ -182,6 +191,16 @@ pub async fn provision(
     let pw: String = hex::encode(rand::random::<[u8; 16]>());
     write_file(&layout.password(), &pw)?;
     restrict(&layout.password());
+
+    if let Some(committee) = &committee {
+        write_v3(layout, &layout.account_keystore(COMMITTEE), committee)?;
+        set_balance(&owner, committee.address(), 10).await?;
+        say(format!(
+            "  veto window {window} L1 blocks, veto committee {} (key: {})",
+            committee.address(),
+            layout.account_keystore(COMMITTEE).display()
+        ));
+    }
 
     let mut accounts = Vec::new();
     for name in ["aggregator", "slasher", "batcher"] {

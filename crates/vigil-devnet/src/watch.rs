@@ -254,6 +254,59 @@ pub async fn check_slashes(
     Ok(())
 }
 
+/// One offence as the slasher's API lists it (`GET /v1/offences`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// The slasher's id for it.
+    pub id: i64,
+    /// Its state (`pending`, `submitted`, `queued`, `vetoed`, `slashed`, …).
+    pub state: String,
+    /// The offender's BLS public key, as listed.
+    pub pubkey: Option<String>,
+    /// The height it is about.
+    pub height: Option<u64>,
+    /// One line for the live display: rollup, height, proofs, transaction.
+    pub detail: String,
+}
+
+impl Listed {
+    /// Whether the offender's BLS key is `pubkey` (hex, any case).
+    pub fn is_by(&self, pubkey: &str) -> bool {
+        self.pubkey.as_deref().is_some_and(|p| p.eq_ignore_ascii_case(pubkey))
+    }
+}
+
+/// The slasher's offences, best effort (empty while its API does not answer).
+pub async fn slasher_offences(api: &str) -> Vec<Listed> {
+    let Ok(r) = reqwest::get(format!("{api}/v1/offences")).await else { return Vec::new() };
+    let Ok(list) = r.json::<Vec<serde_json::Value>>().await else { return Vec::new() };
+    let text = |o: &serde_json::Value, at: &str| {
+        o.pointer(at).and_then(serde_json::Value::as_str).map(str::to_owned)
+    };
+    list.iter()
+        .filter_map(|o| {
+            let id = o.get("id")?.as_i64()?;
+            let state = o.get("state")?.as_str()?.to_owned();
+            let height = text(o, "/offence/height");
+            let tx = o.get("txHash").and_then(serde_json::Value::as_str);
+            let detail = format!(
+                " (rollup {}, height {}, {} proof(s){})",
+                text(o, "/offence/rollupId").as_deref().unwrap_or("?"),
+                height.as_deref().unwrap_or("?"),
+                o.get("proofs").and_then(serde_json::Value::as_u64).unwrap_or(0),
+                tx.map(|t| format!(", tx {}", short(&t))).unwrap_or_default()
+            );
+            Some(Listed {
+                id,
+                state,
+                pubkey: text(o, "/offence/pubkey"),
+                height: height.and_then(|h| h.parse().ok()),
+                detail,
+            })
+        })
+        .collect()
+}
+
 /// `0x1234…abcd`.
 pub fn short(h: &impl std::fmt::Display) -> String {
     let s = h.to_string();

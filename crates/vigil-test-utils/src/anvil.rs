@@ -8,7 +8,7 @@ use std::{
 };
 
 use alloy::{
-    primitives::{B256, U256},
+    primitives::{Address, B256, U256},
     providers::Provider,
     rpc::json_rpc::RpcSend,
 };
@@ -17,7 +17,7 @@ use tokio::{
     process::{Child, Command},
 };
 
-use vigil_chain::{Error, Result};
+use vigil_chain::{Error, Result, bindings::VigilSlasher, send};
 
 /// The hardfork Vigil pins everywhere (anvil and `foundry.toml`), so gas figures compare.
 pub const HARDFORK: &str = "osaka";
@@ -133,6 +133,47 @@ pub async fn drop_transaction<P: Provider>(provider: &P, hash: B256) -> Result<(
         None => Ok(()),
         Some(_) => Err(call_failed(what, format_args!("the node still knows {hash}"))),
     }
+}
+
+/// Gives the slasher contract at `slasher` the veto `committee` and `window_blocks` through its
+/// own governance, as its owner would on a real network: `owner` (which must sign for the
+/// contract's owner) queues the change, anvil's clock jumps past the governance delay
+/// (`evm_increaseTime`, one block mined), and the change is applied. Checks the contract reads
+/// back both. For tests and the devnet only.
+pub async fn set_veto_config<P: Provider>(
+    owner: &P,
+    slasher: Address,
+    committee: Address,
+    window_blocks: u32,
+) -> Result<()> {
+    let contract = VigilSlasher::new(slasher, owner);
+    send("VigilSlasher.queueVetoConfig", contract.queueVetoConfig(committee, window_blocks))
+        .await?;
+    let eta = contract
+        .pendingVetoConfig()
+        .call()
+        .await
+        .map_err(|e| call_failed("VigilSlasher.pendingVetoConfig", e))?
+        .eta;
+    let now = owner
+        .get_block(alloy::eips::BlockId::latest())
+        .await
+        .map_err(|e| call_failed("eth_getBlockByNumber", e))?
+        .map_or(0, |b| b.header.timestamp);
+    devnet_call(owner, "evm_increaseTime", (U256::from(eta.saturating_sub(now) + 1),)).await?;
+    anvil_mine(owner, 1).await?;
+    send("VigilSlasher.applyVetoConfig", contract.applyVetoConfig()).await?;
+    let read = |what: &'static str| move |e| call_failed(what, e);
+    let got_window = contract.vetoWindow().call().await.map_err(read("VigilSlasher.vetoWindow"))?;
+    let got_committee =
+        contract.vetoCommittee().call().await.map_err(read("VigilSlasher.vetoCommittee"))?;
+    if (got_committee, got_window) != (committee, window_blocks) {
+        return Err(call_failed(
+            "VigilSlasher.applyVetoConfig",
+            format_args!("the contract reads committee {got_committee}, window {got_window}"),
+        ));
+    }
+    Ok(())
 }
 
 /// Where the anvil binary is: `$VIGIL_ANVIL`, else the one `scripts/setup.sh` installs under

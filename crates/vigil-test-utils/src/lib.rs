@@ -28,4 +28,4 @@ pub use postgres::PgServer;
 pub use proxy::StandardRpcProxy;
 pub use rng::SplitMix64;
 
-pub use anvil::{Anvil, AnvilConfig, DEV_KEY, HARDFORK, anvil_binary, anvil_mine};
+pub use anvil::{Anvil, AnvilConfig, DEV_KEY, HARDFORK, anvil_binary, anvil_mine, set_veto_config};

@@ -234,6 +234,7 @@ async fn metrics_endpoint_exposes_every_metric() {
     metrics::record_refused(4242, RefusalReason::BlockMismatch);
     metrics::record_da_check(4242, DaCheckResult::Available);
     metrics::record_da_refusal(4242, "frame_repeated");
+    metrics::record_l1_reorg(4242, metrics::ReorgDepth::WithinWindow);
     metrics::record_submission(
         "http://agg:8080",
         SubmissionResult::Accepted,
@@ -251,7 +252,7 @@ async fn metrics_endpoint_exposes_every_metric() {
         [("method", "eth_blockNumber"), ("client_type", "anvil"), ("client_version", "1.4.0")];
     let rollup = [("rollup", "4242")];
     // (metric, type, one series it must have, with the sample name's suffix for histograms)
-    let expected: [Expected<'_>; 13] = [
+    let expected: [Expected<'_>; 14] = [
         ("eigen_performance_score", "gauge", "", vec![]),
         ("eigen_rpc_request_duration_seconds", "histogram", "_count", rpc.to_vec()),
         ("eigen_rpc_requests_total", "counter", "", rpc.to_vec()),
@@ -280,6 +281,12 @@ async fn metrics_endpoint_exposes_every_metric() {
             "counter",
             "",
             vec![("rollup", "4242"), ("reason", "frame_repeated")],
+        ),
+        (
+            "vigil_operator_l1_reorgs_total",
+            "counter",
+            "",
+            vec![("rollup", "4242"), ("depth", "within_window")],
         ),
         (
             "vigil_operator_submission_seconds",

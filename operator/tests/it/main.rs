@@ -9,6 +9,7 @@ mod api;
 mod cli;
 mod crash;
 mod doctor;
+mod failover;
 mod hostile;
 mod hostile_batcher;
 mod inspect;

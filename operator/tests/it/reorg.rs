@@ -195,9 +195,25 @@ impl Setup {
             .sum()
     }
 
+    /// `vigil_operator_l1_reorgs_total{rollup, depth}` for this rollup.
+    fn reorgs(&self, depth: &str) -> f64 {
+        let text = vigil_operator::metrics::encode();
+        let (rollup, depth) =
+            (format!("rollup=\"{}\"", self.rollup_id), format!("depth=\"{depth}\""));
+        let values: Vec<f64> = text
+            .lines()
+            .filter(|l| l.starts_with("vigil_operator_l1_reorgs_total{"))
+            .filter(|l| l.contains(&rollup) && l.contains(&depth))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<f64>().unwrap())
+            .collect();
+        assert_eq!(values.len(), 1, "one series for {rollup} {depth}:\n{text}");
+        values[0]
+    }
+
     /// Everything asserted once the batch has moved from `first` to `moved`: both deliveries
-    /// sign the same L2 block, the second with the new `l1Block`, nothing was refused, and the
-    /// protection database holds exactly that one block at that height.
+    /// sign the same L2 block, the second with the new `l1Block`, nothing was refused, the one
+    /// reorg was counted (its fork among the remembered blocks), and the protection database
+    /// holds exactly that one block at that height.
     async fn assert_resigned(self, logs: &Logs, first: &PostedChannel, moved: u64) {
         let got = self.settled_deliveries().await;
         let block = self.l2p.get_block_by_number(3.into()).await.unwrap().unwrap();
@@ -219,6 +235,9 @@ impl Setup {
         // Nothing refused: no metric, no log line, from the node or from protection itself.
         assert_eq!(self.counter("vigil_operator_checkpoints_refused_total", None), 0.0);
         assert_eq!(self.counter("vigil_operator_checkpoints_signed_total", None), 2.0);
+        // The one reorg, counted once, both depths exported (the beyond-window one at zero).
+        assert_eq!(self.reorgs("within_window"), 1.0);
+        assert_eq!(self.reorgs("beyond_window"), 0.0);
         let text = logs.text();
         assert!(!text.contains("refused to sign"), "{text}");
         assert!(!text.contains("conflict"), "{text}");

@@ -6,14 +6,10 @@
 
 use std::{process::Command, time::Duration};
 
-use alloy::{
-    primitives::Address,
-    providers::{Provider, ext::AnvilApi as _},
-};
-use vigil_chain::bindings::VigilSlasher;
+use alloy::{primitives::Address, providers::Provider};
 use vigil_keystore::{KdfStrength, Password, V3Keystore};
 use vigil_slasher::submit::offence_id;
-use vigil_test_utils::{TestNetwork, anvil::anvil_mine};
+use vigil_test_utils::{TestNetwork, anvil::anvil_mine, set_veto_config};
 
 use crate::harness::{
     Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, magnitude, slash_events,
@@ -68,18 +64,9 @@ async fn one_slash_vetoed_by_the_committee_one_executed_after_the_window() {
         (keystore("committee.json", &committee), keystore("outsider.json", &outsider));
 
     // Governance: the owner queues the committee and the window; after the delay it applies.
-    let contract = VigilSlasher::new(net.deployment.vigil.slasher, net.owner.clone());
-    let sent = contract.queueVetoConfig(committee.address(), WINDOW).send().await.unwrap();
-    assert!(sent.get_receipt().await.unwrap().status());
-    let eta = contract.pendingVetoConfig().call().await.unwrap().eta;
-    let now = net.owner.get_block(alloy::eips::BlockId::latest()).await.unwrap().unwrap();
-    // Test only: anvil's clock moves past the governance delay.
-    net.owner.anvil_increase_time(eta.saturating_sub(now.header.timestamp) + 1).await.unwrap();
-    anvil_mine(&net.owner, 1).await.unwrap();
-    let sent = contract.applyVetoConfig().send().await.unwrap();
-    assert!(sent.get_receipt().await.unwrap().status());
-    assert_eq!(contract.vetoWindow().call().await.unwrap(), WINDOW);
-    assert_eq!(contract.vetoCommittee().call().await.unwrap(), committee.address());
+    set_veto_config(&net.owner, net.deployment.vigil.slasher, committee.address(), WINDOW)
+        .await
+        .unwrap();
 
     let aggregator = Aggregator::start(&net, dir.path()).await;
     let mut slasher = Slasher::new(SlasherSetup {

@@ -51,6 +51,10 @@ const RUN_BY_CI: &[(&str, &str)] = &[
         "README.md",
         "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --byzantine --exit-after 8 --timeout-secs 300",
     ),
+    (
+        "README.md",
+        "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --byzantine --veto-window 10 --exit-after 8 --timeout-secs 300",
+    ),
     ("contracts/README.md", "cd contracts"),
 ];
 
