@@ -13,6 +13,7 @@ scripts/setup.sh
 
 step "generated files are up to date (vectors, EigenLayer fixture, contract artifacts)"
 cargo run --quiet -p vigil-testgen -- checkpoints --check testdata/checkpoints.json
+cargo run --quiet -p vigil-testgen -- batches --check testdata/batches.json
 cargo run --quiet -p vigil-testgen -- eigenlayer --check testdata/fixtures/eigenlayer-v1.3.0.json
 (cd contracts && node_modules/.bin/forge build --quiet && node script/export-artifacts.mjs --check)
 

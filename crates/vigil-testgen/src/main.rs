@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -p vigil-testgen -- checkpoints testdata/checkpoints.json
 //! cargo run -p vigil-testgen -- checkpoints --check testdata/checkpoints.json
+//! cargo run -p vigil-testgen -- batches testdata/batches.json
 //! cargo run -p vigil-testgen -- eigenlayer testdata/fixtures/eigenlayer-v1.3.0.json
 //! ```
 //! `--check` regenerates in memory and fails if the committed file differs. Everything is
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 use eyre::{Result, bail};
 
+mod batches;
 mod checkpoints;
 mod eigenlayer;
 
@@ -35,6 +37,14 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Batched certificates: leaves, roots, digests and inclusion proofs (`VIGIL_BATCH_V1`).
+    Batches {
+        /// Output file.
+        out: PathBuf,
+        /// Compare with the file instead of writing it.
+        #[arg(long)]
+        check: bool,
+    },
     /// EigenLayer's core creation bytecode, for forge tests.
     Eigenlayer {
         /// Output file.
@@ -48,6 +58,7 @@ enum Command {
 fn main() -> Result<()> {
     let (json, out, check) = match Cli::parse().command {
         Command::Checkpoints { out, check } => (checkpoints::generate()?, out, check),
+        Command::Batches { out, check } => (batches::generate()?, out, check),
         Command::Eigenlayer { out, check } => (eigenlayer::generate()?, out, check),
     };
     if check {

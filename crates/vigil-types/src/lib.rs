@@ -8,6 +8,8 @@
 //! - the DA commitment ([`da_commitment`]): keccak256 over the EIP-4844 versioned hashes of the
 //!   blobs that carried a batch's channel (for a calldata frame, its transaction hash), in L1
 //!   order;
+//! - batched certificates ([`batch`], tags `VIGIL_BATCH_V1` and `VIGIL_BATCH_LEAF_V1`): one
+//!   signature over a Merkle root of many checkpoints, and the inclusion proof of each;
 //! - wire types: [`SignedCheckpoint`], [`Certificate`] and [`Evidence`], as serde JSON (integers
 //!   as decimal strings, bytes as `0x` hex, camelCase names matching the Solidity) and as a compact
 //!   binary form ([`Compact`]).
@@ -17,9 +19,10 @@
 //!
 //! Nothing here does elliptic-curve work: points travel as bytes and are decoded and checked by
 //! `vigil-crypto`. The Solidity side implements the same digests and is tested against the same
-//! vector file (`testdata/checkpoints.json`).
+//! vector files (`testdata/checkpoints.json`, `testdata/batches.json`).
 
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
+pub mod batch;
 mod checkpoint;
 mod codec;
 mod error;
@@ -29,6 +32,9 @@ pub mod serde_helpers;
 mod wire;
 
 pub use alloy_primitives::{Address, B256, Bytes};
+pub use batch::{
+    BATCH_LEAF_TAG, BATCH_TAG, Batch, BatchError, BatchHeader, InclusionProof, MAX_BATCH_LEAVES,
+};
 pub use checkpoint::{
     CHECKPOINT_TAG, Checkpoint, Relation, SigningDomain, checkpoint_typehash, da_commitment,
 };

@@ -10,6 +10,8 @@
     missing_docs
 )]
 
+mod batches;
+
 use std::str::FromStr;
 
 use serde_json::Value;
