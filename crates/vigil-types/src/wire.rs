@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
 use crate::{
-    Checkpoint, Error, Relation, Result, SigningDomain,
+    BatchHeader, Checkpoint, Error, Relation, Result, SigningDomain,
     serde_helpers::{decode_hex, hex_array},
 };
 
@@ -128,6 +128,43 @@ pub struct Certificate {
     pub domain: SigningDomain,
     /// The certified checkpoint.
     pub checkpoint: Checkpoint,
+    /// Registered operators that did not sign, as their public keys.
+    pub non_signers: Vec<PublicKeyBytes>,
+    /// Aggregate signature of all other registered operators.
+    pub aggregate_signature: SignatureBytes,
+}
+
+/// One operator's signature over one batch header (`VIGIL_BATCH_V1`): what an operator posts
+/// for an L1 range instead of one signature per checkpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SignedBatch {
+    /// The signing domain.
+    pub domain: SigningDomain,
+    /// What was signed.
+    pub header: BatchHeader,
+    /// The signer's public key.
+    pub pubkey: PublicKeyBytes,
+    /// Signature over `header.digest(&domain)`.
+    pub signature: SignatureBytes,
+}
+
+impl SignedBatch {
+    /// The 32-byte message the signature is over.
+    pub fn digest(&self) -> alloy_primitives::B256 {
+        self.header.digest(&self.domain)
+    }
+}
+
+/// A batch certificate: a batch header, the registered keys (at `toL1Block`) that did *not*
+/// sign it, and the aggregate signature of everyone else.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BatchCertificate {
+    /// The signing domain.
+    pub domain: SigningDomain,
+    /// The certified batch.
+    pub header: BatchHeader,
     /// Registered operators that did not sign, as their public keys.
     pub non_signers: Vec<PublicKeyBytes>,
     /// Aggregate signature of all other registered operators.

@@ -267,3 +267,34 @@ proptest! {
         prop_assert!(!a.conflicts_with(&a));
     }
 }
+
+#[test]
+fn batch_wire_types_round_trip_in_json_with_the_pinned_shape() {
+    let batch =
+        vigil_types::Batch::new(vec![checkpoint(1, 1), checkpoint(2, 2)], 100, 100).unwrap();
+    let signed = vigil_types::SignedBatch {
+        domain: domain(),
+        header: *batch.header(),
+        pubkey: PublicKeyBytes([4; 96]),
+        signature: SignatureBytes::Compressed([0x44; 48]),
+    };
+    assert_eq!(signed.digest(), batch.header().digest(&domain()));
+    let v = serde_json::to_value(signed).unwrap();
+    assert_eq!(v["header"]["leafCount"], "2");
+    assert_eq!(v["header"]["fromL1Block"], "100");
+    assert_eq!(v["header"]["root"], batch.header().root.to_string());
+    assert_eq!(serde_json::from_value::<vigil_types::SignedBatch>(v.clone()).unwrap(), signed);
+    let mut extra = v;
+    extra["header"]["extra"] = 1.into();
+    assert!(serde_json::from_value::<vigil_types::SignedBatch>(extra).is_err());
+
+    let cert = vigil_types::BatchCertificate {
+        domain: domain(),
+        header: *batch.header(),
+        non_signers: vec![PublicKeyBytes([5; 96])],
+        aggregate_signature: SignatureBytes::Uncompressed([0x55; 96]),
+    };
+    let v = serde_json::to_value(&cert).unwrap();
+    assert!(v["nonSigners"].is_array() && v["aggregateSignature"].is_string());
+    assert_eq!(serde_json::from_value::<vigil_types::BatchCertificate>(v).unwrap(), cert);
+}
