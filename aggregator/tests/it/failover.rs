@@ -48,15 +48,7 @@ async fn a_killed_endpoint_and_a_rate_limited_one_lose_nothing() {
 
     // The fallback starts refusing with 429, then the preferred one dies; the fallback recovers
     // two seconds later.
-    fallback.rate_limit(true);
-    primary.kill();
-    let recover = {
-        let fallback = fallback.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            fallback.rate_limit(false);
-        })
-    };
+    let recover = primary.fail_over_to(&fallback, Duration::from_secs(2));
     for height in 3..=5 {
         for signed in sign_all(checkpoint(net, height).await) {
             node.post(&signed).await;

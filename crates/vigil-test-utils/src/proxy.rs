@@ -114,6 +114,23 @@ impl StandardRpcProxy {
         self.server.abort();
     }
 
+    /// The failover scenario of the tests: `fallback` starts answering 429, then `self` (the
+    /// preferred endpoint) dies; `fallback` stops refusing after `recover_after`. Await the
+    /// handle to know it has recovered.
+    pub fn fail_over_to(
+        &self,
+        fallback: &Self,
+        recover_after: std::time::Duration,
+    ) -> tokio::task::JoinHandle<()> {
+        fallback.rate_limit(true);
+        self.kill();
+        let fallback = fallback.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(recover_after).await;
+            fallback.rate_limit(false);
+        })
+    }
+
     /// The non-standard methods that were asked for and refused, in order.
     pub fn refused(&self) -> Vec<String> {
         self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()

@@ -224,15 +224,7 @@ async fn a_killed_endpoint_and_a_rate_limited_one_lose_no_height() {
 
     // The fallback starts refusing with 429, then the preferred one dies; a batch lands on L1
     // meanwhile. The fallback recovers two seconds later, and another batch lands.
-    fallback.rate_limit(true);
-    primary.kill();
-    let recover = {
-        let fallback = fallback.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            fallback.rate_limit(false);
-        })
-    };
+    let recover = primary.fail_over_to(&fallback, Duration::from_secs(2));
     rollup.batch().await;
     recover.await.unwrap();
     let after = rollup.batch().await;

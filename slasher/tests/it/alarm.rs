@@ -45,6 +45,37 @@ fn alarms() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A submitter for `net`'s slasher on `store`, sending from `signer` through `provider`.
+fn submitter<P: Provider>(
+    net: &TestNetwork,
+    store: &EvidenceStore,
+    provider: P,
+    signer: alloy::signers::local::PrivateKeySigner,
+    owner: &str,
+    alarm_blocks: u64,
+) -> EvidenceSubmitter<P> {
+    let d = &net.deployment;
+    let tx = TxConfig {
+        owner: owner.into(),
+        lease: Duration::from_secs(30),
+        poll: Duration::from_millis(50),
+        receipt_timeout: Duration::from_secs(600),
+        max_attempts: 10,
+        fee_bump_percent: 20,
+        confirmations: 0,
+    };
+    EvidenceSubmitter::new(
+        store.clone(),
+        provider,
+        EthereumWallet::from(signer),
+        d.domain(),
+        d.vigil.slasher,
+        d.eigenlayer.allocation_manager,
+        d.vigil.service_manager,
+        SubmitterConfig { tx, alarm_blocks },
+    )
+}
+
 #[tokio::test]
 async fn the_removal_is_found_in_chunks_and_later_passes_read_only_new_blocks() {
     let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
@@ -80,26 +111,8 @@ async fn the_removal_is_found_in_chunks_and_later_passes_read_only_new_blocks() 
     let proxy = StandardRpcProxy::start(net.anvil.endpoint()).await.unwrap();
     let (signer, _) = net.funded_account().await.unwrap();
     let provider = signing_provider(proxy.url.parse().unwrap(), signer.clone());
-    let tx = TxConfig {
-        owner: "alarm-test".into(),
-        lease: Duration::from_secs(30),
-        poll: Duration::from_millis(50),
-        receipt_timeout: Duration::from_secs(600),
-        max_attempts: 10,
-        fee_bump_percent: 20,
-        confirmations: 0,
-    };
-    let submitter = EvidenceSubmitter::new(
-        store.clone(),
-        provider,
-        EthereumWallet::from(signer),
-        domain,
-        d.vigil.slasher,
-        d.eigenlayer.allocation_manager,
-        d.vigil.service_manager,
-        SubmitterConfig { tx, alarm_blocks: 1_000 },
-    )
-    .with_max_log_range(1);
+    let submitter =
+        submitter(&net, &store, provider, signer, "alarm-test", 1_000).with_max_log_range(1);
     set_automine(&net.owner, false).await.unwrap();
     let get_logs = || proxy.calls().get("eth_getLogs").copied().unwrap_or(0);
 
@@ -156,25 +169,7 @@ async fn the_alarm_fires_while_a_slash_waits_out_its_veto_window() {
     let id = offence_id(offender, ROLLUP, HEIGHT);
 
     let (signer, provider) = net.funded_account().await.unwrap();
-    let tx = TxConfig {
-        owner: "alarm-veto-test".into(),
-        lease: Duration::from_secs(30),
-        poll: Duration::from_millis(50),
-        receipt_timeout: Duration::from_secs(600),
-        max_attempts: 10,
-        fee_bump_percent: 20,
-        confirmations: 0,
-    };
-    let submitter = EvidenceSubmitter::new(
-        store.clone(),
-        provider,
-        EthereumWallet::from(signer),
-        d.domain(),
-        d.vigil.slasher,
-        d.eigenlayer.allocation_manager,
-        d.vigil.service_manager,
-        SubmitterConfig { tx, alarm_blocks: ALARM_BLOCKS },
-    );
+    let submitter = submitter(&net, &store, provider, signer, "alarm-veto-test", ALARM_BLOCKS);
     let pass = || async {
         let outcomes = submitter.pass().await.unwrap();
         let [(_, ref outcome)] = outcomes[..] else {
