@@ -11,9 +11,7 @@ use vigil_test_utils::{
     anvil::{anvil_mine, reorg},
 };
 
-use crate::harness::{
-    Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, magnitude, slash_events,
-};
+use crate::harness::{Aggregator, ROLLUP, Slasher, checkpoint, magnitude, slash_events};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evidence_in_an_orphaned_block_slashes_once() {
@@ -22,14 +20,7 @@ async fn evidence_in_an_orphaned_block_slashes_once() {
     let proxy = StandardRpcProxy::start(net.anvil.endpoint()).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let aggregator = Aggregator::start(&net, dir.path()).await;
-    let mut slasher = Slasher::new(SlasherSetup {
-        dir: dir.path(),
-        net: &net,
-        aggregator: &aggregator.api,
-        db_url: format!("sqlite://{}", dir.path().join("slasher.sqlite").display()),
-        rpc: Some(&proxy.url),
-    })
-    .await;
+    let mut slasher = Slasher::on_sqlite(dir.path(), &net, &aggregator.api, Some(&proxy.url)).await;
     slasher.start_with(&[("VIGIL_SLASHER_SUBMITTER__CONFIRMATIONS", "2")]).await;
     let before = magnitude(&net, ops[2]).await;
 

@@ -11,9 +11,7 @@ use vigil_keystore::{KdfStrength, Password, V3Keystore};
 use vigil_slasher::submit::offence_id;
 use vigil_test_utils::{TestNetwork, anvil::anvil_mine, set_veto_config};
 
-use crate::harness::{
-    Aggregator, ROLLUP, Slasher, SlasherSetup, checkpoint, magnitude, slash_events,
-};
+use crate::harness::{Aggregator, ROLLUP, Slasher, checkpoint, magnitude, slash_events};
 
 /// Blocks between a slash being queued and its earliest execution.
 const WINDOW: u32 = 20;
@@ -69,14 +67,7 @@ async fn one_slash_vetoed_by_the_committee_one_executed_after_the_window() {
         .unwrap();
 
     let aggregator = Aggregator::start(&net, dir.path()).await;
-    let mut slasher = Slasher::new(SlasherSetup {
-        dir: dir.path(),
-        net: &net,
-        aggregator: &aggregator.api,
-        db_url: format!("sqlite://{}", dir.path().join("slasher.sqlite").display()),
-        rpc: None,
-    })
-    .await;
+    let mut slasher = Slasher::on_sqlite(dir.path(), &net, &aggregator.api, None).await;
     slasher.start().await;
     let (before1, before2) = (magnitude(&net, ops[1]).await, magnitude(&net, ops[2]).await);
 
