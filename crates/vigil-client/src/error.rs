@@ -62,6 +62,14 @@ pub enum VerifyError {
         /// The key, abbreviated.
         key: String,
     },
+    /// The inclusion proof does not show the checkpoint in the batch.
+    #[error("the proof does not show rollup {rollup_id} height {height} in the batch")]
+    NotInBatch {
+        /// The checkpoint's rollup.
+        rollup_id: u64,
+        /// Its height.
+        height: u64,
+    },
     /// Every operator is a non-signer.
     #[error("no operator signed")]
     NoSigners,

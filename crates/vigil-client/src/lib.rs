@@ -1,6 +1,8 @@
 //! A small client for rollup teams: read Vigil's certified checkpoints from an aggregator over
 //! HTTP ([`VigilClient`]), and verify a certificate offline against the operator set
-//! ([`verify_certificate`]) without trusting the aggregator.
+//! ([`verify_certificate`]) without trusting the aggregator; for a checkpoint certified inside
+//! a batch (`VIGIL_BATCH_V1`), its inclusion proof and the batch certificate
+//! ([`verify_checkpoint_in_batch`]).
 //!
 //! The operator set (each member's BLS key and stake weight at the checkpoint's `l1Block`) is
 //! the caller's to supply: read it from the chain (Vigil's registrar and EigenLayer's
@@ -30,6 +32,10 @@ pub use error::{ClientError, Result, VerifyError};
 pub use types::{
     CertificateState, CertificateStatus, CheckpointStatus, FeedEvent, Health, Submission,
 };
-pub use verify::{VerifiedCertificate, verify_certificate};
+pub use verify::{
+    VerifiedCertificate, verify_batch_certificate, verify_certificate, verify_checkpoint_in_batch,
+};
 pub use vigil_crypto::PublicKey;
-pub use vigil_types::{Certificate, Checkpoint, SigningDomain};
+pub use vigil_types::{
+    Batch, BatchCertificate, BatchHeader, Certificate, Checkpoint, InclusionProof, SigningDomain,
+};

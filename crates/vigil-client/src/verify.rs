@@ -1,20 +1,23 @@
-//! Offline certificate verification: the same checks the verifier contract makes.
+//! Offline certificate verification, single and batched: the same checks the verifier
+//! contract makes.
 
 use std::collections::HashSet;
 
 use alloy_primitives::{B256, U256};
 use vigil_crypto::{PublicKey, Signature, aggregate_public_keys};
-use vigil_types::{Certificate, PublicKeyBytes};
+use vigil_types::{
+    BatchCertificate, Certificate, Checkpoint, InclusionProof, PublicKeyBytes, SignatureBytes,
+};
 
 use crate::VerifyError;
 
 /// Basis points in 100 %.
 const BPS: u64 = 10_000;
 
-/// A certificate that verified, with the stake behind it.
+/// A certificate (single or batch) that verified, with the stake behind it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifiedCertificate {
-    /// The checkpoint digest the signers signed.
+    /// The digest the signers signed (a checkpoint's or a batch header's).
     pub digest: B256,
     /// Weight of the operators that signed.
     pub signed_weight: U256,
@@ -41,6 +44,50 @@ pub fn verify_certificate(
     operators: &[(PublicKey, U256)],
     threshold_bps: u16,
 ) -> Result<VerifiedCertificate, VerifyError> {
+    let digest = cert.checkpoint.digest(&cert.domain);
+    verify_aggregate(digest, &cert.non_signers, &cert.aggregate_signature, operators, threshold_bps)
+}
+
+/// Verifies a batch certificate (`VIGIL_BATCH_V1`) against `operators`, the operator set at
+/// `cert.header.toL1Block`, with the same checks as [`verify_certificate`], over the batch's
+/// header digest. The threshold is the one the caller requires (the contract records a batch
+/// at its default threshold and applies each rollup's own when asked about that rollup).
+pub fn verify_batch_certificate(
+    cert: &BatchCertificate,
+    operators: &[(PublicKey, U256)],
+    threshold_bps: u16,
+) -> Result<VerifiedCertificate, VerifyError> {
+    let digest = cert.header.digest(&cert.domain);
+    verify_aggregate(digest, &cert.non_signers, &cert.aggregate_signature, operators, threshold_bps)
+}
+
+/// Verifies that `checkpoint` is certified through the batch certificate `cert`: `proof` shows
+/// its leaf in the batch, and the certificate verifies against `operators` at `threshold_bps`
+/// ([`verify_batch_certificate`]). Offline, like the contract's `isCertifiedInBatch`.
+pub fn verify_checkpoint_in_batch(
+    checkpoint: &Checkpoint,
+    proof: &InclusionProof,
+    cert: &BatchCertificate,
+    operators: &[(PublicKey, U256)],
+    threshold_bps: u16,
+) -> Result<VerifiedCertificate, VerifyError> {
+    if !cert.header.includes(checkpoint, proof) {
+        return Err(VerifyError::NotInBatch {
+            rollup_id: checkpoint.rollup_id,
+            height: checkpoint.height,
+        });
+    }
+    verify_batch_certificate(cert, operators, threshold_bps)
+}
+
+/// The checks every form shares: the signer set, the threshold and the aggregate over `digest`.
+fn verify_aggregate(
+    digest: B256,
+    non_signers_given: &[PublicKeyBytes],
+    aggregate_signature: &SignatureBytes,
+    operators: &[(PublicKey, U256)],
+    threshold_bps: u16,
+) -> Result<VerifiedCertificate, VerifyError> {
     if threshold_bps == 0 || u64::from(threshold_bps) > BPS {
         return Err(VerifyError::InvalidThreshold { threshold_bps });
     }
@@ -56,8 +103,8 @@ pub fn verify_certificate(
         }
     }
 
-    let mut non_signers = HashSet::with_capacity(cert.non_signers.len());
-    for key in &cert.non_signers {
+    let mut non_signers = HashSet::with_capacity(non_signers_given.len());
+    for key in non_signers_given {
         if !seen.contains(key) {
             return Err(VerifyError::NonSignerNotMember { key: key.to_string() });
         }
@@ -93,9 +140,8 @@ pub fn verify_certificate(
     if aggregate_key.is_identity() {
         return Err(VerifyError::IdentityAggregateKey);
     }
-    let signature = Signature::from_wire(&cert.aggregate_signature)
+    let signature = Signature::from_wire(aggregate_signature)
         .map_err(|e| VerifyError::MalformedSignature(e.to_string()))?;
-    let digest = cert.checkpoint.digest(&cert.domain);
     vigil_crypto::verify(&aggregate_key, digest.as_slice(), &signature)
         .map_err(|_| VerifyError::InvalidSignature)?;
 
@@ -150,6 +196,71 @@ mod tests {
             non_signers: non_signers.iter().map(|i| keys[*i].public_key().to_wire()).collect(),
             aggregate_signature: aggregate_signatures(&sigs).unwrap().to_wire(false),
         }
+    }
+
+    /// A batch of three rollups' checkpoints (ours among them), signed by `signers`.
+    fn batch_cert(
+        keys: &[SecretKey],
+        signers: &[usize],
+        non_signers: &[usize],
+    ) -> (vigil_types::Batch, BatchCertificate) {
+        let others = [(8453, 5), (10, 76), (42_069, 1)].map(|(rollup_id, height)| Checkpoint {
+            rollup_id,
+            height,
+            ..checkpoint()
+        });
+        let batch =
+            vigil_types::Batch::new([&[checkpoint()], &others[..]].concat(), 990, 1_000).unwrap();
+        let digest = batch.header().digest(&domain());
+        let sigs: Vec<Signature> =
+            signers.iter().map(|i| keys[*i].sign(digest.as_slice())).collect();
+        let cert = BatchCertificate {
+            domain: domain(),
+            header: *batch.header(),
+            non_signers: non_signers.iter().map(|i| keys[*i].public_key().to_wire()).collect(),
+            aggregate_signature: aggregate_signatures(&sigs).unwrap().to_wire(false),
+        };
+        (batch, cert)
+    }
+
+    #[test]
+    fn a_checkpoint_certified_inside_a_batch_verifies_with_its_proof() {
+        let keys = keys(4);
+        let ops = set(&keys, &[10, 10, 10, 10]);
+        let (batch, cert) = batch_cert(&keys, &[0, 1, 2], &[3]);
+        let at = batch.position(10, 77).unwrap();
+        let proof = batch.proof(at).unwrap();
+        let v = verify_checkpoint_in_batch(&checkpoint(), &proof, &cert, &ops, 6_667).unwrap();
+        assert_eq!(v.digest, cert.header.digest(&domain()));
+        assert_eq!((v.signed_weight, v.signers), (U256::from(30), 3));
+
+        // Another leaf's proof, or a conflicting block at the same height: not in the batch.
+        let wrong = batch.proof((at + 1) % 4).unwrap();
+        assert_eq!(
+            verify_checkpoint_in_batch(&checkpoint(), &wrong, &cert, &ops, 6_667),
+            Err(VerifyError::NotInBatch { rollup_id: 10, height: 77 })
+        );
+        let lie = Checkpoint { block_hash: keccak256(b"lie"), ..checkpoint() };
+        assert!(matches!(
+            verify_checkpoint_in_batch(&lie, &proof, &cert, &ops, 6_667),
+            Err(VerifyError::NotInBatch { .. })
+        ));
+        // The proof is fine but the certificate is not: a rollup's higher threshold, a forged
+        // signature (signed over a checkpoint, not the batch).
+        assert!(matches!(
+            verify_checkpoint_in_batch(&checkpoint(), &proof, &cert, &ops, 9_000),
+            Err(VerifyError::BelowThreshold { .. })
+        ));
+        let mut forged = cert.clone();
+        forged.aggregate_signature = cert_of(&keys, &[0, 1, 2]).aggregate_signature;
+        assert_eq!(
+            verify_checkpoint_in_batch(&checkpoint(), &proof, &forged, &ops, 6_667),
+            Err(VerifyError::InvalidSignature)
+        );
+    }
+
+    fn cert_of(keys: &[SecretKey], signers: &[usize]) -> Certificate {
+        cert(keys, signers, &[])
     }
 
     #[test]
