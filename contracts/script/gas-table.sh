@@ -3,7 +3,8 @@
 #   contracts/script/gas-table.sh
 # 1. forge, on EigenLayer's real v1.3.0 core: each call as forge measures it (vm.lastCallGas), and
 #    `verifyCertificate` against EigenLayer's BLSSignatureChecker (159,908 gas with 0 non-signers,
-#    ~18,750 per non-signer: its unit-test figures);
+#    ~18,750 per non-signer: its unit-test figures), and so `verifyBatchCertificate` (one batch of R
+#    checkpoints: the same pairing over another digest);
 # 2. crates/vigil-chain/benches/gas.rs on a real anvil: whole transactions (receipt gasUsed,
 #    intrinsic gas and calldata included).
 # Extra arguments go to cargo (e.g. `--profile dev` to reuse debug builds: gas does not depend on it).
@@ -21,14 +22,18 @@ echo
         split($0, kv, ": "); label = substr(kv[1], 3); gas = kv[2] + 0
         if (label == "0" || label == "50") next   # the per-non-signer test repeats these
         if (label ~ /^ /) next                      # indented: detail lines (refunds)
-        n = 0
+        n = 0; r = 0
         if (match(label, /[0-9]+ non-signer/)) n = substr(label, RSTART, RLENGTH) + 0
+        if (match(label, /[0-9]+ lea(f|ves)/)) r = substr(label, RSTART, RLENGTH) + 0   # batch size
         if (label ~ /^registerForOperatorSets/) rank = 1
         else if (label ~ /^verifyCertificate/) rank = 2
         else if (label == "per non-signer") rank = 3
-        else if (label ~ /^submitCertificate \(/) rank = 4
-        else rank = 5
-        if (rank == 2) {
+        else if (label ~ /^verifyBatchCertificate/) rank = 4
+        else if (label ~ /^submitCertificate \(/) rank = 5
+        else if (label ~ /^submitBatchCertificate \(/) rank = 6
+        else if (label ~ /^isCertifiedInBatch/) rank = 7
+        else rank = 8
+        if (rank == 2 || rank == 4) {
             ref = base + per * n
             row = sprintf("| `%s` | %s | %.2f (vs %s) |", label, fmt(gas), gas / ref, fmt(ref))
         } else if (rank == 3) {
@@ -36,7 +41,8 @@ echo
         } else {
             row = sprintf("| `%s` | %s | |", label, fmt(gas))
         }
-        printf "%04d\t%s\n", rank * 100 + n, row
+        # Sorted by kind, then non-signers, then batch size.
+        printf "%012d\t%s\n", rank * 100000000 + n * 10000 + r, row
     }
     function fmt(v,   s, out) {
         s = sprintf("%d", v); out = ""

@@ -318,7 +318,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
         view
         returns (address[] memory operators, bytes32[] memory keyHashes, uint96[] memory weights, uint96 totalWeight)
     {
-        totalWeight = _setSnapshotAt(blockNumber, _hot).totalWeight;
+        totalWeight = _setSnapshotAt(blockNumber, _loadHot()).totalWeight;
         uint256 n = _everRegistered.length;
         operators = new address[](n);
         keyHashes = new bytes32[](n);
@@ -377,7 +377,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     /// @return apk The aggregate G2 public key, EIP-2537 encoded.
     /// @return totalWeight The set's total weight.
     function setStateAt(uint32 blockNumber) external view returns (bytes memory apk, uint96 totalWeight) {
-        SetSnapshot memory s = _setSnapshotAt(blockNumber, _hot);
+        SetSnapshot memory s = _setSnapshotAt(blockNumber, _loadHot());
         return (_readApk(s.apkIndex), s.totalWeight);
     }
 
@@ -450,7 +450,7 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
     }
 
     function _pushSetSnapshot(uint32 apkIndex, uint96 totalWeight) internal {
-        Hot memory hot = _hot;
+        Hot memory hot = _loadHot();
         // The latest snapshot always names the newest apk, which lets {Hot} omit its index.
         if (apkIndex + 1 != hot.apkCount) revert ApkStorageFailed();
         uint32 len = hot.setHistoryLength;
@@ -467,13 +467,19 @@ abstract contract VigilRegistrar is IAVSRegistrar, VigilGoverned {
         emit SetSnapshotWritten(blockNumber, apkIndex, totalWeight);
     }
 
+    /// @dev {Hot} in memory. One function rather than `= _hot` at each use: the copy's unpacking code
+    ///      then exists once in the bytecode (the verifier is close to EIP-170's limit).
+    function _loadHot() internal view returns (Hot memory) {
+        return _hot;
+    }
+
     function _latestKeySnapshot(bytes32 keyHash) internal view returns (KeySnapshot memory k) {
         uint32 len = _keys[keyHash].historyLength;
         if (len > 0) k = _keyHistory[keyHash][len - 1];
     }
 
     function _latestSetSnapshot() internal view returns (SetSnapshot memory) {
-        Hot memory hot = _hot;
+        Hot memory hot = _loadHot();
         return SetSnapshot(hot.latestBlock, hot.apkCount - 1, hot.latestTotalWeight);
     }
 

@@ -2,10 +2,12 @@
 pragma solidity ^0.8.28;
 
 import {VigilSlasher} from "../src/VigilSlasher.sol";
-import {Certificate} from "../src/VigilVerifier.sol";
+import {BatchCertificate, Certificate} from "../src/VigilVerifier.sol";
 import {BLS12381} from "../src/libraries/BLS12381.sol";
+import {BatchHeader, BatchLib, InclusionProof} from "../src/libraries/BatchLib.sol";
 import {Checkpoint, CheckpointLib} from "../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./utils/BLSSigner.sol";
+import {BatchTrees} from "./utils/BatchHarness.sol";
 import {VigilFixture} from "./utils/VigilFixture.sol";
 
 /// @notice Headline gas figures on EigenLayer's real v1.3.0 core. Each test makes one cold call, as a
@@ -18,6 +20,11 @@ import {VigilFixture} from "./utils/VigilFixture.sol";
 ///
 ///         The set: SMALL operators with 1 ether of stake each (the non-signers, so that 50 of them still
 ///         leave the threshold met) and BIG operators with 100 ether each.
+///
+///         Batch certificates: R checkpoints under one root. The verifier sees only the header, so
+///         verifying or recording one costs the same for any R (measured for R = 1, 10, 100, 1000);
+///         R shows in {isCertifiedInBatch}, whose proof has log2(R) siblings (R = 100, 1000 are
+///         certified in setUp, so that the measured call finds them cold, as a rollup's would).
 contract VigilGasTest is VigilFixture {
     uint256 internal constant SMALL = 50;
     uint256 internal constant BIG = 4;
@@ -34,6 +41,14 @@ contract VigilGasTest is VigilFixture {
     Certificate internal c10;
     Certificate internal c50;
 
+    /// @dev The last checkpoint of a certified batch of 100 (1000) and its proof (depth 7, 10).
+    Checkpoint internal member100;
+    Checkpoint internal member1000;
+    bytes32 internal root100;
+    bytes32 internal root1000;
+    InclusionProof internal proof100;
+    InclusionProof internal proof1000;
+
     function setUp() public {
         _deployVigil(NEWCOMER);
         for (uint256 i = 1; i <= SMALL; ++i) {
@@ -48,6 +63,66 @@ contract VigilGasTest is VigilFixture {
         c1 = _fastCertificate(cp, 1);
         c10 = _fastCertificate(cp, 10);
         c50 = _fastCertificate(cp, 50);
+
+        (root100, member100, proof100) = _certifiedBatch(100);
+        (root1000, member1000, proof1000) = _certifiedBatch(1000);
+    }
+
+    /// @dev A batch of `r` checkpoints certified by everyone; its root, last checkpoint and that one's proof.
+    function _certifiedBatch(uint256 r)
+        internal
+        returns (bytes32 root, Checkpoint memory last, InclusionProof memory proof)
+    {
+        Checkpoint[] memory cps = BatchTrees.checkpoints(r, 1000, 1005, bytes32(r));
+        bytes32[] memory leaves = BatchTrees.leafHashes(cps);
+        root = BatchLib.computeRoot(leaves);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        BatchHeader memory h = BatchHeader(root, uint32(r), 1000, 1005);
+        assertTrue(verifier.submitBatchCertificate(_fastBatchCertificate(h, 0)));
+        last = cps[r - 1];
+        proof = BatchTrees.proof(leaves, r - 1);
+    }
+
+    /// @dev The header of a batch of `r` checkpoints (l1Blocks 1000..1005), its root over real leaves.
+    function _batchHeader(uint256 r, bytes32 seed) internal pure returns (BatchHeader memory) {
+        Checkpoint[] memory cps = BatchTrees.checkpoints(r, 1000, 1005, seed);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return BatchHeader(BatchLib.computeRoot(BatchTrees.leafHashes(cps)), uint32(r), 1000, 1005);
+    }
+
+    /// @dev As {_fastCertificate}, for a batch header.
+    function _fastBatchCertificate(BatchHeader memory h, uint256 k) internal view returns (BatchCertificate memory) {
+        uint256 skSum;
+        for (uint256 i = k + 1; i <= N; ++i) {
+            skSum = addmod(skSum, _sk(i), BLSSigner.R);
+        }
+        bytes32 d = BatchLib.digest(h, block.chainid, address(verifier), SET_ID);
+        uint256[] memory nonSigners = new uint256[](k);
+        for (uint256 i; i < k; ++i) {
+            nonSigners[i] = i + 1;
+        }
+        return BatchCertificate(h, _sortedKeys(nonSigners), BLSSigner.sign(skSum, d, BLS12381.DST_SIG));
+    }
+
+    function _batchLabel(string memory call, uint256 r, uint256 k) internal pure returns (string memory) {
+        return
+            string.concat(call, ", ", vm.toString(r), r == 1 ? " leaf, " : " leaves, ", vm.toString(k), " non-signers");
+    }
+
+    /// @dev One cold verifyBatchCertificate (or submitBatchCertificate) of a fresh batch of `r` leaves
+    ///      with `k` non-signers.
+    function _measureBatch(uint256 r, uint256 k, bool submit) internal returns (uint256 used) {
+        BatchCertificate memory c = _fastBatchCertificate(_batchHeader(r, "measured"), k);
+        if (submit) {
+            assertTrue(verifier.submitBatchCertificate(c), "recorded");
+            used = vm.lastCallGas().gasTotalUsed;
+            emit log_named_uint(_batchLabel("submitBatchCertificate (call)", r, k), used);
+        } else {
+            (uint96 signed, uint96 total) = verifier.verifyBatchCertificate(c);
+            used = vm.lastCallGas().gasTotalUsed;
+            assertLe(total - signed, k * 1 ether, "the non-signers' weight");
+            emit log_named_uint(_batchLabel("verifyBatchCertificate", r, k), used);
+        }
     }
 
     /// @dev Operators 1..k do not sign, everyone else does. The aggregate signature is made with the sum
@@ -128,6 +203,82 @@ contract VigilGasTest is VigilFixture {
 
     function test_gas_submit_50_nonSigners() public {
         _measureSubmit(c50, "submitCertificate (call), 50 non-signers");
+    }
+
+    function test_gas_verifyBatch_1_0() public {
+        _measureBatch(1, 0, false);
+    }
+
+    function test_gas_verifyBatch_10_0() public {
+        _measureBatch(10, 0, false);
+    }
+
+    function test_gas_verifyBatch_100_0() public {
+        _measureBatch(100, 0, false);
+    }
+
+    function test_gas_verifyBatch_1000_0() public {
+        _measureBatch(1000, 0, false);
+    }
+
+    function test_gas_verifyBatch_1_10() public {
+        _measureBatch(1, 10, false);
+    }
+
+    function test_gas_verifyBatch_10_10() public {
+        _measureBatch(10, 10, false);
+    }
+
+    function test_gas_verifyBatch_100_10() public {
+        _measureBatch(100, 10, false);
+    }
+
+    function test_gas_verifyBatch_1000_10() public {
+        _measureBatch(1000, 10, false);
+    }
+
+    function test_gas_submitBatch_1_0() public {
+        _measureBatch(1, 0, true);
+    }
+
+    function test_gas_submitBatch_10_0() public {
+        _measureBatch(10, 0, true);
+    }
+
+    function test_gas_submitBatch_100_0() public {
+        _measureBatch(100, 0, true);
+    }
+
+    function test_gas_submitBatch_1000_0() public {
+        _measureBatch(1000, 0, true);
+    }
+
+    function test_gas_submitBatch_1_10() public {
+        _measureBatch(1, 10, true);
+    }
+
+    function test_gas_submitBatch_10_10() public {
+        _measureBatch(10, 10, true);
+    }
+
+    function test_gas_submitBatch_100_10() public {
+        _measureBatch(100, 10, true);
+    }
+
+    function test_gas_submitBatch_1000_10() public {
+        _measureBatch(1000, 10, true);
+    }
+
+    function test_gas_isCertifiedInBatch_100() public {
+        assertTrue(verifier.isCertifiedInBatch(member100, root100, proof100));
+        emit log_named_uint("isCertifiedInBatch, 100 leaves (proof depth 7)", vm.lastCallGas().gasTotalUsed);
+        assertEq(proof100.siblings.length, 7);
+    }
+
+    function test_gas_isCertifiedInBatch_1000() public {
+        assertTrue(verifier.isCertifiedInBatch(member1000, root1000, proof1000));
+        emit log_named_uint("isCertifiedInBatch, 1000 leaves (proof depth 10)", vm.lastCallGas().gasTotalUsed);
+        assertEq(proof1000.siblings.length, 10);
     }
 
     function test_gas_doubleSign() public {

@@ -10,6 +10,7 @@ import {VigilSlasher} from "../src/VigilSlasher.sol";
 import {Certificate, VigilVerifier} from "../src/VigilVerifier.sol";
 import {IAllocationManager} from "../src/interfaces/IAllocationManager.sol";
 import {BLS12381} from "../src/libraries/BLS12381.sol";
+import {BatchHeader} from "../src/libraries/BatchLib.sol";
 import {Checkpoint} from "../src/libraries/CheckpointLib.sol";
 import {VigilSlasherV2, VigilVerifierV2} from "./mocks/VigilUpgrades.sol";
 import {VigilFixture} from "./utils/VigilFixture.sol";
@@ -66,6 +67,8 @@ contract VigilGovernanceTest is VigilFixture {
         vm.roll(1025);
         Checkpoint memory cp = _checkpoint(7, "b7", 1015);
         assertTrue(verifier.submitCertificate(_certificate(cp, _list(1, 2, 3), _list(4))));
+        BatchHeader memory batch = BatchHeader(keccak256("a batch root"), 3, 1010, 1015);
+        assertTrue(verifier.submitBatchCertificate(_batchCertificate(batch, _list(1, 2, 3), _list(4))));
         verifier.queueMaxCertificateAge(50); // a pending change survives too
         vm.roll(1030);
 
@@ -73,6 +76,7 @@ contract VigilGovernanceTest is VigilFixture {
         (blocks[0], blocks[1], blocks[2], blocks[3], blocks[4]) = (1000, 1009, 1015, 1020, 1029);
         bytes32 before = _verifierView(blocks);
         VigilVerifier.Record memory r = verifier.record(901, 7);
+        bytes32 batchRecord = _batchRecordHash(batch.root);
         (, uint64 eta) = verifier.pendingMaxCertificateAge();
 
         address v2 = address(new VigilVerifierV2(am, address(sm), SET_ID));
@@ -87,6 +91,9 @@ contract VigilGovernanceTest is VigilFixture {
         VigilVerifier.Record memory r2 = verifier.record(901, 7);
         assertEq(keccak256(abi.encode(r2)), keccak256(abi.encode(r)), "record");
         assertTrue(verifier.isCertified(cp));
+        assertEq(_batchRecordHash(batch.root), batchRecord, "batch record");
+        (uint256 batchSigned,) = verifier.batchCertifiedStake(batch.root);
+        assertEq(batchSigned, 300 ether + 2 * STAKE, "batch stake");
         (uint32 age, uint64 eta2) = verifier.pendingMaxCertificateAge();
         assertEq(uint256(age), 50);
         assertEq(uint256(eta2), uint256(eta));
@@ -99,6 +106,13 @@ contract VigilGovernanceTest is VigilFixture {
         assertTrue(verifier.submitCertificate(_certificate(_checkpoint(8, "b8", 1035), _list(1, 2, 3, 5), _none())));
         (, uint96 total) = verifier.setStateAt(1035);
         assertEq(uint256(total), 600 ether);
+    }
+
+    function _batchRecordHash(bytes32 root) internal view returns (bytes32) {
+        (uint32 leafCount, uint32 toL1Block, uint96 signed, uint96 total, bytes32 nonSignersHash) =
+            verifier.batchRecord(root);
+        assertGt(leafCount, 0, "recorded");
+        return keccak256(abi.encode(leafCount, toL1Block, signed, total, nonSignersHash));
     }
 
     function _createAddress(address deployer, uint256 nonce) internal pure returns (address) {

@@ -4,10 +4,11 @@ pragma solidity ^0.8.28;
 import {VigilRegistrar} from "../../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../../src/VigilSlasher.sol";
-import {Certificate, VigilVerifier} from "../../src/VigilVerifier.sol";
+import {BatchCertificate, Certificate, VigilVerifier} from "../../src/VigilVerifier.sol";
 import {IAllocationManager} from "../../src/interfaces/IAllocationManager.sol";
 import {IPermissionController} from "../../src/interfaces/IPermissionController.sol";
 import {BLS12381} from "../../src/libraries/BLS12381.sol";
+import {BatchHeader, BatchLib} from "../../src/libraries/BatchLib.sol";
 import {Checkpoint, CheckpointLib} from "../../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./BLSSigner.sol";
 import {
@@ -222,6 +223,25 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
             sig = BLS12381.g1Add(sig, _sign(signers[j], cp));
         }
         cert = Certificate(cp, _sortedKeys(nonSigners), sig);
+    }
+
+    /// @dev Signature of operator i on batch `header` in the verifier's domain.
+    function _signBatch(uint256 i, BatchHeader memory header) internal view returns (bytes memory) {
+        bytes32 d = BatchLib.digest(header, block.chainid, address(verifier), SET_ID);
+        return BLSSigner.sign(_sk(i), d, BLS12381.DST_SIG);
+    }
+
+    /// @dev A batch certificate signed by `signers` with `nonSigners` listed (sorted by key hash).
+    function _batchCertificate(BatchHeader memory header, uint256[] memory signers, uint256[] memory nonSigners)
+        internal
+        view
+        returns (BatchCertificate memory cert)
+    {
+        bytes memory sig = new bytes(128);
+        for (uint256 j; j < signers.length; ++j) {
+            sig = BLS12381.g1Add(sig, _signBatch(signers[j], header));
+        }
+        cert = BatchCertificate(header, _sortedKeys(nonSigners), sig);
     }
 
     function _sortedKeys(uint256[] memory idx) internal view returns (bytes memory out) {
