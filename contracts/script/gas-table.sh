@@ -16,7 +16,8 @@ forge_bin="$here/node_modules/@foundry-rs/forge-linux-amd64/bin/forge"
 
 echo "Calls as forge measures them (forge test --match-contract VigilGasTest -vv; osaka, real EigenLayer v1.3.0):"
 echo
-(cd "$here" && "$forge_bin" test --match-contract VigilGasTest -vv) | awk '
+forge_out="$(cd "$here" && "$forge_bin" test --match-contract VigilGasTest -vv)"
+printf '%s\n' "$forge_out" | awk '
     BEGIN { base = 159908; per = 18750 }
     /^  [^:]+: [0-9]+$/ {
         split($0, kv, ": "); label = substr(kv[1], 3); gas = kv[2] + 0
@@ -31,8 +32,10 @@ echo
         else if (label ~ /^verifyBatchCertificate/) rank = 4
         else if (label ~ /^submitCertificate \(/) rank = 5
         else if (label ~ /^submitBatchCertificate \(/) rank = 6
-        else if (label ~ /^isCertifiedInBatch/) rank = 7
-        else rank = 8
+        else if (label ~ /^isCertified \(/) rank = 7
+        else if (label ~ /^isCertifiedInBatch/) rank = 8
+        else if (label ~ /^inclusion proof alone/) rank = 9
+        else rank = 10
         if (rank == 2 || rank == 4) {
             ref = base + per * n
             row = sprintf("| `%s` | %s | %.2f (vs %s) |", label, fmt(gas), gas / ref, fmt(ref))
@@ -55,4 +58,10 @@ echo
 }
 
 cd "$here/.."
+# Whole transactions; its last line is amortised_gas_per_checkpoint_r100.
 cargo bench -p vigil-chain --bench gas "$@"
+# A rollup's inclusion check: the whole isCertifiedInBatch call (cold, through the proxy, the
+# record and the threshold read) at R = 100, as forge measured it above.
+inclusion="$(printf '%s\n' "$forge_out" | sed -n 's/^  isCertifiedInBatch, 100 leaves (proof depth 7): \([0-9]*\)$/\1/p')"
+[ -n "$inclusion" ] || { echo "gas-table: no isCertifiedInBatch figure from forge" >&2; exit 1; }
+echo "inclusion_check_gas: $inclusion"

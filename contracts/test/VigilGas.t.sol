@@ -7,7 +7,7 @@ import {BLS12381} from "../src/libraries/BLS12381.sol";
 import {BatchHeader, BatchLib, InclusionProof} from "../src/libraries/BatchLib.sol";
 import {Checkpoint, CheckpointLib} from "../src/libraries/CheckpointLib.sol";
 import {BLSSigner} from "./utils/BLSSigner.sol";
-import {BatchTrees} from "./utils/BatchHarness.sol";
+import {BatchHarness, BatchTrees} from "./utils/BatchHarness.sol";
 import {VigilFixture} from "./utils/VigilFixture.sol";
 
 /// @notice Headline gas figures on EigenLayer's real v1.3.0 core. Each test makes one cold call, as a
@@ -49,6 +49,10 @@ contract VigilGasTest is VigilFixture {
     InclusionProof internal proof100;
     InclusionProof internal proof1000;
 
+    /// @dev A single checkpoint certified in setUp, to compare {isCertified} with {isCertifiedInBatch}.
+    Certificate internal recordedSingle;
+    BatchHarness internal harness;
+
     function setUp() public {
         _deployVigil(NEWCOMER);
         for (uint256 i = 1; i <= SMALL; ++i) {
@@ -64,6 +68,9 @@ contract VigilGasTest is VigilFixture {
         c10 = _fastCertificate(cp, 10);
         c50 = _fastCertificate(cp, 50);
 
+        recordedSingle = _fastCertificate(_checkpoint(9, "single", 1005), 0);
+        assertTrue(verifier.submitCertificate(recordedSingle));
+        harness = new BatchHarness();
         (root100, member100, proof100) = _certifiedBatch(100);
         (root1000, member1000, proof1000) = _certifiedBatch(1000);
     }
@@ -279,6 +286,28 @@ contract VigilGasTest is VigilFixture {
         assertTrue(verifier.isCertifiedInBatch(member1000, root1000, proof1000));
         emit log_named_uint("isCertifiedInBatch, 1000 leaves (proof depth 10)", vm.lastCallGas().gasTotalUsed);
         assertEq(proof1000.siblings.length, 10);
+    }
+
+    /// @dev The same question for a checkpoint certified alone: the fixed cost both forms pay (the
+    ///      proxy's dispatch, the record's cold slot, the threshold's).
+    function test_gas_isCertified_single() public {
+        assertTrue(verifier.isCertified(recordedSingle.checkpoint));
+        emit log_named_uint("isCertified (a checkpoint certified alone)", vm.lastCallGas().gasTotalUsed);
+    }
+
+    /// @dev The inclusion check alone (leaf hash and fold), without the record lookup: what
+    ///      {isCertifiedInBatch} adds to {isCertified}'s fixed cost.
+    function test_gas_inclusionProof_100() public {
+        assertTrue(harness.includes(member100, root100, 100, proof100));
+        emit log_named_uint("inclusion proof alone, 100 leaves (depth 7)", vm.lastCallGas().gasTotalUsed);
+        InclusionProof memory wrong = proof100;
+        wrong.index ^= 1;
+        assertFalse(harness.includes(member100, root100, 100, wrong));
+    }
+
+    function test_gas_inclusionProof_1000() public {
+        assertTrue(harness.includes(member1000, root1000, 1000, proof1000));
+        emit log_named_uint("inclusion proof alone, 1000 leaves (depth 10)", vm.lastCallGas().gasTotalUsed);
     }
 
     function test_gas_doubleSign() public {

@@ -31,6 +31,16 @@ contract BatchHarness {
         return BatchLib.digestCalldata(header, l1ChainId, verifier, operatorSetId);
     }
 
+    /// @dev The inclusion check alone, as a rollup holding a root it trusts would make it: the leaf of
+    ///      `cp` and the fold of its proof.
+    function includes(Checkpoint calldata cp, bytes32 root, uint32 leafCount, InclusionProof calldata proof)
+        external
+        pure
+        returns (bool)
+    {
+        return BatchLib.verifyInclusion(root, leafCount, BatchLib.leafHashCalldata(cp), proof);
+    }
+
     function verifyInclusion(bytes32 root, uint32 leafCount, bytes32 leaf, InclusionProof calldata proof)
         external
         pure

@@ -1,7 +1,10 @@
 //! The gas table's whole-transaction half: receipt `gasUsed` (intrinsic gas and calldata
 //! included) of Vigil's transactions on a real anvil (Osaka) with EigenLayer's real v1.3.0 core:
 //! registration through the AllocationManager, `submitCertificate` with 0, 1, 10 and 50
-//! non-signers, and evidence plus slash (`submitDoubleSign`, `submitCertificateConflict`).
+//! non-signers, `submitBatchCertificate` for batches of R = 1, 10, 100 and 1,000 checkpoints with
+//! 0 and 10 non-signers (and the amortised cost per checkpoint against one certificate per
+//! checkpoint, same run), and evidence plus slash (`submitDoubleSign`,
+//! `submitCertificateConflict`). Its last line is `amortised_gas_per_checkpoint_r100: X`.
 //!
 //! `cargo bench -p vigil-chain --bench gas` (or `contracts/script/gas-table.sh`, which also runs
 //! the forge half: the call to `verifyCertificate` alone). Not a criterion benchmark: gas is
@@ -25,7 +28,7 @@ use vigil_chain::{
 };
 use vigil_crypto::{PublicKey, SecretKey, Signature, aggregate_signatures};
 use vigil_test_utils::{Anvil, AnvilConfig, anvil_mine};
-use vigil_types::Checkpoint;
+use vigil_types::{Batch, BatchHeader, Checkpoint};
 
 /// anvil's first dev account (public, well known): deploys and owns everything.
 use vigil_test_utils::DEV_KEY;
@@ -35,6 +38,10 @@ const SMALL: usize = 50;
 const BIG: usize = 4;
 /// Non-signer counts of the table.
 const NON_SIGNERS: [usize; 4] = [0, 1, 10, 50];
+/// Checkpoints per batch in the table.
+const BATCH_SIZES: [usize; 4] = [1, 10, 100, 1000];
+/// Non-signer counts of the batch rows.
+const BATCH_NON_SIGNERS: [usize; 2] = [0, 10];
 /// EigenLayer's BLSSignatureChecker (its unit-test figures): the reference line.
 const REFERENCE_BASE: u64 = 159_908;
 /// The same, per non-signer.
@@ -66,6 +73,20 @@ async fn main() -> Result<()> {
         let receipt = send(label.clone(), verifier.submitCertificate(cert.clone())).await?;
         rows.push((label, receipt.gas_used));
         certificates.push((cp, cert));
+    }
+
+    // Batched certificates: one aggregate over the root of R checkpoints (VIGIL_BATCH_V1).
+    for r in BATCH_SIZES {
+        for k in BATCH_NON_SIGNERS {
+            let batch = batch(&net, r, k).await?;
+            let cert = batch_certificate(&net, batch.header(), k)?;
+            let label = format!(
+                "submitBatchCertificate, R = {r}, {k} non-signer{}",
+                if k == 1 { "" } else { "s" }
+            );
+            let receipt = send(label.clone(), verifier.submitBatchCertificate(cert)).await?;
+            rows.push((label, receipt.gas_used));
+        }
     }
 
     // Double sign: the last operator signs two blocks at one height.
@@ -111,6 +132,7 @@ async fn main() -> Result<()> {
     ));
 
     print_table(&rows);
+    print_amortised(&rows);
     Ok(())
 }
 
@@ -208,6 +230,47 @@ fn certificate(net: &Net, cp: &Checkpoint, k: usize) -> Result<VigilVerifier::Ce
     })
 }
 
+/// A batch of `r` checkpoints over 10 rollups (heights from `100·k`, so every row's root
+/// differs), all derived from the latest L1 block but one.
+async fn batch(net: &Net, r: usize, k: usize) -> Result<Batch> {
+    let latest = net.owner.get_block_number().await?;
+    let l1_block = latest.checked_sub(1).ok_or_eyre("chain too short")?;
+    let cps = (0..r as u64)
+        .map(|i| Checkpoint {
+            rollup_id: 10_000 + i % 10,
+            height: 100 * k as u64 + i / 10,
+            block_hash: keccak256(format!("batch-{r}-{k}-{i}")),
+            state_root: keccak256(format!("batch-state-{r}-{k}-{i}")),
+            da_commitment: B256::repeat_byte(0xda),
+            l1_block,
+        })
+        .collect();
+    Ok(Batch::new(cps, l1_block, l1_block)?)
+}
+
+/// A batch certificate on `header` in which operators 0..k (the small ones) do not sign.
+fn batch_certificate(
+    net: &Net,
+    header: &BatchHeader,
+    k: usize,
+) -> Result<VigilVerifier::BatchCertificate> {
+    let digest = header.digest(&net.deployment.domain());
+    let (non, signers) = net.operators.split_at(k);
+    let sigs: Vec<Signature> = signers.iter().map(|o| o.key.sign(digest.as_slice())).collect();
+    let aggregate = aggregate_signatures(&sigs)?;
+    let non_signers: Vec<PublicKey> = non.iter().map(|o| o.key.public_key()).collect();
+    Ok(VigilVerifier::BatchCertificate {
+        header: VigilVerifier::BatchHeader {
+            root: header.root,
+            leafCount: header.leaf_count,
+            fromL1Block: header.from_l1_block,
+            toL1Block: header.to_l1_block,
+        },
+        nonSignerPubkeys: non_signer_bytes(&non_signers),
+        signature: Bytes::from(aggregate.to_eip2537().to_vec()),
+    })
+}
+
 fn signed(net: &Net, op: &Operator, cp: &Checkpoint) -> VigilSlasher::SignedCheckpoint {
     let sig = op.key.sign(cp.digest(&net.deployment.domain()).as_slice());
     VigilSlasher::SignedCheckpoint {
@@ -230,6 +293,31 @@ fn print_table(rows: &[(String, u64)]) {
             .find(|(w, _)| *w == format!("submitCertificate, {k} non-signers"))
             .map(|(_, g)| *g)
     };
+    let single = submit(0);
+    let batched = |r: usize| {
+        rows.iter()
+            .find(|(w, _)| *w == format!("submitBatchCertificate, R = {r}, 0 non-signers"))
+            .map(|(_, g)| *g)
+    };
+    if let Some(single) = single {
+        println!();
+        println!("Batched certificates, amortised per certified checkpoint (0 non-signers):");
+        println!();
+        println!("| R | whole transaction | per checkpoint | vs one certificate per checkpoint |");
+        println!("| ---: | ---: | ---: | ---: |");
+        for r in BATCH_SIZES {
+            if let Some(g) = batched(r) {
+                let per = g / r as u64;
+                println!(
+                    "| {r} | {} | {} | {:.4} (vs {}) |",
+                    thousands(g),
+                    thousands(per),
+                    per as f64 / single as f64,
+                    thousands(single)
+                );
+            }
+        }
+    }
     if let (Some(g0), Some(g50)) = (submit(0), submit(50)) {
         let per = g50.saturating_sub(g0) / 50;
         println!();
@@ -244,6 +332,19 @@ fn print_table(rows: &[(String, u64)]) {
             "(reference for verification alone: {} gas with 0 non-signers)",
             thousands(REFERENCE_BASE)
         );
+    }
+}
+
+/// The figure the gas table ends with (then `contracts/script/gas-table.sh` adds the inclusion
+/// check, which forge measures).
+fn print_amortised(rows: &[(String, u64)]) {
+    let r100 = rows
+        .iter()
+        .find(|(w, _)| w == "submitBatchCertificate, R = 100, 0 non-signers")
+        .map(|(_, g)| *g);
+    if let Some(g) = r100 {
+        println!();
+        println!("amortised_gas_per_checkpoint_r100: {}", g / 100);
     }
 }
 
