@@ -8,6 +8,7 @@ import {VigilGoverned} from "./VigilGoverned.sol";
 import {VigilVerifier} from "./VigilVerifier.sol";
 import {IAllocationManager, SlashingParams} from "./interfaces/IAllocationManager.sol";
 import {BLS12381} from "./libraries/BLS12381.sol";
+import {BatchHeader, BatchLib, InclusionProof} from "./libraries/BatchLib.sol";
 import {Checkpoint, CheckpointLib} from "./libraries/CheckpointLib.sol";
 
 /// @title VigilSlasher
@@ -20,7 +21,13 @@ import {Checkpoint, CheckpointLib} from "./libraries/CheckpointLib.sol";
 ///         2. {submitCertificateConflict}: the recorded certificate of (rollupId, height) and a
 ///            conflicting aggregate (checkpoint, non-signers, aggregate signature), the operator being
 ///            in both signer sets. With proofs of possession an aggregate on a message proves that every
-///            member of its signer set signed it (or colluded with those who did).
+///            member of its signer set signed it (or colluded with those who did);
+///         3. {submitEquivocation}: two conflicting checkpoints, each proven signed by the operator in
+///            any of four forms ({Statement}): its own signature on the checkpoint, an aggregate on the
+///            checkpoint it is in the signer set of, or either of the two on a batch (VIGIL_BATCH_V1)
+///            with the checkpoint's inclusion proof. A checkpoint in a signed batch is attributable to
+///            the signers exactly as if they had signed it alone: the batch digest commits to the root,
+///            the root to the leaf.
 ///
 ///         With a veto window of 0 blocks the slash happens in the same transaction; otherwise it is
 ///         queued, the veto committee may veto it during the window, and anyone executes it afterwards.
@@ -42,6 +49,35 @@ contract VigilSlasher is VigilGoverned {
         Checkpoint checkpoint;
         bytes nonSignerPubkeys;
         bytes signature;
+    }
+
+    /// @notice One way of proving that the operator signed `checkpoint` (evidence kind 3). Four forms:
+    ///         (a) header.leafCount == 0, !aggregate: `signature` is the operator's own on the
+    ///             checkpoint digest;
+    ///         (b) header.leafCount == 0, aggregate: `signature` is an aggregate on the checkpoint digest
+    ///             by the set at checkpoint.l1Block less `nonSignerPubkeys` (e.g. a certificate);
+    ///         (c) header.leafCount > 0, !aggregate: `signature` is the operator's own on the batch
+    ///             digest of `header`, and `proof` places the checkpoint's leaf in header.root;
+    ///         (d) header.leafCount > 0, aggregate: an aggregate on the batch digest by the set at
+    ///             header.toL1Block less `nonSignerPubkeys` (e.g. a batch certificate), and `proof`.
+    ///         Fields a form does not use (header and proof in a and b, non-signers in a and c) are
+    ///         ignored. The reference block (checkpoint.l1Block in a and b, header.toL1Block in c and d)
+    ///         must be in the past; in b and d the operator must be in the set there and not a non-signer.
+    ///         No age or threshold rule applies: a signature is evidence whatever stake it carries.
+    /// @param checkpoint The checkpoint the operator signed.
+    /// @param header The batch holding it (forms c, d); leafCount 0 for a checkpoint signed alone.
+    /// @param proof The checkpoint's leaf ({BatchLib.leafHash}) in header.root (forms c, d).
+    /// @param nonSignerPubkeys The aggregate's non-signers (forms b, d), EIP-2537 G2 keys ascending
+    ///        by key hash.
+    /// @param signature The operator's own signature (a, c) or the aggregate (b, d), EIP-2537 G1.
+    /// @param aggregate Whether `signature` is an aggregate (b, d).
+    struct Statement {
+        Checkpoint checkpoint;
+        BatchHeader header;
+        InclusionProof proof;
+        bytes nonSignerPubkeys;
+        bytes signature;
+        bool aggregate;
     }
 
     enum SlashStatus {
@@ -75,9 +111,16 @@ contract VigilSlasher is VigilGoverned {
     error NoRecordedCertificate(uint64 rollupId, uint64 height);
     /// @notice The recorded checkpoint or non-signers given are not those the verifier recorded.
     error RecordMismatch();
-    /// @notice `operator` is not in the signer set of both certificates.
+    /// @notice `operator` is not in the signer set of an aggregate the evidence names (not a member at
+    ///         its reference block, or a non-signer).
     /// @param operator The operator.
     error NotInSignerSet(address operator);
+    /// @notice A statement's inclusion proof does not place its checkpoint in its batch's root.
+    error InvalidInclusionProof();
+    /// @notice A statement's reference block (checkpoint.l1Block, or the batch's toL1Block) is not in
+    ///         the past.
+    /// @param referenceBlock The reference block.
+    error ReferenceBlockInFuture(uint64 referenceBlock);
     /// @notice Slashing parameters are empty, of different lengths, not ascending, or a wad is 0 or above 1e18.
     error InvalidSlashingParams();
     /// @notice Only the veto committee may veto.
@@ -97,7 +140,8 @@ contract VigilSlasher is VigilGoverned {
     /// @param operator The offender.
     /// @param rollupId The rollup.
     /// @param height The L2 block height.
-    /// @param evidenceKind 1: double sign; 2: certificate conflict.
+    /// @param evidenceKind 1: double sign; 2: certificate conflict; 3: equivocation ({submitEquivocation},
+    ///        checkpoints signed alone, in aggregates or in batches).
     event OffenceRecorded(
         bytes32 indexed offenceId, address indexed operator, uint64 rollupId, uint64 height, uint8 evidenceKind
     );
@@ -238,7 +282,8 @@ contract VigilSlasher is VigilGoverned {
         }
         if (!CheckpointLib.conflicts(recorded, conflicting.checkpoint)) revert NotConflicting();
         // Reverts unless the aggregate is valid for its signer set.
-        verifier.checkSignatures(conflicting.checkpoint, conflicting.nonSignerPubkeys, conflicting.signature);
+        Checkpoint calldata c = conflicting.checkpoint;
+        verifier.checkSignatures(_checkpointDigest(c), c.l1Block, conflicting.nonSignerPubkeys, conflicting.signature);
 
         bytes32 keyHash = verifier.operatorKeyHash(operator);
         if (keyHash == bytes32(0)) revert UnknownOperator(operator);
@@ -247,6 +292,28 @@ contract VigilSlasher is VigilGoverned {
                 || !_inSignerSet(operator, keyHash, conflicting.checkpoint.l1Block, conflicting.nonSignerPubkeys)
         ) revert NotInSignerSet(operator);
         id = _punish(operator, recorded.rollupId, recorded.height, 2);
+    }
+
+    /// @notice Evidence kind 3: `operator` signed the checkpoints of `a` and `b`, which conflict, each
+    ///         proven by a {Statement} in any of its four forms (alone or aggregate, on the checkpoint or
+    ///         on a batch holding it). The offence is the same (operator, rollupId, height) as kinds 1
+    ///         and 2 punish: however it is proven, it is punished once.
+    /// @param operator The offender.
+    /// @param a One statement.
+    /// @param b A statement of a conflicting checkpoint.
+    /// @return id The offence's id.
+    function submitEquivocation(address operator, Statement calldata a, Statement calldata b)
+        external
+        returns (bytes32 id)
+    {
+        if (!CheckpointLib.conflicts(a.checkpoint, b.checkpoint)) revert NotConflicting();
+        bytes32 keyHash = verifier.operatorKeyHash(operator);
+        if (keyHash == bytes32(0)) revert UnknownOperator(operator);
+        // The operator's key, read once and only if a statement carries its own signature.
+        bytes memory pubkey = a.aggregate && b.aggregate ? bytes("") : verifier.pubkeyOf(keyHash);
+        _checkStatement(operator, keyHash, pubkey, a);
+        _checkStatement(operator, keyHash, pubkey, b);
+        id = _punish(operator, a.checkpoint.rollupId, a.checkpoint.height, 3);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -409,6 +476,40 @@ contract VigilSlasher is VigilGoverned {
         address[] memory ops = new address[](1);
         ops[0] = operator;
         try verifier.updateOperators(ops) {} catch {}
+    }
+
+    /// @dev The digest operators sign for `cp` in the verifier's domain.
+    function _checkpointDigest(Checkpoint calldata cp) internal view returns (bytes32) {
+        return CheckpointLib.digestCalldata(cp, block.chainid, address(verifier), operatorSetId);
+    }
+
+    /// @dev Reverts unless `s` proves that `operator` (key `keyHash`, G2 key `pubkey` if `s` is not an
+    ///      aggregate) signed s.checkpoint (see {Statement}).
+    function _checkStatement(address operator, bytes32 keyHash, bytes memory pubkey, Statement calldata s)
+        internal
+        view
+    {
+        BatchHeader calldata h = s.header;
+        bytes32 digest;
+        uint64 referenceBlock;
+        if (h.leafCount == 0) {
+            digest = _checkpointDigest(s.checkpoint);
+            referenceBlock = s.checkpoint.l1Block;
+        } else {
+            if (!BatchLib.verifyInclusion(h.root, h.leafCount, BatchLib.leafHashCalldata(s.checkpoint), s.proof)) {
+                revert InvalidInclusionProof();
+            }
+            digest = BatchLib.digestCalldata(h, block.chainid, address(verifier), operatorSetId);
+            referenceBlock = h.toL1Block;
+        }
+        if (referenceBlock >= block.number) revert ReferenceBlockInFuture(referenceBlock);
+        if (s.aggregate) {
+            // Reverts unless the aggregate is valid for its signer set.
+            verifier.checkSignatures(digest, referenceBlock, s.nonSignerPubkeys, s.signature);
+            if (!_inSignerSet(operator, keyHash, referenceBlock, s.nonSignerPubkeys)) revert NotInSignerSet(operator);
+        } else if (!BLS12381.verify(pubkey, digest, s.signature, BLS12381.DST_SIG)) {
+            revert InvalidOperatorSignature();
+        }
     }
 
     /// @dev Member of the set at `l1Block` and not among `nonSigners`.

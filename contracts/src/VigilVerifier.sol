@@ -44,7 +44,7 @@ struct BatchCertificate {
 ///      proof level (15,159 for 100 checkpoints, 15,660 for 1000).
 ///
 ///      Runs behind a TransparentUpgradeableProxy ({VigilGoverned}); the signing domain is the proxy's
-///      address, which upgrades keep. Code size: 23.9 KB (23,919 bytes) of EIP-170's 24,576 at 200
+///      address, which upgrades keep. Code size: 23.8 KB (23,804 bytes) of EIP-170's 24,576 at 200
 ///      optimizer runs.
 contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice What is kept of the first valid certificate of a (rollupId, height).
@@ -253,21 +253,23 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
         return true;
     }
 
-    /// @notice Checks that `signature` is the aggregate signature on `cp` of everyone in the set at
-    ///         cp.l1Block except `nonSignerPubkeys`, with no age or threshold rule: what the slasher
-    ///         needs to attribute a conflicting aggregate to its signer set.
-    /// @param cp The checkpoint.
+    /// @notice Checks that `signature` is the aggregate signature on `digest` of everyone in the set at
+    ///         `referenceBlock` except `nonSignerPubkeys`, with no age or threshold rule: what the
+    ///         slasher needs to attribute an aggregate (on a checkpoint digest with its l1Block, or on a
+    ///         batch digest with its toL1Block) to its signer set. Reverts with the reason if it fails.
+    /// @param digest The signed digest ({checkpointDigest} or {batchDigest}).
+    /// @param referenceBlock The stake reference block (< block.number).
     /// @param nonSignerPubkeys The non-signers' EIP-2537 G2 keys, ascending by key hash.
     /// @param signature The aggregate signature (EIP-2537 G1).
     /// @return signedWeight The signers' weight.
     /// @return totalWeight The set's total weight.
-    function checkSignatures(Checkpoint calldata cp, bytes calldata nonSignerPubkeys, bytes calldata signature)
-        external
-        view
-        returns (uint96 signedWeight, uint96 totalWeight)
-    {
-        bytes32 digest = CheckpointLib.digestCalldata(cp, block.chainid, address(this), operatorSetId);
-        return _checkSignatures(digest, cp.l1Block, nonSignerPubkeys, signature, _loadHot());
+    function checkSignatures(
+        bytes32 digest,
+        uint64 referenceBlock,
+        bytes calldata nonSignerPubkeys,
+        bytes calldata signature
+    ) external view returns (uint96 signedWeight, uint96 totalWeight) {
+        return _checkSignatures(digest, referenceBlock, nonSignerPubkeys, signature, _loadHot());
     }
 
     // ---------------------------------------------------------------------------------------------
