@@ -49,6 +49,7 @@ use std::{
 };
 
 use alloy::{
+    eips::BlockId,
     network::EthereumWallet,
     primitives::{Address, B256, Bytes, keccak256},
     providers::Provider,
@@ -491,7 +492,7 @@ impl<P: Provider> EvidenceSubmitter<P> {
             .await
             .map_err(OutboxError::rpc("eth_blockNumber"))?;
 
-        match self.chain_status(id).await? {
+        match self.chain_status(id, BlockId::latest()).await? {
             ChainStatus::Executed => self.executed(record, id, head).await.map(Check::Done),
             ChainStatus::Vetoed => {
                 info!(target: TARGET, offence_id = record.id, operator = %operator, "slash vetoed by the committee");
@@ -504,11 +505,15 @@ impl<P: Provider> EvidenceSubmitter<P> {
         }
     }
 
-    /// `slashes(id).status`.
-    async fn chain_status(&self, id: B256) -> Result<ChainStatus, SubmitError> {
+    /// `slashes(id).status` at `block`.
+    async fn chain_status(&self, id: B256, block: BlockId) -> Result<ChainStatus, SubmitError> {
         let slasher = VigilSlasher::new(self.slasher, self.tx.provider());
-        let p =
-            slasher.slashes(id).call().await.map_err(OutboxError::rpc("VigilSlasher.slashes"))?;
+        let p = slasher
+            .slashes(id)
+            .block(block)
+            .call()
+            .await
+            .map_err(OutboxError::rpc("VigilSlasher.slashes"))?;
         Ok(match SlashStatus::from_code(p.status) {
             SlashStatus::Queued => ChainStatus::Queued { executable_at: u64::from(p.executableAt) },
             SlashStatus::Vetoed => ChainStatus::Vetoed,
@@ -527,7 +532,15 @@ impl<P: Provider> EvidenceSubmitter<P> {
         let Some((slash_tx, slash_block)) =
             self.find_log(record, VigilSlasher::OperatorSlashed::SIGNATURE_HASH, id, head).await?
         else {
-            // The node no longer has the log (or not yet): trust the status alone.
+            // No log: the node no longer has it, or a reorg orphaned the slash since the status
+            // was read (the status said executed, the log search ran on the new chain). Final
+            // only if the slash also holds `confirmations` blocks below the head, read on the
+            // chain as it is now; otherwise look again on the next pass (and resend if it went).
+            let deep = head.saturating_sub(self.config().confirmations);
+            if self.chain_status(id, BlockId::number(deep)).await? != ChainStatus::Executed {
+                debug!(target: TARGET, offence_id = record.id, "slash status without its log: looking again");
+                return Ok(Outcome::Waiting);
+            }
             return self
                 .finish(record, OffenceState::AlreadySlashed, Outcome::AlreadySlashed)
                 .await;
