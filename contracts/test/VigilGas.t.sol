@@ -99,16 +99,9 @@ contract VigilGasTest is VigilFixture {
 
     /// @dev As {_fastCertificate}, for a batch header.
     function _fastBatchCertificate(BatchHeader memory h, uint256 k) internal view returns (BatchCertificate memory) {
-        uint256 skSum;
-        for (uint256 i = k + 1; i <= N; ++i) {
-            skSum = addmod(skSum, _sk(i), BLSSigner.R);
-        }
-        bytes32 d = BatchLib.digest(h, block.chainid, address(verifier), SET_ID);
-        uint256[] memory nonSigners = new uint256[](k);
-        for (uint256 i; i < k; ++i) {
-            nonSigners[i] = i + 1;
-        }
-        return BatchCertificate(h, _sortedKeys(nonSigners), BLSSigner.sign(skSum, d, BLS12381.DST_SIG));
+        (bytes memory nonSigners, bytes memory sig) =
+            _fastAggregate(BatchLib.digest(h, block.chainid, address(verifier), SET_ID), k);
+        return BatchCertificate(h, nonSigners, sig);
     }
 
     function _batchLabel(string memory call, uint256 r, uint256 k) internal pure returns (string memory) {
@@ -135,16 +128,22 @@ contract VigilGasTest is VigilFixture {
     /// @dev Operators 1..k do not sign, everyone else does. The aggregate signature is made with the sum
     ///      of the signers' secret keys (one scalar multiplication instead of N: the same point).
     function _fastCertificate(Checkpoint memory cp, uint256 k) internal view returns (Certificate memory) {
+        (bytes memory nonSigners, bytes memory sig) =
+            _fastAggregate(CheckpointLib.digest(cp, block.chainid, address(verifier), SET_ID), k);
+        return Certificate(cp, nonSigners, sig);
+    }
+
+    /// @dev Operators 1..k as non-signers (sorted keys) and everyone else's aggregate on `d`.
+    function _fastAggregate(bytes32 d, uint256 k) internal view returns (bytes memory nonSigners, bytes memory sig) {
         uint256 skSum;
         for (uint256 i = k + 1; i <= N; ++i) {
             skSum = addmod(skSum, _sk(i), BLSSigner.R);
         }
-        bytes32 d = CheckpointLib.digest(cp, block.chainid, address(verifier), SET_ID);
-        uint256[] memory nonSigners = new uint256[](k);
+        uint256[] memory ids = new uint256[](k);
         for (uint256 i; i < k; ++i) {
-            nonSigners[i] = i + 1;
+            ids[i] = i + 1;
         }
-        return Certificate(cp, _sortedKeys(nonSigners), BLSSigner.sign(skSum, d, BLS12381.DST_SIG));
+        return (_sortedKeys(ids), BLSSigner.sign(skSum, d, BLS12381.DST_SIG));
     }
 
     function _measureVerify(Certificate memory c, string memory label) internal returns (uint256 used) {

@@ -212,17 +212,22 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
         return BLSSigner.sign(_sk(i), d, BLS12381.DST_SIG);
     }
 
+    /// @dev The sum of `signers`' signatures on digest `d`.
+    function _aggregateOver(bytes32 d, uint256[] memory signers) internal view returns (bytes memory sig) {
+        sig = new bytes(128);
+        for (uint256 j; j < signers.length; ++j) {
+            sig = BLS12381.g1Add(sig, BLSSigner.sign(_sk(signers[j]), d, BLS12381.DST_SIG));
+        }
+    }
+
     /// @dev A certificate signed by `signers` with `nonSigners` listed (sorted by key hash).
     function _certificate(Checkpoint memory cp, uint256[] memory signers, uint256[] memory nonSigners)
         internal
         view
         returns (Certificate memory cert)
     {
-        bytes memory sig = new bytes(128);
-        for (uint256 j; j < signers.length; ++j) {
-            sig = BLS12381.g1Add(sig, _sign(signers[j], cp));
-        }
-        cert = Certificate(cp, _sortedKeys(nonSigners), sig);
+        bytes32 d = CheckpointLib.digest(cp, block.chainid, address(verifier), SET_ID);
+        cert = Certificate(cp, _sortedKeys(nonSigners), _aggregateOver(d, signers));
     }
 
     /// @dev Signature of operator i on batch `header` in the verifier's domain.
@@ -237,11 +242,8 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
         view
         returns (BatchCertificate memory cert)
     {
-        bytes memory sig = new bytes(128);
-        for (uint256 j; j < signers.length; ++j) {
-            sig = BLS12381.g1Add(sig, _signBatch(signers[j], header));
-        }
-        cert = BatchCertificate(header, _sortedKeys(nonSigners), sig);
+        bytes32 d = BatchLib.digest(header, block.chainid, address(verifier), SET_ID);
+        cert = BatchCertificate(header, _sortedKeys(nonSigners), _aggregateOver(d, signers));
     }
 
     function _sortedKeys(uint256[] memory idx) internal view returns (bytes memory out) {
