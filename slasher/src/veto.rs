@@ -13,42 +13,7 @@ use alloy::{
 use serde::Serialize;
 use vigil_chain::bindings::VigilSlasher;
 
-/// Where one offence's slash stands in the slasher contract (`slashes(offenceId).status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlashStatus {
-    /// Nothing recorded for the offence, or recorded and slashed at once (no window).
-    None,
-    /// Queued behind the veto window.
-    Queued,
-    /// Vetoed by the committee.
-    Vetoed,
-    /// Executed after the window.
-    Executed,
-}
-
-impl SlashStatus {
-    /// The contract's `SlashStatus` value.
-    pub const fn from_code(code: u8) -> Self {
-        match code {
-            1 => Self::Queued,
-            2 => Self::Vetoed,
-            3 => Self::Executed,
-            _ => Self::None,
-        }
-    }
-}
-
-impl std::fmt::Display for SlashStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::None => "none",
-            Self::Queued => "queued",
-            Self::Vetoed => "vetoed",
-            Self::Executed => "executed",
-        })
-    }
-}
+pub use vigil_chain::SlashStatus;
 
 /// One offence's slash as the contract and the chain say now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,17 +5,9 @@
 
 use std::time::Duration;
 
-use vigil_test_utils::{StandardRpcProxy, TestNetwork};
+use vigil_test_utils::{StandardRpcProxy, TestNetwork, prometheus::sample};
 
 use crate::restart::{Node, certified_events, checkpoint};
-
-/// The value of the first series of `name` whose labels contain every one of `labels`.
-fn sample(metrics: &str, name: &str, labels: &[&str]) -> Option<f64> {
-    metrics
-        .lines()
-        .filter(|l| l.starts_with(name) && labels.iter().all(|want| l.contains(want)))
-        .find_map(|l| l.rsplit(' ').next()?.parse().ok())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_endpoint_and_a_rate_limited_one_lose_nothing() {
@@ -65,12 +57,15 @@ async fn a_killed_endpoint_and_a_rate_limited_one_lose_nothing() {
 
     let metrics =
         reqwest::get(format!("{}/metrics", node.metrics)).await.unwrap().text().await.unwrap();
-    let (p, f) = (format!("#0 {}", primary.url), format!("#1 {}", fallback.url));
-    let active = |who: &str| sample(&metrics, "vigil_rpc_endpoint_active", &[who]);
+    // Endpoints are named as their URLs parse (with the path's "/").
+    let named = |i: usize, url: &str| format!("#{i} {}", reqwest::Url::parse(url).unwrap());
+    let (p, f) = (named(0, &primary.url), named(1, &fallback.url));
+    let active = |who: &str| sample(&metrics, "vigil_rpc_endpoint_active", &[("endpoint", who)]);
     assert_eq!(active(&f), Some(1.0), "{metrics}");
     assert_eq!(active(&p), Some(0.0), "{metrics}");
     let failures = |who: &str, kind: &str| {
-        sample(&metrics, "vigil_rpc_endpoint_failures_total", &[who, kind]).unwrap_or(0.0)
+        let labels = [("endpoint", who), ("kind", kind)];
+        sample(&metrics, "vigil_rpc_endpoint_failures_total", &labels).unwrap_or(0.0)
     };
     assert!(failures(&p, "unavailable") >= 1.0, "{metrics}");
     assert!(failures(&f, "rate_limited") >= 1.0, "{metrics}");

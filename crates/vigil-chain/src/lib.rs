@@ -36,6 +36,7 @@ pub use version::{
     EigenLayerVersion, SlasherModel, detect_eigenlayer, detect_eigenlayer_with, log_eigenlayer,
 };
 pub use vigil::{
-    DEFAULT_GOVERNANCE_DELAY, Deployment, VigilContracts, VigilParams, WAD, checkpoint_for_slasher,
-    checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, offence_id, registration_data,
+    DEFAULT_GOVERNANCE_DELAY, Deployment, SlashStatus, VigilContracts, VigilParams, WAD,
+    checkpoint_for_slasher, checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, offence_id,
+    registration_data,
 };

@@ -386,6 +386,43 @@ pub fn checkpoint_sol(cp: &Checkpoint) -> VigilVerifier::Checkpoint {
     }
 }
 
+/// Where one offence's slash stands in the slasher contract (`slashes(offenceId).status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlashStatus {
+    /// Nothing recorded for the offence, or recorded and slashed at once (no window).
+    None,
+    /// Queued behind the veto window.
+    Queued,
+    /// Vetoed by the committee.
+    Vetoed,
+    /// Executed after the window.
+    Executed,
+}
+
+impl SlashStatus {
+    /// The contract's `SlashStatus` value.
+    pub const fn from_code(code: u8) -> Self {
+        match code {
+            1 => Self::Queued,
+            2 => Self::Vetoed,
+            3 => Self::Executed,
+            _ => Self::None,
+        }
+    }
+}
+
+impl std::fmt::Display for SlashStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::None => "none",
+            Self::Queued => "queued",
+            Self::Vetoed => "vetoed",
+            Self::Executed => "executed",
+        })
+    }
+}
+
 /// The slasher contract's id of an offence, `keccak256(abi.encode(operator, rollupId, height))`:
 /// what it records a slash under, and what a veto names.
 pub fn offence_id(operator: Address, rollup_id: u64, height: u64) -> B256 {

@@ -11,14 +11,10 @@ use alloy::{
     providers::Provider,
 };
 use serde::Deserialize;
-use vigil_chain::bindings::VigilSlasher;
+use vigil_chain::{SlashStatus, bindings::VigilSlasher};
+use vigil_test_utils::prometheus::sample;
 
 use crate::{Error, Result, layout::Layout, procs::binary, setup::COMMITTEE, watch::Listed};
-
-/// The contract's `SlashStatus` of a vetoed slash.
-const STATUS_VETOED: u8 = 2;
-/// The contract's `SlashStatus` of an executed slash.
-const STATUS_EXECUTED: u8 = 3;
 
 /// The veto committee, as the devnet holds it.
 #[derive(Clone, Debug)]
@@ -126,11 +122,8 @@ impl SubmissionCounts {
     /// Reads the counters from Prometheus text.
     pub fn parse(text: &str) -> Self {
         let value = |outcome: &str| {
-            let prefix = format!("vigil_slasher_submissions_total{{outcome=\"{outcome}\"}} ");
-            text.lines()
-                .find_map(|l| l.strip_prefix(&prefix))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0.0)
+            let series = "vigil_slasher_submissions_total";
+            sample(text, series, &[("outcome", outcome)]).unwrap_or(0.0)
         };
         Self { queued: value("queued"), vetoed: value("vetoed"), slashed: value("slashed") }
     }
@@ -160,7 +153,7 @@ pub async fn check_veto_outcome<P: Provider>(
     executed: u64,
 ) -> Result<()> {
     for (height, want, status) in
-        [(vetoed, "vetoed", STATUS_VETOED), (executed, "slashed", STATUS_EXECUTED)]
+        [(vetoed, "vetoed", SlashStatus::Vetoed), (executed, "slashed", SlashStatus::Executed)]
     {
         let found: Vec<&Listed> =
             listed.iter().filter(|o| o.height == Some(height) && o.is_by(pubkey)).collect();
@@ -175,10 +168,10 @@ pub async fn check_veto_outcome<P: Provider>(
             .call()
             .await
             .map_err(Error::chain("VigilSlasher.slashes"))?;
-        if record.status != status {
+        let got = SlashStatus::from_code(record.status);
+        if got != status {
             return Err(Error::Check(format!(
-                "the contract's slash status of height {height} is {}, expected {status} ({want})",
-                record.status
+                "the contract's slash status of height {height} is {got}, expected {status}"
             )));
         }
     }

@@ -14,6 +14,7 @@ pub mod network;
 pub mod op;
 pub mod postgres;
 pub mod process;
+pub mod prometheus;
 pub mod proxy;
 pub mod rng;
 

@@ -5,7 +5,7 @@
 //! kill, during the 429s and after them are all signed (every L2 height, once) and delivered,
 //! and the node's metrics show the switch and why.
 
-use std::{collections::BTreeMap, path::Path, process::Stdio, time::Duration};
+use std::{path::Path, process::Stdio, time::Duration};
 
 use alloy::{
     network::TransactionBuilder,
@@ -22,7 +22,8 @@ use vigil_da::op::{
     batcher::{Carry, post_channel},
 };
 use vigil_test_utils::{
-    Anvil, AnvilConfig, CaptureAggregator, DEV_KEY, OpL2, StandardRpcProxy, set_balance,
+    Anvil, AnvilConfig, CaptureAggregator, DEV_KEY, OpL2, StandardRpcProxy, prometheus::sample,
+    set_balance,
 };
 use vigil_types::{SignedCheckpoint, redact::redact_url};
 
@@ -35,23 +36,6 @@ const WAIT: Duration = Duration::from_secs(40);
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// The value of the one series of `name` whose labels are exactly `labels`.
-fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
-    let want: BTreeMap<&str, String> =
-        labels.iter().map(|(k, v)| (*k, format!("\"{v}\""))).collect();
-    metrics.lines().find_map(|line| {
-        let (series, value) = line.rsplit_once(' ')?;
-        let (n, rest) = series.split_once('{')?;
-        let got: BTreeMap<&str, String> = rest
-            .strip_suffix('}')?
-            .split(',')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k, v.to_owned()))
-            .collect();
-        (n == name && got == want).then(|| value.parse().ok())?
-    })
 }
 
 /// The rollup: an L2 whose safe head follows its head, its batcher on L1 (talking to anvil

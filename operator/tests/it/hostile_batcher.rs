@@ -7,7 +7,7 @@
 use std::{
     io::Write as _,
     sync::{
-        Arc, Mutex as StdMutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -36,27 +36,9 @@ use vigil_operator::keys::NodeKeys;
 use vigil_test_utils::{Anvil, AnvilConfig};
 use vigil_test_utils::{CaptureAggregator, DEV_KEY, OpL2, set_balance};
 
+use crate::support::Logs;
+
 const ROLLUP: u64 = 903;
-
-/// Log lines, captured for the assertions.
-#[derive(Clone, Default)]
-struct Logs(Arc<StdMutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// Posts `frames` in one transaction from `p`: calldata, or one blob per frame.
 async fn send_frames(
@@ -91,12 +73,7 @@ fn count(metrics: &str, reason: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_batch_is_refused_with_reason_log_and_metric_and_nothing_is_signed() {
     let logs = Logs::default();
-    let sink = logs.clone();
-    tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_env_filter("vigil=info")
-        .with_writer(move || sink.clone())
-        .init();
+    tracing::subscriber::set_global_default(logs.subscriber("vigil=info")).unwrap();
 
     // Chains: L1, and an L2 with OP-shaped timestamps whose safe head follows closely.
     let l1 = Anvil::start(AnvilConfig::default()).await.unwrap();

@@ -16,10 +16,7 @@
 //! - the same, for the last frame of a two-frame channel whose first frame stays canonical: the
 //!   node must assemble the channel again from the block that opened it.
 
-use std::{
-    sync::{Arc, Mutex as StdMutex},
-    time::Duration,
-};
+use std::time::Duration;
 
 use alloy::{
     network::TransactionBuilder,
@@ -42,29 +39,10 @@ use vigil_test_utils::{
 };
 use vigil_types::SignedCheckpoint;
 
+use crate::support::Logs;
+
 const INBOX: Address = address!("ff00000000000000000000000000000000000904");
 const WAIT: Duration = Duration::from_secs(60);
-
-/// Log lines the node writes while the test runs (a subscriber scoped to the test's thread,
-/// where the node's tasks run too: the runtime is single-threaded).
-#[derive(Clone, Default)]
-struct Logs(Arc<StdMutex<Vec<u8>>>);
-
-impl std::io::Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Logs {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
 
 /// An L1 anvil behind a standard-JSON-RPC proxy, an L2 anvil whose safe head follows its head,
 /// a funded batcher, a capture aggregator and a node following the rollup.
@@ -269,15 +247,11 @@ impl Setup {
     }
 }
 
+/// Log lines the node writes while the test runs (a subscriber scoped to the test's thread,
+/// where the node's tasks run too: the runtime is single-threaded).
 fn capture() -> (Logs, tracing::subscriber::DefaultGuard) {
     let logs = Logs::default();
-    let sink = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .with_env_filter("vigil=info,protection=debug")
-        .with_writer(move || sink.clone())
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let guard = tracing::subscriber::set_default(logs.subscriber("vigil=info,protection=debug"));
     (logs, guard)
 }
 
