@@ -9,6 +9,7 @@ import {
 } from "@openzeppelin/contracts/proxy/transparent/TransparentUpgradeableProxy.sol";
 
 import {EmptyContract} from "../src/Proxies.sol";
+import {VigilBatchRoots} from "../src/VigilBatchRoots.sol";
 import {VigilRegistrar} from "../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../src/VigilSlasher.sol";
@@ -61,6 +62,8 @@ contract DeployVigil {
         TimelockController upgradeTimelock;
         VigilServiceManager serviceManager;
         VigilVerifier verifier;
+        /// @dev Where batch roots are recorded (no proxy; see VigilBatchRoots).
+        VigilBatchRoots batchRoots;
         VigilSlasher slasher;
     }
 
@@ -162,6 +165,8 @@ contract DeployVigil {
             wads[i] = p.slashWad;
         }
         d.verifier.setStrategies(weights);
+        d.batchRoots = new VigilBatchRoots(address(d.verifier));
+        d.verifier.attachBatchRoots(d.batchRoots);
         d.serviceManager.setAVSRegistrar(address(d.verifier));
 
         _initSlasher(d, p, owner, strategies, wads);

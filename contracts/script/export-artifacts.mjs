@@ -15,7 +15,7 @@ const dest = join(here, "..", "..", "crates", "vigil-chain", "artifacts");
 const names = [
   // Production: Vigil's contracts and the proxies they are deployed behind (src/).
   "EmptyContract", "ProxyAdmin", "TransparentUpgradeableProxy",
-  "VigilServiceManager", "VigilRegistrar", "VigilVerifier", "VigilSlasher",
+  "VigilServiceManager", "VigilRegistrar", "VigilVerifier", "VigilBatchRoots", "VigilSlasher",
   // Local chains only (dev/, compiled because the forge tests import them): vigil-chain binds them
   // behind its `anvil` feature.
   "PauserRegistry", "Strategy", "TestToken",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {VigilBatchRoots} from "./VigilBatchRoots.sol";
 import {VigilRegistrar} from "./VigilRegistrar.sol";
 import {IAllocationManager} from "./interfaces/IAllocationManager.sol";
 import {IVigilCheckpoints} from "./interfaces/IVigilCheckpoints.sol";
@@ -40,11 +41,11 @@ struct BatchCertificate {
 ///      with no non-signer (it adds the 4-word record and the event). Of the 135k, 103k is the pairing,
 ///      15.6k hashing to G1 and 7.1k the proxy; the rest is one SLOAD (the {Hot} slot), one EXTCODECOPY
 ///      (the apk) and calldata handling. A batch of any size costs the same to verify (136,046) and
-///      less to record (184,893: a 2-word record); isCertifiedInBatch costs about 15,000 plus 170 per
-///      proof level (15,159 for 100 checkpoints, 15,660 for 1000).
+///      less to record (191,273: a one-word record and the non-signers' hash, written in
+///      {VigilBatchRoots}, where a rollup checks inclusion for 7,246 gas at 100 checkpoints).
 ///
 ///      Runs behind a TransparentUpgradeableProxy ({VigilGoverned}); the signing domain is the proxy's
-///      address, which upgrades keep. Code size: 23.8 KB (23,804 bytes) of EIP-170's 24,576 at 200
+///      address, which upgrades keep. Code size: 23.8 KB (23,841 bytes) of EIP-170's 24,576 at 200
 ///      optimizer runs.
 contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice What is kept of the first valid certificate of a (rollupId, height).
@@ -55,17 +56,6 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
         uint64 l1Block;
         uint96 signedWeight;
         uint96 totalWeight;
-    }
-
-    /// @notice What is kept of the first valid certificate of a batch root, in two words. The digest
-    ///         is not stored (a third fresh word, 22k gas): {BatchCertified} carries it, and it follows
-    ///         from the header, whose fromL1Block is in the event and the certificate's calldata.
-    struct BatchRecord {
-        uint32 leafCount; // 0: not recorded
-        uint32 toL1Block; // the stake reference block; < block.number when recorded, so it fits
-        uint96 signedWeight;
-        uint96 totalWeight;
-        bytes32 nonSignersHash; // keccak256(nonSignerPubkeys): lets evidence name the signer set
     }
 
     /// @notice A threshold outside 1..10,000 basis points (0 allowed for a rollup: back to the default).
@@ -100,6 +90,8 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     error InsufficientStake(uint256 signedWeight, uint256 totalWeight, uint256 thresholdBps);
     /// @notice A batch header with leafCount 0.
     error EmptyBatch();
+    /// @notice A batch certificate before {attachBatchRoots}, or a second or foreign attachment.
+    error BatchRootsNotAttached();
     /// @notice A batch header whose fromL1Block is after its toL1Block.
     /// @param fromL1Block The header's fromL1Block.
     /// @param toL1Block The header's toL1Block.
@@ -150,6 +142,9 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice The default threshold changed.
     /// @param bps The threshold, in basis points.
     event DefaultThresholdSet(uint16 bps);
+    /// @notice Batch roots are recorded in `roots` from now on.
+    /// @param roots The VigilBatchRoots.
+    event BatchRootsAttached(address roots);
     /// @notice Rollup `rollupId`'s threshold changed.
     /// @param rollupId The rollup.
     /// @param bps The threshold, in basis points (0: the default).
@@ -168,11 +163,12 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @notice Per-rollup threshold in basis points; 0 means the default.
     mapping(uint64 => uint16) public rollupThresholdBps;
     mapping(uint64 => mapping(uint64 => Record)) internal _records;
-    /// @notice The record of each batch root's first valid certificate (leafCount 0: none).
+    /// @notice Where batch roots are recorded and rollups check inclusion ({IVigilBatchCheckpoints});
+    ///         zero until attached ({attachBatchRoots}), and batch certificates are refused until then.
     /// @dev Added with batch certificates: it takes the first slot of what was `uint256[48] __gap`,
     ///      which shrank to 47, so no slot after it moved and a proxy upgraded from the version before
     ///      keeps its state (the slot it takes was never written).
-    mapping(bytes32 => BatchRecord) public batchRecord;
+    VigilBatchRoots public batchRoots;
 
     uint256[47] private __gap;
 
@@ -295,14 +291,18 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     /// @param cert The batch certificate.
     /// @return recorded Whether the root was recorded now.
     function submitBatchCertificate(BatchCertificate calldata cert) external returns (bool recorded) {
+        VigilBatchRoots roots = batchRoots;
+        if (address(roots) == address(0)) revert BatchRootsNotAttached();
         (bytes32 digest, uint96 signedWeight, uint96 totalWeight) = _verifyBatch(cert);
         BatchHeader calldata h = cert.header;
         bytes32 root = h.root;
-        if (batchRecord[root].leafCount != 0) return false;
         // forge-lint: disable-next-line(unsafe-typecast)
         uint32 toL1Block = uint32(h.toL1Block); // lossless: checked < block.number
-        batchRecord[root] =
-            BatchRecord(h.leafCount, toL1Block, signedWeight, totalWeight, keccak256(cert.nonSignerPubkeys));
+        if (!roots.record(
+                root,
+                VigilBatchRoots.Root(h.leafCount, toL1Block, signedWeight, totalWeight),
+                keccak256(cert.nonSignerPubkeys)
+            )) return false;
         emit BatchCertified(root, digest, h.leafCount, h.fromL1Block, h.toL1Block, signedWeight, totalWeight);
         return true;
     }
@@ -350,24 +350,6 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     }
 
     /// @inheritdoc IVigilCheckpoints
-    function isCertifiedInBatch(Checkpoint calldata cp, bytes32 root, InclusionProof calldata proof)
-        external
-        view
-        returns (bool)
-    {
-        BatchRecord storage r = batchRecord[root];
-        uint32 leafCount = r.leafCount;
-        return leafCount != 0 && BatchLib.verifyInclusion(root, leafCount, BatchLib.leafHashCalldata(cp), proof)
-            && _meetsThreshold(r.signedWeight, r.totalWeight, _thresholdBps(cp.rollupId, _loadHot()));
-    }
-
-    /// @inheritdoc IVigilCheckpoints
-    function batchCertifiedStake(bytes32 root) external view returns (uint256 signedWeight, uint256 totalWeight) {
-        BatchRecord storage r = batchRecord[root];
-        return (r.signedWeight, r.totalWeight);
-    }
-
-    /// @inheritdoc IVigilCheckpoints
     function certifiedStake(Checkpoint calldata cp) external view returns (uint256 signedWeight, uint256 totalWeight) {
         if (!isCertified(cp)) return (0, 0);
         Record storage r = _records[cp.rollupId][cp.height];
@@ -409,6 +391,8 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
     function applyDefaultThreshold() external {
         uint16 bps = uint16(uint256(_takeChange(DEFAULT_THRESHOLD_CHANGE)));
         _hot.defaultThresholdBps = bps;
+        VigilBatchRoots roots = batchRoots;
+        if (address(roots) != address(0)) roots.setDefaultThreshold(bps);
         emit DefaultThresholdSet(bps);
     }
 
@@ -434,7 +418,27 @@ contract VigilVerifier is VigilRegistrar, IVigilCheckpoints {
         uint16 bps = uint16(uint256(_takeChange(rollupThresholdChangeId(rollupId))));
         rollupThresholdBps[rollupId] = bps;
         if (bps != 0) _hot.rollupThresholdsSet = true;
+        syncRollupThreshold(rollupId);
         emit RollupThresholdSet(rollupId, bps);
+    }
+
+    /// @notice Copies rollup `rollupId`'s threshold to {batchRoots} (a no-op until attached). Called on
+    ///         every change; anyone may call it for a threshold set before the roots were attached.
+    /// @param rollupId The rollup.
+    function syncRollupThreshold(uint64 rollupId) public {
+        VigilBatchRoots roots = batchRoots;
+        if (address(roots) != address(0)) roots.setRollupThreshold(rollupId, rollupThresholdBps[rollupId]);
+    }
+
+    /// @notice Attaches `roots` (deployed for this verifier) as where batch roots are recorded, once,
+    ///         and copies the default threshold to it. Rollup thresholds already set are copied with
+    ///         {syncRollupThreshold}.
+    /// @param roots The VigilBatchRoots whose verifier is this contract.
+    function attachBatchRoots(VigilBatchRoots roots) external onlyOwner {
+        if (address(batchRoots) != address(0) || roots.verifier() != address(this)) revert BatchRootsNotAttached();
+        batchRoots = roots;
+        roots.setDefaultThreshold(_hot.defaultThresholdBps);
+        emit BatchRootsAttached(address(roots));
     }
 
     /// @notice Rollup `rollupId`'s queued threshold and its eta (eta 0: none).

@@ -276,15 +276,28 @@ contract VigilGasTest is VigilFixture {
     }
 
     function test_gas_isCertifiedInBatch_100() public {
-        assertTrue(verifier.isCertifiedInBatch(member100, root100, proof100));
+        assertTrue(batchRoots.isCertifiedInBatch(member100, root100, proof100));
         emit log_named_uint("isCertifiedInBatch, 100 leaves (proof depth 7)", vm.lastCallGas().gasTotalUsed);
         assertEq(proof100.siblings.length, 7);
     }
 
     function test_gas_isCertifiedInBatch_1000() public {
-        assertTrue(verifier.isCertifiedInBatch(member1000, root1000, proof1000));
+        assertTrue(batchRoots.isCertifiedInBatch(member1000, root1000, proof1000));
         emit log_named_uint("isCertifiedInBatch, 1000 leaves (proof depth 10)", vm.lastCallGas().gasTotalUsed);
         assertEq(proof1000.siblings.length, 10);
+    }
+
+    /// @dev A rollup with its own threshold (here the default's value) pays one more cold slot.
+    function test_gas_isCertifiedInBatch_100_ownThreshold() public {
+        verifier.queueRollupThreshold(member100.rollupId, 6667);
+        vm.warp(block.timestamp + GOV_DELAY);
+        verifier.applyRollupThreshold(member100.rollupId);
+        vm.cool(address(batchRoots)); // cold again, as a rollup's transaction finds it
+        assertTrue(batchRoots.isCertifiedInBatch(member100, root100, proof100));
+        emit log_named_uint(
+            "isCertifiedInBatch, 100 leaves (proof depth 7), rollup with its own threshold",
+            vm.lastCallGas().gasTotalUsed
+        );
     }
 
     /// @dev The same question for a checkpoint certified alone: the fixed cost both forms pay (the

@@ -91,8 +91,9 @@ contract VigilGovernanceTest is VigilFixture {
         VigilVerifier.Record memory r2 = verifier.record(901, 7);
         assertEq(keccak256(abi.encode(r2)), keccak256(abi.encode(r)), "record");
         assertTrue(verifier.isCertified(cp));
+        assertEq(address(verifier.batchRoots()), address(batchRoots), "batch roots attached");
         assertEq(_batchRecordHash(batch.root), batchRecord, "batch record");
-        (uint256 batchSigned,) = verifier.batchCertifiedStake(batch.root);
+        (uint256 batchSigned,) = batchRoots.batchCertifiedStake(batch.root);
         assertEq(batchSigned, 300 ether + 2 * STAKE, "batch stake");
         (uint32 age, uint64 eta2) = verifier.pendingMaxCertificateAge();
         assertEq(uint256(age), 50);
@@ -109,10 +110,9 @@ contract VigilGovernanceTest is VigilFixture {
     }
 
     function _batchRecordHash(bytes32 root) internal view returns (bytes32) {
-        (uint32 leafCount, uint32 toL1Block, uint96 signed, uint96 total, bytes32 nonSignersHash) =
-            verifier.batchRecord(root);
+        (uint32 leafCount, uint32 toL1Block, uint96 signed, uint96 total) = batchRoots.roots(root);
         assertGt(leafCount, 0, "recorded");
-        return keccak256(abi.encode(leafCount, toL1Block, signed, total, nonSignersHash));
+        return keccak256(abi.encode(leafCount, toL1Block, signed, total, batchRoots.nonSignersHash(root)));
     }
 
     function _createAddress(address deployer, uint256 nonce) internal pure returns (address) {

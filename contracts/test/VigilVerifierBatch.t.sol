@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {VigilBatchRoots} from "../src/VigilBatchRoots.sol";
 import {VigilRegistrar} from "../src/VigilRegistrar.sol";
 import {BatchCertificate, Certificate, VigilVerifier} from "../src/VigilVerifier.sol";
 import {BLS12381} from "../src/libraries/BLS12381.sol";
@@ -41,9 +42,9 @@ contract VigilVerifierBatchTest is VigilFixture {
     }
 
     function _expectRecordNone(bytes32 root) internal view {
-        (uint32 leafCount,,,,) = verifier.batchRecord(root);
+        (uint32 leafCount,,,) = batchRoots.roots(root);
         assertEq(uint256(leafCount), 0, "nothing recorded");
-        (uint256 s, uint256 t) = verifier.batchCertifiedStake(root);
+        (uint256 s, uint256 t) = batchRoots.batchCertifiedStake(root);
         assertEq(s + t, 0, "no stake");
     }
 
@@ -62,14 +63,14 @@ contract VigilVerifierBatchTest is VigilFixture {
         emit VigilVerifier.BatchCertified(header.root, digest, N, FROM, TO, 4 * STAKE96, 4 * STAKE96);
         assertTrue(verifier.submitBatchCertificate(cert));
 
-        (uint32 leafCount, uint32 toL1Block, uint96 s, uint96 t, bytes32 nonSignersHash) =
-            verifier.batchRecord(header.root);
+        (uint32 leafCount, uint32 toL1Block, uint96 s, uint96 t) = batchRoots.roots(header.root);
+        bytes32 nonSignersHash = batchRoots.nonSignersHash(header.root);
         assertEq(uint256(leafCount), N);
         assertEq(uint256(toL1Block), TO);
         assertEq(uint256(s), 4 * STAKE);
         assertEq(uint256(t), 4 * STAKE);
         assertEq(nonSignersHash, keccak256(""));
-        (uint256 cs, uint256 ct) = verifier.batchCertifiedStake(header.root);
+        (uint256 cs, uint256 ct) = batchRoots.batchCertifiedStake(header.root);
         assertEq(cs, 4 * STAKE);
         assertEq(ct, 4 * STAKE);
 
@@ -77,7 +78,8 @@ contract VigilVerifierBatchTest is VigilFixture {
         vm.recordLogs();
         assertFalse(verifier.submitBatchCertificate(_batchCertificate(header, _list(1, 2, 3), _list(4))));
         assertEq(vm.getRecordedLogs().length, 0, "no event");
-        (,, s,, nonSignersHash) = verifier.batchRecord(header.root);
+        (,, s,) = batchRoots.roots(header.root);
+        nonSignersHash = batchRoots.nonSignersHash(header.root);
         assertEq(uint256(s), 4 * STAKE, "first record kept");
         assertEq(nonSignersHash, keccak256(""));
         // ... and an invalid one still reverts (it is verified first, as a single certificate is).
@@ -94,11 +96,12 @@ contract VigilVerifierBatchTest is VigilFixture {
         assertEq(uint256(signed), 3 * STAKE);
         assertEq(uint256(total), 4 * STAKE);
         assertTrue(verifier.submitBatchCertificate(cert));
-        (,, uint96 s, uint96 t, bytes32 nonSignersHash) = verifier.batchRecord(header.root);
+        (,, uint96 s, uint96 t) = batchRoots.roots(header.root);
+        bytes32 nonSignersHash = batchRoots.nonSignersHash(header.root);
         assertEq(uint256(s), 3 * STAKE);
         assertEq(uint256(t), 4 * STAKE);
         assertEq(nonSignersHash, keccak256(_pk(3)), "names the signer set");
-        assertTrue(verifier.isCertifiedInBatch(cps[0], header.root, _proofOf(0)));
+        assertTrue(batchRoots.isCertifiedInBatch(cps[0], header.root, _proofOf(0)));
     }
 
     /// @dev Stake is taken at toL1Block, like a single certificate's l1Block: operator 4 leaving at
@@ -119,24 +122,90 @@ contract VigilVerifierBatchTest is VigilFixture {
         assertEq(uint256(total), 3 * STAKE);
     }
 
-    /// @dev Storage layout: batch records live in slot 103, the first slot of the verifier's former
-    ///      `uint256[48] __gap`; the single-checkpoint records stay in slot 102. Upgrading a proxy from
-    ///      the version before batches therefore moves nothing (VigilVerifier.batchRecord).
+    /// @dev Storage layout: the verifier keeps only the address of its VigilBatchRoots, in slot 103,
+    ///      the first slot of its former `uint256[48] __gap`; the single-checkpoint records stay in
+    ///      slot 102. Upgrading a proxy from the version before batches therefore moves nothing. The
+    ///      records themselves are one word each in VigilBatchRoots (slot 0), the non-signers' hash
+    ///      in its slot 1.
     function test_batchRecordStorageSlot() public {
+        assertEq(address(uint160(uint256(vm.load(address(verifier), bytes32(uint256(103)))))), address(batchRoots));
         assertTrue(verifier.submitBatchCertificate(_batchCertificate(header, _list(1, 2, 4), _list(3))));
-        bytes32 base = keccak256(abi.encode(header.root, uint256(103)));
-        uint256 packed = uint256(vm.load(address(verifier), base));
+        uint256 packed = uint256(vm.load(address(batchRoots), keccak256(abi.encode(header.root, uint256(0)))));
         assertEq(packed & type(uint32).max, N, "leafCount");
         assertEq((packed >> 32) & type(uint32).max, TO, "toL1Block");
         assertEq((packed >> 64) & type(uint96).max, 3 * STAKE, "signedWeight");
         assertEq(packed >> 160, 4 * STAKE, "totalWeight");
-        assertEq(vm.load(address(verifier), bytes32(uint256(base) + 1)), keccak256(_pk(3)), "nonSignersHash");
+        assertEq(
+            vm.load(address(batchRoots), keccak256(abi.encode(header.root, uint256(1)))),
+            keccak256(_pk(3)),
+            "nonSignersHash"
+        );
 
         Checkpoint memory cp = cps[0];
         assertTrue(verifier.submitCertificate(_certificate(cp, _all(), _none())));
         bytes32 inner = keccak256(abi.encode(cp.rollupId, uint256(102)));
         bytes32 slot = keccak256(abi.encode(cp.height, inner));
         assertEq(vm.load(address(verifier), slot), keccak256(abi.encode(cp.blockHash, cp.stateRoot)), "blockId");
+    }
+
+    // ------------------------------------------------------------------ VigilBatchRoots
+
+    /// @dev Only the verifier writes roots and thresholds; a root cannot be recorded empty.
+    function test_batchRootsOnlyVerifierWrites() public {
+        VigilBatchRoots.Root memory r = VigilBatchRoots.Root(3, 1000, 1, 1);
+        vm.prank(address(0xbad));
+        vm.expectRevert(abi.encodeWithSelector(VigilBatchRoots.OnlyVerifier.selector, address(0xbad)));
+        batchRoots.record(keccak256("forged"), r, bytes32(0));
+        vm.expectRevert(abi.encodeWithSelector(VigilBatchRoots.OnlyVerifier.selector, address(this)));
+        batchRoots.setDefaultThreshold(1);
+        vm.expectRevert(abi.encodeWithSelector(VigilBatchRoots.OnlyVerifier.selector, address(this)));
+        batchRoots.setRollupThreshold(901, 1);
+        vm.prank(address(verifier));
+        vm.expectRevert(VigilBatchRoots.EmptyRoot.selector);
+        batchRoots.record(keccak256("empty"), VigilBatchRoots.Root(0, 1000, 1, 1), bytes32(0));
+        (uint16 bps,) = batchRoots.thresholds();
+        assertEq(uint256(bps), 6667, "the default, copied at attachment");
+    }
+
+    /// @dev Attaching happens once, by the owner, to roots made for this verifier; before it, batch
+    ///      certificates are refused and a never-attached VigilBatchRoots certifies nothing.
+    function test_attachBatchRoots() public {
+        vm.prank(address(0xbad));
+        vm.expectRevert("Ownable: caller is not the owner");
+        verifier.attachBatchRoots(batchRoots);
+        VigilBatchRoots second = new VigilBatchRoots(address(verifier));
+        vm.expectRevert(VigilVerifier.BatchRootsNotAttached.selector);
+        verifier.attachBatchRoots(second);
+
+        // A fresh verifier proxy: nothing attached yet.
+        VigilVerifier fresh = VigilVerifier(_newProxy());
+        _upgradeAndCall(
+            address(fresh),
+            address(new VigilVerifier(am, address(sm), SET_ID)),
+            abi.encodeCall(VigilVerifier.initialize, (address(this), MAX_AGE, GOV_DELAY))
+        );
+        BatchCertificate memory cert = _batchCertificate(header, _all(), _none());
+        vm.expectRevert(VigilVerifier.BatchRootsNotAttached.selector);
+        fresh.submitBatchCertificate(cert);
+        vm.expectRevert(VigilVerifier.BatchRootsNotAttached.selector);
+        fresh.attachBatchRoots(batchRoots); // made for another verifier
+        VigilBatchRoots unattached = new VigilBatchRoots(address(fresh));
+        assertFalse(unattached.isCertifiedInBatch(cps[0], header.root, _proofOf(0)), "no threshold yet");
+
+        // A rollup threshold set before attaching is copied by anyone with syncRollupThreshold.
+        fresh.queueRollupThreshold(901, 9000);
+        vm.warp(block.timestamp + GOV_DELAY);
+        fresh.applyRollupThreshold(901);
+        vm.expectEmit(address(fresh));
+        emit VigilVerifier.BatchRootsAttached(address(unattached));
+        fresh.attachBatchRoots(unattached);
+        assertEq(uint256(unattached.rollupThresholdBps(901)), 0, "not copied yet");
+        vm.prank(address(0xbad));
+        fresh.syncRollupThreshold(901);
+        assertEq(uint256(unattached.rollupThresholdBps(901)), 9000, "copied");
+        (uint16 bps, bool any) = unattached.thresholds();
+        assertEq(uint256(bps), 6667);
+        assertTrue(any);
     }
 
     // ------------------------------------------------------------------ refusals
@@ -248,31 +317,31 @@ contract VigilVerifierBatchTest is VigilFixture {
 
     function test_isCertifiedInBatch() public {
         for (uint256 i; i < N; ++i) {
-            assertFalse(verifier.isCertifiedInBatch(cps[i], header.root, _proofOf(i)), "unrecorded root");
+            assertFalse(batchRoots.isCertifiedInBatch(cps[i], header.root, _proofOf(i)), "unrecorded root");
         }
         assertTrue(verifier.submitBatchCertificate(_batchCertificate(header, _all(), _none())));
         for (uint256 i; i < N; ++i) {
-            assertTrue(verifier.isCertifiedInBatch(cps[i], header.root, _proofOf(i)), "member");
+            assertTrue(batchRoots.isCertifiedInBatch(cps[i], header.root, _proofOf(i)), "member");
             // A batch certifies through the batch path only: no single record is written.
             assertFalse(verifier.isCertified(cps[i]));
         }
         // Wrong proofs: another leaf's proof, a flipped sibling, another index, one sibling short.
         InclusionProof memory p = _proofOf(5);
-        assertFalse(verifier.isCertifiedInBatch(cps[5], header.root, _proofOf(4)), "another leaf's proof");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[5], header.root, _proofOf(4)), "another leaf's proof");
         p.siblings[2] ^= bytes32(uint256(1));
-        assertFalse(verifier.isCertifiedInBatch(cps[5], header.root, p), "flipped sibling");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[5], header.root, p), "flipped sibling");
         p = _proofOf(5);
         p.index = 4;
-        assertFalse(verifier.isCertifiedInBatch(cps[5], header.root, p), "other index");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[5], header.root, p), "other index");
         p.index = 5 + 16; // same path bits, past leafCount
-        assertFalse(verifier.isCertifiedInBatch(cps[5], header.root, p), "index >= leafCount");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[5], header.root, p), "index >= leafCount");
         p = _proofOf(5);
         bytes32[] memory shorter = new bytes32[](p.siblings.length - 1);
         for (uint256 k; k < shorter.length; ++k) {
             shorter[k] = p.siblings[k];
         }
         p.siblings = shorter;
-        assertFalse(verifier.isCertifiedInBatch(cps[5], header.root, p), "one sibling short");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[5], header.root, p), "one sibling short");
         // Wrong checkpoints: each field changed in turn.
         for (uint256 f; f < 6; ++f) {
             Checkpoint memory cp = cps[3];
@@ -282,12 +351,12 @@ contract VigilVerifierBatchTest is VigilFixture {
             if (f == 3) cp.stateRoot ^= bytes32(uint256(1));
             if (f == 4) cp.daCommitment ^= bytes32(uint256(1));
             if (f == 5) cp.l1Block += 1;
-            assertFalse(verifier.isCertifiedInBatch(cp, header.root, _proofOf(3)), vm.toString(f));
+            assertFalse(batchRoots.isCertifiedInBatch(cp, header.root, _proofOf(3)), vm.toString(f));
         }
         // A valid proof against another (unrecorded) root.
         leaves[0] = keccak256("not a checkpoint");
         bytes32 otherRoot = BatchLib.computeRoot(leaves);
-        assertFalse(verifier.isCertifiedInBatch(cps[1], otherRoot, BatchTrees.proof(leaves, 1)), "unrecorded root");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[1], otherRoot, BatchTrees.proof(leaves, 1)), "unrecorded root");
     }
 
     /// @dev Thresholds apply at query time, per rollup: a batch that reached 75% certifies rollup 901's
@@ -301,18 +370,18 @@ contract VigilVerifierBatchTest is VigilFixture {
         _afterGovernanceDelay();
         verifier.applyRollupThreshold(902);
         verifier.applyRollupThreshold(901);
-        assertTrue(verifier.isCertifiedInBatch(cps[0], header.root, _proofOf(0)), "901 at exactly 75%");
-        assertFalse(verifier.isCertifiedInBatch(cps[N - 1], header.root, _proofOf(N - 1)), "902 wants 80%");
+        assertTrue(batchRoots.isCertifiedInBatch(cps[0], header.root, _proofOf(0)), "901 at exactly 75%");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[N - 1], header.root, _proofOf(N - 1)), "902 wants 80%");
         verifier.queueRollupThreshold(902, 0); // back to the default
         verifier.queueDefaultThreshold(7600);
         _afterGovernanceDelay();
         verifier.applyRollupThreshold(902);
-        assertTrue(verifier.isCertifiedInBatch(cps[N - 1], header.root, _proofOf(N - 1)), "902 on the default");
+        assertTrue(batchRoots.isCertifiedInBatch(cps[N - 1], header.root, _proofOf(N - 1)), "902 on the default");
         verifier.applyDefaultThreshold();
-        assertFalse(verifier.isCertifiedInBatch(cps[N - 1], header.root, _proofOf(N - 1)), "default now 76%");
-        assertTrue(verifier.isCertifiedInBatch(cps[0], header.root, _proofOf(0)), "901 keeps its own");
+        assertFalse(batchRoots.isCertifiedInBatch(cps[N - 1], header.root, _proofOf(N - 1)), "default now 76%");
+        assertTrue(batchRoots.isCertifiedInBatch(cps[0], header.root, _proofOf(0)), "901 keeps its own");
         // The recorded stake does not change with thresholds.
-        (uint256 s, uint256 t) = verifier.batchCertifiedStake(header.root);
+        (uint256 s, uint256 t) = batchRoots.batchCertifiedStake(header.root);
         assertEq(s, 3 * STAKE);
         assertEq(t, 4 * STAKE);
     }
@@ -323,7 +392,7 @@ contract VigilVerifierBatchTest is VigilFixture {
         assertTrue(verifier.submitCertificate(_certificate(cp, _all(), _none())));
         assertTrue(verifier.submitBatchCertificate(_batchCertificate(header, _all(), _none())));
         assertTrue(verifier.isCertified(cp));
-        assertTrue(verifier.isCertifiedInBatch(cp, header.root, _proofOf(2)));
+        assertTrue(batchRoots.isCertifiedInBatch(cp, header.root, _proofOf(2)));
         (uint256 s,) = verifier.certifiedStake(cp);
         assertEq(s, 4 * STAKE);
     }
@@ -345,15 +414,15 @@ contract VigilVerifierBatchTest is VigilFixture {
         assertTrue(verifier.submitBatchCertificate(BatchCertificate(h, "", sig)));
         for (uint256 i; i < n; ++i) {
             InclusionProof memory p = BatchTrees.proof(l, i);
-            assertTrue(verifier.isCertifiedInBatch(c[i], h.root, p), "member");
+            assertTrue(batchRoots.isCertifiedInBatch(c[i], h.root, p), "member");
             if (p.siblings.length == 0) continue;
             uint256 k = uint256(keccak256(abi.encode(seed, i))) % p.siblings.length;
             p.siblings[k] ^= bytes32(uint256(1) << (uint256(seed) % 256));
-            assertFalse(verifier.isCertifiedInBatch(c[i], h.root, p), "flipped sibling");
+            assertFalse(batchRoots.isCertifiedInBatch(c[i], h.root, p), "flipped sibling");
             p.siblings[k] ^= bytes32(uint256(1) << (uint256(seed) % 256));
             // forge-lint: disable-next-line(unsafe-typecast)
             p.index = uint32(i ^ (uint256(1) << k));
-            assertFalse(verifier.isCertifiedInBatch(c[i], h.root, p), "other index");
+            assertFalse(batchRoots.isCertifiedInBatch(c[i], h.root, p), "other index");
         }
     }
 }

@@ -167,6 +167,7 @@ fn runnable_config(dir: &Path, l1_rpc: &str) -> (PathBuf, PathBuf) {
             service_manager: a,
             verifier: a,
             slasher: a,
+            batch_roots: a,
             operator_set_id: 0,
         },
         params: VigilParams::default(),

@@ -88,6 +88,8 @@ interface Vm {
 
     // Environment
     function roll(uint256 newHeight) external;
+    /// @dev Marks every storage slot of `target` cold again (as a new transaction finds it).
+    function cool(address target) external;
     function warp(uint256 newTimestamp) external;
     function prank(address msgSender) external;
     function startPrank(address msgSender) external;

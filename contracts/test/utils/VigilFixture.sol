@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {VigilBatchRoots} from "../../src/VigilBatchRoots.sol";
 import {VigilRegistrar} from "../../src/VigilRegistrar.sol";
 import {VigilServiceManager} from "../../src/VigilServiceManager.sol";
 import {VigilSlasher} from "../../src/VigilSlasher.sol";
@@ -49,6 +50,7 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
     address internal strategy;
     VigilServiceManager internal sm;
     VigilVerifier internal verifier;
+    VigilBatchRoots internal batchRoots;
     VigilSlasher internal slasher;
 
     function _deployVigil() internal {
@@ -116,6 +118,8 @@ abstract contract VigilFixture is EigenLayerDeployer, VigilProxyDeployer {
         VigilRegistrar.StrategyParams[] memory params = new VigilRegistrar.StrategyParams[](1);
         params[0] = VigilRegistrar.StrategyParams(strategy, 1e18);
         verifier.setStrategies(params);
+        batchRoots = new VigilBatchRoots(address(verifier));
+        verifier.attachBatchRoots(batchRoots);
     }
 
     /// @dev The slasher's implementation, initialized to take {_slashWads} of {_strategies}.

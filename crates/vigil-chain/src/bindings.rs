@@ -90,6 +90,14 @@ pub mod vigil_verifier {
     );
 }
 pub use vigil_verifier::VigilVerifier;
+pub mod vigil_batch_roots {
+    alloy::sol!(
+        #[sol(rpc)]
+        VigilBatchRoots,
+        "artifacts/VigilBatchRoots.json"
+    );
+}
+pub use vigil_batch_roots::VigilBatchRoots;
 pub mod vigil_slasher {
     alloy::sol!(
         #[sol(rpc)]

@@ -15,8 +15,8 @@ use vigil_types::{Checkpoint, SigningDomain, pop_message};
 use crate::{
     EigenLayerCore, Error, Result,
     bindings::{
-        EmptyContract, ProxyAdmin, TransparentUpgradeableProxy, VigilServiceManager, VigilSlasher,
-        VigilVerifier, vigil_verifier,
+        EmptyContract, ProxyAdmin, TransparentUpgradeableProxy, VigilBatchRoots,
+        VigilServiceManager, VigilSlasher, VigilVerifier, vigil_verifier,
     },
     tx::send,
 };
@@ -46,6 +46,11 @@ pub struct VigilParams {
     /// parameters, veto configuration, slasher appointee) and the earliest time it can apply. A
     /// devnet may use a short delay, but changes still go through the timelock.
     pub governance_delay: u64,
+    /// Blocks per L1 range of a batch certificate (`VIGIL_BATCH_V1`): the batch of range `k`
+    /// holds every checkpoint whose `l1Block` is in `[k·E, (k+1)·E − 1]`. Off-chain only (the
+    /// verifier does not check it) but pinned here so that every operator cuts L1 the same way
+    /// and their batch signatures aggregate. 1: at most one batch per L1 block.
+    pub batch_l1_blocks: u64,
 }
 
 /// The governance delay of real networks: one day.
@@ -62,6 +67,7 @@ impl Default for VigilParams {
             veto_window: 0,
             metadata_uri: "https://vigil.invalid/metadata.json".to_owned(),
             governance_delay: DEFAULT_GOVERNANCE_DELAY,
+            batch_l1_blocks: 1,
         }
     }
 }
@@ -81,6 +87,11 @@ pub struct VigilContracts {
     pub verifier: Address,
     /// VigilSlasher.
     pub slasher: Address,
+    /// VigilBatchRoots: where batch roots are recorded and rollups check a checkpoint's
+    /// inclusion in a certified batch (not a proxy; `VigilVerifier.batchRoots()` names it too).
+    /// Zero in deployment files written before batch certificates.
+    #[serde(default)]
+    pub batch_roots: Address,
     /// Vigil's operator set id.
     pub operator_set_id: u32,
 }
@@ -280,6 +291,10 @@ pub async fn deploy_vigil<P: Provider + Clone>(
         }]),
     )
     .await?;
+    let batch_roots = VigilBatchRoots::deploy(provider.clone(), verifier_proxy)
+        .await
+        .map_err(err("deploy VigilBatchRoots"))?;
+    send("attach VigilBatchRoots", verifier.attachBatchRoots(*batch_roots.address())).await?;
 
     // The slasher's implementation reads its immutables from the (now initialized) verifier.
     let slasher_impl = VigilSlasher::deploy(provider.clone(), verifier_proxy)
@@ -339,6 +354,7 @@ pub async fn deploy_vigil<P: Provider + Clone>(
             service_manager,
             verifier: verifier_proxy,
             slasher: slasher_proxy,
+            batch_roots: *batch_roots.address(),
             operator_set_id: params.operator_set_id,
         },
         params: params.clone(),

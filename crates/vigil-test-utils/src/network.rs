@@ -214,6 +214,7 @@ pub fn domain_only_deployment(verifier: Address) -> Deployment {
             verifier,
             slasher: zero,
             proxy_admin: zero,
+            batch_roots: zero,
             operator_set_id: 0,
         },
         params: VigilParams::default(),

@@ -8,7 +8,7 @@ use alloy::{
 use vigil_chain::{
     CoreParams, Deployment, Deposit, RegistrationPlan, VigilParams, WAD, Waiting,
     bindings::{
-        ProxyAdmin, TestToken, VigilServiceManager, VigilSlasher, VigilVerifier,
+        ProxyAdmin, TestToken, VigilBatchRoots, VigilServiceManager, VigilSlasher, VigilVerifier,
         eigenlayer::{AllocationManager, IAllocationManagerTypes},
     },
     checkpoint_for_slasher, checkpoint_sol, deploy_core, deploy_vigil, non_signer_bytes,
@@ -132,6 +132,14 @@ fn revert_selector(err: &vigil_chain::Error) -> String {
 async fn register_certify_and_slash_on_real_eigenlayer() {
     let net = setup().await;
     let verifier = VigilVerifier::new(net.deployment.vigil.verifier, net.owner.clone());
+
+    // The deployment attached its batch roots: the verifier names them, they name the verifier,
+    // and they mirror the default threshold.
+    let roots = VigilBatchRoots::new(net.deployment.vigil.batch_roots, net.owner.clone());
+    assert_ne!(net.deployment.vigil.batch_roots, Address::ZERO);
+    assert_eq!(verifier.batchRoots().call().await.unwrap(), net.deployment.vigil.batch_roots);
+    assert_eq!(roots.verifier().call().await.unwrap(), net.deployment.vigil.verifier);
+    assert_eq!(roots.thresholds().call().await.unwrap().defaultBps, 6667);
 
     // The contract's digest is vigil-types' digest.
     let cp = checkpoint(&net, 1000, "block-1000").await;
