@@ -23,6 +23,7 @@ pub mod doctor;
 mod error;
 pub mod keys;
 pub mod metrics;
+pub mod ranges;
 pub mod registration;
 pub mod rpc;
 pub mod runner;

@@ -2,8 +2,10 @@
 //! checkpoint first.
 
 use vigil_crypto::SecretKey;
-use vigil_slashing_protection::{NotSafe, Safe, SlashingDatabase};
-use vigil_types::{Checkpoint, PublicKeyBytes, SignedCheckpoint, SigningDomain};
+use vigil_slashing_protection::{BatchSafe, NotSafe, Safe, SlashingDatabase};
+use vigil_types::{
+    Batch, Checkpoint, PublicKeyBytes, SignedBatch, SignedCheckpoint, SigningDomain,
+};
 
 /// Signs checkpoints of one domain with one key, consulting the slashing-protection database
 /// before every signature.
@@ -49,6 +51,26 @@ impl CheckpointSigner {
             SignedCheckpoint {
                 domain: self.domain,
                 checkpoint: *checkpoint,
+                pubkey: self.pubkey,
+                signature: signature.to_wire(self.compressed),
+            },
+        ))
+    }
+
+    /// Records every checkpoint of `batch` in the slashing-protection database (all or nothing,
+    /// one exclusive transaction, committed) and only then signs its header: signing a batch is
+    /// signing each of its checkpoints. A batch with any conflicting leaf comes back as `NotSafe`
+    /// (naming the leaf), is never signed, and leaves no record behind.
+    pub async fn sign_batch(&self, batch: &Batch) -> Result<(BatchSafe, SignedBatch), NotSafe> {
+        let safe =
+            self.db.check_and_insert_batch(&self.pubkey, &self.domain, batch.checkpoints()).await?;
+        let header = *batch.header();
+        let signature = self.key.sign(header.digest(&self.domain).as_slice());
+        Ok((
+            safe,
+            SignedBatch {
+                domain: self.domain,
+                header,
                 pubkey: self.pubkey,
                 signature: signature.to_wire(self.compressed),
             },

@@ -1,7 +1,12 @@
 //! The SQLite slashing-protection database.
 
 use std::{
-    borrow::Cow, collections::BTreeMap, future::Future, path::Path, pin::Pin, time::Duration,
+    borrow::Cow,
+    collections::{BTreeMap, HashMap, hash_map::Entry},
+    future::Future,
+    path::Path,
+    pin::Pin,
+    time::Duration,
 };
 
 use alloy_primitives::B256;
@@ -16,11 +21,11 @@ use sqlx::{
     },
 };
 use tracing::{debug, info, warn};
-use vigil_types::{Checkpoint, PublicKeyBytes, SigningDomain};
+use vigil_types::{Checkpoint, MAX_BATCH_LEAVES, PublicKeyBytes, SigningDomain};
 
 use crate::{
-    Error, Interchange, InterchangeCheckpoint, InterchangeKey, NotSafe, RecordedBlock, Result,
-    Safe, lock::LockFile, metrics,
+    BatchSafe, Error, Interchange, InterchangeCheckpoint, InterchangeKey, NotSafe, RecordedBlock,
+    Result, Safe, lock::LockFile, metrics,
 };
 
 /// The crate's migrations (`crates/vigil-slashing-protection/migrations/`), embedded in the
@@ -222,45 +227,84 @@ impl SlashingDatabase {
         domain: &SigningDomain,
         checkpoint: &Checkpoint,
     ) -> Result<Safe, NotSafe> {
-        let rollup_id = to_i64("rollupId", checkpoint.rollup_id)?;
-        let height = to_i64("height", checkpoint.height)?;
-        let attempted =
-            RecordedBlock { block_hash: checkpoint.block_hash, state_root: checkpoint.state_root };
-
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(Error::from)?;
-        let Some(key_id) = key_id(&mut tx, pubkey).await? else {
-            return Err(NotSafe::UnregisteredKey { pubkey: *pubkey });
-        };
-        let domain_id = domain_id(&mut tx, domain, true)
-            .await?
-            .ok_or(Error::CorruptRow { what: "domain id" })?;
-        let slot = Slot { key_id, domain_id, rollup_id };
-
-        let recorded = blocks_at(&mut tx, slot, height).await?;
-        if let Some(existing) = recorded.iter().find(|b| **b != attempted) {
-            return Err(NotSafe::Conflict {
-                rollup_id: checkpoint.rollup_id,
-                height: checkpoint.height,
-                existing: *existing,
-                attempted,
-            });
-        }
-        if !recorded.is_empty() {
-            tx.commit().await.map_err(Error::from)?;
-            return Ok(Safe::SameBlock);
-        }
-        if let Some(mark) = low_water_mark(&mut tx, slot).await?
-            && checkpoint.height <= mark
-        {
-            return Err(NotSafe::BelowLowWaterMark {
-                rollup_id: checkpoint.rollup_id,
-                height: checkpoint.height,
-                low_water_mark: mark,
-            });
-        }
-        insert_record(&mut tx, slot, height, &attempted).await?;
+        let signer = Signer::resolve(&mut tx, pubkey, domain).await?;
+        let safe = check_and_record(&mut tx, signer, checkpoint).await?;
         tx.commit().await.map_err(Error::from)?;
-        Ok(Safe::Valid)
+        Ok(safe)
+    }
+
+    /// Decides whether `pubkey` may sign a batch (`VIGIL_BATCH_V1`) whose leaves are `leaves`
+    /// in `domain` and, if it may, records every leaf. Signing a batch header is signing each of
+    /// its leaves, so the batch is safe only if every leaf is.
+    ///
+    /// All or nothing, in one `BEGIN IMMEDIATE` transaction, like
+    /// [`check_and_insert`](Self::check_and_insert): **sign only after this returns `Ok`**, and
+    /// nothing is written unless it does. In order:
+    /// 1. no leaves → [`NotSafe::EmptyBatch`]; more than [`MAX_BATCH_LEAVES`] →
+    ///    [`NotSafe::BatchTooLarge`];
+    /// 2. two leaves with one `(rollupId, height)` and different blocks →
+    ///    [`NotSafe::BatchSelfConflict`] (the batch alone would be evidence against its signer);
+    /// 3. an unregistered key → [`NotSafe::UnregisteredKey`];
+    /// 4. each leaf, in slice order, goes through exactly the rule of
+    ///    [`check_and_insert`](Self::check_and_insert) (the same code); the first leaf refused
+    ///    refuses the batch with its own [`NotSafe::Conflict`] or
+    ///    [`NotSafe::BelowLowWaterMark`], which name its `rollupId` and height, and the
+    ///    transaction is rolled back, so no leaf of the batch is recorded.
+    ///
+    /// Leaves already recorded with the same block (an overlapping batch, a re-derived batch
+    /// after an L1 reorg, a leaf signed alone before) are [`Safe::SameBlock`] leaves; a leaf
+    /// repeated within the batch counts as recorded by its first copy. The leaves' order is not
+    /// checked here (the tree's pinned order is [`vigil_types::Batch`]'s concern).
+    ///
+    /// Every outcome bumps `vigil_operator_protection_batch_decisions_total{outcome}` (see
+    /// [`register_batch_metrics`](crate::register_batch_metrics)).
+    pub async fn check_and_insert_batch(
+        &self,
+        pubkey: &PublicKeyBytes,
+        domain: &SigningDomain,
+        leaves: &[Checkpoint],
+    ) -> Result<BatchSafe, NotSafe> {
+        let outcome = self.decide_batch(pubkey, domain, leaves).await;
+        let label = match &outcome {
+            Ok(safe) => safe.outcome_label(),
+            Err(not_safe) => not_safe.outcome_label(),
+        };
+        metrics::count_batch_decision(label);
+        match &outcome {
+            Ok(safe) => debug!(
+                target: "protection",
+                key = %pubkey, leaves = leaves.len(), inserted = safe.inserted,
+                same_block = safe.same_block, outcome = label, "batch safe to sign"
+            ),
+            Err(reason) => warn!(
+                target: "protection",
+                key = %pubkey, leaves = leaves.len(), outcome = label, %reason,
+                "refused to sign batch"
+            ),
+        }
+        outcome
+    }
+
+    async fn decide_batch(
+        &self,
+        pubkey: &PublicKeyBytes,
+        domain: &SigningDomain,
+        leaves: &[Checkpoint],
+    ) -> Result<BatchSafe, NotSafe> {
+        check_batch_shape(leaves)?;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(Error::from)?;
+        let signer = Signer::resolve(&mut tx, pubkey, domain).await?;
+        let mut safe = BatchSafe::default();
+        for leaf in leaves {
+            // A refusal returns here and drops `tx`, which rolls back every leaf before it.
+            match check_and_record(&mut tx, signer, leaf).await? {
+                Safe::Valid => safe.inserted = safe.inserted.saturating_add(1),
+                Safe::SameBlock => safe.same_block = safe.same_block.saturating_add(1),
+            }
+        }
+        tx.commit().await.map_err(Error::from)?;
+        Ok(safe)
     }
 
     /// Every block recorded for `(pubkey, domain, rollup_id, height)`, sorted.
@@ -483,6 +527,105 @@ impl Slot {
     fn bind<'q, Q: Bind<'q>>(self, query: Q) -> Q {
         query.bind_i64(self.key_id).bind_i64(self.domain_id).bind_i64(self.rollup_id)
     }
+}
+
+/// The signer of a decision, resolved inside its transaction: a registered key and its domain
+/// (created on first use, rolled back with a refusal).
+#[derive(Clone, Copy, Debug)]
+struct Signer {
+    key_id: i64,
+    domain_id: i64,
+}
+
+impl Signer {
+    async fn resolve(
+        conn: &mut SqliteConnection,
+        pubkey: &PublicKeyBytes,
+        domain: &SigningDomain,
+    ) -> Result<Self, NotSafe> {
+        let Some(key_id) = key_id(conn, pubkey).await? else {
+            return Err(NotSafe::UnregisteredKey { pubkey: *pubkey });
+        };
+        let domain_id =
+            domain_id(conn, domain, true).await?.ok_or(Error::CorruptRow { what: "domain id" })?;
+        Ok(Self { key_id, domain_id })
+    }
+
+    const fn slot(self, rollup_id: i64) -> Slot {
+        Slot { key_id: self.key_id, domain_id: self.domain_id, rollup_id }
+    }
+}
+
+/// The conflict rule for one checkpoint ([`SlashingDatabase::check_and_insert`]'s steps 1 to 4),
+/// inside the caller's `BEGIN IMMEDIATE` transaction: writes the record if it is new. Single
+/// checkpoints and every leaf of a batch go through this one function; the caller commits only
+/// if everything it checked in the transaction is safe.
+async fn check_and_record(
+    conn: &mut SqliteConnection,
+    signer: Signer,
+    checkpoint: &Checkpoint,
+) -> Result<Safe, NotSafe> {
+    let rollup_id = to_i64("rollupId", checkpoint.rollup_id)?;
+    let height = to_i64("height", checkpoint.height)?;
+    let attempted = RecordedBlock::from(checkpoint);
+    let slot = signer.slot(rollup_id);
+
+    let recorded = blocks_at(conn, slot, height).await?;
+    if let Some(existing) = recorded.iter().find(|b| **b != attempted) {
+        return Err(NotSafe::Conflict {
+            rollup_id: checkpoint.rollup_id,
+            height: checkpoint.height,
+            existing: *existing,
+            attempted,
+        });
+    }
+    if !recorded.is_empty() {
+        return Ok(Safe::SameBlock);
+    }
+    if let Some(mark) = low_water_mark(conn, slot).await?
+        && checkpoint.height <= mark
+    {
+        return Err(NotSafe::BelowLowWaterMark {
+            rollup_id: checkpoint.rollup_id,
+            height: checkpoint.height,
+            low_water_mark: mark,
+        });
+    }
+    insert_record(conn, slot, height, &attempted).await?;
+    Ok(Safe::Valid)
+}
+
+/// What a batch must satisfy before the database is touched: at least one leaf, at most
+/// [`MAX_BATCH_LEAVES`], and no two different blocks at one `(rollupId, height)`.
+// `NotSafe` is as large as the single-checkpoint `Conflict` it always carried; the async
+// deciders return it too, and this runs once per batch.
+#[expect(clippy::result_large_err)]
+fn check_batch_shape(leaves: &[Checkpoint]) -> Result<(), NotSafe> {
+    if leaves.is_empty() {
+        return Err(NotSafe::EmptyBatch);
+    }
+    if u32::try_from(leaves.len()).map_or(true, |n| n > MAX_BATCH_LEAVES) {
+        return Err(NotSafe::BatchTooLarge { count: leaves.len(), max: MAX_BATCH_LEAVES });
+    }
+    let mut seen: HashMap<(u64, u64), RecordedBlock> = HashMap::with_capacity(leaves.len());
+    for leaf in leaves {
+        let block = RecordedBlock::from(leaf);
+        match seen.entry((leaf.rollup_id, leaf.height)) {
+            Entry::Occupied(first) if *first.get() != block => {
+                return Err(NotSafe::BatchSelfConflict {
+                    rollup_id: leaf.rollup_id,
+                    height: leaf.height,
+                    first: *first.get(),
+                    second: block,
+                });
+            }
+            Entry::Occupied(_) => {}
+            Entry::Vacant(slot) => {
+                slot.insert(block);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// sqlx's [`Query`] and [`QueryAs`] each have `bind`, but no trait in common.

@@ -1,7 +1,8 @@
-//! The outcome of a signing check: [`Safe`] to sign, or [`NotSafe`] with a typed reason.
+//! The outcome of a signing check: [`Safe`] (or [`BatchSafe`]) to sign, or [`NotSafe`] with a
+//! typed reason.
 
 use alloy_primitives::B256;
-use vigil_types::PublicKeyBytes;
+use vigil_types::{Checkpoint, PublicKeyBytes};
 
 use crate::Error;
 
@@ -12,6 +13,12 @@ pub struct RecordedBlock {
     pub block_hash: B256,
     /// L2 state root.
     pub state_root: B256,
+}
+
+impl From<&Checkpoint> for RecordedBlock {
+    fn from(checkpoint: &Checkpoint) -> Self {
+        Self { block_hash: checkpoint.block_hash, state_root: checkpoint.state_root }
+    }
 }
 
 /// The checkpoint may be signed. Returned only once the record is durably committed.
@@ -25,7 +32,19 @@ pub enum Safe {
     SameBlock,
 }
 
-/// The checkpoint must not be signed.
+/// The batch may be signed: every leaf is recorded. Returned only once the records are durably
+/// committed. `inserted + same_block` is the number of leaves.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[must_use = "sign only on `BatchSafe`, and only after it is returned"]
+pub struct BatchSafe {
+    /// Leaves recorded by this decision (each one a [`Safe::Valid`]).
+    pub inserted: usize,
+    /// Leaves whose block was already recorded at their height, before this decision or by an
+    /// identical earlier leaf of the same batch (each one a [`Safe::SameBlock`]).
+    pub same_block: usize,
+}
+
+/// The checkpoint (or batch) must not be signed.
 #[derive(Debug, thiserror::Error)]
 pub enum NotSafe {
     /// The key was never registered with [`SlashingDatabase::register_key`](crate::SlashingDatabase::register_key).
@@ -63,6 +82,33 @@ pub enum NotSafe {
         /// The effective low-water mark.
         low_water_mark: u64,
     },
+    /// A batch with no leaves: there is nothing to sign.
+    #[error("a batch needs at least one leaf")]
+    EmptyBatch,
+    /// A batch with more leaves than the format allows; nothing was checked or recorded.
+    #[error("a batch of {count} leaves exceeds the limit of {max}")]
+    BatchTooLarge {
+        /// How many leaves were given.
+        count: usize,
+        /// [`vigil_types::MAX_BATCH_LEAVES`].
+        max: u32,
+    },
+    /// Two leaves of one batch are different blocks at the same `(rollupId, height)`: the batch
+    /// alone would be evidence of an offence. Nothing was recorded.
+    #[error(
+        "batch holds two blocks at rollup {rollup_id} height {height}: block {:?} state root {:?} and block {:?} state root {:?}",
+        first.block_hash, first.state_root, second.block_hash, second.state_root
+    )]
+    BatchSelfConflict {
+        /// The rollup.
+        rollup_id: u64,
+        /// The height.
+        height: u64,
+        /// The block of the first leaf at that height, in slice order.
+        first: RecordedBlock,
+        /// A later leaf's different block at that height.
+        second: RecordedBlock,
+    },
     /// The database failed; nothing was recorded, so nothing may be signed.
     #[error(transparent)]
     Db(#[from] Error),
@@ -75,6 +121,9 @@ impl NotSafe {
             Self::UnregisteredKey { .. } => crate::metrics::UNREGISTERED_KEY,
             Self::Conflict { .. } => crate::metrics::CONFLICT,
             Self::BelowLowWaterMark { .. } => crate::metrics::BELOW_LOW_WATER,
+            Self::EmptyBatch => crate::metrics::EMPTY_BATCH,
+            Self::BatchTooLarge { .. } => crate::metrics::BATCH_TOO_LARGE,
+            Self::BatchSelfConflict { .. } => crate::metrics::SELF_CONFLICT,
             Self::Db(_) => crate::metrics::ERROR,
         }
     }
@@ -87,5 +136,13 @@ impl Safe {
             Self::Valid => crate::metrics::VALID,
             Self::SameBlock => crate::metrics::SAME_BLOCK,
         }
+    }
+}
+
+impl BatchSafe {
+    /// The `outcome` label this decision is counted under: `valid` if any leaf was new,
+    /// `same_block` if the whole batch was already recorded.
+    pub(crate) fn outcome_label(&self) -> &'static str {
+        if self.inserted > 0 { crate::metrics::VALID } else { crate::metrics::SAME_BLOCK }
     }
 }

@@ -8,6 +8,16 @@
 //! again is [`Safe::SameBlock`] (even with another `daCommitment` or `l1Block`, which never
 //! decide a conflict); another block at the same height is [`NotSafe::Conflict`].
 //!
+//! - **Batches.** Signing a `VIGIL_BATCH_V1` header signs every checkpoint (leaf) its root
+//!   commits to, so [`SlashingDatabase::check_and_insert_batch`] decides for all the leaves at
+//!   once, in one transaction: every leaf goes through exactly the single-checkpoint rule (the
+//!   same code), and the batch is [`BatchSafe`] only if every leaf is safe. The first leaf
+//!   refused refuses the whole batch with its own [`NotSafe::Conflict`] or
+//!   [`NotSafe::BelowLowWaterMark`] and nothing is recorded; a batch holding two blocks at one
+//!   `(rollupId, height)` is [`NotSafe::BatchSelfConflict`], an empty one
+//!   [`NotSafe::EmptyBatch`], one above `MAX_BATCH_LEAVES` [`NotSafe::BatchTooLarge`]. Leaves
+//!   already recorded with the same block (overlapping batches, a batch re-derived after an L1
+//!   reorg, leaves first signed alone) are fine: [`BatchSafe`] counts them as `same_block`.
 //! - **Low-water marks.** After an import, heights at or below the lowest imported height for a
 //!   (key, rollup) are refused unless they repeat a recorded block (EIP-3076's rule for a
 //!   database that keeps every record). [`SlashingDatabase::prune_below`] forgets old records
@@ -34,7 +44,11 @@
 //!   merges (refusing another domain), [`SlashingDatabase::export_interchange`] exports.
 //! - **Metrics.** Every decision bumps `vigil_operator_protection_decisions_total{outcome}`
 //!   (`valid`, `same_block`, `conflict`, `below_low_water`, `unregistered_key`, `error`);
-//!   export it with [`register_metrics`].
+//!   export it with [`register_metrics`]. Every batch decision bumps
+//!   `vigil_operator_protection_batch_decisions_total{outcome}` once (not once per leaf): the
+//!   same labels (`valid` if any leaf was new, `same_block` if none was, `conflict` and
+//!   `below_low_water` for the first leaf refused) plus `self_conflict`, `empty_batch` and
+//!   `too_many_leaves`; export it with [`register_batch_metrics`].
 //!
 //! Integers are stored as SQLite's signed 64-bit integers; rollup ids, heights and chain ids
 //! above `i64::MAX` are refused with [`Error::IntegerOutOfRange`].
@@ -52,10 +66,13 @@ mod lock;
 mod metrics;
 
 pub use database::{ImportSummary, SlashingDatabase, migrations};
-pub use decision::{NotSafe, RecordedBlock, Safe};
+pub use decision::{BatchSafe, NotSafe, RecordedBlock, Safe};
 pub use error::{Error, Result};
 pub use interchange::{
     INTERCHANGE_FORMAT_VERSION, Interchange, InterchangeCheckpoint, InterchangeKey,
     InterchangeMetadata,
 };
-pub use metrics::{DECISION_OUTCOMES, DECISIONS_TOTAL_NAME, decisions_total, register_metrics};
+pub use metrics::{
+    BATCH_DECISION_OUTCOMES, BATCH_DECISIONS_TOTAL_NAME, DECISION_OUTCOMES, DECISIONS_TOTAL_NAME,
+    batch_decisions_total, decisions_total, register_batch_metrics, register_metrics,
+};

@@ -6,6 +6,7 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod api;
+mod batch_signing;
 mod cli;
 mod crash;
 mod doctor;

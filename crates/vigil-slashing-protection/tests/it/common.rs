@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use vigil_slashing_protection::{NotSafe, Safe, SlashingDatabase};
+use vigil_slashing_protection::{BatchSafe, NotSafe, Safe, SlashingDatabase};
 use vigil_types::{Address, B256, Checkpoint, PublicKeyBytes, SigningDomain};
 
 /// A test key: 96 bytes, distinct per `i`.
@@ -69,6 +69,9 @@ pub enum Outcome {
     Conflict,
     BelowLowWater,
     Unregistered,
+    SelfConflict,
+    EmptyBatch,
+    BatchTooLarge,
     Db,
 }
 
@@ -76,10 +79,43 @@ pub fn outcome(result: &Result<Safe, NotSafe>) -> Outcome {
     match result {
         Ok(Safe::Valid) => Outcome::Valid,
         Ok(Safe::SameBlock) => Outcome::SameBlock,
-        Err(NotSafe::Conflict { .. }) => Outcome::Conflict,
-        Err(NotSafe::BelowLowWaterMark { .. }) => Outcome::BelowLowWater,
-        Err(NotSafe::UnregisteredKey { .. }) => Outcome::Unregistered,
-        Err(NotSafe::Db(_)) => Outcome::Db,
+        Err(e) => refusal(e),
+    }
+}
+
+/// The `outcome` label an outcome is counted under.
+pub fn label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Valid => "valid",
+        Outcome::SameBlock => "same_block",
+        Outcome::Conflict => "conflict",
+        Outcome::BelowLowWater => "below_low_water",
+        Outcome::Unregistered => "unregistered_key",
+        Outcome::SelfConflict => "self_conflict",
+        Outcome::EmptyBatch => "empty_batch",
+        Outcome::BatchTooLarge => "too_many_leaves",
+        Outcome::Db => "error",
+    }
+}
+
+/// A batch decision as the single decision it amounts to: `Valid` if any leaf was new.
+pub fn batch_outcome(result: &Result<BatchSafe, NotSafe>) -> Outcome {
+    match result {
+        Ok(safe) if safe.inserted > 0 => Outcome::Valid,
+        Ok(_) => Outcome::SameBlock,
+        Err(e) => refusal(e),
+    }
+}
+
+fn refusal(not_safe: &NotSafe) -> Outcome {
+    match not_safe {
+        NotSafe::Conflict { .. } => Outcome::Conflict,
+        NotSafe::BelowLowWaterMark { .. } => Outcome::BelowLowWater,
+        NotSafe::UnregisteredKey { .. } => Outcome::Unregistered,
+        NotSafe::BatchSelfConflict { .. } => Outcome::SelfConflict,
+        NotSafe::EmptyBatch => Outcome::EmptyBatch,
+        NotSafe::BatchTooLarge { .. } => Outcome::BatchTooLarge,
+        NotSafe::Db(_) => Outcome::Db,
     }
 }
 

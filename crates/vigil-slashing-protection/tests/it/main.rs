@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 #![allow(missing_docs, unreachable_pub)]
 
+mod batch;
 mod common;
 mod eip3076;
 mod interchange;

@@ -16,6 +16,8 @@ enum Op {
     Prune { domain: u8, rollup: u64, height: u64 },
     /// Import one record for (key, rollup) at `height` with `content`.
     Import { key: u8, rollup: u64, height: u64, content: u8 },
+    /// Sign a batch with (key, domain) whose leaves are `(rollup, height, content)`.
+    SignBatch { key: u8, domain: u8, leaves: Vec<(u64, u64, u8)> },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -25,6 +27,8 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (0u8..2, 0u64..2, 0u64..12).prop_map(|(domain, rollup, height)| Op::Prune { domain, rollup, height }),
         1 => (0u8..2, 0u64..2, 0u64..12, 0u8..3)
             .prop_map(|(key, rollup, height, content)| Op::Import { key, rollup, height, content }),
+        3 => (0u8..3, 0u8..2, proptest::collection::vec((0u64..2, 0u64..12, 0u8..3), 0..6))
+            .prop_map(|(key, domain, leaves)| Op::SignBatch { key, domain, leaves }),
     ]
 }
 
@@ -64,6 +68,43 @@ impl Oracle {
         }
         recorded.insert(c);
         Outcome::Valid
+    }
+
+    /// A batch: checked as a whole, then every leaf by [`Oracle::sign`] on a copy that is kept
+    /// only if no leaf is refused. `Ok((inserted, same_block))`.
+    fn sign_batch(
+        &mut self,
+        k: u8,
+        d: u8,
+        leaves: &[(u64, u64, u8)],
+    ) -> Result<(usize, usize), Outcome> {
+        if leaves.is_empty() {
+            return Err(Outcome::EmptyBatch);
+        }
+        for (i, &(r, h, c)) in leaves.iter().enumerate() {
+            if leaves[..i]
+                .iter()
+                .any(|&(rr, hh, cc)| (rr, hh) == (r, h) && content(cc) != content(c))
+            {
+                return Err(Outcome::SelfConflict);
+            }
+        }
+        if !self.registered.contains(&k) {
+            return Err(Outcome::Unregistered);
+        }
+        let saved = self.records.clone();
+        let (mut inserted, mut same_block) = (0, 0);
+        for &(r, h, c) in leaves {
+            match self.sign(k, d, r, h, c) {
+                Outcome::Valid => inserted += 1,
+                Outcome::SameBlock => same_block += 1,
+                refused => {
+                    self.records = saved;
+                    return Err(refused);
+                }
+            }
+        }
+        Ok((inserted, same_block))
     }
 
     fn prune(&mut self, d: u8, r: u64, below: u64) {
@@ -128,6 +169,21 @@ proptest! {
                         checkpoint.l1_block = u64::from(da);
                         let got = outcome(&db.check_and_insert(&key(k), &domain(d), &checkpoint).await);
                         let want = oracle.sign(k, d, rollup, height, c);
+                        assert_eq!(got, want, "op {i}: {op:?}");
+                    }
+                    Op::SignBatch { key: k, domain: d, ref leaves } => {
+                        let checkpoints: Vec<_> = leaves
+                            .iter()
+                            .map(|&(rollup, height, c)| {
+                                let (block_hash, state_root) = content(c);
+                                cp(rollup, height, block_hash, state_root)
+                            })
+                            .collect();
+                        let got = match db.check_and_insert_batch(&key(k), &domain(d), &checkpoints).await {
+                            Ok(safe) => Ok((safe.inserted, safe.same_block)),
+                            Err(e) => Err(outcome(&Err(e))),
+                        };
+                        let want = oracle.sign_batch(k, d, leaves);
                         assert_eq!(got, want, "op {i}: {op:?}");
                     }
                     Op::Prune { domain: d, rollup, height } => {

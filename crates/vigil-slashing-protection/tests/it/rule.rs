@@ -3,7 +3,7 @@
 use vigil_slashing_protection::{NotSafe, RecordedBlock, decisions_total};
 use vigil_types::{B256, Checkpoint};
 
-use crate::common::{Outcome, cp, domain, fresh, key, outcome};
+use crate::common::{Outcome, cp, domain, fresh, key, label, outcome};
 
 #[tokio::test]
 async fn conflict_rule_table() {
@@ -106,17 +106,6 @@ async fn conflict_rule_table() {
             other => *other,
         };
         assert_eq!(outcome(&again), expected_again, "{name}: repeated");
-    }
-}
-
-fn label(outcome: Outcome) -> &'static str {
-    match outcome {
-        Outcome::Valid => "valid",
-        Outcome::SameBlock => "same_block",
-        Outcome::Conflict => "conflict",
-        Outcome::BelowLowWater => "below_low_water",
-        Outcome::Unregistered => "unregistered_key",
-        Outcome::Db => "error",
     }
 }
 
