@@ -52,6 +52,12 @@ pub struct NodeConfig {
     /// Send signatures compressed (48 bytes) instead of uncompressed (96 bytes, the default:
     /// it saves the aggregator a square root per signature).
     pub compressed_signatures: bool,
+    /// Also sign one batch (`VIGIL_BATCH_V1`) per L1 range of the deployment's `batchL1Blocks`
+    /// blocks, over every checkpoint of the followed rollups whose `l1Block` lies in it, and
+    /// deliver it to the aggregators (`POST /v1/batches/signatures`). Checkpoints are still
+    /// signed alone too (the fallback for a range whose batch cannot reach quorum). Off until
+    /// aggregators take batch signatures.
+    pub sign_batches: bool,
     /// How often to read the operator's stake and slashing status from the chain (metrics
     /// `eigen_registered_stakes` and `vigil_operator_slashed`), in milliseconds.
     pub status_interval_ms: u64,
@@ -106,6 +112,7 @@ impl Default for NodeConfig {
             scan_lookback_blocks: 64,
             rpc_timeout_ms: 10_000,
             compressed_signatures: false,
+            sign_batches: false,
             status_interval_ms: 60_000,
             api_address: "127.0.0.1:7710".to_owned(),
             metrics_address: "127.0.0.1:7711".to_owned(),

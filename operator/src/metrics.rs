@@ -32,6 +32,10 @@ pub const DA_REFUSALS_TOTAL: &str = "vigil_operator_da_refusals_total";
 /// `vigil_operator_l1_reorgs_total`: counter by `rollup`, `depth` (`within_window`: rewound to
 /// a remembered block; `beyond_window`: every remembered block was orphaned).
 pub const L1_REORGS_TOTAL: &str = "vigil_operator_l1_reorgs_total";
+/// `vigil_operator_batches_total`: counter by `result` (`signed`: a closed L1 range's batch was
+/// signed; `refused`: slashing protection refused it; `unbatched`: a checkpoint could not join its
+/// range, which had closed, e.g. after an L1 reorg deeper than the kept window).
+pub const BATCHES_TOTAL: &str = "vigil_operator_batches_total";
 /// `vigil_operator_submission_seconds`: histogram by `aggregator`.
 pub const SUBMISSION_SECONDS: &str = "vigil_operator_submission_seconds";
 /// `vigil_operator_submissions_total`: counter by `aggregator`, `result`.
@@ -43,7 +47,7 @@ pub const SLASHED: &str = "vigil_operator_slashed";
 
 /// Every metric this module defines. Dashboards and alerts may query only these (plus
 /// [`vigil_slashing_protection::DECISIONS_TOTAL_NAME`], which [`registry`] also exports).
-pub const METRIC_NAMES: [&str; 14] = [
+pub const METRIC_NAMES: [&str; 15] = [
     PERFORMANCE_SCORE,
     RPC_REQUEST_DURATION_SECONDS,
     RPC_REQUESTS_TOTAL,
@@ -54,11 +58,37 @@ pub const METRIC_NAMES: [&str; 14] = [
     DA_CHECKS_TOTAL,
     DA_REFUSALS_TOTAL,
     L1_REORGS_TOTAL,
+    BATCHES_TOTAL,
     SUBMISSION_SECONDS,
     SUBMISSIONS_TOTAL,
     LAST_SIGNED_HEIGHT,
     SLASHED,
 ];
+
+/// What became of a batch (`result` label of [`BATCHES_TOTAL`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BatchResult {
+    /// A closed range's batch was signed.
+    Signed,
+    /// Slashing protection refused a batch.
+    Refused,
+    /// A checkpoint could not join its range's batch.
+    Unbatched,
+}
+
+impl BatchResult {
+    /// Every value, for exporting each at zero.
+    pub const ALL: [Self; 3] = [Self::Signed, Self::Refused, Self::Unbatched];
+
+    /// The label value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Signed => "signed",
+            Self::Refused => "refused",
+            Self::Unbatched => "unbatched",
+        }
+    }
+}
 
 /// Why the operator declined to sign a checkpoint it observed (`reason` label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,6 +212,7 @@ struct Metrics {
     da_checks_total: IntCounterVec,
     da_refusals_total: IntCounterVec,
     l1_reorgs_total: IntCounterVec,
+    batches_total: IntCounterVec,
     submission_seconds: HistogramVec,
     submissions_total: IntCounterVec,
     last_signed_height: IntGaugeVec,
@@ -245,6 +276,12 @@ impl Metrics {
                  (within_window or beyond_window of the remembered blocks)",
                 &["rollup", "depth"],
             ),
+            batches_total: metrics::counter_vec(
+                BATCHES_TOTAL,
+                "Batches (VIGIL_BATCH_V1) of closed L1 ranges, by result (signed, refused by \
+                 slashing protection, or a checkpoint that could not join its range: unbatched)",
+                &["result"],
+            ),
             submission_seconds: metrics::histogram_vec(
                 SUBMISSION_SECONDS,
                 "Time to submit one signature to an aggregator, in seconds",
@@ -272,6 +309,9 @@ impl Metrics {
 /// Created (and registered in the process's one registry, [`registry`]) on first use.
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| {
     if let Err(e) = vigil_slashing_protection::register_metrics(metrics::registry()) {
+        tracing::error!(target: "node::metrics", error = %e, "registering protection metrics");
+    }
+    if let Err(e) = vigil_slashing_protection::register_batch_metrics(metrics::registry()) {
         tracing::error!(target: "node::metrics", error = %e, "registering protection metrics");
     }
     Metrics::new()
@@ -369,6 +409,20 @@ pub fn record_l1_reorg(rollup: u64, depth: ReorgDepth) {
     });
 }
 
+/// Counts what became of a batch.
+pub fn record_batch(result: BatchResult) {
+    with(|m| m.batches_total.with_label_values(&[result.as_str()]).inc());
+}
+
+/// Exports every batch result at zero (a node signing batches).
+pub fn init_batches() {
+    with(|m| {
+        for r in BatchResult::ALL {
+            m.batches_total.with_label_values(&[r.as_str()]).inc_by(0);
+        }
+    });
+}
+
 /// Counts a checkpoint read from the operator's L2 node for `rollup` (its chain id).
 pub fn record_observed(rollup: u64) {
     with(|m| m.checkpoints_observed_total.with_label_values(&[&rollup.to_string()]).inc());
@@ -427,6 +481,7 @@ mod tests {
         record_submission("a", SubmissionResult::Accepted, Duration::from_millis(1));
         record_signed(78, 1);
         set_performance_score(100);
+        init_batches();
         let text = encode();
         for name in METRIC_NAMES.iter().chain([&vigil_slashing_protection::DECISIONS_TOTAL_NAME]) {
             assert!(text.contains(&format!("# TYPE {name} ")), "{name} missing from:\n{text}");

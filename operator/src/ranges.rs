@@ -119,8 +119,10 @@ pub struct RangeAssembler {
 }
 
 impl RangeAssembler {
-    /// An assembler for `rollups`, each starting its scan at `start_l1` (nothing below it is
-    /// batched); closed ranges are kept `keep_ranges` ranges back for rewinds.
+    /// An assembler for `rollups`, each starting its scan at `start_l1`; closed ranges are kept
+    /// `keep_ranges` ranges back for rewinds. Nothing below `start_l1` is batched, nor the range
+    /// holding it unless `start_l1` is its first block: a node that starts mid-range did not scan
+    /// all of it, and its root would not be the one other operators sign.
     pub fn new(
         ranges: L1Ranges,
         rollups: impl IntoIterator<Item = u64>,
@@ -136,7 +138,9 @@ impl RangeAssembler {
             keep_ranges,
             progress,
             held: BTreeMap::new(),
-            closed_below: ranges.index_of(start_l1),
+            closed_below: ranges
+                .index_of(start_l1)
+                .saturating_add(u64::from(!start_l1.is_multiple_of(ranges.size()))),
         }
     }
 
@@ -293,6 +297,20 @@ mod tests {
             a.add(cp(1, 11, 103)),
             Err(RangeError::RangeClosed { rollup_id: 1, height: 11, range: 25 })
         );
+    }
+
+    #[test]
+    fn a_start_mid_range_skips_that_range() {
+        let mut a = RangeAssembler::new(L1Ranges::new(4).unwrap(), [1], 102, 8);
+        assert_eq!(
+            a.add(cp(1, 1, 103)),
+            Err(RangeError::RangeClosed { rollup_id: 1, height: 1, range: 25 })
+        );
+        a.add(cp(1, 2, 104)).unwrap();
+        a.progress(1, 108, None);
+        let closed = a.close_ready().unwrap();
+        assert_eq!(closed.len(), 1);
+        assert_eq!(closed[0].index, 26);
     }
 
     #[test]

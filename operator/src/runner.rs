@@ -23,7 +23,8 @@ use crate::{
     Error, OperatorConfig, Result,
     api::{NodeState, ServiceStatus},
     keys::NodeKeys,
-    metrics::{self, DaCheckResult, RefusalReason, ReorgDepth, SubmissionResult},
+    metrics::{self, BatchResult, DaCheckResult, RefusalReason, ReorgDepth, SubmissionResult},
+    ranges::{ClosedRange, L1Ranges, RangeAssembler},
     rpc::provider_with_fallbacks,
     signer::CheckpointSigner,
     submit::{Delivery, Submitter},
@@ -127,6 +128,17 @@ pub async fn run(
             done: HashSet::new(),
         });
     }
+    let mut batches = if config.node.sign_batches {
+        let ranges = L1Ranges::new(deployment.params.batch_l1_blocks).ok_or_else(|| {
+            Error::Config("the deployment's batchL1Blocks is 0: batches cannot be cut".to_owned())
+        })?;
+        metrics::init_batches();
+        let keep = (REORG_WINDOW as u64).div_ceil(ranges.size()).saturating_add(1);
+        tracing::info!(target: "vigil::node", batch_l1_blocks = ranges.size(), "signing one batch per L1 range too");
+        Some(RangeAssembler::new(ranges, rollups.iter().map(|r| r.id), from, keep))
+    } else {
+        None
+    };
     tracing::info!(target: "vigil::node", operator = %signer.pubkey(), verifier = %domain.verifier, rollups = rollups.len(), from_l1_block = from, "node started");
 
     let poll = Duration::from_millis(config.node.poll_interval_ms.max(10));
@@ -138,7 +150,7 @@ pub async fn run(
             next_status = tokio::time::Instant::now() + status_every;
             report_stake(&l1, &deployment, operator, bls_key_hash).await;
         }
-        if let Err(e) = tick(&l1, &mut rollups, &signer, &submitter, &state).await {
+        if let Err(e) = tick(&l1, &mut rollups, &mut batches, &signer, &submitter, &state).await {
             tracing::warn!(target: "vigil::node", error = %e, "tick failed; retrying");
         }
         state.update_health_from_services();
@@ -181,6 +193,7 @@ fn rpc(what: &str, e: impl std::fmt::Display) -> Error {
 async fn tick(
     l1: &DynProvider,
     rollups: &mut [RollupState],
+    batches: &mut Option<RangeAssembler>,
     signer: &CheckpointSigner,
     submitter: &Submitter,
     state: &NodeState,
@@ -209,9 +222,18 @@ async fn tick(
                         // The block scanned before this one is no longer its parent: an L1
                         // reorg. This block is scanned again after the rewind, which goes on
                         // at the next tick (one rewind per tick, whatever the endpoint answers).
-                        if let Err(e) = rewind(l1, r).await {
-                            let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
-                            failed = Some(e);
+                        match rewind(l1, r).await {
+                            Ok(restart) => {
+                                if let Some(reopened) =
+                                    batches.as_mut().and_then(|b| b.rewind(r.id, restart))
+                                {
+                                    tracing::warn!(target: "vigil::node", rollup = r.id, from_range = reopened, "L1 reorg: batch ranges reopened");
+                                }
+                            }
+                            Err(e) => {
+                                let _ = state.set_rollup_status(r.id, ServiceStatus::Down);
+                                failed = Some(e);
+                            }
                         }
                         break;
                     }
@@ -283,6 +305,10 @@ async fn tick(
                     tracing::info!(target: "vigil::node", rollup = r.id, channel = %channel.id, first, last, l1_block = channel.l1_block, blobs = channel.carriers.iter().map(|c| c.versioned_hashes.len()).sum::<usize>(), "channel reproduced from L1 data");
                     for (cp, cadence) in checkpoints(r.id, &channel, &blocks, r.interval) {
                         sign_and_deliver(r, cp, cadence, signer, submitter, state).await;
+                        if let Some(Err(e)) = batches.as_mut().map(|b| b.add(cp)) {
+                            metrics::record_batch(BatchResult::Unbatched);
+                            tracing::warn!(target: "vigil::node", rollup = r.id, height = cp.height, l1_block = cp.l1_block, error = %e, "checkpoint left out of its batch (signed alone)");
+                        }
                     }
                 }
             }
@@ -291,7 +317,73 @@ async fn tick(
             .set_rollup_status(r.id, if l2_up { ServiceStatus::Up } else { ServiceStatus::Down });
         r.pending = still_pending;
     }
+    // 3. Batches: a range closes once every rollup scanned past it with nothing inside still
+    //    waiting for its L2 node; its batch is signed (every leaf through slashing protection)
+    //    and delivered like a checkpoint's signature.
+    if let Some(b) = batches.as_mut() {
+        for r in rollups.iter() {
+            b.progress(r.id, r.next_l1, r.pending.iter().map(|c| c.l1_block).min());
+        }
+        match b.close_ready() {
+            Ok(closed) => {
+                for range in closed {
+                    sign_and_deliver_batch(&range, signer, submitter, state).await;
+                }
+            }
+            Err(e) => tracing::error!(target: "vigil::node", error = %e, "cannot build a batch"),
+        }
+    }
+    // What was signed and delivered is remembered only within the reorg window: a rescan never
+    // goes further back (the set stays bounded however long the node runs).
+    for r in rollups.iter_mut() {
+        let oldest = r.next_l1.saturating_sub(REORG_WINDOW as u64);
+        r.done.retain(|cp| cp.l1_block >= oldest);
+    }
     failed.map_or(Ok(()), Err)
+}
+
+async fn sign_and_deliver_batch(
+    range: &ClosedRange,
+    signer: &CheckpointSigner,
+    submitter: &Submitter,
+    state: &NodeState,
+) {
+    let h = range.batch.header();
+    match signer.sign_batch(&range.batch).await {
+        Ok((safe, signed)) => {
+            metrics::record_batch(BatchResult::Signed);
+            tracing::info!(target: "vigil::node", root = %h.root, leaves = h.leaf_count, from_l1_block = h.from_l1_block, to_l1_block = h.to_l1_block, new = safe.inserted, same_block = safe.same_block, "signed batch");
+            let body = vigil_types::BatchSignature {
+                signed,
+                checkpoints: range.batch.checkpoints().to_vec(),
+            };
+            let started = std::time::Instant::now();
+            let deliveries = submitter.submit_batch(&body).await;
+            record_deliveries(deliveries, started.elapsed(), state);
+        }
+        Err(not_safe) => {
+            metrics::record_batch(BatchResult::Refused);
+            tracing::error!(target: "vigil::node", root = %h.root, from_l1_block = h.from_l1_block, to_l1_block = h.to_l1_block, reason = %not_safe, "slashing protection refused to sign a batch");
+        }
+    }
+}
+
+/// Counts each aggregator's answer and sets the aggregator service's status.
+fn record_deliveries(deliveries: Vec<(String, Delivery)>, elapsed: Duration, state: &NodeState) {
+    let mut any_accepted = false;
+    for (aggregator, delivery) in deliveries {
+        let result = match &delivery {
+            Delivery::Accepted => SubmissionResult::Accepted,
+            Delivery::Refused { .. } => SubmissionResult::Rejected,
+            Delivery::Failed { .. } => SubmissionResult::Error,
+        };
+        metrics::record_submission(&aggregator, result, elapsed);
+        any_accepted |= delivery == Delivery::Accepted;
+        if let Delivery::Failed { error, .. } = delivery {
+            tracing::warn!(target: "vigil::node", %aggregator, %error, "undelivered");
+        }
+    }
+    state.set_aggregator_status(if any_accepted { ServiceStatus::Up } else { ServiceStatus::Down });
 }
 
 /// After an L1 reorg: drops the scanned blocks the canonical chain no longer holds, with the
@@ -301,7 +393,8 @@ async fn tick(
 /// Scanning resumes after the last block still canonical, or where the channel being assembled
 /// there opened (the assembler is rebuilt from canonical blocks only); channels completed again
 /// in those blocks sign the same checkpoints, which are not sent twice.
-async fn rewind(l1: &DynProvider, r: &mut RollupState) -> Result<()> {
+/// Returns the L1 block scanning restarts at.
+async fn rewind(l1: &DynProvider, r: &mut RollupState) -> Result<u64> {
     // Find the newest remembered block still canonical before changing anything, so that an
     // endpoint failure half-way leaves the reorg to be noticed again at the next tick.
     let mut keep = r.scanned.len();
@@ -333,7 +426,7 @@ async fn rewind(l1: &DynProvider, r: &mut RollupState) -> Result<()> {
     r.pending.retain(|c| c.l1_block < restart);
     r.source.reset();
     r.next_l1 = restart;
-    Ok(())
+    Ok(restart)
 }
 
 fn record_refusal(rollup: u64, l1_block: u64, refusal: &Refusal) {
@@ -362,25 +455,7 @@ async fn sign_and_deliver(
             tracing::info!(target: "vigil::node", rollup = r.id, height = cp.height, l1_block = cp.l1_block, cadence = cadence.as_str(), ?safe, "signed checkpoint");
             let started = std::time::Instant::now();
             let deliveries = submitter.submit(&signed).await;
-            let elapsed = started.elapsed();
-            let mut any_accepted = false;
-            for (aggregator, delivery) in deliveries {
-                let result = match &delivery {
-                    Delivery::Accepted => SubmissionResult::Accepted,
-                    Delivery::Refused { .. } => SubmissionResult::Rejected,
-                    Delivery::Failed { .. } => SubmissionResult::Error,
-                };
-                metrics::record_submission(&aggregator, result, elapsed);
-                any_accepted |= delivery == Delivery::Accepted;
-                if let Delivery::Failed { error, .. } = delivery {
-                    tracing::warn!(target: "vigil::node", %aggregator, %error, "undelivered");
-                }
-            }
-            state.set_aggregator_status(if any_accepted {
-                ServiceStatus::Up
-            } else {
-                ServiceStatus::Down
-            });
+            record_deliveries(deliveries, started.elapsed(), state);
             r.done.insert(cp);
         }
         Err(not_safe) => {

@@ -1,14 +1,17 @@
-//! Delivering signed checkpoints to aggregators over HTTP, with retries and backoff.
+//! Delivering signed checkpoints and batch signatures to aggregators over HTTP, with retries and
+//! backoff.
 
 use std::time::Duration;
 
 use vigil_types::{
-    SignedCheckpoint,
+    BatchSignature, SignedCheckpoint,
     redact::{redact, redact_url},
 };
 
 /// The path aggregators take signed checkpoints on.
 pub const SIGNATURES_PATH: &str = "/v1/signatures";
+/// The path aggregators take batch signatures (`VIGIL_BATCH_V1`) on.
+pub const BATCH_SIGNATURES_PATH: &str = "/v1/batches/signatures";
 
 /// How one aggregator answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,11 +77,33 @@ impl Submitter {
     /// Delivers `signed` to every aggregator concurrently; one result per aggregator, in order,
     /// each named by its URL without credentials (it ends up in logs and metric labels).
     pub async fn submit(&self, signed: &SignedCheckpoint) -> Vec<(String, Delivery)> {
+        let what =
+            format!("rollup {} height {}", signed.checkpoint.rollup_id, signed.checkpoint.height);
+        self.deliver(SIGNATURES_PATH, signed, what).await
+    }
+
+    /// Delivers a batch signature (the signed header and its checkpoints) to every aggregator,
+    /// as [`Self::submit`] does a checkpoint's.
+    pub async fn submit_batch(&self, batch: &BatchSignature) -> Vec<(String, Delivery)> {
+        let h = &batch.signed.header;
+        let what = format!("batch {} (L1 {}..={})", h.root, h.from_l1_block, h.to_l1_block);
+        self.deliver(BATCH_SIGNATURES_PATH, batch, what).await
+    }
+
+    async fn deliver<T>(
+        &self,
+        path: &'static str,
+        body: &T,
+        what: String,
+    ) -> Vec<(String, Delivery)>
+    where
+        T: serde::Serialize + Clone + Send + Sync + 'static,
+    {
         let mut tasks = tokio::task::JoinSet::new();
         for (index, base) in self.aggregators.iter().enumerate() {
-            let (this, base, signed) = (self.clone(), base.clone(), *signed);
+            let (this, base, body, what) = (self.clone(), base.clone(), body.clone(), what.clone());
             tasks.spawn(async move {
-                let delivery = this.submit_one(&base, &signed).await;
+                let delivery = this.submit_one(&base, path, &body, &what).await;
                 (index, redact_url(&base), delivery)
             });
         }
@@ -95,8 +120,14 @@ impl Submitter {
         out.into_iter().map(|(_, base, delivery)| (base, delivery)).collect()
     }
 
-    async fn submit_one(&self, base: &str, signed: &SignedCheckpoint) -> Delivery {
-        let url = format!("{base}{SIGNATURES_PATH}");
+    async fn submit_one(
+        &self,
+        base: &str,
+        path: &str,
+        body: &impl serde::Serialize,
+        what: &str,
+    ) -> Delivery {
+        let url = format!("{base}{path}");
         let base = redact_url(base);
         let base = base.as_str();
         let mut backoff = vigil_service::outbox::Backoff::new(
@@ -106,12 +137,12 @@ impl Submitter {
         let mut last_error = String::new();
         let attempts = self.policy.attempts.max(1);
         for attempt in 1..=attempts {
-            match self.http.post(&url).json(signed).send().await {
+            match self.http.post(&url).json(body).send().await {
                 Ok(response) if response.status().is_success() => return Delivery::Accepted,
                 Ok(response) if response.status().is_client_error() => {
                     let status = response.status().as_u16();
                     let reason = response.text().await.unwrap_or_default();
-                    tracing::warn!(target: "vigil::submit", aggregator = base, status, %reason, rollup = signed.checkpoint.rollup_id, height = signed.checkpoint.height, "aggregator refused the signature");
+                    tracing::warn!(target: "vigil::submit", aggregator = base, status, %reason, signed = what, "aggregator refused the signature");
                     return Delivery::Refused { status, reason };
                 }
                 Ok(response) => last_error = format!("HTTP {}", response.status()),

@@ -1,15 +1,18 @@
-//! A capture aggregator: an HTTP server on 127.0.0.1 that takes `POST /v1/signatures` as the
-//! aggregator does, records every [`SignedCheckpoint`] and answers 202 Accepted, so that a test
-//! sees exactly what an operator delivered.
+//! A capture aggregator: an HTTP server on 127.0.0.1 that takes `POST /v1/signatures` (and
+//! `POST /v1/batches/signatures`) as the aggregator does, records every [`SignedCheckpoint`] (and
+//! [`BatchSignature`]) and answers 202 Accepted, so that a test sees exactly what an operator
+//! delivered.
 
 use std::{io, sync::Arc, time::Duration};
 
 use axum::{Json, Router, http::StatusCode, routing::post};
 use tokio::{sync::Mutex, time::Instant};
-use vigil_types::SignedCheckpoint;
+use vigil_types::{BatchSignature, SignedCheckpoint};
 
 /// The aggregator's signature route (`vigil_operator::submit::SIGNATURES_PATH`).
 const SIGNATURES_PATH: &str = "/v1/signatures";
+/// The aggregator's batch signature route (`vigil_operator::submit::BATCH_SIGNATURES_PATH`).
+const BATCH_SIGNATURES_PATH: &str = "/v1/batches/signatures";
 
 /// How often [`CaptureAggregator::wait_for`] looks.
 const POLL: Duration = Duration::from_millis(100);
@@ -23,6 +26,8 @@ pub struct CaptureAggregator<T = SignedCheckpoint> {
     pub url: String,
     /// What arrived, in arrival order.
     pub received: Arc<Mutex<Vec<T>>>,
+    /// Batch signatures that arrived, in arrival order.
+    pub batches: Arc<Mutex<Vec<BatchSignature>>>,
 }
 
 impl CaptureAggregator {
@@ -40,24 +45,37 @@ impl<T: Send + 'static> CaptureAggregator<T> {
         record: impl Fn(SignedCheckpoint) -> T + Send + Sync + 'static,
     ) -> io::Result<Self> {
         let received: Arc<Mutex<Vec<T>>> = Arc::default();
+        let batches: Arc<Mutex<Vec<BatchSignature>>> = Arc::default();
         let (sink, record) = (received.clone(), Arc::new(record));
-        let app = Router::new().route(
-            SIGNATURES_PATH,
-            post(move |Json(signed): Json<SignedCheckpoint>| {
-                let (sink, record) = (sink.clone(), record.clone());
-                async move {
-                    let entry = record(signed);
-                    sink.lock().await.push(entry);
-                    StatusCode::ACCEPTED
-                }
-            }),
-        );
+        let batch_sink = batches.clone();
+        let app = Router::new()
+            .route(
+                BATCH_SIGNATURES_PATH,
+                post(move |Json(batch): Json<BatchSignature>| {
+                    let sink = batch_sink.clone();
+                    async move {
+                        sink.lock().await.push(batch);
+                        StatusCode::ACCEPTED
+                    }
+                }),
+            )
+            .route(
+                SIGNATURES_PATH,
+                post(move |Json(signed): Json<SignedCheckpoint>| {
+                    let (sink, record) = (sink.clone(), record.clone());
+                    async move {
+                        let entry = record(signed);
+                        sink.lock().await.push(entry);
+                        StatusCode::ACCEPTED
+                    }
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}", listener.local_addr()?);
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(Self { url, received })
+        Ok(Self { url, received, batches })
     }
 
     /// Waits until at least `n` deliveries have arrived; a `TimedOut` error saying how many did

@@ -193,6 +193,14 @@ pub enum BatchError {
         /// The height.
         height: u64,
     },
+    /// The checkpoints do not build the header they came with.
+    #[error("the checkpoints build root {built} with {leaf_count} leaves, not the signed header's")]
+    HeaderMismatch {
+        /// The root they build.
+        built: B256,
+        /// How many they are.
+        leaf_count: u32,
+    },
     /// The L1 range is empty.
     #[error("L1 range {from}..={to} is empty")]
     EmptyRange {
@@ -340,6 +348,40 @@ mod tests {
             da_commitment: word(3),
             l1_block,
         }
+    }
+
+    /// A delivered batch signature is accepted only if its checkpoints build exactly the signed
+    /// header: root, leaf count and L1 range.
+    #[test]
+    fn a_batch_signature_must_carry_the_checkpoints_of_its_header() {
+        let cps = vec![cp(2, 1, 10), cp(1, 5, 11), cp(1, 4, 10)];
+        let batch = Batch::new(cps.clone(), 10, 11).unwrap();
+        let signed = crate::SignedBatch {
+            domain: domain(),
+            header: *batch.header(),
+            pubkey: crate::PublicKeyBytes([1; 96]),
+            signature: crate::SignatureBytes::Compressed([2; 48]),
+        };
+        let ok = crate::BatchSignature { signed, checkpoints: cps.clone() };
+        assert_eq!(ok.batch().unwrap(), batch);
+        let json = serde_json::to_string(&ok).unwrap();
+        assert_eq!(serde_json::from_str::<crate::BatchSignature>(&json).unwrap(), ok);
+
+        let mut missing = ok.clone();
+        missing.checkpoints.pop();
+        assert!(matches!(missing.batch(), Err(BatchError::HeaderMismatch { leaf_count: 2, .. })));
+        let mut forged = ok.clone();
+        forged.checkpoints[0].state_root = B256::repeat_byte(9);
+        assert!(matches!(forged.batch(), Err(BatchError::HeaderMismatch { leaf_count: 3, .. })));
+        let mut miscounted = ok.clone();
+        miscounted.signed.header.leaf_count = 4;
+        assert!(matches!(
+            miscounted.batch(),
+            Err(BatchError::HeaderMismatch { leaf_count: 3, .. })
+        ));
+        let mut outside = ok;
+        outside.checkpoints[0].l1_block = 30;
+        assert!(matches!(outside.batch(), Err(BatchError::OutsideRange { .. })));
     }
 
     fn domain() -> SigningDomain {

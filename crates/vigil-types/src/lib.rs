@@ -42,7 +42,7 @@ pub use codec::{Compact, MAX_NON_SIGNERS};
 pub use error::{Error, Result};
 pub use pop::{POP_TAG, pop_message, pop_typehash};
 pub use wire::{
-    BatchCertificate, Certificate, Evidence, Offence, PUBLIC_KEY_COMPRESSED_LEN, PublicKeyBytes,
-    SIGNATURE_COMPRESSED_LEN, SIGNATURE_UNCOMPRESSED_LEN, SignatureBytes, SignedBatch,
-    SignedCheckpoint,
+    BatchCertificate, BatchSignature, Certificate, Evidence, Offence, PUBLIC_KEY_COMPRESSED_LEN,
+    PublicKeyBytes, SIGNATURE_COMPRESSED_LEN, SIGNATURE_UNCOMPRESSED_LEN, SignatureBytes,
+    SignedBatch, SignedCheckpoint,
 };

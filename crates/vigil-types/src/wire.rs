@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
 use crate::{
-    BatchHeader, Checkpoint, Error, Relation, Result, SigningDomain,
+    Batch, BatchError, BatchHeader, Checkpoint, Error, Relation, Result, SigningDomain,
     serde_helpers::{decode_hex, hex_array},
 };
 
@@ -153,6 +153,35 @@ impl SignedBatch {
     /// The 32-byte message the signature is over.
     pub fn digest(&self) -> alloy_primitives::B256 {
         self.header.digest(&self.domain)
+    }
+}
+
+/// An operator's batch signature as delivered to aggregators: the signed header and the
+/// checkpoints it commits to, so that the receiver checks the root itself ([`Self::batch`]) and
+/// can serve every checkpoint's inclusion proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BatchSignature {
+    /// The signed header.
+    pub signed: SignedBatch,
+    /// The batch's checkpoints (any order; the tree's order is pinned).
+    pub checkpoints: Vec<Checkpoint>,
+}
+
+impl BatchSignature {
+    /// The batch the checkpoints build, if it is exactly the signed header (root, leaf count and
+    /// L1 range); a typed error otherwise. Does not check the signature.
+    pub fn batch(&self) -> std::result::Result<Batch, BatchError> {
+        let h = &self.signed.header;
+        let batch = Batch::new(self.checkpoints.clone(), h.from_l1_block, h.to_l1_block)?;
+        let built = batch.header();
+        if built != h {
+            return Err(BatchError::HeaderMismatch {
+                built: built.root,
+                leaf_count: built.leaf_count,
+            });
+        }
+        Ok(batch)
     }
 }
 

@@ -235,6 +235,7 @@ async fn metrics_endpoint_exposes_every_metric() {
     metrics::record_da_check(4242, DaCheckResult::Available);
     metrics::record_da_refusal(4242, "frame_repeated");
     metrics::record_l1_reorg(4242, metrics::ReorgDepth::WithinWindow);
+    metrics::record_batch(metrics::BatchResult::Signed);
     metrics::record_submission(
         "http://agg:8080",
         SubmissionResult::Accepted,
@@ -252,7 +253,7 @@ async fn metrics_endpoint_exposes_every_metric() {
         [("method", "eth_blockNumber"), ("client_type", "anvil"), ("client_version", "1.4.0")];
     let rollup = [("rollup", "4242")];
     // (metric, type, one series it must have, with the sample name's suffix for histograms)
-    let expected: [Expected<'_>; 14] = [
+    let expected: [Expected<'_>; 15] = [
         ("eigen_performance_score", "gauge", "", vec![]),
         ("eigen_rpc_request_duration_seconds", "histogram", "_count", rpc.to_vec()),
         ("eigen_rpc_requests_total", "counter", "", rpc.to_vec()),
@@ -288,6 +289,7 @@ async fn metrics_endpoint_exposes_every_metric() {
             "",
             vec![("rollup", "4242"), ("depth", "within_window")],
         ),
+        ("vigil_operator_batches_total", "counter", "", vec![("result", "signed")]),
         (
             "vigil_operator_submission_seconds",
             "histogram",
@@ -332,7 +334,8 @@ async fn metrics_endpoint_exposes_every_metric() {
     for name in types.keys() {
         assert!(
             metrics::METRIC_NAMES.contains(&name.as_str())
-                || name == vigil_slashing_protection::DECISIONS_TOTAL_NAME,
+                || name == vigil_slashing_protection::DECISIONS_TOTAL_NAME
+                || name == vigil_slashing_protection::BATCH_DECISIONS_TOTAL_NAME,
             "unexpected metric {name}"
         );
     }

@@ -78,6 +78,7 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
         &aggregator.url,
     );
     config.node.status_interval_ms = 100;
+    config.node.sign_batches = true;
     let keys = NodeKeys { bls: bls.clone(), operator: ecdsa.address() };
     let state = vigil_operator::api::NodeState::new("vigil-operator", "test", [ROLLUP]);
     let node = crate::support::InProcessNode::spawn(config, keys, state.clone());
@@ -147,6 +148,26 @@ async fn node_signs_channel_final_blocks_and_delivers_them() {
         verify(&bls.public_key(), s.digest().as_slice(), &sig).unwrap();
     }
     assert!(got[1].checkpoint.l1_block > got[0].checkpoint.l1_block + 1, "two frames, two blocks");
+
+    // Batches (the deployment's batchL1Blocks is 1: one range per L1 block): each channel's
+    // checkpoint is in the batch of its L1 block, signed once every leaf was verified, delivered
+    // with its checkpoints, and nothing else was batched.
+    let mut batches = aggregator.batches.lock().await.clone();
+    batches.sort_by_key(|b| b.signed.header.from_l1_block);
+    assert_eq!(batches.len(), 2, "{batches:?}");
+    for (b, single) in batches.iter().zip(&got) {
+        let batch = b.batch().unwrap();
+        assert_eq!(batch.checkpoints(), &[single.checkpoint]);
+        let h = batch.header();
+        assert_eq!(
+            (h.from_l1_block, h.to_l1_block),
+            (single.checkpoint.l1_block, single.checkpoint.l1_block)
+        );
+        assert_eq!(b.signed.domain, deployment.domain());
+        assert_eq!(b.signed.pubkey, bls.public_key().to_wire());
+        let sig = Signature::from_wire(&b.signed.signature).unwrap();
+        verify(&bls.public_key(), b.signed.digest().as_slice(), &sig).unwrap();
+    }
 
     // What the node reports: metrics and service health.
     let text = vigil_operator::metrics::encode();
