@@ -607,7 +607,9 @@ async fn evidence(
                 return Err(refuse("invalid_signature", "a signature does not verify".into()));
             }
         }
-        Evidence::CertificateConflict { .. } => {
+        // Aggregates (and batches) are checked by the contract itself, simulated: the signer set
+        // at the reference block, the non-signers, the inclusion proofs.
+        Evidence::CertificateConflict { .. } | Evidence::Equivocation { .. } => {
             check_on_chain(&state.chain, &state.domain, &offence, &evidence)
                 .await
                 .map_err(|m| refuse("refused_by_contract", m))?;
@@ -853,6 +855,7 @@ struct OffenceSchema {
 #[schema(as = Evidence)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 #[allow(dead_code, reason = "exists only to carry a schema")]
+#[allow(clippy::large_enum_variant, reason = "never built: it only carries a schema")]
 enum EvidenceSchema {
     /// Two individually signed, conflicting checkpoints by one key.
     DoubleSign {
@@ -871,6 +874,17 @@ enum EvidenceSchema {
         recorded: schema::Certificate,
         /// A conflicting aggregate the offender is part of.
         conflicting: schema::Certificate,
+    },
+    /// Two statements (each a checkpoint signed alone, in an aggregate, or in a batch with its
+    /// inclusion proof) of conflicting checkpoints, both by `offender`.
+    #[serde(rename_all = "camelCase")]
+    Equivocation {
+        /// The key blamed.
+        offender: schema::PublicKey,
+        /// One statement.
+        first: schema::Statement,
+        /// A statement of a conflicting checkpoint.
+        second: schema::Statement,
     },
 }
 

@@ -71,7 +71,7 @@ use vigil_service::outbox::{
     Call, Check, Job, Lease, OutboxError, Revert, SentTx, Step, Tracked, TxConfig, TxManager,
     release_own_leases,
 };
-use vigil_types::{Certificate, Evidence, Offence, SignedCheckpoint, SigningDomain};
+use vigil_types::{Evidence, Offence, PublicKeyBytes, SignedCheckpoint, SigningDomain, Statement};
 
 use crate::{EvidenceStore, OffenceRecord, OffenceState, metrics, now_ms, veto::SlashStatus};
 
@@ -831,7 +831,50 @@ pub(crate) fn evidence_call(operator: Address, evidence: &Evidence) -> Result<By
             .abi_encode()
             .into())
         }
+        Evidence::Equivocation { first, second, .. } => {
+            let a = statement_for_contract(first)?;
+            let b = statement_for_contract(second)?;
+            Ok(VigilSlasher::submitEquivocationCall { operator, a, b }.abi_encode().into())
+        }
     }
+}
+
+/// A [`Statement`] as the contract's `Statement` (evidence kind 3): header and proof zero for a
+/// checkpoint signed alone, non-signers empty for the key's own signature.
+fn statement_for_contract(s: &Statement) -> Result<VigilSlasher::Statement, String> {
+    let (header, proof) = match s.batch() {
+        Some((h, p)) => (
+            VigilSlasher::BatchHeader {
+                root: h.root,
+                leafCount: h.leaf_count,
+                fromL1Block: h.from_l1_block,
+                toL1Block: h.to_l1_block,
+            },
+            VigilSlasher::InclusionProof { index: p.index, siblings: p.siblings.clone() },
+        ),
+        None => (
+            VigilSlasher::BatchHeader {
+                root: B256::ZERO,
+                leafCount: 0,
+                fromL1Block: 0,
+                toL1Block: 0,
+            },
+            VigilSlasher::InclusionProof { index: 0, siblings: Vec::new() },
+        ),
+    };
+    let (non_signers, signature, aggregate) = match (s.own_signature(), s.aggregate()) {
+        (Some((_, sig)), _) => (Bytes::new(), signature_bytes(sig)?, false),
+        (None, Some((keys, sig))) => (non_signer_keys(keys)?, signature_bytes(sig)?, true),
+        (None, None) => return Err("a statement without a signature".to_owned()),
+    };
+    Ok(VigilSlasher::Statement {
+        checkpoint: checkpoint_for_slasher(s.checkpoint()),
+        header,
+        proof,
+        nonSignerPubkeys: non_signers,
+        signature,
+        aggregate,
+    })
 }
 
 /// The lowest block [`EvidenceSubmitter::find_log`] searches for the logs of the offence
@@ -853,6 +896,9 @@ fn search_floor(evidence: &Evidence, head: u64) -> u64 {
         }
         Evidence::CertificateConflict { recorded, conflicting, .. } => {
             recorded.checkpoint.l1_block.min(conflicting.checkpoint.l1_block)
+        }
+        Evidence::Equivocation { first, second, .. } => {
+            first.reference_block().min(second.reference_block())
         }
     };
     floor.min(head)
@@ -877,9 +923,12 @@ fn signed_for_contract(s: &SignedCheckpoint) -> Result<VigilSlasher::SignedCheck
     })
 }
 
-fn non_signers(cert: &Certificate) -> Result<Bytes, String> {
-    let keys = cert
-        .non_signers
+fn non_signers(cert: &vigil_types::Certificate) -> Result<Bytes, String> {
+    non_signer_keys(&cert.non_signers)
+}
+
+fn non_signer_keys(keys: &[PublicKeyBytes]) -> Result<Bytes, String> {
+    let keys = keys
         .iter()
         .map(PublicKey::from_wire)
         .collect::<Result<Vec<_>, _>>()

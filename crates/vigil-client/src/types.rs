@@ -234,6 +234,91 @@ pub mod schema {
         aggregate_signature: Signature,
     }
 
+    /// What operators sign for a batch (`VIGIL_BATCH_V1`): its Merkle root, size and L1 range.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct BatchHeader {
+        /// The Merkle root over the leaves.
+        root: Bytes32,
+        /// How many checkpoints the tree holds.
+        leaf_count: Quantity,
+        /// The first L1 block of the range the checkpoints were derived from.
+        from_l1_block: Quantity,
+        /// The last L1 block of that range; the stake reference block.
+        to_l1_block: Quantity,
+    }
+
+    /// Where one leaf sits in a batch tree, and the siblings from it to the root.
+    #[derive(ToSchema)]
+    pub struct InclusionProof {
+        /// The leaf's position in the pinned order.
+        index: Quantity,
+        /// The siblings, from the leaf level up.
+        siblings: Vec<Bytes32>,
+    }
+
+    /// One operator's signature over a batch header.
+    #[derive(ToSchema)]
+    pub struct SignedBatch {
+        /// The signing domain.
+        domain: SigningDomain,
+        /// The signed header.
+        header: BatchHeader,
+        /// The signer's BLS key.
+        pubkey: PublicKey,
+        /// The signature over the header's digest in `domain`.
+        signature: Signature,
+    }
+
+    /// An aggregate signature over a batch header, naming the operators that did not sign.
+    #[derive(ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct BatchCertificate {
+        /// The signing domain.
+        domain: SigningDomain,
+        /// The certified header.
+        header: BatchHeader,
+        /// The keys of the operator set's members (at `toL1Block`) that did not sign.
+        non_signers: Vec<PublicKey>,
+        /// The aggregate of the signers' signatures.
+        aggregate_signature: Signature,
+    }
+
+    /// One way of showing that a key signed a checkpoint (the slasher contract's `Statement`).
+    #[derive(ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    #[serde(tag = "form", rename_all = "camelCase")]
+    pub enum Statement {
+        /// The key's own signature on the checkpoint.
+        Signed {
+            /// The signed checkpoint.
+            signed: SignedCheckpoint,
+        },
+        /// An aggregate on the checkpoint, the key among its signers.
+        Aggregate {
+            /// The aggregate.
+            certificate: Certificate,
+        },
+        /// The key's own signature on a batch holding the checkpoint.
+        InBatch {
+            /// The signed batch header.
+            signed: SignedBatch,
+            /// The checkpoint.
+            checkpoint: Checkpoint,
+            /// Its place in the batch's root.
+            proof: InclusionProof,
+        },
+        /// An aggregate on a batch holding the checkpoint, the key among its signers.
+        InBatchAggregate {
+            /// The batch certificate.
+            certificate: BatchCertificate,
+            /// The checkpoint.
+            checkpoint: Checkpoint,
+            /// Its place in the batch's root.
+            proof: InclusionProof,
+        },
+    }
+
     /// Examples of the wire types, shared by the API documents. The signed checkpoint is real:
     /// the first signature of `testdata/checkpoints.json`, in the wire encoding.
     pub mod examples {

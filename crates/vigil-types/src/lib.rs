@@ -44,5 +44,5 @@ pub use pop::{POP_TAG, pop_message, pop_typehash};
 pub use wire::{
     BatchCertificate, BatchSignature, Certificate, Evidence, Offence, PUBLIC_KEY_COMPRESSED_LEN,
     PublicKeyBytes, SIGNATURE_COMPRESSED_LEN, SIGNATURE_UNCOMPRESSED_LEN, SignatureBytes,
-    SignedBatch, SignedCheckpoint,
+    SignedBatch, SignedCheckpoint, Statement,
 };

@@ -5,7 +5,8 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer, de::Error as _};
 
 use crate::{
-    Batch, BatchError, BatchHeader, Checkpoint, Error, Relation, Result, SigningDomain,
+    Batch, BatchError, BatchHeader, Checkpoint, Error, InclusionProof, Relation, Result,
+    SigningDomain,
     serde_helpers::{decode_hex, hex_array},
 };
 
@@ -200,6 +201,149 @@ pub struct BatchCertificate {
     pub aggregate_signature: SignatureBytes,
 }
 
+/// One way of showing that a key signed a checkpoint: the forms the slasher contract takes as
+/// evidence kind 3 (`VigilSlasher.Statement`). A checkpoint in a signed batch is attributable to
+/// its signers exactly as if they had signed it alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "form", rename_all = "camelCase", deny_unknown_fields)]
+pub enum Statement {
+    /// (a) The key's own signature on the checkpoint.
+    #[serde(rename_all = "camelCase")]
+    Signed {
+        /// The signed checkpoint.
+        signed: SignedCheckpoint,
+    },
+    /// (b) An aggregate on the checkpoint by the set at its `l1Block` less the non-signers (a
+    /// certificate), the key among the signers.
+    #[serde(rename_all = "camelCase")]
+    Aggregate {
+        /// The aggregate.
+        certificate: Certificate,
+    },
+    /// (c) The key's own signature on a batch holding the checkpoint, with its inclusion proof.
+    #[serde(rename_all = "camelCase")]
+    InBatch {
+        /// The signed batch header.
+        signed: SignedBatch,
+        /// The checkpoint.
+        checkpoint: Checkpoint,
+        /// Its leaf's place in the batch's root.
+        proof: InclusionProof,
+    },
+    /// (d) An aggregate on a batch holding the checkpoint (a batch certificate) by the set at the
+    /// batch's `toL1Block` less the non-signers, the key among the signers, with the proof.
+    #[serde(rename_all = "camelCase")]
+    InBatchAggregate {
+        /// The batch certificate.
+        certificate: BatchCertificate,
+        /// The checkpoint.
+        checkpoint: Checkpoint,
+        /// Its leaf's place in the batch's root.
+        proof: InclusionProof,
+    },
+}
+
+impl Statement {
+    /// The checkpoint it shows signed.
+    pub const fn checkpoint(&self) -> &Checkpoint {
+        match self {
+            Self::Signed { signed } => &signed.checkpoint,
+            Self::Aggregate { certificate } => &certificate.checkpoint,
+            Self::InBatch { checkpoint, .. } | Self::InBatchAggregate { checkpoint, .. } => {
+                checkpoint
+            }
+        }
+    }
+
+    /// The signing domain of its signature.
+    pub const fn domain(&self) -> &SigningDomain {
+        match self {
+            Self::Signed { signed } => &signed.domain,
+            Self::Aggregate { certificate } => &certificate.domain,
+            Self::InBatch { signed, .. } => &signed.domain,
+            Self::InBatchAggregate { certificate, .. } => &certificate.domain,
+        }
+    }
+
+    /// The 32-byte message its signature is over (the checkpoint's digest, or its batch's).
+    pub fn digest(&self) -> alloy_primitives::B256 {
+        match self {
+            Self::Signed { signed } => signed.digest(),
+            Self::Aggregate { certificate } => certificate.checkpoint.digest(&certificate.domain),
+            Self::InBatch { signed, .. } => signed.digest(),
+            Self::InBatchAggregate { certificate, .. } => {
+                certificate.header.digest(&certificate.domain)
+            }
+        }
+    }
+
+    /// The block the signer set is read at: the checkpoint's `l1Block`, or the batch's
+    /// `toL1Block`.
+    pub const fn reference_block(&self) -> u64 {
+        match self {
+            Self::Signed { signed } => signed.checkpoint.l1_block,
+            Self::Aggregate { certificate } => certificate.checkpoint.l1_block,
+            Self::InBatch { signed, .. } => signed.header.to_l1_block,
+            Self::InBatchAggregate { certificate, .. } => certificate.header.to_l1_block,
+        }
+    }
+
+    /// The key's own signature, for the forms that carry one (a, c).
+    pub const fn own_signature(&self) -> Option<(&PublicKeyBytes, &SignatureBytes)> {
+        match self {
+            Self::Signed { signed } => Some((&signed.pubkey, &signed.signature)),
+            Self::InBatch { signed, .. } => Some((&signed.pubkey, &signed.signature)),
+            Self::Aggregate { .. } | Self::InBatchAggregate { .. } => None,
+        }
+    }
+
+    /// The aggregate's non-signers and signature, for the aggregate forms (b, d).
+    pub fn aggregate(&self) -> Option<(&[PublicKeyBytes], &SignatureBytes)> {
+        match self {
+            Self::Aggregate { certificate } => {
+                Some((&certificate.non_signers, &certificate.aggregate_signature))
+            }
+            Self::InBatchAggregate { certificate, .. } => {
+                Some((&certificate.non_signers, &certificate.aggregate_signature))
+            }
+            Self::Signed { .. } | Self::InBatch { .. } => None,
+        }
+    }
+
+    /// The batch header and the proof, for the batch forms (c, d).
+    pub const fn batch(&self) -> Option<(&BatchHeader, &InclusionProof)> {
+        match self {
+            Self::InBatch { signed, proof, .. } => Some((&signed.header, proof)),
+            Self::InBatchAggregate { certificate, proof, .. } => Some((&certificate.header, proof)),
+            Self::Signed { .. } | Self::Aggregate { .. } => None,
+        }
+    }
+
+    /// Checks, without cryptography, that this statement names `key` among its signers: its
+    /// own key (a, c) or not a non-signer (b, d), and for the batch forms that the proof places
+    /// the checkpoint in the batch's root.
+    fn check_signer(&self, key: &PublicKeyBytes) -> Result<()> {
+        if let Some((own, _)) = self.own_signature()
+            && own != key
+        {
+            return Err(Error::NotAConflict { reason: "a statement signed by another key" });
+        }
+        if let Some((non_signers, _)) = self.aggregate()
+            && non_signers.contains(key)
+        {
+            return Err(Error::NotAConflict { reason: "offender is a non-signer of an aggregate" });
+        }
+        if let Some((header, proof)) = self.batch()
+            && !header.includes(self.checkpoint(), proof)
+        {
+            return Err(Error::NotAConflict {
+                reason: "an inclusion proof does not place its checkpoint in its batch",
+            });
+        }
+        Ok(())
+    }
+}
+
 /// One offence: a key that signed two conflicting checkpoints for one `(rollupId, height)` in one
 /// domain. It is slashed once, however many proofs of it exist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -240,6 +384,18 @@ pub enum Evidence {
         /// A conflicting aggregate the offender is part of.
         conflicting: Certificate,
     },
+    /// Two statements, each showing that `offender` signed a checkpoint (alone, in an aggregate,
+    /// or in a batch: [`Statement`]), of conflicting checkpoints. The contract's evidence kind 3;
+    /// the offence is the same `(key, rollupId, height)` as the other kinds'.
+    #[serde(rename_all = "camelCase")]
+    Equivocation {
+        /// The key blamed.
+        offender: PublicKeyBytes,
+        /// One statement.
+        first: Box<Statement>,
+        /// A statement of a conflicting checkpoint.
+        second: Box<Statement>,
+    },
 }
 
 impl Evidence {
@@ -270,6 +426,14 @@ impl Evidence {
                     });
                 }
                 (recorded.domain, *offender, &recorded.checkpoint, &conflicting.checkpoint)
+            }
+            Self::Equivocation { offender, first, second } => {
+                if first.domain() != second.domain() {
+                    return Err(Error::NotAConflict { reason: "statements in different domains" });
+                }
+                first.check_signer(offender)?;
+                second.check_signer(offender)?;
+                (*first.domain(), *offender, first.checkpoint(), second.checkpoint())
             }
         };
         match a.relation(b) {

@@ -52,8 +52,8 @@ const MAX_CONNECTIONS: u32 = 4;
 /// This store's migrations, one set per dialect (`slasher/migrations/sqlite/` and
 /// `slasher/migrations/postgres/`, the same versions in both), embedded in the binary.
 pub const MIGRATIONS: Migrations = Migrations {
-    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261206000000_outbox"),
-    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261206000000_outbox"),
+    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261206000000_outbox", "20261207000000_equivocation"),
+    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261206000000_outbox", "20261207000000_equivocation"),
 };
 
 /// The slasher's database: a cheap-to-clone handle on a connection pool.

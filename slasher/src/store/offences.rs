@@ -137,6 +137,7 @@ async fn record_on(conn: &mut AnyConnection, evidence: &Evidence, now: i64) -> R
     let kind = match evidence {
         Evidence::DoubleSign { .. } => "doubleSign",
         Evidence::CertificateConflict { .. } => "certificateConflict",
+        Evidence::Equivocation { .. } => "equivocation",
     };
     let inserted: Option<i64> = key
         .bind(sqlx::query(

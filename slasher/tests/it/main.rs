@@ -7,6 +7,7 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod alarm;
+mod batch_evidence;
 mod archive;
 mod check;
 mod cli;

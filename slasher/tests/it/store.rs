@@ -26,6 +26,7 @@ vigil_test_utils::on_both_backends!(
     newer_schema_is_refused,
     leases_keep_replicas_apart,
     certificates_evidence_and_chain_cursor_are_atomic,
+    schema_3_keeps_every_offence_and_proof,
 );
 
 const NOW: u64 = 1_764_000_000_000;
@@ -232,7 +233,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
             err,
             Error::Db(DbError::UnsupportedSchema {
                 found: 99_991_231_000_000,
-                supported: 20_261_206_000_000
+                supported: 20_261_207_000_000
             })
         ),
         "{err}"
@@ -345,4 +346,60 @@ async fn certificates_evidence_and_chain_cursor_are_atomic(db: &TestDb) {
         .collect();
     assert_eq!(left, vec![(42, 6), (43, 5)]);
     assert_eq!(store.list(10, None).await.unwrap().len(), 1);
+}
+
+/// Schema 3 (evidence kind 3, `equivocation`) rebuilds SQLite's `offences` table and its child
+/// `offence_proofs` (a CHECK constraint cannot change in place; dropping a parent with foreign
+/// keys on would delete its children's rows): a store written at schema 2 keeps every offence,
+/// state and proof, and then takes the new kind.
+async fn schema_3_keeps_every_offence_and_proof(db: &TestDb) {
+    use vigil_service::db::Db;
+    let schema_2 = vigil_service::db::Migrations {
+        sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261206000000_outbox"),
+        postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261206000000_outbox"),
+    };
+    let old = Db::open(db.url(), schema_2, 1).await.unwrap();
+    let first = double_sign(0, 5, 1, 2);
+    let offence = first.offence().unwrap();
+    let json = serde_json::to_string(&first).unwrap();
+    let proof = serde_json::to_string(&double_sign(0, 5, 1, 3)).unwrap();
+    sqlx::query(
+        "INSERT INTO offences (id, l1_chain_id, verifier, operator_set_id, pubkey, rollup_id, \
+         height, kind, evidence, evidence_hash, proofs, state, tx_hash, block_number, \
+         created_at_ms, updated_at_ms, attempts) VALUES (7, 31337, $1, 0, $2, 42, 5, \
+         'doubleSign', $3, $4, 2, 'slashed', $5, 99, $6, $6, 1)",
+    )
+    .bind(domain().verifier.to_vec())
+    .bind(offence.pubkey.0.to_vec())
+    .bind(&json)
+    .bind(vec![1u8; 32])
+    .bind(vec![2u8; 32])
+    .bind(i64::try_from(NOW).unwrap())
+    .execute(&old.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO offence_proofs (offence_id, evidence_hash, evidence, received_at_ms) \
+         VALUES (7, $1, $2, $3)",
+    )
+    .bind(vec![3u8; 32])
+    .bind(&proof)
+    .bind(i64::try_from(NOW).unwrap())
+    .execute(&old.pool)
+    .await
+    .unwrap();
+    old.close().await;
+
+    let store = open(db).await;
+    let record = store.get_by_id(7).await.unwrap().expect("the offence survived");
+    assert_eq!(record.offence, offence);
+    assert_eq!(record.state.kind(), StateKind::Slashed);
+    assert_eq!((record.proofs, record.attempts), (2, 1));
+    let proofs = store.proofs(7).await.unwrap();
+    assert_eq!(proofs.len(), 2, "the appended proof survived the rebuild");
+    assert_eq!(proofs[1], double_sign(0, 5, 1, 3));
+    // The rebuilt tables keep their rules: one row per offence, proofs cascade with pruning.
+    assert!(!store.record(&double_sign(0, 5, 2, 3), NOW + 1).await.unwrap().new);
+    assert_eq!(store.prune(NOW + 10).await.unwrap(), 1);
+    assert!(matches!(store.proofs(7).await, Err(Error::OffenceNotFound { id: 7 })));
 }

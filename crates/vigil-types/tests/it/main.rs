@@ -10,7 +10,7 @@
 
 use proptest::prelude::*;
 use vigil_types::{
-    Address, B256, Certificate, Checkpoint, Compact, Error, Evidence, PublicKeyBytes,
+    Address, B256, Batch, Certificate, Checkpoint, Compact, Error, Evidence, PublicKeyBytes,
     SignatureBytes, SignedCheckpoint, SigningDomain,
 };
 
@@ -297,4 +297,167 @@ fn batch_wire_types_round_trip_in_json_with_the_pinned_shape() {
     let v = serde_json::to_value(&cert).unwrap();
     assert!(v["nonSigners"].is_array() && v["aggregateSignature"].is_string());
     assert_eq!(serde_json::from_value::<vigil_types::BatchCertificate>(v).unwrap(), cert);
+}
+
+/// A batch of rollup 10's heights 1..=5 (block byte = height) holding height 3, and the
+/// statement forms that put height 3 in it.
+mod statements {
+    use vigil_types::{Batch, BatchCertificate, SignedBatch, Statement};
+
+    use super::*;
+
+    pub(super) fn batch(block_at_3: u8) -> Batch {
+        let cps =
+            (1..=5u64).map(|h| checkpoint(h, if h == 3 { block_at_3 } else { h as u8 })).collect();
+        Batch::new(cps, 100, 100).unwrap()
+    }
+
+    pub(super) fn in_batch(block_at_3: u8, key: u8) -> Statement {
+        let b = batch(block_at_3);
+        let index = b.position(10, 3).unwrap();
+        Statement::InBatch {
+            signed: SignedBatch {
+                domain: domain(),
+                header: *b.header(),
+                pubkey: PublicKeyBytes([key; 96]),
+                signature: SignatureBytes::Compressed([0x44; 48]),
+            },
+            checkpoint: b.checkpoints()[index],
+            proof: b.proof(index).unwrap(),
+        }
+    }
+
+    pub(super) fn in_batch_aggregate(block_at_3: u8, non_signers: &[u8]) -> Statement {
+        let b = batch(block_at_3);
+        let index = b.position(10, 3).unwrap();
+        Statement::InBatchAggregate {
+            certificate: BatchCertificate {
+                domain: domain(),
+                header: *b.header(),
+                non_signers: non_signers.iter().map(|k| PublicKeyBytes([*k; 96])).collect(),
+                aggregate_signature: SignatureBytes::Uncompressed([0x55; 96]),
+            },
+            checkpoint: b.checkpoints()[index],
+            proof: b.proof(index).unwrap(),
+        }
+    }
+
+    pub(super) fn equivocation(first: Statement, second: Statement) -> Evidence {
+        Evidence::Equivocation {
+            offender: PublicKeyBytes([9; 96]),
+            first: Box::new(first),
+            second: Box::new(second),
+        }
+    }
+}
+
+/// Evidence kind 3: every pairing of the four statement forms round-trips (JSON and compact)
+/// and proves the same offence, `(key, rollupId, height)`, as the other kinds.
+#[test]
+fn equivocation_from_batches_round_trips_and_names_the_offence() {
+    use statements::*;
+    use vigil_types::Statement;
+    let mut conflicting_cert = certificate(2, &[5]);
+    conflicting_cert.checkpoint.height = 3;
+    let forms_at_block_3 = [
+        Statement::Signed { signed: signed(3, 3, 9, true) },
+        in_batch(3, 9),
+        in_batch_aggregate(3, &[5, 6]),
+    ];
+    let forms_at_block_7 = [
+        Statement::Signed { signed: signed(3, 7, 9, false) },
+        Statement::Aggregate {
+            certificate: {
+                let mut c = conflicting_cert.clone();
+                c.checkpoint.block_hash = B256::repeat_byte(7);
+                c
+            },
+        },
+        in_batch(7, 9),
+        in_batch_aggregate(7, &[]),
+    ];
+    for a in &forms_at_block_3 {
+        for b in &forms_at_block_7 {
+            let e = equivocation(a.clone(), b.clone());
+            let offence = e.offence().unwrap_or_else(|err| panic!("{a:?} / {b:?}: {err}"));
+            assert_eq!(
+                (offence.rollup_id, offence.height, offence.pubkey, offence.domain),
+                (10, 3, PublicKeyBytes([9; 96]), domain())
+            );
+            let json = serde_json::to_string(&e).unwrap();
+            assert_eq!(serde_json::from_str::<Evidence>(&json).unwrap(), e);
+            assert_eq!(Evidence::from_compact(&e.to_compact()).unwrap(), e);
+        }
+    }
+}
+
+#[test]
+fn equivocation_statements_must_name_the_offender_and_prove_inclusion() {
+    use statements::*;
+    use vigil_types::Statement;
+    let cases: Vec<(&str, Evidence)> = vec![
+        (
+            "the same block in two overlapping batches",
+            equivocation(in_batch(3, 9), {
+                // Another batch (another range) holding the same block at height 3.
+                let Statement::InBatch { mut signed, mut checkpoint, .. } = in_batch(3, 9) else {
+                    unreachable!()
+                };
+                checkpoint.l1_block = 101;
+                let b = Batch::new(vec![checkpoint], 101, 101).unwrap();
+                signed.header = *b.header();
+                Statement::InBatch { signed, checkpoint, proof: b.proof(0).unwrap() }
+            }),
+        ),
+        ("another key's batch", equivocation(in_batch(3, 9), in_batch(7, 8))),
+        ("offender a non-signer", equivocation(in_batch(3, 9), in_batch_aggregate(7, &[9]))),
+        ("a proof of another leaf", {
+            let Statement::InBatch { signed, checkpoint, .. } = in_batch(7, 9) else {
+                unreachable!()
+            };
+            let proof = batch(7).proof(0).unwrap();
+            equivocation(in_batch(3, 9), Statement::InBatch { signed, checkpoint, proof })
+        }),
+        ("a checkpoint the batch does not hold", {
+            let Statement::InBatchAggregate { certificate, proof, .. } = in_batch_aggregate(7, &[])
+            else {
+                unreachable!()
+            };
+            let checkpoint = checkpoint(3, 0x77);
+            equivocation(
+                in_batch(3, 9),
+                Statement::InBatchAggregate { certificate, checkpoint, proof },
+            )
+        }),
+        ("different domains", {
+            let Statement::InBatch { mut signed, checkpoint, proof } = in_batch(7, 9) else {
+                unreachable!()
+            };
+            signed.domain.l1_chain_id = 2;
+            equivocation(in_batch(3, 9), Statement::InBatch { signed, checkpoint, proof })
+        }),
+    ];
+    for (name, evidence) in cases {
+        assert!(
+            matches!(evidence.offence(), Err(Error::NotAConflict { .. })),
+            "{name}: {:?}",
+            evidence.offence()
+        );
+    }
+}
+
+#[test]
+fn hostile_compact_statements_are_refused() {
+    use statements::*;
+    let good = equivocation(in_batch(3, 9), in_batch_aggregate(7, &[])).to_compact();
+    for cut in [good.len() - 1, 100, 3] {
+        assert!(Evidence::from_compact(&good[..cut]).is_err(), "truncated at {cut}");
+    }
+    // An unknown statement form.
+    let mut bad = good.clone();
+    bad[2 + 96] = 9;
+    assert!(matches!(Evidence::from_compact(&bad), Err(Error::UnexpectedTag { .. })));
+    let mut trailing = good;
+    trailing.push(0);
+    assert!(matches!(Evidence::from_compact(&trailing), Err(Error::TrailingBytes { .. })));
 }
