@@ -89,7 +89,8 @@ impl Group {
     }
 }
 
-fn meets(signed: U256, total: U256, threshold_bps: u16) -> bool {
+/// Whether `signed` of `total` weight reaches `threshold_bps`, as the verifier decides it.
+pub(crate) fn meets(signed: U256, total: U256, threshold_bps: u16) -> bool {
     !total.is_zero()
         && signed.saturating_mul(U256::from(10_000u64))
             >= U256::from(threshold_bps).saturating_mul(total)
@@ -327,18 +328,9 @@ impl Engine {
     }
 
     fn certificate(&self, group: &Group) -> NewCertificate {
-        let non_signers: Vec<PublicKeyBytes> = group
-            .snapshot
-            .members
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !group.sigs.contains_key(i))
-            .map(|(_, m)| m.pubkey)
-            .collect();
+        let non_signers = non_signers(&group.snapshot, |i| group.sigs.contains_key(&i));
         let sigs: Vec<Signature> = group.sigs.values().map(|e| e.sig).collect();
-        let aggregate = vigil_crypto::aggregate_signatures(&sigs)
-            .map(|s| s.to_wire(self.config.compressed_certificates))
-            .unwrap_or_else(|_| vigil_types::SignatureBytes::Compressed([0; 48]));
+        let aggregate = aggregate(&sigs, self.config.compressed_certificates);
         NewCertificate {
             certificate: Certificate {
                 domain: self.domain,
@@ -356,6 +348,29 @@ impl Engine {
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The members of `snapshot` that did not sign (`signed(index)` is false), in the snapshot's
+/// order (by key hash): the order the verifier takes non-signers in. Shared with batch rounds.
+pub(crate) fn non_signers(
+    snapshot: &SetSnapshot,
+    signed: impl Fn(usize) -> bool,
+) -> Vec<PublicKeyBytes> {
+    snapshot
+        .members
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !signed(*i))
+        .map(|(_, m)| m.pubkey)
+        .collect()
+}
+
+/// The aggregate of `sigs` in wire form (the all-zero compressed point for none, which no
+/// verifier accepts). Shared with batch rounds.
+pub(crate) fn aggregate(sigs: &[Signature], compressed: bool) -> vigil_types::SignatureBytes {
+    vigil_crypto::aggregate_signatures(sigs)
+        .map(|s| s.to_wire(compressed))
+        .unwrap_or_else(|_| vigil_types::SignatureBytes::Compressed([0; 48]))
 }
 
 /// Aggregate-first verification of a group (unless every signature was verified at intake);

@@ -4,6 +4,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod api;
+pub mod batch;
 pub mod config;
 pub mod engine;
 pub mod intake;

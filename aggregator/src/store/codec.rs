@@ -23,7 +23,7 @@ fn fixed<const N: usize>(what: &'static str, bytes: &[u8]) -> Result<[u8; N]> {
 }
 
 /// A value of one column: what sqlx decodes the column as, and the checked conversion from it.
-trait FromColumn: Sized {
+pub(super) trait FromColumn: Sized {
     /// The type the column is decoded as.
     type Stored: for<'r> sqlx::Decode<'r, Any> + sqlx::Type<Any>;
 
@@ -84,7 +84,7 @@ macro_rules! from_row {
 
 /// A value read from a row: a [`FromColumn`] from the column `name`, or a value stored in
 /// several columns (a domain, a checkpoint) from its own columns, whatever `name`.
-trait FromRow: Sized {
+pub(super) trait FromRow: Sized {
     /// Reads the value of column `name` (or of its own columns).
     fn from_row(row: &AnyRow, name: &'static str) -> Result<Self>;
 }

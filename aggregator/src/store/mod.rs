@@ -1,5 +1,6 @@
 //! The aggregator's durable state: every accepted signature (the feed the slasher follows) and
-//! every certificate with its submission to L1.
+//! every certificate with its submission to L1; and, for batch rounds (`VIGIL_BATCH_V1`), the
+//! signatures over batch headers and the batch certificates.
 //!
 //! One [`Store`] over [`sqlx::AnyPool`] serves both backends: SQLite (the embedded default; WAL,
 //! `synchronous = FULL`) and PostgreSQL (several aggregator replicas sharing one database). The
@@ -29,6 +30,7 @@
 //! lease statements (claim, write gate, release) are the kernel outbox's one shape
 //! ([`vigil_service::outbox::LeaseTable`]); the table and its columns are this store's.
 
+mod batches;
 mod certificates;
 mod codec;
 mod error;
@@ -43,6 +45,7 @@ use tracing::info;
 pub use vigil_service::db::Backend;
 use vigil_service::db::{Db, Migrations};
 
+pub use batches::{BatchCertificateRecord, NewBatchCertificate, NewBatchSignature, PrunedBatches};
 pub use error::{Result, StoreError};
 pub use ingest::{IngestHandle, IngestWriter};
 pub use types::{
@@ -57,8 +60,8 @@ const MAX_CONNECTIONS: u32 = 8;
 /// This store's migrations, one set per dialect (`aggregator/migrations/sqlite/` and
 /// `aggregator/migrations/postgres/`, the same versions in both), embedded in the binary.
 pub const MIGRATIONS: Migrations = Migrations {
-    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial"),
-    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial"),
+    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261207000000_batches"),
+    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261207000000_batches"),
 };
 
 /// The aggregator's database: a cheap-to-clone handle on a connection pool.

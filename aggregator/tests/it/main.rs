@@ -10,6 +10,7 @@ mod aggregate;
 mod api;
 mod archive;
 mod attack;
+mod batch;
 mod check;
 mod cli;
 mod failover;

@@ -1,0 +1,348 @@
+//! Batch rounds (`VIGIL_BATCH_V1`) against a real anvil with EigenLayer's core and Vigil deployed
+//! and four registered operators of equal stake, on SQLite and on a real PostgreSQL server:
+//! signed batches from their wire bytes, weighed at `toL1Block` against the default threshold,
+//! one certificate whose aggregate verifies against the complement of its non-signers, nothing
+//! below quorum, typed refusals that store nothing, duplicates counted once, expiry and pruning
+//! that delete what they drop, and a restart that loses no stored signature.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+use std::{sync::Arc, time::Duration};
+
+use alloy::primitives::{B256, U256, keccak256};
+use vigil_aggregator::{
+    batch::{BatchAggregator, BatchConfig},
+    intake::IntakeError,
+    operator_set::OperatorSetView,
+    store::{CertState, Store},
+    verify::Verifier,
+};
+use vigil_crypto::PublicKey;
+use vigil_test_utils::{TestDb, TestNetwork, network::mine};
+use vigil_types::{Batch, Checkpoint, SignedBatch};
+
+struct Fixture {
+    net: TestNetwork,
+    db: TestDb,
+}
+
+impl Fixture {
+    async fn new(db: TestDb) -> Self {
+        Self { net: TestNetwork::start(&[100, 100, 100, 100]).await.unwrap(), db }
+    }
+
+    async fn sqlite() -> Self {
+        Self::new(TestDb::sqlite("agg.sqlite")).await
+    }
+
+    async fn batcher(&self) -> BatchAggregator {
+        let domain = self.net.deployment.domain();
+        let store = Store::open(self.db.url()).await.unwrap();
+        let set = Arc::new(OperatorSetView::new(self.net.owner.clone(), domain.verifier));
+        BatchAggregator::new(
+            self.net.owner.clone(),
+            set,
+            domain,
+            store,
+            Verifier::spawn(2),
+            BatchConfig { window: Duration::ZERO, compressed_certificates: false },
+        )
+        .await
+        .unwrap()
+    }
+
+    /// A batch over L1 block `l1` holding three rollups' heights `tag*10+1 ..= tag*10+2`.
+    fn batch(&self, l1: u64, tag: u64) -> Batch {
+        let checkpoints: Vec<Checkpoint> = (901..904u64)
+            .flat_map(|rollup_id| {
+                (1..=2u64).map(move |h| {
+                    let height = tag * 10 + h;
+                    let seed = format!("{rollup_id}/{height}");
+                    Checkpoint {
+                        rollup_id,
+                        height,
+                        block_hash: keccak256(&seed),
+                        state_root: keccak256(format!("state-{seed}")),
+                        da_commitment: B256::repeat_byte(0xda),
+                        l1_block: l1,
+                    }
+                })
+            })
+            .collect();
+        Batch::new(checkpoints, l1, l1).unwrap()
+    }
+
+    /// Operator `i`'s signed header (compressed signatures for odd `i`).
+    fn sign(&self, i: usize, batch: &Batch) -> SignedBatch {
+        let domain = self.net.deployment.domain();
+        let key = &self.net.operators[i].bls;
+        let header = *batch.header();
+        SignedBatch {
+            domain,
+            header,
+            pubkey: key.public_key().to_wire(),
+            signature: key.sign(header.digest(&domain).as_slice()).to_wire(i % 2 == 1),
+        }
+    }
+
+    /// The set at `l1` as a verifier of certificates sees it: every registered key and weight.
+    async fn operators_at(&self, l1: u64) -> Vec<(PublicKey, U256)> {
+        let view =
+            OperatorSetView::new(self.net.owner.clone(), self.net.deployment.domain().verifier);
+        let snapshot = view.at(l1).await.unwrap();
+        assert_eq!(snapshot.members.len(), 4, "four registered operators");
+        snapshot.members.iter().map(|m| (m.key, m.weight)).collect()
+    }
+}
+
+fn wire(signed: &SignedBatch) -> Vec<u8> {
+    serde_json::to_vec(signed).unwrap()
+}
+
+async fn quorum_builds_one_certificate(f: Fixture) {
+    let agg = f.batcher().await;
+    let l1 = f.net.l1_block().await.unwrap();
+    let batch = f.batch(l1, 1);
+    let digest = batch.header().digest(&f.net.deployment.domain());
+    for i in 0..3 {
+        let a = agg.accept_wire(&wire(&f.sign(i, &batch))).await.unwrap();
+        assert!(a.id.is_some() && !a.duplicate && !a.stale, "signer {i}: {a:?}");
+    }
+    assert_eq!(agg.finalize_due().await.unwrap(), vec![digest]);
+    assert!(agg.finalize_due().await.unwrap().is_empty(), "one certificate per digest");
+    // Late: stored (it is its signer's statement) but counted nowhere.
+    let late = agg.accept_wire(&wire(&f.sign(3, &batch))).await.unwrap();
+    assert!(late.stale && late.id.is_some(), "{late:?}");
+    assert!(agg.finalize_due().await.unwrap().is_empty());
+
+    let certs = agg.store().batch_certificates().await.unwrap();
+    assert_eq!(certs.len(), 1, "exactly one certificate");
+    let record = &certs[0];
+    assert_eq!(record.digest, digest);
+    assert_eq!(record.state, CertState::Ready);
+    assert_eq!(record.signers, 3);
+    assert_eq!(record.certificate.header, *batch.header());
+    assert_eq!(record.certificate.non_signers, vec![f.net.operators[3].bls.public_key().to_wire()]);
+    assert_eq!(record.signed_weight * U256::from(4), record.total_weight * U256::from(3));
+    let operators = f.operators_at(l1).await;
+    let verified = vigil_client::verify_batch_certificate(
+        &record.certificate,
+        &operators,
+        agg.threshold_bps(),
+    )
+    .unwrap();
+    assert_eq!(verified.signed_weight, record.signed_weight);
+    // The aggregate is the three signers' and nobody else's: claiming one more non-signer
+    // breaks it.
+    let mut wrong = record.certificate.clone();
+    wrong.non_signers.push(f.net.operators[0].bls.public_key().to_wire());
+    assert!(
+        vigil_client::verify_batch_certificate(&wrong, &operators, 1).is_err(),
+        "the aggregate must not verify against another signer set"
+    );
+    assert_eq!(agg.store().count_batch_signatures(Some(digest)).await.unwrap(), 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_quorum_builds_one_certificate_that_verifies_sqlite() {
+    quorum_builds_one_certificate(Fixture::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_quorum_builds_one_certificate_that_verifies_postgres() {
+    quorum_builds_one_certificate(Fixture::new(TestDb::postgres().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_below_quorum_builds_nothing_and_duplicates_count_once() {
+    let f = Fixture::sqlite().await;
+    let agg = f.batcher().await;
+    let l1 = f.net.l1_block().await.unwrap();
+    let batch = f.batch(l1, 1);
+    let digest = batch.header().digest(&f.net.deployment.domain());
+    let first = f.sign(0, &batch);
+    let a = agg.accept_wire(&wire(&first)).await.unwrap();
+    // The same signature again, and the same signer's signature in the other encoding.
+    let again = agg.accept_wire(&wire(&first)).await.unwrap();
+    assert_eq!((again.id, again.duplicate), (a.id, true));
+    let mut other_encoding = first;
+    other_encoding.signature = f.net.operators[0]
+        .bls
+        .sign(digest.as_slice())
+        .to_wire(!matches!(first.signature, vigil_types::SignatureBytes::Compressed(_)));
+    assert_ne!(other_encoding.signature, first.signature);
+    let third = agg.accept_wire(&wire(&other_encoding)).await.unwrap();
+    assert_eq!((third.id, third.duplicate), (a.id, true));
+    agg.accept_wire(&wire(&f.sign(1, &batch))).await.unwrap();
+    let (weight, signers) = agg.round(digest).unwrap();
+    assert_eq!(signers, 2, "one signer counted once, however often it posts");
+    // Two of four equal stakes: below the default 66.67%.
+    assert!(agg.finalize_due().await.unwrap().is_empty());
+    assert!(agg.store().batch_certificates().await.unwrap().is_empty(), "no certificate");
+    assert_eq!(agg.store().count_batch_signatures(Some(digest)).await.unwrap(), 2);
+    // The third signer tips it over, with the weight of three.
+    agg.accept_wire(&wire(&f.sign(2, &batch))).await.unwrap();
+    assert_eq!(agg.finalize_due().await.unwrap(), vec![digest]);
+    let cert = agg.store().batch_certificate(digest).await.unwrap().unwrap();
+    assert_eq!(cert.signers, 3);
+    assert_eq!(cert.signed_weight, weight * U256::from(3) / U256::from(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_refusals_store_nothing() {
+    let f = Fixture::sqlite().await;
+    let agg = f.batcher().await;
+    let l1 = f.net.l1_block().await.unwrap();
+    let batch = f.batch(l1, 1);
+    let domain = f.net.deployment.domain();
+
+    // A signature over another batch, under operator 0's key.
+    let mut bad = f.sign(0, &batch);
+    bad.signature = f.sign(0, &f.batch(l1, 2)).signature;
+    let err = agg.accept_wire(&wire(&bad)).await.unwrap_err();
+    assert!(matches!(err, IntakeError::InvalidSignature), "{err:?}");
+    // Operator 1's signature presented under operator 0's key.
+    let mut stolen = f.sign(0, &batch);
+    stolen.signature = f.sign(1, &batch).signature;
+    let err = agg.accept_wire(&wire(&stolen)).await.unwrap_err();
+    assert!(matches!(err, IntakeError::InvalidSignature), "{err:?}");
+    // An unregistered key.
+    let outsider = vigil_crypto::SecretKey::from_ikm(&[0x77; 32]).unwrap();
+    let mut unknown = f.sign(0, &batch);
+    unknown.pubkey = outsider.public_key().to_wire();
+    unknown.signature = outsider.sign(batch.header().digest(&domain).as_slice()).to_wire(false);
+    let err = agg.accept_wire(&wire(&unknown)).await.unwrap_err();
+    assert!(matches!(err, IntakeError::UnknownOperator(_)), "{err:?}");
+    // Another domain.
+    let mut foreign = f.sign(0, &batch);
+    foreign.domain.operator_set_id += 1;
+    let err = agg.accept_wire(&wire(&foreign)).await.unwrap_err();
+    assert!(matches!(err, IntakeError::WrongDomain { .. }), "{err:?}");
+    // Bytes that are not a point.
+    let mut garbage = serde_json::to_value(f.sign(0, &batch)).unwrap();
+    garbage["signature"] = serde_json::Value::String(format!("0x{}", "ab".repeat(48)));
+    let err = agg.accept_wire(&serde_json::to_vec(&garbage).unwrap()).await.unwrap_err();
+    assert!(matches!(err, IntakeError::MalformedSignature(_)), "{err:?}");
+    // Not a signed batch at all.
+    let err = agg.accept_wire(b"{\"domain\":1}").await.unwrap_err();
+    assert!(matches!(err, IntakeError::Malformed(_)), "{err:?}");
+    // A range ending past the L1 head.
+    let head = f.net.l1_block().await.unwrap() + 1;
+    let future = f.batch(head + 100, 3);
+    let err = agg.accept_wire(&wire(&f.sign(0, &future))).await.unwrap_err();
+    assert!(matches!(err, IntakeError::FutureL1Block { .. }), "{err:?}");
+
+    assert_eq!(agg.store().count_batch_signatures(None).await.unwrap(), 0, "nothing stored");
+    assert_eq!(agg.sizes(), (0, 0), "no round opened");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_expiry_drops_the_round_and_its_rows() {
+    let f = Fixture::sqlite().await;
+    let agg = f.batcher().await;
+    let old_l1 = f.net.l1_block().await.unwrap();
+    let old = f.batch(old_l1, 1);
+    let old_digest = old.header().digest(&f.net.deployment.domain());
+    mine(&f.net.owner, 2).await.unwrap();
+    let new_l1 = f.net.l1_block().await.unwrap();
+    let new = f.batch(new_l1, 2);
+    let new_digest = new.header().digest(&f.net.deployment.domain());
+    for i in 0..2 {
+        agg.accept_wire(&wire(&f.sign(i, &old))).await.unwrap();
+        agg.accept_wire(&wire(&f.sign(i, &new))).await.unwrap();
+    }
+    assert_eq!(agg.sizes(), (2, 0));
+
+    assert_eq!(agg.expire(new_l1).await.unwrap(), vec![old_digest]);
+    assert!(agg.round(old_digest).is_none(), "the expired round is gone");
+    assert_eq!(agg.store().count_batch_signatures(Some(old_digest)).await.unwrap(), 0);
+    assert_eq!(agg.round(new_digest).map(|(_, n)| n), Some(2), "the newer round stays");
+    assert_eq!(agg.store().count_batch_signatures(Some(new_digest)).await.unwrap(), 2);
+    // A late signature for the expired range is neither stored nor counted.
+    let late = agg.accept_wire(&wire(&f.sign(2, &old))).await.unwrap();
+    assert_eq!((late.id, late.stale), (None, true));
+    assert!(agg.round(old_digest).is_none());
+    assert_eq!(agg.store().count_batch_signatures(Some(old_digest)).await.unwrap(), 0);
+    assert!(agg.finalize_due().await.unwrap().is_empty());
+    // The newer round still certifies.
+    agg.accept_wire(&wire(&f.sign(2, &new))).await.unwrap();
+    assert_eq!(agg.finalize_due().await.unwrap(), vec![new_digest]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_prune_bounds_rows_and_the_done_set() {
+    let f = Fixture::sqlite().await;
+    let agg = f.batcher().await;
+    let mut certified = Vec::new();
+    for tag in 0..6u64 {
+        let l1 = f.net.l1_block().await.unwrap();
+        let batch = f.batch(l1, tag);
+        for i in 0..4 {
+            agg.accept_wire(&wire(&f.sign(i, &batch))).await.unwrap();
+        }
+        let built = agg.finalize_due().await.unwrap();
+        assert_eq!(built.len(), 1);
+        certified.push((l1, built[0]));
+        mine(&f.net.owner, 1).await.unwrap();
+    }
+    let store = agg.store();
+    // Four rows per range.
+    assert_eq!(store.count_batch_signatures(None).await.unwrap(), 24);
+    assert_eq!(agg.sizes(), (0, 6));
+    // The first three were mined; the rest are still waiting to be (or being) submitted.
+    for (_, digest) in &certified[..3] {
+        store.set_batch_certificate_state(*digest, CertState::Mined).await.unwrap();
+    }
+    let window_start = certified[4].0;
+    let pruned = agg.prune(window_start).await.unwrap();
+    assert_eq!(pruned.signatures, 16, "every signature below the window");
+    assert_eq!(pruned.certificates, 3, "mined certificates below the window");
+    assert_eq!(store.count_batch_signatures(None).await.unwrap(), 8);
+    let left: Vec<B256> =
+        store.batch_certificates().await.unwrap().iter().map(|c| c.digest).collect();
+    assert_eq!(
+        left,
+        vec![certified[3].1, certified[4].1, certified[5].1],
+        "a certificate not yet mined is kept even below the window"
+    );
+    assert_eq!(agg.sizes(), (0, 2), "done roots below the window are forgotten");
+    // A signature for a pruned range is not stored again.
+    let again = agg.accept_wire(&wire(&f.sign(0, &f.batch(certified[0].0, 0)))).await.unwrap();
+    assert_eq!((again.id, again.stale), (None, true));
+    assert_eq!(store.count_batch_signatures(None).await.unwrap(), 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_restart_restores_open_rounds() {
+    let f = Fixture::sqlite().await;
+    let l1 = f.net.l1_block().await.unwrap();
+    let batch = f.batch(l1, 1);
+    let digest = batch.header().digest(&f.net.deployment.domain());
+    {
+        let agg = f.batcher().await;
+        for i in 0..2 {
+            agg.accept_wire(&wire(&f.sign(i, &batch))).await.unwrap();
+        }
+        assert!(agg.finalize_due().await.unwrap().is_empty());
+        agg.store().close().await;
+    }
+    let agg = f.batcher().await;
+    assert_eq!(agg.restore().await.unwrap(), 2);
+    assert_eq!(agg.round(digest).map(|(_, n)| n), Some(2));
+    agg.accept_wire(&wire(&f.sign(2, &batch))).await.unwrap();
+    assert_eq!(agg.finalize_due().await.unwrap(), vec![digest]);
+    // Restarted again: the certified digest's signatures are not replayed, and a late one is
+    // stale.
+    agg.store().close().await;
+    let agg = f.batcher().await;
+    assert_eq!(agg.restore().await.unwrap(), 0);
+    let late = agg.accept_wire(&wire(&f.sign(3, &batch))).await.unwrap();
+    assert!(late.stale, "{late:?}");
+    assert!(agg.finalize_due().await.unwrap().is_empty());
+    assert_eq!(agg.store().batch_certificates().await.unwrap().len(), 1);
+}
