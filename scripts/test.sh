@@ -45,3 +45,6 @@ scripts/devnet.sh --dir "$(mktemp -d)" --fresh --byzantine --exit-after 8 --time
 
 step "devnet end to end with a veto window (README: one slash vetoed, one executed)"
 scripts/devnet.sh --dir "$(mktemp -d)" --fresh --byzantine --veto-window 10 --exit-after 8 --timeout-secs 300
+
+step "devnet end to end with three rollups (README: --rollups 3, every rollup certified, one slash)"
+scripts/devnet.sh --dir "$(mktemp -d)" --fresh --rollups 3 --byzantine --exit-after 8 --timeout-secs 300

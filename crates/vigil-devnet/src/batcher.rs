@@ -1,11 +1,15 @@
-//! The rollup's batcher, posting what an OP Stack batcher posts: span batches in compressed
+//! A rollup's batcher (one per rollup, each with its own account, inbox and progress file),
+//! posting what an OP Stack batcher posts: span batches in compressed
 //! channels, as frames in blobs (OP blob encoding) or in calldata, from the batcher account to
 //! the batch inbox. Channels rotate through the shapes real networks see: a brotli channel in
 //! one blob, a brotli channel whose two frames travel in two blob transactions (two L1 blocks),
 //! and a zlib channel in calldata. It also sends a little L2 traffic so blocks carry
 //! transactions.
 
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use alloy::{
     eips::BlockNumberOrTag,
@@ -21,7 +25,7 @@ use vigil_da::op::{
     batcher::{self, MAX_FRAME_DATA_PER_BLOB},
 };
 
-use crate::{Error, Result, layout::Layout, setup::write_file};
+use crate::{Error, Result, setup::write_file};
 
 /// Most L2 blocks in one channel.
 pub const MAX_BLOCKS_PER_CHANNEL: u64 = 8;
@@ -78,7 +82,7 @@ pub struct Posted {
     pub da_commitment: B256,
 }
 
-/// The batcher's progress, kept in the state directory.
+/// A batcher's progress, kept in the state directory ([`crate::layout::Layout::batcher_state_of`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Progress {
@@ -98,9 +102,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// Reads the progress file (none: nothing posted yet).
-    pub fn read(layout: &Layout) -> Result<Self> {
-        let path = layout.batcher_state();
+    /// Reads the progress file at `path` (none: nothing posted yet).
+    pub fn read(path: &Path) -> Result<Self> {
+        let path = path.to_path_buf();
         match std::fs::read_to_string(&path) {
             Ok(text) => serde_json::from_str(&text)
                 .map_err(|e| Error::State { path, reason: e.to_string() }),
@@ -109,11 +113,11 @@ impl Progress {
         }
     }
 
-    /// Writes the progress file.
-    pub fn write(&self, layout: &Layout) -> Result<()> {
+    /// Writes the progress file at `path`.
+    pub fn write(&self, path: &Path) -> Result<()> {
         let json = serde_json::to_string(self)
-            .map_err(|e| Error::State { path: layout.batcher_state(), reason: e.to_string() })?;
-        write_file(&layout.batcher_state(), &json)
+            .map_err(|e| Error::State { path: path.to_path_buf(), reason: e.to_string() })?;
+        write_file(path, &json)
     }
 
     /// Moves every channel whose final block `certified` says is not certified to the repost
@@ -144,8 +148,8 @@ pub struct Batcher {
     pub l2: DynProvider,
     /// The rollup's configuration (chain id, inbox, genesis, block time).
     pub config: OpRollupConfig,
-    /// Where progress is kept.
-    pub layout: Layout,
+    /// Its progress file.
+    pub state: PathBuf,
 }
 
 fn chain(what: &'static str) -> impl Fn(vigil_da::DaError) -> Error {
@@ -165,7 +169,7 @@ impl Batcher {
 
     /// Posts the next channel, if the L2's safe head moved past what was posted.
     pub async fn step(&self) -> Result<Option<Posted>> {
-        let mut progress = Progress::read(&self.layout)?;
+        let mut progress = Progress::read(&self.state)?;
         let safe = self
             .l2
             .get_block_by_number(BlockNumberOrTag::Safe)
@@ -260,7 +264,7 @@ impl Batcher {
             progress.posted = last;
         }
         progress.channels.push(posted.clone());
-        progress.write(&self.layout)?;
+        progress.write(&self.state)?;
         Ok(Some(posted))
     }
 }

@@ -3,14 +3,16 @@
 //! ```text
 //! <dir>/manifest.json           what was provisioned (written last: its presence means "resumable")
 //! <dir>/l1/state.json           L1 anvil state (dumped on exit, loaded on resume)
-//! <dir>/l2/state.json           L2 anvil state
+//! <dir>/l2/state.json           the first rollup's L2 anvil state
 //! <dir>/deployments/31337.json  EigenLayer + Vigil addresses and the signing domain
 //! <dir>/keys/                   devnet password file; aggregator, slasher, batcher keystores
 //! <dir>/operators/op<i>/        operator.toml, keys/{bls,ecdsa}.json, data/protection.sqlite
 //! <dir>/aggregator/             aggregator.toml, aggregator.sqlite
 //! <dir>/slasher/                slasher.toml, slasher.sqlite
 //! <dir>/prometheus/             prometheus.yml for this devnet's ports, rules.yml
-//! <dir>/batcher.json            last L2 height posted to L1
+//! <dir>/rollup.toml             the first rollup's chain file (superchain-registry TOML)
+//! <dir>/batcher.json            the first rollup's batcher progress (channels posted to L1)
+//! <dir>/rollup<k>/              rollup k ≥ 1 (`--rollups N`): state.json, rollup.toml, batcher.json
 //! <dir>/logs/                   one log per process (appended to across restarts; anvils: stderr)
 //! <dir>/run/<name>.pid          pid of each running service (rewritten on restart)
 //! ```
@@ -22,7 +24,7 @@ use std::path::{Path, PathBuf};
 pub struct Ports {
     /// L1 JSON-RPC (8545).
     pub l1: u16,
-    /// L2 JSON-RPC (9545).
+    /// The first rollup's L2 JSON-RPC (9545; rollup `k` listens on 9545 + k).
     pub l2: u16,
     /// Aggregator API (9100).
     pub aggregator_api: u16,
@@ -54,21 +56,28 @@ impl Ports {
         }
     }
 
-    /// Every port with what it is for, for `operators` operators.
-    pub fn all(&self, operators: usize) -> Vec<(u16, String)> {
-        let mut out = vec![
-            (self.l1, "L1 RPC".to_owned()),
-            (self.l2, "L2 RPC".to_owned()),
+    /// Every port with what it is for, for `operators` operators and `rollups` rollups.
+    pub fn all(&self, operators: usize, rollups: usize) -> Vec<(u16, String)> {
+        let mut out = vec![(self.l1, "L1 RPC".to_owned()), (self.l2, "L2 RPC".to_owned())];
+        for k in 1..rollups {
+            out.push((self.l2_of(k), format!("rollup {k}'s L2 RPC")));
+        }
+        out.extend([
             (self.aggregator_api, "aggregator API".to_owned()),
             (self.aggregator_metrics, "aggregator metrics".to_owned()),
             (self.slasher_api, "slasher API".to_owned()),
             (self.slasher_metrics, "slasher metrics".to_owned()),
-        ];
+        ]);
         for i in 0..operators {
             out.push((self.operator_api(i), format!("{} node API", operator_name(i))));
             out.push((self.operator_metrics(i), format!("{} metrics", operator_name(i))));
         }
         out
+    }
+
+    /// Rollup `k`'s L2 JSON-RPC port (rollup 0 is [`Ports::l2`]).
+    pub fn l2_of(&self, k: usize) -> u16 {
+        self.l2.saturating_add(u16::try_from(k).unwrap_or(u16::MAX))
     }
 
     /// Operator `i`'s node API port.
@@ -110,9 +119,23 @@ impl Layout {
         self.dir.join("l1/state.json")
     }
 
-    /// L2 anvil's state file.
+    /// The first rollup's L2 anvil state file.
     pub fn l2_state(&self) -> PathBuf {
-        self.dir.join("l2/state.json")
+        self.l2_state_of(0)
+    }
+
+    /// Rollup `k`'s L2 anvil state file (`--rollups N`; the first rollup's where it always was).
+    pub fn l2_state_of(&self, k: usize) -> PathBuf {
+        match k {
+            0 => self.dir.join("l2/state.json"),
+            k => self.rollup_dir(k).join("state.json"),
+        }
+    }
+
+    /// Rollup `k`'s folder (k ≥ 1; the first rollup's files are at the top, as before
+    /// `--rollups`).
+    fn rollup_dir(&self, k: usize) -> PathBuf {
+        self.dir.join(format!("rollup{k}"))
     }
 
     /// The deployment file.
@@ -125,8 +148,8 @@ impl Layout {
         self.dir.join("keys/password")
     }
 
-    /// A service account's V3 keystore (`aggregator`, `slasher`, `batcher`, and `committee` with a
-    /// veto window).
+    /// A service account's V3 keystore (`aggregator`, `slasher`, `batcher` (`batcher<k>` for
+    /// rollup k ≥ 1), and `committee` with a veto window).
     pub fn account_keystore(&self, name: &str) -> PathBuf {
         self.dir.join(format!("keys/{name}.json"))
     }
@@ -156,14 +179,38 @@ impl Layout {
         self.dir.join("prometheus")
     }
 
-    /// The batcher's progress.
+    /// The first rollup's batcher progress.
     pub fn batcher_state(&self) -> PathBuf {
-        self.dir.join("batcher.json")
+        self.batcher_state_of(0)
     }
 
-    /// The rollup's chain file (superchain-registry TOML), which operators read.
+    /// Rollup `k`'s batcher progress.
+    pub fn batcher_state_of(&self, k: usize) -> PathBuf {
+        match k {
+            0 => self.dir.join("batcher.json"),
+            k => self.rollup_dir(k).join("batcher.json"),
+        }
+    }
+
+    /// The first rollup's chain file (superchain-registry TOML), which operators read.
     pub fn rollup_config(&self) -> PathBuf {
-        self.dir.join("rollup.toml")
+        self.rollup_config_of(0)
+    }
+
+    /// Rollup `k`'s chain file.
+    pub fn rollup_config_of(&self, k: usize) -> PathBuf {
+        match k {
+            0 => self.dir.join("rollup.toml"),
+            k => self.rollup_dir(k).join("rollup.toml"),
+        }
+    }
+
+    /// Rollup `k`'s L2 anvil log name (for [`Layout::log`]).
+    pub fn l2_log_name(k: usize) -> String {
+        match k {
+            0 => "l2-anvil".to_owned(),
+            k => format!("l2-anvil-rollup{k}"),
+        }
     }
 
     /// A process's log.

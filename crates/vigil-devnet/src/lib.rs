@@ -1,23 +1,27 @@
 //! Vigil's devnet: the whole system on one machine, from one command.
 //!
-//! [`run`] starts an L1 anvil (Osaka, pinned) and an L2 anvil (the rollup, `safe` following the
-//! head), deploys EigenLayer's core and Vigil, makes and funds the operators and registers them
-//! through `vigil-operator register`, starts `vigil-aggregator`, `vigil-slasher` and one
-//! `vigil-operator run` per operator as child processes, and runs the rollup's batcher, which
-//! posts L2 blocks to L1 as an OP Stack batcher does (span batches in brotli or zlib channels,
-//! frames in blobs or calldata, [`batcher`]). The L2 is an OP-Stack-shaped chain: blocks every
-//! `l2_block_time` seconds with timestamps exactly `genesis + n × block_time`, described to the
-//! operators by a superchain-registry chain file (`rollup.toml` in the state directory). It
-//! prints where everything listens and every certificate as it lands on L1, with the channel it
+//! [`run`] starts an L1 anvil (Osaka, pinned) and an L2 anvil per rollup (`safe` following the
+//! head; one rollup by default, [`Options::rollups`] for more, ids 42069, 42070, …), deploys
+//! EigenLayer's core and Vigil, makes and funds the operators and registers them through
+//! `vigil-operator register`, starts `vigil-aggregator`, `vigil-slasher` and one
+//! `vigil-operator run` per operator as child processes (every operator follows every rollup),
+//! and runs each rollup's batcher (its own account and inbox), which posts L2 blocks to L1 as an
+//! OP Stack batcher does (span batches in brotli or zlib channels, frames in blobs or calldata,
+//! [`batcher`]). Each L2 is an OP-Stack-shaped chain: blocks every `l2_block_time` seconds with
+//! timestamps exactly `genesis + n × block_time`, described to the operators by a
+//! superchain-registry chain file (`rollup.toml` in the state directory, [`layout`]). It prints
+//! where everything listens and every certificate as it lands on L1, with the channel it
 //! attests.
 //!
 //! - **State** lives in one directory ([`layout`]); a second run resumes it (anvil state files,
 //!   databases, keys) unless asked to start fresh.
 //! - **Byzantine mode** ([`byzantine`]): the devnet signs, with one operator's key, checkpoints
-//!   that conflict with a certified one, and shows the evidence, the slash and the reduced stake.
-//! - **Unattended mode**: exits by itself once `exit_after` heights are certified (and, in
-//!   byzantine mode, the slash happened), with an error unless everything happened as expected
-//!   ([`watch::check_certified_channels`], [`watch::check_slashes`]).
+//!   that conflict with a certified one of the first rollup, and shows the evidence, the slash
+//!   and the reduced stake.
+//! - **Unattended mode**: exits by itself once `exit_after` heights of every rollup are
+//!   certified (and, in byzantine mode, the slash happened), with an error unless everything
+//!   happened as expected ([`watch::check_certified_channels`] per rollup,
+//!   [`watch::check_slashes`]).
 //! - **Supervision** ([`procs`]): once the devnet is up, a service that exits (a crash, an OOM
 //!   kill, a SIGKILL) is started again with backoff (1 s doubling to 30 s, from 1 s again once
 //!   it stayed up 60 s), its output appended to the same log, and the live display says so
@@ -26,7 +30,7 @@
 //!   of the devnet stays up. The devnet stops only when asked (Ctrl-C, SIGTERM) or, unattended,
 //!   when it is done or timed out. An exit while starting up is still fatal (a broken binary or
 //!   config). Each service's pid is in `run/<name>.pid` ([`layout`]).
-//! - **Children die with the devnet**, even when it is killed with SIGKILL: each child, the two
+//! - **Children die with the devnet**, even when it is killed with SIGKILL: each child, the
 //!   anvils ([`chain`]) included, is started with a parent-death signal (`PR_SET_PDEATHSIG`,
 //!   Linux), SIGKILL for the services and SIGTERM for anvil, which writes its state file on the
 //!   way out ([`procs`] says why this and not a process group).
@@ -49,10 +53,15 @@ use std::{
     collections::BTreeMap,
     future::Future,
     path::PathBuf,
+    sync::Arc,
     time::{Duration, Instant},
 };
 
-use alloy::{primitives::Address, providers::Provider, signers::local::PrivateKeySigner};
+use alloy::{
+    primitives::Address,
+    providers::{DynProvider, Provider},
+    signers::local::PrivateKeySigner,
+};
 pub use error::{Error, Result};
 use tracing::warn;
 use vigil_chain::{WAD, signing_provider};
@@ -71,6 +80,9 @@ use crate::{
 /// Private key of anvil's first dev account, funded on the L2: the devnet's L2 traffic sender.
 const L2_TRAFFIC_KEY: &str = vigil_test_utils::DEV_KEY;
 
+/// Rollups a fresh devnet runs unless told otherwise ([`Options::rollups`]).
+pub const DEFAULT_ROLLUPS: usize = 1;
+
 /// How to run the devnet.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -82,8 +94,12 @@ pub struct Options {
     pub operators: usize,
     /// Stake each operator deposits and allocates, in whole tokens.
     pub stake_tokens: u64,
-    /// The rollup's chain id.
+    /// The first rollup's chain id (rollup `k`'s is this plus `k`).
     pub rollup_id: u64,
+    /// Rollups a fresh devnet runs, each its own L2 anvil and batcher (`None`:
+    /// [`DEFAULT_ROLLUPS`]). A resumed devnet keeps the rollups it was provisioned with; asking
+    /// for another count is an error.
+    pub rollups: Option<usize>,
     /// Added to every default port.
     pub port_offset: u16,
     /// The last operator equivocates (signed by the devnet, never by the operator binary).
@@ -110,6 +126,7 @@ impl Default for Options {
             operators: 4,
             stake_tokens: 100,
             rollup_id: 42_069,
+            rollups: None,
             port_offset: 0,
             byzantine: false,
             exit_after: None,
@@ -121,6 +138,13 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Rollups a fresh devnet runs (at least one).
+    pub fn rollup_count(&self) -> usize {
+        self.rollups.unwrap_or(DEFAULT_ROLLUPS).max(1)
+    }
+}
+
 /// How a run ended (errors aside).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -128,7 +152,7 @@ pub enum Outcome {
     Stopped,
     /// Unattended mode: everything it waited for happened, and the checks passed.
     Completed {
-        /// Heights `1..=certified` are certified on L1.
+        /// Heights `1..=certified` of every rollup are certified on L1.
         certified: u64,
         /// Operators slashed (byzantine mode: exactly one).
         slashed: Vec<Address>,
@@ -146,13 +170,45 @@ pub async fn run(
     let ports = Ports::with_offset(opts.port_offset);
     prepare_dir(&layout, opts, say)?;
     let resume = layout.manifest().exists();
-    let operators = if resume { Manifest::read(&layout)?.operators.len() } else { opts.operators };
-    for (port, what) in ports.all(operators) {
+    let (operators, rollup_ids) = if resume {
+        let m = Manifest::read(&layout)?;
+        let ids: Vec<u64> = m.rollups().iter().map(|r| r.rollup_id).collect();
+        if let Some(want) = opts.rollups.filter(|want| *want != ids.len()) {
+            return Err(Error::State {
+                path: layout.manifest(),
+                reason: format!(
+                    "provisioned with --rollups {}, asked for --rollups {want}: start fresh",
+                    ids.len()
+                ),
+            });
+        }
+        (m.operators.len(), ids)
+    } else {
+        let ids = (0..opts.rollup_count() as u64).map(|k| opts.rollup_id.saturating_add(k));
+        (opts.operators, ids.collect())
+    };
+    for (port, what) in ports.all(operators, rollup_ids.len()) {
         if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
             return Err(Error::PortInUse { port, what });
         }
     }
 
+    // The L2 anvils start while the L1 one does.
+    let mut l2_starting = Vec::new();
+    for (k, id) in rollup_ids.iter().enumerate() {
+        let state = layout.l2_state_of(k);
+        if let Some(dir) = state.parent() {
+            std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+        }
+        l2_starting.push(tokio::spawn(Chain::start(ChainConfig {
+            name: "L2 anvil",
+            chain_id: *id,
+            port: ports.l2_of(k),
+            slots_in_an_epoch: Some(1),
+            state,
+            log: layout.log(&Layout::l2_log_name(k)),
+        })));
+    }
     let l1 = Chain::start(ChainConfig {
         name: "L1 anvil",
         chain_id: L1_CHAIN_ID,
@@ -162,39 +218,49 @@ pub async fn run(
         log: layout.log("l1-anvil"),
     })
     .await?;
-    let l2 = Chain::start(ChainConfig {
-        name: "L2 anvil",
-        chain_id: opts.rollup_id,
-        port: ports.l2,
-        slots_in_an_epoch: Some(1),
-        state: layout.l2_state(),
-        log: layout.log("l2-anvil"),
-    })
-    .await?;
+    let mut l2s = Vec::new();
+    for started in l2_starting {
+        let started =
+            started.await.map_err(|e| Error::Chain { what: "L2 anvil", reason: e.to_string() })?;
+        l2s.push(started?);
+    }
     // An OP Stack L2 has a block every block_time seconds, its timestamp exactly
     // genesis + n × block_time (span batches carry only the first timestamp). Anvil keeps that
     // spacing once told; blocks are mined on an interval from here on. A chain restored from its
     // state file would stamp its first new block with the wall clock: its clock is set back to
     // the head's timestamp first, so the next block is exactly one block time later.
     let l2_block_time = opts.l2_block_time.max(1);
-    let l2_admin = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
-    let l2_head = l2_admin
-        .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
-        .await
-        .map_err(Error::chain("L2 head"))?
-        .ok_or_else(|| Error::Check("the L2 has no head block".into()))?;
-    for (method, arg) in [
-        ("evm_setTime", l2_head.header.timestamp),
-        ("anvil_setBlockTimestampInterval", l2_block_time),
-        ("evm_setIntervalMining", l2_block_time),
-    ] {
-        l2_admin
-            .raw_request::<_, serde_json::Value>(method.into(), (arg,))
+    let mut l2_genesis = Vec::new();
+    for l2 in &l2s {
+        let l2_admin = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
+        let l2_head = l2_admin
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
             .await
-            .map_err(Error::chain("configure the L2 anvil"))?;
+            .map_err(Error::chain("L2 head"))?
+            .ok_or_else(|| Error::Check("the L2 has no head block".into()))?;
+        for (method, arg) in [
+            ("evm_setTime", l2_head.header.timestamp),
+            ("anvil_setBlockTimestampInterval", l2_block_time),
+            ("evm_setIntervalMining", l2_block_time),
+        ] {
+            l2_admin
+                .raw_request::<_, serde_json::Value>(method.into(), (arg,))
+                .await
+                .map_err(Error::chain("configure the L2 anvil"))?;
+        }
+        if !resume {
+            let genesis = l2_admin
+                .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
+                .await
+                .map_err(Error::chain("L2 genesis"))?
+                .ok_or_else(|| Error::Check("the L2 has no genesis block".into()))?;
+            l2_genesis.push(genesis.header.timestamp);
+        }
     }
     say(format!("L1  {} (chain {L1_CHAIN_ID}, {HARDFORK})", l1.endpoint()));
-    say(format!("L2  {} (rollup {}, safe follows the head)", l2.endpoint(), opts.rollup_id));
+    for (l2, id) in l2s.iter().zip(&rollup_ids) {
+        say(format!("L2  {} (rollup {id}, safe follows the head)", l2.endpoint()));
+    }
 
     let manifest = if resume {
         let m = Manifest::read(&layout)?;
@@ -203,14 +269,11 @@ pub async fn run(
         m
     } else {
         say(format!("fresh devnet in {}", layout.dir().display()));
-        let genesis = l2_admin
-            .get_block_by_number(alloy::eips::BlockNumberOrTag::Number(0))
-            .await
-            .map_err(Error::chain("L2 genesis"))?
-            .ok_or_else(|| Error::Check("the L2 has no genesis block".into()))?;
         let manifest = setup::provision(&layout, &ports, l1.url(), opts, say).await?;
-        let rollup = setup::rollup_config(&manifest, genesis.header.timestamp, l2_block_time);
-        setup::write_file(&layout.rollup_config(), &rollup.to_superchain_toml())?;
+        for (k, (rollup, genesis)) in manifest.rollups().iter().zip(&l2_genesis).enumerate() {
+            let config = setup::rollup_config(rollup, *genesis, l2_block_time);
+            setup::write_file(&layout.rollup_config_of(k), &config.to_superchain_toml())?;
+        }
         setup::write_configs(&layout, &manifest, &ports)?;
         manifest
     };
@@ -251,13 +314,15 @@ pub async fn run(
     let result = async {
         start_services(&mut procs, &layout, &ports, &manifest).await?;
         banner(&layout, &ports, &manifest, opts, say);
-        follow(opts, &layout, &manifest, &deployment, &l1, &l2, &mut procs, shutdown, say).await
+        follow(opts, &layout, &manifest, &deployment, &l1, &l2s, &mut procs, shutdown, say).await
     }
     .await;
     say("stopping: operators, slasher, aggregator, then the chains (state is kept)".into());
     procs.stop_all(Duration::from_secs(10)).await;
-    if let Err(e) = l2.stop().await {
-        warn!(target: "vigil::devnet", error = %e, "L2 anvil did not stop cleanly");
+    for (l2, id) in l2s.into_iter().zip(&rollup_ids) {
+        if let Err(e) = l2.stop().await {
+            warn!(target: "vigil::devnet", rollup = id, error = %e, "L2 anvil did not stop cleanly");
+        }
     }
     if let Err(e) = l1.stop().await {
         warn!(target: "vigil::devnet", error = %e, "L1 anvil did not stop cleanly");
@@ -379,14 +444,48 @@ fn banner(
         layout.prometheus_dir().join("prometheus.yml").display()
     ));
     say(String::new());
+    // With several rollups, each row says whose height it certifies.
+    let rollup =
+        if manifest.more_rollups.is_empty() { String::new() } else { format!("{:>6}  ", "rollup") };
     say(format!(
-        "{:>6}  {:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}",
+        "{:>6}  {rollup}{:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}",
         "time", "height", "block", "state root", "L1 block", "stake signed", "certificate tx"
     ));
 }
 
 fn byzantine_index(manifest: &Manifest, opts: &Options) -> Option<usize> {
     opts.byzantine.then(|| manifest.operators.len().saturating_sub(1))
+}
+
+/// One rollup as the live part follows it: its batcher, what it posted, what is certified.
+struct RollupRun {
+    /// Its chain id.
+    id: u64,
+    /// Its batcher (shared with the round's posting task).
+    batcher: Arc<Batcher>,
+    /// Its L2, for the checks.
+    l2: DynProvider,
+    /// Channels posted, by final height.
+    channels: BTreeMap<u64, batcher::Posted>,
+    /// Certificates, by height.
+    certified: BTreeMap<u64, watch::Certified>,
+    /// Hundreds of heights summarised so far.
+    last_hundred: u64,
+    /// Batcher failures in a row.
+    batch_errors: u32,
+    /// `rollup <id>: ` in front of its lines when there are several rollups; empty otherwise.
+    label: String,
+}
+
+impl RollupRun {
+    fn posted(&self) -> Vec<batcher::Posted> {
+        self.channels.values().cloned().collect()
+    }
+
+    /// The highest height up to which every posted channel is certified.
+    fn covered(&self) -> u64 {
+        covered_through(&self.posted(), &self.certified)
+    }
 }
 
 /// The live part: batches, certificates, byzantine behaviour, slashes, until done or stopped.
@@ -397,7 +496,7 @@ async fn follow(
     manifest: &Manifest,
     deployment: &vigil_chain::Deployment,
     l1: &Chain,
-    l2: &Chain,
+    l2s: &[Chain],
     procs: &mut Supervisor,
     shutdown: impl Future<Output = ()>,
     say: &(dyn Fn(String) + Sync),
@@ -407,15 +506,30 @@ async fn follow(
         let s = started.elapsed().as_secs();
         format!("{:02}:{:02}", s / 60, s % 60)
     };
-    let batcher_key = setup::account(layout, "batcher")?;
-    let l2_key: PrivateKeySigner = L2_TRAFFIC_KEY.parse().map_err(Error::chain("L2 key"))?;
-    let batcher = Batcher {
-        l1: signing_provider(l1.url(), batcher_key),
-        l2: signing_provider(l2.url(), l2_key),
-        config: vigil_da::op::OpRollupConfig::read(&layout.rollup_config())
-            .map_err(|e| Error::Check(format!("rollup config: {e}")))?,
-        layout: layout.clone(),
-    };
+    let rollups = manifest.rollups();
+    let many = rollups.len() > 1;
+    let mut runs = Vec::new();
+    for (k, (rollup, l2)) in rollups.iter().zip(l2s).enumerate() {
+        let batcher_key = setup::account(layout, &setup::batcher_account(k))?;
+        let l2_key: PrivateKeySigner = L2_TRAFFIC_KEY.parse().map_err(Error::chain("L2 key"))?;
+        let batcher = Batcher {
+            l1: signing_provider(l1.url(), batcher_key),
+            l2: signing_provider(l2.url(), l2_key),
+            config: vigil_da::op::OpRollupConfig::read(&layout.rollup_config_of(k))
+                .map_err(|e| Error::Check(format!("rollup config: {e}")))?,
+            state: layout.batcher_state_of(k),
+        };
+        runs.push(RollupRun {
+            id: rollup.rollup_id,
+            batcher: Arc::new(batcher),
+            l2: vigil_chain::http_provider(l2.url(), Duration::from_secs(10)),
+            channels: BTreeMap::new(),
+            certified: BTreeMap::new(),
+            last_hundred: 0,
+            batch_errors: 0,
+            label: if many { format!("rollup {}: ", rollup.rollup_id) } else { String::new() },
+        });
+    }
     let l1_reader = vigil_chain::http_provider(l1.url(), Duration::from_secs(10));
     // With a veto window, the byzantine operator offends twice: one slash vetoed, one executed.
     let window = veto::window(&l1_reader, deployment.vigil.slasher).await?;
@@ -431,8 +545,8 @@ async fn follow(
     };
     let offences_wanted = if committee.is_some() { 2 } else { 1 };
     let l1_checker = l1_reader.clone();
-    let l2_reader = vigil_chain::http_provider(l2.url(), Duration::from_secs(10));
-    let mut watch = ChainWatch::new(l1_reader, deployment.clone(), manifest.rollup_id);
+    let mut watch =
+        ChainWatch::new(l1_reader, deployment.clone(), runs.iter().map(|r| r.id).collect());
     let byzantine = byzantine_index(manifest, opts);
     let equivocator = match byzantine {
         Some(i) => Some(Equivocator::new(
@@ -453,9 +567,9 @@ async fn follow(
             .map_or_else(|| a.to_string(), |o| o.name.clone())
     };
 
-    let mut certified: BTreeMap<u64, watch::Certified> = BTreeMap::new();
     let mut slashes: Vec<Slashed> = Vec::new();
-    // Heights the byzantine operator signed again; the one the committee vetoed.
+    // Heights (of the first rollup) the byzantine operator signed again; the one the committee
+    // vetoed.
     let mut equivocated: Vec<u64> = Vec::new();
     let mut vetoed: Option<u64> = None;
     let byzantine_op = byzantine.and_then(|i| manifest.operators.get(i));
@@ -464,30 +578,37 @@ async fn follow(
     let (history, old_slashes) = watch.poll().await?;
     if !history.is_empty() {
         for c in history {
-            certified.insert(c.checkpoint.height, c);
+            if let Some(run) = runs.iter_mut().find(|r| r.id == c.checkpoint.rollup_id) {
+                run.certified.insert(c.checkpoint.height, c);
+            }
         }
-        let mut progress = batcher::Progress::read(layout)?;
-        progress.channels.sort_by_key(|c| c.first);
-        let contiguous = covered_through(&progress.channels, &certified);
-        let highest = certified.keys().next_back().copied().unwrap_or(0);
-        say(format!(
-            "{}  {} certificates from earlier runs: heights 1..={contiguous} covered (highest {highest})",
-            clock(),
-            certified.len()
-        ));
-        // A chain restored from its state file has no state for the blocks before the restart,
-        // so channels posted then and never certified cannot be aggregated any more: post them
-        // again, with the same boundaries (certificates of later channels stay channel-final;
-        // operators may sign a block again with another daCommitment and l1Block).
-        let again = progress.requeue_uncertified(|last| certified.contains_key(&last));
-        if !again.is_empty() {
-            progress.write(layout)?;
-            let ranges: Vec<String> = again.iter().map(|(f, l)| format!("{f}..={l}")).collect();
+        for run in &runs {
+            let mut progress = batcher::Progress::read(&run.batcher.state)?;
+            progress.channels.sort_by_key(|c| c.first);
+            let contiguous = covered_through(&progress.channels, &run.certified);
+            let highest = run.certified.keys().next_back().copied().unwrap_or(0);
             say(format!(
-                "{}  batcher: posting channel(s) {} again (not certified before the restart)",
+                "{}  {}{} certificates from earlier runs: heights 1..={contiguous} covered (highest {highest})",
                 clock(),
-                ranges.join(", ")
+                run.label,
+                run.certified.len()
             ));
+            // A chain restored from its state file has no state for the blocks before the
+            // restart, so channels posted then and never certified cannot be aggregated any
+            // more: post them again, with the same boundaries (certificates of later channels
+            // stay channel-final; operators may sign a block again with another daCommitment
+            // and l1Block).
+            let again = progress.requeue_uncertified(|last| run.certified.contains_key(&last));
+            if !again.is_empty() {
+                progress.write(&run.batcher.state)?;
+                let ranges: Vec<String> = again.iter().map(|(f, l)| format!("{f}..={l}")).collect();
+                say(format!(
+                    "{}  {}batcher: posting channel(s) {} again (not certified before the restart)",
+                    clock(),
+                    run.label,
+                    ranges.join(", ")
+                ));
+            }
         }
     }
     for s in old_slashes {
@@ -499,11 +620,14 @@ async fn follow(
         ));
         slashes.push(s);
     }
-    let mut channels: BTreeMap<u64, batcher::Posted> =
-        batcher::Progress::read(layout)?.channels.into_iter().map(|p| (p.last, p)).collect();
-    let mut last_hundred = 0u64;
+    for run in &mut runs {
+        run.channels = batcher::Progress::read(&run.batcher.state)?
+            .channels
+            .into_iter()
+            .map(|p| (p.last, p))
+            .collect();
+    }
     let mut last_batch = Instant::now().checked_sub(batcher::INTERVAL).unwrap_or_else(Instant::now);
-    let mut batch_errors = 0u32;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -518,17 +642,30 @@ async fn follow(
 
         if last_batch.elapsed() >= batcher::INTERVAL {
             last_batch = Instant::now();
-            batcher.traffic().await;
-            match batcher.step().await {
-                Ok(Some(p)) => {
-                    batch_errors = 0;
-                    tracing::info!(target: "vigil::devnet::batcher", first = p.first, last = p.last, l1_block = p.l1_block, shape = p.shape.describe(), "channel posted");
-                    channels.insert(p.last, p);
-                }
-                Ok(None) => {}
-                Err(e) => {
-                    batch_errors = batch_errors.saturating_add(1);
-                    say(format!("{}  batcher: {e} (retrying)", clock()));
+            // Each rollup's batcher posts from its own account to its own inbox: all at once.
+            let mut round = tokio::task::JoinSet::new();
+            for (k, run) in runs.iter().enumerate() {
+                let batcher = run.batcher.clone();
+                round.spawn(async move {
+                    batcher.traffic().await;
+                    (k, batcher.step().await)
+                });
+            }
+            let mut results = round.join_all().await;
+            results.sort_by_key(|(k, _)| *k);
+            for (k, result) in results {
+                let Some(run) = runs.get_mut(k) else { continue };
+                match result {
+                    Ok(Some(p)) => {
+                        run.batch_errors = 0;
+                        tracing::info!(target: "vigil::devnet::batcher", rollup = run.id, first = p.first, last = p.last, l1_block = p.l1_block, shape = p.shape.describe(), "channel posted");
+                        run.channels.insert(p.last, p);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        run.batch_errors = run.batch_errors.saturating_add(1);
+                        say(format!("{}  {}batcher: {e} (retrying)", clock(), run.label));
+                    }
                 }
             }
         }
@@ -541,7 +678,10 @@ async fn follow(
             }
         };
         for c in new_certs {
-            let why = channels.get(&c.checkpoint.height).map_or_else(
+            let Some(run) = runs.iter_mut().find(|r| r.id == c.checkpoint.rollup_id) else {
+                continue;
+            };
+            let why = run.channels.get(&c.checkpoint.height).map_or_else(
                 || "not a channel-final block".to_owned(),
                 |p| format!("channel {}..={} final ({})", p.first, p.last, p.shape.describe()),
             );
@@ -552,8 +692,10 @@ async fn follow(
                     c.signed_weight * alloy::primitives::U256::from(10_000u32) / c.total_weight;
                 bps.to::<u64>() as f64 / 100.0
             };
+            let rollup =
+                if many { format!("{:>6}  ", c.checkpoint.rollup_id) } else { String::new() };
             say(format!(
-                "{:>6}  {:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}  {why}",
+                "{:>6}  {rollup}{:>6}  {:<13}  {:<13}  {:>8}  {:<16}  {}  {why}",
                 clock(),
                 c.checkpoint.height,
                 short(&c.checkpoint.block_hash),
@@ -562,15 +704,16 @@ async fn follow(
                 format!("{}/{} ({pct:.1}%)", tokens(c.signed_weight), tokens(c.total_weight)),
                 short(&c.tx)
             ));
-            certified.insert(c.checkpoint.height, c);
+            run.certified.insert(c.checkpoint.height, c);
             let height = c.checkpoint.height;
-            if height / 100 > last_hundred {
-                last_hundred = height / 100;
-                let per_100 = certified.len() as f64 * 100.0 / height.max(1) as f64;
+            if height / 100 > run.last_hundred {
+                run.last_hundred = height / 100;
+                let per_100 = run.certified.len() as f64 * 100.0 / height.max(1) as f64;
                 say(format!(
-                    "{}  {} certificates for L2 heights 1..={height}: {per_100:.1} per 100 L2 blocks",
+                    "{}  {}{} certificates for L2 heights 1..={height}: {per_100:.1} per 100 L2 blocks",
                     clock(),
-                    certified.len()
+                    run.label,
+                    run.certified.len()
                 ));
             }
         }
@@ -589,13 +732,15 @@ async fn follow(
             slashes.push(s);
         }
 
-        // Byzantine: once a height ≥ 2 is certified, sign two other blocks for it (with a veto
-        // window, for two such heights: two offences).
+        // Byzantine: once a height ≥ 2 of the first rollup is certified, sign two other blocks
+        // for it (with a veto window, for two such heights: two offences).
         if let Some(e) = &equivocator
             && equivocated.len() < offences_wanted
-            && let Some(target) = certified
-                .values()
-                .find(|c| c.checkpoint.height >= 2 && !equivocated.contains(&c.checkpoint.height))
+            && let Some(target) = runs.first().and_then(|first| {
+                first.certified.values().find(|c| {
+                    c.checkpoint.height >= 2 && !equivocated.contains(&c.checkpoint.height)
+                })
+            })
         {
             let posted = match e.equivocate(&target.checkpoint).await {
                 Ok(posted) => posted,
@@ -608,9 +753,14 @@ async fn follow(
             };
             equivocated.push(target.checkpoint.height);
             let name = byzantine_op.map_or("?", |o| o.name.as_str());
+            let of = if many {
+                format!(" of rollup {}", target.checkpoint.rollup_id)
+            } else {
+                String::new()
+            };
             for p in &posted {
                 say(format!(
-                    "{}  BYZANTINE {name} signs height {} again with block {} (certified: {})",
+                    "{}  BYZANTINE {name} signs height {}{of} again with block {} (certified: {})",
                     clock(),
                     p.checkpoint.height,
                     short(&p.checkpoint.block_hash),
@@ -652,10 +802,9 @@ async fn follow(
             }
         }
 
-        // Unattended: done?
+        // Unattended: done once every rollup is?
         if let Some(n) = opts.exit_after {
-            let posted: Vec<batcher::Posted> = channels.values().cloned().collect();
-            let contiguous = covered_through(&posted, &certified);
+            let contiguous = runs.iter().map(RollupRun::covered).min().unwrap_or(0);
             let veto_done = committee.is_none()
                 || equivocated.get(1).is_some_and(|h| {
                     listed.iter().any(|o| o.height == Some(*h) && o.state == "slashed")
@@ -670,15 +819,18 @@ async fn follow(
                     let (_, more) = watch.poll().await?;
                     slashes.extend(more);
                 }
-                watch::check_certified_channels(
-                    &watch,
-                    &l2_reader,
-                    &posted,
-                    &batcher::Progress::read(layout)?.superseded,
-                    &certified,
-                    n,
-                )
-                .await?;
+                for run in &runs {
+                    watch::check_certified_channels(
+                        &watch,
+                        run.id,
+                        &run.l2,
+                        &run.posted(),
+                        &batcher::Progress::read(&run.batcher.state)?.superseded,
+                        &run.certified,
+                        n,
+                    )
+                    .await?;
+                }
                 let expected: Vec<Address> =
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
@@ -707,17 +859,28 @@ async fn follow(
                         clock()
                     ));
                 }
-                let finals = posted.iter().take_while(|p| p.first <= n).count();
-                let covered =
-                    posted.iter().take_while(|p| p.first <= n).last().map_or(n, |p| p.last);
+                let mut finals_total = 0;
+                for run in &runs {
+                    let posted = run.posted();
+                    let finals = posted.iter().take_while(|p| p.first <= n).count();
+                    let covered =
+                        posted.iter().take_while(|p| p.first <= n).last().map_or(n, |p| p.last);
+                    finals_total += finals;
+                    say(format!(
+                        "{}  {}{} certificates for L2 heights 1..={covered}: {:.1} per 100 L2 blocks",
+                        clock(),
+                        run.label,
+                        finals,
+                        finals as f64 * 100.0 / covered.max(1) as f64
+                    ));
+                }
+                let heights = if many {
+                    format!("heights 1..={n} of each of the {} rollups", runs.len())
+                } else {
+                    format!("heights 1..={n}")
+                };
                 say(format!(
-                    "{}  {} certificates for L2 heights 1..={covered}: {:.1} per 100 L2 blocks",
-                    clock(),
-                    finals,
-                    finals as f64 * 100.0 / covered.max(1) as f64
-                ));
-                say(format!(
-                    "{}  done: heights 1..={n} covered by {finals} certified channel-final blocks, each the L2's own block with its channel's daCommitment; {}",
+                    "{}  done: {heights} covered by {finals_total} certified channel-final blocks, each the L2's own block with its channel's daCommitment; {}",
                     clock(),
                     if expected.is_empty() {
                         "no operator slashed".to_owned()
@@ -731,11 +894,33 @@ async fn follow(
                 return Ok(Outcome::Completed { certified: n, slashed: expected });
             }
             if started.elapsed() > opts.timeout {
+                let progress = if many {
+                    let each: Vec<String> = runs
+                        .iter()
+                        .map(|r| {
+                            format!(
+                                "rollup {} 1..={} (batcher errors in a row: {})",
+                                r.id,
+                                r.covered(),
+                                r.batch_errors
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "certified heights 1..={contiguous} of {n} on every rollup: {}",
+                        each.join(", ")
+                    )
+                } else {
+                    format!(
+                        "certified heights 1..={contiguous} of {n}; slashes: {}; batcher errors in a row: {}",
+                        slashes.len(),
+                        runs.first().map_or(0, |r| r.batch_errors)
+                    )
+                };
                 return Err(Error::Check(format!(
-                    "timed out after {:?}: certified heights 1..={contiguous} of {n}; slashes: {}; \
-                     batcher errors in a row: {batch_errors}; logs in {}",
+                    "timed out after {:?}: {progress}{}; logs in {}",
                     opts.timeout,
-                    slashes.len(),
+                    if many { format!("; slashes: {}", slashes.len()) } else { String::new() },
                     layout.dir().join("logs").display()
                 )));
             }

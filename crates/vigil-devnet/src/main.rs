@@ -20,8 +20,13 @@ struct Cli {
     /// Stake per operator, in whole tokens (fresh devnet only).
     #[arg(long, default_value_t = 100)]
     stake: u64,
-    /// Add this to every port (L1 8545, L2 9545, aggregator 9100/9101, slasher 9200/9201,
-    /// operators 9300+i / 9400+i).
+    /// Rollups to run (fresh devnet only; default 1): N L2 chains (ids 42069, 42070, …), each
+    /// with its own batcher, every operator following all of them. A resumed devnet keeps the
+    /// rollups it was provisioned with.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    rollups: Option<u16>,
+    /// Add this to every port (L1 8545, L2 9545 (rollup k: 9545+k), aggregator 9100/9101,
+    /// slasher 9200/9201, operators 9300+i / 9400+i).
     #[arg(long, default_value_t = 0)]
     port_offset: u16,
     /// One operator equivocates: the devnet signs conflicting checkpoints with its key, and
@@ -34,8 +39,8 @@ struct Cli {
     /// slasher executes the second once the window has passed.
     #[arg(long, value_name = "BLOCKS")]
     veto_window: Option<u32>,
-    /// Unattended: exit once heights 1..=N are certified (and, with --byzantine, the slash
-    /// happened); exit code 0 only if everything happened as expected.
+    /// Unattended: exit once heights 1..=N of every rollup are certified (and, with
+    /// --byzantine, the slash happened); exit code 0 only if everything happened as expected.
     #[arg(long, value_name = "N")]
     exit_after: Option<u64>,
     /// Unattended: fail after this many seconds.
@@ -60,6 +65,7 @@ async fn main() -> ExitCode {
         fresh: cli.fresh,
         operators: cli.operators.max(1),
         stake_tokens: cli.stake,
+        rollups: cli.rollups.map(usize::from),
         port_offset: cli.port_offset,
         byzantine: cli.byzantine,
         exit_after: cli.exit_after,

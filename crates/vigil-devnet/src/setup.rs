@@ -27,8 +27,14 @@ use crate::{
 
 /// The L1's chain id.
 pub const L1_CHAIN_ID: u64 = 31_337;
-/// The rollup's inbox on L1 (an address with no code, as on the OP Stack).
+/// The first rollup's inbox on L1 (an address with no code, as on the OP Stack).
 pub const INBOX: Address = address!("0xff00000000000000000000000000000000042069");
+
+/// Rollup `id`'s inbox on L1: `0xff` then `id` in decimal digits, zero-padded ([`INBOX`] for
+/// 42069).
+pub fn inbox(id: u64) -> Address {
+    format!("0xff{id:038}").parse().unwrap_or(INBOX)
+}
 /// Private key of anvil's first dev account: the devnet's deployer and token owner. Public
 /// knowledge; only ever used on this local chain.
 const DEPLOYER_KEY: &str = vigil_test_utils::DEV_KEY;
@@ -43,18 +49,42 @@ const MANIFEST_VERSION: u32 = 1;
 pub struct Manifest {
     /// Format version.
     pub version: u32,
-    /// The rollup's chain id (the L2 anvil's).
+    /// The first rollup's chain id (its L2 anvil's).
     pub rollup_id: u64,
-    /// The rollup's inbox on L1.
+    /// The first rollup's inbox on L1.
     pub inbox: Address,
-    /// The batcher's account.
+    /// The first rollup's batcher account.
     pub batcher: Address,
+    /// The rollups after the first (`--rollups N`: N − 1 of them; absent for one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_rollups: Vec<RollupEntry>,
     /// The aggregator's submitter account.
     pub aggregator_account: Address,
     /// The slasher's submitter account.
     pub slasher_account: Address,
     /// The operators, in order.
     pub operators: Vec<OperatorEntry>,
+}
+
+/// One rollup of the devnet: an L2 anvil and its batcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollupEntry {
+    /// Its chain id (its L2 anvil's), the checkpoints' `rollupId`.
+    pub rollup_id: u64,
+    /// Its inbox on L1.
+    pub inbox: Address,
+    /// Its batcher account (keystore `keys/batcher.json` for the first, `keys/batcher<k>.json`
+    /// for rollup k).
+    pub batcher: Address,
+}
+
+/// Rollup `k`'s batcher account name (its keystore is [`Layout::account_keystore`] of it).
+pub fn batcher_account(k: usize) -> String {
+    match k {
+        0 => "batcher".to_owned(),
+        k => format!("batcher{k}"),
+    }
 }
 
 /// One operator of the devnet.
@@ -72,6 +102,13 @@ pub struct OperatorEntry {
 }
 
 impl Manifest {
+    /// Every rollup, the first one first.
+    pub fn rollups(&self) -> Vec<RollupEntry> {
+        let first =
+            RollupEntry { rollup_id: self.rollup_id, inbox: self.inbox, batcher: self.batcher };
+        std::iter::once(first).chain(self.more_rollups.iter().copied()).collect()
+    }
+
     /// Reads `layout`'s manifest.
     pub fn read(layout: &Layout) -> Result<Self> {
         let path = layout.manifest();
@@ -203,11 +240,20 @@ pub async fn provision(
     }
 
     let mut accounts = Vec::new();
-    for name in ["aggregator", "slasher", "batcher"] {
+    for name in ["aggregator", "slasher"] {
         let signer = PrivateKeySigner::random();
         write_v3(layout, &layout.account_keystore(name), &signer)?;
         set_balance(&owner, signer.address(), 1_000).await?;
         accounts.push(signer.address());
+    }
+    // One batcher account and inbox per rollup, as each OP Stack chain has its own.
+    let mut rollups = Vec::new();
+    for k in 0..opts.rollup_count() {
+        let signer = PrivateKeySigner::random();
+        write_v3(layout, &layout.account_keystore(&batcher_account(k)), &signer)?;
+        set_balance(&owner, signer.address(), 1_000).await?;
+        let rollup_id = opts.rollup_id.saturating_add(k as u64);
+        rollups.push(RollupEntry { rollup_id, inbox: inbox(rollup_id), batcher: signer.address() });
     }
 
     let token = TestToken::new(core.token, owner.clone());
@@ -239,11 +285,17 @@ pub async fn provision(
             stake,
         });
     }
-    let manifest = Manifest {
-        version: MANIFEST_VERSION,
+    let first = rollups.first().copied().unwrap_or(RollupEntry {
         rollup_id: opts.rollup_id,
         inbox: INBOX,
-        batcher: accounts.get(2).copied().unwrap_or_default(),
+        batcher: Address::ZERO,
+    });
+    let manifest = Manifest {
+        version: MANIFEST_VERSION,
+        rollup_id: first.rollup_id,
+        inbox: first.inbox,
+        batcher: first.batcher,
+        more_rollups: rollups.get(1..).unwrap_or_default().to_vec(),
         aggregator_account: accounts.first().copied().unwrap_or_default(),
         slasher_account: accounts.get(1).copied().unwrap_or_default(),
         operators,
@@ -318,18 +370,18 @@ fn restrict(path: &Path) {
 #[cfg(not(unix))]
 fn restrict(_path: &Path) {}
 
-/// The devnet rollup's chain file, in the superchain registry's shape: Granite and Holocene
+/// A devnet rollup's chain file, in the superchain registry's shape: Granite and Holocene
 /// active from genesis, as on every OP Stack chain today.
 pub fn rollup_config(
-    manifest: &Manifest,
+    rollup: &RollupEntry,
     genesis_time: u64,
     block_time: u64,
 ) -> vigil_da::op::OpRollupConfig {
     vigil_da::op::OpRollupConfig {
         name: "Vigil devnet rollup".into(),
-        chain_id: manifest.rollup_id,
-        batch_inbox: manifest.inbox,
-        batcher: manifest.batcher,
+        chain_id: rollup.rollup_id,
+        batch_inbox: rollup.inbox,
+        batcher: rollup.batcher,
         block_time,
         genesis_l2_time: genesis_time,
         genesis_l2_number: 0,
@@ -341,7 +393,16 @@ pub fn rollup_config(
 /// Writes every binary's config for `ports` (again on every start: ports may change).
 pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Result<()> {
     let l1 = format!("http://127.0.0.1:{}", ports.l1);
-    let l2 = format!("http://127.0.0.1:{}", ports.l2);
+    // Every operator follows every rollup: one `[[rollups]]` table each.
+    let mut rollups = String::new();
+    for k in 0..manifest.rollups().len() {
+        rollups.push_str(&format!(
+            "\n[[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"http://127.0.0.1:{}\"\ntag = \"safe\"\n\
+             rollup_config = \"{}\"\n",
+            ports.l2_of(k),
+            layout.rollup_config_of(k).display(),
+        ));
+    }
     let aggregator = format!("http://127.0.0.1:{}", ports.aggregator_api);
     let deployment = layout.deployment().display().to_string();
     let password = layout.password().display().to_string();
@@ -357,13 +418,10 @@ pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Res
                  beacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
                  rpc_timeout_ms = 5000\nstatus_interval_ms = 5000\n\
                  api_address = \"127.0.0.1:{api}\"\nmetrics_address = \"127.0.0.1:{metrics}\"\n\n\
-                 [submission]\naggregators = [\"{aggregator}\"]\n\n\
-                 [[rollups]]\nkind = \"op-stack\"\nl2_rpc = \"{l2}\"\ntag = \"safe\"\n\
-                 rollup_config = \"{rollup_config}\"\n",
+                 [submission]\naggregators = [\"{aggregator}\"]\n{rollups}",
                 name = op.name,
                 api = ports.operator_api(i),
                 metrics = ports.operator_metrics(i),
-                rollup_config = layout.rollup_config().display(),
             ),
         )?;
     }
@@ -471,4 +529,85 @@ pub const RULES: &str = include_str!("../../../dashboards/prometheus/rules.yml")
 /// Reads the deployment of a provisioned devnet.
 pub fn deployment(layout: &Layout) -> Result<Deployment> {
     Deployment::read(&layout.deployment()).map_err(Error::chain("read the deployment file"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+
+    #[test]
+    fn each_rollup_has_its_own_inbox_the_first_the_one_it_always_had() {
+        assert_eq!(inbox(42_069), INBOX);
+        assert_eq!(inbox(42_070), address!("0xff00000000000000000000000000000000042070"));
+        assert_ne!(inbox(42_069), inbox(42_070));
+        assert_eq!(batcher_account(0), "batcher");
+        assert_eq!(batcher_account(2), "batcher2");
+    }
+
+    #[test]
+    fn a_manifest_of_one_rollup_reads_and_writes_as_before_several() {
+        let one = Manifest {
+            version: MANIFEST_VERSION,
+            rollup_id: 42_069,
+            inbox: INBOX,
+            batcher: Address::repeat_byte(1),
+            more_rollups: Vec::new(),
+            aggregator_account: Address::repeat_byte(2),
+            slasher_account: Address::repeat_byte(3),
+            operators: Vec::new(),
+        };
+        let json = serde_json::to_string(&one).unwrap();
+        assert!(!json.contains("moreRollups"), "{json}");
+        let back: Manifest = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.rollups().len(), 1);
+        assert_eq!(back.rollups()[0].batcher, Address::repeat_byte(1));
+
+        let second = RollupEntry {
+            rollup_id: 42_070,
+            inbox: inbox(42_070),
+            batcher: Address::repeat_byte(4),
+        };
+        let three = Manifest { more_rollups: vec![second, second], ..one };
+        let back: Manifest = serde_json::from_str(&serde_json::to_string(&three).unwrap()).unwrap();
+        let ids: Vec<u64> = back.rollups().iter().map(|r| r.rollup_id).collect();
+        assert_eq!(ids, [42_069, 42_070, 42_070]);
+    }
+
+    #[test]
+    fn every_operator_follows_every_rollup() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = Layout::new(dir.path());
+        let ports = Ports::with_offset(7);
+        let second = RollupEntry {
+            rollup_id: 42_070,
+            inbox: inbox(42_070),
+            batcher: Address::repeat_byte(4),
+        };
+        let manifest = Manifest {
+            version: MANIFEST_VERSION,
+            rollup_id: 42_069,
+            inbox: INBOX,
+            batcher: Address::repeat_byte(1),
+            more_rollups: vec![second, RollupEntry { rollup_id: 42_071, ..second }],
+            aggregator_account: Address::repeat_byte(2),
+            slasher_account: Address::repeat_byte(3),
+            operators: vec![OperatorEntry {
+                name: "op0".into(),
+                address: Address::repeat_byte(5),
+                bls_pubkey: "0x00".into(),
+                stake: U256::ZERO,
+            }],
+        };
+        write_configs(&layout, &manifest, &ports).unwrap();
+        let config = std::fs::read_to_string(layout.operator_config(0)).unwrap();
+        assert_eq!(config.matches("[[rollups]]").count(), 3, "{config}");
+        for k in 0..3 {
+            assert!(config.contains(&format!("l2_rpc = \"http://127.0.0.1:{}\"", 9552 + k)));
+            let file = layout.rollup_config_of(k);
+            assert!(config.contains(&format!("rollup_config = \"{}\"", file.display())));
+        }
+        assert_eq!(layout.rollup_config_of(0), dir.path().join("rollup.toml"));
+        assert_ne!(layout.rollup_config_of(1), layout.rollup_config_of(2));
+    }
 }

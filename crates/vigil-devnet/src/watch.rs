@@ -51,14 +51,14 @@ pub struct Slashed {
 pub struct ChainWatch {
     l1: DynProvider,
     deployment: Deployment,
-    rollup_id: u64,
+    rollups: Vec<u64>,
     next_block: u64,
 }
 
 impl ChainWatch {
-    /// A watcher of `rollup_id`'s certificates and of slashes, from block 0.
-    pub fn new(l1: DynProvider, deployment: Deployment, rollup_id: u64) -> Self {
-        Self { l1, deployment, rollup_id, next_block: 0 }
+    /// A watcher of `rollups`' certificates and of slashes, from block 0.
+    pub fn new(l1: DynProvider, deployment: Deployment, rollups: Vec<u64>) -> Self {
+        Self { l1, deployment, rollups, next_block: 0 }
     }
 
     /// New certificates and slashes since the last call.
@@ -87,7 +87,7 @@ impl ChainWatch {
             let Ok(e) = VigilVerifier::CheckpointCertified::decode_log(&log.inner) else {
                 continue;
             };
-            if e.data.rollupId != self.rollup_id {
+            if !self.rollups.contains(&e.data.rollupId) {
                 continue;
             }
             certified.push(Certified {
@@ -139,39 +139,46 @@ impl ChainWatch {
             .map_err(Error::chain("AllocationManager.getMaxMagnitude"))
     }
 
-    /// Whether the verifier holds a certificate for exactly `(height, blockHash, stateRoot)`.
+    /// Whether the verifier holds a certificate for exactly `(rollupId, height, blockHash,
+    /// stateRoot)`.
     pub async fn is_certified(
         &self,
+        rollup_id: u64,
         height: u64,
         block_hash: B256,
         state_root: B256,
     ) -> Result<bool> {
         VigilVerifier::new(self.deployment.vigil.verifier, &self.l1)
-            .isBlockCertified(self.rollup_id, height, block_hash, state_root)
+            .isBlockCertified(rollup_id, height, block_hash, state_root)
             .call()
             .await
             .map_err(Error::chain("VigilVerifier.isBlockCertified"))
     }
 }
 
-/// The unattended check of what was certified against what the batcher posted: every L2
+/// The unattended check of what was certified for rollup `rollup_id` (its certificates only)
+/// against what its batcher posted: every L2
 /// height up to `n` lies in a channel whose final block is certified; every certified height is
 /// a channel-final block; each certificate names the L2's own block, the L1 block that completed
 /// the channel, and a `daCommitment` over exactly the channel's blobs (or calldata transactions).
 pub async fn check_certified_channels(
     watch: &ChainWatch,
+    rollup_id: u64,
     l2: &DynProvider,
     channels: &[crate::batcher::Posted],
     superseded: &[crate::batcher::Posted],
     certified: &std::collections::BTreeMap<u64, Certified>,
     n: u64,
 ) -> Result<()> {
-    let finals: std::collections::BTreeMap<u64, &crate::batcher::Posted> =
-        channels.iter().map(|c| (c.last, c)).collect();
+    // A channel posted again after a restart is channel-final under both postings, even before
+    // the second one is out (a certificate from signatures gathered before the restart).
+    let finals: std::collections::BTreeSet<u64> =
+        channels.iter().chain(superseded).map(|c| c.last).collect();
     for height in certified.keys() {
-        if !finals.contains_key(height) {
+        if !finals.contains(height) {
             return Err(Error::Check(format!(
-                "height {height} is certified but is not the last block of a posted channel"
+                "rollup {rollup_id}: height {height} is certified but is not the last block of a \
+                 posted channel"
             )));
         }
     }
@@ -182,7 +189,7 @@ pub async fn check_certified_channels(
         }
         let Some(c) = certified.get(&channel.last) else {
             return Err(Error::Check(format!(
-                "channel {}..={} has no certificate for its final block",
+                "rollup {rollup_id}: channel {}..={} has no certificate for its final block",
                 channel.first, channel.last
             )));
         };
@@ -191,9 +198,13 @@ pub async fn check_certified_channels(
             .await
             .map_err(Error::chain("L2 block"))?
             .ok_or_else(|| Error::Check(format!("L2 has no block {}", channel.last)))?;
-        if !watch.is_certified(channel.last, block.header.hash, block.header.state_root).await? {
+        if !watch
+            .is_certified(rollup_id, channel.last, block.header.hash, block.header.state_root)
+            .await?
+        {
             return Err(Error::Check(format!(
-                "L2 height {} (block {}) is not certified with the L2's own block",
+                "rollup {rollup_id}: L2 height {} (block {}) is not certified with the L2's own \
+                 block",
                 channel.last, block.header.hash
             )));
         }
@@ -209,8 +220,8 @@ pub async fn check_certified_channels(
         }
         if !matched {
             return Err(Error::Check(format!(
-                "height {}: certified daCommitment {} (l1Block {}) is not that of any posting of \
-                 the channel (latest: {}, l1Block {})",
+                "rollup {rollup_id}: height {}: certified daCommitment {} (l1Block {}) is not that \
+                 of any posting of the channel (latest: {}, l1Block {})",
                 channel.last,
                 c.checkpoint.da_commitment,
                 c.checkpoint.l1_block,
@@ -221,7 +232,9 @@ pub async fn check_certified_channels(
         covered = channel.last;
     }
     if covered < n {
-        return Err(Error::Check(format!("heights certified through {covered}, wanted {n}")));
+        return Err(Error::Check(format!(
+            "rollup {rollup_id}: heights certified through {covered}, wanted {n}"
+        )));
     }
     Ok(())
 }

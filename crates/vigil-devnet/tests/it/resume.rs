@@ -82,3 +82,38 @@ async fn a_taken_port_is_refused_before_anything_starts() {
     assert!(err.to_string().contains("--port-offset"), "{err}");
     assert!(!opts.dir.join("l1/state.json").exists(), "no chain was started");
 }
+
+/// A devnet provisioned with one rollup, asked to resume with three: refused by name, before
+/// anything starts.
+#[tokio::test]
+async fn a_resumed_devnet_refuses_another_rollup_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Options {
+        dir: dir.path().join("devnet"),
+        // Clear of the taken-port test's ports, which runs at the same time.
+        port_offset: port_offset(2) + 1,
+        rollups: Some(3),
+        ..Options::default()
+    };
+    std::fs::create_dir_all(&opts.dir).unwrap();
+    let zero = "0x0000000000000000000000000000000000000000";
+    std::fs::write(
+        opts.dir.join("manifest.json"),
+        format!(
+            r#"{{"version":1,"rollupId":42069,"inbox":"0xff00000000000000000000000000000000042069","batcher":"{zero}","aggregatorAccount":"{zero}","slasherAccount":"{zero}","operators":[]}}"#
+        ),
+    )
+    .unwrap();
+    let err = vigil_devnet::run(&opts, std::future::pending(), &|_| {}).await.unwrap_err();
+    assert!(
+        err.to_string().contains("provisioned with --rollups 1, asked for --rollups 3"),
+        "{err}"
+    );
+    assert!(!opts.dir.join("l1/state.json").exists(), "no chain was started");
+    // The same count (or none) is what the devnet was provisioned with: not refused for that.
+    let same = Options { rollups: Some(1), ..opts.clone() };
+    let ports = vigil_devnet::layout::Ports::with_offset(same.port_offset);
+    let _held = std::net::TcpListener::bind(("127.0.0.1", ports.l1)).unwrap();
+    let err = vigil_devnet::run(&same, std::future::pending(), &|_| {}).await.unwrap_err();
+    assert!(matches!(err, vigil_devnet::Error::PortInUse { .. }), "{err}");
+}
