@@ -7,8 +7,8 @@
 #![allow(missing_docs, unreachable_pub)]
 
 mod alarm;
-mod batch_evidence;
 mod archive;
+mod batch_evidence;
 mod check;
 mod cli;
 mod detector;
