@@ -30,8 +30,7 @@ mod verify;
 pub use client::VigilClient;
 pub use error::{ClientError, Result, VerifyError};
 pub use types::{
-    BatchCheckpointStatus, CertificateState, CertificateStatus, CheckpointStatus, FeedEvent,
-    Health, Submission,
+    CertificateState, CertificateStatus, CheckpointStatus, FeedEvent, Health, Submission,
 };
 pub use verify::{
     VerifiedCertificate, verify_batch_certificate, verify_certificate, verify_checkpoint_in_batch,

@@ -9,7 +9,7 @@
 use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 use vigil_types::{
-    BatchCertificate, Certificate, Checkpoint, InclusionProof, SignedCheckpoint, SigningDomain,
+    Certificate, Checkpoint, SignedCheckpoint, SigningDomain,
     serde_helpers::{quoted_opt_u64, quoted_u32, quoted_u64, quoted_u256},
 };
 
@@ -129,51 +129,6 @@ pub struct CertificateStatus {
     /// Its submission.
     #[serde(flatten)]
     pub submission: Submission,
-}
-
-/// A checkpoint certified as a member of a batch, with everything to check it offline
-/// (`GET /v1/batches/checkpoints/{rollup}/{height}`): pass it to
-/// [`BatchCheckpointStatus::verify`], or `checkpoint`, `proof` and `certificate` to the slasher's
-/// `Statement` or a rollup contract's `isCertifiedInBatch`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct BatchCheckpointStatus {
-    /// The checkpoint.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Checkpoint))]
-    pub checkpoint: Checkpoint,
-    /// Its leaf's place in the batch's root.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::InclusionProof))]
-    pub proof: InclusionProof,
-    /// The batch certificate.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::BatchCertificate))]
-    pub certificate: BatchCertificate,
-    /// The batch header's digest in the certificate's domain.
-    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
-    pub digest: B256,
-    /// The batch certificate's submission.
-    #[serde(flatten)]
-    pub submission: Submission,
-}
-
-impl BatchCheckpointStatus {
-    /// Verifies offline that [`Self::checkpoint`] is certified: its proof places it in the batch
-    /// and the batch certificate verifies against `operators` (the set at the batch's
-    /// `toL1Block`, from a source the caller trusts) at `threshold_bps`
-    /// ([`crate::verify_checkpoint_in_batch`]).
-    pub fn verify(
-        &self,
-        operators: &[(vigil_crypto::PublicKey, U256)],
-        threshold_bps: u16,
-    ) -> Result<crate::VerifiedCertificate, crate::VerifyError> {
-        crate::verify_checkpoint_in_batch(
-            &self.checkpoint,
-            &self.proof,
-            &self.certificate,
-            operators,
-            threshold_bps,
-        )
-    }
 }
 
 /// Schemas of the `vigil-types` wire types the API bodies embed, for the OpenAPI document. They
