@@ -198,7 +198,7 @@ async fn per_checkpoint(net: &TestNetwork, a: &Args, rounds: &[Bodies]) -> Figur
         net.owner.clone(),
         net.deployment.domain(),
         store.clone(),
-        EngineConfig { window: a.window, compressed_certificates: false },
+        EngineConfig { window: a.window, ..EngineConfig::default() },
         1024,
         IntakeLimits::default(),
     )
@@ -255,7 +255,7 @@ async fn batched(net: &TestNetwork, a: &Args, rounds: &[Bodies], l1: u64) -> Fig
             domain,
             store.clone(),
             Verifier::spawn(cores),
-            BatchConfig { window: a.window, compressed_certificates: false },
+            BatchConfig { window: a.window, ..BatchConfig::default() },
         )
         .await
         .unwrap(),

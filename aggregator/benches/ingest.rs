@@ -338,7 +338,7 @@ async fn aggregator(
         net.owner.clone(),
         domain,
         store.clone(),
-        EngineConfig { window: Duration::from_millis(100), compressed_certificates: false },
+        EngineConfig { window: Duration::from_millis(100), ..EngineConfig::default() },
         1024,
         IntakeLimits::default(),
     )

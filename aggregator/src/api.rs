@@ -8,6 +8,8 @@
 //! | `GET /v1/checkpoints/{rollup}/latest` | the highest mined [`CheckpointView`] |
 //! | `GET /v1/checkpoints/{rollup}/{height}` | that height's [`CheckpointView`], any state |
 //! | `GET /v1/certificates/{rollup}/{height}` | the full [`CertificateView`] |
+//! | `POST /v1/batches/signatures` | a [`BatchSignature`] (a signed batch header with its checkpoints) → 202 [`BatchAccepted`]; 404 unless `aggregation.batches` is on |
+//! | `GET /v1/batches/checkpoints/{rollup}/{height}` | the [`BatchCheckpointStatus`] of a batch certificate holding that height |
 //! | `GET /v1/health` | [`Health`] |
 //! | `GET /v1/domain` | the [`SigningDomain`] it aggregates for: `{l1ChainId, verifier, operatorSetId}` |
 //!
@@ -51,9 +53,10 @@ use utoipa::{
     IntoParams, IntoResponses, OpenApi,
     openapi::{RefOr, response::Response as DocResponse},
 };
+use vigil_client::BatchCheckpointStatus;
 use vigil_client::types::schema;
 use vigil_service::http;
-use vigil_types::{SignedCheckpoint, SigningDomain};
+use vigil_types::{Batch, BatchSignature, SignedCheckpoint, SigningDomain};
 
 pub use error::{ApiError, ErrorBody};
 pub use feed::FEED_EVENT;
@@ -61,6 +64,7 @@ pub use types::{CertificateState, CertificateView, CheckpointView, FeedEvent, He
 pub use vigil_service::http::{METRICS_CONTENT_TYPE, serve};
 
 use crate::{
+    batch::{BatchAccepted, BatchAggregator},
     intake::{Accepted, Intake, IntakeError},
     store::{CertificateRecord, Store},
 };
@@ -115,6 +119,7 @@ pub struct ApiState<I> {
     limits: ApiLimits,
     limiter: Arc<RateLimiter<vigil_types::PublicKeyBytes>>,
     domain: Option<SigningDomain>,
+    batches: Option<Arc<BatchAggregator>>,
 }
 
 impl<I: Clone> Clone for ApiState<I> {
@@ -127,6 +132,7 @@ impl<I: Clone> Clone for ApiState<I> {
             limits: self.limits.clone(),
             limiter: Arc::clone(&self.limiter),
             domain: self.domain,
+            batches: self.batches.clone(),
         }
     }
 }
@@ -145,7 +151,23 @@ impl<I: Intake> ApiState<I> {
             limits.per_key_burst,
             limits.max_tracked_keys,
         ));
-        Self { intake, store, feed_head, closing: None, limits, limiter, domain: None }
+        Self {
+            intake,
+            store,
+            feed_head,
+            closing: None,
+            limits,
+            limiter,
+            domain: None,
+            batches: None,
+        }
+    }
+
+    /// Takes batch signatures at `POST /v1/batches/signatures` through `batches` (without it
+    /// the route answers 404). They share the per-key budget of `POST /v1/signatures`.
+    pub fn with_batches(mut self, batches: Arc<BatchAggregator>) -> Self {
+        self.batches = Some(batches);
+        self
     }
 
     /// Ends every feed stream once `closing` turns `true` (or its sender is dropped). Without
@@ -175,9 +197,20 @@ impl<I: Intake> ApiState<I> {
                        (numbers are accepted on input), bytes `0x` hex. A body over the limit is \
                        413 `body_too_large`.",
     ),
-    paths(submit, submit_batch, feed, latest, checkpoint, certificate, health, domain),
+    paths(
+        submit,
+        submit_batch,
+        submit_batch_signature,
+        feed,
+        latest,
+        checkpoint,
+        certificate,
+        batch_checkpoint,
+        health,
+        domain
+    ),
     tags(
-        (name = "intake", description = "Signed checkpoints from operators"),
+        (name = "intake", description = "Signed checkpoints and batches from operators"),
         (name = "feed", description = "Every stored signature, in order"),
         (name = "query", description = "Certified checkpoints and certificates, for rollups"),
         (name = "meta", description = "Health, domain and this document"),
@@ -201,6 +234,12 @@ pub fn router<I: Intake>(state: ApiState<I>) -> Router {
             post(submit_batch::<I>)
                 .layer(DefaultBodyLimit::max(body_limit.saturating_mul(MAX_BATCH))),
         )
+        .route(
+            "/v1/batches/signatures",
+            post(submit_batch_signature::<I>)
+                .layer(DefaultBodyLimit::max(body_limit.saturating_mul(MAX_BATCH))),
+        )
+        .route("/v1/batches/checkpoints/{rollup}/{height}", get(batch_checkpoint::<I>))
         .route("/v1/feed", get(feed::<I>))
         .route("/v1/checkpoints/{rollup}/latest", get(latest::<I>))
         .route("/v1/checkpoints/{rollup}/{height}", get(checkpoint::<I>))
@@ -395,6 +434,124 @@ async fn accept_signed<I: Intake>(
         state.limiter.charge(&key);
     }
     Ok(accepted)
+}
+
+/// Submits one operator's signature over a batch header (`VIGIL_BATCH_V1`) with the
+/// checkpoints it commits to. The checkpoints must build exactly the signed header and the
+/// signature must verify before anything is stored; the batch's checkpoints are stored once,
+/// for the inclusion proofs rollups fetch. Answers 404 unless batches are on
+/// (`aggregation.batches`). The body limit is `max_body_bytes` × 256.
+#[utoipa::path(
+    post,
+    path = "/v1/batches/signatures",
+    tag = "intake",
+    request_body(content = types::BatchSignatureSchema, description = "A signed batch header and its checkpoints",
+        example = json!(examples::batch_signature())),
+    responses(
+        (status = 202, description = "Stored; counts towards the batch's certificate unless `stale`", body = types::BatchAcceptedSchema,
+            example = json!(examples::batch_accepted())),
+        (status = 400, description = "`malformed`: not a batch signature, or the checkpoints do not build the signed header; or `malformed_signature`", body = ErrorBody,
+            example = json!(examples::error("malformed", "malformed request: the checkpoints build root 0x… with 3 leaves, not the signed header"))),
+        (status = 403, description = "`wrong_domain`, `unknown_operator` or `invalid_signature`", body = ErrorBody,
+            example = json!(examples::error("invalid_signature", "invalid signature"))),
+        (status = 404, description = "`not_found`: this aggregator does not take batches", body = ErrorBody,
+            example = json!(examples::error("not_found", "this aggregator does not take batch signatures"))),
+        http::BodyTooLarge<{ DEFAULT_MAX_BODY_BYTES * MAX_BATCH }>,
+        (status = 422, description = "`future_l1_block`: `toL1Block` is ahead of the aggregator's L1 head", body = ErrorBody,
+            example = json!(examples::error("future_l1_block", "l1Block 10 is ahead of the L1 head 9"))),
+        (status = 429, description = "`rate_limited`, with `Retry-After`: the key's budget is spent", body = ErrorBody,
+            example = json!(examples::error("rate_limited", "rate limited; retry after 2.5s"))),
+        (status = 503, description = "`unavailable`: retry later", body = ErrorBody,
+            example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
+        http::MethodNotAllowed,
+        http::RequestTimeout,
+    )
+)]
+async fn submit_batch_signature<I: Intake>(
+    State(state): State<ApiState<I>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let outcome = accept_batch_signature(&state, body).await;
+    match outcome {
+        Ok(accepted) => {
+            let result = if accepted.duplicate {
+                "duplicate"
+            } else if accepted.stale {
+                "stale"
+            } else {
+                "accepted"
+            };
+            crate::metrics::record_batch_signature(result);
+            (StatusCode::ACCEPTED, Json(accepted)).into_response()
+        }
+        Err(e) => {
+            crate::metrics::record_batch_signature(e.code());
+            e.into_response()
+        }
+    }
+}
+
+async fn accept_batch_signature<I: Intake>(
+    state: &ApiState<I>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<BatchAccepted, ApiError> {
+    let Some(batches) = &state.batches else {
+        return Err(ApiError::NotFound("this aggregator does not take batch signatures".into()));
+    };
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::BodyTooLarge { limit: state.limits.max_body_bytes.saturating_mul(MAX_BATCH) }
+        } else {
+            ApiError::Intake(IntakeError::Malformed(rejection.body_text()))
+        }
+    })?;
+    let signature: BatchSignature = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::Intake(IntakeError::Malformed(e.to_string())))?;
+    let key = signature.signed.pubkey;
+    state.limiter.peek(&key).map_err(|w| ApiError::Intake(IntakeError::RateLimited(w)))?;
+    let accepted = batches.accept_with_leaves(signature).await.map_err(ApiError::Intake)?;
+    if !accepted.duplicate {
+        state.limiter.charge(&key);
+    }
+    Ok(accepted)
+}
+
+/// A rollup's checkpoint at one height certified inside a batch: the checkpoint, its inclusion
+/// proof, the batch certificate and its submission (a mined certificate first, then one in
+/// submission, then a ready one). Verify it offline with `vigil-client`, or on L1 with
+/// `IVigilBatchCheckpoints.isCertifiedInBatch`.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/checkpoints/{rollup}/{height}",
+    tag = "query",
+    params(AtHeight),
+    responses(
+        (status = 200, description = "The checkpoint, its proof and the batch certificate", body = BatchCheckpointStatus,
+            example = json!(examples::batch_checkpoint_view())),
+        (status = 404, description = "`not_found`: no batch certificate holds that height", body = ErrorBody,
+            example = json!(examples::error("not_found", "no batch certificate holds rollup 901 at height 1"))),
+        QueryErrors,
+        http::RequestTimeout,
+    )
+)]
+async fn batch_checkpoint<I: Intake>(
+    State(state): State<ApiState<I>>,
+    path: Result<Path<AtHeight>, PathRejection>,
+) -> Result<Json<BatchCheckpointStatus>, ApiError> {
+    let AtHeight { rollup, height } = parse_path(path)?;
+    let not_found = || {
+        ApiError::NotFound(format!("no batch certificate holds rollup {rollup} at height {height}"))
+    };
+    let found = state.store.batch_for_checkpoint(rollup, height).await?.ok_or_else(not_found)?;
+    let header = found.record.certificate.header;
+    let batch = Batch::new(found.leaves, header.from_l1_block, header.to_l1_block)
+        .map_err(|e| ApiError::Internal(format!("stored batch does not rebuild: {e}")))?;
+    if batch.header() != &header {
+        return Err(ApiError::Internal("stored batch does not rebuild its header".into()));
+    }
+    let checkpoint = *batch.checkpoints().get(found.index).ok_or_else(not_found)?;
+    let proof = batch.proof(found.index).ok_or_else(not_found)?;
+    Ok(Json(types::batch_checkpoint_view(found.record, checkpoint, proof)))
 }
 
 /// The query of `GET /v1/feed`.

@@ -16,7 +16,9 @@
 //! rows. Neither runs by itself: the caller picks the L1 blocks (say, the head minus the
 //! verifier's maximum certificate age, and the head minus the certificate window).
 //!
-//! This is a library API: the HTTP API, the submitter and the service runner do not call it yet.
+//! The HTTP API takes batch signatures through [`BatchAggregator::accept_with_leaves`] (which
+//! also stores the batch's checkpoints, for inclusion proofs), [`BatchAggregator::run`] drives
+//! the timers, and [`crate::submit_batch::BatchSubmitter`] sends the certificates.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -32,7 +34,9 @@ use alloy_primitives::{B256, U256};
 use tokio::sync::{mpsc, oneshot};
 use vigil_chain::bindings::VigilVerifier;
 use vigil_crypto::Signature;
-use vigil_types::{BatchCertificate, BatchHeader, MAX_BATCH_LEAVES, SignedBatch, SigningDomain};
+use vigil_types::{
+    BatchCertificate, BatchHeader, BatchSignature, MAX_BATCH_LEAVES, SignedBatch, SigningDomain,
+};
 
 use crate::{
     engine::{aggregate, meets, non_signers, now_ms},
@@ -57,11 +61,19 @@ pub struct BatchConfig {
     pub window: Duration,
     /// Store and serve aggregate signatures compressed (48 bytes) rather than not (96).
     pub compressed_certificates: bool,
+    /// L1 blocks of batch rows kept below the head by [`BatchAggregator::run`]: signatures,
+    /// leaves and settled certificates whose `toL1Block` is older are pruned (rollups fetch
+    /// their proofs within this window).
+    pub retain_l1_blocks: u64,
 }
 
 impl Default for BatchConfig {
     fn default() -> Self {
-        Self { window: Duration::from_millis(500), compressed_certificates: false }
+        Self {
+            window: Duration::from_millis(500),
+            compressed_certificates: false,
+            retain_l1_blocks: 7_200,
+        }
     }
 }
 
@@ -70,7 +82,8 @@ impl Default for BatchConfig {
 #[serde(rename_all = "camelCase")]
 pub struct BatchAccepted {
     /// Its stored row's id (`None` when it was not stored: its range is below the expiry or
-    /// pruning point, so nothing can certify it any more).
+    /// pruning point, so nothing can certify it any more). A decimal string on the wire.
+    #[serde(with = "vigil_types::serde_helpers::quoted_opt_u64")]
     pub id: Option<u64>,
     /// The same `(digest, key)` was already stored; it was counted at most once.
     pub duplicate: bool,
@@ -200,6 +213,37 @@ impl BatchAggregator {
     /// and adds its signer's weight at `toL1Block` to its round. Refusals leave nothing behind.
     pub async fn accept(&self, signed: SignedBatch) -> Result<BatchAccepted, IntakeError> {
         let (operator, sig) = self.check(&signed).await?;
+        self.accept_checked(signed, operator, sig).await
+    }
+
+    /// Accepts one operator's batch signature with the checkpoints it commits to (what
+    /// `POST /v1/batches/signatures` takes): the checkpoints must build exactly the signed
+    /// header, and the signature must verify, before anything is stored. The checkpoints are
+    /// stored once per digest (so that rollups can fetch their inclusion proofs), before the
+    /// signature counts.
+    pub async fn accept_with_leaves(
+        &self,
+        signature: BatchSignature,
+    ) -> Result<BatchAccepted, IntakeError> {
+        let batch = signature.batch().map_err(|e| IntakeError::Malformed(e.to_string()))?;
+        let signed = signature.signed;
+        let (operator, sig) = self.check(&signed).await?;
+        if signed.header.to_l1_block >= self.lock().floor {
+            self.store
+                .insert_batch_leaves(&signed.domain, &signed.header, batch.checkpoints())
+                .await
+                .map_err(|e| IntakeError::Unavailable(e.to_string()))?;
+        }
+        self.accept_checked(signed, operator, sig).await
+    }
+
+    /// Stores a checked signed batch and adds it to its round.
+    async fn accept_checked(
+        &self,
+        signed: SignedBatch,
+        operator: alloy_primitives::Address,
+        sig: Signature,
+    ) -> Result<BatchAccepted, IntakeError> {
         let digest = signed.digest();
         let to = signed.header.to_l1_block;
         if to < self.lock().floor {
@@ -469,6 +513,55 @@ impl BatchAggregator {
     /// The signed weight and the number of signers of `digest`'s open round, if any.
     pub fn round(&self, digest: B256) -> Option<(U256, usize)> {
         self.lock().rounds.get(&digest).map(|r| (r.weight, r.sigs.len()))
+    }
+
+    /// Drives the rounds until `shutdown`: every `tick`, builds the certificates that are due;
+    /// every second, follows the L1 head, expires rounds older than the verifier's maximum
+    /// certificate age (nothing can certify them any more) and prunes below
+    /// [`BatchConfig::retain_l1_blocks`]. Failures are logged and retried.
+    pub async fn run(&self, tick: Duration, shutdown: impl std::future::Future<Output = ()>) {
+        tokio::pin!(shutdown);
+        let mut last_chain: Option<Instant> = None;
+        loop {
+            match self.finalize_due().await {
+                Ok(built) => {
+                    for _ in &built {
+                        crate::metrics::batch_event("built");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(target: TARGET, error = %e, "building batch certificates failed; retrying");
+                }
+            }
+            if last_chain.is_none_or(|at| at.elapsed() >= Duration::from_secs(1)) {
+                last_chain = Some(Instant::now());
+                if let Err(e) = self.housekeeping().await {
+                    tracing::warn!(target: TARGET, error = %e, "batch expiry or pruning failed; retrying");
+                }
+            }
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(tick) => {}
+            }
+        }
+    }
+
+    /// One pass of [`Self::run`]'s chain work: head, expiry, pruning, gauges.
+    async fn housekeeping(&self) -> Result<(), BatchError> {
+        let head = read_head(&self.provider).await?;
+        self.head.fetch_max(head, Ordering::SeqCst);
+        let max_age = u64::from(self.set.max_certificate_age().await?);
+        let expired = self.expire(head.saturating_sub(max_age)).await?;
+        for _ in &expired {
+            crate::metrics::batch_event("expired");
+        }
+        self.prune(head.saturating_sub(self.config.retain_l1_blocks.max(max_age))).await?;
+        let (open, done) = self.sizes();
+        crate::metrics::set_batch_rounds(open, done);
+        for (state, n) in self.store.count_batches_by_state().await? {
+            crate::metrics::set_batches_in_state(state.as_str(), n);
+        }
+        Ok(())
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {

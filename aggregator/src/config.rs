@@ -138,11 +138,33 @@ pub struct AggregationConfig {
     /// With PostgreSQL (several replicas on one database), how often the signatures stored by
     /// any replica are read into this one's rounds, in milliseconds.
     pub shared_poll_ms: u64,
+    /// Batched certificates (`VIGIL_BATCH_V1`): take batch signatures at
+    /// `POST /v1/batches/signatures`, certify each batch with one certificate, send at most one
+    /// batch certificate transaction at a time (so at most one per L1 block), and build a
+    /// checkpoint's single certificate only as a fallback (see `single_hold_ms`).
+    pub batches: bool,
+    /// With `batches` on, how much longer a checkpoint at quorum waits before its single
+    /// certificate is built, in milliseconds; none is built if a batch certificate holds the
+    /// same block by then. Two L1 blocks on mainnet by default; 0 builds singles at once, as
+    /// without batches.
+    pub single_hold_ms: u64,
+    /// With `batches` on, the L1 blocks of batch rows kept below the head (signatures,
+    /// checkpoints, settled certificates); older ones are pruned. At least the verifier's
+    /// maximum certificate age is kept.
+    pub batch_retain_l1_blocks: u64,
 }
 
 impl Default for AggregationConfig {
     fn default() -> Self {
-        Self { window_ms: 500, tick_ms: 20, weight_refresh_ms: 60_000, shared_poll_ms: 100 }
+        Self {
+            window_ms: 500,
+            tick_ms: 20,
+            weight_refresh_ms: 60_000,
+            shared_poll_ms: 100,
+            batches: false,
+            single_hold_ms: 24_000,
+            batch_retain_l1_blocks: 7_200,
+        }
     }
 }
 

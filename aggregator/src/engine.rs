@@ -39,11 +39,20 @@ pub struct EngineConfig {
     /// Signatures compressed (48 bytes) or not in built certificates is irrelevant on-chain (the
     /// contract takes EIP-2537); this only picks the wire form stored and served.
     pub compressed_certificates: bool,
+    /// With batched certificates on, how much longer a checkpoint at quorum waits before its
+    /// single certificate is built: if a batch certificate (not failed) holds the same block
+    /// by then, none is built ([`Store::batch_covers`]). Zero (the default): batches off, every
+    /// checkpoint at quorum gets its certificate after `window`.
+    pub single_hold: Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        Self { window: Duration::from_millis(500), compressed_certificates: false }
+        Self {
+            window: Duration::from_millis(500),
+            compressed_certificates: false,
+            single_hold: Duration::ZERO,
+        }
     }
 }
 
@@ -236,7 +245,9 @@ impl Engine {
                     .groups
                     .iter()
                     .filter(|(_, g)| {
-                        g.quorum_at.is_some_and(|q| now.duration_since(q) >= self.config.window)
+                        g.quorum_at.is_some_and(|q| {
+                            now.duration_since(q) >= self.config.window + self.config.single_hold
+                        })
                     })
                     .max_by_key(|(_, g)| g.weight)
                     .map(|(d, _)| *d);
@@ -246,6 +257,7 @@ impl Engine {
             }
             due
         };
+        let due = self.drop_covered(due).await?;
         let mut built = Vec::new();
         // Pairings are CPU work: off the async workers, spread over one blocking task per core.
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
@@ -325,6 +337,35 @@ impl Engine {
             }
         }
         Ok(built)
+    }
+
+    /// With batches on, drops the due groups whose block a batch certificate holds (their
+    /// rounds are done: no single certificate is needed).
+    async fn drop_covered(
+        &self,
+        due: Vec<((u64, u64), Group)>,
+    ) -> Result<Vec<((u64, u64), Group)>, StoreError> {
+        if self.config.single_hold.is_zero() {
+            return Ok(due);
+        }
+        let mut kept = Vec::with_capacity(due.len());
+        for (key, group) in due {
+            match self.store.batch_covers(&group.checkpoint).await {
+                Ok(true) => {
+                    self.mark_done(key.0, key.1);
+                    metrics::single_covered();
+                    tracing::debug!(target: "vigil::aggregator", rollup = key.0, height = key.1, "a batch certificate holds this block; no single certificate");
+                }
+                Ok(false) => kept.push((key, group)),
+                Err(e) => {
+                    // Back to its round; the next pass looks again.
+                    let mut st = self.lock();
+                    st.rounds.entry(key).or_default().groups.insert(group.digest, group);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(kept)
     }
 
     fn certificate(&self, group: &Group) -> NewCertificate {

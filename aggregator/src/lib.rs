@@ -15,6 +15,7 @@ pub mod runner;
 pub mod service;
 pub mod store;
 pub mod submit;
+pub mod submit_batch;
 pub mod verify;
 pub mod weights;
 

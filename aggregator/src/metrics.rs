@@ -9,6 +9,42 @@ use alloy_primitives::U256;
 use prometheus::{GaugeVec, HistogramVec, IntCounterVec, IntGaugeVec};
 use vigil_service::metrics;
 
+static BATCHES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    metrics::counter_vec(
+        "vigil_aggregator_batches_total",
+        "Batch certificates (VIGIL_BATCH_V1) by event: built, expired (no quorum before the \
+         verifier's maximum age), submitted, mined, already_recorded, failed",
+        &["event"],
+    )
+});
+static BATCH_STATES: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    metrics::int_gauge_vec(
+        "vigil_aggregator_batch_certificates",
+        "Stored batch certificates by submission state",
+        &["state"],
+    )
+});
+static BATCH_ROUNDS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    metrics::int_gauge_vec(
+        "vigil_aggregator_batch_rounds",
+        "Batch rounds held in memory: open (collecting) and done (certified, kept until pruned)",
+        &["kind"],
+    )
+});
+static BATCH_SIGNATURES: LazyLock<IntCounterVec> = LazyLock::new(|| {
+    metrics::counter_vec(
+        "vigil_aggregator_batch_signatures_total",
+        "POST /v1/batches/signatures by result: accepted, duplicate, stale or the error code",
+        &["result"],
+    )
+});
+static SINGLES_COVERED: LazyLock<prometheus::IntCounter> = LazyLock::new(|| {
+    metrics::counter(
+        "vigil_aggregator_singles_covered_total",
+        "Checkpoints at quorum alone whose single certificate was not built: a batch \
+         certificate holds the same block",
+    )
+});
 static ROUNDS_OPEN: LazyLock<IntGaugeVec> = LazyLock::new(|| {
     metrics::int_gauge_vec(
         "vigil_aggregator_open_rounds",
@@ -239,6 +275,32 @@ pub fn certificate_stake(rollup: u64, signed: U256, total: U256, threshold_bps: 
     THRESHOLD_BPS.with_label_values(&[&r]).set(i64::from(threshold_bps));
 }
 
+/// Counts a batch-certificate event (see `vigil_aggregator_batches_total`).
+pub fn batch_event(event: &str) {
+    BATCHES.with_label_values(&[event]).inc();
+}
+
+/// Sets the stored batch certificates in `state`.
+pub fn set_batches_in_state(state: &str, n: u64) {
+    BATCH_STATES.with_label_values(&[state]).set(i64::try_from(n).unwrap_or(i64::MAX));
+}
+
+/// Sets the batch rounds held in memory.
+pub fn set_batch_rounds(open: usize, done: usize) {
+    BATCH_ROUNDS.with_label_values(&["open"]).set(i64::try_from(open).unwrap_or(i64::MAX));
+    BATCH_ROUNDS.with_label_values(&["done"]).set(i64::try_from(done).unwrap_or(i64::MAX));
+}
+
+/// Counts a batch signature's intake result.
+pub fn record_batch_signature(result: &str) {
+    BATCH_SIGNATURES.with_label_values(&[result]).inc();
+}
+
+/// Counts a checkpoint whose single certificate a batch certificate made unneeded.
+pub fn single_covered() {
+    SINGLES_COVERED.inc();
+}
+
 /// Most rollups [`observe_rollup`] creates series for.
 pub const MAX_ROLLUP_SERIES: usize = 1_024;
 
@@ -288,4 +350,15 @@ pub fn init(rollups: &[u64]) {
     for kind in ["group", "single"] {
         VERIFY_CHECKS.with_label_values(&[kind]);
     }
+    for e in ["built", "expired", "submitted", "mined", "already_recorded", "failed"] {
+        BATCHES.with_label_values(&[e]);
+    }
+    for s in ["ready", "submitted", "mined", "failed"] {
+        set_batches_in_state(s, 0);
+    }
+    set_batch_rounds(0, 0);
+    for r in ["accepted", "duplicate", "stale"] {
+        BATCH_SIGNATURES.with_label_values(&[r]);
+    }
+    LazyLock::force(&SINGLES_COVERED);
 }

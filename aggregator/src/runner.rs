@@ -1,18 +1,22 @@
 //! The whole aggregator process, wired from an [`AggregatorConfig`]: database, chain view,
 //! intake and aggregation, certificate submission, the HTTP API and the metrics endpoint.
 
-use std::{future::Future, time::Duration};
+use std::{future::Future, sync::Arc, time::Duration};
 
 use vigil_types::redact::redact;
 
 use crate::{
     api::{self, ApiLimits, ApiState},
+    batch::{BatchAggregator, BatchConfig},
     config::AggregatorConfig,
     engine::EngineConfig,
     metrics,
+    operator_set::OperatorSetView,
     service::{Aggregator, IntakeLimits},
     store::Store,
     submit::{CertificateSubmitter, Outcome},
+    submit_batch::{BatchOutcome, BatchSubmitter},
+    verify::Verifier,
 };
 
 use vigil_service::tasks::TaskManager;
@@ -45,6 +49,11 @@ pub async fn run(
         EngineConfig {
             window: Duration::from_millis(config.aggregation.window_ms),
             compressed_certificates: false,
+            single_hold: if config.aggregation.batches {
+                Duration::from_millis(config.aggregation.single_hold_ms)
+            } else {
+                Duration::ZERO
+            },
         },
         config.database.ingest_batch,
         IntakeLimits {
@@ -58,6 +67,37 @@ pub async fn run(
     .await
     .map_err(|e| RunError::start("aggregation engine", e))?;
     let restored = aggregator.restore().await.map_err(|e| RunError::start("restore", e))?;
+    let batches = if config.aggregation.batches {
+        if deployment.vigil.batch_roots.is_zero() {
+            return Err(RunError::start(
+                "batches",
+                "aggregation.batches is on but the deployment has no VigilBatchRoots \
+                 (vigil.batchRoots)",
+            ));
+        }
+        let set = Arc::new(OperatorSetView::new(reader.clone(), domain.verifier));
+        let batches = BatchAggregator::new(
+            reader.clone(),
+            set,
+            domain,
+            store.clone(),
+            Verifier::spawn(
+                std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            ),
+            BatchConfig {
+                window: Duration::from_millis(config.aggregation.window_ms),
+                retain_l1_blocks: config.aggregation.batch_retain_l1_blocks,
+                ..BatchConfig::default()
+            },
+        )
+        .await
+        .map_err(|e| RunError::start("batch rounds", e))?;
+        let joined = batches.restore().await.map_err(|e| RunError::start("batch restore", e))?;
+        tracing::info!(target: "vigil::aggregator", joined, roots = %deployment.vigil.batch_roots, "batched certificates on");
+        Some(Arc::new(batches))
+    } else {
+        None
+    };
     metrics::init(&[]);
     tracing::info!(target: "vigil::aggregator", restored, backend = store.backend().as_str(), verifier = %domain.verifier, "aggregator starting");
 
@@ -75,9 +115,13 @@ pub async fn run(
         feed_page: config.api.feed_page,
         ..ApiLimits::default()
     };
-    let state = ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits)
-        .closing_on(stop.watch())
-        .with_domain(domain);
+    let mut state =
+        ApiState::new(aggregator.clone(), store.clone(), aggregator.feed_head(), limits)
+            .closing_on(stop.watch())
+            .with_domain(domain);
+    if let Some(b) = &batches {
+        state = state.with_batches(b.clone());
+    }
     let limits = vigil_service::http::ServerLimits {
         max_connections: config.api.max_connections,
         request_timeout: Duration::from_millis(config.api.request_timeout_ms),
@@ -114,12 +158,34 @@ pub async fn run(
     let submitter = CertificateSubmitter::new(
         store.clone(),
         reader.clone(),
-        wallet,
+        wallet.clone(),
         domain.verifier,
         config.submitter.tx_config(),
     )
     .with_max_log_range(config.chain.max_log_range);
-    tasks.spawn_critical("submitter", submitter.run_with(stop.future(), count_outcome));
+    match &batches {
+        None => {
+            tasks.spawn_critical("submitter", submitter.run_with(stop.future(), count_outcome));
+        }
+        Some(b) => {
+            let batch_submitter = BatchSubmitter::new(
+                store.clone(),
+                reader.clone(),
+                wallet,
+                domain.verifier,
+                deployment.vigil.batch_roots,
+                config.submitter.tx_config(),
+            );
+            tasks.spawn_critical(
+                "submitter",
+                submit_both(submitter, batch_submitter, store.clone(), stop.future()),
+            );
+            let b = b.clone();
+            let tick = Duration::from_millis(config.aggregation.tick_ms.max(1));
+            let stopped = stop.future();
+            tasks.spawn_critical("batch-rounds", async move { b.run(tick, stopped).await });
+        }
+    }
     if store.backend() == crate::store::Backend::Postgres {
         // Replicas share this database: every one's rounds see what any one stored.
         let agg = aggregator.clone();
@@ -137,6 +203,71 @@ pub async fn run(
     let result = tasks.run_until(shutdown, SHUTDOWN_GRACE).await;
     store.close().await;
     result
+}
+
+/// Sends batch and single certificates from one task (they share the submitter's key, so they
+/// must not race for nonces): each turn, the oldest batch certificate that needs work, then the
+/// oldest single one (with batches on, singles are built only as the fallback). A step ends
+/// once its transaction is mined, so at most one batch certificate lands per L1 block.
+async fn submit_both<P: alloy::providers::Provider>(
+    singles: CertificateSubmitter<P>,
+    batches: BatchSubmitter<P>,
+    store: Store,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    batches.release_leases().await;
+    tracing::info!(target: "vigil::aggregator", sender = %singles.sender(), "certificate submitter started (batches and singles)");
+    loop {
+        let mut idle = true;
+        let turn = async {
+            match batches.step().await {
+                Ok(Some(outcome)) => {
+                    count_batch_outcome(&outcome);
+                    idle = false;
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(target: "vigil::aggregator", %err, "batch certificate submission step failed");
+                }
+            }
+            match singles.step().await {
+                Ok(Some(outcome)) => {
+                    count_outcome(&outcome);
+                    idle = false;
+                }
+                Ok(None) => {}
+                Err(err) => {
+                    tracing::warn!(target: "vigil::aggregator", %err, "certificate submission step failed");
+                }
+            }
+        };
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            () = turn => {}
+        }
+        if idle {
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                () = tokio::time::sleep(singles.config().poll) => {}
+            }
+        }
+    }
+    let owner = &singles.config().owner;
+    vigil_service::outbox::release_own_leases(owner, store.release_all(owner)).await;
+    batches.release_leases().await;
+    tracing::info!(target: "vigil::aggregator", "certificate submitter stopped");
+}
+
+fn count_batch_outcome(outcome: &BatchOutcome) {
+    match outcome {
+        BatchOutcome::Mined { .. } => metrics::batch_event("mined"),
+        BatchOutcome::AlreadyRecorded { .. } => metrics::batch_event("already_recorded"),
+        BatchOutcome::Failed { .. } => metrics::batch_event("failed"),
+        BatchOutcome::Pending { .. } => {}
+    }
 }
 
 fn count_outcome(outcome: &Outcome) {

@@ -22,6 +22,67 @@ pub(super) fn batch_answer() -> Value {
     ]})
 }
 
+/// The example batch: [`checkpoint`] alone, derived from its L1 block.
+fn example_batch() -> (vigil_types::Batch, vigil_types::SigningDomain) {
+    fn parse<T: serde::de::DeserializeOwned>(v: Value) -> T {
+        serde_json::from_value(v).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+    let cp: vigil_types::Checkpoint = parse(checkpoint());
+    let domain: vigil_types::SigningDomain = parse(domain());
+    let batch = vigil_types::Batch::new(vec![cp], cp.l1_block, cp.l1_block)
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    (batch, domain)
+}
+
+/// The example batch's header signed for real, by a key derived from a fixed seed (an example
+/// key: it is registered nowhere).
+fn example_batch_signed() -> Value {
+    let (batch, domain) = example_batch();
+    let key = vigil_crypto::SecretKey::from_ikm(b"vigil openapi example batch signer")
+        .unwrap_or_else(|e| unreachable!("{e}"));
+    let header = *batch.header();
+    let signed = vigil_types::SignedBatch {
+        domain,
+        header,
+        pubkey: key.public_key().to_wire(),
+        signature: key.sign(header.digest(&domain).as_slice()).to_wire(false),
+    };
+    serde_json::to_value(signed).unwrap_or_else(|e| unreachable!("{e}"))
+}
+
+/// `POST /v1/batches/signatures`' body: a signed batch header and its checkpoints.
+pub(super) fn batch_signature() -> Value {
+    json!({"signed": example_batch_signed(), "checkpoints": [checkpoint()]})
+}
+
+/// The answer to an accepted batch signature.
+pub(super) fn batch_accepted() -> Value {
+    json!({"id": "7", "duplicate": false, "stale": false})
+}
+
+/// A checkpoint certified in a batch, with its proof and the batch certificate.
+pub(super) fn batch_checkpoint_view() -> Value {
+    let (batch, domain) = example_batch();
+    let signed = example_batch_signed();
+    json!({
+        "checkpoint": checkpoint(),
+        "proof": batch.proof(0),
+        "certificate": {
+            "domain": domain,
+            "header": batch.header(),
+            "nonSigners": [],
+            "aggregateSignature": signed.get("signature")
+        },
+        "digest": batch.header().digest(&domain),
+        "state": "mined",
+        "signedWeight": "100000000000000000000",
+        "totalWeight": "100000000000000000000",
+        "signers": "1",
+        "txHash": "0x5a1e6d3c4b2a19f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170",
+        "blockNumber": "120"
+    })
+}
+
 /// One feed entry.
 pub(super) fn feed_event() -> Value {
     json!({

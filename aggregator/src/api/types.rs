@@ -6,7 +6,58 @@ pub use vigil_client::types::{
     FeedEvent, Health, Submission,
 };
 
-use crate::store::{CertState, CertificateRecord, FeedEntry};
+use crate::store::{BatchCertificateRecord, CertState, CertificateRecord, FeedEntry};
+use vigil_client::{BatchCheckpointStatus, types::schema};
+use vigil_types::{Checkpoint, InclusionProof};
+
+/// The schema of `POST /v1/batches/signatures`' body, the JSON of
+/// [`vigil_types::BatchSignature`].
+#[derive(utoipa::ToSchema)]
+#[schema(as = BatchSignature)]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+pub(super) struct BatchSignatureSchema {
+    /// The signed header.
+    signed: schema::SignedBatch,
+    /// The batch's checkpoints (any order; the tree's order is pinned).
+    checkpoints: Vec<schema::Checkpoint>,
+}
+
+/// The schema of `POST /v1/batches/signatures`' answer, the JSON of
+/// [`crate::batch::BatchAccepted`].
+#[derive(utoipa::ToSchema)]
+#[schema(as = BatchAccepted)]
+#[allow(dead_code, reason = "exists only to carry a schema")]
+pub(super) struct BatchAcceptedSchema {
+    /// Its stored row's id (null when its range is too old to be certified: not stored).
+    id: Option<schema::Quantity>,
+    /// The same `(digest, key)` was already stored; it counted once.
+    duplicate: bool,
+    /// It counts towards no certificate (certified already, expired, or no weight).
+    stale: bool,
+}
+
+/// A stored batch certificate as `GET /v1/batches/checkpoints/…` serves it, for one of its
+/// checkpoints.
+pub(super) fn batch_checkpoint_view(
+    r: BatchCertificateRecord,
+    checkpoint: Checkpoint,
+    proof: InclusionProof,
+) -> BatchCheckpointStatus {
+    BatchCheckpointStatus {
+        checkpoint,
+        proof,
+        digest: r.digest,
+        submission: Submission {
+            state: certificate_state(r.state),
+            signed_weight: r.signed_weight,
+            total_weight: r.total_weight,
+            signers: r.signers,
+            tx_hash: r.tx_hash,
+            block_number: r.block_number,
+        },
+        certificate: r.certificate,
+    }
+}
 
 /// The schema of `POST /v1/signatures`' answer, the JSON of [`crate::intake::Accepted`].
 #[derive(utoipa::ToSchema)]

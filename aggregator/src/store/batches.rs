@@ -7,11 +7,14 @@
 use alloy_primitives::{Address, B256, U256};
 use sqlx::any::AnyRow;
 use tracing::debug;
-use vigil_types::{BatchCertificate, BatchHeader, PublicKeyBytes, SignedBatch, SigningDomain};
+use vigil_service::outbox::LeaseTable;
+use vigil_types::{
+    BatchCertificate, BatchHeader, Checkpoint, PublicKeyBytes, SignedBatch, SigningDomain,
+};
 
 use super::{
-    CertState, Inserted, Result, Store, StoreError,
-    codec::{FromRow, non_signers_blob, to_i64, u256_text},
+    CertState, Inserted, Result, StateUpdate, Store, StoreError,
+    codec::{FromRow, add_ms, non_signers_blob, to_i64, u256_text},
 };
 
 /// A signature over a batch header the aggregator verified, to be stored.
@@ -57,7 +60,37 @@ pub struct BatchCertificateRecord {
     pub state: CertState,
     /// When it was built (unix milliseconds).
     pub created_at_ms: u64,
+    /// Its last transaction (the one recorded as submitted, or the one that mined it).
+    pub tx_hash: Option<B256>,
+    /// The block that mined it, once mined.
+    pub block_number: Option<u64>,
+    /// Gas its transaction used, once mined (0 when another transaction recorded it).
+    pub gas_used: Option<u64>,
+    /// Transactions sent for it.
+    pub attempts: u32,
+    /// When its state last changed (unix milliseconds).
+    pub updated_at_ms: u64,
 }
+
+/// A stored batch certificate and the checkpoint a rollup asked for in it, with the batch's
+/// checkpoints in leaf order (to build the inclusion proof from).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchLookup {
+    /// The certificate.
+    pub record: BatchCertificateRecord,
+    /// Every checkpoint of the batch, in leaf order.
+    pub leaves: Vec<Checkpoint>,
+    /// The asked-for checkpoint's index in `leaves`.
+    pub index: usize,
+}
+
+/// Batch certificates under leases: ready or submitted ones are claimable, oldest range first.
+const BATCH_LEASES: LeaseTable = LeaseTable {
+    table: "batch_certificates",
+    key: &["digest"],
+    claimable: "state IN ('ready', 'submitted')",
+    order_by: "to_l1_block, created_at_ms, digest",
+};
 
 /// What [`Store::prune_batches`] deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,12 +99,15 @@ pub struct PrunedBatches {
     pub signatures: u64,
     /// Batch certificates (mined or failed ones only).
     pub certificates: u64,
+    /// Batch leaves (of batches without a certificate left).
+    pub leaves: u64,
 }
 
 /// The columns [`batch_certificate_record`] reads.
 const BATCH_CERTIFICATE_COLUMNS: &str = "digest, l1_chain_id, verifier, operator_set_id, root, \
      leaf_count, from_l1_block, to_l1_block, non_signers, aggregate_signature, signed_weight, \
-     total_weight, signers, state, created_at_ms";
+     total_weight, signers, state, created_at_ms, tx_hash, block_number, gas_used, attempts, \
+     updated_at_ms";
 
 /// The columns [`signed_batch`] reads.
 const BATCH_SIGNATURE_COLUMNS: &str = "id, pubkey, signature, l1_chain_id, verifier, \
@@ -120,6 +156,11 @@ fn batch_certificate_record(row: &AnyRow) -> Result<BatchCertificateRecord> {
         signers: col(row, "signers")?,
         state: col(row, "state")?,
         created_at_ms: col(row, "created_at_ms")?,
+        tx_hash: col(row, "tx_hash")?,
+        block_number: col(row, "block_number")?,
+        gas_used: col(row, "gas_used")?,
+        attempts: col(row, "attempts")?,
+        updated_at_ms: col(row, "updated_at_ms")?,
     })
 }
 
@@ -289,8 +330,8 @@ impl Store {
         u64::try_from(n).map_err(|_| StoreError::CorruptRow { what: "count" })
     }
 
-    /// Deletes the stored signatures of `digests` (rounds that expired without a certificate).
-    /// A digest that has a certificate keeps its signatures. Returns how many were deleted.
+    /// Deletes the stored signatures and leaves of `digests` (rounds that expired without a
+    /// certificate). A digest that has a certificate keeps them. Returns how many were deleted.
     pub async fn delete_batch_signatures(&self, digests: &[B256]) -> Result<u64> {
         if digests.is_empty() {
             return Ok(0);
@@ -306,6 +347,13 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
+            sqlx::query(
+                "DELETE FROM batch_leaves WHERE digest = $1 AND NOT EXISTS ( \
+                     SELECT 1 FROM batch_certificates c WHERE c.digest = $1)",
+            )
+            .bind(d.to_vec())
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(deleted)
@@ -330,9 +378,17 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let leaves = sqlx::query(
+            "DELETE FROM batch_leaves WHERE to_l1_block < $1 AND NOT EXISTS ( \
+                 SELECT 1 FROM batch_certificates c WHERE c.digest = batch_leaves.digest)",
+        )
+        .bind(below)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         tx.commit().await?;
-        debug!(target: "aggregator::store", below, signatures, certificates, "batch rows pruned");
-        Ok(PrunedBatches { signatures, certificates })
+        debug!(target: "aggregator::store", below, signatures, certificates, leaves, "batch rows pruned");
+        Ok(PrunedBatches { signatures, certificates, leaves })
     }
 
     /// Sets a batch certificate's state (for tests and the submitter to come; no lease check).
@@ -344,6 +400,220 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Stores the checkpoints of the batch `header` signs (in leaf order) unless they are
+    /// stored already. Returns whether it wrote them. The caller checks that they make the
+    /// header's root ([`vigil_types::BatchSignature::batch`]).
+    pub async fn insert_batch_leaves(
+        &self,
+        domain: &SigningDomain,
+        header: &BatchHeader,
+        leaves: &[Checkpoint],
+    ) -> Result<bool> {
+        let c = BatchCols::new(domain, header)?;
+        if self.has_batch_leaves(header.digest(domain)).await? {
+            return Ok(false);
+        }
+        let mut tx = self.begin_write().await?;
+        for (i, cp) in leaves.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO batch_leaves (digest, leaf_index, rollup_id, height, block_hash, \
+                 state_root, da_commitment, l1_block, to_l1_block) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (digest, leaf_index) DO NOTHING",
+            )
+            .bind(c.digest.as_slice())
+            .bind(to_i64("leafIndex", i as u64)?)
+            .bind(to_i64("rollupId", cp.rollup_id)?)
+            .bind(to_i64("height", cp.height)?)
+            .bind(cp.block_hash.to_vec())
+            .bind(cp.state_root.to_vec())
+            .bind(cp.da_commitment.to_vec())
+            .bind(to_i64("l1Block", cp.l1_block)?)
+            .bind(c.to_l1_block)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Whether the checkpoints of `digest`'s batch are stored.
+    pub async fn has_batch_leaves(&self, digest: B256) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM batch_leaves WHERE digest = $1 AND leaf_index = 0",
+        )
+        .bind(digest.to_vec())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The checkpoints of `digest`'s batch, in leaf order (empty if not stored).
+    pub async fn batch_leaves(&self, digest: B256) -> Result<Vec<Checkpoint>> {
+        let rows = sqlx::query(
+            "SELECT rollup_id, height, block_hash, state_root, da_commitment, l1_block \
+             FROM batch_leaves WHERE digest = $1 ORDER BY leaf_index",
+        )
+        .bind(digest.to_vec())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Checkpoint::from_row(r, "")).collect()
+    }
+
+    /// The batch certificate that holds `(rollup_id, height)`, with the batch's checkpoints:
+    /// a mined one first, then the one in submission, then a ready one (the oldest range
+    /// first within each); failed ones never.
+    pub async fn batch_for_checkpoint(
+        &self,
+        rollup_id: u64,
+        height: u64,
+    ) -> Result<Option<BatchLookup>> {
+        let row = sqlx::query(
+            "SELECT l.digest, l.leaf_index FROM batch_leaves l \
+             JOIN batch_certificates c ON c.digest = l.digest \
+             WHERE l.rollup_id = $1 AND l.height = $2 AND c.state <> 'failed' \
+             ORDER BY CASE c.state WHEN 'mined' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END, \
+                      c.to_l1_block \
+             LIMIT 1",
+        )
+        .bind(to_i64("rollupId", rollup_id)?)
+        .bind(to_i64("height", height)?)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let digest: B256 = col(&row, "digest")?;
+        let index: u64 = col(&row, "leaf_index")?;
+        let Some(record) = self.batch_certificate(digest).await? else {
+            // Pruned between the two reads.
+            return Ok(None);
+        };
+        let leaves = self.batch_leaves(digest).await?;
+        let index =
+            usize::try_from(index).map_err(|_| StoreError::CorruptRow { what: "leafIndex" })?;
+        if leaves.get(index).is_none_or(|cp| cp.rollup_id != rollup_id || cp.height != height) {
+            return Err(StoreError::CorruptRow { what: "batch_leaves" });
+        }
+        Ok(Some(BatchLookup { record, leaves, index }))
+    }
+
+    /// Whether a batch certificate that is not failed holds this very block at its height
+    /// (same rollup, height, block hash and state root): its single certificate is then not
+    /// needed.
+    pub async fn batch_covers(&self, cp: &Checkpoint) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM batch_leaves l \
+             JOIN batch_certificates c ON c.digest = l.digest \
+             WHERE l.rollup_id = $1 AND l.height = $2 AND l.block_hash = $3 \
+               AND l.state_root = $4 AND c.state <> 'failed'",
+        )
+        .bind(to_i64("rollupId", cp.rollup_id)?)
+        .bind(to_i64("height", cp.height)?)
+        .bind(cp.block_hash.to_vec())
+        .bind(cp.state_root.to_vec())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Atomically claims the batch certificate of the oldest range in state ready or
+    /// submitted whose lease is free or expired, for `owner` until `now_ms + lease` (the same
+    /// claim as [`Store::claim_next`]'s).
+    pub async fn claim_next_batch(
+        &self,
+        owner: &str,
+        lease: std::time::Duration,
+        now_ms: u64,
+    ) -> Result<Option<BatchCertificateRecord>> {
+        let until = add_ms("leaseUntilMs", now_ms, lease)?;
+        let now = to_i64("nowMs", now_ms)?;
+        let sql = BATCH_LEASES.claim_sql(self.backend, BATCH_CERTIFICATE_COLUMNS);
+        let row = {
+            let _gate = self.gate().await;
+            sqlx::query(&sql).bind(owner).bind(until).bind(now).fetch_optional(&self.pool).await?
+        };
+        row.as_ref().map(batch_certificate_record).transpose()
+    }
+
+    /// Gives up every batch-certificate lease `owner` holds.
+    pub async fn release_all_batches(&self, owner: &str) -> Result<u64> {
+        let sql = BATCH_LEASES.release_all_sql();
+        let _gate = self.gate().await;
+        Ok(sqlx::query(&sql).bind(owner).execute(&self.pool).await?.rows_affected())
+    }
+
+    /// Applies a state change to `digest`'s batch certificate, only while `owner` holds a live
+    /// lease; otherwise fails with [`StoreError::BatchLeaseLost`] and changes nothing. The same
+    /// rules as [`Store::update_state`].
+    pub async fn update_batch_state(
+        &self,
+        digest: B256,
+        owner: &str,
+        update: StateUpdate,
+        now_ms: u64,
+    ) -> Result<()> {
+        let now = to_i64("nowMs", now_ms)?;
+        // The key and the write gate's parameters come first in every statement: $1..$3.
+        let (set, lease) = match &update {
+            StateUpdate::Submitted { .. } => {
+                ("state = 'submitted', tx_hash = $4, nonce = $5, attempts = attempts + 1", "")
+            }
+            StateUpdate::Mined { .. } => (
+                "state = 'mined', tx_hash = $4, block_number = $5, gas_used = $6",
+                ", lease_owner = NULL, lease_until_ms = NULL",
+            ),
+            StateUpdate::Failed { .. } => {
+                ("state = 'failed', last_error = $4", ", lease_owner = NULL, lease_until_ms = NULL")
+            }
+            StateUpdate::Ready { .. } => ("state = 'ready', last_error = $4", ""),
+        };
+        let sql = format!(
+            "UPDATE batch_certificates SET {set}{lease}, updated_at_ms = $3 WHERE {} AND {}",
+            BATCH_LEASES.key_match(1),
+            LeaseTable::guard(2, 3)
+        );
+        let query = sqlx::query(&sql).bind(digest.to_vec()).bind(owner).bind(now);
+        let query = match &update {
+            StateUpdate::Submitted { tx_hash, nonce } => {
+                query.bind(tx_hash.to_vec()).bind(to_i64("nonce", *nonce)?)
+            }
+            StateUpdate::Mined { tx_hash, block_number, gas_used } => query
+                .bind(tx_hash.to_vec())
+                .bind(to_i64("blockNumber", *block_number)?)
+                .bind(to_i64("gasUsed", *gas_used)?),
+            StateUpdate::Failed { reason } | StateUpdate::Ready { reason } => {
+                query.bind(reason.clone())
+            }
+        };
+        let done = {
+            let _gate = self.gate().await;
+            query.execute(&self.pool).await?
+        };
+        if done.rows_affected() == 1 {
+            debug!(target: "aggregator::store", owner, %digest, state = %update.state(), "batch certificate state");
+            return Ok(());
+        }
+        Err(StoreError::BatchLeaseLost { digest, owner: owner.into() })
+    }
+
+    /// How many batch certificates are in each state, for every state (zeros included).
+    pub async fn count_batches_by_state(&self) -> Result<Vec<(CertState, u64)>> {
+        let rows =
+            sqlx::query("SELECT state, COUNT(*) AS n FROM batch_certificates GROUP BY state")
+                .fetch_all(&self.pool)
+                .await?;
+        let mut counts: Vec<(CertState, u64)> = CertState::ALL.iter().map(|s| (*s, 0)).collect();
+        for row in rows {
+            let state: CertState = col(&row, "state")?;
+            let n: u64 = col(&row, "n")?;
+            if let Some(slot) = counts.iter_mut().find(|(s, _)| *s == state) {
+                slot.1 = n;
+            }
+        }
+        Ok(counts)
     }
 }
 

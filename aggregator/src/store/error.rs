@@ -46,6 +46,14 @@ pub enum StoreError {
         /// The would-be owner.
         owner: String,
     },
+    /// A batch certificate's state change by someone who does not hold its lease (any more).
+    #[error("{owner} does not hold the lease on the batch certificate {digest}")]
+    BatchLeaseLost {
+        /// The batch's digest.
+        digest: alloy_primitives::B256,
+        /// The would-be owner.
+        owner: String,
+    },
     /// The group-commit batch holding this signature failed; every signature in it failed
     /// with the same error, and none was stored.
     #[error("group-commit batch failed: {0}")]

@@ -45,7 +45,9 @@ use tracing::info;
 pub use vigil_service::db::Backend;
 use vigil_service::db::{Db, Migrations};
 
-pub use batches::{BatchCertificateRecord, NewBatchCertificate, NewBatchSignature, PrunedBatches};
+pub use batches::{
+    BatchCertificateRecord, BatchLookup, NewBatchCertificate, NewBatchSignature, PrunedBatches,
+};
 pub use error::{Result, StoreError};
 pub use ingest::{IngestHandle, IngestWriter};
 pub use types::{
@@ -60,8 +62,8 @@ const MAX_CONNECTIONS: u32 = 8;
 /// This store's migrations, one set per dialect (`aggregator/migrations/sqlite/` and
 /// `aggregator/migrations/postgres/`, the same versions in both), embedded in the binary.
 pub const MIGRATIONS: Migrations = Migrations {
-    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261207000000_batches"),
-    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261207000000_batches"),
+    sqlite: vigil_service::embed_migrations!("migrations/sqlite": "20261125000000_initial", "20261207000000_batches", "20261207100000_batch_leaves"),
+    postgres: vigil_service::embed_migrations!("migrations/postgres": "20261125000000_initial", "20261207000000_batches", "20261207100000_batch_leaves"),
 };
 
 /// The aggregator's database: a cheap-to-clone handle on a connection pool.

@@ -67,7 +67,7 @@ impl Fixture {
             self.net.owner.clone(),
             self.net.deployment.domain(),
             store,
-            EngineConfig { window: WINDOW, compressed_certificates: false },
+            EngineConfig { window: WINDOW, ..EngineConfig::default() },
             64,
             IntakeLimits::default(),
         )

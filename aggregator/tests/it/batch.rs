@@ -50,7 +50,7 @@ impl Fixture {
             domain,
             store,
             Verifier::spawn(2),
-            BatchConfig { window: Duration::ZERO, compressed_certificates: false },
+            BatchConfig { window: Duration::ZERO, ..BatchConfig::default() },
         )
         .await
         .unwrap()

@@ -60,7 +60,7 @@ async fn check_reports_each_dependency() {
             "ports",
         ],
     );
-    assert!(stdout.contains("does not exist yet: created at start with 2 migrations"), "{stdout}");
+    assert!(stdout.contains("does not exist yet: created at start with 3 migrations"), "{stdout}");
     assert!(!dir.path().join("aggregator.sqlite").exists(), "check creates nothing");
 
     // A submitter without gas.

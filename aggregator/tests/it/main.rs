@@ -11,6 +11,7 @@ mod api;
 mod archive;
 mod attack;
 mod batch;
+mod batch_process;
 mod check;
 mod cli;
 mod failover;

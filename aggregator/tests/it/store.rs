@@ -677,7 +677,7 @@ async fn newer_schema_is_refused(db: &TestDb) {
             err,
             StoreError::Db(DbError::UnsupportedSchema {
                 found: 99_991_231_000_000,
-                supported: 20_261_207_000_000
+                supported: 20_261_207_100_000
             })
         ),
         "{err}"

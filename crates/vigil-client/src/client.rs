@@ -5,7 +5,7 @@ use std::time::Duration;
 use reqwest::{StatusCode, Url};
 use serde::{Deserialize, de::DeserializeOwned};
 
-use crate::{CertificateStatus, CheckpointStatus, ClientError, Result};
+use crate::{BatchCheckpointStatus, CertificateStatus, CheckpointStatus, ClientError, Result};
 
 /// How long one request may take by default.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -62,6 +62,18 @@ impl VigilClient {
     /// [`crate::verify_certificate`]; `None` if the aggregator has none.
     pub async fn certificate(&self, rollup: u64, height: u64) -> Result<Option<CertificateStatus>> {
         self.get(&format!("v1/certificates/{rollup}/{height}")).await
+    }
+
+    /// `rollup`'s checkpoint at `height` certified inside a batch, with its inclusion proof and
+    /// the batch certificate, to verify with [`BatchCheckpointStatus::verify`]; `None` if no
+    /// batch certificate of the aggregator's holds it (it may have a single certificate:
+    /// [`Self::certificate`]).
+    pub async fn batch_checkpoint(
+        &self,
+        rollup: u64,
+        height: u64,
+    ) -> Result<Option<BatchCheckpointStatus>> {
+        self.get(&format!("v1/batches/checkpoints/{rollup}/{height}")).await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {

@@ -9,7 +9,7 @@
 use alloy_primitives::{Address, B256, U256};
 use serde::{Deserialize, Serialize};
 use vigil_types::{
-    Certificate, Checkpoint, SignedCheckpoint, SigningDomain,
+    BatchCertificate, Certificate, Checkpoint, InclusionProof, SignedCheckpoint, SigningDomain,
     serde_helpers::{quoted_opt_u64, quoted_u32, quoted_u64, quoted_u256},
 };
 
@@ -129,6 +129,52 @@ pub struct CertificateStatus {
     /// Its submission.
     #[serde(flatten)]
     pub submission: Submission,
+}
+
+/// A checkpoint certified inside a batch, with what proves it
+/// (`GET /v1/batches/checkpoints/{rollup}/{height}`): the checkpoint, its inclusion proof, the
+/// batch certificate and where that stands. [`BatchCheckpointStatus::verify`] checks the whole
+/// chain offline; on L1, pass the checkpoint, `certificate.header.root` and `proof` to
+/// `IVigilBatchCheckpoints.isCertifiedInBatch`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchCheckpointStatus {
+    /// The checkpoint.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Checkpoint))]
+    pub checkpoint: Checkpoint,
+    /// Its leaf's place in the batch and the siblings up to the root.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::InclusionProof))]
+    pub proof: InclusionProof,
+    /// The batch certificate: domain, header (root, leaf count, L1 range), non-signers and
+    /// aggregate signature.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::BatchCertificate))]
+    pub certificate: BatchCertificate,
+    /// The digest the batch's signers signed (the header's, in the certificate's domain).
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
+    pub digest: B256,
+    /// The batch certificate's submission.
+    #[serde(flatten)]
+    pub submission: Submission,
+}
+
+impl BatchCheckpointStatus {
+    /// Verifies offline that the checkpoint is certified: the proof puts it in the batch, and
+    /// the batch certificate verifies against `operators` (keys and weights at the header's
+    /// `toL1Block`) at `threshold_bps`. See [`crate::verify_checkpoint_in_batch`].
+    pub fn verify(
+        &self,
+        operators: &[(vigil_crypto::PublicKey, U256)],
+        threshold_bps: u16,
+    ) -> Result<crate::VerifiedCertificate, crate::VerifyError> {
+        crate::verify_checkpoint_in_batch(
+            &self.checkpoint,
+            &self.proof,
+            &self.certificate,
+            operators,
+            threshold_bps,
+        )
+    }
 }
 
 /// Schemas of the `vigil-types` wire types the API bodies embed, for the OpenAPI document. They
