@@ -62,8 +62,9 @@ pub struct BatchConfig {
     /// Store and serve aggregate signatures compressed (48 bytes) rather than not (96).
     pub compressed_certificates: bool,
     /// L1 blocks of batch rows kept below the head by [`BatchAggregator::run`]: signatures,
-    /// leaves and settled certificates whose `toL1Block` is older are pruned (rollups fetch
-    /// their proofs within this window).
+    /// leaves and settled certificates whose `toL1Block` is older are pruned, and rounds that
+    /// old dropped (rollups fetch their proofs within this window). `u64::MAX` keeps
+    /// everything.
     pub retain_l1_blocks: u64,
 }
 
@@ -555,7 +556,7 @@ impl BatchAggregator {
         for _ in &expired {
             crate::metrics::batch_event("expired");
         }
-        self.prune(head.saturating_sub(self.config.retain_l1_blocks.max(max_age))).await?;
+        self.prune(head.saturating_sub(self.config.retain_l1_blocks)).await?;
         let (open, done) = self.sizes();
         crate::metrics::set_batch_rounds(open, done);
         for (state, n) in self.store.count_batches_by_state().await? {

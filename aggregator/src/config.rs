@@ -148,10 +148,13 @@ pub struct AggregationConfig {
     /// same block by then. Two L1 blocks on mainnet by default; 0 builds singles at once, as
     /// without batches.
     pub single_hold_ms: u64,
-    /// With `batches` on, the L1 blocks of batch rows kept below the head (signatures,
-    /// checkpoints, settled certificates); older ones are pruned. At least the verifier's
-    /// maximum certificate age is kept.
-    pub batch_retain_l1_blocks: u64,
+    /// The L1 blocks of signatures, certificates and rounds kept below the head (by their
+    /// checkpoint's `l1Block`, a batch's `toL1Block`); older ones are pruned from the database
+    /// and from memory every few seconds, so both stay bounded by this window. Rollups fetch
+    /// certificates and proofs within it; the feed keeps its sequence numbers (a slasher
+    /// resuming after pruned entries gets the next ones). 0 keeps everything. Rounds older
+    /// than the verifier's maximum certificate age cannot be certified anyway.
+    pub retain_l1_blocks: u64,
 }
 
 impl Default for AggregationConfig {
@@ -163,7 +166,7 @@ impl Default for AggregationConfig {
             shared_poll_ms: 100,
             batches: false,
             single_hold_ms: 24_000,
-            batch_retain_l1_blocks: 7_200,
+            retain_l1_blocks: 7_200,
         }
     }
 }

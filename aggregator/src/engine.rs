@@ -116,7 +116,8 @@ struct Round {
 struct State {
     rounds: HashMap<(u64, u64), Round>,
     /// Rounds that have a certificate (in any state).
-    done: HashSet<(u64, u64)>,
+    /// Each one's checkpoint `l1Block`, for [`Engine::prune`].
+    done: HashMap<(u64, u64), u64>,
     suspects: HashSet<PublicKeyBytes>,
 }
 
@@ -141,15 +142,16 @@ impl Engine {
     }
 
     /// Marks `(rollup, height)` as certified (a certificate exists): later signatures are stale.
-    pub fn mark_done(&self, rollup: u64, height: u64) {
+    /// `l1_block` is its checkpoint's (what [`Engine::prune`] goes by).
+    pub fn mark_done(&self, rollup: u64, height: u64, l1_block: u64) {
         let mut st = self.lock();
         st.rounds.remove(&(rollup, height));
-        st.done.insert((rollup, height));
+        st.done.insert((rollup, height), l1_block);
     }
 
     /// Whether `(rollup, height)` already has a certificate.
     pub fn is_done(&self, rollup: u64, height: u64) -> bool {
-        self.lock().done.contains(&(rollup, height))
+        self.lock().done.contains_key(&(rollup, height))
     }
 
     /// Adds one stored signature (`seq` is its feed sequence number) from `member` of
@@ -181,7 +183,7 @@ impl Engine {
             return Added::Invalid;
         }
         let mut st = self.lock();
-        if st.done.contains(&key) {
+        if st.done.contains_key(&key) {
             return Added::Stale;
         }
         let round = st.rounds.entry(key).or_default();
@@ -298,7 +300,7 @@ impl Engine {
             if !group.meets_threshold() {
                 // Back to collecting.
                 let mut st = self.lock();
-                if !st.done.contains(&key) {
+                if !st.done.contains_key(&key) {
                     let round = st.rounds.entry(key).or_default();
                     let mut g = group;
                     g.quorum_at = None;
@@ -322,7 +324,7 @@ impl Engine {
             }
             let cert = self.certificate(&group);
             let stored = self.store.insert_certificate(&cert).await?;
-            self.mark_done(key.0, key.1);
+            self.mark_done(key.0, key.1, group.checkpoint.l1_block);
             if stored {
                 metrics::certificate_event(key.0, "built");
                 metrics::non_signers(key.0, cert.certificate.non_signers.len());
@@ -352,7 +354,7 @@ impl Engine {
         for (key, group) in due {
             match self.store.batch_covers(&group.checkpoint).await {
                 Ok(true) => {
-                    self.mark_done(key.0, key.1);
+                    self.mark_done(key.0, key.1, group.checkpoint.l1_block);
                     metrics::single_covered();
                     tracing::debug!(target: "vigil::aggregator", rollup = key.0, height = key.1, "a batch certificate holds this block; no single certificate");
                 }
@@ -366,6 +368,32 @@ impl Engine {
             }
         }
         Ok(kept)
+    }
+
+    /// Forgets done rounds, and drops open ones, whose checkpoints' `l1Block` is below `below`
+    /// (past the retention window): memory stays bounded by the window. Returns `(done
+    /// forgotten, open rounds dropped)`.
+    pub fn prune(&self, below: u64) -> (usize, usize) {
+        let mut st = self.lock();
+        let (done, open) = (st.done.len(), st.rounds.len());
+        st.done.retain(|_, l1| *l1 >= below);
+        st.rounds.retain(|_, round| round.groups.values().any(|g| g.checkpoint.l1_block >= below));
+        let pruned = (done - st.done.len(), open - st.rounds.len());
+        let mut per_rollup: HashMap<u64, usize> = HashMap::new();
+        for (r, _) in st.rounds.keys() {
+            *per_rollup.entry(*r).or_default() += 1;
+        }
+        drop(st);
+        for (r, n) in per_rollup {
+            metrics::set_open_rounds(r, n);
+        }
+        pruned
+    }
+
+    /// Rounds held in memory: `(open, done)`.
+    pub fn sizes(&self) -> (usize, usize) {
+        let st = self.lock();
+        (st.rounds.len(), st.done.len())
     }
 
     fn certificate(&self, group: &Group) -> NewCertificate {

@@ -31,6 +31,14 @@ static BATCH_ROUNDS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
         &["kind"],
     )
 });
+static ENGINE_ROUNDS: LazyLock<IntGaugeVec> = LazyLock::new(|| {
+    metrics::int_gauge_vec(
+        "vigil_aggregator_rounds",
+        "(rollup, height) rounds held in memory: open (collecting) and done (certified or \
+         covered by a batch, kept until pruned)",
+        &["kind"],
+    )
+});
 static BATCH_SIGNATURES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     metrics::counter_vec(
         "vigil_aggregator_batch_signatures_total",
@@ -291,6 +299,12 @@ pub fn set_batch_rounds(open: usize, done: usize) {
     BATCH_ROUNDS.with_label_values(&["done"]).set(i64::try_from(done).unwrap_or(i64::MAX));
 }
 
+/// Sets the `(rollup, height)` rounds held in memory.
+pub fn set_engine_rounds(open: usize, done: usize) {
+    ENGINE_ROUNDS.with_label_values(&["open"]).set(i64::try_from(open).unwrap_or(i64::MAX));
+    ENGINE_ROUNDS.with_label_values(&["done"]).set(i64::try_from(done).unwrap_or(i64::MAX));
+}
+
 /// Counts a batch signature's intake result.
 pub fn record_batch_signature(result: &str) {
     BATCH_SIGNATURES.with_label_values(&[result]).inc();
@@ -357,6 +371,7 @@ pub fn init(rollups: &[u64]) {
         set_batches_in_state(s, 0);
     }
     set_batch_rounds(0, 0);
+    set_engine_rounds(0, 0);
     for r in ["accepted", "duplicate", "stale"] {
         BATCH_SIGNATURES.with_label_values(&[r]);
     }

@@ -61,6 +61,10 @@ pub async fn run(
             source_failure_burst: config.api.per_source_failure_burst,
             key_snapshot_rate: config.api.per_key_l1_block_rate,
             key_snapshot_burst: config.api.per_key_l1_block_burst,
+            retain_l1_blocks: match config.aggregation.retain_l1_blocks {
+                0 => None,
+                n => Some(n),
+            },
             ..IntakeLimits::default()
         },
     )
@@ -86,7 +90,10 @@ pub async fn run(
             ),
             BatchConfig {
                 window: Duration::from_millis(config.aggregation.window_ms),
-                retain_l1_blocks: config.aggregation.batch_retain_l1_blocks,
+                retain_l1_blocks: match config.aggregation.retain_l1_blocks {
+                    0 => u64::MAX,
+                    n => n,
+                },
                 ..BatchConfig::default()
             },
         )

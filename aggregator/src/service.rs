@@ -31,6 +31,8 @@ use crate::{
 const THRESHOLD_TTL: Duration = Duration::from_secs(30);
 /// At most one `eth_blockNumber` per this interval on behalf of submissions ahead of the head.
 const HEAD_REFRESH_INTERVAL: Duration = Duration::from_millis(250);
+/// How often rows and rounds below the retention window are pruned.
+const PRUNE_INTERVAL: Duration = Duration::from_secs(10);
 /// How long a source that sent a bad signature has its signatures checked alone.
 const ISOLATION: Duration = Duration::from_secs(30);
 /// Most sources remembered as isolated.
@@ -60,6 +62,9 @@ pub struct IntakeLimits {
     pub key_snapshot_burst: u32,
     /// Cores the verifier may use (0: all).
     pub verify_parallelism: usize,
+    /// L1 blocks of signatures, certificates and rounds kept below the head; older ones are
+    /// pruned every 10 s by [`Aggregator::run`] (`None`: nothing is pruned).
+    pub retain_l1_blocks: Option<u64>,
 }
 
 impl Default for IntakeLimits {
@@ -71,6 +76,7 @@ impl Default for IntakeLimits {
             key_snapshot_rate: 1,
             key_snapshot_burst: 32,
             verify_parallelism: 0,
+            retain_l1_blocks: None,
         }
     }
 }
@@ -102,6 +108,7 @@ struct Inner {
     isolated: Mutex<HashMap<Source, Instant>>,
     snapshots: RateLimiter<PublicKeyBytes>,
     last_head_refresh: Mutex<Option<Instant>>,
+    retain_l1_blocks: Option<u64>,
     /// The feed's head when this process started: [`Aggregator::restore`] covers what is
     /// before, [`Aggregator::follow_shared`] what comes after.
     followed_from: u64,
@@ -168,6 +175,7 @@ impl Aggregator {
                     limits.max_tracked_sources,
                 ),
                 last_head_refresh: Mutex::new(Some(Instant::now())),
+                retain_l1_blocks: limits.retain_l1_blocks,
                 followed_from: feed_head,
             }),
         })
@@ -211,7 +219,7 @@ impl Aggregator {
                 }
             };
             if has_cert {
-                self.inner.engine.mark_done(key.0, key.1);
+                self.inner.engine.mark_done(key.0, key.1, cp.l1_block);
                 continue;
             }
             if self.join_stored(&e).await? {
@@ -319,6 +327,7 @@ impl Aggregator {
     pub async fn run(&self, tick: Duration, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let mut last_chain = Instant::now();
+        let mut last_prune: Option<Instant> = None;
         loop {
             if let Err(e) = self.inner.engine.finalize_due().await {
                 tracing::warn!(target: "vigil::aggregator", error = %e, "finalising rounds failed; retrying");
@@ -337,11 +346,36 @@ impl Aggregator {
                     }
                 }
             }
+            if let Some(retain) = self.inner.retain_l1_blocks
+                && last_prune.is_none_or(|at| at.elapsed() >= PRUNE_INTERVAL)
+            {
+                last_prune = Some(Instant::now());
+                let below = self.inner.head.load(Ordering::SeqCst).saturating_sub(retain);
+                self.prune(below).await;
+            }
             tokio::select! {
                 () = &mut shutdown => break,
                 () = tokio::time::sleep(tick) => {}
             }
         }
+    }
+
+    /// Drops what is below L1 block `below` from memory (the engine's done and open rounds) and
+    /// from the database ([`Store::prune_below`]). Failures are logged and retried next time.
+    pub async fn prune(&self, below: u64) {
+        let (done, open) = self.inner.engine.prune(below);
+        match self.inner.store.prune_below(below).await {
+            Ok((signatures, certificates)) => {
+                if done + open > 0 || signatures + certificates > 0 {
+                    tracing::info!(target: "vigil::aggregator", below, done, open, signatures, certificates, "pruned below the retention window");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "vigil::aggregator", below, error = %e, "pruning failed; retrying");
+            }
+        }
+        let (open, done) = self.inner.engine.sizes();
+        metrics::set_engine_rounds(open, done);
     }
 
     /// The L1 head for a submission whose `l1Block` is ahead of the cached one: refreshed at

@@ -19,3 +19,8 @@ CREATE TABLE batch_leaves (
 );
 CREATE INDEX batch_leaves_checkpoint ON batch_leaves (rollup_id, height);
 CREATE INDEX batch_leaves_range ON batch_leaves (to_l1_block);
+
+-- Pruning below the retention window (`aggregation.retain_l1_blocks`) reads signatures and
+-- certificates by their checkpoint's L1 block.
+CREATE INDEX signatures_l1_block ON signatures (l1_block);
+CREATE INDEX certificates_l1_block ON certificates (l1_block);

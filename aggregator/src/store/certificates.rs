@@ -233,4 +233,29 @@ impl Store {
         }
         Ok(counts)
     }
+
+    /// Deletes what no round needs any more below L1 block `below` (the retention window):
+    /// every stored signature whose checkpoint's `l1Block` is older (the feed keeps its
+    /// sequence numbers: a follower resuming after them simply gets the next), and the
+    /// certificates of such checkpoints that are done with (mined or failed). Certificates still
+    /// waiting for or in submission are kept. Returns `(signatures, certificates)` deleted.
+    pub async fn prune_below(&self, below: u64) -> Result<(u64, u64)> {
+        let below = to_i64("below", below)?;
+        let mut tx = self.begin_write().await?;
+        let signatures = sqlx::query("DELETE FROM signatures WHERE l1_block < $1")
+            .bind(below)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let certificates = sqlx::query(
+            "DELETE FROM certificates WHERE l1_block < $1 AND state IN ('mined', 'failed')",
+        )
+        .bind(below)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        debug!(target: "aggregator::store", below, signatures, certificates, "rows pruned");
+        Ok((signatures, certificates))
+    }
 }

@@ -266,3 +266,74 @@ async fn batches_certify_once_per_block_prove_inclusion_and_fall_back_to_singles
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// With a short retention window (`aggregation.retain_l1_blocks = 3`), what falls below it is
+/// pruned from the database and from memory: single and batch certificates, their signatures
+/// and the batch's checkpoints, and the rounds the engine remembers. The feed keeps its
+/// sequence numbers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_and_rounds_below_the_retention_window_are_pruned() {
+    let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("agg.sqlite").display());
+    let (node, _) = Node::prepare(&net, dir.path(), net.anvil.endpoint(), &db).await;
+    let config = std::fs::read_to_string(&node.config).unwrap();
+    let config = config.replace(
+        "[aggregation]\n",
+        "[aggregation]\nbatches = true\nsingle_hold_ms = 0\nretain_l1_blocks = 3\n",
+    );
+    std::fs::write(&node.config, config).unwrap();
+    let mut child = node.start();
+    node.wait_ready(&mut child).await;
+
+    let l1 = net.l1_block().await.unwrap();
+    let b = batch(l1, 1);
+    for i in 0..3 {
+        assert_eq!(post(&node, &signed(&net, i, &b)).await.0, 202);
+        node.post(&net.sign(i, &b.checkpoints()[0])).await;
+    }
+    let client = VigilClient::new(&node.api).unwrap();
+    let cp = b.checkpoints()[0];
+    wait_for("the batch and the single certificate mined", &node, async || {
+        let single = client.checkpoint(cp.rollup_id, cp.height).await.unwrap();
+        let batched = client.batch_checkpoint(cp.rollup_id, cp.height).await.unwrap();
+        single.is_some_and(|s| s.submission.state == vigil_client::CertificateState::Mined)
+            && batched.is_some_and(|s| s.submission.state == vigil_client::CertificateState::Mined)
+    })
+    .await;
+    let rounds = |metrics: &str, kind: &str| {
+        vigil_test_utils::prometheus::sample(metrics, "vigil_aggregator_rounds", &[("kind", kind)])
+    };
+
+    // L1 moves past the window; the next pruning pass (every 10 s) drops everything.
+    anvil_mine(&net.owner, 10).await.unwrap();
+    for _ in 0..300 {
+        let gone = client.checkpoint(cp.rollup_id, cp.height).await.unwrap().is_none()
+            && client.batch_checkpoint(cp.rollup_id, cp.height).await.unwrap().is_none();
+        let metrics =
+            reqwest::get(format!("{}/metrics", node.metrics)).await.unwrap().text().await.unwrap();
+        let batch_done = vigil_test_utils::prometheus::sample(
+            &metrics,
+            "vigil_aggregator_batch_rounds",
+            &[("kind", "done")],
+        );
+        if gone && rounds(&metrics, "done") == Some(0.0) && batch_done == Some(0.0) {
+            let store = vigil_aggregator::store::Store::open(&db).await.unwrap();
+            assert!(store.feed_after(0, 100).await.unwrap().is_empty(), "signatures pruned");
+            assert_eq!(store.feed_head().await.unwrap(), 3, "the feed keeps its sequence");
+            assert_eq!(store.count_batch_signatures(None).await.unwrap(), 0);
+            assert!(
+                store
+                    .batch_leaves(b.header().digest(&net.deployment.domain()))
+                    .await
+                    .unwrap()
+                    .is_empty()
+            );
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("nothing was pruned: {}", node.logs());
+}

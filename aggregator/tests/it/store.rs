@@ -46,6 +46,7 @@ vigil_test_utils::on_both_backends!(
     failed_batch_fails_every_waiter,
     integers_above_i64_are_refused,
     newer_schema_is_refused,
+    pruning_keeps_the_window_and_the_sequence,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -686,6 +687,45 @@ async fn newer_schema_is_refused(db: &TestDb) {
 
 // ---------------------------------------------------------------------------------------------
 // Backend-independent
+
+/// Pruning below an L1 block deletes the signatures of older checkpoints and their settled
+/// certificates, keeps a certificate still waiting for submission, and never reuses a sequence
+/// number.
+async fn pruning_keeps_the_window_and_the_sequence(db: &TestDb) {
+    let store = open(db).await;
+    let ops = operators(2);
+    // Heights 1..=4 of rollup 10: l1Block 1001..=1004.
+    let items: Vec<NewSignature> =
+        (1..=4).flat_map(|h| ops.iter().map(move |op| new_sig(op, checkpoint(10, h, 0)))).collect();
+    store.insert_signatures(&items).await.unwrap();
+    assert!(
+        store.insert_certificate(&certificate(&ops, checkpoint(10, 1, 0), 2, NOW)).await.unwrap()
+    );
+    assert!(
+        store
+            .insert_certificate(&certificate(&ops, checkpoint(10, 2, 0), 2, NOW + 1))
+            .await
+            .unwrap()
+    );
+    let claimed = store.claim_next("pruner", Duration::from_secs(60), NOW).await.unwrap().unwrap();
+    assert_eq!(claimed.certificate.checkpoint.height, 1);
+    let mined =
+        StateUpdate::Mined { tx_hash: B256::repeat_byte(1), block_number: 1_010, gas_used: 1 };
+    store.update_state(10, 1, "pruner", mined, NOW).await.unwrap();
+
+    assert_eq!(store.prune_below(1_003).await.unwrap(), (4, 1), "heights 1 and 2, mined h1");
+    let left: Vec<u64> = store.feed_after(0, 100).await.unwrap().iter().map(|e| e.seq).collect();
+    assert_eq!(left, (5..=8).collect::<Vec<_>>(), "heights 3 and 4 stay, in order");
+    assert!(store.certificate(10, 1).await.unwrap().is_none(), "mined and old: pruned");
+    let waiting = store.certificate(10, 2).await.unwrap().unwrap();
+    assert_eq!(waiting.state, CertState::Ready, "not settled yet: kept whatever its age");
+    assert_eq!(store.feed_head().await.unwrap(), 8);
+    // Everything pruned: the next signature still gets the next sequence number.
+    assert_eq!(store.prune_below(u64::from(u32::MAX)).await.unwrap(), (4, 0));
+    let next = store.insert_signatures(&[new_sig(&ops[0], checkpoint(10, 9, 0))]).await.unwrap();
+    assert_eq!(next[0].seq, 9);
+    assert_eq!(store.prune_below(0).await.unwrap(), (0, 0));
+}
 
 #[tokio::test]
 async fn in_memory_sqlite_works() {

@@ -1,7 +1,8 @@
 //! Vigil's devnet: the whole system on one machine, from one command.
 //!
 //! [`run`] starts an L1 anvil (Osaka, pinned) and an L2 anvil per rollup (`safe` following the
-//! head; one rollup by default, [`Options::rollups`] for more, ids 42069, 42070, …), deploys
+//! head; [`DEFAULT_ROLLUPS`] by default, [`Options::rollups`] for another count, ids 42069,
+//! 42070, …), deploys
 //! EigenLayer's core and Vigil, makes and funds the operators and registers them through
 //! `vigil-operator register`, starts `vigil-aggregator`, `vigil-slasher` and one
 //! `vigil-operator run` per operator as child processes (every operator follows every rollup),
@@ -12,6 +13,13 @@
 //! superchain-registry chain file (`rollup.toml` in the state directory, [`layout`]). It prints
 //! where everything listens and every certificate as it lands on L1, with the channel it
 //! attests.
+//!
+//! - **Batched certificates** with more than one rollup: operators sign each L1 block's
+//!   checkpoints of every rollup as one batch (`sign_batches`), the aggregator certifies it in
+//!   one transaction (`aggregation.batches`), and the live table shows each batch certificate
+//!   (`BATCH <root> in L1 block …`) and every checkpoint it holds, each proven on L1 with the
+//!   aggregator's inclusion proof (`isCertifiedInBatch`). Unattended, it also checks that no L1
+//!   block holds two certificate transactions.
 //!
 //! - **State** lives in one directory ([`layout`]); a second run resumes it (anvil state files,
 //!   databases, keys) unless asked to start fresh.
@@ -81,7 +89,7 @@ use crate::{
 const L2_TRAFFIC_KEY: &str = vigil_test_utils::DEV_KEY;
 
 /// Rollups a fresh devnet runs unless told otherwise ([`Options::rollups`]).
-pub const DEFAULT_ROLLUPS: usize = 1;
+pub const DEFAULT_ROLLUPS: usize = 3;
 
 /// How to run the devnet.
 #[derive(Clone, Debug)]
@@ -547,6 +555,11 @@ async fn follow(
     let l1_checker = l1_reader.clone();
     let mut watch =
         ChainWatch::new(l1_reader, deployment.clone(), runs.iter().map(|r| r.id).collect());
+    if setup::batches_on(manifest) {
+        let api =
+            format!("http://127.0.0.1:{}", Ports::with_offset(opts.port_offset).aggregator_api);
+        watch = watch.with_aggregator(api);
+    }
     let byzantine = byzantine_index(manifest, opts);
     let equivocator = match byzantine {
         Some(i) => Some(Equivocator::new(
@@ -575,7 +588,20 @@ async fn follow(
     let byzantine_op = byzantine.and_then(|i| manifest.operators.get(i));
     let mut offence_states: BTreeMap<i64, String> = BTreeMap::new();
     // What earlier runs of this devnet certified and slashed: summarised, not replayed.
-    let (history, old_slashes) = watch.poll().await?;
+    let (mut history, old_slashes) = watch.poll().await?;
+    // Checkpoints certified in batches by earlier runs (their proofs from the aggregator).
+    let _ = watch.take_landed();
+    let finals: Vec<(u64, u64)> = runs
+        .iter()
+        .map(|r| Ok((r.id, batcher::Progress::read(&r.batcher.state)?.channels)))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flat_map(|(id, channels)| channels.into_iter().map(move |c| (id, c.last)))
+        .filter(|(id, h)| {
+            !history.iter().any(|c| c.checkpoint.rollup_id == *id && c.checkpoint.height == *h)
+        })
+        .collect();
+    history.extend(watch.batched(&finals).await);
     if !history.is_empty() {
         for c in history {
             if let Some(run) = runs.iter_mut().find(|r| r.id == c.checkpoint.rollup_id) {
@@ -677,14 +703,53 @@ async fn follow(
                 continue;
             }
         };
+        // One line per batch certificate: one transaction covering every rollup's checkpoints
+        // of its L1 range.
+        for b in watch.take_landed() {
+            let pct = if b.total_weight.is_zero() {
+                0.0
+            } else {
+                let bps =
+                    b.signed_weight * alloy::primitives::U256::from(10_000u32) / b.total_weight;
+                bps.to::<u64>() as f64 / 100.0
+            };
+            say(format!(
+                "{:>6}  BATCH {} in L1 block {}: {} checkpoint(s) from L1 {}..={}, {}/{} ({pct:.1}%), tx {}",
+                clock(),
+                short(&b.root),
+                b.block,
+                b.leaves,
+                b.from_l1_block,
+                b.to_l1_block,
+                tokens(b.signed_weight),
+                tokens(b.total_weight),
+                short(&b.tx)
+            ));
+        }
+        let mut new_certs = new_certs;
+        let pending: Vec<(u64, u64)> = runs
+            .iter()
+            .flat_map(|r| {
+                r.channels.keys().filter(|h| !r.certified.contains_key(h)).map(move |h| (r.id, *h))
+            })
+            .filter(|(id, h)| {
+                !new_certs
+                    .iter()
+                    .any(|c| c.checkpoint.rollup_id == *id && c.checkpoint.height == *h)
+            })
+            .collect();
+        new_certs.extend(watch.batched(&pending).await);
         for c in new_certs {
             let Some(run) = runs.iter_mut().find(|r| r.id == c.checkpoint.rollup_id) else {
                 continue;
             };
-            let why = run.channels.get(&c.checkpoint.height).map_or_else(
+            let mut why = run.channels.get(&c.checkpoint.height).map_or_else(
                 || "not a channel-final block".to_owned(),
                 |p| format!("channel {}..={} final ({})", p.first, p.last, p.shape.describe()),
             );
+            if let Some(root) = c.batch {
+                why.push_str(&format!(", in batch {}", short(&root)));
+            }
             let pct = if c.total_weight.is_zero() {
                 0.0
             } else {
@@ -831,6 +896,13 @@ async fn follow(
                     )
                     .await?;
                 }
+                let crowded = watch.crowded_blocks();
+                if !crowded.is_empty() {
+                    return Err(Error::Check(format!(
+                        "L1 blocks with more than one certificate transaction (block, count): \
+                         {crowded:?}"
+                    )));
+                }
                 let expected: Vec<Address> =
                     byzantine.and_then(|i| operators.get(i).copied()).into_iter().collect();
                 watch::check_slashes(&watch, &slashes, &operators, &expected).await?;
@@ -874,6 +946,19 @@ async fn follow(
                         finals as f64 * 100.0 / covered.max(1) as f64
                     ));
                 }
+                let batched: usize = runs
+                    .iter()
+                    .map(|r| r.certified.values().filter(|c| c.batch.is_some()).count())
+                    .sum();
+                let singles: usize = runs
+                    .iter()
+                    .map(|r| r.certified.values().filter(|c| c.batch.is_none()).count())
+                    .sum();
+                say(format!(
+                    "{}  {} batch certificate(s) certified {batched} checkpoint(s); {singles} single certificate(s); never two certificate transactions in one L1 block",
+                    clock(),
+                    watch.batch_count()
+                ));
                 let heights = if many {
                     format!("heights 1..={n} of each of the {} rollups", runs.len())
                 } else {

@@ -20,9 +20,10 @@ struct Cli {
     /// Stake per operator, in whole tokens (fresh devnet only).
     #[arg(long, default_value_t = 100)]
     stake: u64,
-    /// Rollups to run (fresh devnet only; default 1): N L2 chains (ids 42069, 42070, …), each
-    /// with its own batcher, every operator following all of them. A resumed devnet keeps the
-    /// rollups it was provisioned with.
+    /// Rollups to run (fresh devnet only; default 3): N L2 chains (ids 42069, 42070, …), each
+    /// with its own batcher, every operator following all of them. With more than one, batched
+    /// certificates are on: one certificate per L1 block covering every rollup. A resumed
+    /// devnet keeps the rollups it was provisioned with.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
     rollups: Option<u16>,
     /// Add this to every port (L1 8545, L2 9545 (rollup k: 9545+k), aggregator 9100/9101,

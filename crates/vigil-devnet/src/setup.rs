@@ -390,6 +390,11 @@ pub fn rollup_config(
     }
 }
 
+/// Whether the devnet runs batched certificates: with more than one rollup.
+pub fn batches_on(manifest: &Manifest) -> bool {
+    manifest.rollups().len() > 1
+}
+
 /// Writes every binary's config for `ports` (again on every start: ports may change).
 pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Result<()> {
     let l1 = format!("http://127.0.0.1:{}", ports.l1);
@@ -404,6 +409,9 @@ pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Res
         ));
     }
     let aggregator = format!("http://127.0.0.1:{}", ports.aggregator_api);
+    // Several rollups: batched certificates (one per L1 block covering them all), singles as
+    // the fallback after 8 L1 blocks.
+    let batches = batches_on(manifest);
     let deployment = layout.deployment().display().to_string();
     let password = layout.password().display().to_string();
     for (i, op) in manifest.operators.iter().enumerate() {
@@ -415,6 +423,7 @@ pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Res
                  [keys]\nbls_keystore = \"keys/bls.json\"\nbls_password_file = \"{password}\"\n\
                  ecdsa_keystore = \"keys/ecdsa.json\"\necdsa_password_file = \"{password}\"\n\n\
                  [node]\nprotection_db = \"data/protection.sqlite\"\npoll_interval_ms = 500\n\
+                 sign_batches = {batches}\n\
                  beacon_urls = [\"{l1}\"]\nbeacon_dialect = \"anvil\"\n\
                  rpc_timeout_ms = 5000\nstatus_interval_ms = 5000\n\
                  api_address = \"127.0.0.1:{api}\"\nmetrics_address = \"127.0.0.1:{metrics}\"\n\n\
@@ -451,7 +460,9 @@ pub fn write_configs(layout: &Layout, manifest: &Manifest, ports: &Ports) -> Res
             chain_extra: "",
             poll_ms: 200,
             confirmations: 0,
-            sections: "[aggregation]\nwindow_ms = 300\n\n",
+            sections: &format!(
+                "[aggregation]\nwindow_ms = 300\nbatches = {batches}\nsingle_hold_ms = 8000\n\n"
+            ),
             api: ports.aggregator_api,
             metrics: ports.aggregator_metrics,
         },

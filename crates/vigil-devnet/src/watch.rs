@@ -10,13 +10,13 @@ use alloy::{
 };
 use vigil_chain::{
     Deployment, WAD,
-    bindings::{VigilSlasher, VigilVerifier, eigenlayer::AllocationManager},
+    bindings::{VigilBatchRoots, VigilSlasher, VigilVerifier, eigenlayer::AllocationManager},
 };
 use vigil_types::Checkpoint;
 
 use crate::{Error, Result};
 
-/// A certificate recorded by the verifier.
+/// A checkpoint certified on L1: by its own certificate, or inside a batch certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Certified {
     /// The certified checkpoint.
@@ -24,6 +24,29 @@ pub struct Certified {
     /// Stake weight that signed (whole tokens × 10^18).
     pub signed_weight: U256,
     /// Total weight of the set at `l1Block`.
+    pub total_weight: U256,
+    /// The transaction that recorded it.
+    pub tx: B256,
+    /// Its L1 block.
+    pub block: u64,
+    /// The batch root it is certified under (`None`: its own certificate).
+    pub batch: Option<B256>,
+}
+
+/// A batch certificate recorded by the verifier (`BatchCertified`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BatchLanded {
+    /// The batch root.
+    pub root: B256,
+    /// How many checkpoints it holds.
+    pub leaves: u32,
+    /// Its L1 range.
+    pub from_l1_block: u64,
+    /// Its L1 range's end (the stake reference block).
+    pub to_l1_block: u64,
+    /// Stake weight that signed.
+    pub signed_weight: U256,
+    /// Total weight of the set at `toL1Block`.
     pub total_weight: U256,
     /// The transaction that recorded it.
     pub tx: B256,
@@ -53,12 +76,119 @@ pub struct ChainWatch {
     deployment: Deployment,
     rollups: Vec<u64>,
     next_block: u64,
+    /// The aggregator's API, asked for inclusion proofs of batched checkpoints.
+    aggregator: Option<String>,
+    http: reqwest::Client,
+    /// Every batch certificate seen, by root.
+    batches: std::collections::HashMap<B256, BatchLanded>,
+    /// L1 block → the certificate transactions (single or batch) it holds.
+    cert_txs: std::collections::BTreeMap<u64, std::collections::BTreeSet<B256>>,
+    /// Batch certificates seen since [`Self::take_landed`].
+    landed: Vec<BatchLanded>,
 }
 
 impl ChainWatch {
     /// A watcher of `rollups`' certificates and of slashes, from block 0.
     pub fn new(l1: DynProvider, deployment: Deployment, rollups: Vec<u64>) -> Self {
-        Self { l1, deployment, rollups, next_block: 0 }
+        Self {
+            l1,
+            deployment,
+            rollups,
+            next_block: 0,
+            aggregator: None,
+            http: reqwest::Client::new(),
+            batches: std::collections::HashMap::new(),
+            cert_txs: std::collections::BTreeMap::new(),
+            landed: Vec::new(),
+        }
+    }
+
+    /// Also follows batch certificates, fetching inclusion proofs from the aggregator at
+    /// `api` (each checked on L1 with `isCertifiedInBatch`).
+    pub fn with_aggregator(mut self, api: String) -> Self {
+        self.aggregator = Some(api);
+        self
+    }
+
+    /// The L1 blocks holding more than one certificate transaction (single or batch), with
+    /// their transactions: none, when the aggregator sends at most one per block.
+    pub fn crowded_blocks(&self) -> Vec<(u64, usize)> {
+        self.cert_txs.iter().filter(|(_, txs)| txs.len() > 1).map(|(b, t)| (*b, t.len())).collect()
+    }
+
+    /// Batch certificates seen, and the checkpoints they hold.
+    pub fn batch_count(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// Which of `pending` (`(rollup, height)` not yet certified) a recorded batch certifies:
+    /// the aggregator's proof of each, checked on L1 (`isCertifiedInBatch`). Nothing without an
+    /// aggregator or before any batch landed.
+    pub async fn batched(&self, pending: &[(u64, u64)]) -> Vec<Certified> {
+        let Some(api) = &self.aggregator else { return Vec::new() };
+        if self.batches.is_empty() {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        for &(rollup, height) in pending {
+            let Ok(Some(status)) = self.batch_status(api, rollup, height).await else { continue };
+            let root = status.certificate.header.root;
+            let Some(landed) = self.batches.get(&root) else { continue };
+            if !matches!(self.in_batch(&status.checkpoint, root, &status.proof).await, Ok(true)) {
+                continue;
+            }
+            found.push(Certified {
+                checkpoint: status.checkpoint,
+                signed_weight: landed.signed_weight,
+                total_weight: landed.total_weight,
+                tx: landed.tx,
+                block: landed.block,
+                batch: Some(root),
+            });
+        }
+        found
+    }
+
+    async fn batch_status(
+        &self,
+        api: &str,
+        rollup: u64,
+        height: u64,
+    ) -> Result<Option<vigil_client::BatchCheckpointStatus>> {
+        let client = vigil_client::VigilClient::with_http_client(self.http.clone(), api)
+            .map_err(|e| Error::Check(e.to_string()))?;
+        client
+            .batch_checkpoint(rollup, height)
+            .await
+            .map_err(|e| Error::Check(format!("aggregator batch checkpoint: {e}")))
+    }
+
+    /// `isCertifiedInBatch` of the roots contract.
+    async fn in_batch(
+        &self,
+        cp: &Checkpoint,
+        root: B256,
+        proof: &vigil_types::InclusionProof,
+    ) -> Result<bool> {
+        VigilBatchRoots::new(self.deployment.vigil.batch_roots, &self.l1)
+            .isCertifiedInBatch(
+                VigilBatchRoots::Checkpoint {
+                    rollupId: cp.rollup_id,
+                    height: cp.height,
+                    blockHash: cp.block_hash,
+                    stateRoot: cp.state_root,
+                    daCommitment: cp.da_commitment,
+                    l1Block: cp.l1_block,
+                },
+                root,
+                VigilBatchRoots::InclusionProof {
+                    index: proof.index,
+                    siblings: proof.siblings.clone(),
+                },
+            )
+            .call()
+            .await
+            .map_err(Error::chain("VigilBatchRoots.isCertifiedInBatch"))
     }
 
     /// New certificates and slashes since the last call.
@@ -87,6 +217,9 @@ impl ChainWatch {
             let Ok(e) = VigilVerifier::CheckpointCertified::decode_log(&log.inner) else {
                 continue;
             };
+            if let (Some(b), Some(tx)) = (log.block_number, log.transaction_hash) {
+                self.cert_txs.entry(b).or_default().insert(tx);
+            }
             if !self.rollups.contains(&e.data.rollupId) {
                 continue;
             }
@@ -103,8 +236,40 @@ impl ChainWatch {
                 total_weight: U256::from(e.data.totalWeight),
                 tx: log.transaction_hash.unwrap_or_default(),
                 block: log.block_number.unwrap_or_default(),
+                batch: None,
             });
         }
+        let logs = self
+            .l1
+            .get_logs(&range(
+                self.deployment.vigil.verifier,
+                VigilVerifier::BatchCertified::SIGNATURE_HASH,
+            ))
+            .await
+            .map_err(Error::chain("batch certificate events"))?;
+        let mut landed = Vec::new();
+        for log in &logs {
+            let Ok(e) = VigilVerifier::BatchCertified::decode_log(&log.inner) else {
+                continue;
+            };
+            let (Some(block), Some(tx)) = (log.block_number, log.transaction_hash) else {
+                continue;
+            };
+            self.cert_txs.entry(block).or_default().insert(tx);
+            let b = BatchLanded {
+                root: e.data.root,
+                leaves: e.data.leafCount,
+                from_l1_block: e.data.fromL1Block,
+                to_l1_block: e.data.toL1Block,
+                signed_weight: U256::from(e.data.signedWeight),
+                total_weight: U256::from(e.data.totalWeight),
+                tx,
+                block,
+            };
+            self.batches.insert(b.root, b);
+            landed.push(b);
+        }
+        self.landed.extend(landed);
         let logs = self
             .l1
             .get_logs(&range(
@@ -130,6 +295,11 @@ impl ChainWatch {
         Ok((certified, slashed))
     }
 
+    /// Batch certificates seen by [`Self::poll`] since the last call.
+    pub fn take_landed(&mut self) -> Vec<BatchLanded> {
+        std::mem::take(&mut self.landed)
+    }
+
     /// An operator's magnitude for the core's strategy (WAD = nothing slashed).
     pub async fn magnitude(&self, operator: Address) -> Result<u64> {
         AllocationManager::new(self.deployment.eigenlayer.allocation_manager, &self.l1)
@@ -153,6 +323,24 @@ impl ChainWatch {
             .call()
             .await
             .map_err(Error::chain("VigilVerifier.isBlockCertified"))
+    }
+
+    /// Whether `cp` is certified in the recorded batch `root`, by the aggregator's inclusion
+    /// proof checked on L1.
+    pub async fn is_certified_in_batch(&self, cp: &Checkpoint, root: B256) -> Result<bool> {
+        let api = self.aggregator.as_deref().ok_or_else(|| {
+            Error::Check("a batched checkpoint, but no aggregator to ask for its proof".into())
+        })?;
+        let status = self.batch_status(api, cp.rollup_id, cp.height).await?.ok_or_else(|| {
+            Error::Check(format!(
+                "the aggregator has no batch proof for rollup {} height {}",
+                cp.rollup_id, cp.height
+            ))
+        })?;
+        if status.certificate.header.root != root {
+            return Ok(false);
+        }
+        self.in_batch(cp, root, &status.proof).await
     }
 }
 
@@ -198,10 +386,27 @@ pub async fn check_certified_channels(
             .await
             .map_err(Error::chain("L2 block"))?
             .ok_or_else(|| Error::Check(format!("L2 has no block {}", channel.last)))?;
-        if !watch
-            .is_certified(rollup_id, channel.last, block.header.hash, block.header.state_root)
-            .await?
-        {
+        let own = match c.batch {
+            None => {
+                watch
+                    .is_certified(
+                        rollup_id,
+                        channel.last,
+                        block.header.hash,
+                        block.header.state_root,
+                    )
+                    .await?
+            }
+            Some(root) => {
+                let cp = Checkpoint {
+                    block_hash: block.header.hash,
+                    state_root: block.header.state_root,
+                    ..c.checkpoint
+                };
+                watch.is_certified_in_batch(&cp, root).await?
+            }
+        };
+        if !own {
             return Err(Error::Check(format!(
                 "rollup {rollup_id}: L2 height {} (block {}) is not certified with the L2's own \
                  block",

@@ -75,6 +75,8 @@ async fn garbage_under_honest_keys_changes_nothing_on_a_live_devnet() {
         exit_after: Some(10),
         timeout: Duration::from_secs(240),
         port_offset: port_offset(4),
+        // One rollup: the single-certificate path (the default three run batches).
+        rollups: Some(1),
         ..Options::default()
     };
     let ports = Ports::with_offset(opts.port_offset);

@@ -160,6 +160,8 @@ async fn every_dashboard_and_alert_expression_evaluates_against_a_running_devnet
         dir: dir.path().join("devnet"),
         byzantine: true,
         port_offset: offset,
+        // One rollup: the single-certificate path (the default three run batches).
+        rollups: Some(1),
         ..Options::default()
     };
     let lines = Arc::new(Mutex::new(Vec::<String>::new()));

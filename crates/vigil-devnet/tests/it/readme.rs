@@ -49,11 +49,11 @@ const RUN_BY_CI: &[(&str, &str)] = &[
     ("README.md", "scripts/test.sh"),
     (
         "README.md",
-        "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --byzantine --exit-after 8 --timeout-secs 300",
+        "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --rollups 3 --byzantine --exit-after 8 --timeout-secs 300",
     ),
     (
         "README.md",
-        "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --byzantine --veto-window 10 --exit-after 8 --timeout-secs 300",
+        "scripts/devnet.sh --dir \"$(mktemp -d)\" --fresh --rollups 1 --byzantine --veto-window 10 --exit-after 8 --timeout-secs 300",
     ),
     ("contracts/README.md", "cd contracts"),
 ];
@@ -412,6 +412,8 @@ impl Devnet {
             dir: dir.to_owned(),
             port_offset: port_offset(n),
             timeout: Duration::from_secs(600),
+            // One rollup: the services below follow it from the READMEs' sample configs.
+            rollups: Some(1),
             ..Options::default()
         };
         let lines = Arc::new(Mutex::new(Vec::<String>::new()));

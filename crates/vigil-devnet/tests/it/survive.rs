@@ -47,6 +47,8 @@ async fn killed_services_are_restarted_and_the_devnet_completes() {
         exit_after: Some(10),
         timeout: Duration::from_secs(240),
         port_offset: port_offset(3),
+        // One rollup: the single-certificate path (the default three run batches).
+        rollups: Some(1),
         ..Options::default()
     };
     let layout = Layout::new(&opts.dir);
