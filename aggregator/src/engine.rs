@@ -28,8 +28,12 @@ use vigil_types::{Certificate, Checkpoint, PublicKeyBytes, SignedCheckpoint, Sig
 use crate::{
     metrics,
     operator_set::{Member, SetSnapshot},
-    store::{NewCertificate, Store, StoreError},
+    store::{CertState, NewCertificate, Store, StoreError},
 };
+
+/// How often a checkpoint whose block a batch certificate in submission holds is looked at
+/// again ([`Engine::finalize_due`] with batches on).
+const COVER_RECHECK: Duration = Duration::from_secs(1);
 
 /// Aggregation settings.
 #[derive(Clone, Copy, Debug)]
@@ -40,8 +44,9 @@ pub struct EngineConfig {
     /// contract takes EIP-2537); this only picks the wire form stored and served.
     pub compressed_certificates: bool,
     /// With batched certificates on, how much longer a checkpoint at quorum waits before its
-    /// single certificate is built: if a batch certificate (not failed) holds the same block
-    /// by then, none is built ([`Store::batch_covers`]). Zero (the default): batches off, every
+    /// single certificate is built: if a mined batch certificate holds the same block by then,
+    /// none is built; if one is still in submission, it waits for it (a batch that fails
+    /// releases it) ([`Store::batch_covers`]). Zero (the default): batches off, every
     /// checkpoint at quorum gets its certificate after `window`.
     pub single_hold: Duration,
 }
@@ -341,8 +346,11 @@ impl Engine {
         Ok(built)
     }
 
-    /// With batches on, drops the due groups whose block a batch certificate holds (their
-    /// rounds are done: no single certificate is needed).
+    /// With batches on, sorts the due groups by what the batch certificates holding their
+    /// block have come to: mined, the round is done without a single certificate; ready or in
+    /// submission, the group goes back to its round and is looked at again in
+    /// [`COVER_RECHECK`] (a batch that fails then releases it to its single certificate, so
+    /// nothing loses certification); none, its single certificate is built.
     async fn drop_covered(
         &self,
         due: Vec<((u64, u64), Group)>,
@@ -351,23 +359,57 @@ impl Engine {
             return Ok(due);
         }
         let mut kept = Vec::with_capacity(due.len());
-        for (key, group) in due {
+        let mut due = due.into_iter();
+        while let Some((key, mut group)) = due.next() {
             match self.store.batch_covers(&group.checkpoint).await {
-                Ok(true) => {
+                Ok(Some(CertState::Mined)) => {
                     self.mark_done(key.0, key.1, group.checkpoint.l1_block);
                     metrics::single_covered();
-                    tracing::debug!(target: "vigil::aggregator", rollup = key.0, height = key.1, "a batch certificate holds this block; no single certificate");
+                    tracing::debug!(target: "vigil::aggregator", rollup = key.0, height = key.1, "a mined batch certificate holds this block; no single certificate");
                 }
-                Ok(false) => kept.push((key, group)),
+                Ok(Some(_)) => {
+                    // Due again in COVER_RECHECK.
+                    let wait = self.config.window + self.config.single_hold;
+                    group.quorum_at = Instant::now()
+                        .checked_sub(wait.saturating_sub(COVER_RECHECK))
+                        .or(group.quorum_at);
+                    self.requeue(key, group);
+                }
+                Ok(None) => kept.push((key, group)),
                 Err(e) => {
-                    // Back to its round; the next pass looks again.
-                    let mut st = self.lock();
-                    st.rounds.entry(key).or_default().groups.insert(group.digest, group);
+                    // Back to their rounds; the next pass looks again.
+                    self.requeue(key, group);
+                    for (key, group) in due {
+                        self.requeue(key, group);
+                    }
+                    for (key, group) in kept {
+                        self.requeue(key, group);
+                    }
                     return Err(e);
                 }
             }
         }
         Ok(kept)
+    }
+
+    /// Puts a group taken out for finalising back into its round (unless the round is done).
+    /// Signatures of the same digest that arrived meanwhile are kept.
+    fn requeue(&self, key: (u64, u64), mut group: Group) {
+        let mut st = self.lock();
+        if st.done.contains_key(&key) {
+            return;
+        }
+        let round = st.rounds.entry(key).or_default();
+        if let Some(newer) = round.groups.remove(&group.digest) {
+            for (i, e) in newer.sigs {
+                if let std::collections::btree_map::Entry::Vacant(v) = group.sigs.entry(i) {
+                    let weight = group.snapshot.members.get(i).map_or(U256::ZERO, |m| m.weight);
+                    group.weight = group.weight.saturating_add(weight);
+                    v.insert(e);
+                }
+            }
+        }
+        round.groups.insert(group.digest, group);
     }
 
     /// Forgets done rounds, and drops open ones, whose checkpoints' `l1Block` is below `below`

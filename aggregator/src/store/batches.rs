@@ -500,23 +500,25 @@ impl Store {
         Ok(Some(BatchLookup { record, leaves, index }))
     }
 
-    /// Whether a batch certificate that is not failed holds this very block at its height
-    /// (same rollup, height, block hash and state root): its single certificate is then not
-    /// needed.
-    pub async fn batch_covers(&self, cp: &Checkpoint) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM batch_leaves l \
+    /// How far the furthest batch certificate that holds this very block at its height (same
+    /// rollup, height, block hash and state root) has come: `Mined` before `Submitted` before
+    /// `Ready`; failed ones do not count. `None`: no batch certificate holds it.
+    pub async fn batch_covers(&self, cp: &Checkpoint) -> Result<Option<CertState>> {
+        let state: Option<String> = sqlx::query_scalar(
+            "SELECT c.state FROM batch_leaves l \
              JOIN batch_certificates c ON c.digest = l.digest \
              WHERE l.rollup_id = $1 AND l.height = $2 AND l.block_hash = $3 \
-               AND l.state_root = $4 AND c.state <> 'failed'",
+               AND l.state_root = $4 AND c.state <> 'failed' \
+             ORDER BY CASE c.state WHEN 'mined' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END \
+             LIMIT 1",
         )
         .bind(to_i64("rollupId", cp.rollup_id)?)
         .bind(to_i64("height", cp.height)?)
         .bind(cp.block_hash.to_vec())
         .bind(cp.state_root.to_vec())
-        .fetch_one(&self.pool)
+        .fetch_optional(&self.pool)
         .await?;
-        Ok(n > 0)
+        state.map(|s| s.parse().map_err(|_| StoreError::CorruptRow { what: "state" })).transpose()
     }
 
     /// Atomically claims the batch certificate of the oldest range in state ready or

@@ -346,3 +346,75 @@ async fn batch_restart_restores_open_rounds() {
     assert!(agg.finalize_due().await.unwrap().is_empty());
     assert_eq!(agg.store().batch_certificates().await.unwrap().len(), 1);
 }
+
+/// With batches on, a checkpoint at quorum alone waits for the batch certificates that hold its
+/// block: none is built while the batch is in submission; a mined batch makes it unneeded; a
+/// failed batch releases it to its own certificate (nothing loses certification).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn singles_follow_the_outcome_of_the_batch_that_holds_them() {
+    use vigil_aggregator::engine::{Engine, EngineConfig};
+    use vigil_crypto::Signature;
+    use vigil_types::BatchSignature;
+
+    let f = Fixture::sqlite().await;
+    let agg = f.batcher().await;
+    let store = agg.store().clone();
+    let domain = f.net.deployment.domain();
+    let l1 = f.net.l1_block().await.unwrap();
+    let engine = Engine::new(
+        domain,
+        store.clone(),
+        EngineConfig {
+            window: Duration::ZERO,
+            single_hold: Duration::from_millis(1),
+            ..EngineConfig::default()
+        },
+    );
+    let view = OperatorSetView::new(f.net.owner.clone(), domain.verifier);
+    let snapshot = view.at(l1).await.unwrap();
+    let mut seq = 0;
+    // Two batches, each certified (state ready), and each one's checkpoints signed alone by three
+    // of four operators.
+    let mut digests = Vec::new();
+    let mut singles = Vec::new();
+    for tag in [1, 2] {
+        let batch = f.batch(l1, tag);
+        for i in 0..3 {
+            let signature = BatchSignature {
+                signed: f.sign(i, &batch),
+                checkpoints: batch.checkpoints().to_vec(),
+            };
+            agg.accept_with_leaves(signature).await.unwrap();
+            for cp in batch.checkpoints() {
+                let signed = f.net.sign(i, cp);
+                let sig = Signature::from_wire(&signed.signature).unwrap();
+                seq += 1;
+                engine.add(seq, &signed, sig, &snapshot, 6_667, true);
+            }
+        }
+        digests.push(agg.finalize_due().await.unwrap()[0]);
+        singles.push(batch.checkpoints().to_vec());
+    }
+    tokio::time::sleep(Duration::from_millis(5)).await;
+    assert!(engine.finalize_due().await.unwrap().is_empty(), "both batches are in submission");
+    assert!(singles.iter().flatten().all(|cp| !engine.is_done(cp.rollup_id, cp.height)));
+
+    // The first batch is mined, the second fails.
+    store.set_batch_certificate_state(digests[0], CertState::Mined).await.unwrap();
+    store.set_batch_certificate_state(digests[1], CertState::Failed).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    let mut built = engine.finalize_due().await.unwrap();
+    built.sort_unstable();
+    let mut released: Vec<(u64, u64)> =
+        singles[1].iter().map(|cp| (cp.rollup_id, cp.height)).collect();
+    released.sort_unstable();
+    assert_eq!(built, released, "the failed batch's checkpoints get their own certificates");
+    for cp in &singles[0] {
+        assert!(engine.is_done(cp.rollup_id, cp.height), "covered by the mined batch");
+        assert!(store.certificate(cp.rollup_id, cp.height).await.unwrap().is_none());
+    }
+    for cp in &singles[1] {
+        let cert = store.certificate(cp.rollup_id, cp.height).await.unwrap().unwrap();
+        assert_eq!(cert.certificate.checkpoint, *cp);
+    }
+}
