@@ -55,8 +55,8 @@ pub struct NodeConfig {
     /// Also sign one batch (`VIGIL_BATCH_V1`) per L1 range of the deployment's `batchL1Blocks`
     /// blocks, over every checkpoint of the followed rollups whose `l1Block` lies in it, and
     /// deliver it to the aggregators (`POST /v1/batches/signatures`). Checkpoints are still
-    /// signed alone too (the fallback for a range whose batch cannot reach quorum). Off until
-    /// aggregators take batch signatures.
+    /// signed alone too (the fallback for a range whose batch cannot reach quorum). Turn it on
+    /// when the aggregators run with `aggregation.batches` (others answer 404).
     pub sign_batches: bool,
     /// How often to read the operator's stake and slashing status from the chain (metrics
     /// `eigen_registered_stakes` and `vigil_operator_slashed`), in milliseconds.
