@@ -655,8 +655,9 @@ impl<P: Provider> CertificateSubmitter<P> {
     }
 }
 
-/// A verifier revert as `(error name, "Name(fields)")`, if the data is one of its errors.
-fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
+/// A verifier revert as `(error name, "Name(fields)")`, if the data is one of its errors (also
+/// the batch submitter's).
+pub(crate) fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
     use VigilVerifierErrors as E;
     vigil_service::outbox::decode_revert(data, E::name_by_selector, |name, e: E| {
         Some(match e {

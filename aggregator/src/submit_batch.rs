@@ -34,7 +34,7 @@ use vigil_service::{
 
 use crate::{
     store::{BatchCertificateRecord, CertState, StateUpdate, Store, StoreError},
-    submit::SubmitterConfig,
+    submit::{SubmitterConfig, decode_revert},
 };
 
 const TARGET: &str = "vigil::aggregator::batch";
@@ -407,24 +407,5 @@ fn solidity_certificate(
         },
         nonSignerPubkeys: vigil_chain::non_signer_bytes(&non_signers),
         signature: Bytes::from(signature.to_eip2537().to_vec()),
-    })
-}
-
-/// A verifier revert as `(error name, "Name(fields)")`, if the data is one of its errors.
-fn decode_revert(data: &[u8]) -> Option<(&'static str, String)> {
-    use vigil_chain::bindings::VigilVerifier::VigilVerifierErrors as E;
-    vigil_service::outbox::decode_revert(data, E::name_by_selector, |name, e: E| {
-        Some(match e {
-            E::InsufficientStake(e) => format!(
-                "{name}(signedWeight {}, totalWeight {}, thresholdBps {})",
-                e.signedWeight, e.totalWeight, e.thresholdBps
-            ),
-            E::L1BlockTooOld(e) => format!("{name}(l1Block {}, maxAge {})", e.l1Block, e.maxAge),
-            E::L1BlockInFuture(e) => format!("{name}(l1Block {})", e.l1Block),
-            E::NonSignerNotInSet(e) => format!("{name}(keyHash {})", e.keyHash),
-            E::UnknownKey(e) => format!("{name}(keyHash {})", e.keyHash),
-            E::NoSnapshotAt(e) => format!("{name}(blockNumber {})", e.blockNumber),
-            _ => return None,
-        })
     })
 }

@@ -47,14 +47,14 @@ pub(super) fn batch_checkpoint_view(
         checkpoint,
         proof,
         digest: r.digest,
-        submission: Submission {
-            state: certificate_state(r.state),
-            signed_weight: r.signed_weight,
-            total_weight: r.total_weight,
-            signers: r.signers,
-            tx_hash: r.tx_hash,
-            block_number: r.block_number,
-        },
+        submission: submission_of(
+            r.state,
+            r.signed_weight,
+            r.total_weight,
+            r.signers,
+            r.tx_hash,
+            r.block_number,
+        ),
         certificate: r.certificate,
     }
 }
@@ -115,13 +115,25 @@ pub(super) const fn certificate_state(s: CertState) -> CertificateState {
 
 /// Where a stored certificate stands, as both query routes serve it.
 fn submission(r: &CertificateRecord) -> Submission {
+    submission_of(r.state, r.signed_weight, r.total_weight, r.signers, r.tx_hash, r.block_number)
+}
+
+/// Where a stored certificate (single or batch) stands.
+fn submission_of(
+    state: CertState,
+    signed_weight: alloy_primitives::U256,
+    total_weight: alloy_primitives::U256,
+    signers: u32,
+    tx_hash: Option<alloy_primitives::B256>,
+    block_number: Option<u64>,
+) -> Submission {
     Submission {
-        state: certificate_state(r.state),
-        signed_weight: r.signed_weight,
-        total_weight: r.total_weight,
-        signers: r.signers,
-        tx_hash: r.tx_hash,
-        block_number: r.block_number,
+        state: certificate_state(state),
+        signed_weight,
+        total_weight,
+        signers,
+        tx_hash,
+        block_number,
     }
 }
 

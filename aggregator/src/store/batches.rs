@@ -14,6 +14,7 @@ use vigil_types::{
 
 use super::{
     CertState, Inserted, Result, StateUpdate, Store, StoreError,
+    certificates::{bind_state, state_set},
     codec::{FromRow, add_ms, non_signers_blob, to_i64, u256_text},
 };
 
@@ -559,37 +560,14 @@ impl Store {
     ) -> Result<()> {
         let now = to_i64("nowMs", now_ms)?;
         // The key and the write gate's parameters come first in every statement: $1..$3.
-        let (set, lease) = match &update {
-            StateUpdate::Submitted { .. } => {
-                ("state = 'submitted', tx_hash = $4, nonce = $5, attempts = attempts + 1", "")
-            }
-            StateUpdate::Mined { .. } => (
-                "state = 'mined', tx_hash = $4, block_number = $5, gas_used = $6",
-                ", lease_owner = NULL, lease_until_ms = NULL",
-            ),
-            StateUpdate::Failed { .. } => {
-                ("state = 'failed', last_error = $4", ", lease_owner = NULL, lease_until_ms = NULL")
-            }
-            StateUpdate::Ready { .. } => ("state = 'ready', last_error = $4", ""),
-        };
         let sql = format!(
-            "UPDATE batch_certificates SET {set}{lease}, updated_at_ms = $3 WHERE {} AND {}",
+            "UPDATE batch_certificates SET {}, updated_at_ms = $3 WHERE {} AND {}",
+            state_set(&update, 4),
             BATCH_LEASES.key_match(1),
             LeaseTable::guard(2, 3)
         );
-        let query = sqlx::query(&sql).bind(digest.to_vec()).bind(owner).bind(now);
-        let query = match &update {
-            StateUpdate::Submitted { tx_hash, nonce } => {
-                query.bind(tx_hash.to_vec()).bind(to_i64("nonce", *nonce)?)
-            }
-            StateUpdate::Mined { tx_hash, block_number, gas_used } => query
-                .bind(tx_hash.to_vec())
-                .bind(to_i64("blockNumber", *block_number)?)
-                .bind(to_i64("gasUsed", *gas_used)?),
-            StateUpdate::Failed { reason } | StateUpdate::Ready { reason } => {
-                query.bind(reason.clone())
-            }
-        };
+        let query =
+            bind_state(sqlx::query(&sql).bind(digest.to_vec()).bind(owner).bind(now), &update)?;
         let done = {
             let _gate = self.gate().await;
             query.execute(&self.pool).await?

@@ -161,37 +161,13 @@ impl Store {
             (to_i64("rollupId", rollup_id)?, to_i64("height", height)?, to_i64("nowMs", now_ms)?);
         let state = update.state();
         // The key and the write gate's parameters come first in every statement: $1..$4.
-        let (set, lease) = match &update {
-            StateUpdate::Submitted { .. } => {
-                ("state = 'submitted', tx_hash = $5, nonce = $6, attempts = attempts + 1", "")
-            }
-            StateUpdate::Mined { .. } => (
-                "state = 'mined', tx_hash = $5, block_number = $6, gas_used = $7",
-                ", lease_owner = NULL, lease_until_ms = NULL",
-            ),
-            StateUpdate::Failed { .. } => {
-                ("state = 'failed', last_error = $5", ", lease_owner = NULL, lease_until_ms = NULL")
-            }
-            StateUpdate::Ready { .. } => ("state = 'ready', last_error = $5", ""),
-        };
         let sql = format!(
-            "UPDATE certificates SET {set}{lease}, updated_at_ms = $4 WHERE {} AND {}",
+            "UPDATE certificates SET {}, updated_at_ms = $4 WHERE {} AND {}",
+            state_set(&update, 5),
             LEASES.key_match(1),
             LeaseTable::guard(3, 4)
         );
-        let query = sqlx::query(&sql).bind(r).bind(h).bind(owner).bind(now);
-        let query = match &update {
-            StateUpdate::Submitted { tx_hash, nonce } => {
-                query.bind(tx_hash.to_vec()).bind(to_i64("nonce", *nonce)?)
-            }
-            StateUpdate::Mined { tx_hash, block_number, gas_used } => query
-                .bind(tx_hash.to_vec())
-                .bind(to_i64("blockNumber", *block_number)?)
-                .bind(to_i64("gasUsed", *gas_used)?),
-            StateUpdate::Failed { reason } | StateUpdate::Ready { reason } => {
-                query.bind(reason.clone())
-            }
-        };
+        let query = bind_state(sqlx::query(&sql).bind(r).bind(h).bind(owner).bind(now), &update)?;
         let done = {
             let _gate = self.gate().await;
             query.execute(&self.pool).await?
@@ -258,4 +234,49 @@ impl Store {
         debug!(target: "aggregator::store", below, signatures, certificates, "rows pruned");
         Ok((signatures, certificates))
     }
+}
+
+/// The `SET` clause of a state change of a leased row (`certificates`, `batch_certificates`),
+/// its values from parameter `$first` on ([`bind_state`] binds them): Submitted counts an
+/// attempt and keeps the lease; Ready keeps it; Mined and Failed release it.
+pub(super) fn state_set(update: &StateUpdate, first: usize) -> String {
+    let p = |i: usize| format!("${}", first.saturating_add(i));
+    match update {
+        StateUpdate::Submitted { .. } => format!(
+            "state = 'submitted', tx_hash = {}, nonce = {}, attempts = attempts + 1",
+            p(0),
+            p(1)
+        ),
+        StateUpdate::Mined { .. } => format!(
+            "state = 'mined', tx_hash = {}, block_number = {}, gas_used = {}, \
+             lease_owner = NULL, lease_until_ms = NULL",
+            p(0),
+            p(1),
+            p(2)
+        ),
+        StateUpdate::Failed { .. } => format!(
+            "state = 'failed', last_error = {}, lease_owner = NULL, lease_until_ms = NULL",
+            p(0)
+        ),
+        StateUpdate::Ready { .. } => format!("state = 'ready', last_error = {}", p(0)),
+    }
+}
+
+/// Binds the values of [`state_set`]'s clause, in its order.
+pub(super) fn bind_state<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    update: &StateUpdate,
+) -> Result<sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>> {
+    Ok(match update {
+        StateUpdate::Submitted { tx_hash, nonce } => {
+            query.bind(tx_hash.to_vec()).bind(to_i64("nonce", *nonce)?)
+        }
+        StateUpdate::Mined { tx_hash, block_number, gas_used } => query
+            .bind(tx_hash.to_vec())
+            .bind(to_i64("blockNumber", *block_number)?)
+            .bind(to_i64("gasUsed", *gas_used)?),
+        StateUpdate::Failed { reason } | StateUpdate::Ready { reason } => {
+            query.bind(reason.clone())
+        }
+    })
 }

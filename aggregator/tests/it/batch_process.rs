@@ -15,7 +15,7 @@ use std::{collections::BTreeSet, time::Duration};
 
 use alloy::{primitives::U256, providers::Provider, rpc::types::Filter, sol_types::SolEvent};
 use vigil_aggregator::operator_set::OperatorSetView;
-use vigil_chain::bindings::{VigilBatchRoots, VigilVerifier};
+use vigil_chain::bindings::VigilVerifier;
 use vigil_client::{PublicKey, VigilClient};
 use vigil_test_utils::{
     TestNetwork,
@@ -189,26 +189,16 @@ async fn batches_certify_once_per_block_prove_inclusion_and_fall_back_to_singles
             snapshot.members.iter().map(|m| (m.key, m.weight)).collect();
         let verified = status.verify(&operators, 6_667).unwrap();
         assert_eq!(verified.signers, 3);
-        let roots = VigilBatchRoots::new(net.deployment.vigil.batch_roots, net.owner.clone());
-        let on_chain = roots
-            .isCertifiedInBatch(
-                VigilBatchRoots::Checkpoint {
-                    rollupId: cp.rollup_id,
-                    height: cp.height,
-                    blockHash: cp.block_hash,
-                    stateRoot: cp.state_root,
-                    daCommitment: cp.da_commitment,
-                    l1Block: cp.l1_block,
-                },
-                b.header().root,
-                VigilBatchRoots::InclusionProof {
-                    index: status.proof.index,
-                    siblings: status.proof.siblings.clone(),
-                },
-            )
-            .call()
-            .await
-            .unwrap();
+        let roots = net.deployment.vigil.batch_roots;
+        let on_chain = vigil_chain::is_certified_in_batch(
+            &net.owner,
+            roots,
+            cp,
+            b.header().root,
+            &status.proof,
+        )
+        .await
+        .unwrap();
         assert!(
             on_chain,
             "the roots contract certifies rollup {} height {}",

@@ -37,6 +37,6 @@ pub use version::{
 };
 pub use vigil::{
     DEFAULT_GOVERNANCE_DELAY, Deployment, SlashStatus, VigilContracts, VigilParams, WAD,
-    checkpoint_for_slasher, checkpoint_sol, deploy_vigil, key_hash, non_signer_bytes, offence_id,
-    registration_data,
+    checkpoint_for_slasher, checkpoint_sol, deploy_vigil, is_certified_in_batch, key_hash,
+    non_signer_bytes, offence_id, registration_data,
 };

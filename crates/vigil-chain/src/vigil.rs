@@ -402,6 +402,36 @@ pub fn checkpoint_sol(cp: &Checkpoint) -> VigilVerifier::Checkpoint {
     }
 }
 
+/// `IVigilBatchCheckpoints.isCertifiedInBatch` of the roots contract at `roots`: whether `cp`
+/// is certified through the recorded batch `root`, by `proof` (at the checkpoint's rollup's
+/// threshold).
+pub async fn is_certified_in_batch<P: Provider>(
+    provider: P,
+    roots: Address,
+    cp: &Checkpoint,
+    root: B256,
+    proof: &vigil_types::InclusionProof,
+) -> std::result::Result<bool, alloy::contract::Error> {
+    VigilBatchRoots::new(roots, provider)
+        .isCertifiedInBatch(
+            VigilBatchRoots::Checkpoint {
+                rollupId: cp.rollup_id,
+                height: cp.height,
+                blockHash: cp.block_hash,
+                stateRoot: cp.state_root,
+                daCommitment: cp.da_commitment,
+                l1Block: cp.l1_block,
+            },
+            root,
+            VigilBatchRoots::InclusionProof {
+                index: proof.index,
+                siblings: proof.siblings.clone(),
+            },
+        )
+        .call()
+        .await
+}
+
 /// Where one offence's slash stands in the slasher contract (`slashes(offenceId).status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -10,7 +10,7 @@ use alloy::{
 };
 use vigil_chain::{
     Deployment, WAD,
-    bindings::{VigilBatchRoots, VigilSlasher, VigilVerifier, eigenlayer::AllocationManager},
+    bindings::{VigilSlasher, VigilVerifier, eigenlayer::AllocationManager},
 };
 use vigil_types::Checkpoint;
 
@@ -170,25 +170,15 @@ impl ChainWatch {
         root: B256,
         proof: &vigil_types::InclusionProof,
     ) -> Result<bool> {
-        VigilBatchRoots::new(self.deployment.vigil.batch_roots, &self.l1)
-            .isCertifiedInBatch(
-                VigilBatchRoots::Checkpoint {
-                    rollupId: cp.rollup_id,
-                    height: cp.height,
-                    blockHash: cp.block_hash,
-                    stateRoot: cp.state_root,
-                    daCommitment: cp.da_commitment,
-                    l1Block: cp.l1_block,
-                },
-                root,
-                VigilBatchRoots::InclusionProof {
-                    index: proof.index,
-                    siblings: proof.siblings.clone(),
-                },
-            )
-            .call()
-            .await
-            .map_err(Error::chain("VigilBatchRoots.isCertifiedInBatch"))
+        vigil_chain::is_certified_in_batch(
+            &self.l1,
+            self.deployment.vigil.batch_roots,
+            cp,
+            root,
+            proof,
+        )
+        .await
+        .map_err(Error::chain("VigilBatchRoots.isCertifiedInBatch"))
     }
 
     /// New certificates and slashes since the last call.
