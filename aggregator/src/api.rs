@@ -10,6 +10,7 @@
 //! | `GET /v1/certificates/{rollup}/{height}` | the full [`CertificateView`] |
 //! | `POST /v1/batches/signatures` | a [`BatchSignature`] (a signed batch header with its checkpoints) → 202 [`BatchAccepted`]; 404 unless `aggregation.batches` is on |
 //! | `GET /v1/batches/checkpoints/{rollup}/{height}` | the [`BatchCheckpointStatus`] of a batch certificate holding that height |
+//! | `GET /v1/batches/{digest}` | the [`BatchStatus`]: a batch certificate with all its checkpoints (for slashers) |
 //! | `GET /v1/health` | [`Health`] |
 //! | `GET /v1/domain` | the [`SigningDomain`] it aggregates for: `{l1ChainId, verifier, operatorSetId}` |
 //!
@@ -53,8 +54,8 @@ use utoipa::{
     IntoParams, IntoResponses, OpenApi,
     openapi::{RefOr, response::Response as DocResponse},
 };
-use vigil_client::BatchCheckpointStatus;
 use vigil_client::types::schema;
+use vigil_client::{BatchCheckpointStatus, BatchStatus};
 use vigil_service::http;
 use vigil_types::{Batch, BatchSignature, SignedCheckpoint, SigningDomain};
 
@@ -206,6 +207,7 @@ impl<I: Intake> ApiState<I> {
         checkpoint,
         certificate,
         batch_checkpoint,
+        batch,
         health,
         domain
     ),
@@ -240,6 +242,7 @@ pub fn router<I: Intake>(state: ApiState<I>) -> Router {
                 .layer(DefaultBodyLimit::max(body_limit.saturating_mul(MAX_BATCH))),
         )
         .route("/v1/batches/checkpoints/{rollup}/{height}", get(batch_checkpoint::<I>))
+        .route("/v1/batches/{digest}", get(batch::<I>))
         .route("/v1/feed", get(feed::<I>))
         .route("/v1/checkpoints/{rollup}/latest", get(latest::<I>))
         .route("/v1/checkpoints/{rollup}/{height}", get(checkpoint::<I>))
@@ -552,6 +555,49 @@ async fn batch_checkpoint<I: Intake>(
     let checkpoint = *batch.checkpoints().get(found.index).ok_or_else(not_found)?;
     let proof = batch.proof(found.index).ok_or_else(not_found)?;
     Ok(Json(types::batch_checkpoint_view(found.record, checkpoint, proof)))
+}
+
+/// A batch certificate with every checkpoint it holds, in leaf order, and its submission: what
+/// a slasher reads to attribute each checkpoint of a recorded batch (`BatchCertified` gives only
+/// the root) to the batch's signers.
+#[utoipa::path(
+    get,
+    path = "/v1/batches/{digest}",
+    tag = "query",
+    params(OfDigest),
+    responses(
+        (status = 200, description = "The batch certificate and its checkpoints", body = BatchStatus,
+            example = json!(examples::batch_view())),
+        (status = 404, description = "`not_found`: no batch certificate for that digest", body = ErrorBody,
+            example = json!(examples::error("not_found", "no batch certificate for digest 0x…"))),
+        (status = 400, description = "`bad_request`: the digest is not 32 bytes of hex", body = ErrorBody,
+            example = json!(examples::error("bad_request", "Invalid URL: Cannot parse `digest`"))),
+        http::Internal,
+        http::MethodNotAllowed,
+        http::RequestTimeout,
+    )
+)]
+async fn batch<I: Intake>(
+    State(state): State<ApiState<I>>,
+    path: Result<Path<OfDigest>, PathRejection>,
+) -> Result<Json<BatchStatus>, ApiError> {
+    let OfDigest { digest } = parse_path(path)?;
+    let not_found = || ApiError::NotFound(format!("no batch certificate for digest {digest}"));
+    let record = state.store.batch_certificate(digest).await?.ok_or_else(not_found)?;
+    let checkpoints = state.store.batch_leaves(digest).await?;
+    if checkpoints.is_empty() {
+        return Err(not_found());
+    }
+    Ok(Json(types::batch_view(record, checkpoints)))
+}
+
+/// The path of `GET /v1/batches/{digest}`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Path)]
+struct OfDigest {
+    /// The digest the batch's signers signed (`BatchCertified`'s `digest`), 0x-prefixed hex
+    #[param(value_type = String, example = "0x9f4a8f1c1a4d5b2e3c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6a5b")]
+    digest: alloy_primitives::B256,
 }
 
 /// The query of `GET /v1/feed`.

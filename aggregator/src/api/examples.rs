@@ -83,6 +83,28 @@ pub(super) fn batch_checkpoint_view() -> Value {
     })
 }
 
+/// A batch certificate with its checkpoints.
+pub(super) fn batch_view() -> Value {
+    let (batch, domain) = example_batch();
+    let signed = example_batch_signed();
+    json!({
+        "certificate": {
+            "domain": domain,
+            "header": batch.header(),
+            "nonSigners": [],
+            "aggregateSignature": signed.get("signature")
+        },
+        "checkpoints": [checkpoint()],
+        "digest": batch.header().digest(&domain),
+        "state": "mined",
+        "signedWeight": "100000000000000000000",
+        "totalWeight": "100000000000000000000",
+        "signers": "1",
+        "txHash": "0x5a1e6d3c4b2a19f8e7d6c5b4a39281706f5e4d3c2b1a09f8e7d6c5b4a3928170",
+        "blockNumber": "120"
+    })
+}
+
 /// One feed entry.
 pub(super) fn feed_event() -> Value {
     json!({

@@ -7,7 +7,7 @@ pub use vigil_client::types::{
 };
 
 use crate::store::{BatchCertificateRecord, CertState, CertificateRecord, FeedEntry};
-use vigil_client::{BatchCheckpointStatus, types::schema};
+use vigil_client::{BatchCheckpointStatus, BatchStatus, types::schema};
 use vigil_types::{Checkpoint, InclusionProof};
 
 /// The schema of `POST /v1/batches/signatures`' body, the JSON of
@@ -34,6 +34,23 @@ pub(super) struct BatchAcceptedSchema {
     duplicate: bool,
     /// It counts towards no certificate (certified already, expired, or no weight).
     stale: bool,
+}
+
+/// A stored batch certificate and its checkpoints as `GET /v1/batches/{digest}` serves them.
+pub(super) fn batch_view(r: BatchCertificateRecord, checkpoints: Vec<Checkpoint>) -> BatchStatus {
+    BatchStatus {
+        checkpoints,
+        digest: r.digest,
+        submission: submission_of(
+            r.state,
+            r.signed_weight,
+            r.total_weight,
+            r.signers,
+            r.tx_hash,
+            r.block_number,
+        ),
+        certificate: r.certificate,
+    }
 }
 
 /// A stored batch certificate as `GET /v1/batches/checkpoints/…` serves it, for one of its

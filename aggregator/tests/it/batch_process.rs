@@ -210,6 +210,14 @@ async fn batches_certify_once_per_block_prove_inclusion_and_fall_back_to_singles
         assert!(wrong.verify(&operators, 6_667).is_err());
     }
     assert!(client.batch_checkpoint(901, 99).await.unwrap().is_none());
+    // A slasher's view: each batch certificate with all its checkpoints, by digest.
+    for b in &ranges {
+        let digest = b.header().digest(&net.deployment.domain());
+        let status = client.batch(digest).await.unwrap().unwrap();
+        assert_eq!(status.batch().unwrap().checkpoints(), b.checkpoints());
+        assert_eq!(status.digest, digest);
+    }
+    assert!(client.batch(alloy::primitives::B256::repeat_byte(7)).await.unwrap().is_none());
 
     // Coverage split: only two operators sign the next range's batch (below quorum), while
     // three sign its singles. The singles are certified once their hold passes.

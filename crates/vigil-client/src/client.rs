@@ -5,7 +5,9 @@ use std::time::Duration;
 use reqwest::{StatusCode, Url};
 use serde::{Deserialize, de::DeserializeOwned};
 
-use crate::{BatchCheckpointStatus, CertificateStatus, CheckpointStatus, ClientError, Result};
+use crate::{
+    BatchCheckpointStatus, BatchStatus, CertificateStatus, CheckpointStatus, ClientError, Result,
+};
 
 /// How long one request may take by default.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -74,6 +76,12 @@ impl VigilClient {
         height: u64,
     ) -> Result<Option<BatchCheckpointStatus>> {
         self.get(&format!("v1/batches/checkpoints/{rollup}/{height}")).await
+    }
+
+    /// The batch certificate whose signers signed `digest`, with every checkpoint it holds;
+    /// `None` if the aggregator has none (or pruned it). Check [`BatchStatus::batch`].
+    pub async fn batch(&self, digest: alloy_primitives::B256) -> Result<Option<BatchStatus>> {
+        self.get(&format!("v1/batches/{digest}")).await
     }
 
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>> {

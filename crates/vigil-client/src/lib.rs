@@ -30,8 +30,8 @@ mod verify;
 pub use client::VigilClient;
 pub use error::{ClientError, Result, VerifyError};
 pub use types::{
-    BatchCheckpointStatus, CertificateState, CertificateStatus, CheckpointStatus, FeedEvent,
-    Health, Submission,
+    BatchCheckpointStatus, BatchStatus, CertificateState, CertificateStatus, CheckpointStatus,
+    FeedEvent, Health, Submission,
 };
 pub use verify::{
     VerifiedCertificate, verify_batch_certificate, verify_certificate, verify_checkpoint_in_batch,

@@ -158,6 +158,44 @@ pub struct BatchCheckpointStatus {
     pub submission: Submission,
 }
 
+/// A batch certificate with every checkpoint it holds, in leaf order, and where it stands
+/// (`GET /v1/batches/{digest}`): what a slasher needs to attribute each checkpoint to the
+/// batch's signers. Check [`BatchStatus::batch`] before trusting the checkpoints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct BatchStatus {
+    /// The batch certificate.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::BatchCertificate))]
+    pub certificate: BatchCertificate,
+    /// The batch's checkpoints, in leaf order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<schema::Checkpoint>))]
+    pub checkpoints: Vec<Checkpoint>,
+    /// The digest the batch's signers signed.
+    #[cfg_attr(feature = "openapi", schema(value_type = schema::Bytes32))]
+    pub digest: B256,
+    /// The batch certificate's submission.
+    #[serde(flatten)]
+    pub submission: Submission,
+}
+
+impl BatchStatus {
+    /// The batch the checkpoints build, if it is exactly the certificate's header (root, leaf
+    /// count and L1 range); an error otherwise.
+    pub fn batch(&self) -> Result<vigil_types::Batch, vigil_types::BatchError> {
+        let h = self.certificate.header;
+        let batch =
+            vigil_types::Batch::new(self.checkpoints.clone(), h.from_l1_block, h.to_l1_block)?;
+        if *batch.header() != h {
+            return Err(vigil_types::BatchError::HeaderMismatch {
+                built: batch.header().root,
+                leaf_count: batch.header().leaf_count,
+            });
+        }
+        Ok(batch)
+    }
+}
+
 impl BatchCheckpointStatus {
     /// Verifies offline that the checkpoint is certified: the proof puts it in the batch, and
     /// the batch certificate verifies against `operators` (keys and weights at the header's
