@@ -24,7 +24,7 @@
 //! | `vigil_slasher_public_total` | `kind`, `result` | public submissions (`signature` items, `evidence`) by result: accepted or an ingest result (new, duplicate, …), or a refusal (`rate_limited`, `malformed`, `batch_too_large`, `wrong_domain`, `invalid_signature`, `unknown_operator`, `not_an_offence`, `refused_by_contract`, `unavailable`) |
 //! | `vigil_slasher_public_sources_throttled_total` | | times a source spent its failure budget (its requests then get 429 until it refills) |
 //! | `vigil_slasher_public_verify_seconds` | | one verification job of a public request (batch verification, and the fallback when it fails) |
-//! | `vigil_slasher_chain_certificates_total` | `result` | certificates found on chain (recorded, undecodable) |
+//! | `vigil_slasher_chain_certificates_total` | `result` | certificates found on chain (`recorded`; `batch`: a batch certificate with its checkpoints; `batch_unknown`: a batch whose checkpoints no followed aggregator serves; `undecodable`) |
 //! | `vigil_slasher_chain_scanned_block` | | last L1 block scanned for certificates |
 //! | `vigil_slasher_certificate_checks_total` | `result` | signatures of another block checked against a recorded certificate |
 //! | `vigil_slasher_slash_fraction` | | share of allocated stake one slash takes (from the contract's `slashingParams`) |
@@ -160,7 +160,9 @@ static SLASH_FRACTION: LazyLock<Gauge> = LazyLock::new(|| {
 static CHAIN_CERTIFICATES: LazyLock<IntCounterVec> = LazyLock::new(|| {
     metrics::counter_vec(
         "vigil_slasher_chain_certificates_total",
-        "Certificates found on chain: recorded, or undecodable (not a direct submitCertificate)",
+        "Certificates found on chain: recorded, batch (a batch certificate with its checkpoints), \
+         batch_unknown (no followed aggregator serves its checkpoints), or undecodable (not a \
+         direct submitCertificate or submitBatchCertificate)",
         &["result"],
     )
 });
@@ -236,7 +238,7 @@ pub fn init(sources: &[String]) {
     LazyLock::force(&BLOCKS_LEFT);
     LazyLock::force(&SLASH_FRACTION);
     LazyLock::force(&CHAIN_SCANNED);
-    for result in ["recorded", "undecodable"] {
+    for result in ["recorded", "batch", "batch_unknown", "undecodable"] {
         CHAIN_CERTIFICATES.with_label_values(&[result]);
     }
     for result in ["evidence", "not_a_signer", "invalid_signature", "error"] {

@@ -12,7 +12,7 @@ use vigil_service::{outbox::Backoff, tasks::TaskManager};
 use vigil_types::redact::{redact, redact_url};
 
 use crate::{
-    CHAIN_CURSOR, EvidenceStore, RecordedCertificate,
+    CHAIN_CURSOR, EvidenceStore,
     api::{self, ApiLimits, ApiState, ChainChecker, GuardLimits, IngestRequest},
     chain::CertificateSource,
     config::SlasherConfig,
@@ -34,7 +34,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 enum Input {
     Feed { source: String, batch: Vec<(u64, vigil_types::SignedCheckpoint)> },
     Public(IngestRequest),
-    Certificates { found: Vec<RecordedCertificate>, scanned: u64 },
+    Certificates { scan: crate::chain::Scan },
 }
 
 /// Runs the slasher until `shutdown` resolves. `on_listening` is told the bound addresses
@@ -110,10 +110,13 @@ pub async fn run(
                         ingest_until_recorded(&mut ingestor, PUBLIC_SOURCE, &request.items).await;
                     let _ = request.reply.send(results);
                 }
-                Input::Certificates { found, scanned } => {
+                Input::Certificates { scan } => {
                     let mut backoff =
                         Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
-                    while let Err(err) = ingestor.ingest_certificates(&found, scanned).await {
+                    while let Err(err) = ingestor
+                        .ingest_certificates(&scan.certificates, &scan.batches, scan.scanned)
+                        .await
+                    {
                         warn!(target: TARGET, %err, "recording certificates failed; retrying");
                         metrics::feed_trouble(CHAIN_SOURCE, "store");
                         tokio::time::sleep(backoff.next_delay()).await;
@@ -149,7 +152,15 @@ pub async fn run(
             store.cursor(CHAIN_CURSOR).await.map_err(|e| RunError::start("chain cursor", e))?;
         let mut after =
             scanned.unwrap_or_else(|| config.sources.chain_from_block.saturating_sub(1));
-        let mut source = CertificateSource::new(provider.clone(), domain);
+        // Recorded batches' checkpoints come from the aggregators followed.
+        let aggregators = config
+            .sources
+            .aggregators
+            .iter()
+            .filter_map(|a| vigil_client::VigilClient::new(&a.url).ok())
+            .collect();
+        let mut source =
+            CertificateSource::new(provider.clone(), domain).with_aggregators(aggregators);
         source.chunk = config.chain.max_log_range;
         let poll = Duration::from_millis(config.sources.chain_poll_ms.max(100));
         let tx = input_tx.clone();
@@ -159,9 +170,11 @@ pub async fn run(
             let scan = async {
                 loop {
                     match source.scan(after).await {
-                        Ok((found, scanned)) => {
-                            if scanned != after || !found.is_empty() {
-                                if tx.send(Input::Certificates { found, scanned }).await.is_err() {
+                        Ok(scan) => {
+                            let scanned = scan.scanned;
+                            let found = !scan.certificates.is_empty() || !scan.batches.is_empty();
+                            if scanned != after || found {
+                                if tx.send(Input::Certificates { scan }).await.is_err() {
                                     return;
                                 }
                                 after = scanned;

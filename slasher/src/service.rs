@@ -23,9 +23,14 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use tracing::{debug, error, info, warn};
 use vigil_chain::operator_set::OperatorSetView;
 use vigil_crypto::{PublicKey, Signature, verify};
-use vigil_types::{Certificate, Evidence, SignedCheckpoint};
+use vigil_types::{
+    BatchCertificate, Certificate, Evidence, InclusionProof, SignedCheckpoint, Statement,
+};
 
-use crate::{Detector, EvidenceStore, Ingested, RecordedCertificate, Result, metrics, now_ms};
+use crate::{
+    Detector, EvidenceStore, Ingested, RecordedCertificate, Result, chain::RecordedBatch, metrics,
+    now_ms,
+};
 
 /// The public endpoint's source name.
 pub const PUBLIC_SOURCE: &str = "public";
@@ -77,6 +82,34 @@ fn label(i: &Ingested) -> &'static str {
     }
 }
 
+/// One checkpoint of a recorded batch certificate, with its inclusion proof.
+#[derive(Clone, Debug)]
+pub struct InBatch {
+    /// The batch certificate.
+    pub certificate: Arc<BatchCertificate>,
+    /// The checkpoint.
+    pub checkpoint: vigil_types::Checkpoint,
+    /// Its leaf in the batch.
+    pub proof: InclusionProof,
+}
+
+/// A recorded statement of a checkpoint by a set of signers: a certificate of it alone, or a
+/// batch certificate that holds it.
+#[derive(Clone, Debug)]
+enum Held {
+    Alone(Certificate),
+    InBatch(InBatch),
+}
+
+impl Held {
+    fn checkpoint(&self) -> &vigil_types::Checkpoint {
+        match self {
+            Self::Alone(c) => &c.checkpoint,
+            Self::InBatch(b) => &b.checkpoint,
+        }
+    }
+}
+
 /// The one owner of the index. See the module docs.
 #[derive(Debug)]
 pub struct Ingestor {
@@ -91,6 +124,9 @@ pub struct Ingestor {
     max_height: HashMap<u64, u64>,
     /// Certificates the verifier recorded, by `(rollup, height)` (pruned with the index).
     certified: HashMap<(u64, u64), Certificate>,
+    /// Checkpoints of batch certificates the verifier recorded, by `(rollup, height)` (pruned
+    /// with the index; not kept across restarts).
+    batched: HashMap<(u64, u64), InBatch>,
     /// The operator set, to tell a certificate's signers; `None`: certificates are not used.
     set: Option<Arc<OperatorSetView>>,
 }
@@ -106,6 +142,7 @@ impl Ingestor {
             cursors: HashMap::new(),
             max_height: HashMap::new(),
             certified: HashMap::new(),
+            batched: HashMap::new(),
             set: None,
         }
     }
@@ -134,10 +171,35 @@ impl Ingestor {
     pub async fn ingest_certificates(
         &mut self,
         certificates: &[RecordedCertificate],
+        batches: &[RecordedBatch],
         scanned: u64,
     ) -> Result<usize> {
         let mut new = Vec::new();
         let mut candidates = Vec::new();
+        for rb in batches {
+            let certificate = Arc::new(rb.certificate.clone());
+            for (index, cp) in rb.batch.checkpoints().iter().enumerate() {
+                let key = (cp.rollup_id, cp.height);
+                if cp.height < self.detector.floor(cp.rollup_id) || self.batched.contains_key(&key)
+                {
+                    continue;
+                }
+                let Some(proof) = rb.batch.proof(index) else { continue };
+                let held = InBatch { certificate: certificate.clone(), checkpoint: *cp, proof };
+                for signed in self.detector.conflicting(
+                    &certificate.domain,
+                    cp.rollup_id,
+                    cp.height,
+                    cp.block_hash,
+                    cp.state_root,
+                ) {
+                    candidates.push((signed, Held::InBatch(held.clone())));
+                }
+                self.batched.insert(key, held);
+                let max = self.max_height.entry(cp.rollup_id).or_insert(cp.height);
+                *max = (*max).max(cp.height);
+            }
+        }
         for rc in certificates {
             let cp = rc.certificate.checkpoint;
             let key = (cp.rollup_id, cp.height);
@@ -153,7 +215,7 @@ impl Ingestor {
                 cp.block_hash,
                 cp.state_root,
             ) {
-                candidates.push((signed, rc.certificate.clone()));
+                candidates.push((signed, Held::Alone(rc.certificate.clone())));
             }
             let max = self.max_height.entry(cp.rollup_id).or_insert(cp.height);
             *max = (*max).max(cp.height);
@@ -181,14 +243,18 @@ impl Ingestor {
     /// if any (aligned with `candidates`).
     async fn certificate_evidence(
         &self,
-        candidates: &[(SignedCheckpoint, Certificate)],
+        candidates: &[(SignedCheckpoint, Held)],
     ) -> Vec<Option<Evidence>> {
         let mut out = Vec::with_capacity(candidates.len());
         for (signed, cert) in candidates {
             let mut attempt = 0u32;
             let mut found = None;
             loop {
-                match self.certificate_conflict(signed, cert).await {
+                let checked = match cert {
+                    Held::Alone(cert) => self.certificate_conflict(signed, cert).await,
+                    Held::InBatch(held) => self.batch_conflict(signed, held).await,
+                };
+                match checked {
                     Ok(Some(e)) => {
                         metrics::certificate_check("evidence");
                         found = Some(e);
@@ -202,7 +268,7 @@ impl Ingestor {
                     }
                     Err(err) => {
                         metrics::certificate_check("error");
-                        error!(target: TARGET, %err, rollup = signed.checkpoint.rollup_id, height = signed.checkpoint.height, "cannot compare a signature with a recorded certificate: skipped (double-sign detection still applies)");
+                        error!(target: TARGET, %err, rollup = signed.checkpoint.rollup_id, height = signed.checkpoint.height, recorded = ?cert.checkpoint().block_hash, "cannot compare a signature with a recorded certificate: skipped (double-sign detection still applies)");
                     }
                 }
                 break;
@@ -264,6 +330,50 @@ impl Ingestor {
         Ok(evidence.offence().is_ok().then_some(evidence))
     }
 
+    /// Whether `signed` (another block than `held`'s) proves its signer equivocated against
+    /// the recorded batch: its signature is valid, and its key is a member of the set at the
+    /// batch's `toL1Block` that is not among the batch's non-signers. The evidence is the
+    /// batch certificate with the checkpoint's inclusion proof against the signature alone
+    /// (`VigilSlasher.submitEquivocation`).
+    async fn batch_conflict(
+        &self,
+        signed: &SignedCheckpoint,
+        held: &InBatch,
+    ) -> std::result::Result<Option<Evidence>, vigil_chain::operator_set::SetError> {
+        let Some(set) = &self.set else { return Ok(None) };
+        let cert = &held.certificate;
+        if signed.domain != cert.domain
+            || !signed.checkpoint.conflicts_with(&held.checkpoint)
+            || cert.non_signers.contains(&signed.pubkey)
+        {
+            metrics::certificate_check("not_a_signer");
+            return Ok(None);
+        }
+        let valid =
+            match (PublicKey::from_wire(&signed.pubkey), Signature::from_wire(&signed.signature)) {
+                (Ok(pk), Ok(sig)) => verify(&pk, signed.digest().as_slice(), &sig).is_ok(),
+                _ => false,
+            };
+        if !valid {
+            metrics::certificate_check("invalid_signature");
+            return Ok(None);
+        }
+        if set.at(cert.header.to_l1_block).await?.member(&signed.pubkey).is_none() {
+            metrics::certificate_check("not_a_signer");
+            return Ok(None);
+        }
+        let evidence = Evidence::Equivocation {
+            offender: signed.pubkey,
+            first: Box::new(Statement::InBatchAggregate {
+                certificate: (**cert).clone(),
+                checkpoint: held.checkpoint,
+                proof: held.proof.clone(),
+            }),
+            second: Box::new(Statement::Signed { signed: *signed }),
+        };
+        Ok(evidence.offence().is_ok().then_some(evidence))
+    }
+
     /// Where to replay `source` from after a restart (its window cursor, 0 if none) and its
     /// detection cursor.
     pub async fn resume_point(&mut self, source: &str) -> Result<(u64, u64)> {
@@ -299,11 +409,18 @@ impl Ingestor {
         for (seq, signed) in batch {
             let cp = &signed.checkpoint;
             let outcome = self.detector.ingest(signed);
-            if !matches!(outcome, Ingested::InvalidSignature | Ingested::BelowPruned)
-                && let Some(cert) = self.certified.get(&(cp.rollup_id, cp.height))
-                && cert.checkpoint.conflicts_with(cp)
-            {
-                candidates.push((results.len(), (*signed, cert.clone())));
+            if !matches!(outcome, Ingested::InvalidSignature | Ingested::BelowPruned) {
+                let key = (cp.rollup_id, cp.height);
+                if let Some(cert) = self.certified.get(&key)
+                    && cert.checkpoint.conflicts_with(cp)
+                {
+                    candidates.push((results.len(), (*signed, Held::Alone(cert.clone()))));
+                }
+                if let Some(held) = self.batched.get(&key)
+                    && held.checkpoint.conflicts_with(cp)
+                {
+                    candidates.push((results.len(), (*signed, Held::InBatch(held.clone()))));
+                }
             }
             metrics::signature(source, label(&outcome));
             match &outcome {
@@ -368,6 +485,7 @@ impl Ingestor {
                 for window in self.windows.values_mut() {
                     window.retain(|(r, h), _| r != rollup || *h >= floor);
                 }
+                self.batched.retain(|(r, h), _| r != rollup || *h >= floor);
                 let before = self.certified.len();
                 self.certified.retain(|(r, h), _| r != rollup || *h >= floor);
                 if self.certified.len() != before {

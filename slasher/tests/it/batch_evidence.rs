@@ -2,7 +2,8 @@
 //! checkpoint inside a batch, by its own signature or as a signer of a batch certificate, and a
 //! conflicting checkpoint alone is slashed exactly once through the public endpoint; the same
 //! offence proven another way is the same offence; the same block in two overlapping batches and
-//! a proof of another leaf are refused.
+//! a proof of another leaf are refused. And found by the slasher itself: a batch certificate
+//! recorded on chain (its checkpoints from the aggregator) against a signature on the feed.
 
 use std::time::Duration;
 
@@ -161,6 +162,73 @@ async fn signing_inside_a_batch_and_a_conflict_alone_is_slashed_once() {
     assert_eq!(magnitude(&net, ops[0]).await, SLASHED);
     assert_eq!(magnitude(&net, ops[1]).await, SLASHED);
     for honest in &ops[2..] {
+        assert_eq!(magnitude(&net, *honest).await, WAD, "operator {honest} untouched");
+    }
+}
+
+/// The slasher finds it alone: operators sign a batch through the aggregator (batches on), which
+/// records its certificate on chain; one of its signers also signs another block for one of its
+/// heights, alone, and never that height's block alone. The slasher reads `BatchCertified`, the
+/// certificate from the calldata and the checkpoints from the aggregator, matches the signature
+/// on the feed, and the contract slashes the signer exactly once (`submitEquivocation`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_signer_that_signs_another_block_alone_is_found_and_slashed_once() {
+    let World { net, dir: _dir, aggregator, slasher } = World::start(&[100, 100, 100, 100]).await;
+    let ops: Vec<_> = net.operators.iter().map(|o| o.address()).collect();
+    let l1 = net.l1_block().await.unwrap();
+    let honest = batch("a", l1);
+    let domain = net.deployment.domain();
+    let http = reqwest::Client::new();
+    for i in 0..4 {
+        let Statement::InBatch { signed, .. } = own(&net, i, &honest) else { unreachable!() };
+        let body =
+            vigil_types::BatchSignature { signed, checkpoints: honest.checkpoints().to_vec() };
+        let r = http
+            .post(format!("{}/v1/batches/signatures", aggregator.api))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    }
+    let client = vigil_client::VigilClient::new(&aggregator.api).unwrap();
+    let digest = honest.header().digest(&domain);
+    let mut mined = false;
+    for _ in 0..300 {
+        if client
+            .batch(digest)
+            .await
+            .unwrap()
+            .is_some_and(|s| s.submission.state == vigil_client::CertificateState::Mined)
+        {
+            mined = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(mined, "the batch certificate was not mined");
+
+    // Operator 3 signs another block at height 3, alone.
+    aggregator.post(&net.sign(3, &checkpoint(3, "b", l1))).await;
+    let list = slasher.wait_final(1, Duration::from_secs(60)).await;
+    assert_eq!(list.len(), 1, "{list:#?}");
+    assert_eq!(list[0]["state"], "slashed", "{list:#?}");
+    // Proven by the recorded batch (its certificate, the checkpoint and its proof) against the
+    // signature alone: the batch path, not two signatures of the operator's own.
+    let evidence: Evidence = serde_json::from_value(list[0]["evidence"].clone()).unwrap();
+    let Evidence::Equivocation { offender, first, second } = evidence else {
+        panic!("not batch evidence: {list:#?}")
+    };
+    assert_eq!(offender, net.operators[3].bls.public_key().to_wire());
+    assert!(
+        matches!(*first, Statement::InBatchAggregate { ref certificate, .. } if certificate.header == *honest.header()),
+        "{first:?}"
+    );
+    assert!(matches!(*second, Statement::Signed { .. }), "{second:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(slash_events(&net).await, vec![(offence_id(ops[3], ROLLUP, 3), ops[3])]);
+    assert_eq!(magnitude(&net, ops[3]).await, SLASHED);
+    for honest in &ops[..3] {
         assert_eq!(magnitude(&net, *honest).await, WAD, "operator {honest} untouched");
     }
 }

@@ -67,7 +67,7 @@ impl Aggregator {
                  [database]\nurl = \"sqlite://{db}\"\n\
                  [api]\naddress = \"127.0.0.1:{port}\"\nper_key_rate = 100000\n\
                  per_key_burst = 100000\n\
-                 [aggregation]\nwindow_ms = 100\n\
+                 [aggregation]\nwindow_ms = 100\nbatches = true\nsingle_hold_ms = 0\n\
                  [metrics]\naddress = \"127.0.0.1:0\"\n",
                 rpc = rpc,
                 db = dir.join("aggregator.sqlite").display(),
