@@ -462,7 +462,7 @@ async fn accept_signed<I: Intake>(
         http::BodyTooLarge<{ DEFAULT_MAX_BODY_BYTES * MAX_BATCH }>,
         (status = 422, description = "`future_l1_block`: `toL1Block` is ahead of the aggregator's L1 head", body = ErrorBody,
             example = json!(examples::error("future_l1_block", "l1Block 10 is ahead of the L1 head 9"))),
-        (status = 429, description = "`rate_limited`, with `Retry-After`: the key's budget is spent", body = ErrorBody,
+        (status = 429, description = "`rate_limited`, with `Retry-After`: the source's failure budget or the key's budget is spent", body = ErrorBody,
             example = json!(examples::error("rate_limited", "rate limited; retry after 2.5s"))),
         (status = 503, description = "`unavailable`: retry later", body = ErrorBody,
             example = json!(examples::error("unavailable", "the aggregator cannot take signatures right now; retry later"))),
@@ -472,9 +472,10 @@ async fn accept_signed<I: Intake>(
 )]
 async fn submit_batch_signature<I: Intake>(
     State(state): State<ApiState<I>>,
+    source: Source,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let outcome = accept_batch_signature(&state, body).await;
+    let outcome = accept_batch_signature(&state, source, body).await;
     match outcome {
         Ok(accepted) => {
             let result = if accepted.duplicate {
@@ -496,6 +497,7 @@ async fn submit_batch_signature<I: Intake>(
 
 async fn accept_batch_signature<I: Intake>(
     state: &ApiState<I>,
+    source: Source,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<BatchAccepted, ApiError> {
     let Some(batches) = &state.batches else {
@@ -512,7 +514,7 @@ async fn accept_batch_signature<I: Intake>(
         .map_err(|e| ApiError::Intake(IntakeError::Malformed(e.to_string())))?;
     let key = signature.signed.pubkey;
     state.limiter.peek(&key).map_err(|w| ApiError::Intake(IntakeError::RateLimited(w)))?;
-    let accepted = batches.accept_with_leaves(signature).await.map_err(ApiError::Intake)?;
+    let accepted = batches.accept_with_leaves(signature, source).await.map_err(ApiError::Intake)?;
     if !accepted.duplicate {
         state.limiter.charge(&key);
     }

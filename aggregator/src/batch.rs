@@ -34,6 +34,7 @@ use alloy_primitives::{B256, U256};
 use tokio::sync::{mpsc, oneshot};
 use vigil_chain::bindings::VigilVerifier;
 use vigil_crypto::Signature;
+use vigil_service::http::{Source, rate_limit::RateLimiter};
 use vigil_types::{
     BatchCertificate, BatchHeader, BatchSignature, MAX_BATCH_LEAVES, SignedBatch, SigningDomain,
 };
@@ -49,6 +50,8 @@ use crate::{
 const TARGET: &str = "vigil::aggregator::batch";
 /// Most signatures stored in one transaction.
 const MAX_COMMIT: usize = 256;
+/// Most sources with a failure budget of their own; beyond it, untracked sources share one.
+const MAX_TRACKED_SOURCES: usize = 100_000;
 
 /// One signature waiting for its group commit.
 type Commit = (NewBatchSignature, oneshot::Sender<Result<Inserted, String>>);
@@ -66,6 +69,12 @@ pub struct BatchConfig {
     /// old dropped (rollups fetch their proofs within this window). `u64::MAX` keeps
     /// everything.
     pub retain_l1_blocks: u64,
+    /// Failed batch signatures (malformed, unknown key, bad signature, …) one source may send
+    /// per second, sustained ([`BatchAggregator::accept_with_leaves`]); a source past its
+    /// budget is refused before anything is checked. Successes cost nothing.
+    pub source_failure_rate: u32,
+    /// Failures (or submissions in flight) one source may have in a burst.
+    pub source_failure_burst: u32,
 }
 
 impl Default for BatchConfig {
@@ -74,6 +83,8 @@ impl Default for BatchConfig {
             window: Duration::from_millis(500),
             compressed_certificates: false,
             retain_l1_blocks: 7_200,
+            source_failure_rate: 20,
+            source_failure_burst: 2_000,
         }
     }
 }
@@ -143,6 +154,8 @@ pub struct BatchAggregator {
     config: BatchConfig,
     head: AtomicU64,
     state: Mutex<State>,
+    /// Each source's failure budget.
+    sources: RateLimiter<Source>,
 }
 
 impl std::fmt::Debug for BatchAggregator {
@@ -181,6 +194,11 @@ impl BatchAggregator {
             config,
             head: AtomicU64::new(head),
             state: Mutex::default(),
+            sources: RateLimiter::new(
+                config.source_failure_rate,
+                config.source_failure_burst,
+                MAX_TRACKED_SOURCES,
+            ),
         })
     }
 
@@ -218,17 +236,44 @@ impl BatchAggregator {
     }
 
     /// Accepts one operator's batch signature with the checkpoints it commits to (what
-    /// `POST /v1/batches/signatures` takes): the checkpoints must build exactly the signed
-    /// header, and the signature must verify, before anything is stored. The checkpoints are
-    /// stored once per digest (so that rollups can fetch their inclusion proofs), before the
-    /// signature counts.
+    /// `POST /v1/batches/signatures` takes), sent by `source`. In order: the source's failure
+    /// budget (one token held while in flight, given back unless it fails), the count of
+    /// checkpoints against the header, the signature (domain, registered key, encoding,
+    /// `toL1Block`, verification), and only then the tree: the checkpoints must build exactly
+    /// the signed header. The checkpoints are stored once per digest (so that rollups can fetch
+    /// their inclusion proofs), before the signature counts. Refusals store nothing.
     pub async fn accept_with_leaves(
         &self,
         signature: BatchSignature,
+        source: Source,
     ) -> Result<BatchAccepted, IntakeError> {
+        if let Err(wait) = self.sources.check(&source) {
+            crate::metrics::unverified(source, "source_budget_spent");
+            return Err(IntakeError::RateLimited(wait));
+        }
+        let result = self.accept_with_leaves_checked(signature).await;
+        match &result {
+            Ok(_) | Err(IntakeError::Unavailable(_)) => self.sources.refund(&source),
+            Err(e) => crate::metrics::unverified(source, e.code()),
+        }
+        result
+    }
+
+    async fn accept_with_leaves_checked(
+        &self,
+        signature: BatchSignature,
+    ) -> Result<BatchAccepted, IntakeError> {
+        let h = signature.signed.header;
+        if signature.checkpoints.len() != h.leaf_count as usize {
+            return Err(IntakeError::Malformed(format!(
+                "{} checkpoints for a header of {} leaves",
+                signature.checkpoints.len(),
+                h.leaf_count
+            )));
+        }
+        let (operator, sig) = self.check(&signature.signed).await?;
         let batch = signature.batch().map_err(|e| IntakeError::Malformed(e.to_string()))?;
         let signed = signature.signed;
-        let (operator, sig) = self.check(&signed).await?;
         if signed.header.to_l1_block >= self.lock().floor {
             self.store
                 .insert_batch_leaves(&signed.domain, &signed.header, batch.checkpoints())

@@ -347,7 +347,8 @@ impl Engine {
     }
 
     /// With batches on, sorts the due groups by what the batch certificates holding their
-    /// block have come to: mined, the round is done without a single certificate; ready or in
+    /// block (with enough weight for the rollup's own threshold) have come to: mined, the round
+    /// is done without a single certificate; ready or in
     /// submission, the group goes back to its round and is looked at again in
     /// [`COVER_RECHECK`] (a batch that fails then releases it to its single certificate, so
     /// nothing loses certification); none, its single certificate is built.
@@ -361,7 +362,13 @@ impl Engine {
         let mut kept = Vec::with_capacity(due.len());
         let mut due = due.into_iter();
         while let Some((key, mut group)) = due.next() {
-            match self.store.batch_covers(&group.checkpoint).await {
+            // Only a batch whose recorded weights meet this rollup's threshold certifies it.
+            let covering = self.store.batch_covers(&group.checkpoint).await.map(|all| {
+                all.into_iter()
+                    .find(|(_, signed, total)| meets(*signed, *total, group.threshold_bps))
+                    .map(|(state, _, _)| state)
+            });
+            match covering {
                 Ok(Some(CertState::Mined)) => {
                     self.mark_done(key.0, key.1, group.checkpoint.l1_block);
                     metrics::single_covered();

@@ -94,6 +94,8 @@ pub async fn run(
                     0 => u64::MAX,
                     n => n,
                 },
+                source_failure_rate: config.api.per_source_failure_rate,
+                source_failure_burst: config.api.per_source_failure_burst,
                 ..BatchConfig::default()
             },
         )

@@ -3,11 +3,13 @@
 //! chain first (the root's record in `VigilBatchRoots`), write-ahead, fee bumps and resends
 //! through the kernel's outbox, and confirmations.
 //!
-//! One batch certificate is worked on at a time, oldest range first, and a step ends once it is
-//! mined: so at most one batch certificate transaction is in flight, and at most one lands per
-//! L1 block. Building certificates does not wait on submission ([`crate::batch`] builds them as
-//! rounds reach quorum), and a range that never reaches quorum has no certificate, so it never
-//! holds back the next.
+//! One batch certificate is worked on at a time, oldest range first, and a step ends once its
+//! transaction is mined (its confirmations are counted on a later claim, once its lease lapses,
+//! so the next range's transaction can go into the next block): at most one batch certificate
+//! transaction is in flight, and at most one lands per L1 block. A root recorded by someone
+//! else's transaction is confirmed the same way, by its log's block. Building certificates does
+//! not wait on submission ([`crate::batch`] builds them as rounds reach quorum), and a range
+//! that never reaches quorum has no certificate, so it never holds back the next.
 
 use std::{fmt, time::Instant};
 
@@ -38,6 +40,10 @@ use crate::{
 };
 
 const TARGET: &str = "vigil::aggregator::batch";
+
+/// Passes (one `poll` apart) that may find the root recorded without the log of the
+/// transaction that recorded it, before the submitter settles for the record alone.
+const LOG_MISSES: u32 = 3;
 
 /// What one [`BatchSubmitter::step`] did with the batch certificate it claimed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +124,11 @@ impl<P> fmt::Debug for BatchSubmitter<P> {
 struct Claim {
     record: BatchCertificateRecord,
     submitted_at_ms: u64,
+    /// Passes that found the root recorded but not the log of the transaction behind it.
+    log_misses: u32,
+    /// Our transaction is mined and waits for its confirmations: the step hands the next
+    /// range its turn (the lease keeps this one until it is confirmed on a later claim).
+    confirming: bool,
 }
 
 impl Claim {
@@ -223,12 +234,18 @@ impl<P: Provider> BatchSubmitter<P> {
             });
         }
         let submitted_at_ms = record.updated_at_ms;
-        let mut claim = Claim { record, submitted_at_ms };
+        let mut claim = Claim { record, submitted_at_ms, log_misses: 0, confirming: false };
         debug!(target: TARGET, digest = %claim.digest(), state = %claim.record.state, "working on batch certificate");
         loop {
             let mut job = BatchJob { submitter: self, claim: &mut claim };
             match self.tx.step(&mut job, &lease).await? {
                 Step::Done(outcome) => return Ok(Some(outcome)),
+                Step::Wait if claim.confirming => {
+                    // Mined: the next range may go into the next block; this one is confirmed
+                    // once its lease lapses and it is claimed again.
+                    debug!(target: TARGET, digest = %claim.digest(), "batch certificate mined; confirming it later");
+                    return Ok(Some(BatchOutcome::Pending { digest: claim.digest() }));
+                }
                 Step::Wait => {}
                 Step::Sent(sent) => match sent.broadcast_error {
                     None => {
@@ -268,15 +285,27 @@ impl<P: Provider> BatchSubmitter<P> {
                 .await
                 .map_err(OutboxError::rpc("eth_blockNumber"))?;
             // Not the receipt we tracked (read a moment before its block, or the original of
-            // a replacement that was mined instead): the transaction behind the root's log, if
-            // it is ours.
+            // a replacement that was mined instead): the transaction behind the root's log.
             let mut ours = receipt.filter(|r| self.certified_in(r)).cloned();
-            if ours.is_none() {
-                ours = self.find_ours(&header, head).await?;
+            let found = match ours {
+                Some(_) => None,
+                None => self.find_recording(&header, head).await?,
+            };
+            if ours.is_none()
+                && let Some((tx, _)) = found
+            {
+                ours = self
+                    .tx
+                    .provider()
+                    .get_transaction_receipt(tx)
+                    .await
+                    .map_err(OutboxError::rpc("eth_getTransactionReceipt"))?
+                    .filter(|r| r.from == self.tx.sender() && self.certified_in(r));
             }
             if let Some(r) = ours {
                 let block_number = r.block_number.unwrap_or(head);
                 if head.saturating_sub(block_number) < self.config().confirmations {
+                    claim.confirming = true;
                     return Ok(Check::Wait);
                 }
                 let (tx_hash, gas_used) = (r.transaction_hash, r.gas_used);
@@ -295,13 +324,33 @@ impl<P: Provider> BatchSubmitter<P> {
                     gas_used,
                 }));
             }
-            let tx_hash = claim.record.tx_hash.unwrap_or_default();
-            let update = StateUpdate::Mined { tx_hash, block_number: head, gas_used: 0 };
+            // Someone else's transaction (another replica, anyone): confirmed like ours.
+            let (tx_hash, block_number) = match found {
+                Some((tx, block)) => {
+                    if head.saturating_sub(block) < self.config().confirmations {
+                        claim.confirming = true;
+                        return Ok(Check::Wait);
+                    }
+                    (Some(tx), block)
+                }
+                None => {
+                    // The record is visible but not its log (a node may serve a block's state a
+                    // moment before its logs, or refuse the range): look a few more times, then
+                    // go by the record, read at the head.
+                    if claim.log_misses < LOG_MISSES {
+                        claim.log_misses = claim.log_misses.saturating_add(1);
+                        return Ok(Check::Wait);
+                    }
+                    (None, head)
+                }
+            };
+            let stored = tx_hash.or(claim.record.tx_hash).unwrap_or_default();
+            let update = StateUpdate::Mined { tx_hash: stored, block_number, gas_used: 0 };
             self.update(claim, update, now_ms()).await?;
-            info!(target: TARGET, digest = %claim.digest(), ours = ?claim.record.tx_hash, "batch root already recorded on chain by a transaction not ours; nothing sent");
+            info!(target: TARGET, digest = %claim.digest(), tx = ?tx_hash, block = block_number, "batch root already recorded on chain by a transaction not ours; nothing sent");
             return Ok(Check::Done(BatchOutcome::AlreadyRecorded {
                 digest: claim.digest(),
-                block_number: head,
+                block_number,
             }));
         }
         if claim.record.state == CertState::Submitted && receipt.is_some_and(|r| r.status()) {
@@ -321,14 +370,14 @@ impl<P: Provider> BatchSubmitter<P> {
         Ok(Check::Send(Call { to: self.verifier, input: input.into() }))
     }
 
-    /// The receipt of the transaction that emitted `header.root`'s `BatchCertified`, if this
-    /// submitter's key sent it. Searched from `toL1Block` (the root cannot be recorded
-    /// earlier) to `head`.
-    async fn find_ours(
+    /// The transaction and block of `header.root`'s `BatchCertified` log, searched from
+    /// `toL1Block` (the root cannot be recorded earlier) to `head`. A failed search is `None`
+    /// (the record is what matters; [`LOG_MISSES`] bounds the retries).
+    async fn find_recording(
         &self,
         header: &vigil_types::BatchHeader,
         head: u64,
-    ) -> Result<Option<TransactionReceipt>, BatchSubmitError> {
+    ) -> Result<Option<(B256, u64)>, BatchSubmitError> {
         let filter = Filter::new()
             .address(self.verifier)
             .event_signature(VigilVerifier::BatchCertified::SIGNATURE_HASH)
@@ -349,16 +398,10 @@ impl<P: Provider> BatchSubmitter<P> {
                 return Ok(None);
             }
         };
-        let Some(tx) = logs.iter().filter(|l| !l.removed).find_map(|l| l.transaction_hash) else {
-            return Ok(None);
-        };
-        let receipt = self
-            .tx
-            .provider()
-            .get_transaction_receipt(tx)
-            .await
-            .map_err(OutboxError::rpc("eth_getTransactionReceipt"))?;
-        Ok(receipt.filter(|r| r.from == self.tx.sender() && self.certified_in(r)))
+        Ok(logs
+            .iter()
+            .filter(|l| !l.removed)
+            .find_map(|l| Some((l.transaction_hash?, l.block_number?))))
     }
 
     fn certified_in(&self, receipt: &TransactionReceipt) -> bool {

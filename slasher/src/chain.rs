@@ -56,6 +56,20 @@ pub struct RecordedBatch {
     pub tx_hash: B256,
 }
 
+/// How long a recorded batch whose checkpoints no aggregator serves is asked for again.
+pub const UNKNOWN_BATCH_RETRY: std::time::Duration = std::time::Duration::from_secs(3_600);
+/// Most such batches remembered (the oldest are given up first).
+const MAX_UNKNOWN_BATCHES: usize = 1_024;
+
+/// A recorded batch waiting for an aggregator to serve its checkpoints.
+#[derive(Clone, Debug)]
+struct UnknownBatch {
+    certificate: BatchCertificate,
+    digest: B256,
+    tx_hash: B256,
+    since: std::time::Instant,
+}
+
 /// What one [`CertificateSource::scan`] found.
 #[derive(Clone, Debug, Default)]
 pub struct Scan {
@@ -74,6 +88,9 @@ pub struct CertificateSource<P> {
     domain: SigningDomain,
     /// Where the checkpoints of recorded batches are read (the aggregators followed).
     aggregators: Vec<VigilClient>,
+    /// Recorded batches whose checkpoints no aggregator served yet: asked again on every scan
+    /// for [`UNKNOWN_BATCH_RETRY`] (an aggregator outage does not lose them as evidence).
+    unknown: std::sync::Arc<std::sync::Mutex<Vec<UnknownBatch>>>,
     /// Blocks looked at again on every scan (reorgs).
     pub reorg_depth: u64,
     /// Most blocks per `eth_getLogs` request (`[chain] max_log_range`).
@@ -103,6 +120,7 @@ impl<P: Provider> CertificateSource<P> {
             provider,
             domain,
             aggregators: Vec::new(),
+            unknown: std::sync::Arc::default(),
             reorg_depth: 12,
             chunk: DEFAULT_MAX_LOG_RANGE,
             max_chunks: 16,
@@ -167,6 +185,24 @@ impl<P: Provider> CertificateSource<P> {
             .await
             .map_err(rpc("eth_getLogs"))?;
         let mut out = Vec::new();
+        // Those no aggregator served before: asked again (the list is taken while asking).
+        let waiting = std::mem::take(&mut *self.unknown_batches());
+        for u in waiting {
+            match self.checkpoints(u.digest, &u.certificate.header).await {
+                Some(batch) => {
+                    metrics::chain_certificate("batch");
+                    out.push(RecordedBatch {
+                        certificate: u.certificate,
+                        batch,
+                        tx_hash: u.tx_hash,
+                    });
+                }
+                None if u.since.elapsed() < UNKNOWN_BATCH_RETRY => self.remember_unknown(u),
+                None => {
+                    warn!(target: TARGET, digest = %u.digest, "no aggregator served this recorded batch's checkpoints for an hour: given up as evidence");
+                }
+            }
+        }
         for log in logs {
             let Some(tx_hash) = log.transaction_hash else { continue };
             let Ok(event) = VigilVerifier::BatchCertified::decode_log(&log.inner) else {
@@ -185,11 +221,35 @@ impl<P: Provider> CertificateSource<P> {
                 }
                 None => {
                     metrics::chain_certificate("batch_unknown");
-                    warn!(target: TARGET, tx = %tx_hash, %digest, "no aggregator followed serves the checkpoints of this recorded batch: it cannot serve as evidence");
+                    warn!(target: TARGET, tx = %tx_hash, %digest, "no aggregator followed serves the checkpoints of this recorded batch yet: asking again on every scan");
+                    let u = UnknownBatch {
+                        certificate,
+                        digest,
+                        tx_hash,
+                        since: std::time::Instant::now(),
+                    };
+                    self.remember_unknown(u);
                 }
             }
         }
         Ok(out)
+    }
+
+    fn unknown_batches(&self) -> std::sync::MutexGuard<'_, Vec<UnknownBatch>> {
+        self.unknown.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Remembers a recorded batch to ask for again (once per digest; the oldest given up when
+    /// too many wait).
+    fn remember_unknown(&self, u: UnknownBatch) {
+        let mut unknown = self.unknown_batches();
+        if unknown.iter().any(|w| w.digest == u.digest) {
+            return;
+        }
+        if unknown.len() >= MAX_UNKNOWN_BATCHES {
+            unknown.remove(0);
+        }
+        unknown.push(u);
     }
 
     /// The batch certificate in `tx`'s calldata, if it is a direct `submitBatchCertificate`

@@ -493,6 +493,10 @@ impl Store {
             return Ok(None);
         };
         let leaves = self.batch_leaves(digest).await?;
+        if leaves.is_empty() {
+            // Pruned between the reads.
+            return Ok(None);
+        }
         let index =
             usize::try_from(index).map_err(|_| StoreError::CorruptRow { what: "leafIndex" })?;
         if leaves.get(index).is_none_or(|cp| cp.rollup_id != rollup_id || cp.height != height) {
@@ -501,25 +505,28 @@ impl Store {
         Ok(Some(BatchLookup { record, leaves, index }))
     }
 
-    /// How far the furthest batch certificate that holds this very block at its height (same
-    /// rollup, height, block hash and state root) has come: `Mined` before `Submitted` before
-    /// `Ready`; failed ones do not count. `None`: no batch certificate holds it.
-    pub async fn batch_covers(&self, cp: &Checkpoint) -> Result<Option<CertState>> {
-        let state: Option<String> = sqlx::query_scalar(
-            "SELECT c.state FROM batch_leaves l \
+    /// The batch certificates (failed ones aside) that hold this very block at its height (same
+    /// rollup, height, block hash and state root): each one's state and the weights it
+    /// recorded, mined first, then in submission, then ready. Whether one certifies the
+    /// checkpoint depends on its rollup's threshold (`isCertifiedInBatch` applies it to these
+    /// weights).
+    pub async fn batch_covers(&self, cp: &Checkpoint) -> Result<Vec<(CertState, U256, U256)>> {
+        let rows = sqlx::query(
+            "SELECT c.state, c.signed_weight, c.total_weight FROM batch_leaves l \
              JOIN batch_certificates c ON c.digest = l.digest \
              WHERE l.rollup_id = $1 AND l.height = $2 AND l.block_hash = $3 \
                AND l.state_root = $4 AND c.state <> 'failed' \
-             ORDER BY CASE c.state WHEN 'mined' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END \
-             LIMIT 1",
+             ORDER BY CASE c.state WHEN 'mined' THEN 0 WHEN 'submitted' THEN 1 ELSE 2 END",
         )
         .bind(to_i64("rollupId", cp.rollup_id)?)
         .bind(to_i64("height", cp.height)?)
         .bind(cp.block_hash.to_vec())
         .bind(cp.state_root.to_vec())
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        state.map(|s| s.parse().map_err(|_| StoreError::CorruptRow { what: "state" })).transpose()
+        rows.iter()
+            .map(|r| Ok((col(r, "state")?, col(r, "signed_weight")?, col(r, "total_weight")?)))
+            .collect()
     }
 
     /// Atomically claims the batch certificate of the oldest range in state ready or

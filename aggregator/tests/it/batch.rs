@@ -100,6 +100,9 @@ impl Fixture {
     }
 }
 
+const SOURCE: vigil_aggregator::intake::Source =
+    vigil_aggregator::intake::Source(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST));
+
 fn wire(signed: &SignedBatch) -> Vec<u8> {
     serde_json::to_vec(signed).unwrap()
 }
@@ -349,7 +352,8 @@ async fn batch_restart_restores_open_rounds() {
 
 /// With batches on, a checkpoint at quorum alone waits for the batch certificates that hold its
 /// block: none is built while the batch is in submission; a mined batch makes it unneeded; a
-/// failed batch releases it to its own certificate (nothing loses certification).
+/// failed batch releases it to its own certificate (nothing loses certification); and a batch
+/// whose weight is below the rollup's own threshold does not hold that rollup's checkpoints back.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn singles_follow_the_outcome_of_the_batch_that_holds_them() {
     use vigil_aggregator::engine::{Engine, EngineConfig};
@@ -377,27 +381,50 @@ async fn singles_follow_the_outcome_of_the_batch_that_holds_them() {
     // of four operators.
     let mut digests = Vec::new();
     let mut singles = Vec::new();
-    for tag in [1, 2] {
+    // Batch 3's checkpoints are signed alone by all four, under a 90% threshold (their rollups'
+    // own): the batch's 3 of 4 is not enough for them.
+    for tag in [1, 2, 3] {
         let batch = f.batch(l1, tag);
-        for i in 0..3 {
+        let threshold = if tag == 3 { 9_000 } else { 6_667 };
+        for i in 0..4 {
+            if i == 3 {
+                if tag == 3 {
+                    for cp in batch.checkpoints() {
+                        let signed = f.net.sign(i, cp);
+                        let sig = Signature::from_wire(&signed.signature).unwrap();
+                        seq += 1;
+                        engine.add(seq, &signed, sig, &snapshot, threshold, true);
+                    }
+                }
+                continue;
+            }
             let signature = BatchSignature {
                 signed: f.sign(i, &batch),
                 checkpoints: batch.checkpoints().to_vec(),
             };
-            agg.accept_with_leaves(signature).await.unwrap();
+            agg.accept_with_leaves(signature, SOURCE).await.unwrap();
             for cp in batch.checkpoints() {
                 let signed = f.net.sign(i, cp);
                 let sig = Signature::from_wire(&signed.signature).unwrap();
                 seq += 1;
-                engine.add(seq, &signed, sig, &snapshot, 6_667, true);
+                engine.add(seq, &signed, sig, &snapshot, threshold, true);
             }
         }
         digests.push(agg.finalize_due().await.unwrap()[0]);
         singles.push(batch.checkpoints().to_vec());
     }
+    let keys = |cps: &[Checkpoint]| {
+        let mut k: Vec<(u64, u64)> = cps.iter().map(|cp| (cp.rollup_id, cp.height)).collect();
+        k.sort_unstable();
+        k
+    };
     tokio::time::sleep(Duration::from_millis(5)).await;
-    assert!(engine.finalize_due().await.unwrap().is_empty(), "both batches are in submission");
-    assert!(singles.iter().flatten().all(|cp| !engine.is_done(cp.rollup_id, cp.height)));
+    // Batches 1 and 2 are in submission: their checkpoints wait. Batch 3 (3 of 4 signers) can
+    // never certify checkpoints whose threshold is 90%: they do not wait for it.
+    let mut built = engine.finalize_due().await.unwrap();
+    built.sort_unstable();
+    assert_eq!(built, keys(&singles[2]), "only the checkpoints batch 3 cannot certify");
+    assert!(singles[..2].iter().flatten().all(|cp| !engine.is_done(cp.rollup_id, cp.height)));
 
     // The first batch is mined, the second fails.
     store.set_batch_certificate_state(digests[0], CertState::Mined).await.unwrap();
@@ -405,16 +432,121 @@ async fn singles_follow_the_outcome_of_the_batch_that_holds_them() {
     tokio::time::sleep(Duration::from_millis(1_100)).await;
     let mut built = engine.finalize_due().await.unwrap();
     built.sort_unstable();
-    let mut released: Vec<(u64, u64)> =
-        singles[1].iter().map(|cp| (cp.rollup_id, cp.height)).collect();
-    released.sort_unstable();
-    assert_eq!(built, released, "the failed batch's checkpoints get their own certificates");
+    assert_eq!(
+        built,
+        keys(&singles[1]),
+        "the failed batch's checkpoints get their own certificates"
+    );
     for cp in &singles[0] {
         assert!(engine.is_done(cp.rollup_id, cp.height), "covered by the mined batch");
         assert!(store.certificate(cp.rollup_id, cp.height).await.unwrap().is_none());
     }
-    for cp in &singles[1] {
+    for cp in singles[1..].iter().flatten() {
         let cert = store.certificate(cp.rollup_id, cp.height).await.unwrap().unwrap();
         assert_eq!(cert.certificate.checkpoint, *cp);
     }
+}
+
+/// The batch submitter with `confirmations = 2`: a step ends once its transaction is mined
+/// (the range is confirmed on a later claim, once its lease lapses), so the next range's
+/// transaction goes out meanwhile; a root recorded by someone else's transaction is confirmed
+/// by that log's block too, and nothing is sent for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_submitter_confirms_later_and_sends_the_next_range_meanwhile() {
+    use alloy::{network::EthereumWallet, primitives::Bytes, providers::Provider};
+    use vigil_aggregator::{
+        submit::SubmitterConfig,
+        submit_batch::{BatchOutcome, BatchSubmitter},
+    };
+    use vigil_chain::bindings::VigilVerifier;
+
+    let f = Fixture::sqlite().await;
+    let agg = f.batcher().await;
+    let store = agg.store().clone();
+    let domain = f.net.deployment.domain();
+    let mut digests = Vec::new();
+    for tag in [1, 2, 3] {
+        mine(&f.net.owner, 1).await.unwrap();
+        let b = f.batch(f.net.l1_block().await.unwrap(), tag);
+        for i in 0..3 {
+            agg.accept_wire(&wire(&f.sign(i, &b))).await.unwrap();
+        }
+        digests.extend(agg.finalize_due().await.unwrap());
+    }
+    assert_eq!(digests.len(), 3);
+    let (signer, provider) = f.net.funded_account().await.unwrap();
+    let sender = signer.address();
+    let lease = Duration::from_secs(2);
+    let config = SubmitterConfig {
+        owner: "batches".to_owned(),
+        lease,
+        poll: Duration::from_millis(50),
+        receipt_timeout: Duration::from_secs(60),
+        max_attempts: 5,
+        fee_bump_percent: 20,
+        confirmations: 2,
+    };
+    let sub = BatchSubmitter::new(
+        store.clone(),
+        provider.clone(),
+        EthereumWallet::from(signer),
+        domain.verifier,
+        f.net.deployment.vigil.batch_roots,
+        config,
+    );
+    // Ranges 1 and 2: each sent and mined, left to confirm.
+    for d in &digests[..2] {
+        assert_eq!(sub.step().await.unwrap(), Some(BatchOutcome::Pending { digest: *d }));
+    }
+    // Range 3 is recorded by someone else's transaction (the owner's), just now: it too waits
+    // for its confirmations.
+    let third = store.batch_certificate(digests[2]).await.unwrap().unwrap().certificate;
+    let keys: Vec<PublicKey> =
+        third.non_signers.iter().map(|k| PublicKey::from_wire(k).unwrap()).collect();
+    let signature = vigil_crypto::Signature::from_wire(&third.aggregate_signature).unwrap();
+    let h = third.header;
+    let cert = VigilVerifier::BatchCertificate {
+        header: VigilVerifier::BatchHeader {
+            root: h.root,
+            leafCount: h.leaf_count,
+            fromL1Block: h.from_l1_block,
+            toL1Block: h.to_l1_block,
+        },
+        nonSignerPubkeys: vigil_chain::non_signer_bytes(&keys),
+        signature: Bytes::from(signature.to_eip2537().to_vec()),
+    };
+    let verifier = VigilVerifier::new(domain.verifier, f.net.owner.clone());
+    let foreign = verifier.submitBatchCertificate(cert).send().await.unwrap();
+    let foreign = foreign.get_receipt().await.unwrap();
+    assert!(foreign.status());
+
+    assert_eq!(sub.step().await.unwrap(), Some(BatchOutcome::Pending { digest: digests[2] }));
+    assert_eq!(sub.step().await.unwrap(), None, "all three leased while they confirm");
+    for d in &digests[..2] {
+        let r = store.batch_certificate(*d).await.unwrap().unwrap();
+        assert_eq!(r.state, CertState::Submitted, "not mined before its confirmations");
+    }
+    mine(&f.net.owner, 2).await.unwrap();
+    tokio::time::sleep(lease + Duration::from_millis(200)).await;
+    let mut blocks = Vec::new();
+    for d in &digests[..2] {
+        match sub.step().await.unwrap() {
+            Some(BatchOutcome::Mined { digest, block_number, .. }) => {
+                assert_eq!(digest, *d);
+                blocks.push(block_number);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_ne!(blocks[0], blocks[1], "one batch certificate transaction per block");
+    match sub.step().await.unwrap() {
+        Some(BatchOutcome::AlreadyRecorded { digest, block_number }) => {
+            assert_eq!(digest, digests[2]);
+            assert_eq!(Some(block_number), foreign.block_number, "confirmed by its log's block");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(sub.step().await.unwrap(), None);
+    // Two transactions from the submitter: none for the range someone else recorded.
+    assert_eq!(provider.get_transaction_count(sender).await.unwrap(), 2);
 }

@@ -335,3 +335,56 @@ async fn rows_and_rounds_below_the_retention_window_are_pruned() {
     }
     panic!("nothing was pruned: {}", node.logs());
 }
+
+/// A source that sends batch signatures that fail spends its own failure budget
+/// (`api.per_source_failure_burst = 3`): past it, it is refused before anything is checked, even
+/// a good one, and nothing it sent was stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_batch_signatures_spend_their_sources_budget() {
+    let net = TestNetwork::start(&[100, 100, 100, 100]).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("agg.sqlite").display());
+    let (node, _) = Node::prepare(&net, dir.path(), net.anvil.endpoint(), &db).await;
+    let config = std::fs::read_to_string(&node.config).unwrap();
+    let config = config
+        .replace("[aggregation]\n", "[aggregation]\nbatches = true\n")
+        .replace("[api]\n", "[api]\nper_source_failure_rate = 1\nper_source_failure_burst = 3\n");
+    std::fs::write(&node.config, config).unwrap();
+    let mut child = node.start();
+    node.wait_ready(&mut child).await;
+
+    let l1 = net.l1_block().await.unwrap();
+    let b = batch(l1, 1);
+    // Three failures of three kinds: a checkpoint missing, a signature by another key, the
+    // checkpoints of another batch.
+    let mut short = signed(&net, 0, &b);
+    short.checkpoints.pop();
+    let mut forged = signed(&net, 0, &b);
+    forged.signed.signature = signed(&net, 1, &b).signed.signature;
+    let mut other = signed(&net, 0, &b);
+    other.checkpoints = batch(l1, 7).checkpoints().to_vec();
+    for (body, code) in
+        [(&short, "malformed"), (&forged, "invalid_signature"), (&other, "malformed")]
+    {
+        let (status, answer) = post(&node, body).await;
+        assert_eq!(answer["error"].as_str(), Some(code), "{status}: {answer}");
+    }
+    // Spent: even a good one is refused now.
+    let (status, answer) = post(&node, &signed(&net, 0, &b)).await;
+    assert_eq!((status, answer["error"].as_str()), (429, Some("rate_limited")), "{answer}");
+    let store = vigil_aggregator::store::Store::open(&db).await.unwrap();
+    assert_eq!(store.count_batch_signatures(None).await.unwrap(), 0, "nothing stored");
+    assert!(
+        store.batch_leaves(b.header().digest(&net.deployment.domain())).await.unwrap().is_empty()
+    );
+    let metrics =
+        reqwest::get(format!("{}/metrics", node.metrics)).await.unwrap().text().await.unwrap();
+    let spent = vigil_test_utils::prometheus::sample(
+        &metrics,
+        "vigil_aggregator_unverified_total",
+        &[("reason", "source_budget_spent")],
+    );
+    assert_eq!(spent, Some(1.0), "{metrics}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
