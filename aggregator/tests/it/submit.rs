@@ -464,9 +464,11 @@ async fn dropped_transaction_is_sent_again() {
     let outcome = submitter.step().await.unwrap();
     miner.await.unwrap();
     let Some(Outcome::Mined { tx_hash, .. }) = outcome else { panic!("{outcome:?}") };
-    // Sent again: same nonce, fees and calldata, so possibly the very same transaction.
+    // Sent again: same nonce, fees and calldata, so possibly the very same transaction (under
+    // load a pass may find it unknown once more and send it a third time: still one mined).
     let record = env.state(5).await;
-    assert_eq!((record.attempts, record.tx_hash), (2, Some(tx_hash)));
+    assert!(record.attempts >= 2, "sent again: {} attempts", record.attempts);
+    assert_eq!(record.tx_hash, Some(tx_hash));
     assert_eq!(env.mined_txs(submitter.sender()).await, 1);
     assert_eq!(env.certified_events().await, 1);
 }
